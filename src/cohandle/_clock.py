@@ -1,0 +1,69 @@
+"""Time through one seam: every "now" cohandle uses comes from a :class:`Clock`."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Protocol
+
+import pendulum
+
+from cohandle._errors import InvalidInput
+
+__all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time"]
+
+SHANGHAI = pendulum.timezone("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    """Anything with a ``now()`` that returns a timezone-aware pendulum DateTime."""
+
+    def now(self) -> pendulum.DateTime: ...
+
+
+class SystemClock:
+    """The machine's clock, in UTC."""
+
+    def now(self) -> pendulum.DateTime:
+        return pendulum.now(pendulum.UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved: for tests and for importing past cases."""
+
+    def __init__(self, at: pendulum.DateTime | str) -> None:
+        self._now = business_time("at", at)
+
+    def now(self) -> pendulum.DateTime:
+        return self._now
+
+    def set(self, at: pendulum.DateTime | str) -> None:
+        self._now = business_time("at", at)
+
+    def advance(self, **delta: int) -> pendulum.DateTime:
+        """Move forward, e.g. ``advance(days=3, hours=2)``; returns the new time."""
+        moved = self._now.add(**delta)  # type: ignore[arg-type]
+        self._now = moved.in_timezone(pendulum.UTC)
+        return self._now
+
+
+def business_time(field: str, value: object) -> pendulum.DateTime:
+    """Normalise a business time to UTC.
+
+    A timezone-aware datetime keeps its instant; a bare date means the start of that day in
+    Asia/Shanghai; ISO text is read as either. A naive datetime is refused: its instant is unknown.
+    """
+    if isinstance(value, str):
+        try:
+            value = _dt.datetime.fromisoformat(value) if "T" in value or " " in value else _dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(field, f"must be an ISO date or timestamp (got {value!r})") from None
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInput(field, f"must carry a time zone (got the naive {value.isoformat()})")
+        utc = value.astimezone(_dt.UTC)
+        return pendulum.DateTime(
+            utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=pendulum.UTC
+        )
+    if isinstance(value, _dt.date):
+        return pendulum.DateTime(value.year, value.month, value.day, tzinfo=SHANGHAI).in_timezone(pendulum.UTC)
+    raise InvalidInput(field, f"must be a date or a timezone-aware datetime (got {value!r})")

@@ -1,0 +1,513 @@
+"""Commands: check a proposal, an actor and the input, then say which event records the decision.
+
+Each ``decide_*`` function is pure: it takes the proposal's state, the actor and the actor's
+relations (already checked against the lifecycle and the permission table by :func:`check`)
+and the command's arguments, and returns one event or raises a :class:`CommandRefused` /
+:class:`InvalidInput`. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+import pendulum
+
+from cohandle._errors import (
+    InvalidInput,
+    NotAllowedInState,
+    PermissionDenied,
+    PreconditionFailed,
+)
+from cohandle._events import (
+    CoHandlerExcused,
+    DeadlineExtended,
+    FeedbackRecorded,
+    OpinionReturned,
+    OpinionsConsolidated,
+    OpinionSubmitted,
+    ProposalAssigned,
+    ProposalClosed,
+    ProposalFiled,
+    ProposalMarkedKey,
+    ProposalMerged,
+    ProposalRejected,
+    ProposalWithdrawn,
+    ReassignmentDecided,
+    ReassignmentRequested,
+    RehandlingOrdered,
+    ReminderIssued,
+    ReplyPublished,
+    ReplySent,
+)
+from cohandle._lifecycle import PROPOSAL, PartStatus, Status
+from cohandle._model import (
+    Actor,
+    AssignmentMode,
+    Disclosure,
+    Feedback,
+    Opinion,
+    Reply,
+    Satisfaction,
+    Unit,
+)
+from cohandle._permissions import PERMISSIONS, Relation
+from cohandle._state import Proposal
+
+Relations = frozenset[Relation]
+
+# A command is possible in a state when one of its lifecycle triggers is.
+_TRIGGERS: dict[str, tuple[str, ...]] = {"answer": ("answer", "answer_part")}
+COMMANDS: tuple[str, ...] = tuple(c for c in PERMISSIONS if c != "receive")
+
+
+def allowed_commands(status: Status) -> tuple[str, ...]:
+    """The commands the lifecycle allows in ``status`` (whoever the actor)."""
+    return tuple(
+        c for c in COMMANDS if any((status.value, t) in PROPOSAL.table for t in _TRIGGERS.get(c, (c,)))
+    )
+
+
+def relations(p: Proposal, actor: Actor) -> Relations:
+    """The roles ``actor`` holds on proposal ``p``."""
+    found: set[Relation] = set()
+    unit = actor.unit
+    if unit is None:
+        if actor.name in p.data.proposer_names:
+            found.add(Relation.PROPOSER)
+        return frozenset(found)
+    if unit == p.assigning_body:
+        found.add(Relation.ASSIGNING_BODY)
+    if unit == p.lead:
+        found.add(Relation.LEAD)
+    if p.co_handler(unit) is not None:
+        found.add(Relation.CO_HANDLER)
+    if p.handler(unit) is not None:
+        found.add(Relation.HANDLER)
+    if unit == p.supervisor:
+        found.add(Relation.SUPERVISOR)
+    if unit.name in p.data.proposer_names:
+        found.add(Relation.PROPOSER)
+    return frozenset(found)
+
+
+def check(p: Proposal, command: str, actor: Actor) -> Relations:
+    """Check the lifecycle, then the permission table; return the actor's relations."""
+    status = p.status.value
+    if not any((status, t) in PROPOSAL.table for t in _TRIGGERS.get(command, (command,))):
+        raise NotAllowedInState(
+            proposal_id=p.id,
+            command=command,
+            state=status,
+            actor=str(actor),
+            allowed=allowed_commands(p.status),
+        )
+    held = relations(p, actor)
+    allowed = PERMISSIONS[command]
+    if not held & allowed:
+        raise PermissionDenied(
+            proposal_id=p.id,
+            command=command,
+            state=status,
+            actor=str(actor),
+            relations=[r.value for r in held],
+            allowed_relations=[r.value for r in allowed],
+        )
+    return held
+
+
+def refuse(p: Proposal, command: str, actor: Actor, reason: str) -> PreconditionFailed:
+    return PreconditionFailed(reason, proposal_id=p.id, command=command, state=p.status.value, actor=str(actor))
+
+
+def deny(p: Proposal, command: str, actor: Actor, held: Relations, detail: str) -> PermissionDenied:
+    return PermissionDenied(
+        proposal_id=p.id,
+        command=command,
+        state=p.status.value,
+        actor=str(actor),
+        relations=[r.value for r in held],
+        allowed_relations=[r.value for r in PERMISSIONS[command]],
+        detail=detail,
+    )
+
+
+def text(field: str, value: object, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be text (got {value!r} that is a {type(value).__name__})")
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(field, "must not be empty: say why")
+    return value
+
+
+def unit(field: str, value: object) -> Unit:
+    if not isinstance(value, Unit):
+        raise InvalidInput(field, f"must be a Unit (got {value!r} that is a {type(value).__name__})")
+    return value
+
+
+def units(field: str, values: Iterable[object] | None) -> tuple[Unit, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str | Unit):
+        raise InvalidInput(field, "must be a list of Unit objects")
+    found = tuple(unit(field, v) for v in values)
+    names = [u.name for u in found]
+    if len(set(names)) != len(names):
+        raise InvalidInput(field, f"names a unit twice ({', '.join(names)})")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def decide_file(p: Proposal, actor: Actor, held: Relations, *, note: str) -> ProposalFiled:
+    return ProposalFiled(note=text("note", note, required=False))
+
+
+def decide_reject(
+    p: Proposal, actor: Actor, held: Relations, *, reason: str, forwarded_to: Unit | None
+) -> ProposalRejected:
+    return ProposalRejected(
+        reason=text("reason", reason),
+        forwarded_to=None if forwarded_to is None else unit("forwarded_to", forwarded_to),
+    )
+
+
+def decide_merge(
+    p: Proposal, actor: Actor, held: Relations, *, target: Proposal, reason: str
+) -> ProposalMerged:
+    if target.id == p.id:
+        raise refuse(p, "merge", actor, "a proposal cannot be merged into itself.")
+    if target.status.final:
+        raise refuse(
+            p,
+            "merge",
+            actor,
+            f"the proposal to merge into, {target.id!r}, is {target.status} and takes no more items.",
+        )
+    if target.assigning_body != p.assigning_body:
+        raise refuse(p, "merge", actor, f"{target.id!r} belongs to another assigning body.")
+    return ProposalMerged(into=target.id, reason=text("reason", reason, required=False))
+
+
+def infer_mode(
+    mode: AssignmentMode | None, co_handlers: Sequence[Unit], handlers: Sequence[Unit]
+) -> AssignmentMode:
+    if mode is not None:
+        if not isinstance(mode, AssignmentMode):
+            raise InvalidInput("mode", f"must be an AssignmentMode (got {mode!r})")
+        return mode
+    if handlers:
+        return AssignmentMode.SEPARATE
+    if co_handlers:
+        return AssignmentMode.LEAD_WITH_CO_HANDLERS
+    return AssignmentMode.SOLE
+
+
+def decide_assign(
+    p: Proposal,
+    actor: Actor,
+    held: Relations,
+    *,
+    mode: AssignmentMode | None,
+    lead: Unit | None,
+    co_handlers: Iterable[Unit] | None,
+    handlers: Iterable[Unit] | None,
+    note: str,
+) -> ProposalAssigned:
+    co = units("co_handlers", co_handlers)
+    sep = units("handlers", handlers)
+    chosen = infer_mode(mode, co, sep)
+    if chosen is AssignmentMode.SEPARATE:
+        if lead is not None or co:
+            raise InvalidInput("lead", "must not be given for separate handling (分办): name the handlers only")
+        if len(sep) < 2:
+            raise InvalidInput("handlers", "must name at least two units for separate handling (分办)")
+    else:
+        if lead is None:
+            raise InvalidInput("lead", "must name the lead unit (主办单位)")
+        lead = unit("lead", lead)
+        if sep:
+            raise InvalidInput("handlers", "are only for separate handling (分办); use co_handlers")
+        if chosen is AssignmentMode.SOLE and co:
+            raise InvalidInput("co_handlers", "must be empty for sole handling (单独办理)")
+        if chosen is AssignmentMode.LEAD_WITH_CO_HANDLERS and not co:
+            raise InvalidInput("co_handlers", "must name at least one co-handler (会办单位)")
+        if lead in co:
+            raise InvalidInput("co_handlers", f"must not include the lead unit {lead.name}")
+    return ProposalAssigned(
+        mode=chosen, lead=lead, co_handlers=co, handlers=sep, note=text("note", note, required=False)
+    )
+
+
+def _own_part_open(p: Proposal, who: Unit) -> bool:
+    if p.lead == who:
+        return True
+    part = p.co_handler(who)
+    if part is not None:
+        return part.status in (PartStatus.PENDING, PartStatus.RETURNED)
+    handler = p.handler(who)
+    return handler is not None and handler.status is PartStatus.PENDING
+
+
+def decide_request_reassignment(
+    p: Proposal, actor: Actor, held: Relations, *, reason: str
+) -> ReassignmentRequested:
+    who = actor.unit
+    assert who is not None  # a unit-held relation was checked
+    if any(r.unit == who for r in p.pending_reassignments):
+        raise refuse(p, "request_reassignment", actor, f"{who.name} already asked; wait for the assigning body's decision.")
+    if not _own_part_open(p, who):
+        raise refuse(
+            p,
+            "request_reassignment",
+            actor,
+            f"{who.name} has already delivered its part; a reassignment is asked before handling.",
+        )
+    return ReassignmentRequested(unit=who, reason=text("reason", reason))
+
+
+def decide_reassignment(
+    p: Proposal,
+    actor: Actor,
+    held: Relations,
+    *,
+    unit_: Unit,
+    approve: bool,
+    replacement: Unit | None,
+    reason: str,
+) -> ReassignmentDecided:
+    who = unit("unit", unit_)
+    if not isinstance(approve, bool):
+        raise InvalidInput("approve", f"must be True or False (got {approve!r})")
+    if not any(r.unit == who for r in p.pending_reassignments):
+        raise refuse(p, "decide_reassignment", actor, f"{who.name} has not asked for reassignment.")
+    if replacement is not None:
+        replacement = unit("replacement", replacement)
+        if not approve:
+            raise InvalidInput("replacement", "is only given when the request is approved")
+        holders = {p.lead, *(c.unit for c in p.co_handlers if c.active), *(h.unit for h in p.handlers if h.active)}
+        if replacement in holders:
+            raise InvalidInput("replacement", f"{replacement.name} already takes part in this proposal")
+    if approve and replacement is None:
+        if p.lead == who:
+            raise InvalidInput("replacement", "must name the new lead unit when the lead is released")
+        if p.handler(who) is not None and sum(h.active for h in p.handlers) <= 2:
+            raise InvalidInput("replacement", "must name a unit: separate handling needs two handlers")
+    return ReassignmentDecided(unit=who, approved=approve, replacement=replacement, reason=text("reason", reason, required=False))
+
+
+def decide_submit_opinion(
+    p: Proposal, actor: Actor, held: Relations, *, opinion: Opinion
+) -> OpinionSubmitted:
+    if not isinstance(opinion, Opinion):
+        raise InvalidInput("opinion", f"must be an Opinion (got {type(opinion).__name__})")
+    if opinion.author != actor.unit:
+        raise deny(p, "submit_opinion", actor, held, f"A co-handler submits only its own opinion; this one is by {opinion.author.name}.")
+    if opinion.addressee != p.lead:
+        lead = p.lead.name if p.lead else "the lead unit"
+        raise InvalidInput("opinion.addressee", f"must be the lead unit {lead} (got {opinion.addressee.name})")
+    if opinion.suggested_category is not None and opinion.suggested_category not in p.category_scheme.codes:
+        codes = "/".join(p.category_scheme.codes)
+        raise InvalidInput("opinion.suggested_category", f"must be one of {codes} (got {opinion.suggested_category!r})")
+    part = p.co_handler(opinion.author)
+    assert part is not None  # CO_HANDLER relation was checked
+    if part.status not in (PartStatus.PENDING, PartStatus.RETURNED):
+        raise refuse(
+            p,
+            "submit_opinion",
+            actor,
+            f"{opinion.author.name}'s opinion is already {part.status}; the lead can return it for revision.",
+        )
+    return OpinionSubmitted(opinion=opinion)
+
+
+def _co_part(p: Proposal, command: str, actor: Actor, who: Unit, states: tuple[PartStatus, ...]) -> None:
+    part = p.co_handler(who)
+    if part is None:
+        raise refuse(p, command, actor, f"{who.name} is not a co-handler of this proposal.")
+    if part.status not in states:
+        wanted = " or ".join(s.value for s in states)
+        raise refuse(p, command, actor, f"{who.name}'s opinion is {part.status}, not {wanted}.")
+
+
+def decide_return_opinion(
+    p: Proposal, actor: Actor, held: Relations, *, unit_: Unit, reason: str
+) -> OpinionReturned:
+    who = unit("unit", unit_)
+    _co_part(p, "return_opinion", actor, who, (PartStatus.SUBMITTED,))
+    return OpinionReturned(unit=who, reason=text("reason", reason))
+
+
+def decide_excuse_co_handler(
+    p: Proposal, actor: Actor, held: Relations, *, unit_: Unit, reason: str
+) -> CoHandlerExcused:
+    who = unit("unit", unit_)
+    _co_part(p, "excuse_co_handler", actor, who, (PartStatus.PENDING, PartStatus.RETURNED))
+    return CoHandlerExcused(unit=who, reason=text("reason", reason))
+
+
+def decide_consolidate(p: Proposal, actor: Actor, held: Relations, *, note: str) -> OpinionsConsolidated:
+    if p.mode is not AssignmentMode.LEAD_WITH_CO_HANDLERS:
+        raise refuse(p, "consolidate", actor, f"it is under {p.mode.label if p.mode else 'no'} handling, which has no co-handlers; answer directly.")
+    waiting = p.outstanding_co_handlers
+    if waiting:
+        names = "、".join(u.name for u in waiting)
+        raise refuse(
+            p,
+            "consolidate",
+            actor,
+            f"the opinions of {names} are still outstanding; wait for them, remind them, or ask the "
+            "assigning body to excuse them.",
+        )
+    return OpinionsConsolidated(note=text("note", note, required=False))
+
+
+def decide_answer(p: Proposal, actor: Actor, held: Relations, *, reply: Reply) -> ReplySent:
+    if not isinstance(reply, Reply):
+        raise InvalidInput("reply", f"must be a Reply (got {type(reply).__name__})")
+    if reply.author != actor.unit:
+        raise deny(p, "answer", actor, held, f"A unit answers only in its own name; this reply is by {reply.author.name}.")
+    if reply.category not in p.category_scheme.codes:
+        codes = "/".join(p.category_scheme.codes)
+        raise InvalidInput("reply.category", f"must be one of {codes} of the {p.category_scheme.name} scheme (got {reply.category!r})")
+    names = p.data.proposer_names
+    for name in reply.addressees:
+        if name not in names:
+            raise InvalidInput("reply.addressees", f"must be proposers of this item ({'、'.join(names)}); {name} is not")
+    if p.mode is AssignmentMode.SEPARATE:
+        part = p.handler(reply.author)
+        if part is None or Relation.HANDLER not in held:
+            raise deny(p, "answer", actor, held, "Under separate handling each handler answers its own part.")
+        if part.status is not PartStatus.PENDING:
+            raise refuse(p, "answer", actor, f"{reply.author.name} has already answered its part.")
+    else:
+        if Relation.LEAD not in held:
+            raise deny(p, "answer", actor, held, "Only the lead unit replies to the proposer.")
+        if p.status is Status.ASSIGNED and p.mode is AssignmentMode.LEAD_WITH_CO_HANDLERS:
+            raise refuse(p, "answer", actor, "the co-handlers' opinions must be consolidated first (consolidate).")
+    if not reply.addressees:
+        reply = attrs.evolve(reply, addressees=names)
+    return ReplySent(reply=reply)
+
+
+def decide_record_feedback(
+    p: Proposal, actor: Actor, held: Relations, *, feedback: Feedback
+) -> FeedbackRecorded:
+    if not isinstance(feedback, Feedback):
+        raise InvalidInput("feedback", f"must be a Feedback (got {type(feedback).__name__})")
+    if p.mode is AssignmentMode.SEPARATE:
+        if feedback.unit is None:
+            raise InvalidInput("feedback.unit", "must name the handler whose reply it is about (分办)")
+        part = p.handler(feedback.unit)
+        if part is None or part.reply is None:
+            raise InvalidInput("feedback.unit", f"must be a handler that has answered; {feedback.unit.name} is not")
+    else:
+        if feedback.unit is not None and feedback.unit != p.lead:
+            raise InvalidInput("feedback.unit", f"must be the lead unit or left out (got {feedback.unit.name})")
+        feedback = attrs.evolve(feedback, unit=None)
+    proposer = actor.unit.name if actor.unit is not None and actor.unit.name in p.data.proposer_names else actor.name
+    return FeedbackRecorded(proposer=proposer, feedback=feedback)
+
+
+def decide_order_rehandling(p: Proposal, actor: Actor, held: Relations, *, reason: str) -> RehandlingOrdered:
+    if not p.dissatisfied:
+        raise refuse(p, "order_rehandling", actor, "re-handling follows a 不满意 (dissatisfied) feedback, and there is none.")
+    return RehandlingOrdered(reason=text("reason", reason))
+
+
+def _feedback_settled(p: Proposal) -> bool:
+    units: tuple[Unit | None, ...] = tuple(h.unit for h in p.handlers if h.active) if p.handlers else (None,)
+    for who in units:
+        entry = p.latest_feedback(who)
+        if entry is None or entry.feedback.satisfaction is Satisfaction.DISSATISFIED:
+            return False
+    return True
+
+
+def decide_close(p: Proposal, actor: Actor, held: Relations, *, note: str) -> ProposalClosed:
+    if Relation.ASSIGNING_BODY not in held and not _feedback_settled(p):
+        raise refuse(
+            p,
+            "close",
+            actor,
+            "the proposer's feedback is missing or 不满意; record the feedback, or ask the "
+            "assigning body to close it or order re-handling.",
+        )
+    return ProposalClosed(note=text("note", note, required=False))
+
+
+def decide_withdraw(
+    p: Proposal,
+    actor: Actor,
+    held: Relations,
+    *,
+    signed_by: Iterable[str],
+    reason: str,
+    after_assignment: bool,
+) -> ProposalWithdrawn:
+    if isinstance(signed_by, str):
+        raise InvalidInput("signed_by", "must be a list of proposer names")
+    signers = tuple("".join(str(s).split()) for s in signed_by)
+    names = p.data.proposer_names
+    strangers = [s for s in signers if s not in names]
+    if strangers:
+        raise InvalidInput("signed_by", f"names people who are not proposers of this item: {'、'.join(strangers)}")
+    missing = [n for n in names if n not in signers]
+    if missing:
+        raise refuse(
+            p,
+            "withdraw",
+            actor,
+            f"a joint item is withdrawn only with every proposer's signature; missing: {'、'.join(missing)}.",
+        )
+    if not after_assignment and p.status not in (Status.RECEIVED, Status.FILED):
+        raise refuse(p, "withdraw", actor, "under these rules an item can be withdrawn only before it is assigned.")
+    return ProposalWithdrawn(signed_by=signers, reason=text("reason", reason))
+
+
+def decide_extend(
+    p: Proposal, actor: Actor, held: Relations, *, until: pendulum.Date, approval: str, reason: str
+) -> DeadlineExtended:
+    if not isinstance(until, pendulum.Date) or isinstance(until, pendulum.DateTime):
+        raise InvalidInput("until", f"must be a date (got {until!r})")
+    previous = p.extended_until
+    if previous is not None and until <= previous:
+        raise InvalidInput("until", f"must be later than the present extension to {previous.isoformat()}")
+    if p.assigned_at is not None and until <= p.assigned_at.in_timezone("Asia/Shanghai").date():
+        raise InvalidInput("until", "must be later than the day of assignment")
+    return DeadlineExtended(until=until, approval=text("approval", approval), reason=text("reason", reason))
+
+
+def decide_remind(p: Proposal, actor: Actor, held: Relations, *, to: Unit, note: str) -> ReminderIssued:
+    who = unit("to", to)
+    takes_part = who == p.lead or p.co_handler(who) is not None or p.handler(who) is not None
+    if not takes_part:
+        raise InvalidInput("to", f"must be a unit handling this proposal; {who.name} is not")
+    if not held & {Relation.ASSIGNING_BODY, Relation.SUPERVISOR} and p.co_handler(who) is None:
+        raise deny(p, "remind", actor, held, "The lead unit reminds only its co-handlers.")
+    return ReminderIssued(to=who, note=text("note", note, required=False))
+
+
+def decide_mark_key(
+    p: Proposal, actor: Actor, held: Relations, *, supervisor: Unit | None, note: str
+) -> ProposalMarkedKey:
+    if supervisor is not None:
+        supervisor = unit("supervisor", supervisor)
+    if p.key and (supervisor is None or supervisor == p.supervisor):
+        raise refuse(p, "mark_key", actor, "it is already a key proposal (重点提案).")
+    return ProposalMarkedKey(supervisor=supervisor, note=text("note", note, required=False))
+
+
+def decide_publish(p: Proposal, actor: Actor, held: Relations, *, url: str | None) -> ReplyPublished:
+    reply = p.reply
+    assert reply is not None  # answered or closed
+    if p.published:
+        raise refuse(p, "publish", actor, "its reply is already published.")
+    if reply.disclosure is Disclosure.NOT_PUBLIC:
+        raise refuse(p, "publish", actor, "its reply is marked 不予公开 (not for publication).")
+    if url is not None:
+        url = text("url", url)
+    return ReplyPublished(unit=reply.author, url=url)

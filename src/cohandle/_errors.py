@@ -1,0 +1,193 @@
+"""The exception tree. Every error cohandle raises is a :class:`CohandleError`.
+
+Each class carries the facts as fields and builds a full-sentence message from them, so a log
+line or an error page can show ``str(error)`` as it is, and code can read the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "ChainBroken",
+    "CohandleError",
+    "CommandRefused",
+    "ConcurrencyConflict",
+    "IdempotencyConflict",
+    "IntegrityError",
+    "InvalidInput",
+    "NotAllowedInState",
+    "PermissionDenied",
+    "PreconditionFailed",
+    "ProposalExists",
+    "ProposalNotFound",
+    "SchemaError",
+]
+
+
+class CohandleError(Exception):
+    """The root of every error cohandle raises."""
+
+
+class InvalidInput(CohandleError, ValueError):
+    """A value given to cohandle is not acceptable."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field} {problem}.")
+
+
+class ProposalNotFound(CohandleError, LookupError):
+    def __init__(self, proposal_id: str) -> None:
+        self.proposal_id = proposal_id
+        super().__init__(
+            f"No proposal with id {proposal_id!r} is in the log; check the id, or receive the "
+            "proposal first."
+        )
+
+
+class ProposalExists(CohandleError):
+    def __init__(self, proposal_id: str) -> None:
+        self.proposal_id = proposal_id
+        super().__init__(
+            f"Proposal {proposal_id!r} has already been received; a proposal is received once. "
+            "Use get() to read it, or give a different id."
+        )
+
+
+class CommandRefused(CohandleError):
+    """A command was checked and refused; nothing was written."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        proposal_id: str,
+        command: str,
+        state: str,
+        actor: str,
+    ) -> None:
+        self.proposal_id = proposal_id
+        self.command = command
+        self.state = state
+        self.actor = actor
+        super().__init__(message)
+
+
+def _listing(items: Iterable[str]) -> str:
+    items = list(items)
+    if not items:
+        return "none"
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+class NotAllowedInState(CommandRefused):
+    """The lifecycle does not allow this command in the proposal's present state."""
+
+    def __init__(
+        self, *, proposal_id: str, command: str, state: str, actor: str, allowed: Iterable[str]
+    ) -> None:
+        self.allowed = tuple(sorted(allowed))
+        super().__init__(
+            f"Cannot {command} proposal {proposal_id!r}: it is {state}, and {command} is not "
+            f"possible then. Commands possible now: {_listing(self.allowed)}.",
+            proposal_id=proposal_id,
+            command=command,
+            state=state,
+            actor=actor,
+        )
+
+
+class PermissionDenied(CommandRefused):
+    """The actor has no role on this proposal that may perform this command."""
+
+    def __init__(
+        self,
+        *,
+        proposal_id: str,
+        command: str,
+        state: str,
+        actor: str,
+        relations: Iterable[str],
+        allowed_relations: Iterable[str],
+        detail: str = "",
+    ) -> None:
+        self.relations = tuple(sorted(relations))
+        self.allowed_relations = tuple(sorted(allowed_relations))
+        held = _listing(self.relations) if self.relations else "no role"
+        more = f" {detail}" if detail else ""
+        super().__init__(
+            f"{actor} may not {command} proposal {proposal_id!r} (it is {state}): they hold "
+            f"{held} on it, and only the {_listing(self.allowed_relations)} may.{more}",
+            proposal_id=proposal_id,
+            command=command,
+            state=state,
+            actor=actor,
+        )
+
+
+class PreconditionFailed(CommandRefused):
+    """The command is possible in this state, but something it needs is not there yet."""
+
+    def __init__(
+        self, reason: str, *, proposal_id: str, command: str, state: str, actor: str
+    ) -> None:
+        self.reason = reason
+        super().__init__(
+            f"Cannot {command} proposal {proposal_id!r} (it is {state}): {reason}",
+            proposal_id=proposal_id,
+            command=command,
+            state=state,
+            actor=actor,
+        )
+
+
+class ConcurrencyConflict(CohandleError):
+    """Someone else wrote to the proposal since the caller read it."""
+
+    def __init__(self, proposal_id: str, expected: int, actual: int) -> None:
+        self.proposal_id = proposal_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"Proposal {proposal_id!r} is at version {actual}, not {expected} as expected: "
+            "another command was recorded first. Read it again and decide anew."
+        )
+
+
+class IdempotencyConflict(CohandleError):
+    """A command id was reused for a different command."""
+
+    def __init__(self, command_id: str, detail: str) -> None:
+        self.command_id = command_id
+        super().__init__(
+            f"Command id {command_id!r} was already used for {detail}; a retried command must "
+            "repeat the same command, and a new command needs a new id."
+        )
+
+
+class IntegrityError(CohandleError):
+    """The stored log is not what cohandle wrote."""
+
+
+class ChainBroken(IntegrityError):
+    """An event is altered, missing, reordered or out of its stream's chain."""
+
+    def __init__(self, proposal_id: str, version: int, reason: str) -> None:
+        self.proposal_id = proposal_id
+        self.version = version
+        self.reason = reason
+        super().__init__(
+            f"The log of proposal {proposal_id!r} is broken at version {version}: {reason}. "
+            "Restore the log from a verified export or backup."
+        )
+
+
+class SchemaError(CohandleError):
+    """A stored or imported event cannot be read as any known event type."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)

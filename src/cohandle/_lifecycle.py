@@ -1,0 +1,193 @@
+"""The lifecycles, declared once with ``transitions``. This is the only module that imports it.
+
+Each definition is one ``transitions.Machine`` built at import with ``model=None`` and
+``auto_transitions=False``: no machine per proposal, no ``add_model``. The machine is the single
+source of the rules; at import cohandle compiles it into a table ``(state, trigger) -> state``,
+which the command checks and the event fold read with one dictionary lookup. A test drives the
+real machine for every cell and checks that the table agrees, and diagrams are drawn from the
+same definition.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from transitions import Machine, MachineError
+
+__all__ = ["CO_HANDLER_PART", "HANDLER_PART", "PROPOSAL", "Lifecycle", "PartStatus", "Status"]
+
+
+class Status(str, enum.Enum):
+    """The states of a proposal."""
+
+    RECEIVED = "received"
+    FILED = "filed"
+    NOT_FILED = "not_filed"
+    MERGED = "merged"
+    ASSIGNED = "assigned"
+    CONSOLIDATED = "consolidated"
+    ANSWERED = "answered"
+    REHANDLING = "rehandling"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+    @property
+    def final(self) -> bool:
+        return self in (Status.NOT_FILED, Status.MERGED, Status.CLOSED, Status.WITHDRAWN)
+
+
+_STATUS_LABELS = {
+    Status.RECEIVED: "已收到",
+    Status.FILED: "已立案",
+    Status.NOT_FILED: "不予立案",
+    Status.MERGED: "已并案",
+    Status.ASSIGNED: "办理中",
+    Status.CONSOLIDATED: "已综合",
+    Status.ANSWERED: "已答复",
+    Status.REHANDLING: "重新办理",
+    Status.CLOSED: "已办结",
+    Status.WITHDRAWN: "已撤回",
+}
+
+
+class PartStatus(str, enum.Enum):
+    """The states of one unit's part: a co-handler's opinion, or a separate handler's reply."""
+
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    EXCUSED = "excused"
+    ANSWERED = "answered"
+    RELEASED = "released"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_S = Status
+_P = PartStatus
+_OPEN = [_S.ASSIGNED, _S.CONSOLIDATED, _S.REHANDLING]
+
+# One row a trigger: (trigger, sources, destination). A destination of None keeps the state
+# (an internal transition: the command is possible there and changes other facts only).
+_PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
+    ("file", [_S.RECEIVED], _S.FILED),
+    ("reject", [_S.RECEIVED], _S.NOT_FILED),
+    ("merge", [_S.RECEIVED, _S.FILED], _S.MERGED),
+    ("assign", [_S.RECEIVED, _S.FILED], _S.ASSIGNED),
+    ("request_reassignment", [_S.ASSIGNED], None),
+    ("decide_reassignment", [_S.ASSIGNED], None),
+    ("submit_opinion", [_S.ASSIGNED], None),
+    ("return_opinion", [_S.ASSIGNED], None),
+    ("excuse_co_handler", [_S.ASSIGNED], None),
+    ("consolidate", [_S.ASSIGNED], _S.CONSOLIDATED),
+    ("answer_part", [_S.ASSIGNED, _S.REHANDLING], None),
+    ("answer", [_S.ASSIGNED, _S.CONSOLIDATED, _S.REHANDLING], _S.ANSWERED),
+    ("record_feedback", [_S.ANSWERED], None),
+    ("order_rehandling", [_S.ANSWERED], _S.REHANDLING),
+    ("close", [_S.ANSWERED], _S.CLOSED),
+    ("withdraw", [_S.RECEIVED, _S.FILED, _S.ASSIGNED, _S.CONSOLIDATED], _S.WITHDRAWN),
+    ("extend", _OPEN, None),
+    ("remind", _OPEN, None),
+    ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
+    ("publish", [_S.ANSWERED, _S.CLOSED], None),
+]
+
+_CO_HANDLER_TRANSITIONS: list[tuple[str, list[PartStatus], PartStatus | None]] = [
+    ("submit", [_P.PENDING, _P.RETURNED], _P.SUBMITTED),
+    ("return", [_P.SUBMITTED], _P.RETURNED),
+    ("excuse", [_P.PENDING, _P.RETURNED], _P.EXCUSED),
+    ("release", [_P.PENDING, _P.RETURNED], _P.RELEASED),
+]
+
+_HANDLER_TRANSITIONS: list[tuple[str, list[PartStatus], PartStatus | None]] = [
+    ("answer", [_P.PENDING], _P.ANSWERED),
+    ("reopen", [_P.ANSWERED], _P.PENDING),
+    ("release", [_P.PENDING], _P.RELEASED),
+]
+
+
+@attrs.frozen
+class Lifecycle:
+    """A compiled state machine: the ``transitions`` definition and its lookup table."""
+
+    name: str
+    machine: Any
+    table: Mapping[tuple[str, str], str]
+    states: tuple[str, ...]
+    triggers: tuple[str, ...]
+
+    def target(self, state: str, trigger: str) -> str | None:
+        """The state after ``trigger`` in ``state``, or None when the trigger is not possible."""
+        return self.table.get((state, trigger))
+
+    def allowed(self, state: str) -> tuple[str, ...]:
+        """The triggers possible in ``state``, in definition order."""
+        return tuple(t for t in self.triggers if (state, t) in self.table)
+
+    def fire(self, holder: Any, trigger: str) -> bool:
+        """Drive the ``transitions`` machine itself on ``holder`` (an object with ``state``).
+
+        The command path reads :attr:`table`; this is for checks, tools and diagrams. Returns
+        False when the trigger is not possible in the holder's state.
+        """
+        try:
+            return bool(self.machine.events[trigger].trigger(holder))
+        except MachineError:
+            return False
+
+    def mermaid(self) -> str:
+        """The lifecycle as a Mermaid ``stateDiagram-v2``, from the same definition."""
+        lines = ["stateDiagram-v2"]
+        for (source, trigger), dest in self.table.items():
+            if dest != source:
+                lines.append(f"    {source} --> {dest}: {trigger}")
+        return "\n".join(lines) + "\n"
+
+
+def _compile(
+    name: str, states: type[enum.Enum], rows: list[tuple[str, list[Any], Any]]
+) -> Lifecycle:
+    transitions = [
+        {
+            "trigger": trigger,
+            "source": [s.value for s in sources],
+            "dest": None if dest is None else dest.value,
+        }
+        for trigger, sources, dest in rows
+    ]
+    machine = Machine(
+        model=None,
+        states=[s.value for s in states],
+        transitions=transitions,
+        initial=None,
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+    )
+    table: dict[tuple[str, str], str] = {}
+    for trigger, event in machine.events.items():
+        for source, candidates in event.transitions.items():
+            dest = candidates[0].dest
+            table[(source, trigger)] = source if dest is None else dest
+    return Lifecycle(
+        name=name,
+        machine=machine,
+        table=table,
+        states=tuple(s.value for s in states),
+        triggers=tuple(machine.events),
+    )
+
+
+PROPOSAL = _compile("proposal", Status, _PROPOSAL_TRANSITIONS)
+CO_HANDLER_PART = _compile("co-handler part", PartStatus, _CO_HANDLER_TRANSITIONS)
+HANDLER_PART = _compile("separate handler part", PartStatus, _HANDLER_TRANSITIONS)

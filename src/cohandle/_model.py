@@ -1,0 +1,387 @@
+"""Value objects of the domain: units, people, sessions, proposals, opinions, replies, feedback.
+
+Every class here is frozen and compared by value. Collections are tuples. Validation happens in
+the constructors, so an object that exists is well formed; the messages name the field and
+what was expected.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import pendulum
+
+from cohandle._errors import InvalidInput
+
+__all__ = [
+    "ABC",
+    "ABCD",
+    "JIA_YI_BING",
+    "Actor",
+    "AssignmentMode",
+    "Body",
+    "CategoryScheme",
+    "Contact",
+    "Disclosure",
+    "Feedback",
+    "Level",
+    "Opinion",
+    "ProposalData",
+    "Proposer",
+    "ProposerKind",
+    "Reply",
+    "Satisfaction",
+    "Section",
+    "Session",
+    "Unit",
+]
+
+
+class _LabelledEnum(str, enum.Enum):
+    """A string enum whose members also carry the Chinese term officials use."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> _LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Body(_LabelledEnum):
+    """Which body the item belongs to: a CPPCC proposal or an NPC deputy's suggestion."""
+
+    CPPCC = ("cppcc", "政协提案")
+    NPC = ("npc", "人大代表建议")
+
+
+class Level(_LabelledEnum):
+    NATIONAL = ("national", "全国")
+    PROVINCE = ("province", "省级")
+    CITY = ("city", "市级")
+    COUNTY = ("county", "县级")
+
+
+class ProposerKind(_LabelledEnum):
+    MEMBER = ("member", "委员")
+    DEPUTY = ("deputy", "代表")
+    PARTY = ("party", "党派团体")
+    COMMITTEE = ("committee", "专门委员会")
+    SECTOR = ("sector", "界别")
+    DELEGATION = ("delegation", "代表团")
+
+
+class AssignmentMode(_LabelledEnum):
+    """How an item is assigned (交办)."""
+
+    SOLE = ("sole", "单独办理")
+    LEAD_WITH_CO_HANDLERS = ("lead_with_co_handlers", "主办会办")
+    SEPARATE = ("separate", "分办")
+
+
+class Satisfaction(_LabelledEnum):
+    SATISFIED = ("satisfied", "满意")
+    BASICALLY_SATISFIED = ("basically_satisfied", "基本满意")
+    DISSATISFIED = ("dissatisfied", "不满意")
+
+
+class Disclosure(_LabelledEnum):
+    """公开属性 of a reply."""
+
+    PUBLIC = ("public", "主动公开")
+    ON_REQUEST = ("on_request", "依申请公开")
+    NOT_PUBLIC = ("not_public", "不予公开")
+
+
+def _text(field: str, value: object, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be text (got {value!r} that is a {type(value).__name__})")
+    stripped = value.strip()
+    if not stripped and not allow_empty:
+        raise InvalidInput(field, "must not be empty")
+    return stripped
+
+
+def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str | bytes):
+        raise InvalidInput("sequence", f"expected a list or tuple, got the text {value!r}")
+    return tuple(value)
+
+
+def as_date(field: str, value: object) -> pendulum.Date:
+    """Read a date: a ``date``, a pendulum Date or ISO text; a datetime is refused."""
+    import datetime as _dt
+
+    if isinstance(value, pendulum.Date):
+        return value
+    if isinstance(value, _dt.datetime):
+        raise InvalidInput(field, f"must be a date without time (got the datetime {value!r})")
+    if isinstance(value, _dt.date):
+        return pendulum.Date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            parsed = _dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(field, f"must be an ISO date such as 2023-04-10 (got {value!r})") from None
+        return pendulum.Date(parsed.year, parsed.month, parsed.day)
+    raise InvalidInput(field, f"must be a date (got {value!r} that is a {type(value).__name__})")
+
+
+def _optional_date(field: str) -> Any:
+    def convert(value: object) -> pendulum.Date | None:
+        return None if value is None else as_date(field, value)
+
+    return convert
+
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_number(value: int) -> str:
+    """A whole number from 1 to 99 in Chinese numerals, as in 十三届一次会议."""
+    if not 0 < value < 100:
+        return str(value)
+    tens, ones = divmod(value, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+
+
+_PHONE = re.compile(r"^[0-9+()\- ]{3,32}$")
+
+
+@attrs.frozen(kw_only=True)
+class Unit:
+    """An organisation that takes part: a committee, a department, a bureau.
+
+    Units are identified by name; ``code`` (an organisation code) is kept but not compared.
+    """
+
+    name: str = attrs.field(converter=lambda v: _text("Unit.name", v))
+    code: str | None = attrs.field(default=None, eq=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """A named person with an optional phone number (主管领导, 经办人)."""
+
+    name: str = attrs.field(converter=lambda v: "".join(_text("Contact.name", v).split()))
+    phone: str | None = attrs.field(default=None)
+
+    @phone.validator
+    def _check_phone(self, _attribute: attrs.Attribute[str | None], value: str | None) -> None:
+        if value is not None and not _PHONE.match(value):
+            raise InvalidInput("Contact.phone", f"must be a phone number such as 027-86759052 (got {value!r})")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.phone}" if self.phone else self.name
+
+
+@attrs.frozen(kw_only=True)
+class Proposer:
+    """Who put the item forward: a member or deputy, a party or group, a committee."""
+
+    name: str = attrs.field(converter=lambda v: "".join(_text("Proposer.name", v).split()))
+    kind: ProposerKind = ProposerKind.MEMBER
+    phone: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Session:
+    """The meeting an item was raised at, e.g. 省政协十三届一次会议."""
+
+    body: Body
+    level: Level
+    region: str = attrs.field(converter=lambda v: _text("Session.region", v))
+    term: int
+    meeting: int
+    year: int | None = None
+    between_sessions: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("term", "meeting"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InvalidInput(f"Session.{name}", f"must be a whole number of 1 or more (got {value!r})")
+        if not isinstance(self.body, Body):
+            raise InvalidInput("Session.body", f"must be a Body (got {self.body!r})")
+        if not isinstance(self.level, Level):
+            raise InvalidInput("Session.level", f"must be a Level (got {self.level!r})")
+
+    @property
+    def key(self) -> str:
+        return f"{self.body.value}-{self.region}-{self.term}-{self.meeting}"
+
+    def describe(self) -> str:
+        """The session as officials write it, e.g. ``湖北省政协十三届一次会议``."""
+        body = "政协" if self.body is Body.CPPCC else "人大"
+        return f"{self.region}{body}{chinese_number(self.term)}届{chinese_number(self.meeting)}次会议"
+
+
+@attrs.frozen(kw_only=True)
+class ProposalData:
+    """What was proposed: the number, the title, the proposers (the first is 第一提案人)."""
+
+    number: str = attrs.field(converter=lambda v: _text("ProposalData.number", v))
+    title: str = attrs.field(converter=lambda v: _text("ProposalData.title", v))
+    session: Session
+    proposers: tuple[Proposer, ...] = attrs.field(converter=_tuple)
+    summary: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.proposers:
+            raise InvalidInput("ProposalData.proposers", "must name at least one proposer")
+        names = [p.name for p in self.proposers]
+        if len(set(names)) != len(names):
+            raise InvalidInput("ProposalData.proposers", f"names a proposer twice ({', '.join(names)})")
+
+    @property
+    def joint(self) -> bool:
+        return len(self.proposers) > 1
+
+    @property
+    def proposer_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.proposers)
+
+
+@attrs.frozen(kw_only=True)
+class Section:
+    """A numbered part of a letter's body (一、主要工作情况 with (一)…(四) under it)."""
+
+    heading: str = ""
+    text: str = ""
+    subsections: tuple[Section, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class CategoryScheme:
+    """A reply category scheme: A/B/C, A/B/C/D, 甲/乙/丙, or a local one."""
+
+    name: str
+    categories: tuple[tuple[str, str], ...] = attrs.field(converter=_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        codes = [code for code, _ in self.categories]
+        if not codes or len(set(codes)) != len(codes):
+            raise InvalidInput("CategoryScheme.categories", "must list distinct category codes")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.categories)
+
+    def label(self, code: str) -> str:
+        return dict(self.categories)[code]
+
+
+ABC = CategoryScheme(
+    name="ABC",
+    categories=(
+        ("A", "已经解决或基本解决"),
+        ("B", "正在解决或已列入计划解决"),
+        ("C", "因条件限制留作参考或不可行"),
+    ),
+)
+ABCD = CategoryScheme(
+    name="ABCD",
+    categories=(
+        ("A", "已经解决或基本解决"),
+        ("B", "正在解决或已列入计划解决"),
+        ("C", "因条件限制暂不能解决"),
+        ("D", "留作参考"),
+    ),
+)
+JIA_YI_BING = CategoryScheme(
+    name="甲乙丙",
+    categories=(
+        ("甲", "已经解决或基本解决"),
+        ("乙", "正在解决或已列入计划解决"),
+        ("丙", "因条件限制留作参考"),
+    ),
+)
+
+
+@attrs.frozen(kw_only=True)
+class Opinion:
+    """A co-handler's written opinion (会办意见) to the lead unit."""
+
+    author: Unit
+    addressee: Unit
+    date: pendulum.Date = attrs.field(converter=lambda v: as_date("Opinion.date", v))
+    sections: tuple[Section, ...] = attrs.field(converter=_tuple)
+    suggested_category: str | None = None
+    signatory: Contact | None = None
+    handler: Contact | None = None
+    postal_code: str | None = None
+    doc_number: str | None = None
+    attachments: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if not any(s.text.strip() or s.heading.strip() or s.subsections for s in self.sections):
+            raise InvalidInput("Opinion.sections", "must say something: an opinion cannot be empty")
+        if self.postal_code is not None and not re.fullmatch(r"\d{6}", self.postal_code):
+            raise InvalidInput("Opinion.postal_code", f"must be six digits (got {self.postal_code!r})")
+
+
+@attrs.frozen(kw_only=True)
+class Reply:
+    """The answer (答复) to the proposer(s), with its category and its copies (抄送)."""
+
+    author: Unit
+    category: str
+    date: pendulum.Date = attrs.field(converter=lambda v: as_date("Reply.date", v))
+    sections: tuple[Section, ...] = attrs.field(converter=_tuple)
+    addressees: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    signatory: Contact | None = None
+    handler: Contact | None = None
+    copies: tuple[Unit, ...] = attrs.field(default=(), converter=_tuple)
+    disclosure: Disclosure = Disclosure.PUBLIC
+    doc_number: str | None = None
+    issuer: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not any(s.text.strip() or s.heading.strip() or s.subsections for s in self.sections):
+            raise InvalidInput("Reply.sections", "must say something: a reply cannot be empty")
+        if not isinstance(self.disclosure, Disclosure):
+            raise InvalidInput("Reply.disclosure", f"must be a Disclosure (got {self.disclosure!r})")
+
+
+@attrs.frozen(kw_only=True)
+class Feedback:
+    """The proposer's view of a reply (征询意见): 满意 / 基本满意 / 不满意."""
+
+    satisfaction: Satisfaction
+    comments: str = ""
+    unit: Unit | None = None
+    date: pendulum.Date | None = attrs.field(default=None, converter=_optional_date("Feedback.date"))
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.satisfaction, Satisfaction):
+            raise InvalidInput("Feedback.satisfaction", f"must be a Satisfaction (got {self.satisfaction!r})")
+
+
+@attrs.frozen(kw_only=True)
+class Actor:
+    """Who performs a command: a person acting for a unit, or a person in their own name.
+
+    A proposer who is a member or deputy acts as ``Actor(name="张三")``; an official acts for a
+    unit as ``Actor(name="杨鑫", unit=Unit(name="湖北省知识产权局"))``.
+    """
+
+    name: str = attrs.field(converter=lambda v: "".join(_text("Actor.name", v).split()))
+    unit: Unit | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit.name})" if self.unit else self.name

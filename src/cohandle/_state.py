@@ -1,0 +1,398 @@
+"""A proposal's state, folded from its events.
+
+:func:`apply` is the only place a proposal's state changes, both after a command and when the
+log is replayed, so the object a caller holds after a command and the object rebuilt from the
+stored log are the same. :func:`replay` checks that versions run 1, 2, 3 ... without gaps and
+that each event names the hash of the one before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import attrs
+import pendulum
+
+from cohandle._errors import ChainBroken
+from cohandle._events import (
+    CoHandlerExcused,
+    DeadlineExtended,
+    Event,
+    FeedbackRecorded,
+    OpinionReturned,
+    OpinionsConsolidated,
+    OpinionSubmitted,
+    ProposalAssigned,
+    ProposalClosed,
+    ProposalFiled,
+    ProposalMarkedKey,
+    ProposalMerged,
+    ProposalReceived,
+    ProposalRejected,
+    ProposalWithdrawn,
+    ReassignmentDecided,
+    ReassignmentRequested,
+    RecordedEvent,
+    RehandlingOrdered,
+    ReminderIssued,
+    ReplyPublished,
+    ReplySent,
+)
+from cohandle._lifecycle import CO_HANDLER_PART, HANDLER_PART, PROPOSAL, PartStatus, Status
+from cohandle._model import (
+    AssignmentMode,
+    CategoryScheme,
+    Opinion,
+    ProposalData,
+    Reply,
+    Satisfaction,
+    Unit,
+)
+
+__all__ = ["GENESIS", "CoHandlerPart", "HandlerPart", "Proposal", "apply", "replay"]
+
+GENESIS = ""
+"""The ``prev_hash`` of a stream's first event."""
+
+
+@attrs.frozen(kw_only=True)
+class CoHandlerPart:
+    """One co-handler's share of a proposal: its opinion and where that opinion stands."""
+
+    unit: Unit
+    status: PartStatus = PartStatus.PENDING
+    opinion: Opinion | None = None
+    returned: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.status is not PartStatus.RELEASED
+
+
+@attrs.frozen(kw_only=True)
+class HandlerPart:
+    """One unit's share in separate handling (分办): it answers the proposer itself."""
+
+    unit: Unit
+    status: PartStatus = PartStatus.PENDING
+    reply: Reply | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status is not PartStatus.RELEASED
+
+
+@attrs.frozen(kw_only=True)
+class Proposal:
+    """Everything known about one proposal, as of ``version``."""
+
+    id: str
+    version: int
+    status: Status
+    data: ProposalData
+    assigning_body: Unit
+    category_scheme: CategoryScheme
+    received_at: pendulum.DateTime
+    last_occurred_at: pendulum.DateTime
+    last_hash: str
+    mode: AssignmentMode | None = None
+    lead: Unit | None = None
+    co_handlers: tuple[CoHandlerPart, ...] = ()
+    handlers: tuple[HandlerPart, ...] = ()
+    assigned_at: pendulum.DateTime | None = None
+    replies: tuple[Reply, ...] = ()
+    feedback: tuple[FeedbackRecorded, ...] = ()
+    pending_reassignments: tuple[ReassignmentRequested, ...] = ()
+    key: bool = False
+    supervisor: Unit | None = None
+    extensions: tuple[DeadlineExtended, ...] = ()
+    reminders: int = 0
+    rehandlings: int = 0
+    merged_into: str | None = None
+    rejection: ProposalRejected | None = None
+    withdrawal: ProposalWithdrawn | None = None
+    published: bool = False
+
+    @property
+    def number(self) -> str:
+        return self.data.number
+
+    @property
+    def title(self) -> str:
+        return self.data.title
+
+    @property
+    def reply(self) -> Reply | None:
+        """The latest reply sent (for separate handling, the latest of any unit)."""
+        return self.replies[-1] if self.replies else None
+
+    @property
+    def extended_until(self) -> pendulum.Date | None:
+        return self.extensions[-1].until if self.extensions else None
+
+    def co_handler(self, unit: Unit) -> CoHandlerPart | None:
+        """The active part of ``unit`` as a co-handler, if it has one."""
+        for part in self.co_handlers:
+            if part.unit == unit and part.active:
+                return part
+        return None
+
+    def handler(self, unit: Unit) -> HandlerPart | None:
+        for part in self.handlers:
+            if part.unit == unit and part.active:
+                return part
+        return None
+
+    @property
+    def outstanding_co_handlers(self) -> tuple[Unit, ...]:
+        """Co-handlers whose opinion the lead still waits for."""
+        waiting = (PartStatus.PENDING, PartStatus.RETURNED)
+        return tuple(p.unit for p in self.co_handlers if p.status in waiting)
+
+    def latest_feedback(self, unit: Unit | None = None) -> FeedbackRecorded | None:
+        """The latest feedback on ``unit``'s reply; ``None`` means the lead's (one reply)."""
+        for entry in reversed(self.feedback):
+            if entry.feedback.unit == unit:
+                return entry
+        return None
+
+    @property
+    def dissatisfied(self) -> bool:
+        """True when the latest feedback on some reply is 不满意."""
+        units: tuple[Unit | None, ...]
+        units = tuple(p.unit for p in self.handlers if p.active) if self.handlers else (None,)
+        for unit in units:
+            entry = self.latest_feedback(unit)
+            if entry is not None and entry.feedback.satisfaction is Satisfaction.DISSATISFIED:
+                return True
+        return False
+
+
+_Part = TypeVar("_Part", CoHandlerPart, HandlerPart)
+
+
+def _move_part(parts: tuple[_Part, ...], unit: Unit, trigger: str, **changes: Any) -> tuple[_Part, ...]:
+    """Move ``unit``'s active part along its own lifecycle."""
+    for index, part in enumerate(parts):
+        if part.unit == unit and part.active:
+            lifecycle = CO_HANDLER_PART if isinstance(part, CoHandlerPart) else HANDLER_PART
+            dest = lifecycle.target(part.status.value, trigger)
+            if dest is None:
+                raise ChainBroken("?", 0, f"{unit.name}'s part cannot {trigger} while {part.status}")
+            moved = attrs.evolve(part, status=PartStatus(dest), **changes)
+            return (*parts[:index], moved, *parts[index + 1 :])
+    raise ChainBroken("?", 0, f"an event names {unit.name}, which holds no active part")
+
+
+_Changes = dict[str, object]
+_Step = Callable[[Proposal, Any, pendulum.DateTime], tuple[str, _Changes]]
+_STEPS: dict[type[Event], _Step] = {}
+
+
+def _on(event_type: type[Event], trigger: str | None = None) -> Callable[[Callable[..., Any]], Any]:
+    """Register how an event changes the state. With ``trigger`` the function returns only the
+    changes; without it, it returns ``(trigger, changes)`` itself."""
+
+    def register(function: Callable[..., Any]) -> Any:
+        if trigger is None:
+            _STEPS[event_type] = function
+        else:
+            _STEPS[event_type] = lambda p, e, at: (trigger, function(p, e, at))
+        return function
+
+    return register
+
+
+@_on(ProposalFiled, "file")
+def _filed(p: Proposal, e: ProposalFiled, at: pendulum.DateTime) -> _Changes:
+    return {}
+
+
+@_on(ProposalRejected, "reject")
+def _rejected(p: Proposal, e: ProposalRejected, at: pendulum.DateTime) -> _Changes:
+    return {"rejection": e}
+
+
+@_on(ProposalMerged, "merge")
+def _merged(p: Proposal, e: ProposalMerged, at: pendulum.DateTime) -> _Changes:
+    return {"merged_into": e.into}
+
+
+@_on(ProposalAssigned, "assign")
+def _assigned(p: Proposal, e: ProposalAssigned, at: pendulum.DateTime) -> _Changes:
+    return {
+        "mode": e.mode,
+        "lead": e.lead,
+        "co_handlers": tuple(CoHandlerPart(unit=u) for u in e.co_handlers),
+        "handlers": tuple(HandlerPart(unit=u) for u in e.handlers),
+        "assigned_at": at,
+    }
+
+
+@_on(ReassignmentRequested, "request_reassignment")
+def _reassignment_requested(p: Proposal, e: ReassignmentRequested, at: pendulum.DateTime) -> _Changes:
+    return {"pending_reassignments": (*p.pending_reassignments, e)}
+
+
+@_on(ReassignmentDecided, "decide_reassignment")
+def _reassignment_decided(p: Proposal, e: ReassignmentDecided, at: pendulum.DateTime) -> _Changes:
+    changes: _Changes = {
+        "pending_reassignments": tuple(r for r in p.pending_reassignments if r.unit != e.unit)
+    }
+    if not e.approved:
+        return changes
+    if p.lead == e.unit:
+        changes["lead"] = e.replacement
+    elif p.co_handler(e.unit) is not None:
+        parts = _move_part(p.co_handlers, e.unit, "release")
+        if e.replacement is not None:
+            parts = (*parts, CoHandlerPart(unit=e.replacement))
+        changes["co_handlers"] = parts
+    else:
+        parts = _move_part(p.handlers, e.unit, "release")
+        if e.replacement is not None:
+            parts = (*parts, HandlerPart(unit=e.replacement))
+        changes["handlers"] = parts
+    return changes
+
+
+@_on(OpinionSubmitted, "submit_opinion")
+def _opinion_submitted(p: Proposal, e: OpinionSubmitted, at: pendulum.DateTime) -> _Changes:
+    return {"co_handlers": _move_part(p.co_handlers, e.opinion.author, "submit", opinion=e.opinion)}
+
+
+@_on(OpinionReturned, "return_opinion")
+def _opinion_returned(p: Proposal, e: OpinionReturned, at: pendulum.DateTime) -> _Changes:
+    part = p.co_handler(e.unit)
+    returned = part.returned + 1 if part is not None else 1
+    return {"co_handlers": _move_part(p.co_handlers, e.unit, "return", returned=returned)}
+
+
+@_on(CoHandlerExcused, "excuse_co_handler")
+def _excused(p: Proposal, e: CoHandlerExcused, at: pendulum.DateTime) -> _Changes:
+    return {"co_handlers": _move_part(p.co_handlers, e.unit, "excuse")}
+
+
+@_on(OpinionsConsolidated, "consolidate")
+def _consolidated(p: Proposal, e: OpinionsConsolidated, at: pendulum.DateTime) -> _Changes:
+    return {}
+
+
+@_on(ReplySent)
+def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, _Changes]:
+    changes: _Changes = {"replies": (*p.replies, e.reply)}
+    if p.mode is not AssignmentMode.SEPARATE:
+        return "answer", changes
+    handlers = _move_part(p.handlers, e.reply.author, "answer", reply=e.reply)
+    changes["handlers"] = handlers
+    done = all(h.status is PartStatus.ANSWERED for h in handlers if h.active)
+    return ("answer" if done else "answer_part"), changes
+
+
+@_on(FeedbackRecorded, "record_feedback")
+def _feedback(p: Proposal, e: FeedbackRecorded, at: pendulum.DateTime) -> _Changes:
+    return {"feedback": (*p.feedback, e)}
+
+
+@_on(RehandlingOrdered, "order_rehandling")
+def _rehandling(p: Proposal, e: RehandlingOrdered, at: pendulum.DateTime) -> _Changes:
+    changes: _Changes = {"rehandlings": p.rehandlings + 1}
+    if p.mode is AssignmentMode.SEPARATE:
+        handlers = p.handlers
+        for part in p.handlers:
+            entry = p.latest_feedback(part.unit)
+            if part.active and entry and entry.feedback.satisfaction is Satisfaction.DISSATISFIED:
+                handlers = _move_part(handlers, part.unit, "reopen")
+        changes["handlers"] = handlers
+    return changes
+
+
+@_on(ProposalClosed, "close")
+def _closed(p: Proposal, e: ProposalClosed, at: pendulum.DateTime) -> _Changes:
+    return {}
+
+
+@_on(ProposalWithdrawn, "withdraw")
+def _withdrawn(p: Proposal, e: ProposalWithdrawn, at: pendulum.DateTime) -> _Changes:
+    return {"withdrawal": e}
+
+
+@_on(DeadlineExtended, "extend")
+def _extended(p: Proposal, e: DeadlineExtended, at: pendulum.DateTime) -> _Changes:
+    return {"extensions": (*p.extensions, e)}
+
+
+@_on(ReminderIssued, "remind")
+def _reminded(p: Proposal, e: ReminderIssued, at: pendulum.DateTime) -> _Changes:
+    return {"reminders": p.reminders + 1}
+
+
+@_on(ProposalMarkedKey, "mark_key")
+def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Changes:
+    return {"key": True, "supervisor": e.supervisor or p.supervisor}
+
+
+@_on(ReplyPublished, "publish")
+def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Changes:
+    return {"published": True}
+
+
+def start(event: RecordedEvent) -> Proposal:
+    """The state after a stream's first event, which must be :class:`ProposalReceived`."""
+    payload = event.payload
+    if not isinstance(payload, ProposalReceived):
+        raise ChainBroken(event.stream_id, event.version, f"the first event is {event.type}, not ProposalReceived")
+    if event.version != 1 or event.prev_hash != GENESIS:
+        raise ChainBroken(event.stream_id, event.version, "the stream does not start at version 1")
+    return Proposal(
+        id=event.stream_id,
+        version=1,
+        status=Status.RECEIVED,
+        data=payload.proposal,
+        assigning_body=payload.assigning_body,
+        category_scheme=payload.category_scheme,
+        received_at=event.occurred_at,
+        last_occurred_at=event.occurred_at,
+        last_hash=event.hash,
+    )
+
+
+def apply(p: Proposal, event: RecordedEvent) -> Proposal:
+    """The state after ``event``; raises :class:`ChainBroken` if it does not follow ``p``."""
+    if event.stream_id != p.id:
+        raise ChainBroken(p.id, event.version, f"an event of stream {event.stream_id!r} is in it")
+    if event.version != p.version + 1:
+        raise ChainBroken(p.id, p.version + 1, f"the next event found is version {event.version}")
+    if event.prev_hash != p.last_hash:
+        raise ChainBroken(p.id, event.version, "it does not name the hash of the event before it")
+    step = _STEPS.get(type(event.payload))
+    if step is None:
+        raise ChainBroken(p.id, event.version, f"{event.type} cannot follow the first event")
+    try:
+        trigger, changes = step(p, event.payload, event.occurred_at)
+    except ChainBroken as exc:
+        raise ChainBroken(p.id, event.version, exc.reason) from None
+    status = PROPOSAL.target(p.status.value, trigger)
+    if status is None:
+        raise ChainBroken(p.id, event.version, f"{event.type} cannot happen while the proposal is {p.status}")
+    return attrs.evolve(
+        p,
+        version=event.version,
+        status=Status(status),
+        last_occurred_at=event.occurred_at,
+        last_hash=event.hash,
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def replay(events: Iterable[RecordedEvent]) -> Proposal:
+    """Rebuild a proposal from its events, checking versions and the chain of hashes."""
+    iterator = iter(events)
+    first = next(iterator, None)
+    if first is None:
+        raise ValueError("replay() needs at least one event")
+    state = start(first)
+    for event in iterator:
+        state = apply(state, event)
+    return state

@@ -1,0 +1,479 @@
+"""The application service: load a proposal, run a command, append its event, notify.
+
+Every command follows the same path (:meth:`Workflow._run`): idempotency check, load, check
+the expected version, the lifecycle and the permission table, the command's own checks, then
+one event is sealed into the hash chain, folded into the state and appended with the version
+it was decided on. A refused command appends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypedDict, Unpack
+
+import pendulum
+
+from cohandle import _commands as c
+from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
+from cohandle._errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidInput,
+    PermissionDenied,
+    ProposalExists,
+    ProposalNotFound,
+)
+from cohandle._events import HASH_ALGORITHMS, Event, ProposalReceived, RecordedEvent, digest, seal
+from cohandle._model import (
+    ABC,
+    as_date,
+    Actor,
+    AssignmentMode,
+    CategoryScheme,
+    Feedback,
+    Opinion,
+    ProposalData,
+    Reply,
+    Unit,
+)
+from cohandle._permissions import PERMISSIONS
+from cohandle._state import GENESIS, Proposal, apply, replay, start
+from cohandle.stores import EventStore, MemoryStore
+
+__all__ = ["Workflow"]
+
+log = logging.getLogger("cohandle")
+
+
+
+class CommandOptions(TypedDict, total=False):
+    """Options every command takes besides its own arguments.
+
+    - ``occurred_at``: the business time (the date on the letter), a date or an aware
+      datetime; defaults to now. It may be in the past, never before the proposal's latest event.
+    - ``command_id``: an idempotency key; a retry with the same id and the same command returns
+      the original outcome and records nothing.
+    - ``expected_version``: the version the caller decided on; any other raises
+      :class:`~cohandle.ConcurrencyConflict`.
+    """
+
+    occurred_at: object
+    command_id: str | None
+    expected_version: int | None
+
+
+Subscriber = Callable[[Sequence[RecordedEvent]], None]
+_Decide = Callable[..., Event]
+_DEFAULT_CACHE = 10_000
+
+
+class Workflow:
+    """Handle proposals: every command checks, records one event and returns the new state.
+
+    ``Workflow()`` keeps the log in memory with the system clock. Give a ``store`` to keep it
+    elsewhere, a ``clock`` to control "now" (tests, imports of past cases), ``hash_algorithm``
+    ``"sm3"`` for 国密 hashing, and ``category_scheme`` for new proposals' reply categories.
+    """
+
+    def __init__(
+        self,
+        store: EventStore | None = None,
+        *,
+        clock: Clock | None = None,
+        hash_algorithm: str = "sha256",
+        category_scheme: CategoryScheme = ABC,
+        withdrawal_after_assignment: bool = True,
+        cache_size: int = _DEFAULT_CACHE,
+    ) -> None:
+        if hash_algorithm not in HASH_ALGORITHMS:
+            raise InvalidInput("hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {hash_algorithm!r})")
+        digest(hash_algorithm, "")  # fail now, not at the first command, if sm3 is missing
+        if not isinstance(category_scheme, CategoryScheme):
+            raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {category_scheme!r})")
+        if not isinstance(cache_size, int) or cache_size < 0:
+            raise InvalidInput("cache_size", f"must be a whole number of 0 or more (got {cache_size!r})")
+        self.store: EventStore = store if store is not None else MemoryStore()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.hash_algorithm = hash_algorithm
+        self.category_scheme = category_scheme
+        self.withdrawal_after_assignment = withdrawal_after_assignment
+        self._cache: dict[str, Proposal] = {}
+        self._cache_size = cache_size
+        self._subscribers: list[Subscriber] = []
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, proposal_id: str) -> Proposal:
+        """The proposal's present state."""
+        cached = self._cache.get(proposal_id)
+        if cached is not None and self.store.stream_version(proposal_id) == cached.version:
+            return cached
+        return self._load(proposal_id)
+
+    def history(self, proposal_id: str) -> tuple[RecordedEvent, ...]:
+        """Every event of the proposal, oldest first."""
+        events = self.store.read_stream(proposal_id)
+        if not events:
+            raise ProposalNotFound(proposal_id)
+        return tuple(events)
+
+    def state_at(self, proposal_id: str, version: int) -> Proposal:
+        """The proposal as it was after event ``version``."""
+        events = self.store.read_stream(proposal_id, up_to=version)
+        if not events:
+            raise ProposalNotFound(proposal_id)
+        if version < 1 or len(events) < version:
+            raise InvalidInput("version", f"must be from 1 to {self.store.stream_version(proposal_id)} (got {version})")
+        return replay(events)
+
+    def proposals(self) -> Iterator[Proposal]:
+        """Every proposal in the store, in the order they were first recorded."""
+        for proposal_id in self.store.stream_ids():
+            yield self.get(proposal_id)
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call ``subscriber(events)`` after each command's events are stored.
+
+        Returns a function that unsubscribes. A subscriber that raises is logged on the
+        ``cohandle`` logger; the command it follows has already been recorded and stands.
+        """
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def receive(
+        self,
+        proposal: ProposalData,
+        *,
+        actor: Actor,
+        assigning_body: Unit | None = None,
+        id: str | None = None,  # noqa: A002 - the natural name for callers
+        category_scheme: CategoryScheme | None = None,
+        occurred_at: object = None,
+        command_id: str | None = None,
+    ) -> Proposal:
+        """Record a new proposal (收到). The actor acts for the assigning body (交办单位).
+
+        The id defaults to ``{body}-{region}-{term}-{meeting}-{number}``, so the same number of
+        the same session cannot be received twice.
+        """
+        if not isinstance(proposal, ProposalData):
+            raise InvalidInput("proposal", f"must be a ProposalData (got {type(proposal).__name__})")
+        _actor(actor)
+        body = assigning_body if assigning_body is not None else actor.unit
+        if body is None:
+            raise InvalidInput("assigning_body", "must be given, or the actor must act for a unit")
+        body = c.unit("assigning_body", body)
+        proposal_id = c.text("id", id) if id is not None else f"{proposal.session.key}-{proposal.number}"
+        scheme = category_scheme if category_scheme is not None else self.category_scheme
+        if not isinstance(scheme, CategoryScheme):
+            raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {scheme!r})")
+        event = ProposalReceived(proposal=proposal, assigning_body=body, category_scheme=scheme)
+        if command_id is not None:
+            found = self.store.find_command(c.text("command_id", command_id))
+            if found:
+                if found[0].stream_id != proposal_id or found[0].payload != event or found[0].actor != actor:
+                    raise IdempotencyConflict(command_id, f"{found[0].type} on proposal {found[0].stream_id!r}")
+                return replay(found)
+        if actor.unit != body:
+            raise PermissionDenied(
+                proposal_id=proposal_id,
+                command="receive",
+                state="new",
+                actor=str(actor),
+                relations=(),
+                allowed_relations=[r.value for r in PERMISSIONS["receive"]],
+                detail=f"Only someone acting for {body.name} receives it.",
+            )
+        now = self.clock.now()
+        at = self._occurred_at(occurred_at, now, None)
+        sealed = seal(
+            stream_id=proposal_id,
+            version=1,
+            payload=event,
+            occurred_at=at,
+            recorded_at=now,
+            actor=actor,
+            command_id=command_id,
+            prev_hash=GENESIS,
+            algorithm=self.hash_algorithm,
+        )
+        state = start(sealed)
+        try:
+            self.store.append(proposal_id, 0, [sealed])
+        except ConcurrencyConflict:
+            raise ProposalExists(proposal_id) from None
+        self._remember(state)
+        self._notify([sealed])
+        return state
+
+    def file(self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+        """File the proposal (立案)."""
+        return self._run(proposal_id, "file", actor, c.decide_file, {"note": note}, **options)
+
+    def reject(
+        self, proposal_id: str, *, actor: Actor, reason: str, forwarded_to: Unit | None = None, **options: Unpack[CommandOptions]
+    ) -> Proposal:
+        """Decline to file it (不予立案), with the reason, optionally forwarding it to a unit."""
+        args = {"reason": reason, "forwarded_to": forwarded_to}
+        return self._run(proposal_id, "reject", actor, c.decide_reject, args, **options)
+
+    def merge(self, proposal_id: str, *, into: str, actor: Actor, reason: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+        """Merge it into another proposal (并案); its proposers are answered with that one."""
+        target = self.get(c.text("into", into))
+        args = {"target": target, "reason": reason}
+        return self._run(proposal_id, "merge", actor, c.decide_merge, args, **options)
+
+    def assign(
+        self,
+        proposal_id: str,
+        *,
+        actor: Actor,
+        lead: Unit | None = None,
+        co_handlers: Iterable[Unit] | None = None,
+        handlers: Iterable[Unit] | None = None,
+        mode: AssignmentMode | None = None,
+        note: str = "",
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
+        """Assign it (交办): a lead alone, a lead with co-handlers, or several separate handlers."""
+        args = {
+            "mode": mode,
+            "lead": lead,
+            "co_handlers": None if co_handlers is None else list(co_handlers),
+            "handlers": None if handlers is None else list(handlers),
+            "note": note,
+        }
+        return self._run(proposal_id, "assign", actor, c.decide_assign, args, **options)
+
+    def request_reassignment(self, proposal_id: str, *, actor: Actor, reason: str, **options: Unpack[CommandOptions]) -> Proposal:
+        """A handling unit says the item is not its business and asks to be released."""
+        args = {"reason": reason}
+        return self._run(proposal_id, "request_reassignment", actor, c.decide_request_reassignment, args, **options)
+
+    def decide_reassignment(
+        self,
+        proposal_id: str,
+        *,
+        unit: Unit,
+        approve: bool,
+        actor: Actor,
+        replacement: Unit | None = None,
+        reason: str = "",
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
+        """The assigning body approves (naming a replacement) or refuses a reassignment request."""
+        args = {"unit_": unit, "approve": approve, "replacement": replacement, "reason": reason}
+        return self._run(proposal_id, "decide_reassignment", actor, c.decide_reassignment, args, **options)
+
+    def submit_opinion(self, proposal_id: str, *, opinion: Opinion, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+        """A co-handler sends its written opinion (会办意见) to the lead."""
+        args = {"opinion": opinion}
+        return self._run(proposal_id, "submit_opinion", actor, c.decide_submit_opinion, args, **options)
+
+    def return_opinion(self, proposal_id: str, *, unit: Unit, reason: str, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+        """The lead sends a co-handler's opinion back for revision; the co-handler resubmits."""
+        args = {"unit_": unit, "reason": reason}
+        return self._run(proposal_id, "return_opinion", actor, c.decide_return_opinion, args, **options)
+
+    def excuse_co_handler(self, proposal_id: str, *, unit: Unit, reason: str, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+        """The assigning body excuses a co-handler from sending an opinion."""
+        args = {"unit_": unit, "reason": reason}
+        return self._run(proposal_id, "excuse_co_handler", actor, c.decide_excuse_co_handler, args, **options)
+
+    def consolidate(self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+        """The lead consolidates (综合) the co-handlers' opinions."""
+        return self._run(proposal_id, "consolidate", actor, c.decide_consolidate, {"note": note}, **options)
+
+    def answer(self, proposal_id: str, *, reply: Reply, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+        """Send the reply (答复) to the proposers: the lead's, or a separate handler's part."""
+        return self._run(proposal_id, "answer", actor, c.decide_answer, {"reply": reply}, **options)
+
+    def record_feedback(self, proposal_id: str, *, feedback: Feedback, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+        """Record a proposer's view of the reply: 满意, 基本满意 or 不满意."""
+        args = {"feedback": feedback}
+        return self._run(proposal_id, "record_feedback", actor, c.decide_record_feedback, args, **options)
+
+    def order_rehandling(self, proposal_id: str, *, reason: str, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+        """After a 不满意 feedback, the assigning body orders the item handled again."""
+        args = {"reason": reason}
+        return self._run(proposal_id, "order_rehandling", actor, c.decide_order_rehandling, args, **options)
+
+    def close(self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+        """Close the item (办结)."""
+        return self._run(proposal_id, "close", actor, c.decide_close, {"note": note}, **options)
+
+    def withdraw(
+        self, proposal_id: str, *, signed_by: Iterable[str], reason: str, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
+        """The proposers withdraw the item in writing (撤回); a joint item needs every signature."""
+        args = {
+            "signed_by": signed_by if isinstance(signed_by, str) else list(signed_by),
+            "reason": reason,
+            "after_assignment": self.withdrawal_after_assignment,
+        }
+        return self._run(proposal_id, "withdraw", actor, c.decide_withdraw, args, **options)
+
+    def extend(
+        self,
+        proposal_id: str,
+        *,
+        until: pendulum.Date | _dt.date | str,
+        approval: str,
+        reason: str,
+        actor: Actor,
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
+        """Record an approved extension (延期) of the reply deadline to ``until``."""
+        args = {"until": as_date("until", until), "approval": approval, "reason": reason}
+        return self._run(proposal_id, "extend", actor, c.decide_extend, args, **options)
+
+    def remind(self, proposal_id: str, *, to: Unit, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+        """Issue a reminder (催办) to a handling unit."""
+        args = {"to": to, "note": note}
+        return self._run(proposal_id, "remind", actor, c.decide_remind, args, **options)
+
+    def mark_key(
+        self, proposal_id: str, *, actor: Actor, supervisor: Unit | None = None, note: str = "", **options: Unpack[CommandOptions]
+    ) -> Proposal:
+        """Mark it a key proposal (重点提案) followed by a supervisor (督办)."""
+        args = {"supervisor": supervisor, "note": note}
+        return self._run(proposal_id, "mark_key", actor, c.decide_mark_key, args, **options)
+
+    def publish(self, proposal_id: str, *, actor: Actor, url: str | None = None, **options: Unpack[CommandOptions]) -> Proposal:
+        """Record that the reply was published (公开)."""
+        return self._run(proposal_id, "publish", actor, c.decide_publish, {"url": url}, **options)
+
+    # -- the one path every command takes ------------------------------------------------------
+
+    def _run(
+        self,
+        proposal_id: str,
+        command: str,
+        actor: Actor,
+        decide: _Decide,
+        args: dict[str, Any],
+        *,
+        occurred_at: object = None,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Proposal:
+        _actor(actor)
+        if command_id is not None:
+            replayed = self._retried(proposal_id, command, actor, decide, args, c.text("command_id", command_id))
+            if replayed is not None:
+                return replayed
+        if expected_version is not None and (not isinstance(expected_version, int) or expected_version < 1):
+            raise InvalidInput("expected_version", f"must be a version number from 1 (got {expected_version!r})")
+        for attempt in (1, 2):
+            state = self._cache.get(proposal_id) if attempt == 1 else None
+            if state is None:
+                state = self._load(proposal_id)
+            if expected_version is not None and state.version != expected_version:
+                state = self._load(proposal_id)
+                if state.version != expected_version:
+                    raise ConcurrencyConflict(proposal_id, expected_version, state.version)
+            held = c.check(state, command, actor)
+            payload = decide(state, actor, held, **args)
+            now = self.clock.now()
+            at = self._occurred_at(occurred_at, now, state)
+            sealed = seal(
+                stream_id=proposal_id,
+                version=state.version + 1,
+                payload=payload,
+                occurred_at=at,
+                recorded_at=now,
+                actor=actor,
+                command_id=command_id,
+                prev_hash=state.last_hash,
+                algorithm=self.hash_algorithm,
+            )
+            new_state = apply(state, sealed)
+            try:
+                self.store.append(proposal_id, state.version, [sealed])
+            except ConcurrencyConflict:
+                self._cache.pop(proposal_id, None)
+                if expected_version is not None or attempt == 2:
+                    raise
+                continue  # our cached copy was stale: decide again on the stored state
+            self._remember(new_state)
+            self._notify([sealed])
+            return new_state
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retried(
+        self,
+        proposal_id: str,
+        command: str,
+        actor: Actor,
+        decide: _Decide,
+        args: dict[str, Any],
+        command_id: str,
+    ) -> Proposal | None:
+        """The original outcome of an already recorded command, or None for a new command id."""
+        found = self.store.find_command(command_id)
+        if not found:
+            return None
+        first = found[0]
+        what = f"{first.type} on proposal {first.stream_id!r}"
+        if first.stream_id != proposal_id or first.actor != actor:
+            raise IdempotencyConflict(command_id, what)
+        before = replay(self.store.read_stream(proposal_id, up_to=first.version - 1))
+        try:
+            payload = decide(before, actor, c.check(before, command, actor), **args)
+        except Exception:
+            raise IdempotencyConflict(command_id, what) from None
+        if payload != first.payload:
+            raise IdempotencyConflict(command_id, what)
+        return replay(self.store.read_stream(proposal_id, up_to=found[-1].version))
+
+    def _load(self, proposal_id: str) -> Proposal:
+        if not isinstance(proposal_id, str):
+            raise InvalidInput("proposal_id", f"must be text (got {proposal_id!r})")
+        events = self.store.read_stream(proposal_id)
+        if not events:
+            raise ProposalNotFound(proposal_id)
+        state = replay(events)
+        self._remember(state)
+        return state
+
+    def _remember(self, state: Proposal) -> None:
+        if not self._cache_size:
+            return
+        cache = self._cache
+        if cache.pop(state.id, None) is None and len(cache) >= self._cache_size:
+            del cache[next(iter(cache))]
+        cache[state.id] = state
+
+    def _occurred_at(self, value: object, now: pendulum.DateTime, state: Proposal | None) -> pendulum.DateTime:
+        if value is None:
+            return now
+        at = business_time("occurred_at", value)
+        if at > now:
+            raise InvalidInput("occurred_at", f"is {at.isoformat()}, later than now ({now.isoformat()})")
+        if state is not None:
+            day = at.in_timezone(SHANGHAI).date()
+            last = state.last_occurred_at.in_timezone(SHANGHAI).date()
+            if day < last:
+                raise InvalidInput(
+                    "occurred_at",
+                    f"is {day.isoformat()}, before the proposal's latest event ({last.isoformat()}); "
+                    "events are recorded in the order they happened",
+                )
+        return at
+
+    def _notify(self, events: Sequence[RecordedEvent]) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(events)
+            except Exception:
+                log.exception("A subscriber failed after events were recorded; the events stand.")
+
+
+def _actor(actor: object) -> Actor:
+    if not isinstance(actor, Actor):
+        raise InvalidInput("actor", f"must be an Actor (got {actor!r} that is a {type(actor).__name__})")
+    return actor
