@@ -70,7 +70,10 @@ def run() -> cohandle.Workflow:
                     Section(heading="(四)知识产权保护有利氛围日益形成"),
                 ],
             ),
-            Section(heading="二、下一步工作打算", text="下一步,我局将认真贯彻省委、省政府加强知识产权保护工作要求……"),
+            Section(
+                heading="二、下一步工作打算",
+                text="下一步,我局将认真贯彻省委、省政府加强知识产权保护工作要求……",
+            ),
         ],
         signatory=Contact(name="程 浩", phone="027-86759052"),
         handler=Contact(name="杨 鑫", phone="027-86759081"),

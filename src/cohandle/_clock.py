@@ -41,7 +41,7 @@ class FixedClock:
 
     def advance(self, **delta: int) -> pendulum.DateTime:
         """Move forward, e.g. ``advance(days=3, hours=2)``; returns the new time."""
-        moved = self._now.add(**delta)  # type: ignore[arg-type]
+        moved = self._now.add(**delta)
         self._now = moved.in_timezone(pendulum.UTC)
         return self._now
 
@@ -54,7 +54,11 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
     """
     if isinstance(value, str):
         try:
-            value = _dt.datetime.fromisoformat(value) if "T" in value or " " in value else _dt.date.fromisoformat(value)
+            value = (
+                _dt.datetime.fromisoformat(value)
+                if "T" in value or " " in value
+                else _dt.date.fromisoformat(value)
+            )
         except ValueError:
             raise InvalidInput(field, f"must be an ISO date or timestamp (got {value!r})") from None
     if isinstance(value, _dt.datetime):
@@ -62,8 +66,17 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
             raise InvalidInput(field, f"must carry a time zone (got the naive {value.isoformat()})")
         utc = value.astimezone(_dt.UTC)
         return pendulum.DateTime(
-            utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=pendulum.UTC
+            utc.year,
+            utc.month,
+            utc.day,
+            utc.hour,
+            utc.minute,
+            utc.second,
+            utc.microsecond,
+            tzinfo=pendulum.UTC,
         )
     if isinstance(value, _dt.date):
-        return pendulum.DateTime(value.year, value.month, value.day, tzinfo=SHANGHAI).in_timezone(pendulum.UTC)
+        return pendulum.DateTime(value.year, value.month, value.day, tzinfo=SHANGHAI).in_timezone(
+            pendulum.UTC
+        )
     raise InvalidInput(field, f"must be a date or a timezone-aware datetime (got {value!r})")

@@ -117,7 +117,9 @@ def check(p: Proposal, command: str, actor: Actor) -> Relations:
 
 
 def refuse(p: Proposal, command: str, actor: Actor, reason: str) -> PreconditionFailed:
-    return PreconditionFailed(reason, proposal_id=p.id, command=command, state=p.status.value, actor=str(actor))
+    return PreconditionFailed(
+        reason, proposal_id=p.id, command=command, state=p.status.value, actor=str(actor)
+    )
 
 
 def deny(p: Proposal, command: str, actor: Actor, held: Relations, detail: str) -> PermissionDenied:
@@ -222,7 +224,9 @@ def decide_assign(
     chosen = infer_mode(mode, co, sep)
     if chosen is AssignmentMode.SEPARATE:
         if lead is not None or co:
-            raise InvalidInput("lead", "must not be given for separate handling (分办): name the handlers only")
+            raise InvalidInput(
+                "lead", "must not be given for separate handling (分办): name the handlers only"
+            )
         if len(sep) < 2:
             raise InvalidInput("handlers", "must name at least two units for separate handling (分办)")
     else:
@@ -258,7 +262,12 @@ def decide_request_reassignment(
     who = actor.unit
     assert who is not None  # a unit-held relation was checked
     if any(r.unit == who for r in p.pending_reassignments):
-        raise refuse(p, "request_reassignment", actor, f"{who.name} already asked; wait for the assigning body's decision.")
+        raise refuse(
+            p,
+            "request_reassignment",
+            actor,
+            f"{who.name} already asked; wait for the assigning body's decision.",
+        )
     if not _own_part_open(p, who):
         raise refuse(
             p,
@@ -288,7 +297,11 @@ def decide_reassignment(
         replacement = unit("replacement", replacement)
         if not approve:
             raise InvalidInput("replacement", "is only given when the request is approved")
-        holders = {p.lead, *(c.unit for c in p.co_handlers if c.active), *(h.unit for h in p.handlers if h.active)}
+        holders = {
+            p.lead,
+            *(c.unit for c in p.co_handlers if c.active),
+            *(h.unit for h in p.handlers if h.active),
+        }
         if replacement in holders:
             raise InvalidInput("replacement", f"{replacement.name} already takes part in this proposal")
     if approve and replacement is None:
@@ -296,7 +309,9 @@ def decide_reassignment(
             raise InvalidInput("replacement", "must name the new lead unit when the lead is released")
         if p.handler(who) is not None and sum(h.active for h in p.handlers) <= 2:
             raise InvalidInput("replacement", "must name a unit: separate handling needs two handlers")
-    return ReassignmentDecided(unit=who, approved=approve, replacement=replacement, reason=text("reason", reason, required=False))
+    return ReassignmentDecided(
+        unit=who, approved=approve, replacement=replacement, reason=text("reason", reason, required=False)
+    )
 
 
 def decide_submit_opinion(
@@ -305,13 +320,23 @@ def decide_submit_opinion(
     if not isinstance(opinion, Opinion):
         raise InvalidInput("opinion", f"must be an Opinion (got {type(opinion).__name__})")
     if opinion.author != actor.unit:
-        raise deny(p, "submit_opinion", actor, held, f"A co-handler submits only its own opinion; this one is by {opinion.author.name}.")
+        raise deny(
+            p,
+            "submit_opinion",
+            actor,
+            held,
+            f"A co-handler submits only its own opinion; this one is by {opinion.author.name}.",
+        )
     if opinion.addressee != p.lead:
         lead = p.lead.name if p.lead else "the lead unit"
-        raise InvalidInput("opinion.addressee", f"must be the lead unit {lead} (got {opinion.addressee.name})")
+        raise InvalidInput(
+            "opinion.addressee", f"must be the lead unit {lead} (got {opinion.addressee.name})"
+        )
     if opinion.suggested_category is not None and opinion.suggested_category not in p.category_scheme.codes:
         codes = "/".join(p.category_scheme.codes)
-        raise InvalidInput("opinion.suggested_category", f"must be one of {codes} (got {opinion.suggested_category!r})")
+        raise InvalidInput(
+            "opinion.suggested_category", f"must be one of {codes} (got {opinion.suggested_category!r})"
+        )
     part = p.co_handler(opinion.author)
     assert part is not None  # CO_HANDLER relation was checked
     if part.status not in (PartStatus.PENDING, PartStatus.RETURNED):
@@ -351,7 +376,12 @@ def decide_excuse_co_handler(
 
 def decide_consolidate(p: Proposal, actor: Actor, held: Relations, *, note: str) -> OpinionsConsolidated:
     if p.mode is not AssignmentMode.LEAD_WITH_CO_HANDLERS:
-        raise refuse(p, "consolidate", actor, f"it is under {p.mode.label if p.mode else 'no'} handling, which has no co-handlers; answer directly.")
+        raise refuse(
+            p,
+            "consolidate",
+            actor,
+            f"it is under {p.mode.label if p.mode else 'no'} handling, which has no co-handlers; answer directly.",
+        )
     waiting = p.outstanding_co_handlers
     if waiting:
         names = "、".join(u.name for u in waiting)
@@ -369,14 +399,25 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, *, reply: Reply) -
     if not isinstance(reply, Reply):
         raise InvalidInput("reply", f"must be a Reply (got {type(reply).__name__})")
     if reply.author != actor.unit:
-        raise deny(p, "answer", actor, held, f"A unit answers only in its own name; this reply is by {reply.author.name}.")
+        raise deny(
+            p,
+            "answer",
+            actor,
+            held,
+            f"A unit answers only in its own name; this reply is by {reply.author.name}.",
+        )
     if reply.category not in p.category_scheme.codes:
         codes = "/".join(p.category_scheme.codes)
-        raise InvalidInput("reply.category", f"must be one of {codes} of the {p.category_scheme.name} scheme (got {reply.category!r})")
+        raise InvalidInput(
+            "reply.category",
+            f"must be one of {codes} of the {p.category_scheme.name} scheme (got {reply.category!r})",
+        )
     names = p.data.proposer_names
     for name in reply.addressees:
         if name not in names:
-            raise InvalidInput("reply.addressees", f"must be proposers of this item ({'、'.join(names)}); {name} is not")
+            raise InvalidInput(
+                "reply.addressees", f"must be proposers of this item ({'、'.join(names)}); {name} is not"
+            )
     if p.mode is AssignmentMode.SEPARATE:
         part = p.handler(reply.author)
         if part is None or Relation.HANDLER not in held:
@@ -387,7 +428,9 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, *, reply: Reply) -
         if Relation.LEAD not in held:
             raise deny(p, "answer", actor, held, "Only the lead unit replies to the proposer.")
         if p.status is Status.ASSIGNED and p.mode is AssignmentMode.LEAD_WITH_CO_HANDLERS:
-            raise refuse(p, "answer", actor, "the co-handlers' opinions must be consolidated first (consolidate).")
+            raise refuse(
+                p, "answer", actor, "the co-handlers' opinions must be consolidated first (consolidate)."
+            )
     if not reply.addressees:
         reply = attrs.evolve(reply, addressees=names)
     return ReplySent(reply=reply)
@@ -403,18 +446,29 @@ def decide_record_feedback(
             raise InvalidInput("feedback.unit", "must name the handler whose reply it is about (分办)")
         part = p.handler(feedback.unit)
         if part is None or part.reply is None:
-            raise InvalidInput("feedback.unit", f"must be a handler that has answered; {feedback.unit.name} is not")
+            raise InvalidInput(
+                "feedback.unit", f"must be a handler that has answered; {feedback.unit.name} is not"
+            )
     else:
         if feedback.unit is not None and feedback.unit != p.lead:
-            raise InvalidInput("feedback.unit", f"must be the lead unit or left out (got {feedback.unit.name})")
+            raise InvalidInput(
+                "feedback.unit", f"must be the lead unit or left out (got {feedback.unit.name})"
+            )
         feedback = attrs.evolve(feedback, unit=None)
-    proposer = actor.unit.name if actor.unit is not None and actor.unit.name in p.data.proposer_names else actor.name
+    proposer = (
+        actor.unit.name if actor.unit is not None and actor.unit.name in p.data.proposer_names else actor.name
+    )
     return FeedbackRecorded(proposer=proposer, feedback=feedback)
 
 
 def decide_order_rehandling(p: Proposal, actor: Actor, held: Relations, *, reason: str) -> RehandlingOrdered:
     if not p.dissatisfied:
-        raise refuse(p, "order_rehandling", actor, "re-handling follows a 不满意 (dissatisfied) feedback, and there is none.")
+        raise refuse(
+            p,
+            "order_rehandling",
+            actor,
+            "re-handling follows a 不满意 (dissatisfied) feedback, and there is none.",
+        )
     return RehandlingOrdered(reason=text("reason", reason))
 
 
@@ -454,7 +508,9 @@ def decide_withdraw(
     names = p.data.proposer_names
     strangers = [s for s in signers if s not in names]
     if strangers:
-        raise InvalidInput("signed_by", f"names people who are not proposers of this item: {'、'.join(strangers)}")
+        raise InvalidInput(
+            "signed_by", f"names people who are not proposers of this item: {'、'.join(strangers)}"
+        )
     missing = [n for n in names if n not in signers]
     if missing:
         raise refuse(
@@ -464,7 +520,9 @@ def decide_withdraw(
             f"a joint item is withdrawn only with every proposer's signature; missing: {'、'.join(missing)}.",
         )
     if not after_assignment and p.status not in (Status.RECEIVED, Status.FILED):
-        raise refuse(p, "withdraw", actor, "under these rules an item can be withdrawn only before it is assigned.")
+        raise refuse(
+            p, "withdraw", actor, "under these rules an item can be withdrawn only before it is assigned."
+        )
     return ProposalWithdrawn(signed_by=signers, reason=text("reason", reason))
 
 

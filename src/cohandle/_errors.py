@@ -42,8 +42,7 @@ class ProposalNotFound(CohandleError, LookupError):
     def __init__(self, proposal_id: str) -> None:
         self.proposal_id = proposal_id
         super().__init__(
-            f"No proposal with id {proposal_id!r} is in the log; check the id, or receive the "
-            "proposal first."
+            f"No proposal with id {proposal_id!r} is in the log; check the id, or receive the proposal first."
         )
 
 
@@ -132,9 +131,7 @@ class PermissionDenied(CommandRefused):
 class PreconditionFailed(CommandRefused):
     """The command is possible in this state, but something it needs is not there yet."""
 
-    def __init__(
-        self, reason: str, *, proposal_id: str, command: str, state: str, actor: str
-    ) -> None:
+    def __init__(self, reason: str, *, proposal_id: str, command: str, state: str, actor: str) -> None:
         self.reason = reason
         super().__init__(
             f"Cannot {command} proposal {proposal_id!r} (it is {state}): {reason}",

@@ -11,6 +11,7 @@ the hash covers and what stores keep, so a log can be checked byte for byte year
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import hashlib
 import json
 import math
@@ -298,7 +299,33 @@ def _structure_date(value: Any, _type: Any) -> pendulum.Date:
     raise SchemaError(f"{value!r} is not an ISO date.")
 
 
+def _strict(kind: type[Any]) -> Callable[[Any, Any], Any]:
+    """A structure hook that accepts only values already of ``kind`` (no coercion of 3 to "3")."""
+
+    def structure(value: Any, _type: Any) -> Any:
+        if type(value) is not kind and not (kind is float and type(value) is int):
+            raise SchemaError(f"{value!r} is not a {kind.__name__}.")
+        return value
+
+    return structure
+
+
 converter = cattrs.Converter(forbid_extra_keys=True)
+for _kind in (str, int, bool, float):
+    converter.register_structure_hook(_kind, _strict(_kind))
+
+
+def _structure_enum(value: Any, kind: type[enum.StrEnum]) -> enum.StrEnum:
+    if type(value) is not str:
+        raise SchemaError(f"{value!r} is not text.")
+    try:
+        return kind(value)
+    except ValueError:
+        raise SchemaError(f"{value!r} is not one of {', '.join(m.value for m in kind)}.") from None
+
+
+converter.register_structure_hook(enum.StrEnum, _structure_enum)
+converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
 converter.register_unstructure_hook(pendulum.Date, lambda d: d.isoformat())
 converter.register_structure_hook(pendulum.Date, _structure_date)
 converter.register_unstructure_hook(pendulum.DateTime, format_time)
@@ -333,9 +360,13 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
     """Build an event from its stored form, upcasting older schema versions first."""
     cls = EVENT_TYPES.get(event_type)
     if cls is None:
-        raise SchemaError(f"Unknown event type {event_type!r}; known types: {', '.join(sorted(EVENT_TYPES))}.")
+        raise SchemaError(
+            f"Unknown event type {event_type!r}; known types: {', '.join(sorted(EVENT_TYPES))}."
+        )
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
-        raise SchemaError(f"Event {event_type} has schema version {schema!r}; it must be a whole number from 1.")
+        raise SchemaError(
+            f"Event {event_type} has schema version {schema!r}; it must be a whole number from 1."
+        )
     if schema > cls.SCHEMA:
         raise SchemaError(
             f"Event {event_type} has schema version {schema}, newer than the {cls.SCHEMA} this "
@@ -350,18 +381,32 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
         schema += 1
     try:
         return converter.structure(data, cls)
-    except InvalidInput as exc:
-        raise SchemaError(f"Event {event_type} does not hold valid data: {exc}") from None
     except Exception as exc:
-        detail = "; ".join(cattrs.transform_error(exc)) if isinstance(exc, cattrs.BaseValidationError) else str(exc)
-        raise SchemaError(f"Event {event_type} does not have the shape of its schema: {detail}.") from None
+        raise SchemaError(f"Event {event_type} does not hold valid data: {_explain(exc)}.") from None
+
+
+def _explain(exc: BaseException) -> str:
+    """The causes of a structuring failure, each with the path where it was found."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(exc, format_exception=_describe))
+    return _describe(exc, None)
+
+
+def _describe(exc: BaseException, _type: Any) -> str:
+    if isinstance(exc, InvalidInput | SchemaError):
+        return str(exc).rstrip(".")
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return f"unexpected field(s) {', '.join(sorted(exc.extra_fields))}"
+    return f"invalid value ({exc})"
 
 
 def actor_from_dict(data: Any) -> Actor:
     try:
         return converter.structure(data, Actor)
     except Exception as exc:
-        raise SchemaError(f"The actor {data!r} is not valid: {exc}") from None
+        raise SchemaError(f"The actor {data!r} is not valid: {_explain(exc)}.") from None
 
 
 def _body_of(

@@ -20,7 +20,7 @@ from transitions import Machine, MachineError
 __all__ = ["CO_HANDLER_PART", "HANDLER_PART", "PROPOSAL", "Lifecycle", "PartStatus", "Status"]
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """The states of a proposal."""
 
     RECEIVED = "received"
@@ -33,9 +33,6 @@ class Status(str, enum.Enum):
     REHANDLING = "rehandling"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def label(self) -> str:
@@ -60,7 +57,7 @@ _STATUS_LABELS = {
 }
 
 
-class PartStatus(str, enum.Enum):
+class PartStatus(enum.StrEnum):
     """The states of one unit's part: a co-handler's opinion, or a separate handler's reply."""
 
     PENDING = "pending"
@@ -69,9 +66,6 @@ class PartStatus(str, enum.Enum):
     EXCUSED = "excused"
     ANSWERED = "answered"
     RELEASED = "released"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _S = Status
@@ -155,9 +149,7 @@ class Lifecycle:
         return "\n".join(lines) + "\n"
 
 
-def _compile(
-    name: str, states: type[enum.Enum], rows: list[tuple[str, list[Any], Any]]
-) -> Lifecycle:
+def _compile(name: str, states: type[enum.Enum], rows: list[tuple[str, list[Any], Any]]) -> Lifecycle:
     transitions = [
         {
             "trigger": trigger,

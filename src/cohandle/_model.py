@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-class _LabelledEnum(str, enum.Enum):
+class _LabelledEnum(enum.StrEnum):
     """A string enum whose members also carry the Chinese term officials use."""
 
     label: str
@@ -51,9 +51,6 @@ class _LabelledEnum(str, enum.Enum):
         member._value_ = value
         member.label = label
         return member
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Body(_LabelledEnum):
@@ -104,7 +101,7 @@ class Disclosure(_LabelledEnum):
 def _text(field: str, value: object, *, allow_empty: bool = False) -> str:
     if not isinstance(value, str):
         raise InvalidInput(field, f"must be text (got {value!r} that is a {type(value).__name__})")
-    stripped = value.strip()
+    stripped: str = value.strip()
     if not stripped and not allow_empty:
         raise InvalidInput(field, "must not be empty")
     return stripped
@@ -122,10 +119,10 @@ def as_date(field: str, value: object) -> pendulum.Date:
     """Read a date: a ``date``, a pendulum Date or ISO text; a datetime is refused."""
     import datetime as _dt
 
+    if isinstance(value, _dt.datetime):
+        raise InvalidInput(field, f"must be a date, not a datetime (got {value!r})")
     if isinstance(value, pendulum.Date):
         return value
-    if isinstance(value, _dt.datetime):
-        raise InvalidInput(field, f"must be a date without time (got the datetime {value!r})")
     if isinstance(value, _dt.date):
         return pendulum.Date(value.year, value.month, value.day)
     if isinstance(value, str):
@@ -137,11 +134,49 @@ def as_date(field: str, value: object) -> pendulum.Date:
     raise InvalidInput(field, f"must be a date (got {value!r} that is a {type(value).__name__})")
 
 
-def _optional_date(field: str) -> Any:
-    def convert(value: object) -> pendulum.Date | None:
-        return None if value is None else as_date(field, value)
+def _person(field: str, value: object) -> str:
+    """A person's name without the padding spaces some pages put inside it (程 浩 → 程浩)."""
+    return "".join(_text(field, value).split())
 
-    return convert
+
+def _unit_name(value: object) -> str:
+    return _text("Unit.name", value)
+
+
+def _contact_name(value: object) -> str:
+    return _person("Contact.name", value)
+
+
+def _proposer_name(value: object) -> str:
+    return _person("Proposer.name", value)
+
+
+def _actor_name(value: object) -> str:
+    return _person("Actor.name", value)
+
+
+def _region(value: object) -> str:
+    return _text("Session.region", value)
+
+
+def _number(value: object) -> str:
+    return _text("ProposalData.number", value)
+
+
+def _title(value: object) -> str:
+    return _text("ProposalData.title", value)
+
+
+def _opinion_date(value: object) -> pendulum.Date:
+    return as_date("Opinion.date", value)
+
+
+def _reply_date(value: object) -> pendulum.Date:
+    return as_date("Reply.date", value)
+
+
+def _feedback_date(value: object) -> pendulum.Date | None:
+    return None if value is None else as_date("Feedback.date", value)
 
 
 _DIGITS = "〇一二三四五六七八九"
@@ -167,7 +202,7 @@ class Unit:
     Units are identified by name; ``code`` (an organisation code) is kept but not compared.
     """
 
-    name: str = attrs.field(converter=lambda v: _text("Unit.name", v))
+    name: str = attrs.field(converter=_unit_name)
     code: str | None = attrs.field(default=None, eq=False)
 
     def __str__(self) -> str:
@@ -178,13 +213,15 @@ class Unit:
 class Contact:
     """A named person with an optional phone number (主管领导, 经办人)."""
 
-    name: str = attrs.field(converter=lambda v: "".join(_text("Contact.name", v).split()))
+    name: str = attrs.field(converter=_contact_name)
     phone: str | None = attrs.field(default=None)
 
     @phone.validator
     def _check_phone(self, _attribute: attrs.Attribute[str | None], value: str | None) -> None:
         if value is not None and not _PHONE.match(value):
-            raise InvalidInput("Contact.phone", f"must be a phone number such as 027-86759052 (got {value!r})")
+            raise InvalidInput(
+                "Contact.phone", f"must be a phone number such as 027-86759052 (got {value!r})"
+            )
 
     def __str__(self) -> str:
         return f"{self.name} {self.phone}" if self.phone else self.name
@@ -194,7 +231,7 @@ class Contact:
 class Proposer:
     """Who put the item forward: a member or deputy, a party or group, a committee."""
 
-    name: str = attrs.field(converter=lambda v: "".join(_text("Proposer.name", v).split()))
+    name: str = attrs.field(converter=_proposer_name)
     kind: ProposerKind = ProposerKind.MEMBER
     phone: str | None = None
 
@@ -205,7 +242,7 @@ class Session:
 
     body: Body
     level: Level
-    region: str = attrs.field(converter=lambda v: _text("Session.region", v))
+    region: str = attrs.field(converter=_region)
     term: int
     meeting: int
     year: int | None = None
@@ -235,8 +272,8 @@ class Session:
 class ProposalData:
     """What was proposed: the number, the title, the proposers (the first is 第一提案人)."""
 
-    number: str = attrs.field(converter=lambda v: _text("ProposalData.number", v))
-    title: str = attrs.field(converter=lambda v: _text("ProposalData.title", v))
+    number: str = attrs.field(converter=_number)
+    title: str = attrs.field(converter=_title)
     session: Session
     proposers: tuple[Proposer, ...] = attrs.field(converter=_tuple)
     summary: str = ""
@@ -319,7 +356,7 @@ class Opinion:
 
     author: Unit
     addressee: Unit
-    date: pendulum.Date = attrs.field(converter=lambda v: as_date("Opinion.date", v))
+    date: pendulum.Date = attrs.field(converter=_opinion_date)
     sections: tuple[Section, ...] = attrs.field(converter=_tuple)
     suggested_category: str | None = None
     signatory: Contact | None = None
@@ -341,7 +378,7 @@ class Reply:
 
     author: Unit
     category: str
-    date: pendulum.Date = attrs.field(converter=lambda v: as_date("Reply.date", v))
+    date: pendulum.Date = attrs.field(converter=_reply_date)
     sections: tuple[Section, ...] = attrs.field(converter=_tuple)
     addressees: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     signatory: Contact | None = None
@@ -365,7 +402,7 @@ class Feedback:
     satisfaction: Satisfaction
     comments: str = ""
     unit: Unit | None = None
-    date: pendulum.Date | None = attrs.field(default=None, converter=_optional_date("Feedback.date"))
+    date: pendulum.Date | None = attrs.field(default=None, converter=_feedback_date)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.satisfaction, Satisfaction):
@@ -380,7 +417,7 @@ class Actor:
     unit as ``Actor(name="杨鑫", unit=Unit(name="湖北省知识产权局"))``.
     """
 
-    name: str = attrs.field(converter=lambda v: "".join(_text("Actor.name", v).split()))
+    name: str = attrs.field(converter=_actor_name)
     unit: Unit | None = None
 
     def __str__(self) -> str:

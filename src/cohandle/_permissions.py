@@ -18,16 +18,13 @@ from collections.abc import Mapping
 __all__ = ["EXTRA_RULES", "PERMISSIONS", "Relation"]
 
 
-class Relation(str, enum.Enum):
+class Relation(enum.StrEnum):
     ASSIGNING_BODY = "assigning body"
     LEAD = "lead unit"
     CO_HANDLER = "co-handler"
     HANDLER = "separate handler"
     PROPOSER = "proposer"
     SUPERVISOR = "supervisor"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def label(self) -> str:

@@ -180,8 +180,9 @@ def _move_part(parts: tuple[_Part, ...], unit: Unit, trigger: str, **changes: An
             dest = lifecycle.target(part.status.value, trigger)
             if dest is None:
                 raise ChainBroken("?", 0, f"{unit.name}'s part cannot {trigger} while {part.status}")
-            moved = attrs.evolve(part, status=PartStatus(dest), **changes)
-            return (*parts[:index], moved, *parts[index + 1 :])
+            moved: list[_Part] = list(parts)
+            moved[index] = attrs.evolve(part, status=PartStatus(dest), **changes)
+            return tuple(moved)
     raise ChainBroken("?", 0, f"an event names {unit.name}, which holds no active part")
 
 
@@ -250,10 +251,10 @@ def _reassignment_decided(p: Proposal, e: ReassignmentDecided, at: pendulum.Date
             parts = (*parts, CoHandlerPart(unit=e.replacement))
         changes["co_handlers"] = parts
     else:
-        parts = _move_part(p.handlers, e.unit, "release")
+        handlers = _move_part(p.handlers, e.unit, "release")
         if e.replacement is not None:
-            parts = (*parts, HandlerPart(unit=e.replacement))
-        changes["handlers"] = parts
+            handlers = (*handlers, HandlerPart(unit=e.replacement))
+        changes["handlers"] = handlers
     return changes
 
 
@@ -342,7 +343,9 @@ def start(event: RecordedEvent) -> Proposal:
     """The state after a stream's first event, which must be :class:`ProposalReceived`."""
     payload = event.payload
     if not isinstance(payload, ProposalReceived):
-        raise ChainBroken(event.stream_id, event.version, f"the first event is {event.type}, not ProposalReceived")
+        raise ChainBroken(
+            event.stream_id, event.version, f"the first event is {event.type}, not ProposalReceived"
+        )
     if event.version != 1 or event.prev_hash != GENESIS:
         raise ChainBroken(event.stream_id, event.version, "the stream does not start at version 1")
     return Proposal(

@@ -28,7 +28,6 @@ from cohandle._errors import (
 from cohandle._events import HASH_ALGORITHMS, Event, ProposalReceived, RecordedEvent, digest, seal
 from cohandle._model import (
     ABC,
-    as_date,
     Actor,
     AssignmentMode,
     CategoryScheme,
@@ -37,6 +36,7 @@ from cohandle._model import (
     ProposalData,
     Reply,
     Unit,
+    as_date,
 )
 from cohandle._permissions import PERMISSIONS
 from cohandle._state import GENESIS, Proposal, apply, replay, start
@@ -45,7 +45,6 @@ from cohandle.stores import EventStore, MemoryStore
 __all__ = ["Workflow"]
 
 log = logging.getLogger("cohandle")
-
 
 
 class CommandOptions(TypedDict, total=False):
@@ -88,7 +87,9 @@ class Workflow:
         cache_size: int = _DEFAULT_CACHE,
     ) -> None:
         if hash_algorithm not in HASH_ALGORITHMS:
-            raise InvalidInput("hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {hash_algorithm!r})")
+            raise InvalidInput(
+                "hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {hash_algorithm!r})"
+            )
         digest(hash_algorithm, "")  # fail now, not at the first command, if sm3 is missing
         if not isinstance(category_scheme, CategoryScheme):
             raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {category_scheme!r})")
@@ -125,7 +126,9 @@ class Workflow:
         if not events:
             raise ProposalNotFound(proposal_id)
         if version < 1 or len(events) < version:
-            raise InvalidInput("version", f"must be from 1 to {self.store.stream_version(proposal_id)} (got {version})")
+            raise InvalidInput(
+                "version", f"must be from 1 to {self.store.stream_version(proposal_id)} (got {version})"
+            )
         return replay(events)
 
     def proposals(self) -> Iterator[Proposal]:
@@ -150,7 +153,7 @@ class Workflow:
         *,
         actor: Actor,
         assigning_body: Unit | None = None,
-        id: str | None = None,  # noqa: A002 - the natural name for callers
+        id: str | None = None,
         category_scheme: CategoryScheme | None = None,
         occurred_at: object = None,
         command_id: str | None = None,
@@ -176,7 +179,9 @@ class Workflow:
             found = self.store.find_command(c.text("command_id", command_id))
             if found:
                 if found[0].stream_id != proposal_id or found[0].payload != event or found[0].actor != actor:
-                    raise IdempotencyConflict(command_id, f"{found[0].type} on proposal {found[0].stream_id!r}")
+                    raise IdempotencyConflict(
+                        command_id, f"{found[0].type} on proposal {found[0].stream_id!r}"
+                    )
                 return replay(found)
         if actor.unit != body:
             raise PermissionDenied(
@@ -210,18 +215,34 @@ class Workflow:
         self._notify([sealed])
         return state
 
-    def file(self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+    def file(
+        self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """File the proposal (立案)."""
         return self._run(proposal_id, "file", actor, c.decide_file, {"note": note}, **options)
 
     def reject(
-        self, proposal_id: str, *, actor: Actor, reason: str, forwarded_to: Unit | None = None, **options: Unpack[CommandOptions]
+        self,
+        proposal_id: str,
+        *,
+        actor: Actor,
+        reason: str,
+        forwarded_to: Unit | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Proposal:
         """Decline to file it (不予立案), with the reason, optionally forwarding it to a unit."""
         args = {"reason": reason, "forwarded_to": forwarded_to}
         return self._run(proposal_id, "reject", actor, c.decide_reject, args, **options)
 
-    def merge(self, proposal_id: str, *, into: str, actor: Actor, reason: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+    def merge(
+        self,
+        proposal_id: str,
+        *,
+        into: str,
+        actor: Actor,
+        reason: str = "",
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
         """Merge it into another proposal (并案); its proposers are answered with that one."""
         target = self.get(c.text("into", into))
         args = {"target": target, "reason": reason}
@@ -249,10 +270,14 @@ class Workflow:
         }
         return self._run(proposal_id, "assign", actor, c.decide_assign, args, **options)
 
-    def request_reassignment(self, proposal_id: str, *, actor: Actor, reason: str, **options: Unpack[CommandOptions]) -> Proposal:
+    def request_reassignment(
+        self, proposal_id: str, *, actor: Actor, reason: str, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """A handling unit says the item is not its business and asks to be released."""
         args = {"reason": reason}
-        return self._run(proposal_id, "request_reassignment", actor, c.decide_request_reassignment, args, **options)
+        return self._run(
+            proposal_id, "request_reassignment", actor, c.decide_request_reassignment, args, **options
+        )
 
     def decide_reassignment(
         self,
@@ -269,45 +294,67 @@ class Workflow:
         args = {"unit_": unit, "approve": approve, "replacement": replacement, "reason": reason}
         return self._run(proposal_id, "decide_reassignment", actor, c.decide_reassignment, args, **options)
 
-    def submit_opinion(self, proposal_id: str, *, opinion: Opinion, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+    def submit_opinion(
+        self, proposal_id: str, *, opinion: Opinion, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """A co-handler sends its written opinion (会办意见) to the lead."""
         args = {"opinion": opinion}
         return self._run(proposal_id, "submit_opinion", actor, c.decide_submit_opinion, args, **options)
 
-    def return_opinion(self, proposal_id: str, *, unit: Unit, reason: str, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+    def return_opinion(
+        self, proposal_id: str, *, unit: Unit, reason: str, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """The lead sends a co-handler's opinion back for revision; the co-handler resubmits."""
         args = {"unit_": unit, "reason": reason}
         return self._run(proposal_id, "return_opinion", actor, c.decide_return_opinion, args, **options)
 
-    def excuse_co_handler(self, proposal_id: str, *, unit: Unit, reason: str, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+    def excuse_co_handler(
+        self, proposal_id: str, *, unit: Unit, reason: str, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """The assigning body excuses a co-handler from sending an opinion."""
         args = {"unit_": unit, "reason": reason}
         return self._run(proposal_id, "excuse_co_handler", actor, c.decide_excuse_co_handler, args, **options)
 
-    def consolidate(self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+    def consolidate(
+        self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """The lead consolidates (综合) the co-handlers' opinions."""
         return self._run(proposal_id, "consolidate", actor, c.decide_consolidate, {"note": note}, **options)
 
-    def answer(self, proposal_id: str, *, reply: Reply, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+    def answer(
+        self, proposal_id: str, *, reply: Reply, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """Send the reply (答复) to the proposers: the lead's, or a separate handler's part."""
         return self._run(proposal_id, "answer", actor, c.decide_answer, {"reply": reply}, **options)
 
-    def record_feedback(self, proposal_id: str, *, feedback: Feedback, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+    def record_feedback(
+        self, proposal_id: str, *, feedback: Feedback, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """Record a proposer's view of the reply: 满意, 基本满意 or 不满意."""
         args = {"feedback": feedback}
         return self._run(proposal_id, "record_feedback", actor, c.decide_record_feedback, args, **options)
 
-    def order_rehandling(self, proposal_id: str, *, reason: str, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+    def order_rehandling(
+        self, proposal_id: str, *, reason: str, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """After a 不满意 feedback, the assigning body orders the item handled again."""
         args = {"reason": reason}
         return self._run(proposal_id, "order_rehandling", actor, c.decide_order_rehandling, args, **options)
 
-    def close(self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+    def close(
+        self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """Close the item (办结)."""
         return self._run(proposal_id, "close", actor, c.decide_close, {"note": note}, **options)
 
     def withdraw(
-        self, proposal_id: str, *, signed_by: Iterable[str], reason: str, actor: Actor, **options: Unpack[CommandOptions]
+        self,
+        proposal_id: str,
+        *,
+        signed_by: Iterable[str],
+        reason: str,
+        actor: Actor,
+        **options: Unpack[CommandOptions],
     ) -> Proposal:
         """The proposers withdraw the item in writing (撤回); a joint item needs every signature."""
         args = {
@@ -331,19 +378,29 @@ class Workflow:
         args = {"until": as_date("until", until), "approval": approval, "reason": reason}
         return self._run(proposal_id, "extend", actor, c.decide_extend, args, **options)
 
-    def remind(self, proposal_id: str, *, to: Unit, actor: Actor, note: str = "", **options: Unpack[CommandOptions]) -> Proposal:
+    def remind(
+        self, proposal_id: str, *, to: Unit, actor: Actor, note: str = "", **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """Issue a reminder (催办) to a handling unit."""
         args = {"to": to, "note": note}
         return self._run(proposal_id, "remind", actor, c.decide_remind, args, **options)
 
     def mark_key(
-        self, proposal_id: str, *, actor: Actor, supervisor: Unit | None = None, note: str = "", **options: Unpack[CommandOptions]
+        self,
+        proposal_id: str,
+        *,
+        actor: Actor,
+        supervisor: Unit | None = None,
+        note: str = "",
+        **options: Unpack[CommandOptions],
     ) -> Proposal:
         """Mark it a key proposal (重点提案) followed by a supervisor (督办)."""
         args = {"supervisor": supervisor, "note": note}
         return self._run(proposal_id, "mark_key", actor, c.decide_mark_key, args, **options)
 
-    def publish(self, proposal_id: str, *, actor: Actor, url: str | None = None, **options: Unpack[CommandOptions]) -> Proposal:
+    def publish(
+        self, proposal_id: str, *, actor: Actor, url: str | None = None, **options: Unpack[CommandOptions]
+    ) -> Proposal:
         """Record that the reply was published (公开)."""
         return self._run(proposal_id, "publish", actor, c.decide_publish, {"url": url}, **options)
 
@@ -363,11 +420,15 @@ class Workflow:
     ) -> Proposal:
         _actor(actor)
         if command_id is not None:
-            replayed = self._retried(proposal_id, command, actor, decide, args, c.text("command_id", command_id))
+            replayed = self._retried(
+                proposal_id, command, actor, decide, args, c.text("command_id", command_id)
+            )
             if replayed is not None:
                 return replayed
         if expected_version is not None and (not isinstance(expected_version, int) or expected_version < 1):
-            raise InvalidInput("expected_version", f"must be a version number from 1 (got {expected_version!r})")
+            raise InvalidInput(
+                "expected_version", f"must be a version number from 1 (got {expected_version!r})"
+            )
         for attempt in (1, 2):
             state = self._cache.get(proposal_id) if attempt == 1 else None
             if state is None:
@@ -448,7 +509,9 @@ class Workflow:
             del cache[next(iter(cache))]
         cache[state.id] = state
 
-    def _occurred_at(self, value: object, now: pendulum.DateTime, state: Proposal | None) -> pendulum.DateTime:
+    def _occurred_at(
+        self, value: object, now: pendulum.DateTime, state: Proposal | None
+    ) -> pendulum.DateTime:
         if value is None:
             return now
         at = business_time("occurred_at", value)

@@ -33,7 +33,8 @@ class MemoryStore:
             for offset, event in enumerate(events, start=expected_version + 1):
                 if event.stream_id != stream_id or event.version != offset:
                     raise InvalidInput(
-                        "events", f"must continue stream {stream_id!r} from version {expected_version + 1} in order"
+                        "events",
+                        f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
                     )
             if stream is None:
                 stream = self._streams[stream_id] = []

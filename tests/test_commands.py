@@ -1,0 +1,635 @@
+"""Each command: the allowed path, and every kind of refusal (state, actor, input)."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+from helpers import (
+    A_CO1,
+    A_CO2,
+    A_COMMITTEE,
+    A_COSIGNER,
+    A_H1,
+    A_H2,
+    A_LEAD,
+    A_OUTSIDER,
+    A_PROPOSER,
+    A_STRANGER,
+    A_SUPERVISOR,
+    CO1,
+    CO2,
+    COMMITTEE,
+    H1,
+    H2,
+    LEAD,
+    OUTSIDER,
+    PROPOSERS,
+    SPARE,
+    SUPERVISOR,
+    bring_to,
+    data,
+    feedback,
+    opinion,
+    receive,
+    reply,
+    workflow,
+)
+
+import cohandle
+from cohandle import (
+    AssignmentMode,
+    Disclosure,
+    InvalidInput,
+    NotAllowedInState,
+    PartStatus,
+    PermissionDenied,
+    PreconditionFailed,
+    Satisfaction,
+    Status,
+)
+
+SEPARATE = AssignmentMode.SEPARATE
+SOLE = AssignmentMode.SOLE
+
+
+def unchanged(wf: cohandle.Workflow, pid: str):  # type: ignore[no-untyped-def]
+    """A context manager that checks a refused command appended nothing."""
+
+    class _Check:
+        def __enter__(self) -> None:
+            self.before = wf.history(pid)
+
+        def __exit__(self, *exc: object) -> None:
+            assert wf.history(pid) == self.before
+
+    return _Check()
+
+
+# -- receive -----------------------------------------------------------------------------------
+
+
+def test_receive_records_the_proposal_with_a_session_based_id() -> None:
+    wf = workflow()
+    p = wf.receive(data("20230519"), actor=A_COMMITTEE)
+    assert p.id == "cppcc-湖北省-13-1-20230519"
+    assert p.status is Status.RECEIVED
+    assert p.version == 1
+    assert p.assigning_body == COMMITTEE
+    assert p.category_scheme == cohandle.ABC
+    assert wf.get(p.id) == p
+
+
+def test_receive_refuses_the_same_number_twice() -> None:
+    wf = workflow()
+    wf.receive(data("1"), actor=A_COMMITTEE)
+    with pytest.raises(cohandle.ProposalExists, match="already been received"):
+        wf.receive(data("1"), actor=A_COMMITTEE)
+
+
+def test_receive_refuses_an_actor_of_another_unit() -> None:
+    wf = workflow()
+    with pytest.raises(PermissionDenied, match="Only someone acting for 省政协提案委员会"):
+        wf.receive(data("1"), actor=A_LEAD, assigning_body=COMMITTEE)
+    assert list(wf.proposals()) == []
+
+
+def test_receive_refuses_a_person_without_a_unit() -> None:
+    wf = workflow()
+    with pytest.raises(InvalidInput, match="assigning_body"):
+        wf.receive(data("1"), actor=A_PROPOSER)
+
+
+def test_receive_refuses_what_is_not_proposal_data() -> None:
+    wf = workflow()
+    with pytest.raises(InvalidInput, match="ProposalData"):
+        wf.receive({"number": "1"}, actor=A_COMMITTEE)  # type: ignore[arg-type]
+
+
+def test_receive_takes_a_category_scheme() -> None:
+    wf = workflow(category_scheme=cohandle.JIA_YI_BING)
+    p = wf.receive(data("1"), actor=A_COMMITTEE)
+    assert p.category_scheme.codes == ("甲", "乙", "丙")
+
+
+def test_unknown_proposal_is_a_typed_error() -> None:
+    wf = workflow()
+    with pytest.raises(cohandle.ProposalNotFound, match="No proposal with id 'nope'"):
+        wf.file("nope", actor=A_COMMITTEE)
+
+
+# -- file, reject, merge -----------------------------------------------------------------------
+
+
+def test_file_then_assign() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    assert wf.file(pid, actor=A_COMMITTEE, note="符合立案条件").status is Status.FILED
+
+
+def test_file_twice_is_refused_with_what_is_possible() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.FILED)
+    with unchanged(wf, pid), pytest.raises(NotAllowedInState) as info:
+        wf.file(pid, actor=A_COMMITTEE)
+    assert info.value.state == "filed"
+    assert "assign" in info.value.allowed
+    assert "it is filed" in str(info.value)
+
+
+def test_reject_needs_a_reason() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    with unchanged(wf, pid), pytest.raises(InvalidInput, match="reason"):
+        wf.reject(pid, reason="  ", actor=A_COMMITTEE)
+    p = wf.reject(pid, reason="属于信访事项", forwarded_to=OUTSIDER, actor=A_COMMITTEE)
+    assert p.status is Status.NOT_FILED
+    assert p.rejection is not None and p.rejection.forwarded_to == OUTSIDER
+
+
+def test_merge_into_another_open_proposal() -> None:
+    wf = workflow()
+    first, second = receive(wf), receive(wf)
+    p = wf.merge(second, into=first, actor=A_COMMITTEE, reason="内容相近")
+    assert p.status is Status.MERGED
+    assert p.merged_into == first
+
+
+def test_merge_refuses_itself_a_closed_target_and_an_unknown_one() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    closed = bring_to(wf, Status.CLOSED)
+    with unchanged(wf, pid):
+        with pytest.raises(PreconditionFailed, match="into itself"):
+            wf.merge(pid, into=pid, actor=A_COMMITTEE)
+        with pytest.raises(PreconditionFailed, match="takes no more items"):
+            wf.merge(pid, into=closed, actor=A_COMMITTEE)
+        with pytest.raises(cohandle.ProposalNotFound):
+            wf.merge(pid, into="missing", actor=A_COMMITTEE)
+
+
+# -- assign ------------------------------------------------------------------------------------
+
+
+def test_assign_lead_with_co_handlers() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.FILED)
+    p = wf.assign(pid, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE)
+    assert p.status is Status.ASSIGNED
+    assert p.mode is AssignmentMode.LEAD_WITH_CO_HANDLERS
+    assert [part.unit for part in p.co_handlers] == [CO1, CO2]
+    assert all(part.status is PartStatus.PENDING for part in p.co_handlers)
+    assert p.assigned_at == wf.clock.now()
+
+
+def test_assign_directly_from_received_for_items_that_are_not_filed() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    assert wf.assign(pid, lead=LEAD, actor=A_COMMITTEE).mode is SOLE
+
+
+def test_assign_separate_handlers() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    p = wf.assign(pid, handlers=[H1, H2], actor=A_COMMITTEE)
+    assert p.mode is SEPARATE and p.lead is None
+    assert [h.unit for h in p.handlers] == [H1, H2]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({}, "lead"),
+        ({"lead": LEAD, "co_handlers": [LEAD]}, "co_handlers"),
+        ({"lead": LEAD, "co_handlers": [CO1, CO1]}, "co_handlers"),
+        ({"lead": LEAD, "mode": SOLE, "co_handlers": [CO1]}, "co_handlers"),
+        ({"lead": LEAD, "mode": AssignmentMode.LEAD_WITH_CO_HANDLERS}, "co_handlers"),
+        ({"handlers": [H1]}, "handlers"),
+        ({"handlers": [H1, H2], "lead": LEAD}, "lead"),
+        ({"lead": "省科技厅"}, "lead"),
+        ({"lead": LEAD, "co_handlers": "省教育厅"}, "co_handlers"),
+        ({"lead": LEAD, "handlers": [H1, H2], "mode": SOLE}, "handlers"),
+        ({"lead": LEAD, "mode": "sole"}, "mode"),
+    ],
+)
+def test_assign_refuses_bad_input(kwargs: dict[str, object], field: str) -> None:
+    wf = workflow()
+    pid = receive(wf)
+    with unchanged(wf, pid), pytest.raises(InvalidInput) as info:
+        wf.assign(pid, actor=A_COMMITTEE, **kwargs)  # type: ignore[arg-type]
+    assert info.value.field == field
+
+
+def test_only_the_assigning_body_assigns() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    with unchanged(wf, pid), pytest.raises(PermissionDenied) as info:
+        wf.assign(pid, lead=LEAD, actor=A_LEAD)
+    assert info.value.allowed_relations == ("assigning body",)
+    assert "张伟 (省科技厅) may not assign" in str(info.value)
+
+
+# -- reassignment ------------------------------------------------------------------------------
+
+
+def test_co_handler_asks_for_reassignment_and_is_replaced() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    p = wf.request_reassignment(pid, reason="不属于我局职责", actor=A_CO2)
+    assert [r.unit for r in p.pending_reassignments] == [CO2]
+    with pytest.raises(PreconditionFailed, match="already asked"):
+        wf.request_reassignment(pid, reason="再次申请", actor=A_CO2)
+    p = wf.decide_reassignment(pid, unit=CO2, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    assert p.pending_reassignments == ()
+    assert p.co_handler(CO2) is None
+    assert p.co_handler(SPARE) is not None
+    assert [part.status for part in p.co_handlers] == [PartStatus.PENDING, PartStatus.RELEASED, PartStatus.PENDING]
+    with pytest.raises(PermissionDenied):
+        wf.submit_opinion(pid, opinion=opinion(CO2), actor=A_CO2)
+
+
+def test_refused_reassignment_keeps_the_unit() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.request_reassignment(pid, reason="不属于我厅职责", actor=A_LEAD)
+    p = wf.decide_reassignment(pid, unit=LEAD, approve=False, reason="职责相关", actor=A_COMMITTEE)
+    assert p.lead == LEAD and p.pending_reassignments == ()
+
+
+def test_lead_released_only_with_a_replacement() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.request_reassignment(pid, reason="不属于我厅职责", actor=A_LEAD)
+    with pytest.raises(InvalidInput, match="new lead"):
+        wf.decide_reassignment(pid, unit=LEAD, approve=True, actor=A_COMMITTEE)
+    with pytest.raises(InvalidInput, match="already takes part"):
+        wf.decide_reassignment(pid, unit=LEAD, approve=True, replacement=CO1, actor=A_COMMITTEE)
+    p = wf.decide_reassignment(pid, unit=LEAD, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    assert p.lead == SPARE
+
+
+def test_decide_reassignment_without_a_request_is_refused() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="has not asked"):
+        wf.decide_reassignment(pid, unit=CO1, approve=True, actor=A_COMMITTEE)
+    wf.request_reassignment(pid, reason="x", actor=A_CO1)
+    with pytest.raises(InvalidInput, match="approve"):
+        wf.decide_reassignment(pid, unit=CO1, approve="yes", actor=A_COMMITTEE)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="only given when the request is approved"):
+        wf.decide_reassignment(pid, unit=CO1, approve=False, replacement=SPARE, actor=A_COMMITTEE)
+
+
+def test_reassignment_is_asked_before_the_part_is_delivered() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    with pytest.raises(PreconditionFailed, match="already delivered"):
+        wf.request_reassignment(pid, reason="x", actor=A_CO1)
+
+
+def test_separate_handler_released_needs_a_replacement_to_keep_two() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED, SEPARATE)
+    wf.request_reassignment(pid, reason="x", actor=A_H1)
+    with pytest.raises(InvalidInput, match="two handlers"):
+        wf.decide_reassignment(pid, unit=H1, approve=True, actor=A_COMMITTEE)
+    p = wf.decide_reassignment(pid, unit=H1, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    assert p.handler(SPARE) is not None and p.handler(H1) is None
+
+
+# -- opinions ----------------------------------------------------------------------------------
+
+
+def test_opinion_submitted_returned_and_resubmitted() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    p = wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    assert p.co_handler(CO1).status is PartStatus.SUBMITTED  # type: ignore[union-attr]
+    assert p.outstanding_co_handlers == (CO2,)
+    with pytest.raises(PreconditionFailed, match="already submitted"):
+        wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    p = wf.return_opinion(pid, unit=CO1, reason="内容过于简单", actor=A_LEAD)
+    part = p.co_handler(CO1)
+    assert part is not None and part.status is PartStatus.RETURNED and part.returned == 1
+    assert p.outstanding_co_handlers == (CO1, CO2)
+    revised = opinion(CO1, category="A")
+    p = wf.submit_opinion(pid, opinion=revised, actor=A_CO1)
+    assert p.co_handler(CO1).opinion == revised  # type: ignore[union-attr]
+
+
+def test_a_co_handler_submits_only_its_own_opinion() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, pid):
+        with pytest.raises(PermissionDenied, match="its own opinion"):
+            wf.submit_opinion(pid, opinion=opinion(CO2), actor=A_CO1)
+        with pytest.raises(PermissionDenied):
+            wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_LEAD)
+        with pytest.raises(PermissionDenied):
+            wf.submit_opinion(pid, opinion=opinion(OUTSIDER), actor=A_OUTSIDER)
+
+
+def test_opinion_must_be_addressed_to_the_lead_with_a_known_category() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, pid):
+        with pytest.raises(InvalidInput, match="must be the lead unit 省科技厅"):
+            wf.submit_opinion(pid, opinion=opinion(CO1, addressee=CO2), actor=A_CO1)
+        with pytest.raises(InvalidInput, match="A/B/C"):
+            wf.submit_opinion(pid, opinion=opinion(CO1, category="E"), actor=A_CO1)
+        with pytest.raises(InvalidInput, match="must be an Opinion"):
+            wf.submit_opinion(pid, opinion="意见", actor=A_CO1)  # type: ignore[arg-type]
+
+
+def test_empty_opinion_cannot_be_made() -> None:
+    with pytest.raises(InvalidInput, match="cannot be empty"):
+        cohandle.Opinion(author=CO1, addressee=LEAD, date="2025-03-01", sections=[cohandle.Section()])
+
+
+def test_return_only_a_submitted_opinion_with_a_reason() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, pid):
+        with pytest.raises(PreconditionFailed, match="is pending, not submitted"):
+            wf.return_opinion(pid, unit=CO1, reason="x", actor=A_LEAD)
+        with pytest.raises(PreconditionFailed, match="not a co-handler"):
+            wf.return_opinion(pid, unit=OUTSIDER, reason="x", actor=A_LEAD)
+    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    with pytest.raises(InvalidInput, match="reason"):
+        wf.return_opinion(pid, unit=CO1, reason="", actor=A_LEAD)
+    with pytest.raises(PermissionDenied):
+        wf.return_opinion(pid, unit=CO1, reason="x", actor=A_COMMITTEE)
+
+
+def test_excused_co_handler_is_not_waited_for() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    with pytest.raises(PreconditionFailed, match="省教育厅 are still outstanding"):
+        wf.consolidate(pid, actor=A_LEAD)
+    p = wf.excuse_co_handler(pid, unit=CO2, reason="机构调整", actor=A_COMMITTEE)
+    assert p.co_handler(CO2).status is PartStatus.EXCUSED  # type: ignore[union-attr]
+    assert wf.consolidate(pid, actor=A_LEAD).status is Status.CONSOLIDATED
+
+
+def test_excuse_refused_for_a_submitted_opinion() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed):
+        wf.excuse_co_handler(pid, unit=CO1, reason="x", actor=A_COMMITTEE)
+
+
+# -- consolidate and answer --------------------------------------------------------------------
+
+
+def test_consolidate_is_for_lead_with_co_handlers_only() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED, SOLE)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="answer directly"):
+        wf.consolidate(pid, actor=A_LEAD)
+    assert wf.answer(pid, reply=reply(), actor=A_LEAD).status is Status.ANSWERED
+
+
+def test_lead_answers_after_consolidation_only() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="consolidated first"):
+        wf.answer(pid, reply=reply(), actor=A_LEAD)
+
+
+def test_answer_fills_the_addressees_with_the_proposers() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CONSOLIDATED)
+    p = wf.answer(pid, reply=reply(), actor=A_LEAD)
+    assert p.reply is not None and p.reply.addressees == PROPOSERS
+    assert p.status is Status.ANSWERED
+
+
+def test_answer_refuses_bad_replies() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CONSOLIDATED)
+    with unchanged(wf, pid):
+        with pytest.raises(InvalidInput, match="A/B/C of the ABC scheme"):
+            wf.answer(pid, reply=reply(category="D"), actor=A_LEAD)
+        with pytest.raises(PermissionDenied, match="its own name"):
+            wf.answer(pid, reply=reply(CO1), actor=A_LEAD)
+        with pytest.raises(PermissionDenied):
+            wf.answer(pid, reply=reply(CO1), actor=A_CO1)
+        with pytest.raises(InvalidInput, match="addressees"):
+            bad = cohandle.Reply(
+                author=LEAD,
+                category="A",
+                date="2025-03-01",
+                sections=[cohandle.Section(text="x")],
+                addressees=["赵六"],
+            )
+            wf.answer(pid, reply=bad, actor=A_LEAD)
+        with pytest.raises(InvalidInput, match="must be a Reply"):
+            wf.answer(pid, reply=None, actor=A_LEAD)  # type: ignore[arg-type]
+
+
+def test_separate_handling_is_answered_when_every_handler_has_answered() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED, SEPARATE)
+    p = wf.answer(pid, reply=reply(H1), actor=A_H1)
+    assert p.status is Status.ASSIGNED
+    assert p.handler(H1).status is PartStatus.ANSWERED  # type: ignore[union-attr]
+    with pytest.raises(PreconditionFailed, match="already answered"):
+        wf.answer(pid, reply=reply(H1), actor=A_H1)
+    with pytest.raises(PermissionDenied, match="its own name"):
+        wf.answer(pid, reply=reply(H1), actor=A_H2)
+    p = wf.answer(pid, reply=reply(H2), actor=A_H2)
+    assert p.status is Status.ANSWERED
+    assert [r.author for r in p.replies] == [H1, H2]
+
+
+# -- feedback, re-handling, closing ------------------------------------------------------------
+
+
+def test_feedback_from_a_proposer_only() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    with unchanged(wf, pid):
+        for actor in (A_STRANGER, A_LEAD, A_COMMITTEE):
+            with pytest.raises(PermissionDenied):
+                wf.record_feedback(pid, feedback=feedback(), actor=actor)
+        with pytest.raises(InvalidInput, match="lead unit or left out"):
+            wf.record_feedback(pid, feedback=feedback(unit=CO1), actor=A_PROPOSER)
+    p = wf.record_feedback(pid, feedback=feedback(Satisfaction.BASICALLY_SATISFIED, LEAD), actor=A_COSIGNER)
+    entry = p.latest_feedback()
+    assert entry is not None and entry.proposer == PROPOSERS[1]
+    assert entry.feedback.unit is None
+
+
+def test_separate_feedback_names_the_handler() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, SEPARATE)
+    with pytest.raises(InvalidInput, match="must name the handler"):
+        wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
+    with pytest.raises(InvalidInput, match="has answered"):
+        wf.record_feedback(pid, feedback=feedback(unit=OUTSIDER), actor=A_PROPOSER)
+
+
+def test_dissatisfied_feedback_leads_to_rehandling_and_a_new_answer() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    with pytest.raises(PreconditionFailed, match="none"):
+        wf.order_rehandling(pid, reason="x", actor=A_COMMITTEE)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    with pytest.raises(PreconditionFailed, match="不满意"):
+        wf.close(pid, actor=A_LEAD)
+    p = wf.order_rehandling(pid, reason="答复未回应核心诉求", actor=A_COMMITTEE)
+    assert p.status is Status.REHANDLING and p.rehandlings == 1
+    p = wf.answer(pid, reply=reply(category="A"), actor=A_LEAD)
+    assert p.status is Status.ANSWERED and len(p.replies) == 2
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.SATISFIED), actor=A_PROPOSER)
+    assert wf.close(pid, actor=A_LEAD).status is Status.CLOSED
+
+
+def test_separate_rehandling_reopens_only_the_dissatisfying_part() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, SEPARATE)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.SATISFIED, H1), actor=A_PROPOSER)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED, H2), actor=A_PROPOSER)
+    p = wf.order_rehandling(pid, reason="x", actor=A_COMMITTEE)
+    assert p.handler(H1).status is PartStatus.ANSWERED  # type: ignore[union-attr]
+    assert p.handler(H2).status is PartStatus.PENDING  # type: ignore[union-attr]
+    with pytest.raises(PreconditionFailed):
+        wf.answer(pid, reply=reply(H1), actor=A_H1)
+    assert wf.answer(pid, reply=reply(H2), actor=A_H2).status is Status.ANSWERED
+
+
+def test_lead_closes_after_feedback_the_assigning_body_at_any_time() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="missing"):
+        wf.close(pid, actor=A_LEAD)
+    with pytest.raises(PermissionDenied):
+        wf.close(pid, actor=A_CO1)
+    assert wf.close(pid, actor=A_COMMITTEE, note="反馈期满").status is Status.CLOSED
+
+
+# -- withdraw, extend, remind, key, publish ----------------------------------------------------
+
+
+def test_joint_item_withdrawn_only_with_every_signature() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    with unchanged(wf, pid):
+        with pytest.raises(PreconditionFailed, match="missing: 王红"):
+            wf.withdraw(pid, signed_by=[PROPOSERS[0]], reason="x", actor=A_PROPOSER)
+        with pytest.raises(InvalidInput, match="not proposers"):
+            wf.withdraw(pid, signed_by=[*PROPOSERS, "赵六"], reason="x", actor=A_PROPOSER)
+        with pytest.raises(InvalidInput, match="list of proposer names"):
+            wf.withdraw(pid, signed_by="李明", reason="x", actor=A_PROPOSER)
+        with pytest.raises(PermissionDenied):
+            wf.withdraw(pid, signed_by=PROPOSERS, reason="x", actor=A_COMMITTEE)
+    p = wf.withdraw(pid, signed_by=["王 红", "李明"], reason="情况已变化", actor=A_COSIGNER)
+    assert p.status is Status.WITHDRAWN
+    assert p.withdrawal is not None and p.withdrawal.signed_by == ("王红", "李明")
+
+
+def test_withdrawal_after_assignment_can_be_ruled_out() -> None:
+    wf = workflow(withdrawal_after_assignment=False)
+    pid = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="only before it is assigned"):
+        wf.withdraw(pid, signed_by=PROPOSERS, reason="x", actor=A_PROPOSER)
+    early = bring_to(wf, Status.FILED)
+    assert wf.withdraw(early, signed_by=PROPOSERS, reason="x", actor=A_PROPOSER).status is Status.WITHDRAWN
+
+
+def test_withdrawal_is_refused_once_answered() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    with pytest.raises(NotAllowedInState):
+        wf.withdraw(pid, signed_by=PROPOSERS, reason="x", actor=A_PROPOSER)
+
+
+def test_extension_moves_only_forward_with_an_approval() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    p = wf.extend(pid, until="2025-09-01", approval="鄂政协提函〔2025〕3号", reason="涉及多部门", actor=A_COMMITTEE)
+    assert p.extended_until == pendulum.Date(2025, 9, 1)
+    with unchanged(wf, pid):
+        with pytest.raises(InvalidInput, match="later than the present extension"):
+            wf.extend(pid, until="2025-08-01", approval="x", reason="x", actor=A_COMMITTEE)
+        with pytest.raises(InvalidInput, match="approval"):
+            wf.extend(pid, until="2025-10-01", approval=" ", reason="x", actor=A_COMMITTEE)
+        with pytest.raises(InvalidInput, match="ISO date"):
+            wf.extend(pid, until="next month", approval="x", reason="x", actor=A_COMMITTEE)
+        with pytest.raises(InvalidInput, match="not a datetime"):
+            wf.extend(pid, until=pendulum.now(), approval="x", reason="x", actor=A_COMMITTEE)  # type: ignore[arg-type]
+        with pytest.raises(PermissionDenied):
+            wf.extend(pid, until="2025-10-01", approval="x", reason="x", actor=A_LEAD)
+
+
+def test_extension_must_end_after_assignment() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    with pytest.raises(InvalidInput, match="day of assignment"):
+        wf.extend(pid, until="2025-03-01", approval="x", reason="x", actor=A_COMMITTEE)
+
+
+def test_reminders_from_the_assigning_body_the_supervisor_and_the_lead() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+    wf.mark_key(pid, supervisor=SUPERVISOR, actor=A_COMMITTEE)
+    wf.remind(pid, to=LEAD, actor=A_SUPERVISOR, note="督办")
+    p = wf.remind(pid, to=CO1, actor=A_LEAD)
+    assert p.reminders == 3
+    with unchanged(wf, pid):
+        with pytest.raises(PermissionDenied, match="only its co-handlers"):
+            wf.remind(pid, to=LEAD, actor=A_LEAD)
+        with pytest.raises(InvalidInput, match="handling this proposal"):
+            wf.remind(pid, to=OUTSIDER, actor=A_COMMITTEE)
+        with pytest.raises(PermissionDenied):
+            wf.remind(pid, to=CO2, actor=A_CO1)
+
+
+def test_mark_key_once_per_supervisor() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    p = wf.mark_key(pid, actor=A_COMMITTEE)
+    assert p.key and p.supervisor is None
+    with pytest.raises(PreconditionFailed, match="already a key proposal"):
+        wf.mark_key(pid, actor=A_COMMITTEE)
+    assert wf.mark_key(pid, supervisor=SUPERVISOR, actor=A_COMMITTEE).supervisor == SUPERVISOR
+
+
+def test_publish_a_public_reply_once() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    p = wf.publish(pid, actor=A_LEAD, url="https://example.gov.cn/reply/1")
+    assert p.published
+    with pytest.raises(PreconditionFailed, match="already published"):
+        wf.publish(pid, actor=A_LEAD)
+
+
+def test_a_reply_not_for_publication_is_not_published() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CONSOLIDATED)
+    private = cohandle.Reply(
+        author=LEAD, category="C", date="2025-03-01", sections=[cohandle.Section(text="x")], disclosure=Disclosure.NOT_PUBLIC
+    )
+    wf.answer(pid, reply=private, actor=A_LEAD)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="不予公开"):
+        wf.publish(pid, actor=A_LEAD)
+
+
+def test_final_states_allow_nothing_but_publication() -> None:
+    for status in (Status.NOT_FILED, Status.MERGED, Status.WITHDRAWN, Status.CLOSED):
+        wf = workflow()
+        pid = bring_to(wf, status)
+        allowed = cohandle.allowed_commands(wf.get(pid).status)
+        assert allowed == (("publish",) if status is Status.CLOSED else ())
+        with pytest.raises(NotAllowedInState, match="Commands possible now"):
+            wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+
+
+def test_actor_must_be_an_actor() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    with pytest.raises(InvalidInput, match="must be an Actor"):
+        wf.file(pid, actor="王芳")  # type: ignore[arg-type]

@@ -1,0 +1,243 @@
+"""Events: every type round-trips through JSON; the hash chain; replay; upcasting."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import pytest
+from helpers import (
+    A_CO1,
+    A_CO2,
+    A_COMMITTEE,
+    A_LEAD,
+    A_PROPOSER,
+    CO2,
+    LEAD,
+    PROPOSERS,
+    SPARE,
+    SUPERVISOR,
+    bring_to,
+    feedback,
+    opinion,
+    receive,
+    reply,
+    workflow,
+)
+
+import cohandle
+from cohandle import (
+    EVENT_TYPES,
+    AssignmentMode,
+    ChainBroken,
+    RecordedEvent,
+    Satisfaction,
+    SchemaError,
+    Status,
+    event_from_record,
+    hash_event,
+    replay,
+)
+from cohandle._events import canonical_json, register_upcaster
+
+
+def every_kind_of_event() -> list[RecordedEvent]:
+    """A log in which every event type occurs at least once."""
+    wf = workflow()
+    events: list[RecordedEvent] = []
+    pid = bring_to(wf, Status.NOT_FILED)
+    events += wf.history(pid)
+    pid = bring_to(wf, Status.MERGED)
+    events += wf.history(pid)
+    pid = bring_to(wf, Status.WITHDRAWN)
+    events += wf.history(pid)
+    pid = receive(wf)
+    wf.file(pid, actor=A_COMMITTEE)
+    wf.mark_key(pid, supervisor=SUPERVISOR, actor=A_COMMITTEE)
+    wf.assign(pid, lead=LEAD, co_handlers=[cohandle.Unit(name="湖北省知识产权局"), CO2], actor=A_COMMITTEE)
+    wf.request_reassignment(pid, reason="职责不符", actor=A_CO2)
+    wf.decide_reassignment(pid, unit=CO2, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.return_opinion(pid, unit=opinion().author, reason="请补充", actor=A_LEAD)
+    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.excuse_co_handler(pid, unit=SPARE, reason="不再涉及", actor=A_COMMITTEE)
+    wf.extend(pid, until="2025-12-31", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
+    wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+    wf.consolidate(pid, actor=A_LEAD)
+    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="不满意", actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(category="A"), actor=A_LEAD)
+    wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
+    wf.close(pid, actor=A_LEAD)
+    wf.publish(pid, actor=A_LEAD, url="https://example.gov.cn/1")
+    events += wf.history(pid)
+    return events
+
+
+EVENTS = every_kind_of_event()
+
+
+def test_the_sample_log_covers_every_event_type() -> None:
+    assert {e.type for e in EVENTS} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: f"{e.type}-{e.version}")
+def test_every_event_round_trips_through_json(event: RecordedEvent) -> None:
+    line = json.dumps(event.to_dict(), ensure_ascii=False)
+    back = event_from_record(json.loads(line))
+    assert back == event
+    assert hash_event(back) == event.hash
+
+
+def test_canonical_json_is_sorted_compact_and_refuses_nan() -> None:
+    assert canonical_json({"b": 1, "a": "中"}) == '{"a":"中","b":1}'
+    with pytest.raises(ValueError, match="Out of range float"):
+        canonical_json({"x": float("nan")})
+
+
+def test_times_are_stored_in_utc_with_z() -> None:
+    record = EVENTS[0].to_dict()
+    assert record["occurred_at"].endswith("Z")
+    assert record["recorded_at"] == "2025-03-01T01:00:00.000000Z"
+
+
+def test_each_event_names_the_hash_before_it() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CLOSED)
+    history = wf.history(pid)
+    assert history[0].prev_hash == ""
+    for before, after in zip(history, history[1:], strict=False):
+        assert after.prev_hash == before.hash
+        assert after.hash.startswith("sha256:")
+        assert hash_event(after) == after.hash
+
+
+def test_sm3_chains_when_openssl_has_it() -> None:
+    try:
+        wf = workflow(hash_algorithm="sm3")
+    except cohandle.InvalidInput:
+        pytest.skip("this Python's OpenSSL has no SM3")
+    pid = receive(wf)
+    event = wf.history(pid)[0]
+    assert event.hash.startswith("sm3:") and hash_event(event) == event.hash
+
+
+def test_unknown_hash_algorithm_is_refused() -> None:
+    with pytest.raises(cohandle.InvalidInput, match="hash_algorithm"):
+        workflow(hash_algorithm="md5")
+
+
+def test_replay_equals_the_live_state() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CLOSED, AssignmentMode.SEPARATE)
+    assert replay(wf.history(pid)) == wf.get(pid)
+
+
+def test_replay_refuses_a_gap() -> None:
+    wf = workflow()
+    history = list(wf.history(bring_to(wf, Status.CLOSED)))
+    del history[3]
+    with pytest.raises(ChainBroken, match="version 4: the next event found is version 5"):
+        replay(history)
+
+
+def test_replay_refuses_reordered_events() -> None:
+    wf = workflow()
+    history = list(wf.history(bring_to(wf, Status.CLOSED)))
+    history[2], history[3] = history[3], history[2]
+    with pytest.raises(ChainBroken):
+        replay(history)
+
+
+def test_replay_refuses_an_event_from_another_chain() -> None:
+    wf = workflow()
+    history = list(wf.history(bring_to(wf, Status.CLOSED)))
+    history[4] = attrs.evolve(history[4], prev_hash="sha256:" + "0" * 64)
+    with pytest.raises(ChainBroken, match="does not name the hash"):
+        replay(history)
+
+
+def test_replay_refuses_a_stream_that_does_not_start_with_receipt() -> None:
+    wf = workflow()
+    history = list(wf.history(bring_to(wf, Status.CLOSED)))
+    with pytest.raises(ChainBroken, match="not ProposalReceived"):
+        replay(history[1:])
+    with pytest.raises(ValueError, match="at least one event"):
+        replay([])
+
+
+def test_altered_content_is_found_by_recomputing_the_hash() -> None:
+    wf = workflow()
+    event = wf.history(bring_to(wf, Status.ASSIGNED))[2]
+    record = event.to_dict()
+    record["payload"]["note"] = "改过"
+    altered = event_from_record(record)
+    assert hash_event(altered) != altered.hash
+
+
+def _record() -> dict[str, Any]:
+    return EVENTS[0].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.update(type="Nonsense"), "Unknown event type 'Nonsense'"),
+        (lambda r: r.update(schema=99), "newer than the 1"),
+        (lambda r: r.update(schema=0), "whole number"),
+        (lambda r: r.update(version="1"), "versions are whole numbers"),
+        (lambda r: r.pop("hash"), "missing: hash"),
+        (lambda r: r.update(extra=1), "unexpected: extra"),
+        (lambda r: r.update(occurred_at="yesterday"), "ISO-8601"),
+        (lambda r: r.update(occurred_at="2025-01-01T00:00:00"), "no time zone"),
+        (lambda r: r["payload"].update(surprise=True), "unexpected field.*surprise"),
+        (lambda r: r["payload"]["proposal"].update(title=""), "valid data"),
+        (lambda r: r["payload"]["proposal"].update(title=float("nan")), "NaN"),
+        (lambda r: r.update(payload=[]), "payload must be a JSON object"),
+        (lambda r: r.update(actor={"name": 3}), "actor"),
+        (lambda r: r.update(command_id=5), "command_id"),
+    ],
+)
+def test_bad_records_raise_schema_errors(change: Any, message: str) -> None:
+    record = _record()
+    change(record)
+    with pytest.raises(SchemaError, match=message):
+        event_from_record(record)
+
+
+def test_a_record_must_be_an_object() -> None:
+    with pytest.raises(SchemaError, match="JSON object"):
+        event_from_record([])  # type: ignore[arg-type]
+
+
+def test_upcasters_turn_old_payloads_into_the_present_shape() -> None:
+    @attrs.frozen(kw_only=True)
+    class ReminderV2(cohandle.Event):
+        TYPE = "TestReminderV2"
+        SCHEMA = 2
+        to: str
+        channel: str
+
+    cohandle.EVENT_TYPES["TestReminderV2"] = ReminderV2
+
+    @register_upcaster("TestReminderV2", 1)
+    def add_channel(old: dict[str, Any]) -> dict[str, Any]:
+        return {**old, "channel": "letter"}
+
+    try:
+        event = cohandle._events.event_from_dict("TestReminderV2", 1, {"to": "省科技厅"})
+        assert event == ReminderV2(to="省科技厅", channel="letter")
+        with pytest.raises(SchemaError, match="No upcaster"):
+            cohandle._events._UPCASTERS.pop(("TestReminderV2", 1))
+            cohandle._events.event_from_dict("TestReminderV2", 1, {"to": "省科技厅"})
+    finally:
+        del cohandle.EVENT_TYPES["TestReminderV2"]
+
+
+def test_proposers_and_units_survive_the_round_trip_exactly() -> None:
+    first = EVENTS[0]
+    assert isinstance(first.payload, cohandle.ProposalReceived)
+    assert first.payload.proposal.proposer_names == PROPOSERS
+    assert first.actor == A_COMMITTEE
