@@ -124,10 +124,16 @@ def give_feedback(wf: cohandle.Workflow, pid: str, mode: AssignmentMode, satisfa
 
 
 def bring_to(
-    wf: cohandle.Workflow, status: Status, mode: AssignmentMode = AssignmentMode.LEAD_WITH_CO_HANDLERS
+    wf: cohandle.Workflow,
+    status: Status,
+    mode: AssignmentMode = AssignmentMode.LEAD_WITH_CO_HANDLERS,
+    supervisor: Unit | None = None,
 ) -> str:
-    """A new proposal brought to ``status`` by the usual path."""
+    """A new proposal brought to ``status`` by the usual path (marked key first if a
+    ``supervisor`` is named)."""
     pid = receive(wf)
+    if supervisor is not None:
+        wf.mark_key(pid, supervisor=supervisor, actor=A_COMMITTEE)
     if status is Status.RECEIVED:
         return pid
     if status is Status.FILED:

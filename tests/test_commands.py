@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import pendulum
 import pytest
+
+import cohandle
+from cohandle import (
+    AssignmentMode,
+    Disclosure,
+    InvalidInput,
+    NotAllowedInState,
+    PartStatus,
+    PermissionDenied,
+    PreconditionFailed,
+    Satisfaction,
+    Status,
+)
 from helpers import (
     A_CO1,
     A_CO2,
@@ -33,19 +46,6 @@ from helpers import (
     receive,
     reply,
     workflow,
-)
-
-import cohandle
-from cohandle import (
-    AssignmentMode,
-    Disclosure,
-    InvalidInput,
-    NotAllowedInState,
-    PartStatus,
-    PermissionDenied,
-    PreconditionFailed,
-    Satisfaction,
-    Status,
 )
 
 SEPARATE = AssignmentMode.SEPARATE
@@ -242,7 +242,11 @@ def test_co_handler_asks_for_reassignment_and_is_replaced() -> None:
     assert p.pending_reassignments == ()
     assert p.co_handler(CO2) is None
     assert p.co_handler(SPARE) is not None
-    assert [part.status for part in p.co_handlers] == [PartStatus.PENDING, PartStatus.RELEASED, PartStatus.PENDING]
+    assert [part.status for part in p.co_handlers] == [
+        PartStatus.PENDING,
+        PartStatus.RELEASED,
+        PartStatus.PENDING,
+    ]
     with pytest.raises(PermissionDenied):
         wf.submit_opinion(pid, opinion=opinion(CO2), actor=A_CO2)
 
@@ -549,7 +553,9 @@ def test_withdrawal_is_refused_once_answered() -> None:
 def test_extension_moves_only_forward_with_an_approval() -> None:
     wf = workflow()
     pid = bring_to(wf, Status.ASSIGNED)
-    p = wf.extend(pid, until="2025-09-01", approval="鄂政协提函〔2025〕3号", reason="涉及多部门", actor=A_COMMITTEE)
+    p = wf.extend(
+        pid, until="2025-09-01", approval="鄂政协提函〔2025〕3号", reason="涉及多部门", actor=A_COMMITTEE
+    )
     assert p.extended_until == pendulum.Date(2025, 9, 1)
     with unchanged(wf, pid):
         with pytest.raises(InvalidInput, match="later than the present extension"):
@@ -559,7 +565,7 @@ def test_extension_moves_only_forward_with_an_approval() -> None:
         with pytest.raises(InvalidInput, match="ISO date"):
             wf.extend(pid, until="next month", approval="x", reason="x", actor=A_COMMITTEE)
         with pytest.raises(InvalidInput, match="not a datetime"):
-            wf.extend(pid, until=pendulum.now(), approval="x", reason="x", actor=A_COMMITTEE)  # type: ignore[arg-type]
+            wf.extend(pid, until=pendulum.now(), approval="x", reason="x", actor=A_COMMITTEE)
         with pytest.raises(PermissionDenied):
             wf.extend(pid, until="2025-10-01", approval="x", reason="x", actor=A_LEAD)
 
@@ -611,7 +617,11 @@ def test_a_reply_not_for_publication_is_not_published() -> None:
     wf = workflow()
     pid = bring_to(wf, Status.CONSOLIDATED)
     private = cohandle.Reply(
-        author=LEAD, category="C", date="2025-03-01", sections=[cohandle.Section(text="x")], disclosure=Disclosure.NOT_PUBLIC
+        author=LEAD,
+        category="C",
+        date="2025-03-01",
+        sections=[cohandle.Section(text="x")],
+        disclosure=Disclosure.NOT_PUBLIC,
     )
     wf.answer(pid, reply=private, actor=A_LEAD)
     with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="不予公开"):

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
 import attrs
 import pytest
+
+import cohandle
+from cohandle import (
+    EVENT_TYPES,
+    AssignmentMode,
+    ChainBroken,
+    RecordedEvent,
+    Satisfaction,
+    SchemaError,
+    Status,
+    event_from_record,
+    hash_event,
+    replay,
+)
+from cohandle._events import canonical_json, register_upcaster
 from helpers import (
     A_CO1,
     A_CO2,
@@ -25,21 +41,6 @@ from helpers import (
     reply,
     workflow,
 )
-
-import cohandle
-from cohandle import (
-    EVENT_TYPES,
-    AssignmentMode,
-    ChainBroken,
-    RecordedEvent,
-    Satisfaction,
-    SchemaError,
-    Status,
-    event_from_record,
-    hash_event,
-    replay,
-)
-from cohandle._events import canonical_json, register_upcaster
 
 
 def every_kind_of_event() -> list[RecordedEvent]:
@@ -108,7 +109,7 @@ def test_each_event_names_the_hash_before_it() -> None:
     pid = bring_to(wf, Status.CLOSED)
     history = wf.history(pid)
     assert history[0].prev_hash == ""
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in itertools.pairwise(history):
         assert after.prev_hash == before.hash
         assert after.hash.startswith("sha256:")
         assert hash_event(after) == after.hash

@@ -1,0 +1,62 @@
+"""The compiled tables agree with the ``transitions`` machines they come from."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+import cohandle
+from cohandle import CO_HANDLER_PART, HANDLER_PART, PROPOSAL, Lifecycle
+
+
+class Holder:
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+@pytest.mark.parametrize("lifecycle", [PROPOSAL, CO_HANDLER_PART, HANDLER_PART], ids=lambda lc: lc.name)
+def test_the_table_agrees_with_the_machine_in_every_cell(lifecycle: Lifecycle) -> None:
+    for state in lifecycle.states:
+        for trigger in lifecycle.triggers:
+            holder = Holder(state)
+            fired = lifecycle.fire(holder, trigger)
+            expected = lifecycle.target(state, trigger)
+            assert fired == (expected is not None), (state, trigger)
+            assert holder.state == (expected if fired else state), (state, trigger)
+
+
+def test_no_machine_keeps_a_reference_to_proposals() -> None:
+    wf = cohandle.Workflow()
+    import helpers
+
+    helpers.bring_to(wf, cohandle.Status.CLOSED)
+    gc.collect()
+    assert PROPOSAL.machine.models == []
+
+
+def test_every_status_is_a_state_of_the_machine() -> None:
+    assert set(PROPOSAL.states) == {s.value for s in cohandle.Status}
+    assert set(CO_HANDLER_PART.states) == {s.value for s in cohandle.PartStatus}
+
+
+def test_final_states_have_no_way_out_but_publication() -> None:
+    for status in cohandle.Status:
+        if status.final:
+            moves = {PROPOSAL.target(status.value, t) for t in PROPOSAL.allowed(status.value)}
+            assert moves <= {status.value}
+
+
+def test_mermaid_diagram_comes_from_the_definition() -> None:
+    text = PROPOSAL.mermaid()
+    assert text.startswith("stateDiagram-v2\n")
+    assert "    consolidated --> answered: answer" in text
+    assert "    answered --> rehandling: order_rehandling" in text
+    assert text.count("-->") == sum(1 for (s, _), d in PROPOSAL.table.items() if s != d)
+
+
+def test_statuses_carry_chinese_labels() -> None:
+    assert cohandle.Status.CLOSED.label == "已办结"
+    assert cohandle.Relation.LEAD.label == "主办单位"
+    assert cohandle.Satisfaction.BASICALLY_SATISFIED.label == "基本满意"
+    assert str(cohandle.Status.ASSIGNED) == "assigned"

@@ -1,0 +1,183 @@
+"""Random command sequences, valid and invalid, by random actors.
+
+After every step: replaying the log equals the live state, a refused command left the log as it
+was, versions and global positions run without gaps, hashes chain, and only known states occur.
+Nothing but a :class:`cohandle.CohandleError` ever reaches the caller.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pendulum
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+import cohandle
+import helpers as h
+from cohandle import AssignmentMode, Satisfaction, Status
+
+EXAMPLES = int(os.environ.get("COHANDLE_STATEFUL_EXAMPLES", "500"))
+
+ACTORS = [
+    h.A_COMMITTEE,
+    h.A_LEAD,
+    h.A_CO1,
+    h.A_CO2,
+    h.A_H1,
+    h.A_H2,
+    h.A_PROPOSER,
+    h.A_COSIGNER,
+    h.A_SUPERVISOR,
+    h.A_OUTSIDER,
+    h.A_STRANGER,
+]
+UNITS = [h.LEAD, h.CO1, h.CO2, h.H1, h.H2, h.OUTSIDER, h.SPARE, h.SUPERVISOR]
+COMMANDS = [c for c in cohandle.PERMISSIONS if c != "receive"]
+PROGRESS = (
+    "file",
+    "assign",
+    "submit_opinion",
+    "consolidate",
+    "answer",
+    "record_feedback",
+    "order_rehandling",
+    "close",
+)
+
+
+def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) -> dict[str, Any]:
+    unit = st.sampled_from(UNITS)
+    own = actor.unit if actor.unit is not None else h.OUTSIDER
+    author = draw(st.sampled_from([own, own, own, draw(unit)]))
+    reason = draw(st.sampled_from(["职责不符", "请补充", "请补充", ""]))
+    if command == "assign":
+        chosen: dict[str, Any] = draw(
+            st.sampled_from(
+                [
+                    {"lead": h.LEAD},
+                    {"lead": h.LEAD, "co_handlers": [h.CO1, h.CO2]},
+                    {"handlers": [h.H1, h.H2]},
+                    {"lead": h.LEAD, "co_handlers": [h.LEAD]},
+                    {},
+                ]
+            )
+        )
+        return chosen
+    if command == "merge":
+        return {"into": draw(st.sampled_from([*ids, "nowhere"]))}
+    if command in ("reject", "request_reassignment", "order_rehandling"):
+        return {"reason": reason}
+    if command == "decide_reassignment":
+        approve = draw(st.booleans())
+        replacement = draw(st.sampled_from([None, h.SPARE, h.CO1])) if approve else None
+        return {"unit": draw(unit), "approve": approve, "replacement": replacement}
+    if command == "submit_opinion":
+        return {
+            "opinion": h.opinion(
+                author, draw(st.sampled_from([h.LEAD, h.CO2])), draw(st.sampled_from(["A", "B", "E", None]))
+            )
+        }
+    if command in ("return_opinion", "excuse_co_handler"):
+        return {"unit": draw(unit), "reason": reason}
+    if command == "answer":
+        return {"reply": h.reply(author, draw(st.sampled_from(["A", "B", "C", "A", "D"])))}
+    if command == "record_feedback":
+        satisfaction = draw(st.sampled_from(list(Satisfaction)))
+        return {"feedback": h.feedback(satisfaction, draw(st.sampled_from([None, h.H1, h.H2, h.LEAD])))}
+    if command == "withdraw":
+        return {"signed_by": draw(st.sampled_from([h.PROPOSERS, h.PROPOSERS[:1]])), "reason": "撤回"}
+    if command == "extend":
+        until = draw(st.sampled_from(["2025-06-30", "2025-09-30", "2025-03-01"]))
+        return {"until": until, "approval": "批准", "reason": "情况复杂"}
+    if command == "remind":
+        return {"to": draw(unit)}
+    if command == "mark_key":
+        return {"supervisor": draw(st.sampled_from([None, h.SUPERVISOR]))}
+    return {}
+
+
+class Handling(RuleBasedStateMachine):
+    @initialize()
+    def start(self) -> None:
+        self.clock = cohandle.FixedClock(h.START)
+        self.wf = cohandle.Workflow(clock=self.clock)
+        self.ids: list[str] = []
+        self.global_count = 0
+
+    @precondition(lambda self: len(self.ids) < 4)
+    @rule()
+    def receive(self) -> None:
+        self.ids.append(h.receive(self.wf))
+        self.global_count += 1
+
+    @precondition(lambda self: bool(self.ids))
+    @rule(
+        data=st.data(),
+        command=st.sampled_from(COMMANDS),
+        actor=st.sampled_from(ACTORS),
+        hours=st.integers(0, 48),
+    )
+    def command(self, data: st.DataObject, command: str, actor: cohandle.Actor, hours: int) -> None:
+        self.clock.advance(hours=hours)
+        pid = data.draw(st.sampled_from(self.ids))
+        if data.draw(st.integers(0, 3)):  # mostly steer towards what the state allows
+            state = self.wf.get(pid)
+            possible = cohandle.allowed_commands(state.status)
+            possible += tuple(c for c in PROGRESS if c in possible) * 4
+            if possible:
+                command = data.draw(st.sampled_from(possible))
+            fitting = [a for a in ACTORS if cohandle.relations(state, a) & cohandle.PERMISSIONS[command]]
+            if fitting:
+                actor = data.draw(st.sampled_from(fitting))
+        args = arguments(data.draw, command, actor, self.ids)
+        before = self.wf.history(pid)
+        try:
+            after = getattr(self.wf, command)(pid, actor=actor, **args)
+        except cohandle.CohandleError as exc:
+            event(f"refused: {type(exc).__name__}")
+            assert self.wf.history(pid) == before
+            assert len(list(self.wf.store.read_all())) == self.global_count
+            return
+        self.global_count += 1
+        event(f"reached {after.status}")
+        history = self.wf.history(pid)
+        assert len(history) == len(before) + 1
+        assert after.version == len(history)
+        assert cohandle.hash_event(history[-1]) == history[-1].hash
+
+    @invariant()
+    def replay_equals_live_state(self) -> None:
+        fresh = cohandle.Workflow(self.wf.store, clock=self.clock)
+        for pid in getattr(self, "ids", []):
+            history = self.wf.history(pid)
+            assert [e.version for e in history] == list(range(1, len(history) + 1))
+            live = self.wf.get(pid)
+            assert cohandle.replay(history) == live
+            assert fresh.get(pid) == live
+            assert live.status in Status
+            assert all(part.status in cohandle.PartStatus for part in (*live.co_handlers, *live.handlers))
+            if live.mode is AssignmentMode.SEPARATE:
+                assert live.lead is None
+
+    @invariant()
+    def global_positions_are_contiguous(self) -> None:
+        if not hasattr(self, "wf"):
+            return
+        positions = [p.position for p in self.wf.store.read_all()]
+        assert positions == list(range(1, len(positions) + 1))
+
+
+Handling.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TestHandling = Handling.TestCase
+
+
+def test_the_clock_start_is_a_shanghai_morning() -> None:
+    assert pendulum.datetime(2025, 3, 1, 1, 0, tz="UTC") == h.START

@@ -1,0 +1,183 @@
+"""The application service: idempotency, expected versions, business time, caching, notification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pendulum
+import pytest
+
+import cohandle
+from cohandle import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidInput,
+    RecordedEvent,
+    Status,
+)
+from helpers import (
+    A_CO1,
+    A_COMMITTEE,
+    A_LEAD,
+    CO1,
+    LEAD,
+    START,
+    bring_to,
+    data,
+    opinion,
+    receive,
+    workflow,
+)
+
+
+def test_a_retried_command_returns_the_original_outcome_and_records_nothing() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    first = wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1, command_id="op-1")
+    wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+    again = wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1, command_id="op-1")
+    assert again == first
+    assert [e.type for e in wf.history(pid)].count("OpinionSubmitted") == 1
+    assert wf.history(pid)[first.version - 1].command_id == "op-1"
+
+
+def test_the_same_command_id_for_another_command_is_refused() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1, command_id="op-1")
+    before = wf.history(pid)
+    with pytest.raises(IdempotencyConflict, match="'op-1' was already used for OpinionSubmitted"):
+        wf.submit_opinion(pid, opinion=opinion(category="A"), actor=A_CO1, command_id="op-1")
+    with pytest.raises(IdempotencyConflict):
+        wf.remind(pid, to=LEAD, actor=A_COMMITTEE, command_id="op-1")
+    other = receive(wf)
+    with pytest.raises(IdempotencyConflict):
+        wf.file(other, actor=A_COMMITTEE, command_id="op-1")
+    assert wf.history(pid) == before
+
+
+def test_a_retried_receive_returns_the_proposal() -> None:
+    wf = workflow()
+    first = wf.receive(data("7"), actor=A_COMMITTEE, command_id="rcv-7")
+    assert wf.receive(data("7"), actor=A_COMMITTEE, command_id="rcv-7") == first
+    with pytest.raises(IdempotencyConflict):
+        wf.receive(data("8"), actor=A_COMMITTEE, command_id="rcv-7")
+
+
+def test_expected_version_protects_against_lost_updates() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    wf.file(pid, actor=A_COMMITTEE, expected_version=1)
+    with pytest.raises(ConcurrencyConflict) as info:
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, expected_version=1)
+    assert (info.value.expected, info.value.actual) == (1, 2)
+    assert "another command was recorded first" in str(info.value)
+    with pytest.raises(InvalidInput, match="expected_version"):
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, expected_version=0)
+
+
+def test_two_workflows_on_one_store_see_each_other() -> None:
+    """A cached state that another writer has overtaken is decided again on the stored state."""
+    store = cohandle.stores.MemoryStore()
+    clock = cohandle.FixedClock(START)
+    one = cohandle.Workflow(store, clock=clock)
+    two = cohandle.Workflow(store, clock=clock)
+    pid = one.receive(data("9"), actor=A_COMMITTEE).id
+    assert two.file(pid, actor=A_COMMITTEE).status is Status.FILED
+    assert one.get(pid).status is Status.FILED
+    assert one.assign(pid, lead=LEAD, actor=A_COMMITTEE).version == 3  # one's cache was stale
+    with pytest.raises(cohandle.NotAllowedInState):
+        two.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    assert cohandle.replay(store.read_stream(pid)) == one.get(pid) == two.get(pid)
+
+
+def test_business_time_may_be_in_the_past_but_not_the_future_nor_out_of_order() -> None:
+    wf = workflow()
+    p = wf.receive(data("10"), actor=A_COMMITTEE, occurred_at="2025-01-16")
+    assert p.received_at == pendulum.datetime(2025, 1, 16, tz="Asia/Shanghai")
+    history = wf.history(p.id)
+    assert history[0].recorded_at == START
+    with pytest.raises(InvalidInput, match="later than now"):
+        wf.file(p.id, actor=A_COMMITTEE, occurred_at="2025-03-02")
+    with pytest.raises(InvalidInput, match="before the proposal's latest event"):
+        wf.file(p.id, actor=A_COMMITTEE, occurred_at=dt.date(2025, 1, 15))
+    with pytest.raises(InvalidInput, match="time zone"):
+        wf.file(p.id, actor=A_COMMITTEE, occurred_at=dt.datetime(2025, 2, 1, 9, 0))
+    with pytest.raises(InvalidInput, match="ISO"):
+        wf.file(p.id, actor=A_COMMITTEE, occurred_at="early February")
+    with pytest.raises(InvalidInput, match="date or a timezone-aware datetime"):
+        wf.file(p.id, actor=A_COMMITTEE, occurred_at=20250201)
+    filed = wf.file(
+        p.id, actor=A_COMMITTEE, occurred_at=pendulum.datetime(2025, 1, 16, 15, tz="Asia/Shanghai")
+    )
+    assert filed.last_occurred_at == pendulum.datetime(2025, 1, 16, 7, tz="UTC")
+    assert wf.history(p.id)[-1].occurred_at.timezone_name == "UTC"
+
+
+def test_subscribers_hear_each_command_after_it_is_stored() -> None:
+    wf = workflow()
+    heard: list[RecordedEvent] = []
+    stop = wf.subscribe(heard.extend)
+    pid = receive(wf)
+    wf.file(pid, actor=A_COMMITTEE)
+    assert [e.type for e in heard] == ["ProposalReceived", "ProposalFiled"]
+    assert heard == list(wf.history(pid))
+    stop()
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    assert len(heard) == 2
+
+
+def test_a_failing_subscriber_is_logged_and_the_command_stands(caplog: pytest.LogCaptureFixture) -> None:
+    wf = workflow()
+
+    def broken(events: object) -> None:
+        raise RuntimeError("read model is down")
+
+    wf.subscribe(broken)
+    with caplog.at_level(logging.ERROR, logger="cohandle"):
+        pid = receive(wf)
+    assert wf.get(pid).version == 1
+    assert "the events stand" in caplog.text
+
+
+def test_state_at_an_earlier_version() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CLOSED)
+    assert wf.state_at(pid, 3).status is Status.ASSIGNED
+    with pytest.raises(InvalidInput, match="version must be from 1"):
+        wf.state_at(pid, 99)
+
+
+def test_the_cache_is_bounded_and_optional() -> None:
+    wf = workflow(cache_size=2)
+    ids = [receive(wf) for _ in range(5)]
+    assert len(wf._cache) == 2
+    assert [p.id for p in wf.proposals()] == ids
+    uncached = workflow(cache_size=0)
+    pid = receive(uncached)
+    assert uncached.file(pid, actor=A_COMMITTEE).version == 2
+    assert uncached._cache == {}
+    with pytest.raises(InvalidInput, match="cache_size"):
+        workflow(cache_size=-1)
+
+
+def test_category_scheme_must_be_a_scheme() -> None:
+    with pytest.raises(InvalidInput, match="category_scheme"):
+        workflow(category_scheme="ABC")
+
+
+def test_history_of_an_unknown_proposal() -> None:
+    with pytest.raises(cohandle.ProposalNotFound):
+        workflow().history("none")
+    with pytest.raises(InvalidInput, match="proposal_id"):
+        workflow().get(42)  # type: ignore[arg-type]
+
+
+def test_lead_and_co_handler_are_looked_up_by_unit_name() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    same = cohandle.Unit(name="湖北省知识产权局", code="11420000MB1234567X")
+    assert same == CO1
+    assert wf.get(pid).co_handler(same) is not None
+    assert A_LEAD.unit == LEAD
