@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ class Holder:
 
 
 @pytest.mark.parametrize("lifecycle", [PROPOSAL, CO_HANDLER_PART, HANDLER_PART], ids=lambda lc: lc.name)
-def test_the_table_agrees_with_the_machine_in_every_cell(lifecycle: Lifecycle) -> None:
+def test_the_table_agrees_with_the_machine_in_every_cell(lifecycle: Lifecycle[Any]) -> None:
     for state in lifecycle.states:
         for trigger in lifecycle.triggers:
             holder = Holder(state)

@@ -158,7 +158,8 @@ class Handling(RuleBasedStateMachine):
             assert cohandle.replay(history) == live
             assert fresh.get(pid) == live
             assert live.status in Status
-            assert all(part.status in cohandle.PartStatus for part in (*live.co_handlers, *live.handlers))
+            assert all(part.status in cohandle.PartStatus for part in live.co_handlers)
+            assert all(part.status in cohandle.PartStatus for part in live.handlers)
             if live.mode is AssignmentMode.SEPARATE:
                 assert live.lead is None
 

@@ -24,7 +24,17 @@ class SystemClock:
     """The machine's clock, in UTC."""
 
     def now(self) -> pendulum.DateTime:
-        return pendulum.now(pendulum.UTC)
+        moment = _dt.datetime.now(_dt.UTC)
+        return pendulum.DateTime(
+            moment.year,
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+            moment.microsecond,
+            tzinfo=pendulum.UTC,
+        )
 
 
 class FixedClock:

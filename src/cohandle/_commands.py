@@ -68,39 +68,50 @@ def allowed_commands(status: Status) -> tuple[str, ...]:
     )
 
 
+_ONE = {relation: frozenset({relation}) for relation in Relation}
+_NONE: Relations = frozenset()
+
+
 def relations(p: Proposal, actor: Actor) -> Relations:
     """The roles ``actor`` holds on proposal ``p``."""
-    found: set[Relation] = set()
     unit = actor.unit
     if unit is None:
-        if actor.name in p.data.proposer_names:
-            found.add(Relation.PROPOSER)
-        return frozenset(found)
-    if unit == p.assigning_body:
-        found.add(Relation.ASSIGNING_BODY)
-    if unit == p.lead:
-        found.add(Relation.LEAD)
-    if p.co_handler(unit) is not None:
-        found.add(Relation.CO_HANDLER)
-    if p.handler(unit) is not None:
-        found.add(Relation.HANDLER)
-    if unit == p.supervisor:
-        found.add(Relation.SUPERVISOR)
-    if unit.name in p.data.proposer_names:
-        found.add(Relation.PROPOSER)
+        return _ONE[Relation.PROPOSER] if actor.name in p.data.proposer_names else _NONE
+    name = unit.name  # units are identified by name; comparing the text is the fast path
+    found = []
+    if name == p.assigning_body.name:
+        found.append(Relation.ASSIGNING_BODY)
+    if p.lead is not None and name == p.lead.name:
+        found.append(Relation.LEAD)
+    released = PartStatus.RELEASED
+    for part in p.co_handlers:
+        if part.unit.name == name and part.status is not released:
+            found.append(Relation.CO_HANDLER)
+            break
+    for handler in p.handlers:
+        if handler.unit.name == name and handler.status is not released:
+            found.append(Relation.HANDLER)
+            break
+    if p.supervisor is not None and name == p.supervisor.name:
+        found.append(Relation.SUPERVISOR)
+    if name in p.data.proposer_names:
+        found.append(Relation.PROPOSER)
+    if len(found) == 1:
+        return _ONE[found[0]]
     return frozenset(found)
 
 
 def check(p: Proposal, command: str, actor: Actor) -> Relations:
     """Check the lifecycle, then the permission table; return the actor's relations."""
-    status = p.status.value
-    if not any((status, t) in PROPOSAL.table for t in _TRIGGERS.get(command, (command,))):
+    status = p.status
+    table = PROPOSAL.table
+    if (status, command) not in table and not any((status, t) in table for t in _TRIGGERS.get(command, ())):
         raise NotAllowedInState(
             proposal_id=p.id,
             command=command,
-            state=status,
+            state=status.value,
             actor=str(actor),
-            allowed=allowed_commands(p.status),
+            allowed=allowed_commands(status),
         )
     held = relations(p, actor)
     allowed = PERMISSIONS[command]
@@ -108,7 +119,7 @@ def check(p: Proposal, command: str, actor: Actor) -> Relations:
         raise PermissionDenied(
             proposal_id=p.id,
             command=command,
-            state=status,
+            state=status.value,
             actor=str(actor),
             relations=[r.value for r in held],
             allowed_relations=[r.value for r in allowed],

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import hashlib
-import json
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Optional, TypeVar
 
 import attrs
 import cattrs
+import orjson
 import pendulum
 
 from cohandle._errors import InvalidInput, SchemaError
@@ -27,10 +27,12 @@ from cohandle._model import (
     Actor,
     AssignmentMode,
     CategoryScheme,
+    Contact,
     Feedback,
     Opinion,
     ProposalData,
     Reply,
+    Section,
     Unit,
 )
 
@@ -58,10 +60,12 @@ __all__ = [
     "ReminderIssued",
     "ReplyPublished",
     "ReplySent",
+    "canonical_bytes",
     "canonical_json",
     "event_from_dict",
     "event_to_dict",
     "hash_event",
+    "register_event",
     "register_upcaster",
 ]
 
@@ -83,9 +87,21 @@ EVENT_TYPES: dict[str, type[Event]] = {}
 
 
 def _event(cls: E) -> E:
-    cls.TYPE = cls.__name__
-    EVENT_TYPES[cls.TYPE] = cls
+    register_event(cls)
     return cls
+
+
+def register_event(cls: type[Event], name: str | None = None) -> None:
+    """Add an event type to the registry under ``name`` (default: the class name).
+
+    Its fields must be JSON-friendly and hold no floats: the canonical JSON that the hash
+    covers has no single text for a float.
+    """
+    for field in attrs.fields(cls):  # type: ignore[arg-type]
+        if "float" in str(field.type):
+            raise InvalidInput(f"{cls.__name__}.{field.name}", "is a float; events hold no floats")
+    cls.TYPE = name or cls.__name__
+    EVENT_TYPES[cls.TYPE] = cls
 
 
 @_event
@@ -231,7 +247,13 @@ class ReplyPublished(Event):
 
 @attrs.frozen(kw_only=True)
 class RecordedEvent:
-    """One event as recorded in a proposal's stream."""
+    """One event as recorded in a proposal's stream.
+
+    ``hash`` is the raw digest of the event's canonical JSON body (every key but ``hash``),
+    computed with ``algorithm``; ``prev_hash`` is the digest of the stream's previous event
+    (empty for the first), so each stream is a hash chain. :attr:`hash_text` gives the digest
+    as it is written in JSON, e.g. ``sha256:9f86d0…``.
+    """
 
     stream_id: str
     version: int
@@ -240,8 +262,9 @@ class RecordedEvent:
     recorded_at: pendulum.DateTime
     actor: Actor
     command_id: str | None
-    prev_hash: str
-    hash: str
+    prev_hash: bytes
+    hash: bytes
+    algorithm: str
 
     @property
     def type(self) -> str:
@@ -251,10 +274,14 @@ class RecordedEvent:
     def schema_version(self) -> int:
         return self.payload.SCHEMA
 
+    @property
+    def hash_text(self) -> str:
+        return hash_text(self.algorithm, self.hash)
+
     def to_dict(self) -> dict[str, Any]:
         """The canonical mapping of this event, hash included (one JSON Lines record)."""
         data = _body(self)
-        data["hash"] = self.hash
+        data["hash"] = self.hash_text
         return data
 
 
@@ -263,9 +290,18 @@ class RecordedEvent:
 
 
 def format_time(moment: _dt.datetime) -> str:
-    if moment.utcoffset():
+    """A timestamp as stored: UTC, microseconds, ``Z`` (2025-03-01T01:00:00.000000Z)."""
+    if moment.tzinfo is not UTC and moment.utcoffset():
         moment = moment.astimezone(_dt.UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z"
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest form here
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+    )
 
 
 def parse_time(text: str) -> pendulum.DateTime:
@@ -329,12 +365,77 @@ converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
 converter.register_unstructure_hook(pendulum.Date, lambda d: d.isoformat())
 converter.register_structure_hook(pendulum.Date, _structure_date)
 converter.register_unstructure_hook(pendulum.DateTime, format_time)
+
+
+# Hand-written unstructuring for the small values every event carries: the generated code
+# dispatches on each field at run time, and this runs for every event recorded. A test holds
+# them equal to what cattrs generates.
+def _unit_dict(unit: Unit) -> dict[str, Any]:
+    return {"name": unit.name, "code": unit.code}
+
+
+def _contact_dict(contact: Contact) -> dict[str, Any]:
+    return {"name": contact.name, "phone": contact.phone}
+
+
+def _section_dict(section: Section) -> dict[str, Any]:
+    return {
+        "heading": section.heading,
+        "text": section.text,
+        "subsections": [_section_dict(s) for s in section.subsections],
+    }
+
+
+def _actor_dict(actor: Actor) -> dict[str, Any]:
+    unit = actor.unit
+    return {"name": actor.name, "unit": None if unit is None else {"name": unit.name, "code": unit.code}}
+
+
+def _optional(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else function(value)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+converter.register_unstructure_hook(Unit, _unit_dict)
+converter.register_unstructure_hook(Contact, _contact_dict)
+converter.register_unstructure_hook(Section, _section_dict)
+converter.register_unstructure_hook(Actor, _actor_dict)
+_FAST_UNSTRUCTURE: dict[Any, Callable[[Any], Any]] = {
+    Optional[str]: _identity,  # noqa: UP045 - the form typing hands to cattrs
+    Optional[int]: _identity,  # noqa: UP045
+    Optional[bool]: _identity,  # noqa: UP045
+    Optional[Unit]: _optional(_unit_dict),  # noqa: UP045
+    Optional[Contact]: _optional(_contact_dict),  # noqa: UP045
+}
+converter.register_unstructure_hook_factory(
+    lambda kind: kind in _FAST_UNSTRUCTURE, lambda kind: _FAST_UNSTRUCTURE[kind]
+)
 converter.register_structure_hook(pendulum.DateTime, lambda v, _t: parse_time(v))
 
 
 def canonical_json(data: Any) -> str:
     """Sorted keys, no insignificant white space, UTF-8 text; NaN and infinities refused."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return canonical_bytes(data).decode()
+
+
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS
+
+
+def canonical_bytes(data: Any) -> bytes:
+    """The canonical JSON form as UTF-8 bytes: what the hash covers.
+
+    It is the text ``json.dumps(data, sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"))`` would give (a property test holds the two equal), written by
+    orjson for speed. Events hold no floats (checked when an event type is defined), since the
+    text of a float is not canonical across writers.
+    """
+    try:
+        return orjson.dumps(data, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError as exc:
+        raise InvalidInput("event", f"cannot be written as canonical JSON ({exc})") from None
 
 
 _Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -417,19 +518,21 @@ def _body_of(
     recorded_at: _dt.datetime,
     actor: Actor,
     command_id: str | None,
-    prev_hash: str,
+    prev_hash: bytes,
+    algorithm: str,
 ) -> dict[str, Any]:
+    recorded = format_time(recorded_at)
     return {
         "stream_id": stream_id,
         "version": version,
         "type": payload.TYPE,
         "schema": payload.SCHEMA,
         "payload": converter.unstructure(payload),
-        "occurred_at": format_time(occurred_at),
-        "recorded_at": format_time(recorded_at),
+        "occurred_at": recorded if occurred_at is recorded_at else format_time(occurred_at),
+        "recorded_at": recorded,
         "actor": converter.unstructure(actor),
         "command_id": command_id,
-        "prev_hash": prev_hash,
+        "prev_hash": hash_text(algorithm, prev_hash) if prev_hash else "",
     }
 
 
@@ -443,34 +546,61 @@ def _body(event: RecordedEvent) -> dict[str, Any]:
         event.actor,
         event.command_id,
         event.prev_hash,
+        event.algorithm,
     )
 
 
-def digest(algorithm: str, text: str) -> str:
+def hash_text(algorithm: str, digest: bytes) -> str:
+    """A digest as written in JSON: ``algorithm:hex``."""
+    return f"{algorithm}:{digest.hex()}"
+
+
+def parse_hash(text: str) -> tuple[str, bytes]:
+    """Read ``algorithm:hex`` back into the algorithm and the raw digest."""
+    algorithm, _, hexdigest = text.partition(":")
+    if algorithm not in HASH_ALGORITHMS:
+        raise SchemaError(f"{text[:80]!r} is not a hash of a known algorithm ({', '.join(HASH_ALGORITHMS)}).")
+    try:
+        digest = bytes.fromhex(hexdigest)
+    except ValueError:
+        raise SchemaError(f"{text[:80]!r} is not a hexadecimal digest.") from None
+    if len(digest) != 32:
+        raise SchemaError(f"{text[:80]!r} is not a 256-bit digest.")
+    return algorithm, digest
+
+
+def hasher(algorithm: str) -> Callable[[bytes], bytes]:
+    """The digest function for ``algorithm``; a clear error if this Python lacks it."""
     if algorithm == "sha256":
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        return lambda data: hashlib.sha256(data).digest()
     if algorithm == "sm3":
         try:
-            hasher = hashlib.new("sm3")
+            hashlib.new("sm3")
         except ValueError:
             raise InvalidInput(
                 "hash_algorithm", "is 'sm3', which this Python's OpenSSL does not provide; use 'sha256'"
             ) from None
-        hasher.update(text.encode())
-        return "sm3:" + hasher.hexdigest()
+        return lambda data: hashlib.new("sm3", data).digest()
     raise InvalidInput("hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {algorithm!r})")
 
 
-def hash_body(body: Mapping[str, Any], algorithm: str) -> str:
-    """The hash of an event's canonical body (every key but ``hash``)."""
-    return digest(algorithm, canonical_json(body))
+_HASHERS: dict[str, Callable[[bytes], bytes]] = {}
+_sha256 = hashlib.sha256
 
 
-def hash_event(event: RecordedEvent, algorithm: str | None = None) -> str:
-    """Recompute an event's hash; the algorithm defaults to the one its stored hash names."""
-    if algorithm is None:
-        algorithm = event.hash.partition(":")[0]
-    return hash_body(_body(event), algorithm)
+def digest_of(body: Mapping[str, Any], algorithm: str) -> bytes:
+    """The digest of an event's canonical body (every key but ``hash``)."""
+    if algorithm == "sha256":
+        return _sha256(canonical_bytes(body)).digest()
+    function = _HASHERS.get(algorithm)
+    if function is None:
+        function = _HASHERS[algorithm] = hasher(algorithm)
+    return function(canonical_bytes(body))
+
+
+def hash_event(event: RecordedEvent) -> bytes:
+    """Recompute an event's digest from its content and its ``prev_hash``."""
+    return digest_of(_body(event), event.algorithm)
 
 
 def seal(
@@ -482,11 +612,13 @@ def seal(
     recorded_at: pendulum.DateTime,
     actor: Actor,
     command_id: str | None,
-    prev_hash: str,
+    prev_hash: bytes,
     algorithm: str,
 ) -> RecordedEvent:
     """Build the envelope for a new event and chain it to ``prev_hash``."""
-    body = _body_of(stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash)
+    body = _body_of(
+        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
+    )
     return RecordedEvent(
         stream_id=stream_id,
         version=version,
@@ -496,7 +628,8 @@ def seal(
         actor=actor,
         command_id=command_id,
         prev_hash=prev_hash,
-        hash=hash_body(body, algorithm),
+        hash=digest_of(body, algorithm),
+        algorithm=algorithm,
     )
 
 
@@ -535,6 +668,12 @@ def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:
     if not isinstance(payload, Mapping):
         raise SchemaError("An event record's payload must be a JSON object.")
     _reject_non_finite(payload)
+    algorithm, digest = parse_hash(record["hash"])
+    prev_hash = b""
+    if record["prev_hash"]:
+        prev_algorithm, prev_hash = parse_hash(record["prev_hash"])
+        if prev_algorithm != algorithm:
+            raise SchemaError(f"An event record chains a {algorithm} hash to a {prev_algorithm} one.")
     return RecordedEvent(
         stream_id=record["stream_id"],
         version=version,
@@ -543,8 +682,9 @@ def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:
         recorded_at=parse_time(record["recorded_at"]),
         actor=actor_from_dict(record["actor"]),
         command_id=command_id,
-        prev_hash=record["prev_hash"],
-        hash=record["hash"],
+        prev_hash=prev_hash,
+        hash=digest,
+        algorithm=algorithm,
     )
 
 

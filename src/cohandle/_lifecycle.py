@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 from transitions import Machine, MachineError
@@ -111,17 +111,20 @@ _HANDLER_TRANSITIONS: list[tuple[str, list[PartStatus], PartStatus | None]] = [
 ]
 
 
+S = TypeVar("S", bound=enum.StrEnum)
+
+
 @attrs.frozen
-class Lifecycle:
+class Lifecycle(Generic[S]):
     """A compiled state machine: the ``transitions`` definition and its lookup table."""
 
     name: str
     machine: Any
-    table: Mapping[tuple[str, str], str]
+    table: Mapping[tuple[str, str], S]
     states: tuple[str, ...]
     triggers: tuple[str, ...]
 
-    def target(self, state: str, trigger: str) -> str | None:
+    def target(self, state: str, trigger: str) -> S | None:
         """The state after ``trigger`` in ``state``, or None when the trigger is not possible."""
         return self.table.get((state, trigger))
 
@@ -149,7 +152,7 @@ class Lifecycle:
         return "\n".join(lines) + "\n"
 
 
-def _compile(name: str, states: type[enum.Enum], rows: list[tuple[str, list[Any], Any]]) -> Lifecycle:
+def _compile(name: str, states: type[S], rows: list[tuple[str, list[S], S | None]]) -> Lifecycle[S]:
     transitions = [
         {
             "trigger": trigger,
@@ -166,11 +169,14 @@ def _compile(name: str, states: type[enum.Enum], rows: list[tuple[str, list[Any]
         auto_transitions=False,
         ignore_invalid_triggers=False,
     )
-    table: dict[tuple[str, str], str] = {}
+    # Keys and values are the enum's members (which are also their strings), so a caller can
+    # look up with a member or with its text, and gets a member back.
+    table: dict[tuple[str, str], S] = {}
     for trigger, event in machine.events.items():
         for source, candidates in event.transitions.items():
             dest = candidates[0].dest
-            table[(source, trigger)] = source if dest is None else dest
+            member = states(source)
+            table[(member, trigger)] = member if dest is None else states(dest)
     return Lifecycle(
         name=name,
         machine=machine,

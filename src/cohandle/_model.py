@@ -8,6 +8,7 @@ what was expected.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -289,7 +290,7 @@ class ProposalData:
     def joint(self) -> bool:
         return len(self.proposers) > 1
 
-    @property
+    @functools.cached_property
     def proposer_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.proposers)
 

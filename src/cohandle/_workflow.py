@@ -25,7 +25,7 @@ from cohandle._errors import (
     ProposalExists,
     ProposalNotFound,
 )
-from cohandle._events import HASH_ALGORITHMS, Event, ProposalReceived, RecordedEvent, digest, seal
+from cohandle._events import HASH_ALGORITHMS, Event, ProposalReceived, RecordedEvent, hasher, seal
 from cohandle._model import (
     ABC,
     Actor,
@@ -90,7 +90,7 @@ class Workflow:
             raise InvalidInput(
                 "hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {hash_algorithm!r})"
             )
-        digest(hash_algorithm, "")  # fail now, not at the first command, if sm3 is missing
+        hasher(hash_algorithm)  # fail now, not at the first command, if sm3 is missing
         if not isinstance(category_scheme, CategoryScheme):
             raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {category_scheme!r})")
         if not isinstance(cache_size, int) or cache_size < 0:
@@ -529,6 +529,8 @@ class Workflow:
         return at
 
     def _notify(self, events: Sequence[RecordedEvent]) -> None:
+        if not self._subscribers:
+            return
         for subscriber in list(self._subscribers):
             try:
                 subscriber(events)

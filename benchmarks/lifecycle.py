@@ -1,0 +1,360 @@
+"""Full lifecycles through cohandle beside three baselines, in one process and one run.
+
+Each proposal: receive, assign with 3 co-handlers, 3 opinions, consolidate, answer, feedback,
+close (9 events). Baselines:
+
+- naive ``transitions``: one ``Machine`` per proposal, as a tutorial would write it;
+- a plain dict transition table: the floor for "just change a state";
+- the ``eventsourcing`` library's in-memory Application, saving after each command.
+
+Usage: ``python benchmarks/lifecycle.py --size 10000`` (``--sizes 1000,100000`` for the
+flatness check). Prints a table, then one JSON line of figures and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import json
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import cohandle
+from cohandle import (
+    Actor,
+    Contact,
+    Feedback,
+    Opinion,
+    ProposalData,
+    Proposer,
+    Reply,
+    Satisfaction,
+    Section,
+    Session,
+    Unit,
+)
+
+EVENTS_PER_LIFECYCLE = 9
+COMMITTEE = Unit(name="省政协提案委员会")
+LEAD = Unit(name="省科技厅")
+CO = (Unit(name="湖北省知识产权局"), Unit(name="省教育厅"), Unit(name="省财政厅"))
+A_COMMITTEE = Actor(name="王芳", unit=COMMITTEE)
+A_LEAD = Actor(name="张伟", unit=LEAD)
+A_CO = tuple(Actor(name=f"经办人{i}", unit=u) for i, u in enumerate(CO))
+A_PROPOSER = Actor(name="李明")
+SESSION = Session(
+    body=cohandle.Body.CPPCC, level=cohandle.Level.PROVINCE, region="湖北省", term=13, meeting=1
+)
+PROPOSERS = (Proposer(name="李明"),)
+OPINIONS = tuple(
+    Opinion(
+        author=u,
+        addressee=LEAD,
+        date="2025-03-01",
+        suggested_category="B",
+        sections=(Section(heading="一、主要工作情况", text="认真办理。"),),
+        signatory=Contact(name="程浩", phone="027-86759052"),
+        handler=Contact(name="杨鑫", phone="027-86759081"),
+    )
+    for u in CO
+)
+REPLY = Reply(
+    author=LEAD,
+    category="B",
+    date="2025-03-01",
+    sections=(Section(text="现答复如下。"),),
+    copies=(COMMITTEE,),
+)
+FEEDBACK = Feedback(satisfaction=Satisfaction.SATISFIED)
+
+
+# -- cohandle ----------------------------------------------------------------------------------
+
+
+def cohandle_run(n: int) -> tuple[Any, list[Any]]:
+    wf = cohandle.Workflow()  # the defaults: in-memory store, system clock
+    kept = []
+    for i in range(n):
+        data = ProposalData(
+            number=str(i), title="关于促进基础研发的建议", session=SESSION, proposers=PROPOSERS
+        )
+        pid = wf.receive(data, actor=A_COMMITTEE).id
+        wf.assign(pid, lead=LEAD, co_handlers=CO, actor=A_COMMITTEE)
+        for opinion, actor in zip(OPINIONS, A_CO, strict=True):
+            wf.submit_opinion(pid, opinion=opinion, actor=actor)
+        wf.consolidate(pid, actor=A_LEAD)
+        wf.answer(pid, reply=REPLY, actor=A_LEAD)
+        wf.record_feedback(pid, feedback=FEEDBACK, actor=A_PROPOSER)
+        kept.append(wf.close(pid, actor=A_LEAD))
+    return wf, kept
+
+
+# -- naive transitions -------------------------------------------------------------------------
+
+STATES = ["received", "assigned", "consolidated", "answered", "closed"]
+
+
+def transitions_run(n: int) -> tuple[Any, list[Any]]:
+    from transitions import Machine
+
+    class Item:
+        def __init__(self, number: str) -> None:
+            self.number = number
+            self.opinions: list[str] = []
+            self.events: list[tuple[str, float]] = []
+
+        def record(self, event: Any) -> None:
+            self.events.append((event.event.name, time.time()))
+
+    kept = []
+    for i in range(n):
+        item = Item(str(i))
+        machine = Machine(
+            model=item,
+            states=STATES,
+            initial="received",
+            send_event=True,
+            after_state_change="record",
+            transitions=[
+                {"trigger": "assign", "source": "received", "dest": "assigned"},
+                {"trigger": "submit_opinion", "source": "assigned", "dest": None, "after": "record"},
+                {"trigger": "consolidate", "source": "assigned", "dest": "consolidated"},
+                {"trigger": "answer", "source": "consolidated", "dest": "answered"},
+                {"trigger": "record_feedback", "source": "answered", "dest": None, "after": "record"},
+                {"trigger": "close", "source": "answered", "dest": "closed"},
+            ],
+        )
+        item.events.append(("received", time.time()))
+        item.assign()  # type: ignore[attr-defined]
+        for _ in CO:
+            item.submit_opinion()  # type: ignore[attr-defined]
+        item.consolidate()  # type: ignore[attr-defined]
+        item.answer()  # type: ignore[attr-defined]
+        item.record_feedback()  # type: ignore[attr-defined]
+        item.close()  # type: ignore[attr-defined]
+        kept.append((item, machine))
+    return None, kept
+
+
+# -- dict table --------------------------------------------------------------------------------
+
+TABLE = {
+    ("received", "assign"): "assigned",
+    ("assigned", "submit_opinion"): "assigned",
+    ("assigned", "consolidate"): "consolidated",
+    ("consolidated", "answer"): "answered",
+    ("answered", "record_feedback"): "answered",
+    ("answered", "close"): "closed",
+}
+STEPS = (
+    "assign",
+    "submit_opinion",
+    "submit_opinion",
+    "submit_opinion",
+    "consolidate",
+    "answer",
+    "record_feedback",
+    "close",
+)
+
+
+def dict_run(n: int) -> tuple[Any, list[Any]]:
+    kept = []
+    for _ in range(n):
+        item = {"state": "received"}
+        for step in STEPS:
+            item["state"] = TABLE[(item["state"], step)]
+        kept.append(item)
+    return None, kept
+
+
+# -- eventsourcing -----------------------------------------------------------------------------
+
+
+@functools.cache
+def _eventsourcing_item() -> Any:
+    """The aggregate class, defined once: eventsourcing registers each class by its topic."""
+    from eventsourcing.domain import Aggregate, event
+
+    class Item(Aggregate):
+        @event("Received")
+        def __init__(self, number: str) -> None:
+            self.number = number
+            self.state = "received"
+            self.opinions: list[str] = []
+
+        @event("Assigned")
+        def assign(self, lead: str, co_handlers: list[str]) -> None:
+            assert self.state == "received"
+            self.state = "assigned"
+
+        @event("OpinionSubmitted")
+        def submit_opinion(self, unit: str, text: str) -> None:
+            assert self.state == "assigned"
+            self.opinions.append(unit)
+
+        @event("Consolidated")
+        def consolidate(self) -> None:
+            assert len(self.opinions) == 3
+            self.state = "consolidated"
+
+        @event("Answered")
+        def answer(self, category: str, text: str) -> None:
+            self.state = "answered"
+
+        @event("FeedbackRecorded")
+        def record_feedback(self, satisfaction: str) -> None:
+            assert self.state == "answered"
+
+        @event("Closed")
+        def close(self) -> None:
+            self.state = "closed"
+
+    return Item
+
+
+def eventsourcing_run(n: int) -> tuple[Any, list[Any]]:
+    from eventsourcing.application import Application
+
+    Item = _eventsourcing_item()  # noqa: N806
+    app: Any = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    kept = []
+    for i in range(n):
+        item = Item(str(i))
+        app.save(item)
+        item.assign("省科技厅", [u.name for u in CO])
+        app.save(item)
+        for unit in CO:
+            item.submit_opinion(unit.name, "认真办理。")
+            app.save(item)
+        item.consolidate()
+        app.save(item)
+        item.answer("B", "现答复如下。")
+        app.save(item)
+        item.record_feedback("satisfied")
+        app.save(item)
+        item.close()
+        app.save(item)
+        kept.append(item)
+    return app, kept
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+def timed(run: Callable[[int], tuple[Any, list[Any]]], n: int, repeat: int) -> float:
+    """Best wall time of ``repeat`` runs, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = run(n)
+        best = min(best, time.perf_counter() - start)
+        del result
+    return best
+
+
+def retained(run: Callable[[int], tuple[Any, list[Any]]], n: int) -> float:
+    """Bytes still allocated per proposal after the run, with everything kept alive."""
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    result = run(n)
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    del result
+    return used / n
+
+
+RUNNERS: dict[str, Callable[[int], tuple[Any, list[Any]]]] = {
+    "cohandle": cohandle_run,
+    "transitions, Machine per proposal": transitions_run,
+    "dict table (floor)": dict_run,
+    "eventsourcing (popo, save per command)": eventsourcing_run,
+}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", type=int, default=10_000, help="proposals per run (default 10000)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per library; the best is kept (default 3)"
+    )
+    parser.add_argument("--sizes", default="", help="comma-separated sizes for cohandle's flatness check")
+    args = parser.parse_args(argv)
+    n = args.size
+    if n < 1:
+        parser.error("--size must be at least 1")
+
+    # All timings first, then all memory readings: tracemalloc slows whatever runs after it.
+    rows: dict[str, dict[str, float]] = {}
+    for name, run in RUNNERS.items():
+        seconds = timed(run, n, args.repeat)
+        rows[name] = {
+            "us_per_event": seconds / (n * EVENTS_PER_LIFECYCLE) * 1e6,
+            "us_per_lifecycle": seconds / n * 1e6,
+        }
+    for name, run in RUNNERS.items():
+        rows[name]["bytes_per_proposal"] = retained(run, n)
+
+    print(f"Full lifecycle, {n:,} proposals, {EVENTS_PER_LIFECYCLE} events each, best of {args.repeat}")
+    print(f"{'implementation':<42} {'µs/event':>10} {'µs/lifecycle':>13} {'KiB/proposal':>13}")
+    for name, row in rows.items():
+        print(
+            f"{name:<42} {row['us_per_event']:>10.2f} {row['us_per_lifecycle']:>13.1f} {row['bytes_per_proposal'] / 1024:>13.2f}"
+        )
+    ours = rows["cohandle"]
+    figures: dict[str, Any] = {
+        "proposals": n,
+        "cohandle_us_per_event": round(ours["us_per_event"], 3),
+        "cohandle_us_per_lifecycle": round(ours["us_per_lifecycle"], 2),
+        "cohandle_kib_per_proposal": round(ours["bytes_per_proposal"] / 1024, 3),
+        "transitions_naive_us_per_lifecycle": round(
+            rows["transitions, Machine per proposal"]["us_per_lifecycle"], 2
+        ),
+        "transitions_naive_kib_per_proposal": round(
+            rows["transitions, Machine per proposal"]["bytes_per_proposal"] / 1024, 3
+        ),
+        "dict_floor_us_per_event": round(rows["dict table (floor)"]["us_per_event"], 3),
+        "eventsourcing_us_per_event": round(
+            rows["eventsourcing (popo, save per command)"]["us_per_event"], 3
+        ),
+        "eventsourcing_kib_per_proposal": round(
+            rows["eventsourcing (popo, save per command)"]["bytes_per_proposal"] / 1024, 3
+        ),
+        "speedup_vs_transitions_naive_x": round(
+            rows["transitions, Machine per proposal"]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
+        ),
+        "speedup_vs_eventsourcing_x": round(
+            rows["eventsourcing (popo, save per command)"]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
+        ),
+        "cost_vs_dict_floor_x": round(
+            ours["us_per_lifecycle"] / rows["dict table (floor)"]["us_per_lifecycle"], 1
+        ),
+    }
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        print()
+        print(f"{'cohandle, proposals':<24} {'µs/event':>10} {'KiB/proposal':>13}")
+        per_size = {}
+        seconds_by_size = {size: timed(cohandle_run, size, 1) for size in sizes}
+        for size in sizes:
+            kib = retained(cohandle_run, size) / 1024
+            per_size[size] = (seconds_by_size[size] / (size * EVENTS_PER_LIFECYCLE) * 1e6, kib)
+            print(f"{size:<24,} {per_size[size][0]:>10.2f} {kib:>13.2f}")
+        smallest, largest = per_size[min(sizes)], per_size[max(sizes)]
+        figures["flatness_time_ratio_largest_to_smallest_x"] = round(largest[0] / smallest[0], 2)
+        figures["flatness_memory_ratio_largest_to_smallest_x"] = round(largest[1] / smallest[1], 2)
+    print(json.dumps(figures, ensure_ascii=False))
+    return figures
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
