@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypedDict, Unpack
 
@@ -40,7 +41,7 @@ from cohandle._model import (
 )
 from cohandle._permissions import PERMISSIONS
 from cohandle._state import GENESIS, Proposal, apply, replay, start
-from cohandle.stores import EventStore, MemoryStore
+from cohandle.stores import EventStore, MemoryStore, SQLiteStore, VerifyReport, verify
 
 __all__ = ["Workflow"]
 
@@ -103,6 +104,27 @@ class Workflow:
         self._cache: dict[str, Proposal] = {}
         self._cache_size = cache_size
         self._subscribers: list[Subscriber] = []
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] = "cohandle.db", **options: Any) -> Workflow:
+        """A workflow on the SQLite file at ``path`` (created if missing).
+
+        ``synchronous`` (``"FULL"``, the default, or ``"NORMAL"``) and ``busy_timeout`` go to
+        the store; every other option to :class:`Workflow`.
+        """
+        store_options = {k: options.pop(k) for k in ("synchronous", "busy_timeout") if k in options}
+        return cls(SQLiteStore(path, **store_options), **options)
+
+    def __enter__(self) -> Workflow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Release the store (its database connection). ``close`` is the 办结 command."""
+        self.store.close()
+
+    def verify(self, progress: Callable[[int], Any] | None = None) -> VerifyReport:
+        """Check the whole log: every hash chain, against the text the store keeps."""
+        return verify(self.store, progress)
 
     # -- reading -------------------------------------------------------------------------------
 

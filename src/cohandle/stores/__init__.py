@@ -1,6 +1,23 @@
-"""Event stores. :class:`MemoryStore` keeps the log in this process."""
+"""Event stores: :class:`MemoryStore` in this process, :class:`SQLiteStore` in a file.
+
+Every store follows :class:`EventStore` and passes the contract suite in
+:mod:`cohandle.testing`.
+"""
 
 from cohandle.stores._base import EventStore, Positioned
+from cohandle.stores._integrity import Problem, StoredRecord, VerifyReport, verify
 from cohandle.stores._memory import MemoryStore
+from cohandle.stores._sqlite import SCHEMA_VERSION, SQLiteStore, StorageError
 
-__all__ = ["EventStore", "MemoryStore", "Positioned"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "EventStore",
+    "MemoryStore",
+    "Positioned",
+    "Problem",
+    "SQLiteStore",
+    "StorageError",
+    "StoredRecord",
+    "VerifyReport",
+    "verify",
+]

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from cohandle._events import RecordedEvent
+from cohandle.stores._integrity import StoredRecord
 
 __all__ = ["EventStore", "Positioned"]
 
@@ -39,5 +40,13 @@ class EventStore(Protocol):
     def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]: ...
 
     def find_command(self, command_id: str) -> list[RecordedEvent]: ...
+
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
+        """The events as stored (canonical JSON text), in global order: what ``verify`` reads."""
+        ...
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        """Each stream's latest version and hash, as the store recorded them."""
+        ...
 
     def close(self) -> None: ...

@@ -9,6 +9,7 @@ from itertools import islice
 from cohandle._errors import ConcurrencyConflict, InvalidInput
 from cohandle._events import RecordedEvent
 from cohandle.stores._base import Positioned
+from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["MemoryStore"]
 
@@ -59,6 +60,13 @@ class MemoryStore:
         end = len(self._log) if limit is None else min(len(self._log), after + limit)
         for position, event in enumerate(islice(self._log, after, end), start=after + 1):
             yield Positioned(position, event)
+
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
+        for position, event in self.read_all(after=after):
+            yield record_of(event, position)
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {stream_id: (len(events), events[-1].hash_text) for stream_id, events in self._streams.items()}
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
         return list(self._commands.get(command_id, ()))

@@ -1,0 +1,243 @@
+"""Checking a log: every stream's hash chain, recomputed from the text the store keeps.
+
+A store hands :func:`verify_records` its events as :class:`StoredRecord` rows, in global order,
+exactly as stored (the payload and the actor as canonical JSON text). Nothing is decoded into
+objects: an altered byte changes the recomputed digest, and the first event whose digest, chain
+link or version does not fit is named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NamedTuple, Protocol
+
+import attrs
+import orjson
+
+from cohandle._events import RecordedEvent, canonical_bytes, converter, format_time, hash_text
+
+__all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
+
+
+class StoredRecord(NamedTuple):
+    """One event as a store keeps it: canonical JSON text for the payload and the actor."""
+
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    schema: int
+    payload: str
+    occurred_at: str
+    recorded_at: str
+    actor: str
+    command_id: str | None
+    prev_hash: str
+    hash: str
+
+
+def record_of(event: RecordedEvent, position: int = 0) -> StoredRecord:
+    """The stored form of an event."""
+    return StoredRecord(
+        position=position,
+        stream_id=event.stream_id,
+        version=event.version,
+        type=event.type,
+        schema=event.schema_version,
+        payload=canonical_bytes(converter.unstructure(event.payload)).decode(),
+        occurred_at=format_time(event.occurred_at),
+        recorded_at=format_time(event.recorded_at),
+        actor=canonical_bytes(converter.unstructure(event.actor)).decode(),
+        command_id=event.command_id,
+        prev_hash=hash_text(event.algorithm, event.prev_hash) if event.prev_hash else "",
+        hash=event.hash_text,
+    )
+
+
+def body_bytes(record: StoredRecord) -> bytes:
+    """The canonical JSON body the record's hash covers, built from the stored text.
+
+    The keys of the body in sorted order are: actor, command_id, occurred_at, payload,
+    prev_hash, recorded_at, schema, stream_id, type, version.
+    """
+    dumps = orjson.dumps
+    return b"".join(
+        (
+            b'{"actor":',
+            record.actor.encode(),
+            b',"command_id":',
+            dumps(record.command_id),
+            b',"occurred_at":',
+            dumps(record.occurred_at),
+            b',"payload":',
+            record.payload.encode(),
+            b',"prev_hash":',
+            dumps(record.prev_hash),
+            b',"recorded_at":',
+            dumps(record.recorded_at),
+            b',"schema":',
+            dumps(record.schema),
+            b',"stream_id":',
+            dumps(record.stream_id),
+            b',"type":',
+            dumps(record.type),
+            b',"version":',
+            dumps(record.version),
+            b"}",
+        )
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """The first event that does not fit its stream's chain."""
+
+    stream_id: str
+    version: int
+    position: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f" (global position {self.position})" if self.position is not None else ""
+        return f"proposal {self.stream_id!r}, version {self.version}{where}: {self.reason}"
+
+
+@attrs.frozen(kw_only=True)
+class VerifyReport:
+    """What :func:`verify_records` found."""
+
+    events: int
+    streams: int
+    problem: Problem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def __str__(self) -> str:
+        if self.problem is None:
+            return f"The log is intact: {self.events} events in {self.streams} proposals, every hash chain verified."
+        return f"The log is damaged at {self.problem}. {self.events} events were read before it."
+
+
+_DIGESTS: dict[str, Callable[[bytes], bytes]] = {
+    "sha256": lambda data: hashlib.sha256(data).digest(),
+    "sm3": lambda data: hashlib.new("sm3", data).digest(),
+}
+
+
+def _digest_text(record: StoredRecord) -> str | None:
+    algorithm, _, _ = record.hash.partition(":")
+    function = _DIGESTS.get(algorithm)
+    if function is None:
+        return None
+    try:
+        return f"{algorithm}:{function(body_bytes(record)).hex()}"
+    except ValueError:  # an algorithm this Python's OpenSSL lacks
+        return None
+
+
+def verify_records(
+    records: Iterable[StoredRecord],
+    *,
+    heads: Mapping[str, tuple[int, str]] | None = None,
+    progress: Callable[[int], Any] | None = None,
+    progress_every: int = 10_000,
+) -> VerifyReport:
+    """Walk the log in global order and check every stream's chain.
+
+    ``heads`` (stream id to the version and hash the store recorded as its latest) lets a
+    truncated stream be found: its chain ends before the head it should reach. ``progress`` is
+    called with the number of events read so far, every ``progress_every`` events and at the end.
+    """
+    last: dict[str, tuple[int, str]] = {}
+    count = 0
+    last_position = 0
+
+    def report(problem: Problem | None) -> VerifyReport:
+        if progress is not None:
+            progress(count)
+        return VerifyReport(events=count, streams=len(last), problem=problem)
+
+    for record in records:
+        if record.position <= last_position:
+            return report(Problem(stream_id=record.stream_id, version=record.version, position=record.position, reason="it is out of global order"))
+        last_position = record.position
+        version, prev = last.get(record.stream_id, (0, ""))
+        if record.version != version + 1:
+            reason = (
+                f"version {version + 1} is missing before it"
+                if record.version > version + 1
+                else "it repeats or goes back on an earlier version (reordered or duplicated)"
+            )
+            return report(Problem(stream_id=record.stream_id, version=record.version, position=record.position, reason=reason))
+        if record.prev_hash != prev:
+            return report(
+                Problem(
+                    stream_id=record.stream_id,
+                    version=record.version,
+                    position=record.position,
+                    reason="it does not name the hash of the event before it",
+                )
+            )
+        computed = _digest_text(record)
+        if computed is None:
+            return report(
+                Problem(
+                    stream_id=record.stream_id,
+                    version=record.version,
+                    position=record.position,
+                    reason=f"its hash {record.hash[:20]!r} is not of an algorithm this Python can compute",
+                )
+            )
+        if computed != record.hash:
+            return report(
+                Problem(
+                    stream_id=record.stream_id,
+                    version=record.version,
+                    position=record.position,
+                    reason="its content does not match its hash (altered)",
+                )
+            )
+        last[record.stream_id] = (record.version, record.hash)
+        count += 1
+        if progress is not None and count % progress_every == 0:
+            progress(count)
+    if heads is not None:
+        for stream_id, (version, hash_) in heads.items():
+            found = last.get(stream_id)
+            if found is None or found[0] < version:
+                seen = found[0] if found else 0
+                return report(
+                    Problem(
+                        stream_id=stream_id,
+                        version=seen + 1,
+                        position=None,
+                        reason=f"the stream ends at version {seen}, but version {version} was recorded (truncated)",
+                    )
+                )
+            if found != (version, hash_):
+                return report(
+                    Problem(
+                        stream_id=stream_id,
+                        version=found[0],
+                        position=None,
+                        reason="the stream's last event is not the one recorded as its head",
+                    )
+                )
+        for stream_id, (version, _) in last.items():
+            if stream_id not in heads:
+                return report(Problem(stream_id=stream_id, version=1, position=None, reason="the stream has no recorded head (added by hand)"))
+    return report(None)
+
+
+class _Recording(Protocol):
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]: ...
+
+    def heads(self) -> dict[str, tuple[int, str]]: ...
+
+
+def verify(store: _Recording, progress: Callable[[int], Any] | None = None) -> VerifyReport:
+    """Check every hash chain of a store against its stored text, and every stream against its head."""
+    return verify_records(store.records(), heads=store.heads(), progress=progress)

@@ -1,0 +1,275 @@
+"""The SQLite store: the default, an embedded file, safe for several processes on one machine.
+
+- WAL journal, ``synchronous=FULL`` unless asked otherwise, a busy timeout.
+- Every append is one ``BEGIN IMMEDIATE`` transaction: the expected version is checked and all
+  of a command's events are inserted, or nothing is.
+- The global position is the table's integer key. Writers are serialised by SQLite, so
+  positions are given in commit order and a reader following them misses nothing.
+- Each stream's head (latest version and hash) is kept beside the events, so a truncated
+  stream is found by :meth:`verify`.
+- The schema has a version (``PRAGMA user_version``); an older one is upgraded, a newer one is
+  refused.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, SchemaError
+from cohandle._events import RecordedEvent, actor_from_dict, event_from_dict, parse_hash, parse_time
+from cohandle.stores._base import Positioned
+from cohandle.stores._integrity import StoredRecord, record_of
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "StorageError"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = [
+    """
+    CREATE TABLE IF NOT EXISTS events (
+        position    INTEGER PRIMARY KEY,
+        stream_id   TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        schema      INTEGER NOT NULL,
+        payload     TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        command_id  TEXT,
+        prev_hash   TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        UNIQUE (stream_id, version)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS events_by_command ON events (command_id) WHERE command_id IS NOT NULL",
+    """
+    CREATE TABLE IF NOT EXISTS streams (
+        stream_id TEXT PRIMARY KEY,
+        version   INTEGER NOT NULL,
+        head_hash TEXT NOT NULL,
+        first_position INTEGER NOT NULL
+    )
+    """,
+]
+
+_COLUMNS = "position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
+_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+
+
+class StorageError(CohandleError):
+    """The database could not do what was asked (locked too long, unreadable, full disk...)."""
+
+
+def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"Could not {action} in {path}: the database stayed locked by another writer for the whole "
+            "busy timeout. Retry, or raise busy_timeout."
+        )
+    if "not a database" in text or "malformed" in text:
+        return StorageError(f"Could not {action} in {path}: the file is not a readable cohandle database ({text}).")
+    return StorageError(f"Could not {action} in {path}: {text}.")
+
+
+class SQLiteStore:
+    """Events in one SQLite file. Share one store between threads; open one per process."""
+
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0) -> None:
+        if synchronous.upper() not in _SYNCHRONOUS:
+            raise InvalidInput("synchronous", f"must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})")
+        if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
+            raise InvalidInput("busy_timeout", f"must be a number of seconds, 0 or more (got {busy_timeout!r})")
+        self.path = os.fspath(path)
+        self.synchronous = synchronous.upper()
+        self._lock = threading.RLock()
+        if self.path != ":memory:" and not Path(self.path).parent.exists():
+            raise InvalidInput("path", f"names a folder that does not exist: {Path(self.path).parent}")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise _storage_error("open the database", self.path, exc) from None
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self._prepare()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise _storage_error("open the database", self.path, exc) from None
+        except CohandleError:
+            self._db.close()
+            raise
+
+    def _prepare(self) -> None:
+        db = self._db
+        found = db.execute("PRAGMA user_version").fetchone()[0]
+        if found > SCHEMA_VERSION:
+            raise SchemaError(
+                f"{self.path} was written by a newer cohandle (schema {found}; this version knows "
+                f"{SCHEMA_VERSION}). Upgrade cohandle to open it; nothing was changed."
+            )
+        if found == 0:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables - {"events", "streams"}:
+                raise SchemaError(f"{self.path} is a SQLite database of something else (tables: {', '.join(sorted(tables))}).")
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal" and self.path != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA synchronous = {self.synchronous}")
+        if found < SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
+        if not events:
+            return
+        rows = []
+        for offset, event in enumerate(events, start=expected_version + 1):
+            if event.stream_id != stream_id or event.version != offset:
+                raise InvalidInput("events", f"must continue stream {stream_id!r} from version {expected_version + 1} in order")
+            rows.append(record_of(event)[1:])
+        self.append_records(stream_id, expected_version, rows)
+
+    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert already serialised rows (the columns after ``position``) in one transaction."""
+        with self._lock:
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _storage_error("start a write", self.path, exc) from None
+            try:
+                row = db.execute("SELECT version FROM streams WHERE stream_id = ?", (stream_id,)).fetchone()
+                actual = row[0] if row else 0
+                if actual != expected_version:
+                    raise ConcurrencyConflict(stream_id, expected_version, actual)
+                cursor = db.executemany(
+                    "INSERT INTO events (stream_id, version, type, schema, payload, occurred_at, recorded_at, "
+                    "actor, command_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                del cursor
+                last = rows[-1]
+                if row:
+                    db.execute(
+                        "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ?",
+                        (last[1], last[10], stream_id),
+                    )
+                else:
+                    first = db.execute("SELECT last_insert_rowid()").fetchone()[0] - len(rows) + 1
+                    db.execute(
+                        "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
+                        (stream_id, last[1], last[10], first),
+                    )
+                db.execute("COMMIT")
+            except BaseException as exc:
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                if isinstance(exc, sqlite3.IntegrityError):
+                    actual = self.stream_version(stream_id)
+                    raise ConcurrencyConflict(stream_id, expected_version, actual) from None
+                if isinstance(exc, sqlite3.Error):
+                    raise _storage_error("record the events", self.path, exc) from None
+                raise
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise _storage_error("read the log", self.path, exc) from None
+
+    def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
+        limit = -1 if up_to is None else up_to
+        rows = self._query(f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version LIMIT ?", (stream_id, limit))
+        return [_event(StoredRecord(*row)) for row in rows]
+
+    def stream_version(self, stream_id: str) -> int:
+        rows = self._query("SELECT version FROM streams WHERE stream_id = ?", (stream_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def stream_ids(self) -> Iterator[str]:
+        return iter([row[0] for row in self._query("SELECT stream_id FROM streams ORDER BY first_position")])
+
+    def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
+        """The stored rows in global order, as they are on disk."""
+        while True:
+            rows = self._query(f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?", (after, batch))
+            for row in rows:
+                yield StoredRecord(*row)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
+        count = 0
+        for record in self.records(after=after):
+            if limit is not None and count >= limit:
+                return
+            yield Positioned(record.position, _event(record))
+            count += 1
+
+    def find_command(self, command_id: str) -> list[RecordedEvent]:
+        rows = self._query(f"SELECT {_COLUMNS} FROM events WHERE command_id = ? ORDER BY position", (command_id,))
+        return [_event(StoredRecord(*row)) for row in rows]
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {row[0]: (row[1], row[2]) for row in self._query("SELECT stream_id, version, head_hash FROM streams")}
+
+    def integrity_check(self) -> bool:
+        """SQLite's own ``PRAGMA integrity_check`` of the file."""
+        return self._query("PRAGMA integrity_check")[0][0] == "ok"
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _event(record: StoredRecord) -> RecordedEvent:
+    """Decode one stored row; a row that cannot be read raises :class:`SchemaError`."""
+    try:
+        payload = orjson.loads(record.payload)
+        actor = orjson.loads(record.actor)
+    except orjson.JSONDecodeError as exc:
+        raise SchemaError(f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc}).") from None
+    if not isinstance(payload, dict):
+        raise SchemaError(f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object.")
+    algorithm, digest = parse_hash(record.hash)
+    prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
+    return RecordedEvent(
+        stream_id=record.stream_id,
+        version=record.version,
+        payload=event_from_dict(record.type, record.schema, payload),
+        occurred_at=parse_time(record.occurred_at),
+        recorded_at=parse_time(record.recorded_at),
+        actor=actor_from_dict(actor),
+        command_id=record.command_id,
+        prev_hash=prev,
+        hash=digest,
+        algorithm=algorithm,
+    )

@@ -1,0 +1,169 @@
+"""The contract every event store passes. Use it for your own store:
+
+.. code-block:: python
+
+    from cohandle.testing import StoreContract
+
+    class TestMyStore(StoreContract):
+        def make_store(self):
+            return MyStore(...)
+
+Each ``test_*`` method makes a fresh store with :meth:`StoreContract.make_store` and closes it.
+The suite needs pytest.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pendulum
+
+from cohandle._errors import ConcurrencyConflict
+from cohandle._model import Actor, Body, Level, ProposalData, Proposer, Session, Unit
+from cohandle._workflow import Workflow
+from cohandle.stores import EventStore, verify
+
+__all__ = ["StoreContract"]
+
+_BODY = Unit(name="测试提案委员会")
+_LEAD = Unit(name="测试主办单位")
+_ACTOR = Actor(name="测试员", unit=_BODY)
+_SESSION = Session(body=Body.CPPCC, level=Level.CITY, region="测试市", term=1, meeting=1)
+
+
+def _data(number: str) -> ProposalData:
+    return ProposalData(number=number, title="测试提案", session=_SESSION, proposers=[Proposer(name="提案人")])
+
+
+class StoreContract:
+    """Subclass and define :meth:`make_store`; pytest collects the tests."""
+
+    def make_store(self) -> EventStore:
+        raise NotImplementedError("define make_store() to return a fresh, empty store")
+
+    # helpers -------------------------------------------------------------------------------
+
+    def _workflow(self, store: EventStore) -> Workflow:
+        from cohandle._clock import FixedClock
+
+        return Workflow(store, clock=FixedClock(pendulum.datetime(2025, 3, 1, tz="Asia/Shanghai")))
+
+    def _with_store(self) -> tuple[EventStore, Workflow]:
+        store = self.make_store()
+        return store, self._workflow(store)
+
+    # the contract ------------------------------------------------------------------------
+
+    def test_an_empty_store_has_nothing(self) -> None:
+        store = self.make_store()
+        try:
+            assert list(store.stream_ids()) == []
+            assert list(store.read_all()) == []
+            assert store.read_stream("none") == []
+            assert store.stream_version("none") == 0
+            assert store.find_command("none") == []
+            assert verify(store).ok
+        finally:
+            store.close()
+
+    def test_appended_events_read_back_equal(self) -> None:
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("1"), actor=_ACTOR, command_id="c-1").id
+            wf.file(pid, actor=_ACTOR)
+            wf.assign(pid, lead=_LEAD, actor=_ACTOR)
+            history = wf.history(pid)
+            assert [e.version for e in history] == [1, 2, 3]
+            assert store.stream_version(pid) == 3
+            assert store.read_stream(pid, up_to=2) == list(history[:2])
+            assert [p.event for p in store.read_all()] == list(history)
+            assert store.find_command("c-1") == [history[0]]
+            assert list(store.stream_ids()) == [pid]
+            fresh = self._workflow(store)
+            assert fresh.get(pid) == wf.get(pid)
+        finally:
+            store.close()
+
+    def test_a_stale_expected_version_is_a_conflict_and_stores_nothing(self) -> None:
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("2"), actor=_ACTOR).id
+            stale = wf.history(pid)
+            wf.file(pid, actor=_ACTOR)
+            other = self._workflow(store)
+            other_event = other.history(pid)[-1]
+            try:
+                store.append(pid, 1, [other_event])
+            except ConcurrencyConflict as exc:
+                assert (exc.expected, exc.actual) == (1, 2)
+            else:
+                raise AssertionError("appending at a stale version must raise ConcurrencyConflict")
+            try:
+                store.append(pid, 0, list(stale))
+            except ConcurrencyConflict:
+                pass
+            else:
+                raise AssertionError("a second first event must raise ConcurrencyConflict")
+            assert store.stream_version(pid) == 2
+        finally:
+            store.close()
+
+    def test_global_positions_run_without_gaps_across_streams(self) -> None:
+        store, wf = self._with_store()
+        try:
+            ids = [wf.receive(_data(str(n)), actor=_ACTOR).id for n in range(10, 15)]
+            for pid in ids:
+                wf.file(pid, actor=_ACTOR)
+            positions = [p.position for p in store.read_all()]
+            assert positions == list(range(1, 11))
+            assert [p.position for p in store.read_all(after=4, limit=3)] == [5, 6, 7]
+            assert list(store.stream_ids()) == ids
+        finally:
+            store.close()
+
+    def test_concurrent_appends_to_one_stream_lose_nothing(self) -> None:
+        store = self.make_store()
+        try:
+            wf = self._workflow(store)
+            pid = wf.receive(_data("20"), actor=_ACTOR).id
+            wf.assign(pid, lead=_LEAD, actor=_ACTOR)
+            errors: list[BaseException] = []
+
+            def remind() -> None:
+                own = self._workflow(store)
+                for _ in range(20):
+                    try:
+                        own.remind(pid, to=_LEAD, actor=_ACTOR)
+                    except ConcurrencyConflict:
+                        continue
+                    except BaseException as exc:  # pragma: no cover - reported below
+                        errors.append(exc)
+
+            threads = [threading.Thread(target=remind) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert errors == []
+            history = self._workflow(store).history(pid)
+            assert [e.version for e in history] == list(range(1, len(history) + 1))
+            assert self._workflow(store).get(pid).reminders == len(history) - 2
+            assert verify(store).ok
+        finally:
+            store.close()
+
+    def test_records_verify_and_name_their_hashes(self) -> None:
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("30"), actor=_ACTOR).id
+            wf.file(pid, actor=_ACTOR)
+            records = list(store.records())
+            assert [r.version for r in records] == [1, 2]
+            assert records[1].prev_hash == records[0].hash
+            heads: dict[str, Any] = store.heads()
+            assert heads == {pid: (2, records[1].hash)}
+            report = verify(store)
+            assert report.ok and report.events == 2 and report.streams == 1
+        finally:
+            store.close()

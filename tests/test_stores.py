@@ -1,0 +1,112 @@
+"""Every store passes the shared contract; the SQLite store's own guarantees."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from helpers import A_COMMITTEE, bring_to, workflow
+
+import cohandle
+from cohandle.stores import MemoryStore, SQLiteStore, StorageError
+from cohandle.testing import StoreContract
+
+
+class TestMemoryStore(StoreContract):
+    def make_store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestSQLiteStore(StoreContract):
+    @pytest.fixture(autouse=True)
+    def _folder(self, tmp_path: Path) -> None:
+        self.folder = tmp_path
+        self.count = 0
+
+    def make_store(self) -> SQLiteStore:
+        self.count += 1
+        return SQLiteStore(self.folder / f"log{self.count}.db")
+
+
+class TestSQLiteStoreNormal(TestSQLiteStore):
+    def make_store(self) -> SQLiteStore:
+        self.count += 1
+        return SQLiteStore(self.folder / f"log{self.count}.db", synchronous="NORMAL")
+
+
+def sqlite_workflow(path: Path) -> cohandle.Workflow:
+    return cohandle.Workflow(SQLiteStore(path), clock=workflow().clock)
+
+
+def test_sqlite_uses_wal_and_full_sync_by_default(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "a.db")
+    db = sqlite3.connect(tmp_path / "a.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.synchronous == "FULL"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == cohandle.stores.SCHEMA_VERSION
+    db.close()
+    store.close()
+
+
+def test_a_whole_case_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "case.db"
+    wf = sqlite_workflow(path)
+    pid = bring_to(wf, cohandle.Status.CLOSED)
+    live = wf.get(pid)
+    wf.store.close()
+    with cohandle.Workflow.open(path) as again:
+        assert again.get(pid) == live
+        assert again.verify().ok
+        assert again.store.integrity_check()  # type: ignore[attr-defined]
+
+
+def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    SQLiteStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(cohandle.SchemaError, match="newer cohandle"):
+        SQLiteStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("这不是数据库" * 200, encoding="utf-8")
+    with pytest.raises(StorageError, match="not a readable cohandle database"):
+        SQLiteStore(path)
+
+
+def test_another_programs_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE invoices (id INTEGER)")
+    db.commit()
+    db.close()
+    with pytest.raises(cohandle.SchemaError, match="something else"):
+        SQLiteStore(path)
+
+
+def test_bad_options_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(cohandle.InvalidInput, match="synchronous"):
+        SQLiteStore(tmp_path / "x.db", synchronous="OFF")
+    with pytest.raises(cohandle.InvalidInput, match="folder that does not exist"):
+        SQLiteStore(tmp_path / "missing" / "x.db")
+
+
+def test_a_held_write_lock_becomes_a_storage_error_not_a_raw_one(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    wf = cohandle.Workflow(SQLiteStore(path, busy_timeout=0.05), clock=workflow().clock)
+    pid = bring_to(wf, cohandle.Status.RECEIVED)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StorageError, match="stayed locked"):
+            wf.file(pid, actor=A_COMMITTEE)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert wf.file(pid, actor=A_COMMITTEE).version == 2

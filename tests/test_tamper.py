@@ -1,0 +1,111 @@
+"""Hand edits of a stored log are found, and the first bad event is named; clean logs pass."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from helpers import bring_to, workflow
+
+import cohandle
+from cohandle import AssignmentMode, Status
+from cohandle.stores import SQLiteStore, verify
+
+COLUMNS = ["payload", "actor", "occurred_at", "recorded_at", "type", "command_id", "stream_id"]
+
+
+@pytest.fixture(scope="module")
+def clean_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tamper") / "clean.db"
+    wf = cohandle.Workflow(SQLiteStore(path), clock=workflow().clock)
+    for status in (Status.CLOSED, Status.REHANDLING, Status.ASSIGNED, Status.MERGED):
+        bring_to(wf, status)
+    bring_to(wf, Status.CLOSED, AssignmentMode.SEPARATE)
+    wf.store.close()
+    return path
+
+
+def rows(db: sqlite3.Connection) -> list[tuple[int, str, int]]:
+    return db.execute("SELECT position, stream_id, version FROM events ORDER BY position").fetchall()
+
+
+def check(path: Path) -> cohandle.stores.VerifyReport:
+    store = SQLiteStore(path)
+    try:
+        return verify(store)
+    finally:
+        store.close()
+
+
+def test_a_clean_log_has_no_false_alarm(clean_log: Path) -> None:
+    report = check(clean_log)
+    assert report.ok, str(report)
+    assert "intact" in str(report)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tampering_is_found_at_the_right_event(clean_log: Path, tmp_path: Path, seed: int) -> None:
+    rnd = random.Random(seed)
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    table = rows(db)
+    position, stream, version = rnd.choice(table)
+    kind = rnd.choice(["edit", "delete", "swap", "truncate"])
+    last_version = max(v for _, s, v in table if s == stream)
+    if kind == "edit":
+        column = rnd.choice(COLUMNS)
+        value = db.execute(f"SELECT {column} FROM events WHERE position = ?", (position,)).fetchone()[0] or "x"
+        index = rnd.randrange(len(value))
+        changed = value[:index] + ("0" if value[index] != "0" else "1") + value[index + 1 :]
+        db.execute(f"UPDATE events SET {column} = ? WHERE position = ?", (changed, position))
+        expected = (stream if column != "stream_id" else None, version)
+    elif kind == "delete":
+        db.execute("DELETE FROM events WHERE position = ?", (position,))
+        expected = (stream, version + 1 if version < last_version else version)
+    elif kind == "swap":
+        if last_version < 2:
+            pytest.skip("one-event stream")
+        other = version + 1 if version < last_version else version - 1
+        low, high = sorted((version, other))
+        columns = "type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
+        a = db.execute(f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, low)).fetchone()
+        b = db.execute(f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, high)).fetchone()
+        setter = ", ".join(f"{c} = ?" for c in columns.split(", "))
+        db.execute(f"UPDATE events SET {setter} WHERE stream_id = ? AND version = ?", (*b, stream, low))
+        db.execute(f"UPDATE events SET {setter} WHERE stream_id = ? AND version = ?", (*a, stream, high))
+        expected = (stream, low)
+    else:
+        db.execute("DELETE FROM events WHERE stream_id = ? AND version >= ?", (stream, version))
+        expected = (stream, version)
+    db.close()
+    report = check(path)
+    assert not report.ok, f"{kind} at {stream} v{version} went unnoticed"
+    assert report.problem is not None
+    if expected[0] is not None:
+        assert (report.problem.stream_id, report.problem.version) == expected, (kind, str(report))
+
+
+def test_a_copied_event_from_another_stream_is_found(clean_log: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    streams = [r[0] for r in db.execute("SELECT stream_id FROM streams ORDER BY first_position")]
+    payload = db.execute("SELECT payload FROM events WHERE stream_id = ? AND version = 1", (streams[1],)).fetchone()[0]
+    db.execute("UPDATE events SET payload = ? WHERE stream_id = ? AND version = 1", (payload, streams[0]))
+    db.close()
+    report = check(path)
+    assert report.problem is not None
+    assert (report.problem.stream_id, report.problem.version) == (streams[0], 1)
+    assert "altered" in report.problem.reason
+
+
+def test_progress_is_reported(clean_log: Path) -> None:
+    seen: list[int] = []
+    store = SQLiteStore(clean_log)
+    report = cohandle.stores.verify(store, progress=seen.append)
+    store.close()
+    assert seen[-1] == report.events
