@@ -1,12 +1,16 @@
 """The seed case end to end: proposal No. 20230519 of the Hubei CPPCC, 13th committee, 1st session.
 
 湖北省知识产权局 (a co-handler) sent its opinion of 2023-04-10, category B, to the lead unit
-省科技厅, which consolidated it and answered the proposer. Run it:
+省科技厅, which consolidated it and answered the proposer. The log goes to a new SQLite file
+(the default store) in a temporary folder. Run it:
 
     python examples/seed_case.py
 """
 
 from __future__ import annotations
+
+import os
+import tempfile
 
 import pendulum
 
@@ -33,12 +37,17 @@ LEAD = Unit(name="省科技厅")
 IPA = Unit(name="湖北省知识产权局")
 EDUCATION = Unit(name="省教育厅")
 PROPOSER = "李明"  # the proposer's name is invented; the letter does not give it
+TODAY = pendulum.datetime(2023, 7, 21, 9, 0, tz="Asia/Shanghai")
 
 
-def run() -> cohandle.Workflow:
-    """Record the whole case in a fresh in-memory workflow and return it."""
-    clock = cohandle.FixedClock(pendulum.datetime(2023, 7, 21, 9, 0, tz="Asia/Shanghai"))
-    wf = cohandle.Workflow(clock=clock)
+def run(wf: cohandle.Workflow | None = None) -> cohandle.Workflow:
+    """Record the whole case (in ``wf``, or a fresh in-memory workflow) and return the workflow.
+
+    The clock stands at 2023-07-21, the day the opinion was published, so every business date
+    of the case lies in its past.
+    """
+    if wf is None:
+        wf = cohandle.Workflow(clock=cohandle.FixedClock(TODAY))
     committee = Actor(name="王芳", unit=COMMITTEE)
     lead = Actor(name="张伟", unit=LEAD)
     ipa = Actor(name="杨鑫", unit=IPA)
@@ -125,7 +134,18 @@ def timeline(wf: cohandle.Workflow, proposal_id: str) -> str:
 
 
 def main() -> None:
-    wf = run()
+    folder = tempfile.mkdtemp(prefix="cohandle-seed-")
+    path = os.path.join(folder, "seed.db")
+    with cohandle.Workflow.open(path, clock=cohandle.FixedClock(TODAY)) as wf:
+        run(wf)
+        show(wf)
+        print()
+        print(f"日志文件 (log file): {path}")
+        print(wf.verify())
+
+
+def show(wf: cohandle.Workflow) -> None:
+    """Print the case as an official would read it."""
     (proposal,) = wf.proposals()
     print(timeline(wf, proposal.id))
     opinion = proposal.co_handlers[0].opinion

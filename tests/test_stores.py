@@ -6,11 +6,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import A_COMMITTEE, bring_to, workflow
 
 import cohandle
 from cohandle.stores import MemoryStore, SQLiteStore, StorageError
 from cohandle.testing import StoreContract
+from helpers import A_COMMITTEE, bring_to, workflow
 
 
 class TestMemoryStore(StoreContract):

@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import bring_to, workflow
 
 import cohandle
 from cohandle import AssignmentMode, Status
 from cohandle.stores import SQLiteStore, verify
+from helpers import bring_to, workflow
 
 COLUMNS = ["payload", "actor", "occurred_at", "recorded_at", "type", "command_id", "stream_id"]
 
@@ -58,7 +58,9 @@ def test_random_tampering_is_found_at_the_right_event(clean_log: Path, tmp_path:
     last_version = max(v for _, s, v in table if s == stream)
     if kind == "edit":
         column = rnd.choice(COLUMNS)
-        value = db.execute(f"SELECT {column} FROM events WHERE position = ?", (position,)).fetchone()[0] or "x"
+        value = (
+            db.execute(f"SELECT {column} FROM events WHERE position = ?", (position,)).fetchone()[0] or "x"
+        )
         index = rnd.randrange(len(value))
         changed = value[:index] + ("0" if value[index] != "0" else "1") + value[index + 1 :]
         db.execute(f"UPDATE events SET {column} = ? WHERE position = ?", (changed, position))
@@ -72,8 +74,12 @@ def test_random_tampering_is_found_at_the_right_event(clean_log: Path, tmp_path:
         other = version + 1 if version < last_version else version - 1
         low, high = sorted((version, other))
         columns = "type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
-        a = db.execute(f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, low)).fetchone()
-        b = db.execute(f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, high)).fetchone()
+        a = db.execute(
+            f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, low)
+        ).fetchone()
+        b = db.execute(
+            f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, high)
+        ).fetchone()
         setter = ", ".join(f"{c} = ?" for c in columns.split(", "))
         db.execute(f"UPDATE events SET {setter} WHERE stream_id = ? AND version = ?", (*b, stream, low))
         db.execute(f"UPDATE events SET {setter} WHERE stream_id = ? AND version = ?", (*a, stream, high))
@@ -94,7 +100,9 @@ def test_a_copied_event_from_another_stream_is_found(clean_log: Path, tmp_path: 
     shutil.copy(clean_log, path)
     db = sqlite3.connect(path, isolation_level=None)
     streams = [r[0] for r in db.execute("SELECT stream_id FROM streams ORDER BY first_position")]
-    payload = db.execute("SELECT payload FROM events WHERE stream_id = ? AND version = 1", (streams[1],)).fetchone()[0]
+    payload = db.execute(
+        "SELECT payload FROM events WHERE stream_id = ? AND version = 1", (streams[1],)
+    ).fetchone()[0]
     db.execute("UPDATE events SET payload = ? WHERE stream_id = ? AND version = 1", (payload, streams[0]))
     db.close()
     report = check(path)

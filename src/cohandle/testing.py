@@ -33,7 +33,9 @@ _SESSION = Session(body=Body.CPPCC, level=Level.CITY, region="测试市", term=1
 
 
 def _data(number: str) -> ProposalData:
-    return ProposalData(number=number, title="测试提案", session=_SESSION, proposers=[Proposer(name="提案人")])
+    return ProposalData(
+        number=number, title="测试提案", session=_SESSION, proposers=[Proposer(name="提案人")]
+    )
 
 
 class StoreContract:
@@ -93,12 +95,13 @@ class StoreContract:
             wf.file(pid, actor=_ACTOR)
             other = self._workflow(store)
             other_event = other.history(pid)[-1]
+            conflict: ConcurrencyConflict | None = None
             try:
                 store.append(pid, 1, [other_event])
             except ConcurrencyConflict as exc:
-                assert (exc.expected, exc.actual) == (1, 2)
-            else:
-                raise AssertionError("appending at a stale version must raise ConcurrencyConflict")
+                conflict = exc
+            assert conflict is not None, "appending at a stale version must raise ConcurrencyConflict"
+            assert (conflict.expected, conflict.actual) == (1, 2)
             try:
                 store.append(pid, 0, list(stale))
             except ConcurrencyConflict:
@@ -164,6 +167,7 @@ class StoreContract:
             heads: dict[str, Any] = store.heads()
             assert heads == {pid: (2, records[1].hash)}
             report = verify(store)
-            assert report.ok and report.events == 2 and report.streams == 1
+            assert report.ok
+            assert (report.events, report.streams) == (2, 1)
         finally:
             store.close()

@@ -162,7 +162,14 @@ def verify_records(
 
     for record in records:
         if record.position <= last_position:
-            return report(Problem(stream_id=record.stream_id, version=record.version, position=record.position, reason="it is out of global order"))
+            return report(
+                Problem(
+                    stream_id=record.stream_id,
+                    version=record.version,
+                    position=record.position,
+                    reason="it is out of global order",
+                )
+            )
         last_position = record.position
         version, prev = last.get(record.stream_id, (0, ""))
         if record.version != version + 1:
@@ -171,7 +178,14 @@ def verify_records(
                 if record.version > version + 1
                 else "it repeats or goes back on an earlier version (reordered or duplicated)"
             )
-            return report(Problem(stream_id=record.stream_id, version=record.version, position=record.position, reason=reason))
+            return report(
+                Problem(
+                    stream_id=record.stream_id,
+                    version=record.version,
+                    position=record.position,
+                    reason=reason,
+                )
+            )
         if record.prev_hash != prev:
             return report(
                 Problem(
@@ -226,9 +240,16 @@ def verify_records(
                         reason="the stream's last event is not the one recorded as its head",
                     )
                 )
-        for stream_id, (version, _) in last.items():
+        for stream_id in last:
             if stream_id not in heads:
-                return report(Problem(stream_id=stream_id, version=1, position=None, reason="the stream has no recorded head (added by hand)"))
+                return report(
+                    Problem(
+                        stream_id=stream_id,
+                        version=1,
+                        position=None,
+                        reason="the stream has no recorded head (added by hand)",
+                    )
+                )
     return report(None)
 
 

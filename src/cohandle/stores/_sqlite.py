@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -76,25 +77,35 @@ def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
             "busy timeout. Retry, or raise busy_timeout."
         )
     if "not a database" in text or "malformed" in text:
-        return StorageError(f"Could not {action} in {path}: the file is not a readable cohandle database ({text}).")
+        return StorageError(
+            f"Could not {action} in {path}: the file is not a readable cohandle database ({text})."
+        )
     return StorageError(f"Could not {action} in {path}: {text}.")
 
 
 class SQLiteStore:
     """Events in one SQLite file. Share one store between threads; open one per process."""
 
-    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0
+    ) -> None:
         if synchronous.upper() not in _SYNCHRONOUS:
-            raise InvalidInput("synchronous", f"must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})")
+            raise InvalidInput(
+                "synchronous", f"must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})"
+            )
         if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
-            raise InvalidInput("busy_timeout", f"must be a number of seconds, 0 or more (got {busy_timeout!r})")
+            raise InvalidInput(
+                "busy_timeout", f"must be a number of seconds, 0 or more (got {busy_timeout!r})"
+            )
         self.path = os.fspath(path)
         self.synchronous = synchronous.upper()
         self._lock = threading.RLock()
         if self.path != ":memory:" and not Path(self.path).parent.exists():
             raise InvalidInput("path", f"names a folder that does not exist: {Path(self.path).parent}")
         try:
-            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise _storage_error("open the database", self.path, exc) from None
         try:
@@ -118,7 +129,9 @@ class SQLiteStore:
         if found == 0:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if tables - {"events", "streams"}:
-                raise SchemaError(f"{self.path} is a SQLite database of something else (tables: {', '.join(sorted(tables))}).")
+                raise SchemaError(
+                    f"{self.path} is a SQLite database of something else (tables: {', '.join(sorted(tables))})."
+                )
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal" and self.path != ":memory:":
             db.execute("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA synchronous = {self.synchronous}")
@@ -141,7 +154,10 @@ class SQLiteStore:
         rows = []
         for offset, event in enumerate(events, start=expected_version + 1):
             if event.stream_id != stream_id or event.version != offset:
-                raise InvalidInput("events", f"must continue stream {stream_id!r} from version {expected_version + 1} in order")
+                raise InvalidInput(
+                    "events",
+                    f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
+                )
             rows.append(record_of(event)[1:])
         self.append_records(stream_id, expected_version, rows)
 
@@ -178,10 +194,8 @@ class SQLiteStore:
                     )
                 db.execute("COMMIT")
             except BaseException as exc:
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
                 if isinstance(exc, sqlite3.IntegrityError):
                     actual = self.stream_version(stream_id)
                     raise ConcurrencyConflict(stream_id, expected_version, actual) from None
@@ -200,7 +214,9 @@ class SQLiteStore:
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
         limit = -1 if up_to is None else up_to
-        rows = self._query(f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version LIMIT ?", (stream_id, limit))
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version LIMIT ?", (stream_id, limit)
+        )
         return [_event(StoredRecord(*row)) for row in rows]
 
     def stream_version(self, stream_id: str) -> int:
@@ -213,7 +229,9 @@ class SQLiteStore:
     def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
         """The stored rows in global order, as they are on disk."""
         while True:
-            rows = self._query(f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?", (after, batch))
+            rows = self._query(
+                f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?", (after, batch)
+            )
             for row in rows:
                 yield StoredRecord(*row)
             if len(rows) < batch:
@@ -221,23 +239,26 @@ class SQLiteStore:
             after = rows[-1][0]
 
     def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
-        count = 0
-        for record in self.records(after=after):
+        for count, record in enumerate(self.records(after=after)):
             if limit is not None and count >= limit:
                 return
             yield Positioned(record.position, _event(record))
-            count += 1
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
-        rows = self._query(f"SELECT {_COLUMNS} FROM events WHERE command_id = ? ORDER BY position", (command_id,))
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM events WHERE command_id = ? ORDER BY position", (command_id,)
+        )
         return [_event(StoredRecord(*row)) for row in rows]
 
     def heads(self) -> dict[str, tuple[int, str]]:
-        return {row[0]: (row[1], row[2]) for row in self._query("SELECT stream_id, version, head_hash FROM streams")}
+        return {
+            row[0]: (row[1], row[2])
+            for row in self._query("SELECT stream_id, version, head_hash FROM streams")
+        }
 
     def integrity_check(self) -> bool:
         """SQLite's own ``PRAGMA integrity_check`` of the file."""
-        return self._query("PRAGMA integrity_check")[0][0] == "ok"
+        return bool(self._query("PRAGMA integrity_check")[0][0] == "ok")
 
     def close(self) -> None:
         with self._lock:
@@ -256,9 +277,13 @@ def _event(record: StoredRecord) -> RecordedEvent:
         payload = orjson.loads(record.payload)
         actor = orjson.loads(record.actor)
     except orjson.JSONDecodeError as exc:
-        raise SchemaError(f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc}).") from None
+        raise SchemaError(
+            f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc})."
+        ) from None
     if not isinstance(payload, dict):
-        raise SchemaError(f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object.")
+        raise SchemaError(
+            f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object."
+        )
     algorithm, digest = parse_hash(record.hash)
     prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
     return RecordedEvent(
