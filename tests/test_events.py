@@ -25,6 +25,7 @@ from cohandle import (
     replay,
 )
 from cohandle._events import canonical_json, register_upcaster
+from cohandle.deadlines import preset
 from helpers import (
     A_CO1,
     A_CO2,
@@ -47,7 +48,7 @@ from helpers import (
 
 def every_kind_of_event() -> list[RecordedEvent]:
     """A log in which every event type occurs at least once."""
-    wf = workflow()
+    wf = workflow(policy=preset("generic"))
     events: list[RecordedEvent] = []
     pid = bring_to(wf, Status.NOT_FILED)
     events += wf.history(pid)
@@ -65,7 +66,7 @@ def every_kind_of_event() -> list[RecordedEvent]:
     wf.return_opinion(pid, unit=opinion().author, reason="请补充", actor=A_LEAD)
     wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
     wf.excuse_co_handler(pid, unit=SPARE, reason="不再涉及", actor=A_COMMITTEE)
-    wf.extend(pid, until="2025-12-31", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
+    wf.extend(pid, until="2025-08-29", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
     wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
     wf.consolidate(pid, actor=A_LEAD)
     wf.answer(pid, reply=reply(), actor=A_LEAD)

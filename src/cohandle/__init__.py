@@ -8,6 +8,8 @@ its events. Start with :class:`Workflow`.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from cohandle import deadlines, stores
+from cohandle._board import DeadlineBoard, DueItem, Reminder, ReminderLevel
 from cohandle._clock import Clock, FixedClock, SystemClock
 from cohandle._commands import allowed_commands, relations
 from cohandle._errors import (
@@ -29,6 +31,7 @@ from cohandle._events import (
     EVENT_TYPES,
     CoHandlerExcused,
     DeadlineExtended,
+    DeadlinesSet,
     Event,
     FeedbackRecorded,
     OpinionReturned,
@@ -58,11 +61,15 @@ from cohandle._model import (
     ABC,
     ABCD,
     JIA_YI_BING,
+    PROPOSER_PARTY,
     Actor,
     AssignmentMode,
     Body,
     CategoryScheme,
     Contact,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
     Disclosure,
     Feedback,
     Level,
@@ -74,6 +81,7 @@ from cohandle._model import (
     Satisfaction,
     Section,
     Session,
+    TrackedDeadline,
     Unit,
 )
 from cohandle._permissions import EXTRA_RULES, PERMISSIONS, Relation
@@ -95,6 +103,7 @@ __all__ = [
     "JIA_YI_BING",
     "PERMISSIONS",
     "PROPOSAL",
+    "PROPOSER_PARTY",
     "Actor",
     "AssignmentMode",
     "Body",
@@ -108,8 +117,14 @@ __all__ = [
     "CommandRefused",
     "ConcurrencyConflict",
     "Contact",
+    "Deadline",
+    "DeadlineBoard",
     "DeadlineExtended",
+    "DeadlineKind",
+    "DeadlineStatus",
+    "DeadlinesSet",
     "Disclosure",
+    "DueItem",
     "Event",
     "Feedback",
     "FeedbackRecorded",
@@ -147,7 +162,9 @@ __all__ = [
     "RecordedEvent",
     "RehandlingOrdered",
     "Relation",
+    "Reminder",
     "ReminderIssued",
+    "ReminderLevel",
     "Reply",
     "ReplyPublished",
     "ReplySent",
@@ -157,13 +174,16 @@ __all__ = [
     "Session",
     "Status",
     "SystemClock",
+    "TrackedDeadline",
     "Unit",
     "Workflow",
     "__version__",
     "allowed_commands",
+    "deadlines",
     "event_from_record",
     "hash_event",
     "register_upcaster",
     "relations",
     "replay",
+    "stores",
 ]

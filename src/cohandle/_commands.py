@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 import pendulum
 
+from cohandle._clocks import check_extension
 from cohandle._errors import (
     InvalidInput,
     NotAllowedInState,
@@ -44,6 +45,7 @@ from cohandle._lifecycle import PROPOSAL, PartStatus, Status
 from cohandle._model import (
     Actor,
     AssignmentMode,
+    DeadlineKind,
     Disclosure,
     Feedback,
     Opinion,
@@ -53,8 +55,19 @@ from cohandle._model import (
 )
 from cohandle._permissions import PERMISSIONS, Relation
 from cohandle._state import Proposal
+from cohandle.deadlines import Calendar, Policy
 
 Relations = frozenset[Relation]
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """What a command is decided with besides the proposal and the actor."""
+
+    at: pendulum.DateTime
+    policy: Policy | None = None
+    calendar: Calendar | None = None
+    withdrawal_after_assignment: bool = True
 
 # A command is possible in a state when one of its lifecycle triggers is.
 _TRIGGERS: dict[str, tuple[str, ...]] = {"answer": ("answer", "answer_part")}
@@ -175,12 +188,12 @@ def units(field: str, values: Iterable[object] | None) -> tuple[Unit, ...]:
 # ---------------------------------------------------------------------------------------------
 
 
-def decide_file(p: Proposal, actor: Actor, held: Relations, *, note: str) -> ProposalFiled:
+def decide_file(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str) -> ProposalFiled:
     return ProposalFiled(note=text("note", note, required=False))
 
 
 def decide_reject(
-    p: Proposal, actor: Actor, held: Relations, *, reason: str, forwarded_to: Unit | None
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str, forwarded_to: Unit | None
 ) -> ProposalRejected:
     return ProposalRejected(
         reason=text("reason", reason),
@@ -189,7 +202,7 @@ def decide_reject(
 
 
 def decide_merge(
-    p: Proposal, actor: Actor, held: Relations, *, target: Proposal, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, target: Proposal, reason: str
 ) -> ProposalMerged:
     if target.id == p.id:
         raise refuse(p, "merge", actor, "a proposal cannot be merged into itself.")
@@ -222,7 +235,7 @@ def infer_mode(
 def decide_assign(
     p: Proposal,
     actor: Actor,
-    held: Relations,
+    held: Relations, ctx: Context,
     *,
     mode: AssignmentMode | None,
     lead: Unit | None,
@@ -268,7 +281,7 @@ def _own_part_open(p: Proposal, who: Unit) -> bool:
 
 
 def decide_request_reassignment(
-    p: Proposal, actor: Actor, held: Relations, *, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str
 ) -> ReassignmentRequested:
     who = actor.unit
     assert who is not None  # a unit-held relation was checked
@@ -279,6 +292,17 @@ def decide_request_reassignment(
             actor,
             f"{who.name} already asked; wait for the assigning body's decision.",
         )
+    for tracked in p.deadlines:
+        window = tracked.deadline
+        if window.kind is DeadlineKind.REASSIGNMENT_REQUEST and window.party == who.name and ctx.at > window.due:
+            day = window.due.in_timezone("Asia/Shanghai").to_date_string()
+            raise refuse(
+                p,
+                "request_reassignment",
+                actor,
+                f"the window for asking ended on {day} ({window.source}); the assignment stands unless "
+                "the assigning body changes it.",
+            )
     if not _own_part_open(p, who):
         raise refuse(
             p,
@@ -292,7 +316,7 @@ def decide_request_reassignment(
 def decide_reassignment(
     p: Proposal,
     actor: Actor,
-    held: Relations,
+    held: Relations, ctx: Context,
     *,
     unit_: Unit,
     approve: bool,
@@ -326,7 +350,7 @@ def decide_reassignment(
 
 
 def decide_submit_opinion(
-    p: Proposal, actor: Actor, held: Relations, *, opinion: Opinion
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, opinion: Opinion
 ) -> OpinionSubmitted:
     if not isinstance(opinion, Opinion):
         raise InvalidInput("opinion", f"must be an Opinion (got {type(opinion).__name__})")
@@ -370,7 +394,7 @@ def _co_part(p: Proposal, command: str, actor: Actor, who: Unit, states: tuple[P
 
 
 def decide_return_opinion(
-    p: Proposal, actor: Actor, held: Relations, *, unit_: Unit, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, unit_: Unit, reason: str
 ) -> OpinionReturned:
     who = unit("unit", unit_)
     _co_part(p, "return_opinion", actor, who, (PartStatus.SUBMITTED,))
@@ -378,14 +402,14 @@ def decide_return_opinion(
 
 
 def decide_excuse_co_handler(
-    p: Proposal, actor: Actor, held: Relations, *, unit_: Unit, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, unit_: Unit, reason: str
 ) -> CoHandlerExcused:
     who = unit("unit", unit_)
     _co_part(p, "excuse_co_handler", actor, who, (PartStatus.PENDING, PartStatus.RETURNED))
     return CoHandlerExcused(unit=who, reason=text("reason", reason))
 
 
-def decide_consolidate(p: Proposal, actor: Actor, held: Relations, *, note: str) -> OpinionsConsolidated:
+def decide_consolidate(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str) -> OpinionsConsolidated:
     if p.mode is not AssignmentMode.LEAD_WITH_CO_HANDLERS:
         raise refuse(
             p,
@@ -406,7 +430,7 @@ def decide_consolidate(p: Proposal, actor: Actor, held: Relations, *, note: str)
     return OpinionsConsolidated(note=text("note", note, required=False))
 
 
-def decide_answer(p: Proposal, actor: Actor, held: Relations, *, reply: Reply) -> ReplySent:
+def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reply: Reply) -> ReplySent:
     if not isinstance(reply, Reply):
         raise InvalidInput("reply", f"must be a Reply (got {type(reply).__name__})")
     if reply.author != actor.unit:
@@ -448,7 +472,7 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, *, reply: Reply) -
 
 
 def decide_record_feedback(
-    p: Proposal, actor: Actor, held: Relations, *, feedback: Feedback
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, feedback: Feedback
 ) -> FeedbackRecorded:
     if not isinstance(feedback, Feedback):
         raise InvalidInput("feedback", f"must be a Feedback (got {type(feedback).__name__})")
@@ -472,7 +496,7 @@ def decide_record_feedback(
     return FeedbackRecorded(proposer=proposer, feedback=feedback)
 
 
-def decide_order_rehandling(p: Proposal, actor: Actor, held: Relations, *, reason: str) -> RehandlingOrdered:
+def decide_order_rehandling(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str) -> RehandlingOrdered:
     if not p.dissatisfied:
         raise refuse(
             p,
@@ -492,7 +516,7 @@ def _feedback_settled(p: Proposal) -> bool:
     return True
 
 
-def decide_close(p: Proposal, actor: Actor, held: Relations, *, note: str) -> ProposalClosed:
+def decide_close(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str) -> ProposalClosed:
     if Relation.ASSIGNING_BODY not in held and not _feedback_settled(p):
         raise refuse(
             p,
@@ -507,11 +531,10 @@ def decide_close(p: Proposal, actor: Actor, held: Relations, *, note: str) -> Pr
 def decide_withdraw(
     p: Proposal,
     actor: Actor,
-    held: Relations,
+    held: Relations, ctx: Context,
     *,
     signed_by: Iterable[str],
     reason: str,
-    after_assignment: bool,
 ) -> ProposalWithdrawn:
     if isinstance(signed_by, str):
         raise InvalidInput("signed_by", "must be a list of proposer names")
@@ -530,7 +553,7 @@ def decide_withdraw(
             actor,
             f"a joint item is withdrawn only with every proposer's signature; missing: {'、'.join(missing)}.",
         )
-    if not after_assignment and p.status not in (Status.RECEIVED, Status.FILED):
+    if not ctx.withdrawal_after_assignment and p.status not in (Status.RECEIVED, Status.FILED):
         raise refuse(
             p, "withdraw", actor, "under these rules an item can be withdrawn only before it is assigned."
         )
@@ -538,7 +561,7 @@ def decide_withdraw(
 
 
 def decide_extend(
-    p: Proposal, actor: Actor, held: Relations, *, until: pendulum.Date, approval: str, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, until: pendulum.Date, approval: str, reason: str
 ) -> DeadlineExtended:
     if not isinstance(until, pendulum.Date) or isinstance(until, pendulum.DateTime):
         raise InvalidInput("until", f"must be a date (got {until!r})")
@@ -547,10 +570,12 @@ def decide_extend(
         raise InvalidInput("until", f"must be later than the present extension to {previous.isoformat()}")
     if p.assigned_at is not None and until <= p.assigned_at.in_timezone("Asia/Shanghai").date():
         raise InvalidInput("until", "must be later than the day of assignment")
+    if ctx.policy is not None and ctx.calendar is not None:
+        check_extension(p, until, ctx.policy, ctx.calendar, str(actor))
     return DeadlineExtended(until=until, approval=text("approval", approval), reason=text("reason", reason))
 
 
-def decide_remind(p: Proposal, actor: Actor, held: Relations, *, to: Unit, note: str) -> ReminderIssued:
+def decide_remind(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, to: Unit, note: str) -> ReminderIssued:
     who = unit("to", to)
     takes_part = who == p.lead or p.co_handler(who) is not None or p.handler(who) is not None
     if not takes_part:
@@ -561,7 +586,7 @@ def decide_remind(p: Proposal, actor: Actor, held: Relations, *, to: Unit, note:
 
 
 def decide_mark_key(
-    p: Proposal, actor: Actor, held: Relations, *, supervisor: Unit | None, note: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, supervisor: Unit | None, note: str
 ) -> ProposalMarkedKey:
     if supervisor is not None:
         supervisor = unit("supervisor", supervisor)
@@ -570,7 +595,7 @@ def decide_mark_key(
     return ProposalMarkedKey(supervisor=supervisor, note=text("note", note, required=False))
 
 
-def decide_publish(p: Proposal, actor: Actor, held: Relations, *, url: str | None) -> ReplyPublished:
+def decide_publish(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: str | None) -> ReplyPublished:
     reply = p.reply
     assert reply is not None  # answered or closed
     if p.published:

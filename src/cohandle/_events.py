@@ -28,6 +28,7 @@ from cohandle._model import (
     AssignmentMode,
     CategoryScheme,
     Contact,
+    Deadline,
     Feedback,
     Opinion,
     ProposalData,
@@ -40,6 +41,7 @@ __all__ = [
     "EVENT_TYPES",
     "CoHandlerExcused",
     "DeadlineExtended",
+    "DeadlinesSet",
     "Event",
     "FeedbackRecorded",
     "OpinionReturned",
@@ -243,6 +245,17 @@ class ProposalMarkedKey(Event):
 class ReplyPublished(Event):
     unit: Unit
     url: str | None = None
+
+
+@_event
+@attrs.frozen(kw_only=True)
+class DeadlinesSet(Event):
+    """Deadlines whose clocks the preceding event of the same command started."""
+
+    deadlines: tuple[Deadline, ...]
+    policy: str
+    policy_version: str
+    calendar_version: str
 
 
 @attrs.frozen(kw_only=True)

@@ -95,6 +95,8 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("remind", _OPEN, None),
     ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
     ("publish", [_S.ANSWERED, _S.CLOSED], None),
+    # Not a command: deadlines recorded by the command whose event started their clocks.
+    ("set_deadlines", [*_OPEN, _S.ANSWERED], None),
 ]
 
 _CO_HANDLER_TRANSITIONS: list[tuple[str, list[PartStatus], PartStatus | None]] = [

@@ -20,6 +20,11 @@ from cohandle._errors import InvalidInput
 
 __all__ = [
     "ABC",
+    "PROPOSER_PARTY",
+    "Deadline",
+    "DeadlineKind",
+    "DeadlineStatus",
+    "TrackedDeadline",
     "ABCD",
     "JIA_YI_BING",
     "Actor",
@@ -408,6 +413,64 @@ class Feedback:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.satisfaction, Satisfaction):
             raise InvalidInput("Feedback.satisfaction", f"must be a Satisfaction (got {self.satisfaction!r})")
+
+
+class DeadlineKind(_LabelledEnum):
+    """What is due. A window (a reassignment request) lapses; an obligation is met or missed."""
+
+    REASSIGNMENT_REQUEST = ("reassignment_request", "申请调整交办")
+    CO_HANDLER_OPINION = ("co_handler_opinion", "会办意见")
+    RESUBMISSION = ("resubmission", "退回后重报会办意见")
+    REPLY = ("reply", "答复")
+    PROPOSER_FEEDBACK = ("proposer_feedback", "提案者反馈")
+    REHANDLING = ("rehandling", "重新办理答复")
+    PUBLICATION = ("publication", "答复公开")
+
+    @property
+    def window(self) -> bool:
+        return self is DeadlineKind.REASSIGNMENT_REQUEST
+
+
+class DeadlineStatus(_LabelledEnum):
+    OPEN = ("open", "未到期")
+    MET = ("met", "按时完成")
+    MET_LATE = ("met_late", "逾期完成")
+    MISSED = ("missed", "已逾期")
+    WAIVED = ("waived", "免除")
+    SUPERSEDED = ("superseded", "已延期")
+    USED = ("used", "已申请")
+    LAPSED = ("lapsed", "期限已过")
+
+
+PROPOSER_PARTY = "提案者"
+"""The party of a proposer's deadline (feedback): the proposers as a whole."""
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """A deadline as set when its clock started: recorded in the log, never recomputed."""
+
+    kind: DeadlineKind
+    party: str
+    rule: str
+    start: pendulum.Date
+    due: pendulum.DateTime
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+class TrackedDeadline:
+    """A recorded deadline and how it stands in the log: open, met, met late, waived..."""
+
+    deadline: Deadline
+    status: DeadlineStatus = DeadlineStatus.OPEN
+    settled_at: pendulum.DateTime | None = None
+
+    def status_at(self, now: pendulum.DateTime) -> DeadlineStatus:
+        """The status at ``now``: an open deadline past its due time is missed (a window lapses)."""
+        if self.status is DeadlineStatus.OPEN and now > self.deadline.due:
+            return DeadlineStatus.LAPSED if self.deadline.kind.window else DeadlineStatus.MISSED
+        return self.status
 
 
 @attrs.frozen(kw_only=True)

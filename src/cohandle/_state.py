@@ -18,6 +18,7 @@ from cohandle._errors import ChainBroken
 from cohandle._events import (
     CoHandlerExcused,
     DeadlineExtended,
+    DeadlinesSet,
     Event,
     FeedbackRecorded,
     OpinionReturned,
@@ -41,12 +42,17 @@ from cohandle._events import (
 )
 from cohandle._lifecycle import CO_HANDLER_PART, HANDLER_PART, PROPOSAL, PartStatus, Status
 from cohandle._model import (
+    PROPOSER_PARTY,
     AssignmentMode,
     CategoryScheme,
+    DeadlineKind,
+    DeadlineStatus,
+    Disclosure,
     Opinion,
     ProposalData,
     Reply,
     Satisfaction,
+    TrackedDeadline,
     Unit,
 )
 
@@ -113,6 +119,8 @@ class Proposal:
     rejection: ProposalRejected | None = None
     withdrawal: ProposalWithdrawn | None = None
     published: bool = False
+    deadlines: tuple[TrackedDeadline, ...] = ()
+    reminded: tuple[tuple[str, pendulum.DateTime], ...] = ()
 
     @property
     def number(self) -> str:
@@ -157,6 +165,17 @@ class Proposal:
                 return entry
         return None
 
+    def deadlines_at(self, now: pendulum.DateTime) -> tuple[tuple[TrackedDeadline, DeadlineStatus], ...]:
+        """Every recorded deadline with its status at ``now`` (open ones past due are missed)."""
+        return tuple((tracked, tracked.status_at(now)) for tracked in self.deadlines)
+
+    def last_reminded(self, party: str) -> pendulum.DateTime | None:
+        """When ``party`` (a unit name) was last reminded, if ever."""
+        for name, at in reversed(self.reminded):
+            if name == party:
+                return at
+        return None
+
     @property
     def dissatisfied(self) -> bool:
         """True when the latest feedback on some reply is 不满意."""
@@ -194,6 +213,50 @@ def _move_part(parts: tuple[_Part, ...], unit: Unit, trigger: str, **changes: An
                 )
             return tuple(moved)
     raise ChainBroken("?", 0, f"an event names {unit.name}, which holds no active part")
+
+
+_K = DeadlineKind
+_OPINION_KINDS = frozenset({_K.CO_HANDLER_OPINION, _K.RESUBMISSION})
+_REPLY_KINDS = frozenset({_K.REPLY, _K.REHANDLING})
+_ALL_KINDS = frozenset(DeadlineKind)
+
+
+def _settle(
+    p: Proposal,
+    at: pendulum.DateTime,
+    kinds: frozenset[DeadlineKind],
+    party: str | None = None,
+    status: DeadlineStatus | None = None,
+    first_only: bool = False,
+) -> tuple[TrackedDeadline, ...] | None:
+    """Settle the open deadlines of ``kinds`` (for ``party``): met or met late by ``at``, or
+    ``status``. Returns the new tuple, or None when nothing changed."""
+    changed = False
+    settled = []
+    for tracked in p.deadlines:
+        deadline = tracked.deadline
+        if (
+            tracked.status is DeadlineStatus.OPEN
+            and deadline.kind in kinds
+            and (party is None or deadline.party == party)
+            and not (first_only and changed)
+        ):
+            if status is not None:
+                outcome = status
+            elif deadline.kind.window:
+                outcome = DeadlineStatus.USED
+            else:
+                outcome = DeadlineStatus.MET if at <= deadline.due else DeadlineStatus.MET_LATE
+            tracked = TrackedDeadline(deadline=deadline, status=outcome, settled_at=at)
+            changed = True
+        settled.append(tracked)
+    return tuple(settled) if changed else None
+
+
+def _with_settled(changes: dict[str, object], settled: tuple[TrackedDeadline, ...] | None) -> dict[str, object]:
+    if settled is not None:
+        changes["deadlines"] = settled
+    return changes
 
 
 _Changes = dict[str, object]
@@ -243,7 +306,8 @@ def _assigned(p: Proposal, e: ProposalAssigned, at: pendulum.DateTime) -> _Chang
 
 @_on(ReassignmentRequested, "request_reassignment")
 def _reassignment_requested(p: Proposal, e: ReassignmentRequested, at: pendulum.DateTime) -> _Changes:
-    return {"pending_reassignments": (*p.pending_reassignments, e)}
+    changes: _Changes = {"pending_reassignments": (*p.pending_reassignments, e)}
+    return _with_settled(changes, _settle(p, at, frozenset({_K.REASSIGNMENT_REQUEST}), e.unit.name))
 
 
 @_on(ReassignmentDecided, "decide_reassignment")
@@ -253,6 +317,7 @@ def _reassignment_decided(p: Proposal, e: ReassignmentDecided, at: pendulum.Date
     }
     if not e.approved:
         return changes
+    _with_settled(changes, _settle(p, at, _ALL_KINDS, e.unit.name, DeadlineStatus.WAIVED))
     if p.lead == e.unit:
         changes["lead"] = e.replacement
     elif p.co_handler(e.unit) is not None:
@@ -270,7 +335,8 @@ def _reassignment_decided(p: Proposal, e: ReassignmentDecided, at: pendulum.Date
 
 @_on(OpinionSubmitted, "submit_opinion")
 def _opinion_submitted(p: Proposal, e: OpinionSubmitted, at: pendulum.DateTime) -> _Changes:
-    return {"co_handlers": _move_part(p.co_handlers, e.opinion.author, "submit", opinion=e.opinion)}
+    changes: _Changes = {"co_handlers": _move_part(p.co_handlers, e.opinion.author, "submit", opinion=e.opinion)}
+    return _with_settled(changes, _settle(p, at, _OPINION_KINDS, e.opinion.author.name))
 
 
 @_on(OpinionReturned, "return_opinion")
@@ -282,7 +348,8 @@ def _opinion_returned(p: Proposal, e: OpinionReturned, at: pendulum.DateTime) ->
 
 @_on(CoHandlerExcused, "excuse_co_handler")
 def _excused(p: Proposal, e: CoHandlerExcused, at: pendulum.DateTime) -> _Changes:
-    return {"co_handlers": _move_part(p.co_handlers, e.unit, "excuse")}
+    changes: _Changes = {"co_handlers": _move_part(p.co_handlers, e.unit, "excuse")}
+    return _with_settled(changes, _settle(p, at, _ALL_KINDS, e.unit.name, DeadlineStatus.WAIVED))
 
 
 @_on(OpinionsConsolidated, "consolidate")
@@ -293,6 +360,7 @@ def _consolidated(p: Proposal, e: OpinionsConsolidated, at: pendulum.DateTime) -
 @_on(ReplySent)
 def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, _Changes]:
     changes: _Changes = {"replies": (*p.replies, e.reply)}
+    _with_settled(changes, _settle(p, at, _REPLY_KINDS, e.reply.author.name))
     if p.mode is not AssignmentMode.SEPARATE:
         return "answer", changes
     handlers = _move_part(p.handlers, e.reply.author, "answer", reply=e.reply)
@@ -303,7 +371,8 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
 
 @_on(FeedbackRecorded, "record_feedback")
 def _feedback(p: Proposal, e: FeedbackRecorded, at: pendulum.DateTime) -> _Changes:
-    return {"feedback": (*p.feedback, e)}
+    changes: _Changes = {"feedback": (*p.feedback, e)}
+    return _with_settled(changes, _settle(p, at, frozenset({_K.PROPOSER_FEEDBACK}), first_only=True))
 
 
 @_on(RehandlingOrdered, "order_rehandling")
@@ -321,22 +390,23 @@ def _rehandling(p: Proposal, e: RehandlingOrdered, at: pendulum.DateTime) -> _Ch
 
 @_on(ProposalClosed, "close")
 def _closed(p: Proposal, e: ProposalClosed, at: pendulum.DateTime) -> _Changes:
-    return {}
+    return _with_settled({}, _settle(p, at, _ALL_KINDS - {_K.PUBLICATION}, status=DeadlineStatus.WAIVED))
 
 
 @_on(ProposalWithdrawn, "withdraw")
 def _withdrawn(p: Proposal, e: ProposalWithdrawn, at: pendulum.DateTime) -> _Changes:
-    return {"withdrawal": e}
+    return _with_settled({"withdrawal": e}, _settle(p, at, _ALL_KINDS, status=DeadlineStatus.WAIVED))
 
 
 @_on(DeadlineExtended, "extend")
 def _extended(p: Proposal, e: DeadlineExtended, at: pendulum.DateTime) -> _Changes:
-    return {"extensions": (*p.extensions, e)}
+    changes: _Changes = {"extensions": (*p.extensions, e)}
+    return _with_settled(changes, _settle(p, at, _REPLY_KINDS, status=DeadlineStatus.SUPERSEDED))
 
 
 @_on(ReminderIssued, "remind")
 def _reminded(p: Proposal, e: ReminderIssued, at: pendulum.DateTime) -> _Changes:
-    return {"reminders": p.reminders + 1}
+    return {"reminders": p.reminders + 1, "reminded": (*p.reminded, (e.to.name, at))}
 
 
 @_on(ProposalMarkedKey, "mark_key")
@@ -346,7 +416,12 @@ def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Ch
 
 @_on(ReplyPublished, "publish")
 def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Changes:
-    return {"published": True}
+    return _with_settled({"published": True}, _settle(p, at, frozenset({_K.PUBLICATION})))
+
+
+@_on(DeadlinesSet, "set_deadlines")
+def _deadlines_set(p: Proposal, e: DeadlinesSet, at: pendulum.DateTime) -> _Changes:
+    return {"deadlines": (*p.deadlines, *(TrackedDeadline(deadline=d) for d in e.deadlines))}
 
 
 def start(event: RecordedEvent) -> Proposal:

@@ -18,6 +18,7 @@ import pendulum
 
 from cohandle import _commands as c
 from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
+from cohandle._clocks import started_by
 from cohandle._errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -41,6 +42,7 @@ from cohandle._model import (
 )
 from cohandle._permissions import PERMISSIONS
 from cohandle._state import GENESIS, Proposal, apply, replay, start
+from cohandle.deadlines import Calendar, Policy
 from cohandle.stores import EventStore, MemoryStore, SQLiteStore, VerifyReport, verify
 
 __all__ = ["Workflow"]
@@ -85,6 +87,8 @@ class Workflow:
         hash_algorithm: str = "sha256",
         category_scheme: CategoryScheme = ABC,
         withdrawal_after_assignment: bool = True,
+        policy: Policy | None = None,
+        calendar: Calendar | None = None,
         cache_size: int = _DEFAULT_CACHE,
     ) -> None:
         if hash_algorithm not in HASH_ALGORITHMS:
@@ -101,6 +105,10 @@ class Workflow:
         self.hash_algorithm = hash_algorithm
         self.category_scheme = category_scheme
         self.withdrawal_after_assignment = withdrawal_after_assignment
+        if policy is not None and not isinstance(policy, Policy):
+            raise InvalidInput("policy", f"must be a Policy, e.g. cohandle.deadlines.preset('generic') (got {policy!r})")
+        self.policy = policy
+        self.calendar = calendar if calendar is not None else (Calendar.china() if policy is not None else None)
         self._cache: dict[str, Proposal] = {}
         self._cache_size = cache_size
         self._subscribers: list[Subscriber] = []
@@ -379,11 +387,7 @@ class Workflow:
         **options: Unpack[CommandOptions],
     ) -> Proposal:
         """The proposers withdraw the item in writing (撤回); a joint item needs every signature."""
-        args = {
-            "signed_by": signed_by if isinstance(signed_by, str) else list(signed_by),
-            "reason": reason,
-            "after_assignment": self.withdrawal_after_assignment,
-        }
+        args = {"signed_by": signed_by if isinstance(signed_by, str) else list(signed_by), "reason": reason}
         return self._run(proposal_id, "withdraw", actor, c.decide_withdraw, args, **options)
 
     def extend(
@@ -460,9 +464,9 @@ class Workflow:
                 if state.version != expected_version:
                     raise ConcurrencyConflict(proposal_id, expected_version, state.version)
             held = c.check(state, command, actor)
-            payload = decide(state, actor, held, **args)
             now = self.clock.now()
             at = self._occurred_at(occurred_at, now, state)
+            payload = decide(state, actor, held, self._context(at), **args)
             sealed = seal(
                 stream_id=proposal_id,
                 version=state.version + 1,
@@ -475,15 +479,33 @@ class Workflow:
                 algorithm=self.hash_algorithm,
             )
             new_state = apply(state, sealed)
+            events = [sealed]
+            if self.policy is not None:
+                assert self.calendar is not None
+                started = started_by(payload, new_state, at, self.policy, self.calendar)
+                if started is not None:
+                    second = seal(
+                        stream_id=proposal_id,
+                        version=new_state.version + 1,
+                        payload=started,
+                        occurred_at=at,
+                        recorded_at=now,
+                        actor=actor,
+                        command_id=command_id,
+                        prev_hash=new_state.last_hash,
+                        algorithm=self.hash_algorithm,
+                    )
+                    new_state = apply(new_state, second)
+                    events.append(second)
             try:
-                self.store.append(proposal_id, state.version, [sealed])
+                self.store.append(proposal_id, state.version, events)
             except ConcurrencyConflict:
                 self._cache.pop(proposal_id, None)
                 if expected_version is not None or attempt == 2:
                     raise
                 continue  # our cached copy was stale: decide again on the stored state
             self._remember(new_state)
-            self._notify([sealed])
+            self._notify(events)
             return new_state
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -506,12 +528,20 @@ class Workflow:
             raise IdempotencyConflict(command_id, what)
         before = replay(self.store.read_stream(proposal_id, up_to=first.version - 1))
         try:
-            payload = decide(before, actor, c.check(before, command, actor), **args)
+            payload = decide(before, actor, c.check(before, command, actor), self._context(first.occurred_at), **args)
         except Exception:
             raise IdempotencyConflict(command_id, what) from None
         if payload != first.payload:
             raise IdempotencyConflict(command_id, what)
         return replay(self.store.read_stream(proposal_id, up_to=found[-1].version))
+
+    def _context(self, at: pendulum.DateTime) -> c.Context:
+        return c.Context(
+            at=at,
+            policy=self.policy,
+            calendar=self.calendar,
+            withdrawal_after_assignment=self.withdrawal_after_assignment,
+        )
 
     def _load(self, proposal_id: str) -> Proposal:
         if not isinstance(proposal_id, str):

@@ -1,0 +1,214 @@
+"""A read model of open deadlines across proposals: what is due, what is overdue, what to remind.
+
+The board reads the deadlines recorded in the log (it never recomputes them). It keeps the
+open ones in a heap ordered by due time, so "overdue now" and "due within N working days" visit
+only the deadlines that answer, not every proposal. The host keeps it current with
+:meth:`DeadlineBoard.follow` (after each command) or :meth:`DeadlineBoard.update`, and asks
+:meth:`DeadlineBoard.reminders` on its own schedule: the library runs no timers or threads.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import heapq
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import attrs
+import pendulum
+
+from cohandle._events import RecordedEvent
+from cohandle._model import Deadline, DeadlineStatus
+from cohandle._state import Proposal
+from cohandle._workflow import Workflow
+from cohandle.deadlines import Calendar, Policy, end_of_day
+
+__all__ = ["DeadlineBoard", "DueItem", "Reminder", "ReminderLevel"]
+
+SHANGHAI = pendulum.timezone("Asia/Shanghai")
+
+
+@attrs.frozen(kw_only=True)
+class DueItem:
+    """One open deadline of one proposal."""
+
+    proposal_id: str
+    number: str
+    title: str
+    deadline: Deadline
+
+    @property
+    def party(self) -> str:
+        return self.deadline.party
+
+    @property
+    def due(self) -> pendulum.DateTime:
+        return self.deadline.due
+
+
+class ReminderLevel(enum.StrEnum):
+    REMIND = "remind"  # 催办
+    ESCALATE = "escalate"  # 督办
+
+    @property
+    def label(self) -> str:
+        return "催办" if self is ReminderLevel.REMIND else "督办"
+
+
+@attrs.frozen(kw_only=True)
+class Reminder:
+    """A reminder the host should issue now, and why."""
+
+    item: DueItem
+    level: ReminderLevel
+    working_days_late: int
+
+
+def _micros(moment: pendulum.DateTime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+class DeadlineBoard:
+    """Open deadlines of many proposals, ordered by due time."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, tuple[DueItem, ...]] = {}
+        self._generation: dict[str, int] = {}
+        self._reminded: dict[str, tuple[tuple[str, pendulum.DateTime], ...]] = {}
+        self._key: dict[str, bool] = {}
+        self._heap: list[tuple[int, int, str, int, DueItem]] = []
+        self._sequence = itertools.count()
+        self._live = 0
+
+    @classmethod
+    def build(cls, proposals: Iterable[Proposal]) -> DeadlineBoard:
+        """A board of ``proposals`` (e.g. ``wf.proposals()``), built in one pass."""
+        board = cls()
+        for proposal in proposals:
+            board._heap.extend(board._put(proposal))
+        heapq.heapify(board._heap)
+        return board
+
+    def follow(self, wf: Workflow) -> Callable[[], None]:
+        """Keep the board current with ``wf``'s commands; returns a function that stops it."""
+
+        def changed(events: Sequence[RecordedEvent]) -> None:
+            for stream_id in {event.stream_id for event in events}:
+                self.update(wf.get(stream_id))
+
+        return wf.subscribe(changed)
+
+    def update(self, proposal: Proposal) -> None:
+        """Replace what the board knows of ``proposal``."""
+        for entry in self._put(proposal):
+            heapq.heappush(self._heap, entry)
+        if len(self._heap) > 2 * self._live + 1024:
+            self._compact()
+
+    def _put(self, p: Proposal) -> list[tuple[int, int, str, int, DueItem]]:
+        generation = self._generation.get(p.id, 0) + 1
+        self._generation[p.id] = generation
+        self._live -= len(self._open.get(p.id, ()))
+        items = tuple(
+            DueItem(proposal_id=p.id, number=p.number, title=p.title, deadline=tracked.deadline)
+            for tracked in p.deadlines
+            if tracked.status is DeadlineStatus.OPEN
+        )
+        self._open[p.id] = items
+        self._reminded[p.id] = p.reminded
+        self._key[p.id] = p.key
+        self._live += len(items)
+        return [(_micros(item.due), next(self._sequence), p.id, generation, item) for item in items]
+
+    def _compact(self) -> None:
+        self._heap = [entry for entry in self._heap if self._generation.get(entry[2]) == entry[3]]
+        heapq.heapify(self._heap)
+
+    def _until(self, limit_us: int) -> Iterator[DueItem]:
+        """Open items due at or before ``limit_us``, visiting only heap nodes that can answer."""
+        heap = self._heap
+        size = len(heap)
+        stack = [0] if heap else []
+        generation = self._generation
+        while stack:
+            index = stack.pop()
+            if index >= size:
+                continue
+            due, _, pid, gen, item = heap[index]
+            if due > limit_us:
+                continue
+            if generation.get(pid) == gen:
+                yield item
+            stack.append(2 * index + 1)
+            stack.append(2 * index + 2)
+
+    def __len__(self) -> int:
+        return self._live
+
+    def overdue(self, now: pendulum.DateTime) -> dict[str, list[DueItem]]:
+        """Obligations past their due time at ``now``, grouped by party (unit name), earliest first.
+
+        Windows that passed (a reassignment request not made) are not overdue: they lapse.
+        """
+        grouped: dict[str, list[DueItem]] = defaultdict(list)
+        for item in self._until(_micros(now) - 1):
+            if not item.deadline.kind.window:
+                grouped[item.party].append(item)
+        for items in grouped.values():
+            items.sort(key=lambda i: i.due)
+        return dict(sorted(grouped.items()))
+
+    def due_within(self, now: pendulum.DateTime, working_days: int, calendar: Calendar) -> list[DueItem]:
+        """Obligations not yet late at ``now`` that fall due within ``working_days`` working days."""
+        today = now.in_timezone(SHANGHAI).date()
+        limit = end_of_day(calendar.add_working_days(today, working_days))
+        now_us = _micros(now)
+        found = [
+            item for item in self._until(_micros(limit)) if _micros(item.due) >= now_us and not item.deadline.kind.window
+        ]
+        return sorted(found, key=lambda i: (i.due, i.proposal_id))
+
+    def reminders(self, now: pendulum.DateTime, policy: Policy, calendar: Calendar) -> list[Reminder]:
+        """The reminders due at ``now``.
+
+        A party is reminded (催办) when an obligation falls due within the policy's
+        ``remind_before_working_days`` or is late, unless it was reminded on or after the day
+        the reminder window opened. A deadline late by ``escalate_after_working_days`` or more
+        is escalated (督办) unless the proposal is already a key proposal under supervision.
+        """
+        today = now.in_timezone(SHANGHAI).date()
+        horizon = end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
+        found = []
+        for item in self._until(_micros(horizon)):
+            if item.deadline.kind.window:
+                continue
+            due_day = item.due.in_timezone(SHANGHAI).date()
+            late = calendar.working_days_between(due_day, today) if now > item.due else 0
+            if late >= policy.escalate_after_working_days and late > 0:
+                if not self._key.get(item.proposal_id, False):
+                    found.append(Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late))
+                continue
+            window = _back(calendar, due_day, policy.remind_before_working_days)
+            opened = pendulum.DateTime(window.year, window.month, window.day, tzinfo=SHANGHAI)
+            reminded = [at for party, at in self._reminded.get(item.proposal_id, ()) if party == item.party]
+            if late > 0:
+                # once late, remind again each time the party has gone a reminder window unanswered
+                last = max(reminded) if reminded else None
+                if last is not None and calendar.working_days_between(last.in_timezone(SHANGHAI).date(), today) < policy.remind_before_working_days:
+                    continue
+            elif any(at >= opened for at in reminded):
+                continue
+            found.append(Reminder(item=item, level=ReminderLevel.REMIND, working_days_late=late))
+        return sorted(found, key=lambda r: (r.item.due, r.item.proposal_id, r.item.party))
+
+
+def _back(calendar: Calendar, day: _dt.date, working_days: int) -> _dt.date:
+    """The day ``working_days`` working days before ``day``."""
+    current = day
+    while working_days > 0:
+        current -= _dt.timedelta(days=1)
+        if calendar.is_working_day(current):
+            working_days -= 1
+    return current

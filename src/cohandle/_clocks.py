@@ -1,0 +1,160 @@
+"""Which deadlines an event starts, computed once from the policy and the calendar.
+
+The workflow calls :func:`started_by` after a command's event has been decided; the deadlines
+it returns are recorded in the same command as a :class:`DeadlinesSet` event, with the policy's
+name and version and the calendar data's version. From then on they are facts of the log: a
+later change of holiday data or policy does not move them.
+"""
+
+from __future__ import annotations
+
+import pendulum
+
+from cohandle._errors import PreconditionFailed
+from cohandle._events import (
+    DeadlineExtended,
+    DeadlinesSet,
+    Event,
+    OpinionReturned,
+    ProposalAssigned,
+    ReassignmentDecided,
+    RehandlingOrdered,
+    ReplySent,
+)
+from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineKind, DeadlineStatus, Disclosure
+from cohandle._state import Proposal
+from cohandle.deadlines import Calendar, Policy, Rule, due_date, end_of_day
+from cohandle.deadlines._rules import add_months
+
+__all__ = ["check_extension", "started_by"]
+
+SHANGHAI = pendulum.timezone("Asia/Shanghai")
+_K = DeadlineKind
+
+
+def _day(moment: pendulum.DateTime) -> pendulum.Date:
+    local = moment.in_timezone(SHANGHAI)
+    return pendulum.Date(local.year, local.month, local.day)
+
+
+class _Setter:
+    def __init__(self, p: Proposal, policy: Policy, calendar: Calendar) -> None:
+        self.p = p
+        self.policy = policy
+        self.calendar = calendar
+        self.found: list[Deadline] = []
+
+    def rule(self, kind: DeadlineKind) -> Rule | None:
+        session = self.p.data.session
+        return self.policy.rule_for(kind, session.body, session.between_sessions, self.p.key)
+
+    def add(self, kind: DeadlineKind, party: str, start: pendulum.Date) -> None:
+        rule = self.rule(kind)
+        if rule is None:
+            return
+        if rule.start.value == "received":
+            start = _day(self.p.received_at)
+        day = due_date(
+            start,
+            period=rule.period,
+            fixed=rule.fixed,
+            counting=self.policy.counting,
+            calendar=self.calendar,
+            session_year=self.p.data.session.year,
+        )
+        self.found.append(
+            Deadline(
+                kind=kind,
+                party=party,
+                rule=f"{self.policy.name}:{rule.name}",
+                start=start,
+                due=end_of_day(day),
+                source=rule.source,
+            )
+        )
+
+
+def started_by(
+    event: Event, after: Proposal, at: pendulum.DateTime, policy: Policy, calendar: Calendar
+) -> DeadlinesSet | None:
+    """The deadlines ``event`` (already folded into ``after``) starts, or None."""
+    setter = _Setter(after, policy, calendar)
+    start = _day(at)
+    if isinstance(event, ProposalAssigned):
+        for unit in (event.lead, *event.co_handlers, *event.handlers):
+            if unit is not None:
+                setter.add(_K.REASSIGNMENT_REQUEST, unit.name, start)
+        for unit in event.co_handlers:
+            setter.add(_K.CO_HANDLER_OPINION, unit.name, start)
+        for unit in (event.lead, *event.handlers):
+            if unit is not None:
+                setter.add(_K.REPLY, unit.name, start)
+    elif isinstance(event, ReassignmentDecided) and event.approved and event.replacement is not None:
+        name = event.replacement.name
+        if after.co_handler(event.replacement) is not None:
+            setter.add(_K.CO_HANDLER_OPINION, name, start)
+        else:
+            setter.add(_K.REPLY, name, start)
+    elif isinstance(event, OpinionReturned):
+        setter.add(_K.RESUBMISSION, event.unit.name, start)
+    elif isinstance(event, ReplySent):
+        if after.status.value == "answered":
+            setter.add(_K.PROPOSER_FEEDBACK, PROPOSER_PARTY, start)
+        if event.reply.disclosure is not Disclosure.NOT_PUBLIC:
+            setter.add(_K.PUBLICATION, event.reply.author.name, start)
+    elif isinstance(event, RehandlingOrdered):
+        parties = [h.unit.name for h in after.handlers if h.active and h.status.value == "pending"]
+        for name in parties or ([after.lead.name] if after.lead else []):
+            setter.add(_K.REHANDLING, name, start)
+    elif isinstance(event, DeadlineExtended):
+        superseded = [t.deadline for t in after.deadlines if t.status is DeadlineStatus.SUPERSEDED and t.settled_at == at]
+        for old in superseded:
+            setter.found.append(
+                Deadline(
+                    kind=old.kind,
+                    party=old.party,
+                    rule=f"{policy.name}:extension",
+                    start=old.start,
+                    due=end_of_day(event.until),
+                    source=f"延期批准 {event.approval}",
+                )
+            )
+    if not setter.found:
+        return None
+    return DeadlinesSet(
+        deadlines=tuple(setter.found),
+        policy=policy.name,
+        policy_version=policy.version,
+        calendar_version=calendar.version,
+    )
+
+
+def check_extension(p: Proposal, until: pendulum.Date, policy: Policy, calendar: Calendar, actor: str) -> None:
+    """Refuse an extension beyond the policy's caps (a total from the reply's start, or per extension)."""
+    cap = policy.extension
+    current = [t.deadline for t in p.deadlines if t.status is DeadlineStatus.OPEN and t.deadline.kind in (_K.REPLY, _K.REHANDLING)]
+    if not current:
+        return
+    reply = current[0]
+
+    def refuse(limit: pendulum.Date, what: str) -> PreconditionFailed:
+        return PreconditionFailed(
+            f"an extension to {until.isoformat()} goes beyond {what}, {limit.isoformat()} ({cap.source or policy.title}).",
+            proposal_id=p.id,
+            command="extend",
+            state=p.status.value,
+            actor=actor,
+        )
+
+    if cap.total is not None:
+        limit = due_date(reply.start, period=cap.total, counting=policy.counting, calendar=calendar)
+        if until > limit:
+            raise refuse(limit, f"the total of {cap.total} from the start")
+    if cap.each is not None:
+        base = _day(reply.due)
+        if cap.each.unit.value == "months":
+            limit = add_months(base, cap.each.amount)
+        else:
+            limit = due_date(base, period=cap.each, counting=policy.counting, calendar=calendar)
+        if until > limit:
+            raise refuse(limit, f"{cap.each} beyond the present deadline")

@@ -1,0 +1,243 @@
+"""China's official working-day calendar.
+
+Weekends and statutory holidays are rest days; make-up working days (调休) on weekends are
+working days. The data comes from the ``holidays`` package, for the years whose official
+schedule (the State Council General Office's notice) cohandle has checked: those are
+:data:`OFFICIAL_YEARS`. A later year cannot be derived by rule, so asking about it raises
+:class:`CalendarError` unless the caller supplies that year's schedule
+(:class:`YearSchedule`, or a TOML file read by :func:`load_schedules`) or opts into
+"weekends only" for such years. Local calendars add or remove days on top.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from cohandle._errors import CohandleError, InvalidInput
+
+__all__ = ["OFFICIAL_YEARS", "Calendar", "CalendarError", "YearSchedule", "load_schedules"]
+
+OFFICIAL_YEARS = range(2020, 2027)
+"""Years whose schedule comes from the ``holidays`` package and was checked day by day against
+the ``chinese-calendar`` package (they agree on every day of 2020-2026)."""
+
+
+class CalendarError(CohandleError):
+    """A date the calendar has no official schedule for."""
+
+    def __init__(self, day: _dt.date, known: str) -> None:
+        self.day = day
+        super().__init__(
+            f"The calendar has no official holiday schedule for {day.year} (it knows {known}), so "
+            f"it cannot say whether {day.isoformat()} is a working day. Supply that year's schedule "
+            "(the State Council notice: its holidays and make-up working days), or build the "
+            "calendar with weekends_only_after=True to count weekends only for such years."
+        )
+
+
+def _to_date(field: str, value: object) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        raise InvalidInput(field, f"must be a date, not a datetime (got {value!r})")
+    if isinstance(value, _dt.date):
+        return _dt.date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(field, f"must be an ISO date such as 2027-10-01 (got {value!r})") from None
+    raise InvalidInput(field, f"must be a date (got {value!r})")
+
+
+def _dates(field: str, values: Iterable[object]) -> frozenset[_dt.date]:
+    if isinstance(values, str):
+        raise InvalidInput(field, "must be a list of dates")
+    return frozenset(_to_date(field, v) for v in values)
+
+
+@attrs.frozen(kw_only=True)
+class YearSchedule:
+    """One year's official schedule: its rest days beyond weekends, and its make-up working days."""
+
+    year: int
+    holidays: frozenset[_dt.date] = attrs.field(converter=lambda v: _dates("holidays", v))
+    workdays: frozenset[_dt.date] = attrs.field(default=frozenset(), converter=lambda v: _dates("workdays", v))
+    source: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        for day in self.holidays | self.workdays:
+            if day.year != self.year:
+                raise InvalidInput("YearSchedule", f"for {self.year} lists {day.isoformat()}, a day of another year")
+        both = self.holidays & self.workdays
+        if both:
+            raise InvalidInput("YearSchedule", f"lists {min(both).isoformat()} as both a holiday and a working day")
+        for day in self.workdays:
+            if day.weekday() < 5:
+                raise InvalidInput("YearSchedule", f"lists {day.isoformat()} as a make-up working day, but it is a weekday")
+
+
+def load_schedules(path: str | Path) -> tuple[YearSchedule, ...]:
+    """Read year schedules from a TOML file::
+
+        [2027]
+        source = "国办发明电〔2026〕X号"
+        holidays = ["2027-01-01", ...]
+        workdays = ["2027-02-20", ...]
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput("path", f"cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(str(path), f"is not valid TOML: {exc}") from None
+    return schedules_from_mapping(data, where=str(path))
+
+
+def schedules_from_mapping(data: Mapping[str, Any], where: str = "schedule") -> tuple[YearSchedule, ...]:
+    found = []
+    for key, entry in data.items():
+        if not key.isdigit() or not isinstance(entry, Mapping):
+            raise InvalidInput(f"{where}: [{key}]", "must be a year, e.g. [2027], with holidays and workdays lists")
+        unknown = set(entry) - {"holidays", "workdays", "source"}
+        if unknown:
+            raise InvalidInput(f"{where}: [{key}]", f"has unknown keys {', '.join(sorted(unknown))}")
+        found.append(
+            YearSchedule(
+                year=int(key),
+                holidays=entry.get("holidays", ()),
+                workdays=entry.get("workdays", ()),
+                source=str(entry.get("source", "")),
+            )
+        )
+    return tuple(found)
+
+
+class Calendar:
+    """Which days are working days.
+
+    ``Calendar.china()`` is the national calendar; ``schedules`` add years beyond the official
+    ones; ``extra_rest_days`` and ``extra_working_days`` are local changes; with
+    ``weekends_only_after=True`` a year without a schedule counts weekends only instead of
+    raising :class:`CalendarError`.
+    """
+
+    def __init__(
+        self,
+        *,
+        rest_days: Iterable[_dt.date],
+        working_weekend_days: Iterable[_dt.date],
+        known_years: Iterable[int],
+        weekends_only_after: bool = False,
+        version: str,
+    ) -> None:
+        self._rest = frozenset(rest_days)
+        self._working = frozenset(working_weekend_days)
+        self._years = frozenset(known_years)
+        self.weekends_only_after = weekends_only_after
+        self.version = version
+        self._cache: dict[int, tuple[bool, ...]] = {}
+
+    @classmethod
+    def china(
+        cls,
+        *,
+        schedules: Iterable[YearSchedule] = (),
+        extra_rest_days: Iterable[object] = (),
+        extra_working_days: Iterable[object] = (),
+        weekends_only_after: bool = False,
+    ) -> Calendar:
+        import holidays
+
+        schedules = tuple(schedules)
+        data = holidays.China(years=OFFICIAL_YEARS)
+        rest = {day for day in data if day.year in OFFICIAL_YEARS}
+        working = {day for day in data.weekend_workdays if day.year in OFFICIAL_YEARS}
+        years = set(OFFICIAL_YEARS)
+        for schedule in schedules:
+            if schedule.year in years:
+                rest = {d for d in rest if d.year != schedule.year}
+                working = {d for d in working if d.year != schedule.year}
+            rest |= schedule.holidays
+            working |= schedule.workdays
+            years.add(schedule.year)
+        local_rest = _dates("extra_rest_days", extra_rest_days)
+        local_working = _dates("extra_working_days", extra_working_days)
+        rest = (rest | local_rest) - local_working
+        working = (working - local_rest) | {d for d in local_working if d.weekday() >= 5}
+        fingerprint = hashlib.sha256(
+            repr((sorted(rest), sorted(working), sorted(years), weekends_only_after)).encode()
+        ).hexdigest()[:12]
+        version = f"china/holidays-{holidays.__version__}/{fingerprint}"
+        return cls(
+            rest_days=rest,
+            working_weekend_days=working,
+            known_years=years,
+            weekends_only_after=weekends_only_after,
+            version=version,
+        )
+
+    @property
+    def known_years(self) -> tuple[int, ...]:
+        return tuple(sorted(self._years))
+
+    def _known(self) -> str:
+        years = self.known_years
+        if years == tuple(range(years[0], years[-1] + 1)):
+            return f"{years[0]}-{years[-1]}"
+        return ", ".join(map(str, years))
+
+    def _year(self, year: int) -> tuple[bool, ...]:
+        table = self._cache.get(year)
+        if table is None:
+            start = _dt.date(year, 1, 1)
+            days = (_dt.date(year + 1, 1, 1) - start).days
+            table = tuple(self._compute(start + _dt.timedelta(days=n)) for n in range(days))
+            self._cache[year] = table
+        return table
+
+    def _compute(self, day: _dt.date) -> bool:
+        if day in self._working:
+            return True
+        if day in self._rest:
+            return False
+        return day.weekday() < 5
+
+    def is_working_day(self, day: _dt.date) -> bool:
+        """True for a working day; raises :class:`CalendarError` for a year with no schedule."""
+        if day.year not in self._years and not self.weekends_only_after:
+            raise CalendarError(day, self._known())
+        return self._year(day.year)[day.timetuple().tm_yday - 1]
+
+    def next_working_day(self, day: _dt.date) -> _dt.date:
+        """``day`` itself if it is a working day, else the first working day after it."""
+        while not self.is_working_day(day):
+            day += _dt.timedelta(days=1)
+        return day
+
+    def add_working_days(self, start: _dt.date, count: int) -> _dt.date:
+        """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
+        if count < 0:
+            raise InvalidInput("count", f"must be 0 or more working days (got {count})")
+        day = start
+        while count:
+            day += _dt.timedelta(days=1)
+            if self.is_working_day(day):
+                count -= 1
+        return day
+
+    def working_days_between(self, start: _dt.date, end: _dt.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        day = start
+        while day < end:
+            day += _dt.timedelta(days=1)
+            count += self.is_working_day(day)
+        return count

@@ -1,0 +1,287 @@
+"""The working-day calendar, counting rules and policies, on real 2025 and 2026 dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cohandle.deadlines import (
+    OFFICIAL_YEARS,
+    PRESETS,
+    Calendar,
+    CalendarError,
+    Counting,
+    FixedDate,
+    Period,
+    PeriodUnit,
+    PolicyError,
+    YearSchedule,
+    due_date,
+    end_of_day,
+    load_schedules,
+    policy_from_mapping,
+    policy_from_toml,
+    preset,
+)
+from cohandle.deadlines._calendar import schedules_from_mapping
+
+CHINA = Calendar.china()
+D = dt.date
+NOT_COUNTED = Counting()
+COUNTED = Counting(start_day_counted=True)
+NO_ROLL = Counting(roll_to_working_day=False)
+WD, DAYS, MONTHS = PeriodUnit.WORKING_DAYS, PeriodUnit.DAYS, PeriodUnit.MONTHS
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (D(2025, 1, 26), True),  # Sunday, make-up working day for the Spring Festival
+        (D(2025, 1, 28), False),  # Spring Festival
+        (D(2025, 2, 4), False),
+        (D(2025, 2, 8), True),  # Saturday, make-up working day
+        (D(2025, 5, 5), False),  # Labour Day holiday
+        (D(2025, 9, 28), True),  # Sunday, make-up working day for National Day
+        (D(2025, 10, 1), False),
+        (D(2025, 10, 8), False),
+        (D(2025, 10, 11), True),  # Saturday, make-up working day
+        (D(2025, 10, 12), False),  # plain Sunday
+        (D(2026, 2, 14), True),  # Saturday, make-up working day for the 2026 Spring Festival
+        (D(2026, 2, 23), False),
+        (D(2026, 10, 7), False),
+        (D(2026, 10, 10), True),
+        (D(2026, 11, 25), True),  # a plain Wednesday
+    ],
+)
+def test_official_days(day: dt.date, working: bool) -> None:
+    assert CHINA.is_working_day(day) is working
+
+
+def test_the_calendar_agrees_with_chinese_calendar_on_every_official_day() -> None:
+    chinese_calendar = pytest.importorskip("chinese_calendar")
+    day = D(OFFICIAL_YEARS[0], 1, 1)
+    while day.year in OFFICIAL_YEARS:
+        assert CHINA.is_working_day(day) == chinese_calendar.is_workday(day), day
+        day += dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("start", "period", "counting", "due"),
+    [
+        # 5 working days across National Day 2025 (1-8 Oct off, Sat 11 Oct a working day)
+        (D(2025, 9, 30), Period(5, WD), NOT_COUNTED, D(2025, 10, 14)),
+        # counting the start day: 29 Sep is day 1
+        (D(2025, 9, 29), Period(5, WD), COUNTED, D(2025, 10, 11)),
+        # a month ending on a holiday moves to the first working day after it
+        (D(2025, 9, 1), Period(1, MONTHS), NOT_COUNTED, D(2025, 10, 9)),
+        (D(2025, 9, 1), Period(1, MONTHS), NO_ROLL, D(2025, 10, 1)),
+        (D(2025, 7, 1), Period(3, MONTHS), NOT_COUNTED, D(2025, 10, 9)),
+        # 31 Jan + 1 month is clamped to the end of February
+        (D(2025, 1, 31), Period(1, MONTHS), NOT_COUNTED, D(2025, 2, 28)),
+        (D(2024, 1, 31), Period(1, MONTHS), NOT_COUNTED, D(2024, 2, 29)),
+        (D(2025, 1, 31), Period(1, MONTHS), COUNTED, D(2025, 2, 27)),
+        # 10 working days across the 2025 Spring Festival (Sun 26 Jan and Sat 8 Feb work)
+        (D(2025, 1, 20), Period(10, WD), NOT_COUNTED, D(2025, 2, 8)),
+        # 10 calendar days ending in the Labour Day holiday
+        (D(2025, 4, 25), Period(10, DAYS), NOT_COUNTED, D(2025, 5, 6)),
+        (D(2025, 4, 25), Period(10, DAYS), NO_ROLL, D(2025, 5, 5)),
+        # 2026: National Day 1-7 Oct, Spring Festival with Sat 14 Feb a working day
+        (D(2026, 9, 3), Period(1, MONTHS), NOT_COUNTED, D(2026, 10, 8)),
+        (D(2026, 2, 12), Period(5, WD), NOT_COUNTED, D(2026, 2, 26)),
+    ],
+)
+def test_due_dates_on_real_calendars(start: dt.date, period: Period, counting: Counting, due: dt.date) -> None:
+    assert due_date(start, period=period, counting=counting, calendar=CHINA) == due
+
+
+def test_fixed_dates_are_of_the_sessions_year() -> None:
+    # 31 May 2025 is the Dragon Boat Festival; Guizhou's fixed date does not move
+    assert due_date(D(2025, 3, 1), fixed=FixedDate(5, 31), counting=NO_ROLL, calendar=CHINA, session_year=2025) == D(2025, 5, 31)
+    assert due_date(D(2025, 3, 1), fixed=FixedDate(5, 31), counting=NOT_COUNTED, calendar=CHINA, session_year=2025) == D(2025, 6, 3)
+    assert due_date(D(2024, 12, 30), fixed=FixedDate(6, 30), counting=NO_ROLL, calendar=CHINA, session_year=2025) == D(2025, 6, 30)
+
+
+def test_a_deadline_is_due_at_the_end_of_its_day_in_shanghai() -> None:
+    assert end_of_day(D(2025, 10, 14)) == pendulum.datetime(2025, 10, 14, 23, 59, 59, 999999, tz="Asia/Shanghai")
+    assert end_of_day(D(2025, 10, 14)).timezone_name == "UTC"
+
+
+def test_years_without_an_official_schedule_are_refused_unless_supplied() -> None:
+    with pytest.raises(CalendarError, match="no official holiday schedule for 2027"):
+        CHINA.is_working_day(D(2027, 3, 1))
+    weekends = Calendar.china(weekends_only_after=True)
+    assert weekends.is_working_day(D(2027, 3, 1))
+    assert not weekends.is_working_day(D(2027, 3, 6))
+    schedule = YearSchedule(year=2027, holidays=["2027-03-01"], workdays=["2027-03-06"], source="test notice")
+    supplied = Calendar.china(schedules=[schedule])
+    assert not supplied.is_working_day(D(2027, 3, 1))
+    assert supplied.is_working_day(D(2027, 3, 6))
+    assert supplied.version != CHINA.version
+
+
+def test_a_schedule_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "2027.toml"
+    path.write_text('[2027]\nsource = "国办发明电"\nholidays = ["2027-10-01"]\nworkdays = ["2027-09-26"]\n', encoding="utf-8")
+    (schedule,) = load_schedules(path)
+    assert schedule.year == 2027 and D(2027, 9, 26) in schedule.workdays
+    with pytest.raises(Exception, match="not valid TOML"):
+        (tmp_path / "bad.toml").write_text("[2027\n", encoding="utf-8")
+        load_schedules(tmp_path / "bad.toml")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"2027": {"holidays": ["2026-10-01"]}}, "a day of another year"),
+        ({"2027": {"holidays": ["2027-10-01"], "workdays": ["2027-10-01"]}}, "both a holiday and a working day"),
+        ({"2027": {"workdays": ["2027-10-04"]}}, "it is a weekday"),
+        ({"2027": {"holidays": ["October 1"]}}, "ISO date"),
+        ({"next": {}}, "must be a year"),
+        ({"2027": {"days": []}}, "unknown keys"),
+    ],
+)
+def test_bad_schedules_are_refused(data: dict[str, object], message: str) -> None:
+    with pytest.raises(Exception, match=message):
+        schedules_from_mapping(data)  # type: ignore[arg-type]
+
+
+def test_local_days_change_the_national_calendar() -> None:
+    local = Calendar.china(extra_rest_days=["2025-11-26"], extra_working_days=["2025-11-29"])
+    assert not local.is_working_day(D(2025, 11, 26))
+    assert local.is_working_day(D(2025, 11, 29))
+    assert CHINA.is_working_day(D(2025, 11, 26))
+
+
+def test_counting_helpers() -> None:
+    assert CHINA.next_working_day(D(2025, 10, 1)) == D(2025, 10, 9)
+    assert CHINA.working_days_between(D(2025, 9, 30), D(2025, 10, 14)) == 5
+    assert CHINA.working_days_between(D(2025, 10, 14), D(2025, 9, 30)) == -5
+    with pytest.raises(Exception, match="0 or more"):
+        CHINA.add_working_days(D(2025, 1, 1), -1)
+
+
+DAYS_2020_2026 = st.dates(min_value=D(2020, 1, 1), max_value=D(2026, 6, 30))
+
+
+@given(DAYS_2020_2026, st.integers(1, 60))
+def test_adding_working_days_lands_on_a_working_day_the_right_count_away(start: dt.date, n: int) -> None:
+    end = CHINA.add_working_days(start, n)
+    assert end > start
+    assert CHINA.is_working_day(end)
+    assert CHINA.working_days_between(start, end) == n
+
+
+@given(
+    DAYS_2020_2026,
+    st.integers(1, 5),
+    st.sampled_from(list(PeriodUnit)),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_due_date_is_never_before_its_start(start: dt.date, amount: int, unit: PeriodUnit, counted: bool, roll: bool) -> None:
+    counting = Counting(start_day_counted=counted, roll_to_working_day=roll)
+    due = due_date(start, period=Period(amount, unit), counting=counting, calendar=CHINA)
+    assert due >= start
+    if roll or unit is PeriodUnit.WORKING_DAYS:
+        assert CHINA.is_working_day(due)
+
+
+# -- policies ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_loads_and_cites_its_sources(name: str) -> None:
+    policy = preset(name)
+    assert policy.name == name and policy.rules
+    assert all(rule.source for rule in policy.rules)
+
+
+def test_presets_hold_the_numbers_of_their_regulations() -> None:
+    chongqing = preset("chongqing-2017")
+    kinds = {rule.kind.value: rule for rule in chongqing.rules}
+    assert str(kinds["co_handler_opinion"].period) == "30个工作日"
+    assert str(kinds["resubmission"].period) == "5个工作日"
+    assert "第二十条" in kinds["resubmission"].source
+    assert str(preset("shanghai").extension.each) == "3个月"
+    assert str(preset("zhejiang-2016").extension.total) == "6个月"
+    guizhou = preset("guizhou-2025").rules
+    assert [(r.kind.value, str(r.fixed)) for r in guizhou] == [("co_handler_opinion", "5月31日"), ("reply", "6月30日")]
+
+
+def test_sichuan_chooses_the_rule_by_kind_of_item() -> None:
+    from cohandle import Body, DeadlineKind
+
+    sichuan = preset("sichuan-2024")
+    plenary = sichuan.rule_for(DeadlineKind.REPLY, Body.CPPCC, between_sessions=False, key=False)
+    between = sichuan.rule_for(DeadlineKind.REPLY, Body.CPPCC, between_sessions=True, key=False)
+    npc = sichuan.rule_for(DeadlineKind.REPLY, Body.NPC, between_sessions=False, key=False)
+    assert plenary is not None and str(plenary.period) == "5个月"
+    assert between is not None and str(between.period) == "3个月"
+    assert npc is not None and npc.name == "npc reply"
+
+
+def test_an_unknown_preset_names_the_known_ones() -> None:
+    with pytest.raises(Exception, match="must be one of generic, national-npc"):
+        preset("hubei")
+
+
+def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
+    bad = {
+        "name": "local",
+        "version": "1",
+        "rules": [
+            {"name": "reply", "kind": "answer", "start": "assigned", "period": "3 months", "source": "x"},
+            {"name": "opinion", "kind": "co_handler_opinion", "start": "reply_sent", "period": "-5 days", "source": "x"},
+            {"name": "opinion", "kind": "reply", "start": "assigned", "period": "soon", "source": ""},
+            {"name": "fixed", "kind": "reply", "start": "assigned", "period": "1 month", "fixed_date": "06-30", "source": "x"},
+            {"name": "date", "kind": "reply", "start": "assigned", "fixed_date": "02-30", "source": "x", "colour": "red"},
+        ],
+        "counting": {"start_day_counted": "no"},
+        "extension": {"total": "6 fortnights"},
+    }
+    with pytest.raises(PolicyError) as info:
+        policy_from_mapping(bad, "local.toml")
+    problems = info.value.problems
+    expected = [
+        "title: is required",
+        "rules[0].kind: must be one of",
+        "rules[1].start: co_handler_opinion is counted from assigned, not reply_sent",
+        "rules[1].period: must not be negative",
+        "rules[2].name: repeats the name 'opinion'",
+        "rules[2].period: must be a period such as",
+        "rules[2].source: must be non-empty text",
+        "rules[3]: must give exactly one of period and fixed_date",
+        "rules[4].colour: is not a known setting",
+        "rules[4].fixed_date: is not a day of the year",
+        "counting.start_day_counted: must be true or false",
+        "extension.total: must be a period such as",
+    ]
+    for text in expected:
+        assert any(p.startswith(text) for p in problems), (text, problems)
+    assert len(problems) == len(expected), problems
+    assert f"has {len(expected)} problem(s)" in str(info.value)
+
+
+def test_bad_toml_and_missing_files_are_policy_errors(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="not valid TOML"):
+        policy_from_toml('name = "x\n')
+    with pytest.raises(PolicyError, match="cannot be read"):
+        policy_from_toml(tmp_path / "missing.toml")
+    good = tmp_path / "local.toml"
+    good.write_text(
+        'name = "local"\nversion = "1"\ntitle = "本地规则"\n[[rules]]\nname = "reply"\nkind = "reply"\n'
+        'start = "assigned"\nperiod = "2 个月"\nsource = "本地办法第十条"\n',
+        encoding="utf-8",
+    )
+    policy = policy_from_toml(good)
+    assert str(policy.rules[0].period) == "2个月"
+
+
+def test_a_policy_never_runs_code() -> None:
+    with pytest.raises(PolicyError):
+        policy_from_toml('name = "__import__(\'os\').system(\'false\')"\nversion = 1\ntitle = "t"\nrules = []\n')
