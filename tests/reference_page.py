@@ -34,7 +34,9 @@ def render() -> str:
     w("| command | who may | narrower rule |")
     w("|---|---|---|")
     for command, who in cohandle.PERMISSIONS.items():
-        w(f"| `{command}` | {', '.join(sorted(r.value for r in who))} | {cohandle.EXTRA_RULES.get(command, '')} |")
+        w(
+            f"| `{command}` | {', '.join(sorted(r.value for r in who))} | {cohandle.EXTRA_RULES.get(command, '')} |"
+        )
     w("")
     w("## States and the commands possible in each\n")
     w("| state | 中文 | commands possible |")
@@ -70,7 +72,9 @@ def render() -> str:
         rules = "<br>".join(rule.describe() for rule in policy.rules)
         cap = policy.extension
         extension = "; ".join(
-            part for part in (f"total {cap.total}" if cap.total else "", f"each {cap.each}" if cap.each else "") if part
+            part
+            for part in (f"total {cap.total}" if cap.total else "", f"each {cap.each}" if cap.each else "")
+            if part
         )
         w(f"| `{name}` | {rules} | {extension or '—'} |")
     w("")
@@ -83,7 +87,8 @@ def render() -> str:
 
     def tree(cls: type, depth: int = 0) -> None:
         w("    " * depth + cls.__name__)
-        for sub in sorted(cls.__subclasses__(), key=lambda c: c.__name__):
+        subclasses: list[type] = cls.__subclasses__()
+        for sub in sorted(subclasses, key=lambda c: c.__name__):
             if sub.__module__.startswith("cohandle"):
                 tree(sub, depth + 1)
 

@@ -95,19 +95,29 @@ def test_the_calendar_agrees_with_chinese_calendar_on_every_official_day() -> No
         (D(2026, 2, 12), Period(5, WD), NOT_COUNTED, D(2026, 2, 26)),
     ],
 )
-def test_due_dates_on_real_calendars(start: dt.date, period: Period, counting: Counting, due: dt.date) -> None:
+def test_due_dates_on_real_calendars(
+    start: dt.date, period: Period, counting: Counting, due: dt.date
+) -> None:
     assert due_date(start, period=period, counting=counting, calendar=CHINA) == due
 
 
 def test_fixed_dates_are_of_the_sessions_year() -> None:
     # 31 May 2025 is the Dragon Boat Festival; Guizhou's fixed date does not move
-    assert due_date(D(2025, 3, 1), fixed=FixedDate(5, 31), counting=NO_ROLL, calendar=CHINA, session_year=2025) == D(2025, 5, 31)
-    assert due_date(D(2025, 3, 1), fixed=FixedDate(5, 31), counting=NOT_COUNTED, calendar=CHINA, session_year=2025) == D(2025, 6, 3)
-    assert due_date(D(2024, 12, 30), fixed=FixedDate(6, 30), counting=NO_ROLL, calendar=CHINA, session_year=2025) == D(2025, 6, 30)
+    assert due_date(
+        D(2025, 3, 1), fixed=FixedDate(5, 31), counting=NO_ROLL, calendar=CHINA, session_year=2025
+    ) == D(2025, 5, 31)
+    assert due_date(
+        D(2025, 3, 1), fixed=FixedDate(5, 31), counting=NOT_COUNTED, calendar=CHINA, session_year=2025
+    ) == D(2025, 6, 3)
+    assert due_date(
+        D(2024, 12, 30), fixed=FixedDate(6, 30), counting=NO_ROLL, calendar=CHINA, session_year=2025
+    ) == D(2025, 6, 30)
 
 
 def test_a_deadline_is_due_at_the_end_of_its_day_in_shanghai() -> None:
-    assert end_of_day(D(2025, 10, 14)) == pendulum.datetime(2025, 10, 14, 23, 59, 59, 999999, tz="Asia/Shanghai")
+    assert end_of_day(D(2025, 10, 14)) == pendulum.datetime(
+        2025, 10, 14, 23, 59, 59, 999999, tz="Asia/Shanghai"
+    )
     assert end_of_day(D(2025, 10, 14)).timezone_name == "UTC"
 
 
@@ -126,7 +136,10 @@ def test_years_without_an_official_schedule_are_refused_unless_supplied() -> Non
 
 def test_a_schedule_file_is_read(tmp_path: Path) -> None:
     path = tmp_path / "2027.toml"
-    path.write_text('[2027]\nsource = "国办发明电"\nholidays = ["2027-10-01"]\nworkdays = ["2027-09-26"]\n', encoding="utf-8")
+    path.write_text(
+        '[2027]\nsource = "国办发明电"\nholidays = ["2027-10-01"]\nworkdays = ["2027-09-26"]\n',
+        encoding="utf-8",
+    )
     (schedule,) = load_schedules(path)
     assert schedule.year == 2027 and D(2027, 9, 26) in schedule.workdays
     with pytest.raises(Exception, match="not valid TOML"):
@@ -138,7 +151,10 @@ def test_a_schedule_file_is_read(tmp_path: Path) -> None:
     ("data", "message"),
     [
         ({"2027": {"holidays": ["2026-10-01"]}}, "a day of another year"),
-        ({"2027": {"holidays": ["2027-10-01"], "workdays": ["2027-10-01"]}}, "both a holiday and a working day"),
+        (
+            {"2027": {"holidays": ["2027-10-01"], "workdays": ["2027-10-01"]}},
+            "both a holiday and a working day",
+        ),
         ({"2027": {"workdays": ["2027-10-04"]}}, "it is a weekday"),
         ({"2027": {"holidays": ["October 1"]}}, "ISO date"),
         ({"next": {}}, "must be a year"),
@@ -147,7 +163,7 @@ def test_a_schedule_file_is_read(tmp_path: Path) -> None:
 )
 def test_bad_schedules_are_refused(data: dict[str, object], message: str) -> None:
     with pytest.raises(Exception, match=message):
-        schedules_from_mapping(data)  # type: ignore[arg-type]
+        schedules_from_mapping(data)
 
 
 def test_local_days_change_the_national_calendar() -> None:
@@ -183,7 +199,9 @@ def test_adding_working_days_lands_on_a_working_day_the_right_count_away(start: 
     st.booleans(),
     st.booleans(),
 )
-def test_a_due_date_is_never_before_its_start(start: dt.date, amount: int, unit: PeriodUnit, counted: bool, roll: bool) -> None:
+def test_a_due_date_is_never_before_its_start(
+    start: dt.date, amount: int, unit: PeriodUnit, counted: bool, roll: bool
+) -> None:
     counting = Counting(start_day_counted=counted, roll_to_working_day=roll)
     due = due_date(start, period=Period(amount, unit), counting=counting, calendar=CHINA)
     assert due >= start
@@ -210,7 +228,10 @@ def test_presets_hold_the_numbers_of_their_regulations() -> None:
     assert str(preset("shanghai").extension.each) == "3个月"
     assert str(preset("zhejiang-2016").extension.total) == "6个月"
     guizhou = preset("guizhou-2025").rules
-    assert [(r.kind.value, str(r.fixed)) for r in guizhou] == [("co_handler_opinion", "5月31日"), ("reply", "6月30日")]
+    assert [(r.kind.value, str(r.fixed)) for r in guizhou] == [
+        ("co_handler_opinion", "5月31日"),
+        ("reply", "6月30日"),
+    ]
 
 
 def test_sichuan_chooses_the_rule_by_kind_of_item() -> None:
@@ -236,10 +257,30 @@ def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
         "version": "1",
         "rules": [
             {"name": "reply", "kind": "answer", "start": "assigned", "period": "3 months", "source": "x"},
-            {"name": "opinion", "kind": "co_handler_opinion", "start": "reply_sent", "period": "-5 days", "source": "x"},
+            {
+                "name": "opinion",
+                "kind": "co_handler_opinion",
+                "start": "reply_sent",
+                "period": "-5 days",
+                "source": "x",
+            },
             {"name": "opinion", "kind": "reply", "start": "assigned", "period": "soon", "source": ""},
-            {"name": "fixed", "kind": "reply", "start": "assigned", "period": "1 month", "fixed_date": "06-30", "source": "x"},
-            {"name": "date", "kind": "reply", "start": "assigned", "fixed_date": "02-30", "source": "x", "colour": "red"},
+            {
+                "name": "fixed",
+                "kind": "reply",
+                "start": "assigned",
+                "period": "1 month",
+                "fixed_date": "06-30",
+                "source": "x",
+            },
+            {
+                "name": "date",
+                "kind": "reply",
+                "start": "assigned",
+                "fixed_date": "02-30",
+                "source": "x",
+                "colour": "red",
+            },
         ],
         "counting": {"start_day_counted": "no"},
         "extension": {"total": "6 fortnights"},
@@ -284,4 +325,6 @@ def test_bad_toml_and_missing_files_are_policy_errors(tmp_path: Path) -> None:
 
 def test_a_policy_never_runs_code() -> None:
     with pytest.raises(PolicyError):
-        policy_from_toml('name = "__import__(\'os\').system(\'false\')"\nversion = 1\ntitle = "t"\nrules = []\n')
+        policy_from_toml(
+            "name = \"__import__('os').system('false')\"\nversion = 1\ntitle = \"t\"\nrules = []\n"
+        )

@@ -166,7 +166,9 @@ class DeadlineBoard:
         limit = end_of_day(calendar.add_working_days(today, working_days))
         now_us = _micros(now)
         found = [
-            item for item in self._until(_micros(limit)) if _micros(item.due) >= now_us and not item.deadline.kind.window
+            item
+            for item in self._until(_micros(limit))
+            if _micros(item.due) >= now_us and not item.deadline.kind.window
         ]
         return sorted(found, key=lambda i: (i.due, i.proposal_id))
 
@@ -196,7 +198,11 @@ class DeadlineBoard:
             if late > 0:
                 # once late, remind again each time the party has gone a reminder window unanswered
                 last = max(reminded) if reminded else None
-                if last is not None and calendar.working_days_between(last.in_timezone(SHANGHAI).date(), today) < policy.remind_before_working_days:
+                if (
+                    last is not None
+                    and calendar.working_days_between(last.in_timezone(SHANGHAI).date(), today)
+                    < policy.remind_before_working_days
+                ):
                     continue
             elif any(at >= opened for at in reminded):
                 continue

@@ -8,6 +8,8 @@ later change of holiday data or policy does not move them.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import pendulum
 
 from cohandle._errors import PreconditionFailed
@@ -107,7 +109,11 @@ def started_by(
         for name in parties or ([after.lead.name] if after.lead else []):
             setter.add(_K.REHANDLING, name, start)
     elif isinstance(event, DeadlineExtended):
-        superseded = [t.deadline for t in after.deadlines if t.status is DeadlineStatus.SUPERSEDED and t.settled_at == at]
+        superseded = [
+            t.deadline
+            for t in after.deadlines
+            if t.status is DeadlineStatus.SUPERSEDED and t.settled_at == at
+        ]
         for old in superseded:
             setter.found.append(
                 Deadline(
@@ -129,15 +135,21 @@ def started_by(
     )
 
 
-def check_extension(p: Proposal, until: pendulum.Date, policy: Policy, calendar: Calendar, actor: str) -> None:
+def check_extension(
+    p: Proposal, until: pendulum.Date, policy: Policy, calendar: Calendar, actor: str
+) -> None:
     """Refuse an extension beyond the policy's caps (a total from the reply's start, or per extension)."""
     cap = policy.extension
-    current = [t.deadline for t in p.deadlines if t.status is DeadlineStatus.OPEN and t.deadline.kind in (_K.REPLY, _K.REHANDLING)]
+    current = [
+        t.deadline
+        for t in p.deadlines
+        if t.status is DeadlineStatus.OPEN and t.deadline.kind in (_K.REPLY, _K.REHANDLING)
+    ]
     if not current:
         return
     reply = current[0]
 
-    def refuse(limit: pendulum.Date, what: str) -> PreconditionFailed:
+    def refuse(limit: _dt.date, what: str) -> PreconditionFailed:
         return PreconditionFailed(
             f"an extension to {until.isoformat()} goes beyond {what}, {limit.isoformat()} ({cap.source or policy.title}).",
             proposal_id=p.id,

@@ -69,6 +69,7 @@ class Context:
     calendar: Calendar | None = None
     withdrawal_after_assignment: bool = True
 
+
 # A command is possible in a state when one of its lifecycle triggers is.
 _TRIGGERS: dict[str, tuple[str, ...]] = {"answer": ("answer", "answer_part")}
 COMMANDS: tuple[str, ...] = tuple(c for c in PERMISSIONS if c != "receive")
@@ -235,7 +236,8 @@ def infer_mode(
 def decide_assign(
     p: Proposal,
     actor: Actor,
-    held: Relations, ctx: Context,
+    held: Relations,
+    ctx: Context,
     *,
     mode: AssignmentMode | None,
     lead: Unit | None,
@@ -294,7 +296,11 @@ def decide_request_reassignment(
         )
     for tracked in p.deadlines:
         window = tracked.deadline
-        if window.kind is DeadlineKind.REASSIGNMENT_REQUEST and window.party == who.name and ctx.at > window.due:
+        if (
+            window.kind is DeadlineKind.REASSIGNMENT_REQUEST
+            and window.party == who.name
+            and ctx.at > window.due
+        ):
             day = window.due.in_timezone("Asia/Shanghai").to_date_string()
             raise refuse(
                 p,
@@ -316,7 +322,8 @@ def decide_request_reassignment(
 def decide_reassignment(
     p: Proposal,
     actor: Actor,
-    held: Relations, ctx: Context,
+    held: Relations,
+    ctx: Context,
     *,
     unit_: Unit,
     approve: bool,
@@ -409,7 +416,9 @@ def decide_excuse_co_handler(
     return CoHandlerExcused(unit=who, reason=text("reason", reason))
 
 
-def decide_consolidate(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str) -> OpinionsConsolidated:
+def decide_consolidate(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str
+) -> OpinionsConsolidated:
     if p.mode is not AssignmentMode.LEAD_WITH_CO_HANDLERS:
         raise refuse(
             p,
@@ -496,7 +505,9 @@ def decide_record_feedback(
     return FeedbackRecorded(proposer=proposer, feedback=feedback)
 
 
-def decide_order_rehandling(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str) -> RehandlingOrdered:
+def decide_order_rehandling(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str
+) -> RehandlingOrdered:
     if not p.dissatisfied:
         raise refuse(
             p,
@@ -531,7 +542,8 @@ def decide_close(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, no
 def decide_withdraw(
     p: Proposal,
     actor: Actor,
-    held: Relations, ctx: Context,
+    held: Relations,
+    ctx: Context,
     *,
     signed_by: Iterable[str],
     reason: str,
@@ -561,7 +573,14 @@ def decide_withdraw(
 
 
 def decide_extend(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, until: pendulum.Date, approval: str, reason: str
+    p: Proposal,
+    actor: Actor,
+    held: Relations,
+    ctx: Context,
+    *,
+    until: pendulum.Date,
+    approval: str,
+    reason: str,
 ) -> DeadlineExtended:
     if not isinstance(until, pendulum.Date) or isinstance(until, pendulum.DateTime):
         raise InvalidInput("until", f"must be a date (got {until!r})")
@@ -575,7 +594,9 @@ def decide_extend(
     return DeadlineExtended(until=until, approval=text("approval", approval), reason=text("reason", reason))
 
 
-def decide_remind(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, to: Unit, note: str) -> ReminderIssued:
+def decide_remind(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, to: Unit, note: str
+) -> ReminderIssued:
     who = unit("to", to)
     takes_part = who == p.lead or p.co_handler(who) is not None or p.handler(who) is not None
     if not takes_part:
@@ -595,7 +616,9 @@ def decide_mark_key(
     return ProposalMarkedKey(supervisor=supervisor, note=text("note", note, required=False))
 
 
-def decide_publish(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: str | None) -> ReplyPublished:
+def decide_publish(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: str | None
+) -> ReplyPublished:
     reply = p.reply
     assert reply is not None  # answered or closed
     if p.published:

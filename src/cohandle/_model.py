@@ -20,18 +20,17 @@ from cohandle._errors import InvalidInput
 
 __all__ = [
     "ABC",
-    "PROPOSER_PARTY",
-    "Deadline",
-    "DeadlineKind",
-    "DeadlineStatus",
-    "TrackedDeadline",
     "ABCD",
     "JIA_YI_BING",
+    "PROPOSER_PARTY",
     "Actor",
     "AssignmentMode",
     "Body",
     "CategoryScheme",
     "Contact",
+    "Deadline",
+    "DeadlineKind",
+    "DeadlineStatus",
     "Disclosure",
     "Feedback",
     "Level",
@@ -43,6 +42,7 @@ __all__ = [
     "Satisfaction",
     "Section",
     "Session",
+    "TrackedDeadline",
     "Unit",
 ]
 

@@ -42,12 +42,10 @@ from cohandle._events import (
 )
 from cohandle._lifecycle import CO_HANDLER_PART, HANDLER_PART, PROPOSAL, PartStatus, Status
 from cohandle._model import (
-    PROPOSER_PARTY,
     AssignmentMode,
     CategoryScheme,
     DeadlineKind,
     DeadlineStatus,
-    Disclosure,
     Opinion,
     ProposalData,
     Reply,
@@ -253,7 +251,9 @@ def _settle(
     return tuple(settled) if changed else None
 
 
-def _with_settled(changes: dict[str, object], settled: tuple[TrackedDeadline, ...] | None) -> dict[str, object]:
+def _with_settled(
+    changes: dict[str, object], settled: tuple[TrackedDeadline, ...] | None
+) -> dict[str, object]:
     if settled is not None:
         changes["deadlines"] = settled
     return changes
@@ -335,7 +335,9 @@ def _reassignment_decided(p: Proposal, e: ReassignmentDecided, at: pendulum.Date
 
 @_on(OpinionSubmitted, "submit_opinion")
 def _opinion_submitted(p: Proposal, e: OpinionSubmitted, at: pendulum.DateTime) -> _Changes:
-    changes: _Changes = {"co_handlers": _move_part(p.co_handlers, e.opinion.author, "submit", opinion=e.opinion)}
+    changes: _Changes = {
+        "co_handlers": _move_part(p.co_handlers, e.opinion.author, "submit", opinion=e.opinion)
+    }
     return _with_settled(changes, _settle(p, at, _OPINION_KINDS, e.opinion.author.name))
 
 

@@ -106,9 +106,13 @@ class Workflow:
         self.category_scheme = category_scheme
         self.withdrawal_after_assignment = withdrawal_after_assignment
         if policy is not None and not isinstance(policy, Policy):
-            raise InvalidInput("policy", f"must be a Policy, e.g. cohandle.deadlines.preset('generic') (got {policy!r})")
+            raise InvalidInput(
+                "policy", f"must be a Policy, e.g. cohandle.deadlines.preset('generic') (got {policy!r})"
+            )
         self.policy = policy
-        self.calendar = calendar if calendar is not None else (Calendar.china() if policy is not None else None)
+        self.calendar = (
+            calendar if calendar is not None else (Calendar.china() if policy is not None else None)
+        )
         self._cache: dict[str, Proposal] = {}
         self._cache_size = cache_size
         self._subscribers: list[Subscriber] = []
@@ -528,7 +532,9 @@ class Workflow:
             raise IdempotencyConflict(command_id, what)
         before = replay(self.store.read_stream(proposal_id, up_to=first.version - 1))
         try:
-            payload = decide(before, actor, c.check(before, command, actor), self._context(first.occurred_at), **args)
+            payload = decide(
+                before, actor, c.check(before, command, actor), self._context(first.occurred_at), **args
+            )
         except Exception:
             raise IdempotencyConflict(command_id, what) from None
         if payload != first.payload:

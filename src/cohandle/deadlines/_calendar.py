@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import tomllib
+from importlib import metadata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -61,34 +62,48 @@ def _dates(field: str, values: Iterable[object]) -> frozenset[_dt.date]:
     return frozenset(_to_date(field, v) for v in values)
 
 
+def _holiday_dates(values: Iterable[object]) -> frozenset[_dt.date]:
+    return _dates("holidays", values)
+
+
+def _workday_dates(values: Iterable[object]) -> frozenset[_dt.date]:
+    return _dates("workdays", values)
+
+
 @attrs.frozen(kw_only=True)
 class YearSchedule:
     """One year's official schedule: its rest days beyond weekends, and its make-up working days."""
 
     year: int
-    holidays: frozenset[_dt.date] = attrs.field(converter=lambda v: _dates("holidays", v))
-    workdays: frozenset[_dt.date] = attrs.field(default=frozenset(), converter=lambda v: _dates("workdays", v))
+    holidays: frozenset[_dt.date] = attrs.field(converter=_holiday_dates)
+    workdays: frozenset[_dt.date] = attrs.field(default=frozenset(), converter=_workday_dates)
     source: str = ""
 
     def __attrs_post_init__(self) -> None:
         for day in self.holidays | self.workdays:
             if day.year != self.year:
-                raise InvalidInput("YearSchedule", f"for {self.year} lists {day.isoformat()}, a day of another year")
+                raise InvalidInput(
+                    "YearSchedule", f"for {self.year} lists {day.isoformat()}, a day of another year"
+                )
         both = self.holidays & self.workdays
         if both:
-            raise InvalidInput("YearSchedule", f"lists {min(both).isoformat()} as both a holiday and a working day")
+            raise InvalidInput(
+                "YearSchedule", f"lists {min(both).isoformat()} as both a holiday and a working day"
+            )
         for day in self.workdays:
             if day.weekday() < 5:
-                raise InvalidInput("YearSchedule", f"lists {day.isoformat()} as a make-up working day, but it is a weekday")
+                raise InvalidInput(
+                    "YearSchedule", f"lists {day.isoformat()} as a make-up working day, but it is a weekday"
+                )
 
 
 def load_schedules(path: str | Path) -> tuple[YearSchedule, ...]:
     """Read year schedules from a TOML file::
 
-        [2027]
-        source = "国办发明电〔2026〕X号"
-        holidays = ["2027-01-01", ...]
-        workdays = ["2027-02-20", ...]
+    [2027]
+    source = "国办发明电〔2026〕X号"
+    holidays = ["2027-01-01", ...]
+    workdays = ["2027-02-20", ...]
     """
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -103,7 +118,9 @@ def schedules_from_mapping(data: Mapping[str, Any], where: str = "schedule") -> 
     found = []
     for key, entry in data.items():
         if not key.isdigit() or not isinstance(entry, Mapping):
-            raise InvalidInput(f"{where}: [{key}]", "must be a year, e.g. [2027], with holidays and workdays lists")
+            raise InvalidInput(
+                f"{where}: [{key}]", "must be a year, e.g. [2027], with holidays and workdays lists"
+            )
         unknown = set(entry) - {"holidays", "workdays", "source"}
         if unknown:
             raise InvalidInput(f"{where}: [{key}]", f"has unknown keys {', '.join(sorted(unknown))}")
@@ -155,7 +172,7 @@ class Calendar:
         import holidays
 
         schedules = tuple(schedules)
-        data = holidays.China(years=OFFICIAL_YEARS)
+        data = holidays.country_holidays("CN", years=OFFICIAL_YEARS)
         rest = {day for day in data if day.year in OFFICIAL_YEARS}
         working = {day for day in data.weekend_workdays if day.year in OFFICIAL_YEARS}
         years = set(OFFICIAL_YEARS)
@@ -173,7 +190,7 @@ class Calendar:
         fingerprint = hashlib.sha256(
             repr((sorted(rest), sorted(working), sorted(years), weekends_only_after)).encode()
         ).hexdigest()[:12]
-        version = f"china/holidays-{holidays.__version__}/{fingerprint}"
+        version = f"china/holidays-{metadata.version('holidays')}/{fingerprint}"
         return cls(
             rest_days=rest,
             working_weekend_days=working,

@@ -35,5 +35,7 @@ def preset(name: str) -> Policy:
     """The shipped policy called ``name`` (one of :data:`PRESETS`)."""
     if name not in PRESETS:
         raise InvalidInput("preset", f"must be one of {', '.join(PRESETS)} (got {name!r})")
-    text = resources.files("cohandle.deadlines").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
+    text = (
+        resources.files("cohandle.deadlines").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
+    )
     return policy_from_toml(text)

@@ -50,7 +50,9 @@ class PolicyError(CohandleError):
         self.source = source
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"The policy {source} has {len(self.problems)} problem(s); fix them and load it again:\n{lines}")
+        super().__init__(
+            f"The policy {source} has {len(self.problems)} problem(s); fix them and load it again:\n{lines}"
+        )
 
 
 class PeriodUnit(enum.StrEnum):
@@ -187,7 +189,9 @@ class Policy:
 
 def end_of_day(day: _dt.date) -> pendulum.DateTime:
     """The last microsecond of ``day`` in Asia/Shanghai, in UTC."""
-    return pendulum.DateTime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=SHANGHAI).in_timezone(pendulum.UTC)
+    return pendulum.DateTime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=SHANGHAI).in_timezone(
+        pendulum.UTC
+    )
 
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
@@ -264,7 +268,10 @@ class _Reader:
 
     def keys(self, path: str, data: Mapping[str, Any], allowed: set[str], required: set[str]) -> None:
         for key in sorted(set(data) - allowed):
-            self.problem(f"{path}.{key}" if path else key, f"is not a known setting (known: {', '.join(sorted(allowed))})")
+            self.problem(
+                f"{path}.{key}" if path else key,
+                f"is not a known setting (known: {', '.join(sorted(allowed))})",
+            )
         for key in sorted(required - set(data)):
             self.problem(f"{path}.{key}" if path else key, "is required")
 
@@ -351,8 +358,12 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "mapping") -> Pol
     else:
         r.keys("counting", counting_data, {"start_day_counted", "roll_to_working_day"}, set())
         counting = Counting(
-            start_day_counted=bool(r.boolean("counting.start_day_counted", counting_data.get("start_day_counted"), False)),
-            roll_to_working_day=bool(r.boolean("counting.roll_to_working_day", counting_data.get("roll_to_working_day"), True)),
+            start_day_counted=bool(
+                r.boolean("counting.start_day_counted", counting_data.get("start_day_counted"), False)
+            ),
+            roll_to_working_day=bool(
+                r.boolean("counting.roll_to_working_day", counting_data.get("roll_to_working_day"), True)
+            ),
         )
     extension_data = data.get("extension", {})
     extension = ExtensionCap()
@@ -381,7 +392,12 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "mapping") -> Pol
         if not isinstance(raw, Mapping):
             r.problem(path, "must be a table")
             continue
-        r.keys(path, raw, {"name", "kind", "start", "period", "fixed_date", "body", "between_sessions", "key", "source"}, {"name", "kind", "start", "source"})
+        r.keys(
+            path,
+            raw,
+            {"name", "kind", "start", "period", "fixed_date", "body", "between_sessions", "key", "source"},
+            {"name", "kind", "start", "source"},
+        )
         name = r.text(f"{path}.name", raw.get("name"))
         if name in names:
             r.problem(f"{path}.name", f"repeats the name {name!r}")
@@ -403,8 +419,20 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "mapping") -> Pol
         )
         rule_source = r.text(f"{path}.source", raw.get("source"))
         if kind is not None and start is not None and (period is not None or fixed is not None):
-            rules.append(Rule(name=name, kind=kind, start=start, period=period, fixed=fixed, scope=scope, source=rule_source))
-    name, version, title = (r.text(key, data[key]) if key in data else "" for key in ("name", "version", "title"))
+            rules.append(
+                Rule(
+                    name=name,
+                    kind=kind,
+                    start=start,
+                    period=period,
+                    fixed=fixed,
+                    scope=scope,
+                    source=rule_source,
+                )
+            )
+    name, version, title = (
+        r.text(key, data[key]) if key in data else "" for key in ("name", "version", "title")
+    )
     notes = data.get("notes", "")
     if not isinstance(notes, str):
         r.problem("notes", "must be text")
@@ -418,7 +446,9 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "mapping") -> Pol
         rules=tuple(rules),
         counting=counting,
         extension=extension,
-        remind_before_working_days=r.count("reminders.before_working_days", reminders.get("before_working_days"), 5),
+        remind_before_working_days=r.count(
+            "reminders.before_working_days", reminders.get("before_working_days"), 5
+        ),
         escalate_after_working_days=r.count(
             "reminders.escalate_after_working_days", reminders.get("escalate_after_working_days"), 10
         ),
@@ -428,7 +458,9 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "mapping") -> Pol
 
 def policy_from_toml(text_or_path: str | Path) -> Policy:
     """Read a policy from TOML text, or from a ``.toml`` file when given a path."""
-    if isinstance(text_or_path, Path) or (isinstance(text_or_path, str) and text_or_path.endswith(".toml") and "\n" not in text_or_path):
+    if isinstance(text_or_path, Path) or (
+        isinstance(text_or_path, str) and text_or_path.endswith(".toml") and "\n" not in text_or_path
+    ):
         path = Path(text_or_path)
         try:
             text = path.read_text(encoding="utf-8")

@@ -1,0 +1,277 @@
+"""Deadlines recorded in the log when their clocks start, and how they stand afterwards."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+import cohandle
+from cohandle import DeadlineBoard, DeadlineKind, DeadlineStatus, ReminderLevel, Satisfaction
+from cohandle.deadlines import Calendar, preset
+from helpers import (
+    A_CO1,
+    A_CO2,
+    A_COMMITTEE,
+    A_LEAD,
+    A_PROPOSER,
+    CO1,
+    CO2,
+    LEAD,
+    SPARE,
+    data,
+    feedback,
+    opinion,
+    reply,
+)
+
+K = DeadlineKind
+S = DeadlineStatus
+SHANGHAI = "Asia/Shanghai"
+
+
+def at(day: str, hour: int = 10) -> pendulum.DateTime:
+    return pendulum.parse(f"{day}T{hour:02d}:00:00+08:00")  # type: ignore[return-value]
+
+
+def workflow(
+    policy: str = "chongqing-2017", day: str = "2025-09-01"
+) -> tuple[cohandle.Workflow, cohandle.FixedClock]:
+    clock = cohandle.FixedClock(at(day))
+    return cohandle.Workflow(clock=clock, policy=preset(policy)), clock
+
+
+def assigned(wf: cohandle.Workflow) -> str:
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE)
+    return pid
+
+
+def due(p: cohandle.Proposal, kind: DeadlineKind, party: str) -> pendulum.DateTime:
+    (found,) = [
+        t.deadline.due
+        for t in p.deadlines
+        if t.deadline.kind is kind and t.deadline.party == party and t.status is S.OPEN
+    ]
+    return found
+
+
+def statuses(p: cohandle.Proposal, now: pendulum.DateTime) -> dict[tuple[str, str], str]:
+    return {(t.deadline.kind.value, t.deadline.party): status.value for t, status in p.deadlines_at(now)}
+
+
+def test_assignment_records_every_deadline_it_starts_with_rule_policy_and_calendar() -> None:
+    wf, _ = workflow()
+    pid = assigned(wf)
+    history = wf.history(pid)
+    assert [e.type for e in history] == ["ProposalReceived", "ProposalAssigned", "DeadlinesSet"]
+    recorded = history[-1].payload
+    assert isinstance(recorded, cohandle.DeadlinesSet)
+    assert recorded.policy == "chongqing-2017" and recorded.policy_version == "2017"
+    assert recorded.calendar_version.startswith("china/holidays-")
+    assert history[1].command_id == history[2].command_id
+    p = wf.get(pid)
+    # Chongqing: reassignment 10 working days, opinions 30 working days, reply 3 months, from
+    # 1 Sep 2025; the 30 working days count Sun 28 Sep and Sat 11 Oct and skip 1-8 Oct
+    assert due(p, K.REASSIGNMENT_REQUEST, "湖北省知识产权局") == at("2025-09-15", 0).add(days=1).subtract(
+        microseconds=1
+    )
+    assert due(p, K.CO_HANDLER_OPINION, "省教育厅").in_timezone(SHANGHAI).date() == pendulum.date(
+        2025, 10, 17
+    )
+    assert due(p, K.REPLY, "省科技厅").in_timezone(SHANGHAI).date() == pendulum.date(2025, 12, 1)
+    rules = {t.deadline.rule for t in p.deadlines}
+    assert "chongqing-2017:reply" in rules
+    assert all("第" in t.deadline.source for t in p.deadlines)
+
+
+def test_an_opinion_on_time_is_met_and_a_late_one_met_late() -> None:
+    wf, clock = workflow()
+    pid = assigned(wf)
+    clock.set(at("2025-10-10"))
+    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    clock.set(at("2025-10-22"))
+    assert statuses(wf.get(pid), clock.now())[("co_handler_opinion", "省教育厅")] == "missed"
+    p = wf.submit_opinion(pid, opinion=opinion(CO2), actor=A_CO2)
+    now = statuses(p, clock.now())
+    assert now[("co_handler_opinion", "湖北省知识产权局")] == "met"
+    assert now[("co_handler_opinion", "省教育厅")] == "met_late"
+    assert now[("reassignment_request", "湖北省知识产权局")] == "lapsed"
+    assert now[("reply", "省科技厅")] == "open"
+
+
+def test_a_returned_opinion_starts_the_resubmission_clock() -> None:
+    wf, clock = workflow()
+    pid = assigned(wf)
+    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    clock.set(at("2025-09-29"))
+    p = wf.return_opinion(pid, unit=CO1, reason="请补充", actor=A_LEAD)
+    # 5 working days from Mon 29 Sep 2025, across National Day: 30 Sep, 9, 10, 11 (Sat), 13 Oct
+    assert due(p, K.RESUBMISSION, "湖北省知识产权局").in_timezone(SHANGHAI).date() == pendulum.date(
+        2025, 10, 13
+    )
+
+
+def test_reassignment_requests_after_the_window_are_refused() -> None:
+    wf, clock = workflow()
+    pid = assigned(wf)
+    clock.set(at("2025-09-16"))
+    with pytest.raises(cohandle.PreconditionFailed, match="window for asking ended on 2025-09-15"):
+        wf.request_reassignment(pid, reason="不属于我局职责", actor=A_CO1)
+    wf2, clock2 = workflow()
+    pid2 = assigned(wf2)
+    clock2.set(at("2025-09-12"))
+    p = wf2.request_reassignment(pid2, reason="不属于我局职责", actor=A_CO1)
+    assert statuses(p, clock2.now())[("reassignment_request", "湖北省知识产权局")] == "used"
+    p = wf2.decide_reassignment(pid2, unit=CO1, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    after = statuses(p, clock2.now())
+    assert after[("co_handler_opinion", "湖北省知识产权局")] == "waived"
+    assert after[("co_handler_opinion", "省商务厅")] == "open"
+
+
+def test_excusing_a_co_handler_waives_its_deadlines() -> None:
+    wf, _ = workflow()
+    pid = assigned(wf)
+    p = wf.excuse_co_handler(pid, unit=CO2, reason="机构调整", actor=A_COMMITTEE)
+    assert statuses(p, wf.clock.now())[("co_handler_opinion", "省教育厅")] == "waived"
+
+
+def test_an_extension_supersedes_the_reply_deadline_within_the_cap() -> None:
+    wf, clock = workflow()
+    pid = assigned(wf)
+    with pytest.raises(
+        cohandle.PreconditionFailed, match="beyond the total of 6个月 from the start, 2026-03-02"
+    ):
+        wf.extend(
+            pid, until="2026-03-10", approval="渝人常函〔2025〕1号", reason="情况复杂", actor=A_COMMITTEE
+        )
+    p = wf.extend(
+        pid, until="2026-02-27", approval="渝人常函〔2025〕1号", reason="情况复杂", actor=A_COMMITTEE
+    )
+    replies = [status.value for t, status in p.deadlines_at(clock.now()) if t.deadline.kind is K.REPLY]
+    assert replies == ["superseded", "open"]
+    assert due(p, K.REPLY, "省科技厅") == at("2026-02-27", 0).add(days=1).subtract(microseconds=1)
+    extension = [t.deadline for t in p.deadlines if t.deadline.rule.endswith(":extension")]
+    assert extension[0].source == "延期批准 渝人常函〔2025〕1号"
+
+
+def test_shanghai_caps_each_extension_at_three_more_months() -> None:
+    wf, _ = workflow("shanghai")
+    pid = assigned(wf)
+    # reply due 1 Dec 2025 (3 months from 1 Sep); +3 months is 1 Mar 2026
+    with pytest.raises(cohandle.PreconditionFailed, match="3个月 beyond the present deadline, 2026-03-01"):
+        wf.extend(pid, until="2026-03-02", approval="批准", reason="复杂", actor=A_COMMITTEE)
+    wf.extend(pid, until="2026-03-01", approval="批准", reason="复杂", actor=A_COMMITTEE)
+
+
+def test_a_reply_meets_its_deadline_and_starts_feedback_and_publication() -> None:
+    wf, clock = workflow("generic")
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    clock.set(at("2025-11-03"))
+    p = wf.answer(pid, reply=reply(), actor=A_LEAD)
+    now = statuses(p, clock.now())
+    assert now[("reply", "省科技厅")] == "met"
+    assert now[("proposer_feedback", cohandle.PROPOSER_PARTY)] == "open"
+    assert now[("publication", "省科技厅")] == "open"
+    clock.set(at("2025-11-10"))
+    p = wf.publish(pid, actor=A_LEAD)
+    assert statuses(p, clock.now())[("publication", "省科技厅")] == "met"
+    p = wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    assert statuses(p, clock.now())[("proposer_feedback", cohandle.PROPOSER_PARTY)] == "met"
+    p = wf.order_rehandling(pid, reason="不满意", actor=A_COMMITTEE)
+    assert statuses(p, clock.now())[("rehandling", "省科技厅")] == "open"
+    assert due(p, K.REHANDLING, "省科技厅").in_timezone(SHANGHAI).date() == pendulum.date(2025, 12, 10)
+
+
+def test_recorded_deadlines_do_not_move_when_the_calendar_changes() -> None:
+    wf, _ = workflow()
+    pid = assigned(wf)
+    before = wf.get(pid).deadlines
+    other = cohandle.Workflow(
+        wf.store,
+        clock=wf.clock,
+        policy=preset("chongqing-2017"),
+        calendar=Calendar.china(extra_rest_days=["2025-10-20"]),
+    )
+    assert other.get(pid).deadlines == before
+
+
+def test_guizhou_fixed_dates() -> None:
+    wf, _ = workflow("guizhou-2025", "2025-03-01")
+    session = cohandle.Session(
+        body=cohandle.Body.CPPCC,
+        level=cohandle.Level.PROVINCE,
+        region="贵州省",
+        term=13,
+        meeting=3,
+        year=2025,
+    )
+    p = wf.receive(
+        cohandle.ProposalData(
+            number="1", title="t", session=session, proposers=[cohandle.Proposer(name="李明")]
+        ),
+        actor=A_COMMITTEE,
+    )
+    p = wf.assign(p.id, lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+    assert due(p, K.CO_HANDLER_OPINION, "湖北省知识产权局").in_timezone(SHANGHAI).date() == pendulum.date(
+        2025, 5, 31
+    )
+    assert due(p, K.REPLY, "省科技厅").in_timezone(SHANGHAI).date() == pendulum.date(2025, 6, 30)
+
+
+def test_a_workflow_policy_must_be_a_policy() -> None:
+    with pytest.raises(cohandle.InvalidInput, match="must be a Policy"):
+        cohandle.Workflow(policy="generic")  # type: ignore[arg-type]
+
+
+# -- the board ---------------------------------------------------------------------------------
+
+
+def test_the_board_answers_overdue_by_unit_and_due_within() -> None:
+    wf, clock = workflow()
+    board = DeadlineBoard()
+    board.follow(wf)
+    first = assigned(wf)
+    clock.set(at("2025-10-10"))
+    wf.submit_opinion(first, opinion=opinion(CO1), actor=A_CO1)
+    second = assigned(wf)
+    now = at("2025-10-22")
+    overdue = board.overdue(now)
+    assert list(overdue) == ["省教育厅"]
+    assert [item.proposal_id for item in overdue["省教育厅"]] == [first]
+    soon = board.due_within(at("2025-10-16"), 5, Calendar.china())
+    assert [(i.proposal_id, i.party) for i in soon] == [(first, "省教育厅")]
+    rebuilt = DeadlineBoard.build(wf.proposals())
+    assert rebuilt.overdue(now) == overdue
+    assert len(rebuilt) == len(board)
+    assert second in {i.proposal_id for items in board.overdue(at("2026-01-01")).values() for i in items}
+
+
+def test_reminders_come_before_the_deadline_once_and_escalate_when_long_late() -> None:
+    wf, clock = workflow()
+    policy = preset("chongqing-2017")
+    calendar = Calendar.china()
+    board = DeadlineBoard()
+    board.follow(wf)
+    pid = assigned(wf)
+    assert board.reminders(at("2025-09-10"), policy, calendar) == []
+    clock.set(at("2025-10-13"))  # within 5 working days of 17 Oct
+    due_now = board.reminders(clock.now(), policy, calendar)
+    assert {(r.item.party, r.level) for r in due_now} == {
+        ("湖北省知识产权局", ReminderLevel.REMIND),
+        ("省教育厅", ReminderLevel.REMIND),
+    }
+    for reminder in due_now:
+        wf.remind(
+            pid, to=cohandle.Unit(name=reminder.item.party), actor=A_COMMITTEE, note="请按期报送会办意见"
+        )
+    assert board.reminders(clock.now(), policy, calendar) == []
+    late = board.reminders(at("2025-11-10"), policy, calendar)
+    assert {(r.item.party, r.level) for r in late} == {
+        ("湖北省知识产权局", ReminderLevel.ESCALATE),
+        ("省教育厅", ReminderLevel.ESCALATE),
+    }
+    assert late[0].working_days_late >= 10
+    clock.set(at("2025-11-10"))
+    wf.mark_key(pid, supervisor=cohandle.Unit(name="省政协办公厅"), actor=A_COMMITTEE)
+    assert board.reminders(clock.now(), policy, calendar) == []
