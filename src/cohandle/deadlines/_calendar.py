@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import tomllib
-from importlib import metadata
 from collections.abc import Iterable, Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
