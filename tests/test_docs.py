@@ -24,13 +24,20 @@ def test_every_python_sample_runs(page: Path, capsys: pytest.CaptureFixture[str]
             exec(compile(code, f"{page.name} sample {number}", "exec"), namespace)
         except Exception as exc:
             raise AssertionError(f"{page.name}, sample {number} failed: {exc!r}") from exc
-        printed = capsys.readouterr().out
-        expected = [line[2:] for line in code.splitlines() if line.startswith("# ") and printed]
-        if expected and "\n".join(expected).strip():
-            joined = " ".join(" ".join(expected).split())
-            assert " ".join(printed.split()) in joined or joined in " ".join(printed.split()), (
-                f"{page.name}, sample {number} printed {printed!r}"
-            )
+        printed = " ".join(capsys.readouterr().out.split())
+        expected = " ".join(" ".join(expected_output(code)).split())
+        assert expected in printed, f"{page.name}, sample {number}: expected {expected!r} in {printed!r}"
+
+
+def expected_output(code: str) -> list[str]:
+    """The comment lines that follow a line with ``print(``: what the sample says it prints."""
+    expected, after_print = [], False
+    for line in code.splitlines():
+        if line.startswith("# ") and after_print:
+            expected.append(line[2:])
+            continue
+        after_print = "print(" in line
+    return expected
 
 
 def test_the_readme_gives_the_two_commands_near_the_top() -> None:

@@ -71,7 +71,11 @@ def _micros(moment: pendulum.DateTime) -> int:
 
 
 class DeadlineBoard:
-    """Open deadlines of many proposals, ordered by due time."""
+    """Open obligations of many proposals, ordered by due time.
+
+    Windows (a reassignment request that may be made) are left out: they lapse, they are not
+    late, and nobody is reminded of them.
+    """
 
     def __init__(self) -> None:
         self._open: dict[str, tuple[DueItem, ...]] = {}
@@ -114,7 +118,7 @@ class DeadlineBoard:
         items = tuple(
             DueItem(proposal_id=p.id, number=p.number, title=p.title, deadline=tracked.deadline)
             for tracked in p.deadlines
-            if tracked.status is DeadlineStatus.OPEN
+            if tracked.status is DeadlineStatus.OPEN and not tracked.deadline.kind.window
         )
         self._open[p.id] = items
         self._reminded[p.id] = p.reminded
@@ -148,14 +152,10 @@ class DeadlineBoard:
         return self._live
 
     def overdue(self, now: pendulum.DateTime) -> dict[str, list[DueItem]]:
-        """Obligations past their due time at ``now``, grouped by party (unit name), earliest first.
-
-        Windows that passed (a reassignment request not made) are not overdue: they lapse.
-        """
+        """Obligations past their due time at ``now``, grouped by party (unit name), earliest first."""
         grouped: dict[str, list[DueItem]] = defaultdict(list)
         for item in self._until(_micros(now) - 1):
-            if not item.deadline.kind.window:
-                grouped[item.party].append(item)
+            grouped[item.party].append(item)
         for items in grouped.values():
             items.sort(key=lambda i: i.due)
         return dict(sorted(grouped.items()))
@@ -184,8 +184,6 @@ class DeadlineBoard:
         horizon = end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
         found = []
         for item in self._until(_micros(horizon)):
-            if item.deadline.kind.window:
-                continue
             due_day = item.due.in_timezone(SHANGHAI).date()
             late = calendar.working_days_between(due_day, today) if now > item.due else 0
             if late >= policy.escalate_after_working_days and late > 0:

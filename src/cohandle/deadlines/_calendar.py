@@ -11,6 +11,7 @@ schedule (the State Council General Office's notice) cohandle has checked: those
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import hashlib
 import tomllib
@@ -158,7 +159,7 @@ class Calendar:
         self._years = frozenset(known_years)
         self.weekends_only_after = weekends_only_after
         self.version = version
-        self._cache: dict[int, tuple[bool, ...]] = {}
+        self._cache: dict[int, tuple[int, list[int]]] = {}
 
     @classmethod
     def china(
@@ -209,12 +210,19 @@ class Calendar:
             return f"{years[0]}-{years[-1]}"
         return ", ".join(map(str, years))
 
-    def _year(self, year: int) -> tuple[bool, ...]:
+    def _year(self, year: int) -> tuple[int, list[int]]:
+        """The year's first day as an ordinal, and the running count of working days: entry
+        ``i`` counts the working days from 1 January up to and including day ``i``."""
         table = self._cache.get(year)
         if table is None:
-            start = _dt.date(year, 1, 1)
-            days = (_dt.date(year + 1, 1, 1) - start).days
-            table = tuple(self._compute(start + _dt.timedelta(days=n)) for n in range(days))
+            if year not in self._years and not self.weekends_only_after:
+                raise CalendarError(_dt.date(year, 1, 1), self._known())
+            first = _dt.date(year, 1, 1)
+            running, total = [], 0
+            for offset in range((_dt.date(year + 1, 1, 1) - first).days):
+                total += self._compute(first + _dt.timedelta(days=offset))
+                running.append(total)
+            table = (first.toordinal(), running)
             self._cache[year] = table
         return table
 
@@ -227,34 +235,40 @@ class Calendar:
 
     def is_working_day(self, day: _dt.date) -> bool:
         """True for a working day; raises :class:`CalendarError` for a year with no schedule."""
-        if day.year not in self._years and not self.weekends_only_after:
-            raise CalendarError(day, self._known())
-        return self._year(day.year)[day.timetuple().tm_yday - 1]
+        first, running = self._year(day.year)
+        index = day.toordinal() - first
+        return running[index] != (running[index - 1] if index else 0)
 
     def next_working_day(self, day: _dt.date) -> _dt.date:
         """``day`` itself if it is a working day, else the first working day after it."""
-        while not self.is_working_day(day):
-            day += _dt.timedelta(days=1)
-        return day
+        if self.is_working_day(day):
+            return day
+        return self.add_working_days(day, 1)
 
     def add_working_days(self, start: _dt.date, count: int) -> _dt.date:
         """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
         if count < 0:
             raise InvalidInput("count", f"must be 0 or more working days (got {count})")
-        day = start
-        while count:
-            day += _dt.timedelta(days=1)
-            if self.is_working_day(day):
-                count -= 1
-        return day
+        if count == 0:
+            return start
+        year = start.year
+        first, running = self._year(year)
+        target = running[start.toordinal() - first] + count
+        while target > running[-1]:
+            target -= running[-1]
+            year += 1
+            first, running = self._year(year)
+        return _dt.date.fromordinal(first + bisect.bisect_left(running, target))
 
     def working_days_between(self, start: _dt.date, end: _dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        day = start
-        while day < end:
-            day += _dt.timedelta(days=1)
-            count += self.is_working_day(day)
-        return count
+        year = start.year
+        first, running = self._year(year)
+        total = -running[start.toordinal() - first]
+        while year < end.year:
+            total += running[-1]
+            year += 1
+            first, running = self._year(year)
+        return total + running[end.toordinal() - first]
