@@ -43,7 +43,7 @@ from cohandle._model import (
 from cohandle._permissions import PERMISSIONS
 from cohandle._state import GENESIS, Proposal, apply, replay, start
 from cohandle.deadlines import Calendar, Policy
-from cohandle.stores import EventStore, MemoryStore, SQLiteStore, VerifyReport, verify
+from cohandle.stores import EventStore, MemoryStore, PostgresStore, SQLiteStore, VerifyReport, verify
 
 __all__ = ["Workflow"]
 
@@ -119,13 +119,19 @@ class Workflow:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] = "cohandle.db", **options: Any) -> Workflow:
-        """A workflow on the SQLite file at ``path`` (created if missing).
+        """A workflow on the SQLite file at ``path`` (created if missing), or on PostgreSQL when
+        ``path`` is a ``postgresql://`` URL.
 
         ``synchronous`` (``"FULL"``, the default, or ``"NORMAL"``) and ``busy_timeout`` go to
-        the store; every other option to :class:`Workflow`.
+        the SQLite store, ``schema`` to the PostgreSQL one; every other option to
+        :class:`Workflow`.
         """
+        target = os.fspath(path)
+        if target.startswith(("postgresql://", "postgres://")):
+            schema = options.pop("schema", "public")
+            return cls(PostgresStore(target, schema=schema), **options)
         store_options = {k: options.pop(k) for k in ("synchronous", "busy_timeout") if k in options}
-        return cls(SQLiteStore(path, **store_options), **options)
+        return cls(SQLiteStore(target, **store_options), **options)
 
     def __enter__(self) -> Workflow:
         return self

@@ -1,4 +1,5 @@
-"""Event stores: :class:`MemoryStore` in this process, :class:`SQLiteStore` in a file.
+"""Event stores: :class:`MemoryStore` in this process, :class:`SQLiteStore` in a file,
+:class:`PostgresStore` for several servers (``pip install 'cohandle[postgres]'``).
 
 Every store follows :class:`EventStore` and passes the contract suite in
 :mod:`cohandle.testing`.
@@ -7,6 +8,7 @@ Every store follows :class:`EventStore` and passes the contract suite in
 from cohandle.stores._base import EventStore, Positioned
 from cohandle.stores._integrity import Problem, StoredRecord, VerifyReport, verify
 from cohandle.stores._memory import MemoryStore
+from cohandle.stores._postgres import PostgresStore
 from cohandle.stores._sqlite import SCHEMA_VERSION, SQLiteStore, StorageError
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "EventStore",
     "MemoryStore",
     "Positioned",
+    "PostgresStore",
     "Problem",
     "SQLiteStore",
     "StorageError",

@@ -217,7 +217,7 @@ class SQLiteStore:
         rows = self._query(
             f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version LIMIT ?", (stream_id, limit)
         )
-        return [_event(StoredRecord(*row)) for row in rows]
+        return [decode_record(StoredRecord(*row)) for row in rows]
 
     def stream_version(self, stream_id: str) -> int:
         rows = self._query("SELECT version FROM streams WHERE stream_id = ?", (stream_id,))
@@ -242,13 +242,13 @@ class SQLiteStore:
         for count, record in enumerate(self.records(after=after)):
             if limit is not None and count >= limit:
                 return
-            yield Positioned(record.position, _event(record))
+            yield Positioned(record.position, decode_record(record))
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
         rows = self._query(
             f"SELECT {_COLUMNS} FROM events WHERE command_id = ? ORDER BY position", (command_id,)
         )
-        return [_event(StoredRecord(*row)) for row in rows]
+        return [decode_record(StoredRecord(*row)) for row in rows]
 
     def heads(self) -> dict[str, tuple[int, str]]:
         return {
@@ -271,7 +271,7 @@ class SQLiteStore:
         self.close()
 
 
-def _event(record: StoredRecord) -> RecordedEvent:
+def decode_record(record: StoredRecord) -> RecordedEvent:
     """Decode one stored row; a row that cannot be read raises :class:`SchemaError`."""
     try:
         payload = orjson.loads(record.payload)

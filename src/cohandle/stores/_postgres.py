@@ -1,0 +1,225 @@
+"""The PostgreSQL store: one log shared by several application servers (``cohandle[postgres]``).
+
+The same contract as the SQLite store:
+
+- every append is one transaction; the stream's version is checked under a row lock, so a
+  stale writer gets :class:`~cohandle.ConcurrencyConflict` and nothing is written;
+- global positions are given under a transaction-level advisory lock taken just before the
+  insert and held to commit, so positions are committed in order: a reader following them
+  never skips an event that commits later with a smaller number (as sequence values can);
+- each stream's head is kept for :func:`~cohandle.stores.verify`;
+- the schema has a version; a newer one is refused.
+
+Tables live in the schema named at construction (``public`` by default).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from cohandle._errors import ConcurrencyConflict, InvalidInput, SchemaError
+from cohandle._events import RecordedEvent
+from cohandle.stores._base import Positioned
+from cohandle.stores._integrity import StoredRecord, record_of
+from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError, decode_record
+
+__all__ = ["PostgresStore"]
+
+_LOCK_KEY = 0x636F68616E646C65  # "cohandle" as a 64-bit advisory lock key
+_COLUMNS = "position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
+
+
+def _schema_sql(schema: str) -> list[str]:
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {schema}",
+        f"""CREATE TABLE IF NOT EXISTS {schema}.cohandle_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+        f"""
+        CREATE TABLE IF NOT EXISTS {schema}.cohandle_events (
+            position    BIGINT PRIMARY KEY,
+            stream_id   TEXT NOT NULL,
+            version     INTEGER NOT NULL,
+            type        TEXT NOT NULL,
+            schema      INTEGER NOT NULL,
+            payload     TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            actor       TEXT NOT NULL,
+            command_id  TEXT,
+            prev_hash   TEXT NOT NULL,
+            hash        TEXT NOT NULL,
+            UNIQUE (stream_id, version)
+        )""",
+        f"CREATE INDEX IF NOT EXISTS cohandle_events_by_command ON {schema}.cohandle_events (command_id) WHERE command_id IS NOT NULL",
+        f"""
+        CREATE TABLE IF NOT EXISTS {schema}.cohandle_streams (
+            stream_id      TEXT PRIMARY KEY,
+            version        INTEGER NOT NULL,
+            head_hash      TEXT NOT NULL,
+            first_position BIGINT NOT NULL
+        )""",
+    ]
+
+
+class PostgresStore:
+    """Events in PostgreSQL. One store (one connection) per process; threads share it."""
+
+    def __init__(self, url: str, *, schema: str = "public", connect_timeout: float = 10.0) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise InvalidInput(
+                "url", "names a PostgreSQL database, which needs psycopg: pip install 'cohandle[postgres]'"
+            ) from None
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+            raise InvalidInput("schema", f"must be a plain lower-case SQL name (got {schema!r})")
+        self._psycopg = psycopg
+        self.url = url
+        self.schema = schema
+        self._lock = threading.RLock()
+        try:
+            self._db = psycopg.connect(url, autocommit=False, connect_timeout=max(1, int(connect_timeout)))
+        except psycopg.Error as exc:
+            raise StorageError(f"Could not connect to PostgreSQL at {_safe(url)}: {exc}".strip()) from None
+        try:
+            self._prepare()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _prepare(self) -> None:
+        s = self.schema
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            for statement in _schema_sql(s):
+                self._db.execute(statement)
+            row = self._db.execute(f"SELECT value FROM {s}.cohandle_meta WHERE key = 'schema_version'").fetchone()
+            found = int(row[0]) if row else 0
+            if found > SCHEMA_VERSION:
+                raise SchemaError(
+                    f"The PostgreSQL schema {s!r} was written by a newer cohandle (schema {found}; this version "
+                    f"knows {SCHEMA_VERSION}). Upgrade cohandle to use it; nothing was changed."
+                )
+            if found < SCHEMA_VERSION:
+                self._db.execute(
+                    f"INSERT INTO {s}.cohandle_meta (key, value) VALUES ('schema_version', %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    (str(SCHEMA_VERSION),),
+                )
+
+    def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
+        if not events:
+            return
+        rows = []
+        for offset, event in enumerate(events, start=expected_version + 1):
+            if event.stream_id != stream_id or event.version != offset:
+                raise InvalidInput("events", f"must continue stream {stream_id!r} from version {expected_version + 1} in order")
+            rows.append(record_of(event)[1:])
+        self.append_records(stream_id, expected_version, rows)
+
+    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert already serialised rows (the columns after ``position``) in one transaction."""
+        s = self.schema
+        psycopg = self._psycopg
+        with self._lock:
+            try:
+                with self._db.transaction():
+                    row = self._db.execute(
+                        f"SELECT version FROM {s}.cohandle_streams WHERE stream_id = %s FOR UPDATE", (stream_id,)
+                    ).fetchone()
+                    actual = row[0] if row else 0
+                    if actual != expected_version:
+                        raise ConcurrencyConflict(stream_id, expected_version, actual)
+                    self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                    last = self._db.execute(f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events").fetchone()
+                    first = (last[0] if last else 0) + 1
+                    with self._db.cursor() as cursor:
+                        cursor.executemany(
+                            f"INSERT INTO {s}.cohandle_events ({_COLUMNS}) VALUES "
+                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                            [(first + i, *values) for i, values in enumerate(rows)],
+                        )
+                    head = rows[-1]
+                    if row:
+                        self._db.execute(
+                            f"UPDATE {s}.cohandle_streams SET version = %s, head_hash = %s WHERE stream_id = %s",
+                            (head[1], head[10], stream_id),
+                        )
+                    else:
+                        self._db.execute(
+                            f"INSERT INTO {s}.cohandle_streams (stream_id, version, head_hash, first_position) "
+                            "VALUES (%s, %s, %s, %s)",
+                            (stream_id, head[1], head[10], first),
+                        )
+            except psycopg.errors.UniqueViolation:
+                raise ConcurrencyConflict(stream_id, expected_version, self.stream_version(stream_id)) from None
+            except psycopg.Error as exc:
+                raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                with self._db.transaction():
+                    return self._db.execute(sql, args).fetchall()
+            except self._psycopg.Error as exc:
+                raise StorageError(f"Could not read the log from PostgreSQL: {exc}".strip()) from None
+
+    def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
+        limit = 2**31 - 1 if up_to is None else up_to
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE stream_id = %s AND version <= %s ORDER BY version",
+            (stream_id, limit),
+        )
+        return [decode_record(StoredRecord(*row)) for row in rows]
+
+    def stream_version(self, stream_id: str) -> int:
+        rows = self._query(f"SELECT version FROM {self.schema}.cohandle_streams WHERE stream_id = %s", (stream_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def stream_ids(self) -> Iterator[str]:
+        return iter([r[0] for r in self._query(f"SELECT stream_id FROM {self.schema}.cohandle_streams ORDER BY first_position")])
+
+    def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
+        while True:
+            rows = self._query(
+                f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE position > %s ORDER BY position LIMIT %s",
+                (after, batch),
+            )
+            for row in rows:
+                yield StoredRecord(*row)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
+        for count, record in enumerate(self.records(after=after)):
+            if limit is not None and count >= limit:
+                return
+            yield Positioned(record.position, decode_record(record))
+
+    def find_command(self, command_id: str) -> list[RecordedEvent]:
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE command_id = %s ORDER BY position", (command_id,)
+        )
+        return [decode_record(StoredRecord(*row)) for row in rows]
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        rows = self._query(f"SELECT stream_id, version, head_hash FROM {self.schema}.cohandle_streams")
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
