@@ -20,7 +20,9 @@ def postgres_url() -> str:
     if not url:
         if in_ci:
             pytest.fail(f"CI=true but {POSTGRES_ENV} is not set: the PostgreSQL tests must run under CI")
-        pytest.skip(f"set {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the PostgreSQL tests")
+        pytest.skip(
+            f"set {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the PostgreSQL tests"
+        )
     psycopg = pytest.importorskip("psycopg") if not in_ci else __import__("psycopg")
     try:
         psycopg.connect(url, connect_timeout=5).close()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import bring_to, workflow
 
 import cohandle
 from cohandle.stores import PostgresStore
 from cohandle.testing import StoreContract
+from helpers import bring_to, workflow
 
 
 class TestPostgresStore(StoreContract):
@@ -61,5 +61,8 @@ def test_a_newer_schema_is_refused(postgres_url: str, postgres_schema: str) -> N
 def test_bad_connection_and_schema_names_are_clear(postgres_url: str) -> None:
     with pytest.raises(cohandle.InvalidInput, match="plain lower-case SQL name"):
         PostgresStore(postgres_url, schema="x; DROP TABLE y")
-    with pytest.raises(cohandle.stores.StorageError, match="Could not connect to PostgreSQL at postgresql://nobody:\\*\\*\\*@"):
+    with pytest.raises(
+        cohandle.stores.StorageError,
+        match="Could not connect to PostgreSQL at postgresql://nobody:\\*\\*\\*@",
+    ):
         PostgresStore("postgresql://nobody:secret@127.0.0.1:1/none", connect_timeout=1)

@@ -171,3 +171,37 @@ class StoreContract:
             assert (report.events, report.streams) == (2, 1)
         finally:
             store.close()
+
+    def test_an_export_imports_into_an_empty_store_equal(self) -> None:
+        import io
+
+        from cohandle.stores import export_jsonl, import_jsonl
+
+        source, wf = self._with_store()
+        target = self.make_store()
+        try:
+            for n in ("40", "41"):
+                pid = wf.receive(_data(n), actor=_ACTOR).id
+                wf.assign(pid, lead=_LEAD, actor=_ACTOR)
+            buffer = io.BytesIO()
+            assert export_jsonl(source, buffer) == 4
+            buffer.seek(0)
+            report = import_jsonl(target, buffer)
+            assert (report.events, report.streams) == (4, 2)
+            assert [p.event for p in target.read_all()] == [p.event for p in source.read_all()]
+            assert list(target.records()) == list(source.records())
+            assert verify(target).ok
+            buffer.seek(0)
+            from cohandle.stores import ImportRefused
+
+            refused: ImportRefused | None = None
+            try:
+                import_jsonl(target, buffer)
+            except ImportRefused as exc:
+                refused = exc
+            assert refused is not None, "importing streams the store has must be refused"
+            assert refused.line == 1
+            assert len(list(target.read_all())) == 4
+        finally:
+            source.close()
+            target.close()

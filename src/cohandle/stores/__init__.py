@@ -10,10 +10,13 @@ from cohandle.stores._integrity import Problem, StoredRecord, VerifyReport, veri
 from cohandle.stores._memory import MemoryStore
 from cohandle.stores._postgres import PostgresStore
 from cohandle.stores._sqlite import SCHEMA_VERSION, SQLiteStore, StorageError
+from cohandle.stores._transfer import ImportRefused, ImportReport, export_jsonl, import_jsonl, read_jsonl
 
 __all__ = [
     "SCHEMA_VERSION",
     "EventStore",
+    "ImportRefused",
+    "ImportReport",
     "MemoryStore",
     "Positioned",
     "PostgresStore",
@@ -22,5 +25,8 @@ __all__ = [
     "StorageError",
     "StoredRecord",
     "VerifyReport",
+    "export_jsonl",
+    "import_jsonl",
+    "read_jsonl",
     "verify",
 ]

@@ -45,6 +45,11 @@ class EventStore(Protocol):
         """The events as stored (canonical JSON text), in global order: what ``verify`` reads."""
         ...
 
+    def import_records(self, records: list[StoredRecord]) -> None:
+        """Store already checked records of streams it does not have, in one transaction;
+        :class:`~cohandle.ProposalExists` (and nothing stored) if it has one of them."""
+        ...
+
     def heads(self) -> dict[str, tuple[int, str]]:
         """Each stream's latest version and hash, as the store recorded them."""
         ...

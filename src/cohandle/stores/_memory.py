@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
 
-from cohandle._errors import ConcurrencyConflict, InvalidInput
+from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
 from cohandle._events import RecordedEvent
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
@@ -44,6 +44,21 @@ class MemoryStore:
             command_id = events[0].command_id
             if command_id is not None:
                 self._commands.setdefault(command_id, []).extend(events)
+
+    def import_records(self, records: list[StoredRecord]) -> None:
+        """Store checked records of new streams, all or nothing."""
+        from cohandle.stores._sqlite import decode_record
+
+        events = [decode_record(record) for record in records]
+        with self._lock:
+            for event in events:
+                if event.stream_id in self._streams:
+                    raise ProposalExists(event.stream_id)
+            for event in events:
+                self._streams.setdefault(event.stream_id, []).append(event)
+                self._log.append(event)
+                if event.command_id is not None:
+                    self._commands.setdefault(event.command_id, []).append(event)
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
         stream = self._streams.get(stream_id, [])

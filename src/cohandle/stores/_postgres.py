@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from cohandle._errors import ConcurrencyConflict, InvalidInput, SchemaError
+from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
 from cohandle._events import RecordedEvent
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
@@ -95,7 +95,9 @@ class PostgresStore:
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             for statement in _schema_sql(s):
                 self._db.execute(statement)
-            row = self._db.execute(f"SELECT value FROM {s}.cohandle_meta WHERE key = 'schema_version'").fetchone()
+            row = self._db.execute(
+                f"SELECT value FROM {s}.cohandle_meta WHERE key = 'schema_version'"
+            ).fetchone()
             found = int(row[0]) if row else 0
             if found > SCHEMA_VERSION:
                 raise SchemaError(
@@ -115,7 +117,10 @@ class PostgresStore:
         rows = []
         for offset, event in enumerate(events, start=expected_version + 1):
             if event.stream_id != stream_id or event.version != offset:
-                raise InvalidInput("events", f"must continue stream {stream_id!r} from version {expected_version + 1} in order")
+                raise InvalidInput(
+                    "events",
+                    f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
+                )
             rows.append(record_of(event)[1:])
         self.append_records(stream_id, expected_version, rows)
 
@@ -127,13 +132,16 @@ class PostgresStore:
             try:
                 with self._db.transaction():
                     row = self._db.execute(
-                        f"SELECT version FROM {s}.cohandle_streams WHERE stream_id = %s FOR UPDATE", (stream_id,)
+                        f"SELECT version FROM {s}.cohandle_streams WHERE stream_id = %s FOR UPDATE",
+                        (stream_id,),
                     ).fetchone()
                     actual = row[0] if row else 0
                     if actual != expected_version:
                         raise ConcurrencyConflict(stream_id, expected_version, actual)
                     self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                    last = self._db.execute(f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events").fetchone()
+                    last = self._db.execute(
+                        f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events"
+                    ).fetchone()
                     first = (last[0] if last else 0) + 1
                     with self._db.cursor() as cursor:
                         cursor.executemany(
@@ -154,9 +162,47 @@ class PostgresStore:
                             (stream_id, head[1], head[10], first),
                         )
             except psycopg.errors.UniqueViolation:
-                raise ConcurrencyConflict(stream_id, expected_version, self.stream_version(stream_id)) from None
+                raise ConcurrencyConflict(
+                    stream_id, expected_version, self.stream_version(stream_id)
+                ) from None
             except psycopg.Error as exc:
                 raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+
+    def import_records(self, records: Sequence[StoredRecord]) -> None:
+        """Store checked records of new streams in one transaction, all or nothing."""
+        s = self.schema
+        heads: dict[str, StoredRecord] = {}
+        for record in records:
+            heads[record.stream_id] = record
+        with self._lock:
+            try:
+                with self._db.transaction():
+                    self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                    for stream_id in heads:
+                        if self._db.execute(
+                            f"SELECT 1 FROM {s}.cohandle_streams WHERE stream_id = %s", (stream_id,)
+                        ).fetchone():
+                            raise ProposalExists(stream_id)
+                    row = self._db.execute(
+                        f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events"
+                    ).fetchone()
+                    start = row[0] if row else 0
+                    firsts: dict[str, int] = {}
+                    with self._db.cursor() as cursor:
+                        cursor.executemany(
+                            f"INSERT INTO {s}.cohandle_events ({_COLUMNS}) VALUES "
+                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                            [(start + offset, *record[1:]) for offset, record in enumerate(records, start=1)],
+                        )
+                        for offset, record in enumerate(records, start=1):
+                            firsts.setdefault(record.stream_id, start + offset)
+                        cursor.executemany(
+                            f"INSERT INTO {s}.cohandle_streams (stream_id, version, head_hash, first_position) "
+                            "VALUES (%s, %s, %s, %s)",
+                            [(sid, head.version, head.hash, firsts[sid]) for sid, head in heads.items()],
+                        )
+            except self._psycopg.Error as exc:
+                raise StorageError(f"Could not import the events into PostgreSQL: {exc}".strip()) from None
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -175,11 +221,20 @@ class PostgresStore:
         return [decode_record(StoredRecord(*row)) for row in rows]
 
     def stream_version(self, stream_id: str) -> int:
-        rows = self._query(f"SELECT version FROM {self.schema}.cohandle_streams WHERE stream_id = %s", (stream_id,))
+        rows = self._query(
+            f"SELECT version FROM {self.schema}.cohandle_streams WHERE stream_id = %s", (stream_id,)
+        )
         return int(rows[0][0]) if rows else 0
 
     def stream_ids(self) -> Iterator[str]:
-        return iter([r[0] for r in self._query(f"SELECT stream_id FROM {self.schema}.cohandle_streams ORDER BY first_position")])
+        return iter(
+            [
+                r[0]
+                for r in self._query(
+                    f"SELECT stream_id FROM {self.schema}.cohandle_streams ORDER BY first_position"
+                )
+            ]
+        )
 
     def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
         while True:
@@ -201,7 +256,8 @@ class PostgresStore:
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
         rows = self._query(
-            f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE command_id = %s ORDER BY position", (command_id,)
+            f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE command_id = %s ORDER BY position",
+            (command_id,),
         )
         return [decode_record(StoredRecord(*row)) for row in rows]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, SchemaError
+from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
 from cohandle._events import RecordedEvent, actor_from_dict, event_from_dict, parse_hash, parse_time
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
@@ -201,6 +201,41 @@ class SQLiteStore:
                     raise ConcurrencyConflict(stream_id, expected_version, actual) from None
                 if isinstance(exc, sqlite3.Error):
                     raise _storage_error("record the events", self.path, exc) from None
+                raise
+
+    def import_records(self, records: Sequence[StoredRecord]) -> None:
+        """Store checked records of new streams in one transaction, all or nothing."""
+        heads: dict[str, StoredRecord] = {}
+        for record in records:
+            heads[record.stream_id] = record
+        with self._lock:
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _storage_error("start a write", self.path, exc) from None
+            try:
+                for stream_id in heads:
+                    if db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (stream_id,)).fetchone():
+                        raise ProposalExists(stream_id)
+                start = db.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
+                db.executemany(
+                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(start + offset, *record[1:]) for offset, record in enumerate(records, start=1)],
+                )
+                firsts: dict[str, int] = {}
+                for offset, record in enumerate(records, start=1):
+                    firsts.setdefault(record.stream_id, start + offset)
+                db.executemany(
+                    "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
+                    [(sid, head.version, head.hash, firsts[sid]) for sid, head in heads.items()],
+                )
+                db.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _storage_error("import the events", self.path, exc) from None
                 raise
 
     # -- reading -------------------------------------------------------------------------------

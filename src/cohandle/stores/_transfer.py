@@ -1,0 +1,179 @@
+"""Export a log (or one proposal) as JSON Lines, and import one, verified, all or nothing.
+
+Each line is one event's canonical record: the body its hash covers, plus ``hash``. An import
+reads and checks every line first (JSON, no duplicate keys, no NaN, a known event type and
+schema, each stream's hash chain from version 1), then stores everything in one transaction.
+A damaged file is refused with the number of the first bad line, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import attrs
+import orjson
+
+from cohandle._errors import CohandleError, ProposalExists, SchemaError
+from cohandle._events import canonical_bytes, event_from_record
+from cohandle.stores._integrity import StoredRecord, body_bytes, verify_records
+
+__all__ = ["ImportRefused", "ImportReport", "export_jsonl", "import_jsonl", "read_jsonl"]
+
+MAX_LINE_BYTES = 1 << 20
+
+
+class ImportRefused(CohandleError):
+    """An import file is damaged; nothing was imported."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(f"Line {line} of the import cannot be accepted: {reason}. Nothing was imported.")
+
+
+@attrs.frozen
+class ImportReport:
+    events: int
+    streams: int
+
+
+class _Exporting(Protocol):
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]: ...
+
+
+class _Importing(Protocol):
+    def import_records(self, records: list[StoredRecord]) -> None: ...
+
+
+def record_line(record: StoredRecord) -> bytes:
+    """One JSON Lines record: the canonical body plus the hash, keys sorted."""
+    data = orjson.loads(body_bytes(record))
+    data["hash"] = record.hash
+    return canonical_bytes(data) + b"\n"
+
+
+def export_jsonl(
+    store: _Exporting,
+    target: str | os.PathLike[str] | IO[bytes],
+    *,
+    stream_id: str | None = None,
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Write the log (or one proposal's events) to ``target``; returns the number of events."""
+    count = 0
+
+    def write(out: IO[bytes]) -> None:
+        nonlocal count
+        for record in store.records():
+            if stream_id is not None and record.stream_id != stream_id:
+                continue
+            out.write(record_line(record))
+            count += 1
+            if progress is not None and count % 10_000 == 0:
+                progress(count)
+
+    if isinstance(target, str | os.PathLike):
+        partial = Path(f"{os.fspath(target)}.partial")
+        with partial.open("wb") as out:
+            write(out)
+        partial.replace(target)  # never a half-written export under the real name
+    else:
+        write(target)
+    if progress is not None:
+        progress(count)
+    return count
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise ValueError(f"the key {key!r} appears twice")
+        data[key] = value
+    return data
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse(line: bytes, number: int, max_line_bytes: int) -> StoredRecord:
+    if len(line) > max_line_bytes:
+        raise ImportRefused(
+            number, f"it is {len(line):,} bytes long, more than the {max_line_bytes:,} an event may take"
+        )
+    try:
+        data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ImportRefused(number, f"it is not valid JSON ({exc})") from None
+    try:
+        event_from_record(data)  # every check of type, schema, shape and values
+    except SchemaError as exc:
+        raise ImportRefused(number, str(exc).rstrip(".")) from None
+    return StoredRecord(
+        position=number,
+        stream_id=data["stream_id"],
+        version=data["version"],
+        type=data["type"],
+        schema=data["schema"],
+        payload=canonical_bytes(data["payload"]).decode(),
+        occurred_at=data["occurred_at"],
+        recorded_at=data["recorded_at"],
+        actor=canonical_bytes(data["actor"]).decode(),
+        command_id=data["command_id"],
+        prev_hash=data["prev_hash"],
+        hash=data["hash"],
+    )
+
+
+def read_jsonl(lines: Iterable[bytes], *, max_line_bytes: int = MAX_LINE_BYTES) -> list[StoredRecord]:
+    """Parse and check an export: every line, then every stream's chain. Raises :class:`ImportRefused`."""
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        records.append(_parse(line, number, max_line_bytes))
+    report = verify_records(records)
+    if report.problem is not None:
+        line = report.problem.position or 0
+        raise ImportRefused(
+            line,
+            f"{report.problem.reason} (proposal {report.problem.stream_id!r}, version {report.problem.version})",
+        )
+    return records
+
+
+def import_jsonl(
+    store: _Importing,
+    source: str | os.PathLike[str] | IO[bytes],
+    *,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> ImportReport:
+    """Check the whole file, then store every event in one transaction; returns what was imported."""
+    if isinstance(source, str | os.PathLike):
+        with Path(source).open("rb") as handle:
+            records = read_jsonl(_capped_lines(handle, max_line_bytes), max_line_bytes=max_line_bytes)
+    else:
+        records = read_jsonl(_capped_lines(source, max_line_bytes), max_line_bytes=max_line_bytes)
+    try:
+        store.import_records(records)
+    except ProposalExists as exc:
+        first_line = next(r.position for r in records if r.stream_id == exc.proposal_id)
+        raise ImportRefused(first_line, f"proposal {exc.proposal_id!r} is already in the store") from None
+    return ImportReport(events=len(records), streams=len({r.stream_id for r in records}))
+
+
+def _capped_lines(handle: IO[bytes], cap: int) -> Iterator[bytes]:
+    """Lines of at most ``cap + 1`` bytes each: a longer line is cut there, and refused by the
+    length check, without reading all of it into memory."""
+    while True:
+        line = handle.readline(cap + 1)
+        if not line:
+            return
+        yield line
+        if len(line) > cap:
+            return

@@ -1,0 +1,105 @@
+"""Export and import as JSON Lines: verified, all or nothing, every damage refused with its line."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import cohandle
+from cohandle import AssignmentMode, Status
+from cohandle.stores import ImportRefused, MemoryStore, SQLiteStore, export_jsonl, import_jsonl
+from helpers import bring_to, workflow
+
+
+@pytest.fixture(scope="module")
+def exported() -> list[str]:
+    wf = workflow()
+    bring_to(wf, Status.CLOSED)
+    bring_to(wf, Status.ANSWERED, AssignmentMode.SEPARATE)
+    out = io.BytesIO()
+    export_jsonl(wf.store, out)
+    return out.getvalue().decode().splitlines()
+
+
+def lines_to_import(lines: list[str]) -> io.BytesIO:
+    return io.BytesIO(("\n".join(lines) + "\n").encode())
+
+
+def test_each_line_is_canonical_json_with_its_hash(exported: list[str]) -> None:
+    first = json.loads(exported[0])
+    assert list(first) == sorted(first)
+    assert first["hash"].startswith("sha256:")
+    assert exported[0] == json.dumps(first, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_export_of_one_proposal_to_a_file(tmp_path: Path) -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CLOSED)
+    bring_to(wf, Status.ASSIGNED)
+    path = tmp_path / "one.jsonl"
+    count = export_jsonl(wf.store, path, stream_id=pid)
+    assert count == len(wf.history(pid))
+    assert not (tmp_path / "one.jsonl.partial").exists()
+    store = SQLiteStore(tmp_path / "copy.db")
+    import_jsonl(store, path)
+    assert cohandle.Workflow(store).get(pid) == wf.get(pid)
+    store.close()
+
+
+def damaged(exported: list[str], index: int, change: object) -> list[str]:
+    lines = list(exported)
+    record = json.loads(lines[index])
+    change(record)  # type: ignore[operator]
+    lines[index] = json.dumps(record, ensure_ascii=False)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("make", "line", "message"),
+    [
+        (lambda ex: [*ex[:3], "{not json", *ex[3:]], 4, "not valid JSON"),
+        (lambda ex: damaged(ex, 2, lambda r: r.update(type="ProposalTeleported")), 3, "Unknown event type"),
+        (lambda ex: damaged(ex, 2, lambda r: r.update(schema=7)), 3, "schema version 7, newer"),
+        (
+            lambda ex: [*ex[:1], ex[1].replace('"version":2', '"version":NaN'), *ex[2:]],
+            2,
+            "NaN is not a JSON number",
+        ),
+        (lambda ex: [*ex[:1], ex[1][:-1] + ',"version":2}', *ex[2:]], 2, "appears twice"),
+        (
+            lambda ex: damaged(ex, 1, lambda r: r["payload"].update(note="长" * 600_000)),
+            2,
+            "more than the 1,048,576",
+        ),
+        (lambda ex: damaged(ex, 1, lambda r: r["payload"].update(note="改过")), 2, "altered"),
+        (lambda ex: [ex[0], *ex[2:]], 2, "version 2 is missing"),
+        (lambda ex: [ex[0], ex[2], ex[1], *ex[3:]], 2, "version 2 is missing"),
+        (lambda ex: damaged(ex, 0, lambda r: r.update(hash="md5:00")), 1, "known algorithm"),
+        (lambda ex: damaged(ex, 0, lambda r: r.pop("actor")), 1, "missing: actor"),
+    ],
+)
+def test_a_damaged_file_is_refused_at_its_first_bad_line_and_nothing_is_stored(
+    exported: list[str], make: object, line: int, message: str
+) -> None:
+    store = MemoryStore()
+    with pytest.raises(ImportRefused, match=message) as refused:
+        import_jsonl(store, lines_to_import(make(exported)))  # type: ignore[operator]
+    assert refused.value.line == line
+    assert "Nothing was imported" in str(refused.value)
+    assert list(store.read_all()) == []
+
+
+def test_garbage_and_empty_input(tmp_path: Path) -> None:
+    store = MemoryStore()
+    assert import_jsonl(store, io.BytesIO(b"")).events == 0
+    with pytest.raises(ImportRefused, match="not valid JSON"):
+        import_jsonl(store, io.BytesIO(b"\x00\xff\xfe garbage\n"))
+    with pytest.raises(ImportRefused, match="JSON object"):
+        import_jsonl(store, io.BytesIO(b"[1, 2, 3]\n"))
+    huge = tmp_path / "huge.jsonl"
+    huge.write_bytes(b"x" * (3 << 20))
+    with pytest.raises(ImportRefused, match="more than"):
+        import_jsonl(store, huge)
