@@ -139,9 +139,8 @@ def read_jsonl(lines: Iterable[bytes], *, max_line_bytes: int = MAX_LINE_BYTES) 
         records.append(_parse(line, number, max_line_bytes))
     report = verify_records(records)
     if report.problem is not None:
-        line = report.problem.position or 0
         raise ImportRefused(
-            line,
+            report.problem.position or 0,
             f"{report.problem.reason} (proposal {report.problem.stream_id!r}, version {report.problem.version})",
         )
     return records
