@@ -66,7 +66,7 @@ def open_workflow(target: str, schema: str | None) -> cohandle.Workflow:
     options: dict[str, object] = {"policy": preset("generic"), "clock": cohandle.FixedClock(BUSINESS_DAY)}
     if schema is not None:
         options["schema"] = schema
-    return cohandle.Workflow.open(target, **options)  # type: ignore[arg-type]
+    return cohandle.Workflow.open(target, **options)
 
 
 def writer(
