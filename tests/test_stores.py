@@ -110,3 +110,60 @@ def test_a_held_write_lock_becomes_a_storage_error_not_a_raw_one(tmp_path: Path)
         blocker.execute("ROLLBACK")
         blocker.close()
     assert wf.file(pid, actor=A_COMMITTEE).version == 2
+
+
+def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_path: Path) -> None:
+    import hashlib
+
+    import attrs
+
+    from cohandle._events import EVENT_TYPES, _UPCASTERS, register_event, register_upcaster
+    from cohandle.stores._integrity import StoredRecord, body_bytes
+
+    @attrs.frozen(kw_only=True)
+    class NoteTaken(cohandle.Event):
+        SCHEMA = 2
+        text: str
+        channel: str
+
+    register_event(NoteTaken, "TestNoteTaken")
+
+    @register_upcaster("TestNoteTaken", 1)
+    def add_channel(old: dict[str, object]) -> dict[str, object]:
+        return {**old, "channel": "letter"}
+
+    try:
+        path = tmp_path / "old.db"
+        wf = sqlite_workflow(path)
+        pid = bring_to(wf, cohandle.Status.RECEIVED)
+        first = next(iter(wf.store.records()))  # type: ignore[attr-defined]
+        old = StoredRecord(
+            position=2,
+            stream_id=pid,
+            version=2,
+            type="TestNoteTaken",
+            schema=1,
+            payload='{"text":"2019年的记录"}',
+            occurred_at=first.occurred_at,
+            recorded_at=first.recorded_at,
+            actor=first.actor,
+            command_id=None,
+            prev_hash=first.hash,
+            hash="",
+        )
+        old = old._replace(hash="sha256:" + hashlib.sha256(body_bytes(old)).hexdigest())
+        wf.store.close()
+        db = sqlite3.connect(path)
+        db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(old))
+        db.execute("UPDATE streams SET version = 2, head_hash = ? WHERE stream_id = ?", (old.hash, pid))
+        db.commit()
+        db.close()
+        store = SQLiteStore(path)
+        event = store.read_stream(pid)[1]
+        assert event.payload == NoteTaken(text="2019年的记录", channel="letter")
+        assert event.schema_version == 2
+        assert cohandle.stores.verify(store).ok  # the hash covers the text as it was stored
+        store.close()
+    finally:
+        EVENT_TYPES.pop("TestNoteTaken", None)
+        _UPCASTERS.pop(("TestNoteTaken", 1), None)
