@@ -1,0 +1,520 @@
+"""Reading a co-handler's opinion (会办意见) or a reply (答复) out of text as it is found.
+
+Pages carry noise: site navigation and footers, the letter printed twice (run together, then
+with line breaks), ASCII instead of full-width punctuation, labels padded with spaces
+("承   办   人:"), dates in Chinese numerals (二〇二二年六月三十日), 【】 around document numbers,
+traditional characters. The parser reads what is there and says where: each field found has a
+:class:`Span` in :attr:`ParsedLetter.text`; a field that is not there is None, never guessed;
+two different values for one field give a warning and None.
+
+Every pattern here is linear (no nested quantifiers), so a 5 MB page is read in well under a
+second.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from cohandle._errors import CohandleError
+
+__all__ = ["LetterError", "ParsedLetter", "Span", "parse_letter"]
+
+
+class LetterError(CohandleError):
+    """The input is not text a letter can be read from (binary data, not Unicode)."""
+
+
+@attrs.frozen
+class Span:
+    """Where a value was found: ``text[start:end]`` of :attr:`ParsedLetter.text`."""
+
+    start: int
+    end: int
+
+
+@attrs.frozen(kw_only=True)
+class ParsedSection:
+    heading: str
+    text: str = ""
+    subsections: tuple[ParsedSection, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class ParsedLetter:
+    """What a letter says. ``to_json()`` gives the stable machine-readable form."""
+
+    text: str
+    kind: str | None = None
+    body: str | None = None
+    level: str | None = None
+    session_term: int | None = None
+    session_meeting: int | None = None
+    number: str | None = None
+    proposal_title: str | None = None
+    author_unit: str | None = None
+    addressee: str | tuple[str, ...] | None = None
+    category: str | None = None
+    letter_date: _dt.date | None = None
+    published_date: _dt.date | None = None
+    doc_number: str | None = None
+    issuer: str | None = None
+    issuer_phone: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    postal_code: str | None = None
+    copies: tuple[str, ...] = ()
+    disclosure: str | None = None
+    sections: tuple[ParsedSection, ...] = ()
+    attachments: tuple[str, ...] = ()
+    spans: dict[str, Span] = attrs.field(factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable form: these keys always, null where absent."""
+        addressee: Any = list(self.addressee) if isinstance(self.addressee, tuple) else self.addressee
+        return {
+            "kind": self.kind,
+            "body": self.body,
+            "level": self.level,
+            "session_term": self.session_term,
+            "session_meeting": self.session_meeting,
+            "number": self.number,
+            "proposal_title": self.proposal_title,
+            "author_unit": self.author_unit,
+            "addressee": addressee,
+            "category": self.category,
+            "letter_date": self.letter_date.isoformat() if self.letter_date else None,
+            "published_date": self.published_date.isoformat() if self.published_date else None,
+            "doc_number": self.doc_number,
+            "issuer": self.issuer,
+            "contact_name": self.contact_name,
+            "contact_phone": self.contact_phone,
+            "postal_code": self.postal_code,
+            "copies": list(self.copies),
+            "disclosure": self.disclosure,
+            "warnings": list(self.warnings),
+        }
+
+
+# -- numerals and names --------------------------------------------------------------------------
+
+_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "〇○零Ｏ一二三四五六七八九十"
+
+
+def chinese_int(text: str) -> int | None:
+    """A number written in Arabic or Chinese numerals up to 99 (十三, 二十, 一), or a year (二〇二二)."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN for ch in text):
+        return None
+    if "十" not in text:
+        value = 0
+        for ch in text:
+            value = value * 10 + _DIGIT[ch]
+        return value
+    tens, _, ones = text.partition("十")
+    return (_DIGIT[tens] if tens else 1) * 10 + (_DIGIT[ones] if ones else 0)
+
+
+_HAN = r"\u4e00-\u9fff"
+_NAME = rf"[{_HAN}](?:[^\S\n]{{0,3}}[{_HAN}]){{1,3}}?(?=[^\S\n]*(?:联\s*系|电\s*话|手\s*机|$|[，,；;、（(]|[^\S\n]{{2,}}))"
+_PHONE = r"1[3-9]\d{9}(?!\d)|(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:-\d{1,5})?(?!\d)"
+_COLON = r"[:：]"
+
+
+def _squeeze(text: str) -> str:
+    """A name without the padding spaces some pages put inside it."""
+    return re.sub(r"[\s\u3000]+", "", text)
+
+
+# -- the patterns --------------------------------------------------------------------------------
+
+_TITLE = re.compile(
+    rf"关于(?:对)?(?P<inner>[{_HAN}0-9０-９]{{0,40}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号"
+    rf"(?P<item>提案|建议|议案)(?P<tail>[^\n]{{0,40}}?)(?P<what>会办(?:工作)?的?(?:意见|函)|(?:办理情况)?的?答复(?:函)?|办理意见)"
+)
+_SESSION = re.compile(rf"(?P<term>[0-9{_CN}]{{1,3}})届(?:[{_HAN}]{{0,8}}?)(?:第)?(?P<meeting>[0-9{_CN}]{{1,3}})次(?:全体)?会议")
+_QUOTED_TITLE = re.compile(rf"[“\"「《](?P<title>关于[^”\"」》\n]{{2,80}}?)[”\"」》]")
+_PUBLISHED = re.compile(rf"(?:发布|发表|公开)(?:时间|日期){_COLON}?\s*(?P<y>\d{{4}})[-/.年](?P<m>\d{{1,2}})[-/.月](?P<d>\d{{1,2}})")
+_DATE = re.compile(
+    rf"(?P<y>\d{{4}}|[〇○零Ｏ一二三四五六七八九]{{4}})\s*年\s*(?P<m>\d{{1,2}}|[{_CN}]{{1,2}})\s*月\s*(?P<d>\d{{1,2}}|[{_CN}]{{1,3}})\s*日"
+)
+_DOC_NUMBER = re.compile(rf"(?P<agency>[{_HAN}]{{1,10}})\s*[〔\[【(（]\s*(?P<year>\d{{4}})\s*[〕\]】)）]\s*(?P<serial>\d{{1,5}})\s*号")
+_ISSUER = re.compile(rf"(?:签\s*发\s*人|主\s*管\s*领\s*导)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})")
+_CONTACT = re.compile(rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})")
+_PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})")
+_POSTAL = re.compile(rf"(?:邮\s*政\s*编\s*码|邮\s*编)\s*{_COLON}?\s*(?P<code>\d{{6}})(?!\d)")
+_COPIES = re.compile(rf"抄\s*送\s*{_COLON}\s*(?P<list>[^\n。]{{1,300}})")
+_DISCLOSURE = re.compile(r"(?:此件|此文|公开属性|公开方式)?[:：]?\s*(?P<value>主动公开|依申请公开|不予公开)")
+_ATTACHMENTS = re.compile(rf"(?:相关)?附\s*件\s*{_COLON}(?P<list>[^\n]{{0,300}})")
+_CATEGORY_LINE = re.compile(r"(?m)^[^\S\n]*(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*(?:类)?[^\S\n]*$")
+_CATEGORY_LABEL = re.compile(rf"(?:答复|办理|办复|会办)?(?:类别|类型){_COLON}?\s*(?P<cat>[A-DＡ-Ｄ甲乙丙丁])(?:类)?(?![{_HAN}A-Za-z])")
+_TOP_SECTION = re.compile(r"(?m)^[^\S\n]*(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
+_SUB_SECTION = re.compile(r"(?m)^[^\S\n]*(?P<head>[（(][一二三四五六七八九十]{1,3}[）)][^\n]{0,60})")
+
+# Labels that end in a colon and are not an addressee.
+_LABELS = (
+    "发布时间", "发布日期", "栏目", "来源", "主管领导", "联系电话", "电话", "经办人", "承办人", "联系人", "相关附件",
+    "附件", "抄送", "类别", "标题", "索引号", "发文机关", "发布机构", "签发人", "邮政编码", "邮编", "时间", "作者",
+    "主题分类", "文号", "成文日期", "公开方式", "公开属性", "答复类别", "办理类别", "浏览次数", "字号",
+    "上一篇", "下一篇", "上一条", "下一条", "当前位置", "相关链接", "相关文章", "手机",
+)  # fmt: skip
+_NAVIGATION = re.compile(r"[^\S\n]*(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读)?|推荐阅读|热点|当前位置)")
+_ADDRESSEE = re.compile(
+    rf"(?m)(?:^|(?<=[A-DＡ-Ｄ甲乙丙丁]))[^\S\n]*(?:尊敬的)?(?P<addr>[{_HAN}（）()、，, ]{{2,60}}?)[^\S\n]*{_COLON}"
+)
+_HONORIFICS = ("委员", "代表", "同志", "先生", "女士", "老师")
+
+
+# -- the parser ----------------------------------------------------------------------------------
+
+
+class _Found:
+    """Collects values with their spans; two different values for one field become a warning."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.spans: dict[str, Span] = {}
+        self.warnings: list[str] = []
+        self.conflicted: set[str] = set()
+        self.signatures: list[tuple[int, int]] = []
+
+    def put(self, field: str, value: Any, start: int, end: int) -> None:
+        if value is None or field in self.conflicted:
+            return
+        if field in self.values and self.values[field] != value:
+            self.warnings.append(
+                f"{field}: the text gives both {self.values[field]!r} and {value!r}; left empty"
+            )
+            self.conflicted.add(field)
+            del self.values[field]
+            del self.spans[field]
+            return
+        if field not in self.values:
+            self.values[field] = value
+            self.spans[field] = Span(start, end)
+
+
+def _simplified(text: str) -> tuple[str, bool]:
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - the letters extra brings it
+        return text, False
+    converted: str = opencc.OpenCC("t2s").convert(text)
+    return converted, converted != text
+
+
+_TRADITIONAL_HINTS = set("關於對會議號辦見屆經聯繫電話郵編碼廳覆簽發類別處長書記黨")
+
+
+def parse_letter(text: str | bytes) -> ParsedLetter:
+    """Read a letter out of ``text``. Never guesses: what is not there is None."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LetterError("The input is not UTF-8 text; decode it first (GB 18030 pages: text.decode('gb18030')).") from None
+    if not isinstance(text, str):
+        raise LetterError(f"A letter is text, not a {type(text).__name__}.")
+    if "\x00" in text:
+        raise LetterError("The input holds NUL bytes: it is binary data, not a letter.")
+    found = _Found()
+    if any(ch in _TRADITIONAL_HINTS for ch in text[:20000]):
+        text, changed = _simplified(text)
+        if changed:
+            found.warnings.append("traditional characters were converted to simplified ones to read the letter")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _read_title(text, found)
+    _read_quoted_title(text, found)
+    _read_dates(text, found)
+    _read_people(text, found)
+    _read_misc(text, found)
+    addressee_end = _read_addressee(text, found)
+    _read_category(text, found, addressee_end)
+    _read_author(text, found)
+    sections = _read_sections(text)
+    if not found.values:
+        found.warnings.append("nothing that looks like a 会办意见 or a 答复 was found")
+    v = found.values
+    return ParsedLetter(
+        text=text,
+        kind=v.get("kind"),
+        body=v.get("body"),
+        level=v.get("level"),
+        session_term=v.get("session_term"),
+        session_meeting=v.get("session_meeting"),
+        number=v.get("number"),
+        proposal_title=v.get("proposal_title"),
+        author_unit=v.get("author_unit"),
+        addressee=v.get("addressee"),
+        category=v.get("category"),
+        letter_date=v.get("letter_date"),
+        published_date=v.get("published_date"),
+        doc_number=v.get("doc_number"),
+        issuer=v.get("issuer"),
+        issuer_phone=v.get("issuer_phone"),
+        contact_name=v.get("contact_name"),
+        contact_phone=v.get("contact_phone"),
+        postal_code=v.get("postal_code"),
+        copies=v.get("copies", ()),
+        disclosure=v.get("disclosure"),
+        sections=sections,
+        attachments=v.get("attachments", ()),
+        spans=found.spans,
+        warnings=tuple(found.warnings),
+    )
+
+
+def _level(inner: str) -> str | None:
+    if "全国" in inner:
+        return "national"
+    for mark, level in (("省", "province"), ("自治区", "province"), ("市", "city"), ("州", "city"), ("县", "county"), ("区", "county")):
+        if mark in inner:
+            return level
+    return None
+
+
+def _on_navigation_line(text: str, position: int) -> bool:
+    line_start = text.rfind("\n", 0, position) + 1
+    return _NAVIGATION.match(text, line_start) is not None
+
+
+def _read_title(text: str, found: _Found) -> None:
+    for match in _TITLE.finditer(text):
+        if _on_navigation_line(text, match.start()):
+            continue  # a link to another letter
+        inner, what, item = match.group("inner"), match.group("what"), match.group("item")
+        start, end = match.span()
+        found.put("kind", "cohandler_opinion" if "会办" in what else "reply", start, end)
+        found.put("body", "npc" if ("人大" in inner or item in ("建议", "议案")) else "cppcc", *match.span("inner"))
+        found.put("level", _level(inner), *match.span("inner"))
+        found.put("number", match.group("number").translate(str.maketrans("０１２３４５６７８９", "0123456789")), *match.span("number"))
+        session = _SESSION.search(inner)
+        if session is not None:
+            base = match.start("inner")
+            found.put("session_term", chinese_int(session.group("term")), base + session.start("term"), base + session.end("term"))
+            found.put("session_meeting", chinese_int(session.group("meeting")), base + session.start("meeting"), base + session.end("meeting"))
+    if "kind" not in found.values:
+        if "请综合后一并答复" in text or "会办意见" in text:
+            index = text.find("请综合后一并答复") if "请综合后一并答复" in text else text.find("会办意见")
+            found.put("kind", "cohandler_opinion", index, index + 8)
+        elif re.search(r"现(?:将[^\n。]{0,20})?答复如下", text):
+            m = re.search(r"现(?:将[^\n。]{0,20})?答复如下", text)
+            assert m is not None
+            found.put("kind", "reply", *m.span())
+
+
+def _read_quoted_title(text: str, found: _Found) -> None:
+    titles = {}
+    for match in _QUOTED_TITLE.finditer(text):
+        title = match.group("title").strip()
+        if title.endswith(("的建议", "的提案", "的议案", "建议", "提案")) or "建议" in title:
+            titles.setdefault(title, match.span("title"))
+    if len(titles) == 1:
+        ((title, span),) = titles.items()
+        found.put("proposal_title", title, *span)
+    elif len(titles) > 1:
+        found.warnings.append(f"proposal_title: the text names several ({'、'.join(titles)}); left empty")
+
+
+def _date(match: re.Match[str]) -> _dt.date | None:
+    year, month, day = (chinese_int(match.group(k)) for k in ("y", "m", "d"))
+    if year is None or month is None or day is None:
+        return None
+    try:
+        return _dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _read_dates(text: str, found: _Found) -> None:
+    published = [(m, _date(m)) for m in _PUBLISHED.finditer(text)]
+    for match, day in published:
+        found.put("published_date", day, *match.span())
+    taken = [m.span() for m, _ in published]
+    # the letter's date stands on a line of its own, under the signature
+    candidates = []
+    for match in _DATE.finditer(text):
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line_end = len(text) if line_end < 0 else line_end
+        before = text[line_start : match.start()].strip()
+        after = text[match.end() : line_end].strip()
+        signature_line = (not before or before.endswith(("局", "厅", "委", "会", "办", "院", "部", "府", "室", "处", "委员会"))) and (
+            not after or after.startswith(("主管", "经办", "承办", "联系", "（", "("))
+        )
+        if signature_line:
+            candidates.append((match, _date(match)))
+    for match, day in candidates:
+        found.put("letter_date", day, *match.span())
+    found.signatures = [match.span() for match, _ in candidates]
+
+
+def _phone_after(text: str, position: int) -> re.Match[str] | None:
+    """A phone number labelled right after ``position``, on the same line and before the next
+    person's label."""
+    line_end = text.find("\n", position)
+    line_end = len(text) if line_end < 0 else line_end
+    next_person = _CONTACT.search(text, position, line_end)
+    return _PHONE_LABEL.search(text, position, next_person.start() if next_person else line_end)
+
+
+def _read_people(text: str, found: _Found) -> None:
+    for match in _ISSUER.finditer(text):
+        found.put("issuer", _squeeze(match.group("name")), *match.span("name"))
+        phone = _phone_after(text, match.end())
+        if phone is not None:
+            found.put("issuer_phone", phone.group("phone"), *phone.span("phone"))
+    for match in _CONTACT.finditer(text):
+        found.put("contact_name", _squeeze(match.group("name")), *match.span("name"))
+        phone = _phone_after(text, match.end())
+        if phone is not None:
+            found.put("contact_phone", phone.group("phone"), *phone.span("phone"))
+
+
+def _read_misc(text: str, found: _Found) -> None:
+    for match in _DOC_NUMBER.finditer(text):
+        agency = match.group("agency")
+        agency = agency[-6:] if len(agency) > 6 else agency
+        found.put("doc_number", f"{agency}〔{match.group('year')}〕{int(match.group('serial'))}号", *match.span())
+    for match in _POSTAL.finditer(text):
+        found.put("postal_code", match.group("code"), *match.span("code"))
+    for match in _COPIES.finditer(text):
+        names = tuple(n.strip(" \u3000。.") for n in re.split(r"[、，,；;]", match.group("list")) if n.strip(" \u3000。."))
+        found.put("copies", names, *match.span("list"))
+    for match in _DISCLOSURE.finditer(text):
+        found.put("disclosure", match.group("value"), *match.span("value"))
+    for match in _ATTACHMENTS.finditer(text):
+        items = tuple(a.strip() for a in re.split(r"[、；;]|\s{2,}", match.group("list")) if a.strip())
+        found.put("attachments", items, *match.span("list"))
+
+
+def _addressees(text: str) -> Iterator[re.Match[str]]:
+    for match in _ADDRESSEE.finditer(text):
+        addr = match.group("addr").strip()
+        if any(label in _squeeze(addr) for label in _LABELS):
+            continue
+        if _TITLE.search(addr):
+            continue
+        yield match
+
+
+def _read_addressee(text: str, found: _Found) -> int:
+    """The addressee: a unit for an opinion, proposers for a reply. Returns where it ends."""
+    first_end = -1
+    title = _TITLE.search(text)
+    start = title.end() if title else 0
+    for match in _addressees(text[start:]):
+        addr = _squeeze(match.group("addr"))
+        addr = addr.removeprefix("尊敬的")
+        if found.values.get("kind") == "reply":
+            names = [n for n in re.split(r"[、，,和及]", addr) if n]
+            cleaned = []
+            for name in names:
+                for honorific in _HONORIFICS:
+                    name = name.removesuffix(honorific)
+                cleaned.append(name)
+            value: Any = tuple(cleaned)
+        else:
+            value = addr
+        found.put("addressee", value, start + match.start("addr"), start + match.end("addr"))
+        if first_end < 0:
+            first_end = start + match.end()
+    return first_end
+
+
+def _read_category(text: str, found: _Found, addressee_end: int) -> None:
+    """A reply category mark: a lone letter (or 甲/乙/丙) near the top, a letter glued to the
+    addressee, or a label such as 答复类别. A content-type tag (类别:提案) is not one."""
+    for match in _CATEGORY_LABEL.finditer(text):
+        found.put("category", _ascii(match.group("cat")), *match.span("cat"))
+    for match in _CATEGORY_LINE.finditer(text):
+        if addressee_end < 0 or match.start() < addressee_end + 200:
+            found.put("category", _ascii(match.group("cat")), *match.span("cat"))
+    for match in _addressees(text):
+        start = match.start()
+        glued = start > 0 and text[start - 1] in "ABCDＡＢＣＤ" and (start < 2 or not text[start - 2].isascii() or not text[start - 2].isalpha())
+        if glued:
+            found.put("category", _ascii(text[start - 1]), start - 1, start)
+
+
+def _ascii(letter: str) -> str:
+    return letter.translate(str.maketrans("ＡＢＣＤ", "ABCD"))
+
+
+_UNIT_END = ("局", "厅", "委", "会", "办", "院", "部", "府", "室", "处", "中心", "公司", "委员会", "政府", "办公室", "集团")
+
+
+_GLUED_UNIT = re.compile(rf"[。；;！…\s]([{_HAN}（）()]{{2,30}}?(?:{'|'.join(_UNIT_END)}))$")
+
+
+def _read_author(text: str, found: _Found) -> None:
+    """The signing unit: the line just above each signature date, or the unit glued before it
+    in a copy printed without line breaks."""
+    for start, _ in found.signatures:
+        line_start = text.rfind("\n", 0, start) + 1
+        same_line = text[line_start:start].strip()
+        if same_line:
+            glued = _GLUED_UNIT.search(text[max(line_start, start - 40) : start]) if len(same_line) > 2 else None
+            if re.fullmatch(rf"[{_HAN}（）()]{{2,40}}", _squeeze(same_line)) and same_line.endswith(_UNIT_END):
+                begin = text.find(same_line, line_start)
+                found.put("author_unit", _squeeze(same_line), begin, begin + len(same_line))
+            elif glued is not None:
+                begin = start - len(text[max(line_start, start - 40) : start]) + glued.start(1)
+                found.put("author_unit", glued.group(1), begin, begin + len(glued.group(1)))
+            continue
+        previous_end = line_start - 1
+        while previous_end > 0 and not text[text.rfind("\n", 0, previous_end) + 1 : previous_end].strip():
+            previous_end = text.rfind("\n", 0, previous_end)
+        previous_start = text.rfind("\n", 0, previous_end) + 1
+        candidate = text[previous_start:previous_end].strip()
+        if re.fullmatch(rf"[{_HAN}（）()]{{2,40}}", _squeeze(candidate)) and _squeeze(candidate).endswith(_UNIT_END):
+            begin = text.find(candidate, previous_start)
+            found.put("author_unit", _squeeze(candidate), begin, begin + len(candidate))
+
+
+def _read_sections(text: str) -> tuple[ParsedSection, ...]:
+    """Numbered parts at line starts: 一、… with （一）… under them (the line-broken copy)."""
+    heads = sorted(
+        [(m.start("head"), m.end("head"), m.group("head").strip(), 0) for m in _TOP_SECTION.finditer(text)]
+        + [(m.start("head"), m.end("head"), m.group("head").strip(), 1) for m in _SUB_SECTION.finditer(text)]
+    )
+    sections: list[ParsedSection] = []
+    current: list[ParsedSection] = []
+    top: tuple[str, str] | None = None
+    seen: set[str] = set()
+    for index, (_, end, head, depth) in enumerate(heads):
+        nxt = heads[index + 1][0] if index + 1 < len(heads) else _body_end(text, end)
+        body = text[end:nxt].strip()
+        if depth == 0:
+            if top is not None:
+                sections.append(ParsedSection(heading=top[0], text=top[1], subsections=tuple(current)))
+            if head in seen:  # the same letter printed again
+                top = None
+                break
+            seen.add(head)
+            top, current = (head, body), []
+        elif top is not None:
+            current.append(ParsedSection(heading=head, text=body))
+    if top is not None:
+        sections.append(ParsedSection(heading=top[0], text=top[1], subsections=tuple(current)))
+    return tuple(sections)
+
+
+def _body_end(text: str, start: int) -> int:
+    """Where the body stops: at the signature's date, the contact lines, or the end."""
+    ends = [len(text)]
+    for pattern in (_DATE, _ISSUER, _CONTACT, _COPIES):
+        match = pattern.search(text, start)
+        if match is not None:
+            ends.append(text.rfind("\n", start, match.start()) if "\n" in text[start : match.start()] else match.start())
+    return max(start, min(ends))

@@ -1,0 +1,212 @@
+"""Writing an opinion or a reply as an official letter (函) in the GB/T 9704-2012 letter format.
+
+The layout, top to bottom: the reply category mark, the document number, the title in the
+standard form for its kind, the addressee, the body with its numbered sections, the signing
+unit and the date (Arabic numerals, year in full, no zero padding), the 附注 for disclosure, the
+lines of the leader in charge (主管领导) and the handling officer (经办人) with their phones, the
+postal code, attachments and 抄送. As plain text, or as a .docx (``pip install 'cohandle[letters]'``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Sequence
+
+import attrs
+
+from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
+
+__all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
+
+_WIDTH = 28  # characters of a line of an A4 page in 3号 type
+
+
+@attrs.frozen(kw_only=True)
+class LetterLayout:
+    """The parts of a letter, in order; :func:`to_text` and :func:`to_docx` set them."""
+
+    category: str | None
+    doc_number: str | None
+    title: str
+    addressee: str
+    opening: str
+    sections: tuple[Section, ...]
+    signature: str
+    date: _dt.date
+    note: str | None
+    contacts: tuple[str, ...]
+    attachments: tuple[str, ...]
+    copies: tuple[str, ...]
+
+
+def letter_date(day: _dt.date) -> str:
+    """2023年4月10日: Arabic numerals, the year in full, no zero padding."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _item(proposal: ProposalData) -> str:
+    return "提案" if proposal.session.body is Body.CPPCC else "建议"
+
+
+def _contacts(signatory: Contact | None, handler: Contact | None, postal_code: str | None) -> tuple[str, ...]:
+    lines = []
+    if signatory is not None:
+        lines.append(f"主管领导：{signatory.name}" + (f"　联系电话：{signatory.phone}" if signatory.phone else ""))
+    if handler is not None:
+        lines.append(f"经办人：{handler.name}" + (f"　联系电话：{handler.phone}" if handler.phone else ""))
+    if postal_code:
+        lines.append(f"邮政编码：{postal_code}")
+    return tuple(lines)
+
+
+def opinion_layout(opinion: Opinion, proposal: ProposalData) -> LetterLayout:
+    """A co-handler's opinion to the lead unit."""
+    session = proposal.session.describe()
+    item = _item(proposal)
+    who = "提案者" if proposal.session.body is Body.CPPCC else "代表"
+    return LetterLayout(
+        category=opinion.suggested_category,
+        doc_number=opinion.doc_number,
+        title=f"关于对{session}第{proposal.number}号{item}会办工作的意见",
+        addressee=f"{opinion.addressee.name}：",
+        opening=f"现将{session}第{proposal.number}号{item}提出的有关“{proposal.title}”办理情况函告如下，请综合后一并答复{who}。",
+        sections=opinion.sections,
+        signature=opinion.author.name,
+        date=opinion.date,
+        note=None,
+        contacts=_contacts(opinion.signatory, opinion.handler, opinion.postal_code),
+        attachments=opinion.attachments,
+        copies=(),
+    )
+
+
+def _addressee(proposal: ProposalData, names: Sequence[str]) -> str:
+    kinds = {p.name: p.kind for p in proposal.proposers}
+    honorific = "委员" if proposal.session.body is Body.CPPCC else "代表"
+    people = [n for n in names if kinds.get(n) in (ProposerKind.MEMBER, ProposerKind.DEPUTY, None)]
+    groups = [n for n in names if n not in people]
+    parts = []
+    if people:
+        parts.append("、".join(people) + honorific)
+    parts.extend(groups)
+    return "、".join(parts) + "："
+
+
+_NOTES = {Disclosure.PUBLIC: "（此件主动公开）", Disclosure.ON_REQUEST: "（此件依申请公开）", Disclosure.NOT_PUBLIC: "（此件不予公开）"}
+
+
+def reply_layout(reply: Reply, proposal: ProposalData) -> LetterLayout:
+    """The lead's (or a separate handler's) reply to the proposers."""
+    session = proposal.session.describe()
+    item = _item(proposal)
+    names = reply.addressees or proposal.proposer_names
+    return LetterLayout(
+        category=reply.category,
+        doc_number=reply.doc_number,
+        title=f"关于对{session}第{proposal.number}号{item}的答复",
+        addressee=_addressee(proposal, names),
+        opening=f"您提出的《{proposal.title}》收悉。现答复如下：",
+        sections=reply.sections,
+        signature=reply.author.name,
+        date=reply.date,
+        note=_NOTES[reply.disclosure],
+        contacts=_contacts(reply.signatory, reply.handler, None),
+        attachments=(),
+        copies=tuple(unit.name for unit in reply.copies),
+    )
+
+
+def _section_lines(sections: Sequence[Section], depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for section in sections:
+        if section.heading:
+            lines.append(section.heading)
+        if section.text:
+            lines.append("　　" + section.text)
+        lines.extend(_section_lines(section.subsections, depth + 1))
+    return lines
+
+
+def _right(text: str) -> str:
+    return "　" * max(0, _WIDTH - len(text)) + text
+
+
+def to_text(layout: LetterLayout) -> str:
+    """The letter as plain text, one part a line."""
+    lines: list[str] = []
+    if layout.category:
+        lines.append(_right(layout.category))
+    if layout.doc_number:
+        lines.append(_right(layout.doc_number))
+    lines += ["", layout.title, "", layout.addressee, "　　" + layout.opening]
+    lines += _section_lines(layout.sections)
+    lines += ["", _right(layout.signature), _right(letter_date(layout.date))]
+    if layout.note:
+        lines.append("　　" + layout.note)
+    lines.append("")
+    lines += list(layout.contacts)
+    if layout.attachments:
+        lines.append("附件：" + "；".join(layout.attachments))
+    if layout.copies:
+        lines.append("抄送：" + "，".join(layout.copies) + "。")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
+    """Write the letter as a .docx with the GB/T 9704 page, fonts and sizes (python-docx)."""
+    try:
+        import docx
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml.ns import qn
+        from docx.shared import Mm, Pt
+    except ImportError:
+        from cohandle._errors import InvalidInput
+
+        raise InvalidInput("docx", "needs python-docx: pip install 'cohandle[letters]'") from None
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+
+    def paragraph(text: str, *, font: str = "仿宋_GB2312", size: float = 16, align: object = None, indent: bool = False) -> None:
+        para = document.add_paragraph()
+        if align is not None:
+            para.alignment = align
+        if indent:
+            para.paragraph_format.first_line_indent = Pt(size * 2)
+        run = para.add_run(text)
+        run.font.size = Pt(size)
+        run.font.name = font
+        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+    right = WD_ALIGN_PARAGRAPH.RIGHT
+    if layout.category:
+        paragraph(layout.category, font="黑体", align=right)
+    if layout.doc_number:
+        paragraph(layout.doc_number, align=right)
+    paragraph(layout.title, font="方正小标宋简体", size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph(layout.addressee)
+    paragraph(layout.opening, indent=True)
+
+    def sections(items: Sequence[Section], depth: int) -> None:
+        for item in items:
+            if item.heading:
+                paragraph(item.heading, font="黑体" if depth == 0 else "楷体_GB2312", indent=True)
+            if item.text:
+                paragraph(item.text, indent=True)
+            sections(item.subsections, depth + 1)
+
+    sections(layout.sections, 0)
+    paragraph(layout.signature, align=right)
+    paragraph(letter_date(layout.date), align=right)
+    if layout.note:
+        paragraph(layout.note, indent=True)
+    for line in layout.contacts:
+        paragraph(line, size=14)
+    if layout.attachments:
+        paragraph("附件：" + "；".join(layout.attachments), size=14)
+    if layout.copies:
+        paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
+    document.save(os.fspath(path))
