@@ -46,7 +46,12 @@ EVENTS = lifecycle.EVENTS_PER_LIFECYCLE
 def run_lifecycles(wf: cohandle.Workflow, n: int, prefix: str = "") -> None:
     data_base = lifecycle.SESSION
     for i in range(n):
-        data = cohandle.ProposalData(number=f"{prefix}{i}", title="关于促进基础研发的建议", session=data_base, proposers=lifecycle.PROPOSERS)
+        data = cohandle.ProposalData(
+            number=f"{prefix}{i}",
+            title="关于促进基础研发的建议",
+            session=data_base,
+            proposers=lifecycle.PROPOSERS,
+        )
         pid = wf.receive(data, actor=lifecycle.A_COMMITTEE).id
         wf.assign(pid, lead=lifecycle.LEAD, co_handlers=lifecycle.CO, actor=lifecycle.A_COMMITTEE)
         for opinion, actor in zip(lifecycle.OPINIONS, lifecycle.A_CO, strict=True):
@@ -186,14 +191,19 @@ def postgres_figures(url: str, n: int, rows: list[StoredRecord]) -> dict[str, fl
             run_lifecycles(wf, n)
             ours = time.perf_counter() - start
         with psycopg.connect(url, autocommit=True) as db:
-            db.execute(f"CREATE TABLE {schema}.raw (position BIGINT PRIMARY KEY, stream_id TEXT, version INTEGER, "
-                       "type TEXT, schema INTEGER, payload TEXT, occurred_at TEXT, recorded_at TEXT, actor TEXT, "
-                       "command_id TEXT, prev_hash TEXT, hash TEXT, UNIQUE (stream_id, version))")
+            db.execute(
+                f"CREATE TABLE {schema}.raw (position BIGINT PRIMARY KEY, stream_id TEXT, version INTEGER, "
+                "type TEXT, schema INTEGER, payload TEXT, occurred_at TEXT, recorded_at TEXT, actor TEXT, "
+                "command_id TEXT, prev_hash TEXT, hash TEXT, UNIQUE (stream_id, version))"
+            )
         with psycopg.connect(url) as db:
             start = time.perf_counter()
             for row in rows:
                 with db.transaction():
-                    db.execute(f"INSERT INTO {schema}.raw VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", tuple(row))
+                    db.execute(
+                        f"INSERT INTO {schema}.raw VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        tuple(row),
+                    )
             raw = time.perf_counter() - start
     finally:
         with psycopg.connect(url, autocommit=True) as db:
@@ -202,9 +212,13 @@ def postgres_figures(url: str, n: int, rows: list[StoredRecord]) -> dict[str, fl
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=300, help="proposals, 9 events each (default 300)")
-    parser.add_argument("--postgres", default=os.environ.get("COHANDLE_TEST_POSTGRES_URL"), help="a PostgreSQL URL")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("COHANDLE_TEST_POSTGRES_URL"), help="a PostgreSQL URL"
+    )
     args = parser.parse_args(argv)
     if args.size < 1:
         parser.error("--size must be at least 1")
@@ -236,7 +250,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report = verify(store)
     verify_s = time.perf_counter() - start
     store.close()
-    assert report.ok and report.events == events
+    assert report.ok
+    assert report.events == events
 
     memory = MemoryStore()
     export.seek(0)
@@ -257,9 +272,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "verify_events_per_s": round(events / verify_s),
     }
     fig["append_full_vs_raw_x"] = round(fig["append_full_us_per_event"] / fig["raw_full_us_per_event"], 2)
-    fig["append_normal_vs_raw_x"] = round(fig["append_normal_us_per_event"] / fig["raw_normal_us_per_event"], 2)
-    fig["append_full_vs_eventsourcing_x"] = round(fig["append_full_us_per_event"] / fig["eventsourcing_full_us_per_event"], 2)
-    fig["replay_vs_eventsourcing_x"] = round(fig["replay_events_per_s"] / fig["eventsourcing_replay_events_per_s"], 2)
+    fig["append_normal_vs_raw_x"] = round(
+        fig["append_normal_us_per_event"] / fig["raw_normal_us_per_event"], 2
+    )
+    fig["append_full_vs_eventsourcing_x"] = round(
+        fig["append_full_us_per_event"] / fig["eventsourcing_full_us_per_event"], 2
+    )
+    fig["replay_vs_eventsourcing_x"] = round(
+        fig["replay_events_per_s"] / fig["eventsourcing_replay_events_per_s"], 2
+    )
     if args.postgres:
         pg = postgres_figures(args.postgres, n, rows)
         fig["postgres_append_us_per_event"] = round(pg["ours"], 1)

@@ -117,7 +117,7 @@ def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_p
 
     import attrs
 
-    from cohandle._events import EVENT_TYPES, _UPCASTERS, register_event, register_upcaster
+    from cohandle._events import _UPCASTERS, EVENT_TYPES, register_event, register_upcaster
     from cohandle.stores._integrity import StoredRecord, body_bytes
 
     @attrs.frozen(kw_only=True)
@@ -136,7 +136,7 @@ def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_p
         path = tmp_path / "old.db"
         wf = sqlite_workflow(path)
         pid = bring_to(wf, cohandle.Status.RECEIVED)
-        first = next(iter(wf.store.records()))  # type: ignore[attr-defined]
+        first = next(iter(wf.store.records()))
         old = StoredRecord(
             position=2,
             stream_id=pid,

@@ -43,6 +43,7 @@ from cohandle._model import (
 from cohandle._permissions import PERMISSIONS
 from cohandle._state import GENESIS, Proposal, apply, replay, start
 from cohandle.deadlines import Calendar, Policy
+from cohandle.letters import LetterMismatch, ParsedLetter, opinion_from_letter, parse_letter
 from cohandle.stores import EventStore, MemoryStore, PostgresStore, SQLiteStore, VerifyReport, verify
 
 __all__ = ["Workflow"]
@@ -340,6 +341,27 @@ class Workflow:
         """A co-handler sends its written opinion (会办意见) to the lead."""
         args = {"opinion": opinion}
         return self._run(proposal_id, "submit_opinion", actor, c.decide_submit_opinion, args, **options)
+
+    def submit_opinion_letter(
+        self, proposal_id: str, letter: str | ParsedLetter, *, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
+        """Submit a co-handler's opinion from its letter (text as found, or already parsed).
+
+        The letter's date is the business time unless ``occurred_at`` is given. A letter about
+        another proposal, or addressed to another unit, raises
+        :class:`~cohandle.letters.LetterMismatch`; the actor must act for the co-handler that
+        signed it, as for :meth:`submit_opinion`.
+        """
+        parsed = letter if isinstance(letter, ParsedLetter) else parse_letter(letter)
+        p = self.get(proposal_id)
+        if p.lead is None:
+            raise LetterMismatch(
+                f"Proposal {proposal_id!r} has no lead unit to address an opinion to (it is {p.status})."
+            )
+        opinion = opinion_from_letter(parsed, p.data, p.lead)
+        if "occurred_at" not in options:
+            options["occurred_at"] = opinion.date
+        return self.submit_opinion(proposal_id, opinion=opinion, actor=actor, **options)
 
     def return_opinion(
         self, proposal_id: str, *, unit: Unit, reason: str, actor: Actor, **options: Unpack[CommandOptions]

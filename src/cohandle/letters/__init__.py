@@ -8,23 +8,29 @@ from __future__ import annotations
 
 import os
 
-from cohandle._model import Opinion, ProposalData, Reply
+import pendulum
+
+from cohandle._model import Contact, Opinion, ProposalData, Reply, Section, Unit
 from cohandle.letters._parse import LetterError, ParsedLetter, ParsedSection, Span, chinese_int, parse_letter
 from cohandle.letters._render import LetterLayout, letter_date, opinion_layout, reply_layout, to_docx, to_text
 
 __all__ = [
     "LetterError",
     "LetterLayout",
+    "LetterMismatch",
     "ParsedLetter",
     "ParsedSection",
     "Span",
     "chinese_int",
     "letter_date",
+    "opinion_from_letter",
     "opinion_layout",
     "parse_letter",
     "render_opinion",
     "render_reply",
     "reply_layout",
+    "to_docx",
+    "to_text",
     "write_docx",
 ]
 
@@ -41,5 +47,66 @@ def render_reply(reply: Reply, proposal: ProposalData) -> str:
 
 def write_docx(letter: Opinion | Reply, proposal: ProposalData, path: str | os.PathLike[str]) -> None:
     """An opinion or a reply as a .docx file (needs ``cohandle[letters]``)."""
-    layout = opinion_layout(letter, proposal) if isinstance(letter, Opinion) else reply_layout(letter, proposal)
+    layout = (
+        opinion_layout(letter, proposal) if isinstance(letter, Opinion) else reply_layout(letter, proposal)
+    )
     to_docx(layout, path)
+
+
+class LetterMismatch(LetterError):
+    """A letter does not belong to the proposal it is imported into, or lacks what an opinion needs."""
+
+
+def _sections(parsed: tuple[ParsedSection, ...]) -> tuple[Section, ...]:
+    return tuple(
+        Section(heading=s.heading, text=s.text, subsections=_sections(s.subsections)) for s in parsed
+    )
+
+
+def opinion_from_letter(letter: ParsedLetter, proposal: ProposalData, lead: Unit) -> Opinion:
+    """The :class:`~cohandle.Opinion` a parsed co-handler's letter states, checked against the
+    proposal it is said to answer. Raises :class:`LetterMismatch` with every problem found."""
+    problems = []
+    if letter.kind not in (None, "cohandler_opinion"):
+        problems.append(f"it is a {letter.kind}, not a co-handler's opinion (会办意见)")
+    if letter.number is None:
+        problems.append("it names no proposal number")
+    elif letter.number.lstrip("0") != proposal.number.lstrip("0"):
+        problems.append(f"it is about proposal No. {letter.number}, not No. {proposal.number}")
+    session = proposal.session
+    if letter.session_term is not None and letter.session_term != session.term:
+        problems.append(f"it names term {letter.session_term}, the proposal's session is term {session.term}")
+    if letter.session_meeting is not None and letter.session_meeting != session.meeting:
+        problems.append(
+            f"it names meeting {letter.session_meeting}, the proposal's is meeting {session.meeting}"
+        )
+    if letter.addressee is not None and letter.addressee != lead.name:
+        problems.append(f"it is addressed to {letter.addressee}, not to the lead unit {lead.name}")
+    if letter.author_unit is None:
+        problems.append("no signing unit was found")
+    if letter.letter_date is None:
+        problems.append("no letter date was found")
+    sections = _sections(letter.sections) or ((Section(text=letter.body_text),) if letter.body_text else ())
+    if not sections:
+        problems.append("it has no body")
+    if problems:
+        raise LetterMismatch(
+            "The letter cannot be taken as this proposal's opinion: " + "; ".join(problems) + "."
+        )
+    assert letter.author_unit is not None
+    assert letter.letter_date is not None
+    day = letter.letter_date
+    return Opinion(
+        author=Unit(name=letter.author_unit),
+        addressee=lead,
+        date=pendulum.Date(day.year, day.month, day.day),
+        sections=sections,
+        suggested_category=letter.category,
+        signatory=Contact(name=letter.issuer, phone=letter.issuer_phone) if letter.issuer else None,
+        handler=Contact(name=letter.contact_name, phone=letter.contact_phone)
+        if letter.contact_name
+        else None,
+        postal_code=letter.postal_code,
+        doc_number=letter.doc_number,
+        attachments=letter.attachments,
+    )

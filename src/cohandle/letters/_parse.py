@@ -14,6 +14,7 @@ second.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -70,6 +71,7 @@ class ParsedLetter:
     copies: tuple[str, ...] = ()
     disclosure: str | None = None
     sections: tuple[ParsedSection, ...] = ()
+    body_text: str | None = None
     attachments: tuple[str, ...] = ()
     spans: dict[str, Span] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()
@@ -103,7 +105,21 @@ class ParsedLetter:
 
 # -- numerals and names --------------------------------------------------------------------------
 
-_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGIT = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "Ｏ": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN = "〇○零Ｏ一二三四五六七八九十"
 
 
@@ -140,22 +156,31 @@ _TITLE = re.compile(
     rf"关于(?:对)?(?P<inner>[{_HAN}0-9０-９]{{0,40}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号"
     rf"(?P<item>提案|建议|议案)(?P<tail>[^\n]{{0,40}}?)(?P<what>会办(?:工作)?的?(?:意见|函)|(?:办理情况)?的?答复(?:函)?|办理意见)"
 )
-_SESSION = re.compile(rf"(?P<term>[0-9{_CN}]{{1,3}})届(?:[{_HAN}]{{0,8}}?)(?:第)?(?P<meeting>[0-9{_CN}]{{1,3}})次(?:全体)?会议")
-_QUOTED_TITLE = re.compile(rf"[“\"「《](?P<title>关于[^”\"」》\n]{{2,80}}?)[”\"」》]")
-_PUBLISHED = re.compile(rf"(?:发布|发表|公开)(?:时间|日期){_COLON}?\s*(?P<y>\d{{4}})[-/.年](?P<m>\d{{1,2}})[-/.月](?P<d>\d{{1,2}})")
+_SESSION = re.compile(
+    rf"(?P<term>[0-9{_CN}]{{1,3}})届(?:[{_HAN}]{{0,8}}?)(?:第)?(?P<meeting>[0-9{_CN}]{{1,3}})次(?:全体)?会议"
+)
+_QUOTED_TITLE = re.compile(r"[“\"「《](?P<title>关于[^”\"」》\n]{2,80}?)[”\"」》]")
+_PUBLISHED = re.compile(
+    rf"(?:发布|发表|公开)(?:时间|日期){_COLON}?\s*(?P<y>\d{{4}})[-/.年](?P<m>\d{{1,2}})[-/.月](?P<d>\d{{1,2}})"
+)
 _DATE = re.compile(
     rf"(?P<y>\d{{4}}|[〇○零Ｏ一二三四五六七八九]{{4}})\s*年\s*(?P<m>\d{{1,2}}|[{_CN}]{{1,2}})\s*月\s*(?P<d>\d{{1,2}}|[{_CN}]{{1,3}})\s*日"
 )
-_DOC_NUMBER = re.compile(rf"(?P<agency>[{_HAN}]{{1,10}})\s*[〔\[【(（]\s*(?P<year>\d{{4}})\s*[〕\]】)）]\s*(?P<serial>\d{{1,5}})\s*号")
+_DOC_NUMBER = re.compile(r"[〔\[【(（]\s*(?P<year>\d{4})\s*[〕\]】)）]\s*(?P<serial>\d{1,5})\s*号")
+_AGENCY = re.compile(rf"[{_HAN}]{{1,10}}$")
 _ISSUER = re.compile(rf"(?:签\s*发\s*人|主\s*管\s*领\s*导)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})")
-_CONTACT = re.compile(rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})")
+_CONTACT = re.compile(
+    rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})"
+)
 _PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})")
 _POSTAL = re.compile(rf"(?:邮\s*政\s*编\s*码|邮\s*编)\s*{_COLON}?\s*(?P<code>\d{{6}})(?!\d)")
 _COPIES = re.compile(rf"抄\s*送\s*{_COLON}\s*(?P<list>[^\n。]{{1,300}})")
 _DISCLOSURE = re.compile(r"(?:此件|此文|公开属性|公开方式)?[:：]?\s*(?P<value>主动公开|依申请公开|不予公开)")
 _ATTACHMENTS = re.compile(rf"(?:相关)?附\s*件\s*{_COLON}(?P<list>[^\n]{{0,300}})")
 _CATEGORY_LINE = re.compile(r"(?m)^[^\S\n]*(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*(?:类)?[^\S\n]*$")
-_CATEGORY_LABEL = re.compile(rf"(?:答复|办理|办复|会办)?(?:类别|类型){_COLON}?\s*(?P<cat>[A-DＡ-Ｄ甲乙丙丁])(?:类)?(?![{_HAN}A-Za-z])")
+_CATEGORY_LABEL = re.compile(
+    rf"(?:答复|办理|办复|会办)?(?:类别|类型){_COLON}?\s*(?P<cat>[A-DＡ-Ｄ甲乙丙丁])(?:类)?(?![{_HAN}A-Za-z])"
+)
 _TOP_SECTION = re.compile(r"(?m)^[^\S\n]*(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
 _SUB_SECTION = re.compile(r"(?m)^[^\S\n]*(?P<head>[（(][一二三四五六七八九十]{1,3}[）)][^\n]{0,60})")
 
@@ -166,7 +191,9 @@ _LABELS = (
     "主题分类", "文号", "成文日期", "公开方式", "公开属性", "答复类别", "办理类别", "浏览次数", "字号",
     "上一篇", "下一篇", "上一条", "下一条", "当前位置", "相关链接", "相关文章", "手机",
 )  # fmt: skip
-_NAVIGATION = re.compile(r"[^\S\n]*(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读)?|推荐阅读|热点|当前位置)")
+_NAVIGATION = re.compile(
+    r"[^\S\n]*(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读)?|推荐阅读|热点|当前位置)"
+)
 _ADDRESSEE = re.compile(
     rf"(?m)(?:^|(?<=[A-DＡ-Ｄ甲乙丙丁]))[^\S\n]*(?:尊敬的)?(?P<addr>[{_HAN}（）()、，, ]{{2,60}}?)[^\S\n]*{_COLON}"
 )
@@ -202,16 +229,24 @@ class _Found:
             self.spans[field] = Span(start, end)
 
 
-def _simplified(text: str) -> tuple[str, bool]:
+@functools.cache
+def _converter() -> Any:
     try:
         import opencc
     except ImportError:  # pragma: no cover - the letters extra brings it
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def _simplified(text: str) -> tuple[str, bool]:
+    converter = _converter()
+    if converter is None:  # pragma: no cover - the letters extra brings it
         return text, False
-    converted: str = opencc.OpenCC("t2s").convert(text)
+    converted: str = converter.convert(text)
     return converted, converted != text
 
 
-_TRADITIONAL_HINTS = set("關於對會議號辦見屆經聯繫電話郵編碼廳覆簽發類別處長書記黨")
+_TRADITIONAL_HINTS = frozenset("關於對會議號辦見屆經聯繫電話郵編碼廳簽發類別處長書記黨")
 
 
 def parse_letter(text: str | bytes) -> ParsedLetter:
@@ -220,7 +255,9 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise LetterError("The input is not UTF-8 text; decode it first (GB 18030 pages: text.decode('gb18030')).") from None
+            raise LetterError(
+                "The input is not UTF-8 text; decode it first (GB 18030 pages: text.decode('gb18030'))."
+            ) from None
     if not isinstance(text, str):
         raise LetterError(f"A letter is text, not a {type(text).__name__}.")
     if "\x00" in text:
@@ -229,7 +266,9 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
     if any(ch in _TRADITIONAL_HINTS for ch in text[:20000]):
         text, changed = _simplified(text)
         if changed:
-            found.warnings.append("traditional characters were converted to simplified ones to read the letter")
+            found.warnings.append(
+                "traditional characters were converted to simplified ones to read the letter"
+            )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     _read_title(text, found)
     _read_quoted_title(text, found)
@@ -240,6 +279,11 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
     _read_category(text, found, addressee_end)
     _read_author(text, found)
     sections = _read_sections(text)
+    body_text = None
+    if addressee_end >= 0:
+        ends = [start for start, _ in found.signatures if start > addressee_end]
+        if ends:
+            body_text = text[addressee_end : min(ends)].strip() or None
     if not found.values:
         found.warnings.append("nothing that looks like a 会办意见 or a 答复 was found")
     v = found.values
@@ -266,6 +310,7 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
         copies=v.get("copies", ()),
         disclosure=v.get("disclosure"),
         sections=sections,
+        body_text=body_text,
         attachments=v.get("attachments", ()),
         spans=found.spans,
         warnings=tuple(found.warnings),
@@ -275,7 +320,14 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
 def _level(inner: str) -> str | None:
     if "全国" in inner:
         return "national"
-    for mark, level in (("省", "province"), ("自治区", "province"), ("市", "city"), ("州", "city"), ("县", "county"), ("区", "county")):
+    for mark, level in (
+        ("省", "province"),
+        ("自治区", "province"),
+        ("市", "city"),
+        ("州", "city"),
+        ("县", "county"),
+        ("区", "county"),
+    ):
         if mark in inner:
             return level
     return None
@@ -293,14 +345,30 @@ def _read_title(text: str, found: _Found) -> None:
         inner, what, item = match.group("inner"), match.group("what"), match.group("item")
         start, end = match.span()
         found.put("kind", "cohandler_opinion" if "会办" in what else "reply", start, end)
-        found.put("body", "npc" if ("人大" in inner or item in ("建议", "议案")) else "cppcc", *match.span("inner"))
+        found.put(
+            "body", "npc" if ("人大" in inner or item in ("建议", "议案")) else "cppcc", *match.span("inner")
+        )
         found.put("level", _level(inner), *match.span("inner"))
-        found.put("number", match.group("number").translate(str.maketrans("０１２３４５６７８９", "0123456789")), *match.span("number"))
+        found.put(
+            "number",
+            match.group("number").translate(str.maketrans("０１２３４５６７８９", "0123456789")),
+            *match.span("number"),
+        )
         session = _SESSION.search(inner)
         if session is not None:
             base = match.start("inner")
-            found.put("session_term", chinese_int(session.group("term")), base + session.start("term"), base + session.end("term"))
-            found.put("session_meeting", chinese_int(session.group("meeting")), base + session.start("meeting"), base + session.end("meeting"))
+            found.put(
+                "session_term",
+                chinese_int(session.group("term")),
+                base + session.start("term"),
+                base + session.end("term"),
+            )
+            found.put(
+                "session_meeting",
+                chinese_int(session.group("meeting")),
+                base + session.start("meeting"),
+                base + session.end("meeting"),
+            )
     if "kind" not in found.values:
         if "请综合后一并答复" in text or "会办意见" in text:
             index = text.find("请综合后一并答复") if "请综合后一并答复" in text else text.find("会办意见")
@@ -312,7 +380,7 @@ def _read_title(text: str, found: _Found) -> None:
 
 
 def _read_quoted_title(text: str, found: _Found) -> None:
-    titles = {}
+    titles: dict[str, tuple[int, int]] = {}
     for match in _QUOTED_TITLE.finditer(text):
         title = match.group("title").strip()
         if title.endswith(("的建议", "的提案", "的议案", "建议", "提案")) or "建议" in title:
@@ -349,9 +417,10 @@ def _read_dates(text: str, found: _Found) -> None:
         line_end = len(text) if line_end < 0 else line_end
         before = text[line_start : match.start()].strip()
         after = text[match.end() : line_end].strip()
-        signature_line = (not before or before.endswith(("局", "厅", "委", "会", "办", "院", "部", "府", "室", "处", "委员会"))) and (
-            not after or after.startswith(("主管", "经办", "承办", "联系", "（", "("))
-        )
+        signature_line = (
+            not before
+            or before.endswith(("局", "厅", "委", "会", "办", "院", "部", "府", "室", "处", "委员会"))
+        ) and (not after or after.startswith(("主管", "经办", "承办", "联系", "（", "(")))
         if signature_line:
             candidates.append((match, _date(match)))
     for match, day in candidates:
@@ -383,13 +452,26 @@ def _read_people(text: str, found: _Found) -> None:
 
 def _read_misc(text: str, found: _Found) -> None:
     for match in _DOC_NUMBER.finditer(text):
-        agency = match.group("agency")
-        agency = agency[-6:] if len(agency) > 6 else agency
-        found.put("doc_number", f"{agency}〔{match.group('year')}〕{int(match.group('serial'))}号", *match.span())
+        window = max(0, match.start() - 12)
+        agency_match = _AGENCY.search(text[window : match.start()].rstrip())
+        if agency_match is None:
+            continue
+        agency = agency_match.group()[-6:]  # the issuing organ's short name, e.g. 鄂知函
+        start = window + agency_match.end() - len(agency)
+        found.put(
+            "doc_number",
+            f"{agency}〔{match.group('year')}〕{int(match.group('serial'))}号",
+            start,
+            match.end(),
+        )
     for match in _POSTAL.finditer(text):
         found.put("postal_code", match.group("code"), *match.span("code"))
     for match in _COPIES.finditer(text):
-        names = tuple(n.strip(" \u3000。.") for n in re.split(r"[、，,；;]", match.group("list")) if n.strip(" \u3000。."))
+        names = tuple(
+            n.strip(" \u3000。.")
+            for n in re.split(r"[、，,；;]", match.group("list"))
+            if n.strip(" \u3000。.")
+        )
         found.put("copies", names, *match.span("list"))
     for match in _DISCLOSURE.finditer(text):
         found.put("disclosure", match.group("value"), *match.span("value"))
@@ -442,7 +524,11 @@ def _read_category(text: str, found: _Found, addressee_end: int) -> None:
             found.put("category", _ascii(match.group("cat")), *match.span("cat"))
     for match in _addressees(text):
         start = match.start()
-        glued = start > 0 and text[start - 1] in "ABCDＡＢＣＤ" and (start < 2 or not text[start - 2].isascii() or not text[start - 2].isalpha())
+        glued = (
+            start > 0
+            and text[start - 1] in "ABCDＡＢＣＤ"
+            and (start < 2 or not text[start - 2].isascii() or not text[start - 2].isalpha())
+        )
         if glued:
             found.put("category", _ascii(text[start - 1]), start - 1, start)
 
@@ -451,7 +537,24 @@ def _ascii(letter: str) -> str:
     return letter.translate(str.maketrans("ＡＢＣＤ", "ABCD"))
 
 
-_UNIT_END = ("局", "厅", "委", "会", "办", "院", "部", "府", "室", "处", "中心", "公司", "委员会", "政府", "办公室", "集团")
+_UNIT_END = (
+    "局",
+    "厅",
+    "委",
+    "会",
+    "办",
+    "院",
+    "部",
+    "府",
+    "室",
+    "处",
+    "中心",
+    "公司",
+    "委员会",
+    "政府",
+    "办公室",
+    "集团",
+)
 
 
 _GLUED_UNIT = re.compile(rf"[。；;！…\s]([{_HAN}（）()]{{2,30}}?(?:{'|'.join(_UNIT_END)}))$")
@@ -464,8 +567,12 @@ def _read_author(text: str, found: _Found) -> None:
         line_start = text.rfind("\n", 0, start) + 1
         same_line = text[line_start:start].strip()
         if same_line:
-            glued = _GLUED_UNIT.search(text[max(line_start, start - 40) : start]) if len(same_line) > 2 else None
-            if re.fullmatch(rf"[{_HAN}（）()]{{2,40}}", _squeeze(same_line)) and same_line.endswith(_UNIT_END):
+            glued = (
+                _GLUED_UNIT.search(text[max(line_start, start - 40) : start]) if len(same_line) > 2 else None
+            )
+            if re.fullmatch(rf"[{_HAN}（）()]{{2,40}}", _squeeze(same_line)) and same_line.endswith(
+                _UNIT_END
+            ):
                 begin = text.find(same_line, line_start)
                 found.put("author_unit", _squeeze(same_line), begin, begin + len(same_line))
             elif glued is not None:
@@ -477,7 +584,9 @@ def _read_author(text: str, found: _Found) -> None:
             previous_end = text.rfind("\n", 0, previous_end)
         previous_start = text.rfind("\n", 0, previous_end) + 1
         candidate = text[previous_start:previous_end].strip()
-        if re.fullmatch(rf"[{_HAN}（）()]{{2,40}}", _squeeze(candidate)) and _squeeze(candidate).endswith(_UNIT_END):
+        if re.fullmatch(rf"[{_HAN}（）()]{{2,40}}", _squeeze(candidate)) and _squeeze(candidate).endswith(
+            _UNIT_END
+        ):
             begin = text.find(candidate, previous_start)
             found.put("author_unit", _squeeze(candidate), begin, begin + len(candidate))
 
@@ -516,5 +625,9 @@ def _body_end(text: str, start: int) -> int:
     for pattern in (_DATE, _ISSUER, _CONTACT, _COPIES):
         match = pattern.search(text, start)
         if match is not None:
-            ends.append(text.rfind("\n", start, match.start()) if "\n" in text[start : match.start()] else match.start())
+            ends.append(
+                text.rfind("\n", start, match.start())
+                if "\n" in text[start : match.start()]
+                else match.start()
+            )
     return max(start, min(ends))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -52,7 +53,9 @@ def _item(proposal: ProposalData) -> str:
 def _contacts(signatory: Contact | None, handler: Contact | None, postal_code: str | None) -> tuple[str, ...]:
     lines = []
     if signatory is not None:
-        lines.append(f"主管领导：{signatory.name}" + (f"　联系电话：{signatory.phone}" if signatory.phone else ""))
+        lines.append(
+            f"主管领导：{signatory.name}" + (f"　联系电话：{signatory.phone}" if signatory.phone else "")
+        )
     if handler is not None:
         lines.append(f"经办人：{handler.name}" + (f"　联系电话：{handler.phone}" if handler.phone else ""))
     if postal_code:
@@ -93,7 +96,11 @@ def _addressee(proposal: ProposalData, names: Sequence[str]) -> str:
     return "、".join(parts) + "："
 
 
-_NOTES = {Disclosure.PUBLIC: "（此件主动公开）", Disclosure.ON_REQUEST: "（此件依申请公开）", Disclosure.NOT_PUBLIC: "（此件不予公开）"}
+_NOTES = {
+    Disclosure.PUBLIC: "（此件主动公开）",
+    Disclosure.ON_REQUEST: "（此件依申请公开）",
+    Disclosure.NOT_PUBLIC: "（此件不予公开）",
+}
 
 
 def reply_layout(reply: Reply, proposal: ProposalData) -> LetterLayout:
@@ -170,7 +177,9 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
 
-    def paragraph(text: str, *, font: str = "仿宋_GB2312", size: float = 16, align: object = None, indent: bool = False) -> None:
+    def paragraph(
+        text: str, *, font: str = "仿宋_GB2312", size: float = 16, align: Any = None, indent: bool = False
+    ) -> None:
         para = document.add_paragraph()
         if align is not None:
             para.alignment = align

@@ -1,0 +1,355 @@
+"""Reading letters as they are found, writing them as officials write them, and the round trip."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cohandle
+from cohandle import (
+    Body,
+    Contact,
+    Disclosure,
+    Level,
+    Opinion,
+    ProposalData,
+    Proposer,
+    ProposerKind,
+    Reply,
+    Section,
+    Session,
+    Unit,
+)
+from cohandle.letters import (
+    LetterError,
+    LetterMismatch,
+    parse_letter,
+    render_opinion,
+    render_reply,
+    write_docx,
+)
+
+ROOT = Path(__file__).parent.parent
+SEED = ROOT.parent / "shared" / "corpus" / "seed-letter-hubei-ipa-20230519.txt"
+FIXTURES = Path(__file__).parent / "fixtures" / "letters"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the shared corpus is not beside this checkout")
+def test_the_seed_letter() -> None:
+    letter = parse_letter(SEED.read_text(encoding="utf-8"))
+    data = letter.to_json()
+    expected = {
+        "kind": "cohandler_opinion",
+        "body": "cppcc",
+        "level": "province",
+        "session_term": 13,
+        "session_meeting": 1,
+        "number": "20230519",
+        "proposal_title": "关于促进基础研发的建议",
+        "author_unit": "湖北省知识产权局",
+        "addressee": "省科技厅",
+        "category": "B",
+        "letter_date": "2023-04-10",
+        "published_date": "2023-07-21",
+        "issuer": "程浩",
+        "contact_name": "杨鑫",
+        "contact_phone": "027-86759081",
+        "postal_code": "430071",
+        "doc_number": None,
+        "copies": [],
+        "disclosure": None,
+    }
+    assert {key: data[key] for key in expected} == expected
+    assert letter.warnings == ()
+    assert [s.heading for s in letter.sections] == ["一、主要工作情况", "二、下一步工作打算"]
+    assert len(letter.sections[0].subsections) == 4
+    assert letter.issuer_phone == "027-86759052"
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.stem)
+def test_fixtures_parse_to_what_they_say(path: Path) -> None:
+    expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    letter = parse_letter(path.read_text(encoding="utf-8"))
+    data = letter.to_json()
+    warning = expected.pop("warnings_contain", None)
+    assert {key: data[key] for key in expected} == expected
+    if warning is None:
+        assert [w for w in letter.warnings if "traditional" not in w] == []
+    else:
+        assert any(warning in w for w in letter.warnings), letter.warnings
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.stem)
+def test_every_field_says_where_it_was_found(path: Path) -> None:
+    letter = parse_letter(path.read_text(encoding="utf-8"))
+    for field, span in letter.spans.items():
+        value = getattr(letter, field)
+        found = letter.text[span.start : span.end]
+        if isinstance(value, str) and field not in (
+            "kind",
+            "body",
+            "level",
+            "doc_number",
+            "addressee",
+            "issuer",
+            "contact_name",
+            "author_unit",
+        ):
+            assert value in found or found in value, (field, value, found)
+        assert span.start < span.end
+
+
+def test_every_key_of_the_json_form_is_there_with_null_for_absent() -> None:
+    data = parse_letter("").to_json()
+    assert set(data) >= {
+        "kind", "body", "level", "session_term", "session_meeting", "number", "proposal_title", "author_unit",
+        "addressee", "category", "letter_date", "published_date", "doc_number", "issuer", "contact_name",
+        "contact_phone", "postal_code", "copies", "disclosure",
+    }  # fmt: skip
+    assert data["kind"] is None and data["copies"] == []
+    assert data["warnings"] == ["nothing that looks like a 会办意见 or a 答复 was found"]
+
+
+def test_a_content_type_tag_is_not_a_reply_category() -> None:
+    text = "类别：提案\n\n关于对市政协十五届三次会议第0157号提案的答复\n\n王红委员：\n　　现答复如下：……\n"
+    assert parse_letter(text).category is None
+
+
+def test_garbage_binary_and_huge_input() -> None:
+    with pytest.raises(LetterError, match="binary"):
+        parse_letter("abc\x00def")
+    with pytest.raises(LetterError, match="not UTF-8"):
+        noise = random.Random(1)
+        parse_letter(bytes(noise.randrange(128, 256) for _ in range(4096)))
+    rnd = random.Random(2)
+    garbage = "".join(
+        chr(rnd.randrange(0x4E00, 0x9FA5)) if rnd.random() < 0.9 else rnd.choice("：:，。\n ")
+        for _ in range(20_000)
+    )
+    letter = parse_letter(garbage)
+    assert letter.number is None and letter.kind is None
+    huge = ("一二三四五六七八九十 关于 第 号 提案 会办 意见 2023年4月10日 ：" * 20 + "\n") * 8000
+    assert len(huge.encode()) > 5_000_000
+    letter = parse_letter(huge)
+    assert isinstance(letter.warnings, tuple)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+HAN = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鑫浩婷雪琳晨"
+names = st.builds(
+    lambda a, b, c: a + b + c, st.sampled_from(HAN), st.sampled_from(GIVEN), st.sampled_from(["", *GIVEN])
+)
+units = st.builds(
+    lambda place, what, end: Unit(name=place + what + end),
+    st.sampled_from(["省", "市", "湖北省", "武汉市"]),
+    st.sampled_from(["科技", "教育", "财政", "交通运输", "生态环境", "水利"]),
+    st.sampled_from(["厅", "局", "委员会"]),
+)
+phones = st.builds(lambda a, b: f"0{a}-{b}", st.integers(10, 999), st.integers(10_000_000, 99_999_999))
+dates = st.dates(
+    min_value=__import__("datetime").date(2000, 1, 1), max_value=__import__("datetime").date(2030, 12, 31)
+)
+sessions = st.builds(
+    Session,
+    body=st.sampled_from(list(Body)),
+    level=st.just(Level.PROVINCE),
+    region=st.sampled_from(["湖北省", "河南省"]),
+    term=st.integers(1, 30),
+    meeting=st.integers(1, 9),
+)
+sections = st.lists(
+    st.builds(
+        lambda n, text: Section(heading=f"{'一二三四五'[n]}、工作情况", text=text),
+        st.integers(0, 4),
+        st.sampled_from(["认真办理。", "下一步将继续推进。", "已列入计划。"]),
+    ),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda s: s.heading,
+)
+
+
+@st.composite
+def proposals(draw: st.DrawFn) -> ProposalData:
+    people = draw(st.lists(names, min_size=1, max_size=3, unique=True))
+    return ProposalData(
+        number=str(draw(st.integers(1, 99_999_999))),
+        title="关于" + draw(st.sampled_from(["促进基础研发", "改善城乡公交", "加强教师队伍建设"])) + "的建议",
+        session=draw(sessions),
+        proposers=[Proposer(name=n, kind=ProposerKind.MEMBER) for n in people],
+    )
+
+
+@given(
+    proposals(),
+    units,
+    units,
+    dates,
+    sections,
+    st.sampled_from(["A", "B", "C", None]),
+    names,
+    phones,
+    names,
+    phones,
+    st.one_of(st.none(), st.from_regex(r"[1-8]\d{5}", fullmatch=True)),
+)
+@settings(max_examples=200, deadline=None)
+def test_an_opinion_rendered_then_parsed_gives_back_its_fields(
+    proposal: ProposalData,
+    author: Unit,
+    lead: Unit,
+    day: object,
+    body: list[Section],
+    category: str | None,
+    leader: str,
+    leader_phone: str,
+    officer: str,
+    officer_phone: str,
+    postal: str | None,
+) -> None:
+    opinion = Opinion(
+        author=author, addressee=lead, date=day, sections=body, suggested_category=category,
+        signatory=Contact(name=leader, phone=leader_phone), handler=Contact(name=officer, phone=officer_phone),
+        postal_code=postal,
+    )  # fmt: skip
+    data = parse_letter(render_opinion(opinion, proposal)).to_json()
+    assert data["kind"] == "cohandler_opinion"
+    assert data["body"] == proposal.session.body.value
+    assert data["level"] == "province"
+    assert (data["session_term"], data["session_meeting"]) == (
+        proposal.session.term,
+        proposal.session.meeting,
+    )
+    assert data["number"] == proposal.number
+    assert data["proposal_title"] == proposal.title
+    assert data["author_unit"] == author.name
+    assert data["addressee"] == lead.name
+    assert data["category"] == category
+    assert data["letter_date"] == opinion.date.isoformat()
+    assert (data["issuer"], data["contact_name"], data["contact_phone"]) == (leader, officer, officer_phone)
+    assert data["postal_code"] == postal
+
+
+@given(
+    proposals(),
+    units,
+    dates,
+    sections,
+    st.sampled_from(["A", "B", "C"]),
+    st.lists(units, max_size=3, unique=True),
+    st.sampled_from(list(Disclosure)),
+    st.one_of(st.none(), st.integers(1, 300)),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_reply_rendered_then_parsed_gives_back_its_fields(
+    proposal: ProposalData,
+    author: Unit,
+    day: object,
+    body: list[Section],
+    category: str,
+    copies: list[Unit],
+    disclosure: Disclosure,
+    serial: int | None,
+) -> None:
+    reply = Reply(
+        author=author, category=category, date=day, sections=body, copies=copies, disclosure=disclosure,
+        doc_number=None if serial is None else f"鄂科函〔2024〕{serial}号",
+    )  # fmt: skip
+    data = parse_letter(render_reply(reply, proposal)).to_json()
+    assert data["kind"] == "reply"
+    assert data["number"] == proposal.number
+    assert data["proposal_title"] == proposal.title
+    assert data["author_unit"] == author.name
+    assert data["addressee"] == list(proposal.proposer_names)
+    assert data["category"] == category
+    assert data["letter_date"] == reply.date.isoformat()
+    assert data["copies"] == [u.name for u in copies]
+    assert data["disclosure"] == disclosure.label
+    assert data["doc_number"] == reply.doc_number
+
+
+def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    from cohandle._demo import record_demo
+
+    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-07-21T09:00:00+08:00"))
+    pid = record_demo(wf)[0]
+    p = wf.get(pid)
+    assert p.reply is not None
+    path = tmp_path / "reply.docx"
+    write_docx(p.reply, p.data, path)
+    paragraphs = [para.text for para in docx.Document(str(path)).paragraphs]
+    assert "关于对湖北省政协十三届一次会议第20230519号提案的答复" in paragraphs
+    assert "李明委员：" in paragraphs and "2023年5月10日" in paragraphs and "（此件主动公开）" in paragraphs
+    text = "\n".join(paragraphs)
+    assert parse_letter(text).to_json()["number"] == "20230519"
+
+
+# -- importing into a workflow -----------------------------------------------------------------
+
+
+def _assigned(wf: cohandle.Workflow, number: str = "20230519") -> str:
+    from cohandle._demo import COMMITTEE, CPPCC_2023, IPA, SCIENCE
+
+    committee = cohandle.Actor(name="王芳", unit=COMMITTEE)
+    data = ProposalData(
+        number=number, title="关于促进基础研发的建议", session=CPPCC_2023, proposers=[Proposer(name="李明")]
+    )
+    pid = wf.receive(data, actor=committee, occurred_at="2023-01-16").id
+    wf.assign(pid, lead=SCIENCE, co_handlers=[IPA], actor=committee, occurred_at="2023-02-20")
+    return pid
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the shared corpus is not beside this checkout")
+def test_the_seed_letter_becomes_the_co_handlers_opinion() -> None:
+    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-07-21T09:00:00+08:00"))
+    pid = _assigned(wf)
+    ipa = cohandle.Actor(name="杨鑫", unit=Unit(name="湖北省知识产权局"))
+    p = wf.submit_opinion_letter(pid, SEED.read_text(encoding="utf-8"), actor=ipa)
+    part = p.co_handler(Unit(name="湖北省知识产权局"))
+    assert part is not None and part.opinion is not None
+    assert part.opinion.date.isoformat() == "2023-04-10"
+    assert part.opinion.signatory == Contact(name="程浩", phone="027-86759052")
+    assert wf.history(pid)[-1].occurred_at.in_timezone("Asia/Shanghai").to_date_string() == "2023-04-10"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the shared corpus is not beside this checkout")
+def test_a_letter_about_another_proposal_or_from_another_unit_is_refused() -> None:
+    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-07-21T09:00:00+08:00"))
+    other = _assigned(wf, "20230520")
+    text = SEED.read_text(encoding="utf-8")
+    ipa = cohandle.Actor(name="杨鑫", unit=Unit(name="湖北省知识产权局"))
+    with pytest.raises(LetterMismatch, match=r"about proposal No\. 20230519, not No\. 20230520"):
+        wf.submit_opinion_letter(other, text, actor=ipa)
+    pid = _assigned(wf)
+    stranger = cohandle.Actor(name="吴刚", unit=Unit(name="省水利厅"))
+    with pytest.raises(cohandle.PermissionDenied):
+        wf.submit_opinion_letter(pid, text, actor=stranger)
+    assert len(wf.history(pid)) == 2
+
+
+def test_cli_parse_prints_the_json_form(tmp_path: Path) -> None:
+    path = FIXTURES / "reply-city-ascii-noise.txt"
+    result = subprocess.run(
+        [sys.executable, "-m", "cohandle", "parse", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(result.stdout)
+    assert data["doc_number"] == "武交函〔2024〕36号" and data["addressee"] == ["王红", "刘强"]
+    missing = subprocess.run(
+        [sys.executable, "-m", "cohandle", "parse", str(tmp_path / "none.txt")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and "cannot be read" in missing.stderr
