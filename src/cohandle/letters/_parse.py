@@ -156,6 +156,7 @@ _TITLE = re.compile(
     rf"关于(?:对)?(?P<inner>[{_HAN}0-9０-９]{{0,40}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号"
     rf"(?P<item>提案|建议|议案)(?P<tail>[^\n]{{0,40}}?)(?P<what>会办(?:工作)?的?(?:意见|函)|(?:办理情况)?的?答复(?:函)?|办理意见)"
 )
+_MENTION = re.compile(rf"(?P<inner>[{_HAN}]{{0,30}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号(?P<item>提案|建议|议案)")
 _SESSION = re.compile(
     rf"(?P<term>[0-9{_CN}]{{1,3}})届(?:[{_HAN}]{{0,8}}?)(?:第)?(?P<meeting>[0-9{_CN}]{{1,3}})次(?:全体)?会议"
 )
@@ -342,41 +343,47 @@ def _read_title(text: str, found: _Found) -> None:
     for match in _TITLE.finditer(text):
         if _on_navigation_line(text, match.start()):
             continue  # a link to another letter
-        inner, what, item = match.group("inner"), match.group("what"), match.group("item")
-        start, end = match.span()
-        found.put("kind", "cohandler_opinion" if "会办" in what else "reply", start, end)
-        found.put(
-            "body", "npc" if ("人大" in inner or item in ("建议", "议案")) else "cppcc", *match.span("inner")
-        )
-        found.put("level", _level(inner), *match.span("inner"))
-        found.put(
-            "number",
-            match.group("number").translate(str.maketrans("０１２３４５６７８９", "0123456789")),
-            *match.span("number"),
-        )
-        session = _SESSION.search(inner)
-        if session is not None:
-            base = match.start("inner")
-            found.put(
-                "session_term",
-                chinese_int(session.group("term")),
-                base + session.start("term"),
-                base + session.end("term"),
-            )
-            found.put(
-                "session_meeting",
-                chinese_int(session.group("meeting")),
-                base + session.start("meeting"),
-                base + session.end("meeting"),
-            )
-    if "kind" not in found.values:
-        if "请综合后一并答复" in text or "会办意见" in text:
-            index = text.find("请综合后一并答复") if "请综合后一并答复" in text else text.find("会办意见")
-            found.put("kind", "cohandler_opinion", index, index + 8)
-        elif re.search(r"现(?:将[^\n。]{0,20})?答复如下", text):
-            m = re.search(r"现(?:将[^\n。]{0,20})?答复如下", text)
-            assert m is not None
-            found.put("kind", "reply", *m.span())
+        what = match.group("what")
+        found.put("kind", "cohandler_opinion" if "会办" in what else "reply", *match.span())
+        _read_item(text, match, found)
+    if "number" not in found.values and "number" not in found.conflicted:
+        # no title on the page: the body names the item ("……第20230519号提案提出的有关……")
+        mention = _MENTION.search(text)
+        if mention is not None:
+            _read_item(text, mention, found)
+    _read_kind_from_body(text, found)
+
+
+def _read_item(text: str, match: re.Match[str], found: _Found) -> None:
+    """Body, level, session and number from a title or a mention of the item."""
+    inner, item = match.group("inner"), match.group("item")
+    body = "npc" if ("人大" in inner or item in ("建议", "议案")) else "cppcc"
+    found.put("body", body, *match.span("inner"))
+    found.put("level", _level(inner), *match.span("inner"))
+    number = match.group("number").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    found.put("number", number, *match.span("number"))
+    session = _SESSION.search(inner)
+    if session is not None:
+        base = match.start("inner")
+        for key, group in (("session_term", "term"), ("session_meeting", "meeting")):
+            found.put(key, chinese_int(session.group(group)), base + session.start(group), base + session.end(group))
+
+
+_REPLY_PHRASE = re.compile(r"现(?:将[^\n。]{0,20})?答复如下")
+
+
+def _read_kind_from_body(text: str, found: _Found) -> None:
+    """Without a title, the body's standing phrases tell the kind of letter."""
+    if "kind" in found.values or "kind" in found.conflicted:
+        return
+    for phrase in ("请综合后一并答复", "会办意见"):
+        index = text.find(phrase)
+        if index >= 0:
+            found.put("kind", "cohandler_opinion", index, index + len(phrase))
+            return
+    reply = _REPLY_PHRASE.search(text)
+    if reply is not None:
+        found.put("kind", "reply", *reply.span())
 
 
 def _read_quoted_title(text: str, found: _Found) -> None:
