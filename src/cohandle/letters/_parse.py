@@ -156,7 +156,9 @@ _TITLE = re.compile(
     rf"关于(?:对)?(?P<inner>[{_HAN}0-9０-９]{{0,40}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号"
     rf"(?P<item>提案|建议|议案)(?P<tail>[^\n]{{0,40}}?)(?P<what>会办(?:工作)?的?(?:意见|函)|(?:办理情况)?的?答复(?:函)?|办理意见)"
 )
-_MENTION = re.compile(rf"(?P<inner>[{_HAN}]{{0,30}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号(?P<item>提案|建议|议案)")
+_MENTION = re.compile(
+    rf"(?P<inner>[{_HAN}]{{0,30}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号(?P<item>提案|建议|议案)"
+)
 _SESSION = re.compile(
     rf"(?P<term>[0-9{_CN}]{{1,3}})届(?:[{_HAN}]{{0,8}}?)(?:第)?(?P<meeting>[0-9{_CN}]{{1,3}})次(?:全体)?会议"
 )
@@ -366,7 +368,9 @@ def _read_item(text: str, match: re.Match[str], found: _Found) -> None:
     if session is not None:
         base = match.start("inner")
         for key, group in (("session_term", "term"), ("session_meeting", "meeting")):
-            found.put(key, chinese_int(session.group(group)), base + session.start(group), base + session.end(group))
+            found.put(
+                key, chinese_int(session.group(group)), base + session.start(group), base + session.end(group)
+            )
 
 
 _REPLY_PHRASE = re.compile(r"现(?:将[^\n。]{0,20})?答复如下")

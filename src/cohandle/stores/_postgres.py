@@ -24,7 +24,7 @@ from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, 
 from cohandle._events import RecordedEvent
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
-from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError, decode_record
+from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError, decode_record, decode_stream
 
 __all__ = ["PostgresStore"]
 
@@ -218,7 +218,7 @@ class PostgresStore:
             f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE stream_id = %s AND version <= %s ORDER BY version",
             (stream_id, limit),
         )
-        return [decode_record(StoredRecord(*row)) for row in rows]
+        return decode_stream(rows)
 
     def stream_version(self, stream_id: str) -> int:
         rows = self._query(

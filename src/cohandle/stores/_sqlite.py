@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
-from cohandle._events import RecordedEvent, actor_from_dict, event_from_dict, parse_hash, parse_time
+from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
 
@@ -306,11 +306,14 @@ class SQLiteStore:
         self.close()
 
 
-def decode_record(record: StoredRecord) -> RecordedEvent:
-    """Decode one stored row; a row that cannot be read raises :class:`SchemaError`."""
+def decode_record(record: StoredRecord, previous: RecordedEvent | None = None) -> RecordedEvent:
+    """Decode one stored row; a row that cannot be read raises :class:`SchemaError`.
+
+    Given the stream's ``previous`` event, its digest and times are shared rather than parsed
+    again.
+    """
     try:
         payload = orjson.loads(record.payload)
-        actor = orjson.loads(record.actor)
     except orjson.JSONDecodeError as exc:
         raise SchemaError(
             f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc})."
@@ -320,16 +323,31 @@ def decode_record(record: StoredRecord) -> RecordedEvent:
             f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object."
         )
     algorithm, digest = parse_hash(record.hash)
-    prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
+    if previous is not None and record.prev_hash == previous.hash_text:
+        prev = previous.hash
+    else:
+        prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
+    recorded = parse_time(record.recorded_at)
+    occurred = recorded if record.occurred_at == record.recorded_at else parse_time(record.occurred_at)
     return RecordedEvent(
         stream_id=record.stream_id,
         version=record.version,
         payload=event_from_dict(record.type, record.schema, payload),
-        occurred_at=parse_time(record.occurred_at),
-        recorded_at=parse_time(record.recorded_at),
-        actor=actor_from_dict(actor),
+        occurred_at=occurred,
+        recorded_at=recorded,
+        actor=actor_from_text(record.actor),
         command_id=record.command_id,
         prev_hash=prev,
         hash=digest,
         algorithm=algorithm,
     )
+
+
+def decode_stream(rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
+    """Decode the rows of one stream, in version order."""
+    events: list[RecordedEvent] = []
+    previous = None
+    for row in rows:
+        previous = decode_record(StoredRecord(*row), previous)
+        events.append(previous)
+    return events
