@@ -86,6 +86,7 @@ from cohandle._model import (
 )
 from cohandle._permissions import EXTRA_RULES, PERMISSIONS, Relation
 from cohandle._state import CoHandlerPart, HandlerPart, Proposal, replay
+from cohandle._stats import Statistics, UnitCounts, statistics
 from cohandle._workflow import CommandOptions, Workflow
 
 try:
@@ -172,10 +173,12 @@ __all__ = [
     "SchemaError",
     "Section",
     "Session",
+    "Statistics",
     "Status",
     "SystemClock",
     "TrackedDeadline",
     "Unit",
+    "UnitCounts",
     "Workflow",
     "__version__",
     "allowed_commands",
@@ -185,5 +188,6 @@ __all__ = [
     "register_upcaster",
     "relations",
     "replay",
+    "statistics",
     "stores",
 ]

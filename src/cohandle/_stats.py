@@ -1,0 +1,222 @@
+"""The statistics published each year, computed from proposals' states (which are folds of the log).
+
+Definitions (each a count of proposals unless said otherwise):
+
+- received: every proposal; filed: those filed (立案) or assigned; not filed: 不予立案; merged: 并案;
+  立案率 = filed / (filed + not filed).
+- assigned: assigned and not withdrawn; replied: assigned ones with a reply sent (answered,
+  re-handled or closed); 办复率 = replied / assigned.
+- on time: replied ones whose first reply deadline recorded in the log was met, not met late;
+  按时办复率 = on time / assigned. Without recorded deadlines it is not known, and shown as such.
+- feedback: the latest feedback on each reply; 满意率 = (满意 + 基本满意) / replies with feedback,
+  with the 满意 and 基本满意 counts apart; 初次办理满意率 counts the first feedback, before any
+  re-handling.
+- categories: the category of each proposal's final reply (each part's, under 分办), with
+  percentages of the replies counted.
+- per unit: items led (主办), co-handled (会办) and handled separately (分办), and open
+  obligations past due at ``now``.
+- published: replies published (公开).
+
+见面率 / 沟通率 need contact records the log does not keep; they are not computed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import attrs
+import pendulum
+
+from cohandle._lifecycle import Status
+from cohandle._model import AssignmentMode, DeadlineKind, DeadlineStatus, Satisfaction
+from cohandle._state import Proposal
+
+__all__ = ["Statistics", "UnitCounts", "statistics"]
+
+SHANGHAI = pendulum.timezone("Asia/Shanghai")
+_REPLIED = (Status.ANSWERED, Status.REHANDLING, Status.CLOSED)
+
+
+@attrs.frozen(kw_only=True)
+class UnitCounts:
+    lead: int = 0
+    co_handled: int = 0
+    separate: int = 0
+    overdue: int = 0
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if whole == 0 else part / whole
+
+
+@attrs.frozen(kw_only=True)
+class Statistics:
+    received: int
+    filed: int
+    not_filed: int
+    merged: int
+    assigned: int
+    replied: int
+    on_time: int | None
+    with_feedback: int
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    first_with_feedback: int
+    first_satisfied_or_basically: int
+    categories: dict[str, int]
+    published: int
+    units: dict[str, UnitCounts]
+
+    @property
+    def filing_rate(self) -> float | None:
+        """立案率"""
+        return _rate(self.filed, self.filed + self.not_filed)
+
+    @property
+    def reply_rate(self) -> float | None:
+        """办复率"""
+        return _rate(self.replied, self.assigned)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按时办复率 (None when no deadlines were recorded)"""
+        return None if self.on_time is None else _rate(self.on_time, self.assigned)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率, counting 满意 and 基本满意"""
+        return _rate(self.satisfied + self.basically_satisfied, self.with_feedback)
+
+    @property
+    def first_satisfaction_rate(self) -> float | None:
+        """初次办理满意率"""
+        return _rate(self.first_satisfied_or_basically, self.first_with_feedback)
+
+    def category_shares(self) -> dict[str, float]:
+        total = sum(self.categories.values())
+        return {code: count / total for code, count in self.categories.items()} if total else {}
+
+    def to_json(self) -> dict[str, object]:
+        def pct(value: float | None) -> float | None:
+            return None if value is None else round(value * 100, 1)
+
+        return {
+            "received": self.received,
+            "filed": self.filed,
+            "not_filed": self.not_filed,
+            "merged": self.merged,
+            "filing_rate_pct": pct(self.filing_rate),
+            "assigned": self.assigned,
+            "replied": self.replied,
+            "reply_rate_pct": pct(self.reply_rate),
+            "on_time": self.on_time,
+            "on_time_rate_pct": pct(self.on_time_rate),
+            "with_feedback": self.with_feedback,
+            "satisfied": self.satisfied,
+            "basically_satisfied": self.basically_satisfied,
+            "dissatisfied": self.dissatisfied,
+            "satisfaction_rate_pct": pct(self.satisfaction_rate),
+            "first_satisfaction_rate_pct": pct(self.first_satisfaction_rate),
+            "categories": dict(self.categories),
+            "category_pct": {code: round(share * 100, 1) for code, share in self.category_shares().items()},
+            "published": self.published,
+            "units": {name: attrs.asdict(counts) for name, counts in self.units.items()},
+        }
+
+
+def _reply_met_on_time(p: Proposal) -> bool | None:
+    replies = [t for t in p.deadlines if t.deadline.kind is DeadlineKind.REPLY]
+    if not replies:
+        return None
+    first = replies[0]
+    if first.status is DeadlineStatus.SUPERSEDED:  # an approved extension: the extended deadline counts
+        extended = [t for t in replies[1:] if t.deadline.party == first.deadline.party]
+        first = extended[-1] if extended else first
+    return first.status is DeadlineStatus.MET
+
+
+def statistics(
+    proposals: Iterable[Proposal],
+    now: pendulum.DateTime,
+    *,
+    session_key: str | None = None,
+    year: int | None = None,
+) -> Statistics:
+    """The statistics of ``proposals``, optionally of one session (``Session.key``) or of the
+    proposals received in one ``year`` (Asia/Shanghai)."""
+    received = filed = not_filed = merged = assigned = replied = published = 0
+    on_time = 0
+    on_time_known = False
+    satisfaction: Counter[Satisfaction] = Counter()
+    first_with = first_good = 0
+    categories: Counter[str] = Counter()
+    units: dict[str, dict[str, int]] = defaultdict(lambda: {"lead": 0, "co_handled": 0, "separate": 0, "overdue": 0})
+    for p in proposals:
+        if session_key is not None and p.data.session.key != session_key:
+            continue
+        if year is not None and p.received_at.in_timezone(SHANGHAI).year != year:
+            continue
+        received += 1
+        status = p.status
+        if status is Status.NOT_FILED:
+            not_filed += 1
+        elif status is Status.MERGED:
+            merged += 1
+        if status is Status.FILED or p.assigned_at is not None:
+            filed += 1
+        if p.assigned_at is None or status is Status.WITHDRAWN:
+            continue
+        assigned += 1
+        if p.mode is AssignmentMode.SEPARATE:
+            for part in p.handlers:
+                if part.active:
+                    units[part.unit.name]["separate"] += 1
+        elif p.lead is not None:
+            units[p.lead.name]["lead"] += 1
+            for co in p.co_handlers:
+                if co.active:
+                    units[co.unit.name]["co_handled"] += 1
+        for tracked, state in p.deadlines_at(now):
+            if state is DeadlineStatus.MISSED and tracked.deadline.party in units:
+                units[tracked.deadline.party]["overdue"] += 1
+        if status not in _REPLIED:
+            continue
+        replied += 1
+        met = _reply_met_on_time(p)
+        if met is not None:
+            on_time_known = True
+            on_time += met
+        published += p.published
+        finals = [part.reply for part in p.handlers if part.active and part.reply] if p.handlers else [p.reply]
+        for reply in finals:
+            if reply is not None:
+                categories[reply.category] += 1
+        reply_units = [part.unit for part in p.handlers if part.active] if p.handlers else [None]
+        for unit in reply_units:
+            entry = p.latest_feedback(unit)
+            if entry is not None:
+                satisfaction[entry.feedback.satisfaction] += 1
+            first = next((f for f in p.feedback if f.feedback.unit == unit), None)
+            if first is not None:
+                first_with += 1
+                first_good += first.feedback.satisfaction is not Satisfaction.DISSATISFIED
+    return Statistics(
+        received=received,
+        filed=filed,
+        not_filed=not_filed,
+        merged=merged,
+        assigned=assigned,
+        replied=replied,
+        on_time=on_time if on_time_known else None,
+        with_feedback=sum(satisfaction.values()),
+        satisfied=satisfaction[Satisfaction.SATISFIED],
+        basically_satisfied=satisfaction[Satisfaction.BASICALLY_SATISFIED],
+        dissatisfied=satisfaction[Satisfaction.DISSATISFIED],
+        first_with_feedback=first_with,
+        first_satisfied_or_basically=first_good,
+        categories=dict(sorted(categories.items())),
+        published=published,
+        units={name: UnitCounts(**counts) for name, counts in sorted(units.items())},
+    )

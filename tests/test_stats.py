@@ -1,0 +1,158 @@
+"""The published statistics on a data set counted by hand."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+from helpers import (
+    A_CO1,
+    A_CO2,
+    A_COMMITTEE,
+    A_H1,
+    A_H2,
+    A_LEAD,
+    A_PROPOSER,
+    CO1,
+    CO2,
+    H1,
+    H2,
+    LEAD,
+    PROPOSERS,
+    data,
+    feedback,
+    opinion,
+    reply,
+)
+
+import cohandle
+from cohandle import Satisfaction
+from cohandle._stats import statistics
+from cohandle.deadlines import policy_from_mapping
+
+POLICY = policy_from_mapping(
+    {
+        "name": "test",
+        "version": "1",
+        "title": "reply in 3 months, opinions in 1 month",
+        "rules": [
+            {"name": "opinion", "kind": "co_handler_opinion", "start": "assigned", "period": "1 month", "source": "test"},
+            {"name": "reply", "kind": "reply", "start": "assigned", "period": "3 months", "source": "test"},
+        ],
+    }
+)
+
+
+def day(text: str) -> pendulum.DateTime:
+    return pendulum.parse(f"{text}T10:00:00+08:00")  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
+    clock = cohandle.FixedClock(day("2025-01-10"))
+    wf = cohandle.Workflow(clock=clock, policy=POLICY)
+
+    def at(text: str) -> None:
+        clock.set(day(text))
+
+    # P1: lead + co-handler, replied on time, A, 满意, published
+    at("2025-01-10")
+    p1 = wf.receive(data("1"), actor=A_COMMITTEE).id
+    wf.file(p1, actor=A_COMMITTEE)
+    wf.assign(p1, lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+    at("2025-02-01")
+    wf.submit_opinion(p1, opinion=opinion(CO1), actor=A_CO1)
+    wf.consolidate(p1, actor=A_LEAD)
+    at("2025-03-01")
+    wf.answer(p1, reply=reply(category="A"), actor=A_LEAD)
+    wf.record_feedback(p1, feedback=feedback(Satisfaction.SATISFIED), actor=A_PROPOSER)
+    wf.publish(p1, actor=A_LEAD)
+    # P2: lead + co-handler, replied late, B, 基本满意
+    at("2025-01-10")
+    p2 = wf.receive(data("2"), actor=A_COMMITTEE).id
+    wf.assign(p2, lead=LEAD, co_handlers=[CO2], actor=A_COMMITTEE)
+    at("2025-03-01")
+    wf.submit_opinion(p2, opinion=opinion(CO2), actor=A_CO2)
+    wf.consolidate(p2, actor=A_LEAD)
+    at("2025-05-20")
+    wf.answer(p2, reply=reply(category="B"), actor=A_LEAD)
+    wf.record_feedback(p2, feedback=feedback(Satisfaction.BASICALLY_SATISFIED), actor=A_PROPOSER)
+    # P3: sole, on time, C, 不满意, re-handled, B, 满意
+    at("2025-01-10")
+    p3 = wf.receive(data("3"), actor=A_COMMITTEE).id
+    wf.assign(p3, lead=LEAD, actor=A_COMMITTEE)
+    at("2025-02-10")
+    wf.answer(p3, reply=reply(category="C"), actor=A_LEAD)
+    wf.record_feedback(p3, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(p3, reason="不满意", actor=A_COMMITTEE)
+    at("2025-03-10")
+    wf.answer(p3, reply=reply(category="B"), actor=A_LEAD)
+    wf.record_feedback(p3, feedback=feedback(Satisfaction.SATISFIED), actor=A_PROPOSER)
+    # P4: lead + two co-handlers, nothing done: everything overdue by June
+    at("2025-01-10")
+    p4 = wf.receive(data("4"), actor=A_COMMITTEE).id
+    wf.assign(p4, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE)
+    # P5: not filed; P6: merged into P1 (never filed itself)
+    p5 = wf.receive(data("5"), actor=A_COMMITTEE).id
+    wf.reject(p5, reason="不属于提案范围", actor=A_COMMITTEE)
+    p6 = wf.receive(data("6"), actor=A_COMMITTEE).id
+    wf.merge(p6, into=p4, actor=A_COMMITTEE)
+    # P7: separate handling, H1 answers A (满意), H2 answers B (no feedback)
+    p7 = wf.receive(data("7"), actor=A_COMMITTEE).id
+    wf.assign(p7, handlers=[H1, H2], actor=A_COMMITTEE)
+    at("2025-02-15")
+    wf.answer(p7, reply=reply(H1, "A"), actor=A_H1)
+    wf.answer(p7, reply=reply(H2, "B"), actor=A_H2)
+    wf.record_feedback(p7, feedback=feedback(Satisfaction.SATISFIED, H1), actor=A_PROPOSER)
+    # P8: withdrawn after assignment
+    at("2025-01-10")
+    p8 = wf.receive(data("8"), actor=A_COMMITTEE).id
+    wf.assign(p8, lead=LEAD, actor=A_COMMITTEE)
+    wf.withdraw(p8, signed_by=PROPOSERS, reason="情况变化", actor=A_PROPOSER)
+    return wf, day("2025-06-30")
+
+
+def test_the_counts_and_rates(counted: tuple[cohandle.Workflow, pendulum.DateTime]) -> None:
+    wf, now = counted
+    s = statistics(wf.proposals(), now)
+    assert (s.received, s.filed, s.not_filed, s.merged) == (8, 6, 1, 1)
+    assert s.filing_rate == pytest.approx(6 / 7)
+    assert (s.assigned, s.replied) == (5, 4)
+    assert s.reply_rate == pytest.approx(0.8)
+    assert s.on_time == 3 and s.on_time_rate == pytest.approx(0.6)
+    assert (s.with_feedback, s.satisfied, s.basically_satisfied, s.dissatisfied) == (4, 3, 1, 0)
+    assert s.satisfaction_rate == pytest.approx(1.0)
+    assert (s.first_with_feedback, s.first_satisfied_or_basically) == (4, 3)
+    assert s.first_satisfaction_rate == pytest.approx(0.75)
+    assert s.categories == {"A": 2, "B": 3}
+    assert s.category_shares() == pytest.approx({"A": 0.4, "B": 0.6})
+    assert s.published == 1
+
+
+def test_the_counts_per_unit(counted: tuple[cohandle.Workflow, pendulum.DateTime]) -> None:
+    wf, now = counted
+    units = statistics(wf.proposals(), now).units
+    assert units[LEAD.name] == cohandle.UnitCounts(lead=4, co_handled=0, separate=0, overdue=1)
+    assert units[CO1.name] == cohandle.UnitCounts(lead=0, co_handled=2, separate=0, overdue=1)
+    assert units[CO2.name] == cohandle.UnitCounts(lead=0, co_handled=2, separate=0, overdue=1)
+    assert units[H1.name] == cohandle.UnitCounts(separate=1)
+    assert units[H2.name] == cohandle.UnitCounts(separate=1)
+
+
+def test_filters_by_session_and_year(counted: tuple[cohandle.Workflow, pendulum.DateTime]) -> None:
+    wf, now = counted
+    key = wf.get(next(iter(wf.store.stream_ids()))).data.session.key
+    assert statistics(wf.proposals(), now, session_key=key).received == 8
+    assert statistics(wf.proposals(), now, session_key="npc-北京市-1-1").received == 0
+    assert statistics(wf.proposals(), now, year=2025).received == 8
+    assert statistics(wf.proposals(), now, year=2024).received == 0
+    assert statistics([], now).reply_rate is None
+
+
+def test_without_recorded_deadlines_on_time_is_unknown() -> None:
+    wf = cohandle.Workflow(clock=cohandle.FixedClock(day("2025-01-10")))
+    pid = wf.receive(data("9"), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    s = statistics(wf.proposals(), day("2025-06-30"))
+    assert s.on_time is None and s.on_time_rate is None
+    assert s.to_json()["on_time_rate_pct"] is None
