@@ -1,60 +1,195 @@
-"""The ``cohandle`` command through its real entry point."""
+"""The ``cohandle`` command through its real entry point, for every command."""
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+NOW = "2023-07-21T09:00:00+08:00"
+SEED_ID = "cppcc-湖北省-13-1-20230519"
+
+
+def run(*args: str, db: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COHANDLE_DB", "COHANDLE_POLICY")}
+    if db is not None:
+        env["COHANDLE_DB"] = str(db)
     return subprocess.run(
-        [sys.executable, "-m", "cohandle", *args], capture_output=True, text=True, timeout=120, env=env
+        [sys.executable, "-m", "cohandle", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        input=stdin,
     )
 
 
-def test_demo_records_the_seed_case_into_a_fresh_database(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
+def one_line_error(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert result.returncode == code, result
+    assert result.stderr.startswith("cohandle: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    return result.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "demo.db"
     result = run("demo", "--db", str(db))
     assert result.returncode == 0, result.stderr
+    return db
+
+
+def test_demo_records_the_seed_case_into_a_fresh_database(demo_db: Path) -> None:
+    again = run("demo", "--db", str(demo_db))
+    assert "names an existing file" in one_line_error(again)
+
+
+def test_demo_prints_what_happened(tmp_path: Path) -> None:
+    result = run("demo", "--db", str(tmp_path / "d.db"))
     assert "湖北省政协十三届一次会议 第20230519号提案《关于促进基础研发的建议》" in result.stdout
     assert "OpinionSubmitted       杨鑫 (湖北省知识产权局)" in result.stdout
-    assert "The log is intact: 35 events in 5 proposals" in result.stdout
-    assert db.exists()
-    again = run("demo", "--db", str(db))
-    assert again.returncode == 2
-    assert again.stderr.startswith("cohandle: --db names an existing file")
-    assert "Traceback" not in again.stderr
+    assert "OpinionReturned" in result.stdout and "RehandlingOrdered" in result.stdout
+    assert "The log is intact: 48 events in 5 proposals" in result.stdout
 
 
-def test_verify_says_intact_or_names_the_damage(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    run("demo", "--db", str(db))
-    ok = run("verify", "--db", str(db))
-    assert ok.returncode == 0 and "intact" in ok.stdout
-    con = sqlite3.connect(db)
-    con.execute("UPDATE events SET payload = replace(payload, '杨鑫', '杨森') WHERE version = 4")
+def test_show_prints_parties_deadlines_and_timeline(demo_db: Path) -> None:
+    text = run("show", "cppcc-湖北省-13-1-20230233", "--now", NOW, db=demo_db).stdout
+    assert "主办单位  省教育厅" in text
+    assert "省财政厅  会办意见            2023-03-20  逾期完成" in text
+    data = json.loads(run("show", SEED_ID, "--now", NOW, "--json", db=demo_db).stdout)
+    assert data["status"] == "closed" and data["timeline"][0]["type"] == "ProposalReceived"
+    assert {"kind": "reply", "party": "省科技厅"}.items() <= data["deadlines"][2].items() or any(
+        d["kind"] == "reply" and d["status"] == "met" for d in data["deadlines"]
+    )
+
+
+def test_show_of_an_unknown_proposal(demo_db: Path) -> None:
+    assert "No proposal with id 'nope'" in one_line_error(run("show", "nope", db=demo_db))
+
+
+def test_list_filters(demo_db: Path) -> None:
+    everything = json.loads(run("list", "--json", db=demo_db).stdout)
+    assert len(everything) == 5
+    closed = json.loads(run("list", "--state", "closed", "--json", db=demo_db).stdout)
+    assert {p["number"] for p in closed} == {"20230519", "20230377"}
+    finance = json.loads(run("list", "--unit", "省财政厅", "--json", db=demo_db).stdout)
+    assert {p["number"] for p in finance} == {"20230233", "20230412"}
+    npc = json.loads(run("list", "--session", "npc-湖北省-14-1", "--json", db=demo_db).stdout)
+    assert [p["number"] for p in npc] == ["1025"]
+    assert "5 件" in run("list", db=demo_db).stdout
+    bad = run("list", "--state", "lost", db=demo_db)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_due_overdue_and_reminders(demo_db: Path) -> None:
+    due = json.loads(run("due", "--within", "10wd", "--now", "2023-05-10", "--json", db=demo_db).stdout)
+    assert [(d["number"], d["kind"]) for d in due] == [("1025", "reply")]
+    assert "1 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
+    assert "must be a number of working days" in one_line_error(run("due", "--within", "soon", db=demo_db))
+    overdue = json.loads(run("overdue", "--now", NOW, "--json", db=demo_db).stdout)
+    assert [i["kind"] for i in overdue["省科技厅"]] == ["reply"]
+    reminders = json.loads(run("reminders", "--now", NOW, "--json", db=demo_db).stdout)
+    assert {r["level"] for r in reminders} == {"escalate", "remind"}
+    assert all(r["level"] == "remind" for r in reminders if r["party"] == "提案者")
+    assert "must be one of generic" in one_line_error(run("reminders", "--policy", "nowhere", db=demo_db))
+
+
+def test_stats(demo_db: Path) -> None:
+    data = json.loads(run("stats", "--now", NOW, "--json", db=demo_db).stdout)
+    assert (data["received"], data["assigned"], data["replied"]) == (5, 5, 4)
+    assert data["reply_rate_pct"] == 80.0
+    assert data["categories"] == {"A": 3, "B": 2}
+    text = run("stats", "--now", NOW, db=demo_db).stdout
+    assert "办复率                    80.0%" in text
+    only_npc = json.loads(run("stats", "--session", "npc-湖北省-14-1", "--json", db=demo_db).stdout)
+    assert only_npc["received"] == 1
+    assert json.loads(run("stats", "--year", "2020", "--json", db=demo_db).stdout)["received"] == 0
+
+
+def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
+    ok = run("verify", db=demo_db)
+    assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 48" in ok.stderr
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(demo_db.read_bytes())
+    con = sqlite3.connect(copy)
+    con.execute(
+        "UPDATE events SET payload = replace(payload, '杨鑫', '杨森') WHERE stream_id = ? AND version = 5",
+        (SEED_ID,),
+    )
     con.commit()
     con.close()
-    damaged = run("verify", "--db", str(db))
+    damaged = run("verify", "--json", db=copy)
     assert damaged.returncode == 1
-    assert "damaged at proposal 'cppcc-湖北省-13-1-20230519', version 4" in damaged.stdout
+    assert f"proposal '{SEED_ID}', version 5" in json.loads(damaged.stdout)["problem"]
 
 
-def test_verify_of_a_missing_or_foreign_file_is_one_line(tmp_path: Path) -> None:
-    missing = run("verify", "--db", str(tmp_path / "none.db"))
-    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
-    junk = tmp_path / "junk.db"
-    junk.write_bytes(b"\x00garbage" * 100)
-    bad = run("verify", "--db", str(junk))
-    assert bad.returncode == 2 and "not a readable cohandle database" in bad.stderr
-    assert "Traceback" not in bad.stderr
+def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "log.jsonl"
+    result = run("export", str(out), db=demo_db)
+    assert result.returncode == 0 and "Exported 48 events" in result.stdout
+    target = tmp_path / "copy.db"
+    imported = run("import", str(out), db=target)
+    assert imported.returncode == 0 and "Imported 48 events of 5 proposals" in imported.stdout
+    assert "intact: 48 events" in run("verify", db=target).stdout
+    again = run("import", str(out), db=target)
+    assert "already in the store" in one_line_error(again)
+    one = tmp_path / "one.jsonl"
+    assert "Exported 11 events" in run("export", str(one), "--id", SEED_ID, db=demo_db).stdout
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(
+        out.read_text(encoding="utf-8").replace('"version":3', '"version":NaN', 1), encoding="utf-8"
+    )
+    assert "Line 3" in one_line_error(run("import", str(broken), db=tmp_path / "other.db"))
+
+
+def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "letters" / "reply-city-ascii-noise.txt"
+    data = json.loads(run("parse", str(fixture), "--json").stdout)
+    assert data["doc_number"] == "武交函〔2024〕36号"
+    assert "文号" in run("parse", str(fixture)).stdout
+    from_stdin = json.loads(run("parse", "-", "--json", stdin=fixture.read_text(encoding="utf-8")).stdout)
+    assert from_stdin == data
+    letter = run("render", SEED_ID, db=demo_db).stdout
+    assert "关于对湖北省政协十三届一次会议第20230519号提案的答复" in letter
+    opinion = run("render", SEED_ID, "--kind", "opinion", db=demo_db).stdout
+    assert "会办工作的意见" in opinion
+    docx = tmp_path / "reply.docx"
+    assert run("render", SEED_ID, "--docx", str(docx), db=demo_db).returncode == 0
+    assert docx.stat().st_size > 1000
+    assert "no reply yet" in one_line_error(run("render", "npc-湖北省-14-1-1025", db=demo_db))
 
 
 def test_diagram_and_version_and_bad_arguments() -> None:
-    diagram = run("diagram")
-    assert diagram.stdout.startswith("stateDiagram-v2\n")
+    assert run("diagram").stdout.startswith("stateDiagram-v2\n")
     assert run("--version").stdout.startswith("cohandle ")
     wrong = run("frobnicate")
     assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
+    assert run().returncode == 2
+
+
+def test_a_missing_a_corrupt_and_a_newer_database(tmp_path: Path) -> None:
+    assert "names no file" in one_line_error(run("list", db=tmp_path / "none.db"))
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00garbage" * 100)
+    assert "not a readable cohandle database" in one_line_error(run("list", db=junk))
+    newer = tmp_path / "newer.db"
+    assert run("demo", "--db", str(newer)).returncode == 0
+    con = sqlite3.connect(newer)
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    before = newer.read_bytes()
+    assert "newer cohandle" in one_line_error(run("stats", db=newer))
+    assert newer.read_bytes() == before
+
+
+def test_the_installed_command_is_the_same_as_python_dash_m() -> None:
+    script = Path(sys.executable).parent / "cohandle"
+    assert script.exists(), "the package installs a cohandle command beside its Python"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout == run("--version").stdout

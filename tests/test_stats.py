@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pendulum
 import pytest
+
+import cohandle
+from cohandle import Satisfaction
+from cohandle._stats import statistics
+from cohandle.deadlines import policy_from_mapping
 from helpers import (
     A_CO1,
     A_CO2,
@@ -24,18 +29,19 @@ from helpers import (
     reply,
 )
 
-import cohandle
-from cohandle import Satisfaction
-from cohandle._stats import statistics
-from cohandle.deadlines import policy_from_mapping
-
 POLICY = policy_from_mapping(
     {
         "name": "test",
         "version": "1",
         "title": "reply in 3 months, opinions in 1 month",
         "rules": [
-            {"name": "opinion", "kind": "co_handler_opinion", "start": "assigned", "period": "1 month", "source": "test"},
+            {
+                "name": "opinion",
+                "kind": "co_handler_opinion",
+                "start": "assigned",
+                "period": "1 month",
+                "source": "test",
+            },
             {"name": "reply", "kind": "reply", "start": "assigned", "period": "3 months", "source": "test"},
         ],
     }

@@ -20,7 +20,7 @@ import attrs
 import pendulum
 
 from cohandle._events import RecordedEvent
-from cohandle._model import Deadline, DeadlineStatus
+from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineStatus
 from cohandle._state import Proposal
 from cohandle._workflow import Workflow
 from cohandle.deadlines import Calendar, Policy, end_of_day
@@ -186,7 +186,8 @@ class DeadlineBoard:
         for item in self._until(_micros(horizon)):
             due_day = item.due.in_timezone(SHANGHAI).date()
             late = calendar.working_days_between(due_day, today) if now > item.due else 0
-            if late >= policy.escalate_after_working_days and late > 0:
+            escalable = item.party != PROPOSER_PARTY  # a proposer is reminded, never supervised
+            if escalable and late >= policy.escalate_after_working_days and late > 0:
                 if not self._key.get(item.proposal_id, False):
                     found.append(Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late))
                 continue

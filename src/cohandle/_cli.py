@@ -1,6 +1,8 @@
 """The ``cohandle`` command: a thin shell over the public API.
 
-Errors are one line on standard error and a non-zero exit code, never a traceback.
+It works on the SQLite file named by ``--db`` (or ``$COHANDLE_DB``, or ``cohandle.db``); a
+``postgresql://`` URL works too. Every command that prints data takes ``--json``. Errors are
+one line on standard error and a non-zero exit code, never a traceback.
 """
 
 from __future__ import annotations
@@ -8,19 +10,105 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pendulum
 
 import cohandle
 from cohandle._demo import record_demo, timeline
+from cohandle.deadlines import Calendar, Policy, policy_from_toml, preset
 
 ENV_DB = "COHANDLE_DB"
+ENV_POLICY = "COHANDLE_POLICY"
+SHANGHAI = "Asia/Shanghai"
 
 
-def _db_path(args: argparse.Namespace) -> str:
-    return str(args.db or os.environ.get(ENV_DB) or "cohandle.db")
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """Terminal columns of ``text``: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """``text`` padded to ``columns`` terminal columns."""
+    return text + " " * max(0, columns - width(text))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Rows aligned in columns, Chinese text included."""
+    cells = [[("—" if value is None else str(value)) for value in row] for row in rows]
+    sizes = [max([width(h)] + [width(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(pad(h, sizes[i]) for i, h in enumerate(headers)).rstrip()]
+    lines.append("  ".join("-" * size for size in sizes))
+    lines += ["  ".join(pad(row[i], sizes[i]) for i in range(len(headers))).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _target(args: argparse.Namespace) -> str:
+    return str(getattr(args, "db", None) or os.environ.get(ENV_DB) or "cohandle.db")
+
+
+def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
+    target = _target(args)
+    if not target.startswith(("postgresql://", "postgres://")) and not os.path.exists(target):
+        raise cohandle.InvalidInput(
+            "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
+        )
+    return cohandle.Workflow.open(target, **options)
+
+
+def _now(args: argparse.Namespace) -> pendulum.DateTime:
+    if getattr(args, "now", None):
+        from cohandle._clock import business_time
+
+        return business_time("--now", args.now)
+    return pendulum.now("UTC")
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    name = getattr(args, "policy", None) or os.environ.get(ENV_POLICY) or "generic"
+    if name.endswith(".toml"):
+        return policy_from_toml(Path(name))
+    return preset(name)
+
+
+def _day(moment: pendulum.DateTime | None) -> str | None:
+    return None if moment is None else moment.in_timezone(SHANGHAI).to_date_string()
+
+
+def _emit(args: argparse.Namespace, data: object, text: Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print(text())
+
+
+class _Progress:
+    """A progress line on standard error: ``label: N``, redrawn in place."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = False
+
+    def __call__(self, count: int) -> None:
+        sys.stderr.write(f"\r{self.label}: {count:,}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+# -- commands ------------------------------------------------------------------------------------
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -29,7 +117,7 @@ def _demo(args: argparse.Namespace) -> int:
         raise cohandle.InvalidInput(
             "--db", f"names an existing file ({path}); the demo writes a fresh database"
         )
-    with cohandle.Workflow.open(path) as wf:
+    with cohandle.Workflow.open(path, policy=preset("generic")) as wf:
         ids = record_demo(wf)
         for proposal_id in ids:
             print(timeline(wf, proposal_id))
@@ -39,28 +127,286 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show(args: argparse.Namespace) -> int:
+    now = _now(args)
+    with _open(args) as wf:
+        p = wf.get(args.id)
+        history = wf.history(args.id)
+    parties = [("交办单位", p.assigning_body.name)]
+    if p.lead is not None:
+        parties.append(("主办单位", p.lead.name))
+    parties += [("会办单位", f"{part.unit.name} ({part.status})") for part in p.co_handlers]
+    parties += [("分办单位", f"{part.unit.name} ({part.status})") for part in p.handlers]
+    parties.append(("提案者", "、".join(p.data.proposer_names)))
+    deadlines = [
+        {
+            "kind": t.deadline.kind.value,
+            "party": t.deadline.party,
+            "due": _day(t.deadline.due),
+            "status": status.value,
+            "rule": t.deadline.rule,
+            "source": t.deadline.source,
+        }
+        for t, status in p.deadlines_at(now)
+    ]
+    events = [
+        {"version": e.version, "date": _day(e.occurred_at), "type": e.type, "actor": str(e.actor)}
+        for e in history
+    ]
+    data = {
+        "id": p.id,
+        "number": p.number,
+        "title": p.title,
+        "session": p.data.session.describe(),
+        "status": p.status.value,
+        "parties": [{"role": role, "name": name} for role, name in parties],
+        "deadlines": deadlines,
+        "timeline": events,
+    }
+
+    def text() -> str:
+        lines = [
+            f"{p.data.session.describe()} 第{p.number}号《{p.title}》",
+            f"状态: {p.status.label} ({p.status})",
+            "",
+            table(["角色", "单位/人员"], parties),
+        ]
+        if deadlines:
+            rows = [
+                [
+                    d["party"],
+                    cohandle.DeadlineKind(d["kind"]).label,
+                    d["due"],
+                    cohandle.DeadlineStatus(d["status"]).label,
+                ]
+                for d in deadlines
+            ]
+            lines += ["", table(["责任方", "事项", "期限", "状态"], rows)]
+        lines += [
+            "",
+            table(
+                ["#", "日期", "事件", "操作人"],
+                [[e["version"], e["date"], e["type"], e["actor"]] for e in events],
+            ),
+        ]
+        return "\n".join(lines)
+
+    _emit(args, data, text)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with _open(args) as wf:
+        proposals = list(wf.proposals())
+    chosen = []
+    for p in proposals:
+        if args.state and p.status.value != args.state:
+            continue
+        if args.session and p.data.session.key != args.session:
+            continue
+        if args.unit:
+            units = {
+                p.lead.name if p.lead else None,
+                *(c.unit.name for c in p.co_handlers),
+                *(h.unit.name for h in p.handlers),
+            }
+            if args.unit not in units:
+                continue
+        chosen.append(p)
+    data = [
+        {
+            "id": p.id,
+            "number": p.number,
+            "title": p.title,
+            "status": p.status.value,
+            "lead": p.lead.name if p.lead else None,
+            "session": p.data.session.key,
+        }
+        for p in chosen
+    ]
+    rows = [
+        [
+            p.number,
+            p.title,
+            p.status.label,
+            p.lead.name if p.lead else "、".join(h.unit.name for h in p.handlers),
+            p.id,
+        ]
+        for p in chosen
+    ]
+    _emit(args, data, lambda: table(["编号", "标题", "状态", "主办/分办", "ID"], rows) + f"\n{len(rows)} 件")
+    return 0
+
+
+def _items(items: Sequence[cohandle.DueItem]) -> list[dict[str, object]]:
+    return [
+        {
+            "proposal_id": i.proposal_id,
+            "number": i.number,
+            "party": i.party,
+            "kind": i.deadline.kind.value,
+            "due": _day(i.due),
+        }
+        for i in items
+    ]
+
+
+def _within(text: str) -> tuple[int, bool]:
+    match = re.fullmatch(r"(\d+)\s*(wd|d)", text.strip())
+    if match is None:
+        raise cohandle.InvalidInput(
+            "--within", f'must be a number of working days or days, e.g. "5wd" or "10d" (got {text!r})'
+        )
+    return int(match.group(1)), match.group(2) == "wd"
+
+
+def _due(args: argparse.Namespace) -> int:
+    amount, working = _within(args.within)
+    now = _now(args)
+    calendar = Calendar.china()
+    with _open(args) as wf:
+        board = cohandle.DeadlineBoard.build(wf.proposals())
+    if working:
+        items = board.due_within(now, amount, calendar)
+    else:
+        limit = now.add(days=amount)
+        items = [i for i in board.due_within(now, amount * 2 + 10, calendar) if i.due <= limit]
+    rows = [[i.party, i.number, i.deadline.kind.label, _day(i.due)] for i in items]
+    _emit(args, _items(items), lambda: table(["责任方", "编号", "事项", "期限"], rows) + f"\n{len(rows)} 项")
+    return 0
+
+
+def _overdue(args: argparse.Namespace) -> int:
+    now = _now(args)
+    with _open(args) as wf:
+        board = cohandle.DeadlineBoard.build(wf.proposals())
+    grouped = board.overdue(now)
+    data = {party: _items(items) for party, items in grouped.items()}
+    rows = [
+        [party, len(items), "、".join(f"{i.number}({i.deadline.kind.label})" for i in items)]
+        for party, items in grouped.items()
+    ]
+    _emit(
+        args,
+        data,
+        lambda: table(["单位", "逾期", "事项"], rows) + f"\n{sum(len(v) for v in grouped.values())} 项逾期",
+    )
+    return 0
+
+
+def _reminders(args: argparse.Namespace) -> int:
+    now = _now(args)
+    policy = _policy(args)
+    with _open(args) as wf:
+        board = cohandle.DeadlineBoard.build(wf.proposals())
+    found = board.reminders(now, policy, Calendar.china(weekends_only_after=True))
+    data = [
+        {**_items([r.item])[0], "level": r.level.value, "working_days_late": r.working_days_late}
+        for r in found
+    ]
+    rows = [
+        [
+            r.level.label,
+            r.item.party,
+            r.item.number,
+            r.item.deadline.kind.label,
+            _day(r.item.due),
+            r.working_days_late,
+        ]
+        for r in found
+    ]
+    _emit(
+        args,
+        data,
+        lambda: table(["类型", "单位", "编号", "事项", "期限", "逾期工作日"], rows) + f"\n{len(rows)} 条",
+    )
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _stats(args: argparse.Namespace) -> int:
+    now = _now(args)
+    with _open(args) as wf:
+        s = cohandle.statistics(wf.proposals(), now, session_key=args.session, year=args.year)
+
+    def text() -> str:
+        rows = [
+            ["收到", s.received],
+            ["立案 / 不予立案 / 并案", f"{s.filed} / {s.not_filed} / {s.merged}"],
+            ["立案率", _pct(s.filing_rate)],
+            ["交办 / 办复", f"{s.assigned} / {s.replied}"],
+            ["办复率", _pct(s.reply_rate)],
+            ["按时办复率", _pct(s.on_time_rate)],
+            ["满意 / 基本满意 / 不满意", f"{s.satisfied} / {s.basically_satisfied} / {s.dissatisfied}"],
+            ["满意率(含基本满意)", _pct(s.satisfaction_rate)],
+            ["初次办理满意率", _pct(s.first_satisfaction_rate)],
+            ["已公开答复", s.published],
+        ]
+        shares = s.category_shares()
+        rows += [
+            [f"{code}类", f"{count} ({shares[code] * 100:.1f}%)"] for code, count in s.categories.items()
+        ]
+        units = [[name, c.lead, c.co_handled, c.separate, c.overdue] for name, c in s.units.items()]
+        return table(["指标", "数值"], rows) + "\n\n" + table(["单位", "主办", "会办", "分办", "逾期"], units)
+
+    _emit(args, s.to_json(), text)
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
-    path = _db_path(args)
-    if not os.path.exists(path):
-        raise cohandle.InvalidInput("--db", f"names no file ({path})")
-    with cohandle.Workflow.open(path) as wf:
-        report = wf.verify()
-    print(report)
+    progress = _Progress("verified events")
+    with _open(args) as wf:
+        report = wf.verify(progress)
+    progress.done()
+    _emit(
+        args,
+        {
+            "ok": report.ok,
+            "events": report.events,
+            "streams": report.streams,
+            "problem": str(report.problem) if report.problem else None,
+        },
+        lambda: str(report),
+    )
     return 0 if report.ok else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from cohandle.stores import export_jsonl
+
+    progress = _Progress("exported events")
+    with _open(args) as wf:
+        count = export_jsonl(wf.store, args.file, stream_id=args.id, progress=progress)
+    progress.done()
+    print(f"Exported {count} events to {args.file}.")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from cohandle.stores import import_jsonl
+
+    if not os.path.exists(args.file):
+        raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
+    target = _target(args)
+    with cohandle.Workflow.open(target) as wf:
+        report = import_jsonl(wf.store, args.file)
+    print(
+        f"Imported {report.events} events of {report.streams} proposals into {target}, every chain verified."
+    )
+    return 0
 
 
 def _parse(args: argparse.Namespace) -> int:
     from cohandle.letters import parse_letter
 
     try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()  # noqa: SIM115
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as exc:
         raise cohandle.InvalidInput("FILE", f"cannot be read ({exc.strerror}: {args.file})") from None
-    letter = parse_letter(raw)
-    data = letter.to_json()
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False))
-        return 0
+    data = parse_letter(raw).to_json()
     labels = {
         "kind": "类型", "body": "政协/人大", "level": "级别", "session_term": "届次", "session_meeting": "会次",
         "number": "编号", "proposal_title": "提案标题", "author_unit": "来文单位", "addressee": "主送",
@@ -68,40 +414,40 @@ def _parse(args: argparse.Namespace) -> int:
         "issuer": "签发人/主管领导", "contact_name": "经办人", "contact_phone": "联系电话", "postal_code": "邮政编码",
         "copies": "抄送", "disclosure": "公开属性",
     }  # fmt: skip
-    for key, label in labels.items():
-        value = data[key]
-        if isinstance(value, list):
-            value = "、".join(value) if value else None
-        print(f"{pad(label, 16)} {value if value is not None else '—'}")
-    for warning in data["warnings"]:
-        print(f"注意: {warning}")
+
+    def text() -> str:
+        rows = [
+            [label, "、".join(data[key]) if isinstance(data[key], list) else data[key]]
+            for key, label in labels.items()
+        ]
+        notes = "".join(f"\n注意: {warning}" for warning in data["warnings"])  # type: ignore[union-attr]
+        return table(["字段", "内容"], rows) + notes
+
+    _emit(args, data, text)
     return 0
 
 
 def _render(args: argparse.Namespace) -> int:
     from cohandle.letters import opinion_layout, reply_layout, to_docx, to_text
 
-    path = _db_path(args)
-    if not os.path.exists(path):
-        raise cohandle.InvalidInput("--db", f"names no file ({path})")
-    with cohandle.Workflow.open(path) as wf:
+    with _open(args) as wf:
         p = wf.get(args.id)
-        if args.kind == "reply":
-            if p.reply is None:
-                raise cohandle.InvalidInput(
-                    "ID", f"names proposal {p.id!r}, which has no reply yet (it is {p.status})"
-                )
-            layout = reply_layout(p.reply, p.data)
-        else:
-            opinions = [part.opinion for part in p.co_handlers if part.opinion is not None]
-            if args.unit:
-                opinions = [o for o in opinions if o.author.name == args.unit]
-            if len(opinions) != 1:
-                names = "、".join(o.author.name for o in opinions) or "none"
-                raise cohandle.InvalidInput(
-                    "--unit", f"must name one co-handler whose opinion is in (opinions from: {names})"
-                )
-            layout = opinion_layout(opinions[0], p.data)
+    if args.kind == "reply":
+        if p.reply is None:
+            raise cohandle.InvalidInput(
+                "ID", f"names proposal {p.id!r}, which has no reply yet (it is {p.status})"
+            )
+        layout = reply_layout(p.reply, p.data)
+    else:
+        opinions = [part.opinion for part in p.co_handlers if part.opinion is not None]
+        if args.unit:
+            opinions = [o for o in opinions if o.author.name == args.unit]
+        if len(opinions) != 1:
+            names = "、".join(o.author.name for o in opinions) or "none"
+            raise cohandle.InvalidInput(
+                "--unit", f"must name one co-handler whose opinion is in (opinions from: {names})"
+            )
+        layout = opinion_layout(opinions[0], p.data)
     if args.docx:
         to_docx(layout, args.docx)
         print(f"Written: {args.docx}")
@@ -110,15 +456,12 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
-def pad(text: str, width: int) -> str:
-    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - columns)
-
-
 def _diagram(args: argparse.Namespace) -> int:
     print(cohandle.PROPOSAL.mermaid(), end="")
     return 0
+
+
+# -- the parser ----------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,33 +471,87 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cohandle {cohandle.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser(
-        "demo", help="record the seed case and more into a fresh database and print them"
+    def command(
+        name: str,
+        run: Callable[[argparse.Namespace], int],
+        help_text: str,
+        *,
+        db: bool = True,
+        json_flag: bool = True,
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if db:
+            sub.add_argument(
+                "--db", help=f"the database file or a postgresql:// URL (default: ${ENV_DB} or cohandle.db)"
+            )
+        if json_flag:
+            sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        sub.set_defaults(run=run)
+        return sub
+
+    demo = command(
+        "demo",
+        _demo,
+        "record the seed case and four more into a fresh database and print them",
+        db=False,
+        json_flag=False,
     )
     demo.add_argument("--db", help="the new database file (default: one in a new temporary folder)")
-    demo.set_defaults(run=_demo)
 
-    verify = commands.add_parser("verify", help="check every hash chain of a database")
-    verify.add_argument("--db", help=f"the database file (default: ${ENV_DB} or cohandle.db)")
-    verify.set_defaults(run=_verify)
+    show = command("show", _show, "a proposal: state, parties, deadlines, timeline")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--now", help="the moment deadlines are judged at (ISO; default: now)")
 
-    parse = commands.add_parser(
-        "parse", help="read a 会办意见 or 答复 letter (a text file, or - for standard input)"
+    listing = command("list", _list, "proposals, filtered by state, unit or session")
+    listing.add_argument("--state", choices=[s.value for s in cohandle.Status])
+    listing.add_argument("--unit", help="a unit taking part (lead, co-handler or separate handler)")
+    listing.add_argument("--session", help="a session key such as cppcc-湖北省-13-1")
+
+    due = command("due", _due, "obligations falling due soon")
+    due.add_argument(
+        "--within", default="5wd", help='how soon: "5wd" working days or "10d" days (default 5wd)'
+    )
+    due.add_argument("--now", help="the moment to count from (ISO; default: now)")
+
+    overdue = command("overdue", _overdue, "obligations past due, by unit")
+    overdue.add_argument("--now", help="the moment to judge at (ISO; default: now)")
+
+    reminders = command("reminders", _reminders, "reminders (催办) and escalations (督办) due now")
+    reminders.add_argument("--now", help="the moment to judge at (ISO; default: now)")
+    reminders.add_argument(
+        "--policy", help=f"a preset name or a policy .toml (default: ${ENV_POLICY} or generic)"
+    )
+
+    stats = command("stats", _stats, "办复率, 按时办复率, 满意率, categories and per-unit counts")
+    stats.add_argument("--session", help="only this session (its key, e.g. cppcc-湖北省-13-1)")
+    stats.add_argument("--year", type=int, help="only proposals received in this year")
+    stats.add_argument("--now", help="the moment overdue items are counted at (ISO; default: now)")
+
+    command("verify", _verify, "check every hash chain of the log (progress on standard error)")
+
+    export = command("export", _export, "write the log (or one proposal) as JSON Lines", json_flag=False)
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--id", help="only this proposal")
+
+    importing = command(
+        "import", _import, "read a JSON Lines export into the log, verified, all or nothing", json_flag=False
+    )
+    importing.add_argument("file", metavar="FILE")
+
+    parse = command(
+        "parse", _parse, "read a 会办意见 or 答复 letter (a text file, or - for standard input)", db=False
     )
     parse.add_argument("file", metavar="FILE")
-    parse.add_argument("--json", action="store_true", help="print one JSON object")
-    parse.set_defaults(run=_parse)
 
-    render = commands.add_parser("render", help="write a proposal's reply or opinion as an official letter")
-    render.add_argument("id", metavar="ID", help="the proposal id")
+    render = command(
+        "render", _render, "write a proposal's reply or opinion as an official letter", json_flag=False
+    )
+    render.add_argument("id", metavar="ID")
     render.add_argument("--kind", choices=("reply", "opinion"), default="reply")
     render.add_argument("--unit", help="with --kind opinion: the co-handler whose opinion to write")
     render.add_argument("--docx", metavar="PATH", help="write a Word document instead of printing text")
-    render.add_argument("--db", help=f"the database file (default: ${ENV_DB} or cohandle.db)")
-    render.set_defaults(run=_render)
 
-    diagram = commands.add_parser("diagram", help="print the proposal lifecycle as a Mermaid diagram")
-    diagram.set_defaults(run=_diagram)
+    command("diagram", _diagram, "the proposal lifecycle as a Mermaid diagram", db=False, json_flag=False)
     return parser
 
 
@@ -163,9 +560,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except cohandle.CohandleError as exc:
-        print(f"cohandle: {exc}", file=sys.stderr)
+        print(f"cohandle: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cohandle: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return 0
     return code

@@ -152,7 +152,9 @@ def statistics(
     satisfaction: Counter[Satisfaction] = Counter()
     first_with = first_good = 0
     categories: Counter[str] = Counter()
-    units: dict[str, dict[str, int]] = defaultdict(lambda: {"lead": 0, "co_handled": 0, "separate": 0, "overdue": 0})
+    units: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"lead": 0, "co_handled": 0, "separate": 0, "overdue": 0}
+    )
     for p in proposals:
         if session_key is not None and p.data.session.key != session_key:
             continue
@@ -189,7 +191,9 @@ def statistics(
             on_time_known = True
             on_time += met
         published += p.published
-        finals = [part.reply for part in p.handlers if part.active and part.reply] if p.handlers else [p.reply]
+        finals = (
+            [part.reply for part in p.handlers if part.active and part.reply] if p.handlers else [p.reply]
+        )
         for reply in finals:
             if reply is not None:
                 categories[reply.category] += 1
