@@ -173,13 +173,8 @@ def _show(args: argparse.Namespace) -> int:
         ]
         if deadlines:
             rows = [
-                [
-                    d["party"],
-                    cohandle.DeadlineKind(d["kind"]).label,
-                    d["due"],
-                    cohandle.DeadlineStatus(d["status"]).label,
-                ]
-                for d in deadlines
+                [t.deadline.party, t.deadline.kind.label, _day(t.deadline.due), status.label]
+                for t, status in p.deadlines_at(now)
             ]
             lines += ["", table(["责任方", "事项", "期限", "状态"], rows)]
         lines += [
@@ -333,7 +328,7 @@ def _stats(args: argparse.Namespace) -> int:
         s = cohandle.statistics(wf.proposals(), now, session_key=args.session, year=args.year)
 
     def text() -> str:
-        rows = [
+        rows: list[list[object]] = [
             ["收到", s.received],
             ["立案 / 不予立案 / 并案", f"{s.filed} / {s.not_filed} / {s.merged}"],
             ["立案率", _pct(s.filing_rate)],
@@ -420,7 +415,7 @@ def _parse(args: argparse.Namespace) -> int:
             [label, "、".join(data[key]) if isinstance(data[key], list) else data[key]]
             for key, label in labels.items()
         ]
-        notes = "".join(f"\n注意: {warning}" for warning in data["warnings"])  # type: ignore[union-attr]
+        notes = "".join(f"\n注意: {warning}" for warning in data["warnings"])
         return table(["字段", "内容"], rows) + notes
 
     _emit(args, data, text)
