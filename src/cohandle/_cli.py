@@ -124,6 +124,15 @@ def _demo(args: argparse.Namespace) -> int:
             print()
         print(f"Database: {path}")
         print(wf.verify())
+    print()
+    print("Next, try:")
+    for line in (
+        f"cohandle show {ids[0]} --db {path}",
+        f"cohandle overdue --db {path}",
+        f"cohandle stats --db {path}",
+        f"cohandle render {ids[0]} --db {path}",
+    ):
+        print(f"  {line}")
     return 0
 
 
