@@ -20,6 +20,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
+
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
 from cohandle._events import RecordedEvent
 from cohandle.stores._base import Positioned
@@ -60,6 +62,40 @@ def _schema_sql(schema: str) -> list[str]:
             head_hash      TEXT NOT NULL,
             first_position BIGINT NOT NULL
         )""",
+        # One append, one round trip: check the version under the stream's row lock, take the
+        # global position under the advisory lock (held to commit), insert, move the head.
+        # Returns -1 when stored, else the stream's present version (a conflict).
+        f"""
+        CREATE OR REPLACE FUNCTION {schema}.cohandle_append(p_stream TEXT, p_expected INTEGER, p_rows JSONB)
+        RETURNS INTEGER LANGUAGE plpgsql AS $$
+        DECLARE
+            present INTEGER;
+            first_position BIGINT;
+            last_row JSONB := p_rows -> (jsonb_array_length(p_rows) - 1);
+        BEGIN
+            SELECT version INTO present FROM {schema}.cohandle_streams WHERE stream_id = p_stream FOR UPDATE;
+            IF COALESCE(present, 0) <> p_expected THEN
+                RETURN COALESCE(present, 0);
+            END IF;
+            PERFORM pg_advisory_xact_lock({_LOCK_KEY});
+            SELECT COALESCE(MAX(position), 0) + 1 INTO first_position FROM {schema}.cohandle_events;
+            INSERT INTO {schema}.cohandle_events
+                (position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor,
+                 command_id, prev_hash, hash)
+            SELECT first_position + r.ordinality - 1, p_stream, (r.value ->> 1)::INTEGER, r.value ->> 2,
+                   (r.value ->> 3)::INTEGER, r.value ->> 4, r.value ->> 5, r.value ->> 6, r.value ->> 7,
+                   r.value ->> 8, r.value ->> 9, r.value ->> 10
+            FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS r(value, ordinality);
+            IF present IS NULL THEN
+                INSERT INTO {schema}.cohandle_streams (stream_id, version, head_hash, first_position)
+                VALUES (p_stream, (last_row ->> 1)::INTEGER, last_row ->> 10, first_position);
+            ELSE
+                UPDATE {schema}.cohandle_streams SET version = (last_row ->> 1)::INTEGER, head_hash = last_row ->> 10
+                WHERE stream_id = p_stream;
+            END IF;
+            RETURN -1;
+        END
+        $$""",
     ]
 
 
@@ -80,7 +116,7 @@ class PostgresStore:
         self.schema = schema
         self._lock = threading.RLock()
         try:
-            self._db = psycopg.connect(url, autocommit=False, connect_timeout=max(1, int(connect_timeout)))
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(connect_timeout)))
         except psycopg.Error as exc:
             raise StorageError(f"Could not connect to PostgreSQL at {_safe(url)}: {exc}".strip()) from None
         try:
@@ -125,48 +161,24 @@ class PostgresStore:
         self.append_records(stream_id, expected_version, rows)
 
     def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert already serialised rows (the columns after ``position``) in one transaction."""
-        s = self.schema
+        """Insert already serialised rows (the columns after ``position``) in one transaction:
+        one call of the schema's ``cohandle_append`` function, one round trip."""
         psycopg = self._psycopg
         with self._lock:
             try:
-                with self._db.transaction():
-                    row = self._db.execute(
-                        f"SELECT version FROM {s}.cohandle_streams WHERE stream_id = %s FOR UPDATE",
-                        (stream_id,),
-                    ).fetchone()
-                    actual = row[0] if row else 0
-                    if actual != expected_version:
-                        raise ConcurrencyConflict(stream_id, expected_version, actual)
-                    self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                    last = self._db.execute(
-                        f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events"
-                    ).fetchone()
-                    first = (last[0] if last else 0) + 1
-                    with self._db.cursor() as cursor:
-                        cursor.executemany(
-                            f"INSERT INTO {s}.cohandle_events ({_COLUMNS}) VALUES "
-                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                            [(first + i, *values) for i, values in enumerate(rows)],
-                        )
-                    head = rows[-1]
-                    if row:
-                        self._db.execute(
-                            f"UPDATE {s}.cohandle_streams SET version = %s, head_hash = %s WHERE stream_id = %s",
-                            (head[1], head[10], stream_id),
-                        )
-                    else:
-                        self._db.execute(
-                            f"INSERT INTO {s}.cohandle_streams (stream_id, version, head_hash, first_position) "
-                            "VALUES (%s, %s, %s, %s)",
-                            (stream_id, head[1], head[10], first),
-                        )
+                row = self._db.execute(
+                    f"SELECT {self.schema}.cohandle_append(%s, %s, %s::jsonb)",
+                    (stream_id, expected_version, orjson.dumps([list(values) for values in rows]).decode()),
+                ).fetchone()
             except psycopg.errors.UniqueViolation:
                 raise ConcurrencyConflict(
                     stream_id, expected_version, self.stream_version(stream_id)
                 ) from None
             except psycopg.Error as exc:
                 raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+        actual = row[0] if row else 0
+        if actual != -1:
+            raise ConcurrencyConflict(stream_id, expected_version, actual)
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
@@ -207,8 +219,7 @@ class PostgresStore:
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
-                with self._db.transaction():
-                    return self._db.execute(sql, args).fetchall()
+                return self._db.execute(sql, args).fetchall()
             except self._psycopg.Error as exc:
                 raise StorageError(f"Could not read the log from PostgreSQL: {exc}".strip()) from None
 
