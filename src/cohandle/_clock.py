@@ -9,9 +9,25 @@ import pendulum
 
 from cohandle._errors import InvalidInput
 
-__all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time"]
+__all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time", "utc"]
 
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
+
+
+def utc(moment: _dt.datetime) -> pendulum.DateTime:
+    """A timezone-aware datetime as a pendulum DateTime in UTC (the same instant)."""
+    if moment.utcoffset():
+        moment = moment.astimezone(_dt.UTC)
+    return pendulum.DateTime(
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        tzinfo=pendulum.UTC,
+    )
 
 
 class Clock(Protocol):
@@ -24,17 +40,7 @@ class SystemClock:
     """The machine's clock, in UTC."""
 
     def now(self) -> pendulum.DateTime:
-        moment = _dt.datetime.now(_dt.UTC)
-        return pendulum.DateTime(
-            moment.year,
-            moment.month,
-            moment.day,
-            moment.hour,
-            moment.minute,
-            moment.second,
-            moment.microsecond,
-            tzinfo=pendulum.UTC,
-        )
+        return utc(_dt.datetime.now(_dt.UTC))
 
 
 class FixedClock:
@@ -74,17 +80,7 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise InvalidInput(field, f"must carry a time zone (got the naive {value.isoformat()})")
-        utc = value.astimezone(_dt.UTC)
-        return pendulum.DateTime(
-            utc.year,
-            utc.month,
-            utc.day,
-            utc.hour,
-            utc.minute,
-            utc.second,
-            utc.microsecond,
-            tzinfo=pendulum.UTC,
-        )
+        return utc(value)
     if isinstance(value, _dt.date):
         return pendulum.DateTime(value.year, value.month, value.day, tzinfo=SHANGHAI).in_timezone(
             pendulum.UTC

@@ -23,6 +23,7 @@ import cattrs
 import orjson
 import pendulum
 
+from cohandle._clock import utc
 from cohandle._errors import InvalidInput, SchemaError
 from cohandle._model import (
     Actor,
@@ -325,18 +326,7 @@ def parse_time(text: str) -> pendulum.DateTime:
         raise SchemaError(f"{text!r} is not an ISO-8601 timestamp.") from None
     if moment.tzinfo is None:
         raise SchemaError(f"Timestamp {text!r} has no time zone; stored times are UTC.")
-    if moment.utcoffset():
-        moment = moment.astimezone(_dt.UTC)
-    return pendulum.DateTime(
-        moment.year,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
-        moment.microsecond,
-        tzinfo=UTC,
-    )
+    return utc(moment)
 
 
 def _structure_date(value: Any, _type: Any) -> pendulum.Date:

@@ -499,36 +499,7 @@ class Workflow:
             now = self.clock.now()
             at = self._occurred_at(occurred_at, now, state)
             payload = decide(state, actor, held, self._context(at), **args)
-            sealed = seal(
-                stream_id=proposal_id,
-                version=state.version + 1,
-                payload=payload,
-                occurred_at=at,
-                recorded_at=now,
-                actor=actor,
-                command_id=command_id,
-                prev_hash=state.last_hash,
-                algorithm=self.hash_algorithm,
-            )
-            new_state = apply(state, sealed)
-            events = [sealed]
-            if self.policy is not None:
-                assert self.calendar is not None
-                started = started_by(payload, new_state, at, self.policy, self.calendar)
-                if started is not None:
-                    second = seal(
-                        stream_id=proposal_id,
-                        version=new_state.version + 1,
-                        payload=started,
-                        occurred_at=at,
-                        recorded_at=now,
-                        actor=actor,
-                        command_id=command_id,
-                        prev_hash=new_state.last_hash,
-                        algorithm=self.hash_algorithm,
-                    )
-                    new_state = apply(new_state, second)
-                    events.append(second)
+            new_state, events = self._seal_and_fold(state, payload, at, now, actor, command_id)
             try:
                 self.store.append(proposal_id, state.version, events)
             except ConcurrencyConflict:
@@ -540,6 +511,39 @@ class Workflow:
             self._notify(events)
             return new_state
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _seal_and_fold(
+        self,
+        state: Proposal,
+        payload: Event,
+        at: pendulum.DateTime,
+        now: pendulum.DateTime,
+        actor: Actor,
+        command_id: str | None,
+    ) -> tuple[Proposal, list[RecordedEvent]]:
+        """Seal a command's event into the chain and fold it; with a policy, add the event of
+        the deadlines it starts. Returns the new state and the events to append together."""
+        events: list[RecordedEvent] = []
+        pending: Event | None = payload
+        while pending is not None:
+            sealed = seal(
+                stream_id=state.id,
+                version=state.version + 1,
+                payload=pending,
+                occurred_at=at,
+                recorded_at=now,
+                actor=actor,
+                command_id=command_id,
+                prev_hash=state.last_hash,
+                algorithm=self.hash_algorithm,
+            )
+            events.append(sealed)
+            state = apply(state, sealed)
+            pending = None
+            if len(events) == 1 and self.policy is not None:
+                assert self.calendar is not None
+                pending = started_by(payload, state, at, self.policy, self.calendar)
+        return state, events
 
     def _retried(
         self,

@@ -47,7 +47,7 @@ class MemoryStore:
 
     def import_records(self, records: list[StoredRecord]) -> None:
         """Store checked records of new streams, all or nothing."""
-        from cohandle.stores._sqlite import decode_record
+        from cohandle.stores._rows import decode_record
 
         events = [decode_record(record) for record in records]
         with self._lock:

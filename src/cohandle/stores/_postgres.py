@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
-from cohandle._events import RecordedEvent
-from cohandle.stores._base import Positioned
-from cohandle.stores._integrity import StoredRecord, record_of
-from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError, decode_record, decode_stream
+from cohandle.stores._integrity import StoredRecord
+from cohandle.stores._rows import COLUMNS, RowStore, import_plan
+from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
 
 __all__ = ["PostgresStore"]
 
 _LOCK_KEY = 0x636F68616E646C65  # "cohandle" as a 64-bit advisory lock key
-_COLUMNS = "position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
 
 
 def _schema_sql(schema: str) -> list[str]:
@@ -99,7 +97,7 @@ def _schema_sql(schema: str) -> list[str]:
     ]
 
 
-class PostgresStore:
+class PostgresStore(RowStore):
     """Events in PostgreSQL. One store (one connection) per process; threads share it."""
 
     def __init__(self, url: str, *, schema: str = "public", connect_timeout: float = 10.0) -> None:
@@ -114,6 +112,9 @@ class PostgresStore:
         self._psycopg = psycopg
         self.url = url
         self.schema = schema
+        self.events = f"{schema}.cohandle_events"
+        self.streams = f"{schema}.cohandle_streams"
+        self.p = "%s"
         self._lock = threading.RLock()
         try:
             self._db = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(connect_timeout)))
@@ -147,19 +148,6 @@ class PostgresStore:
                     (str(SCHEMA_VERSION),),
                 )
 
-    def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
-        if not events:
-            return
-        rows = []
-        for offset, event in enumerate(events, start=expected_version + 1):
-            if event.stream_id != stream_id or event.version != offset:
-                raise InvalidInput(
-                    "events",
-                    f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
-                )
-            rows.append(record_of(event)[1:])
-        self.append_records(stream_id, expected_version, rows)
-
     def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert already serialised rows (the columns after ``position``) in one transaction:
         one call of the schema's ``cohandle_append`` function, one round trip."""
@@ -183,35 +171,30 @@ class PostgresStore:
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
         s = self.schema
-        heads: dict[str, StoredRecord] = {}
-        for record in records:
-            heads[record.stream_id] = record
         with self._lock:
             try:
                 with self._db.transaction():
                     self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                    for stream_id in heads:
-                        if self._db.execute(
+                    for stream_id in {record.stream_id for record in records}:
+                        found = self._db.execute(
                             f"SELECT 1 FROM {s}.cohandle_streams WHERE stream_id = %s", (stream_id,)
-                        ).fetchone():
+                        )
+                        if found.fetchone():
                             raise ProposalExists(stream_id)
                     row = self._db.execute(
                         f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events"
                     ).fetchone()
-                    start = row[0] if row else 0
-                    firsts: dict[str, int] = {}
+                    events, streams = import_plan(records, row[0] if row else 0)
                     with self._db.cursor() as cursor:
                         cursor.executemany(
-                            f"INSERT INTO {s}.cohandle_events ({_COLUMNS}) VALUES "
+                            f"INSERT INTO {s}.cohandle_events ({COLUMNS}) VALUES "
                             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                            [(start + offset, *record[1:]) for offset, record in enumerate(records, start=1)],
+                            events,
                         )
-                        for offset, record in enumerate(records, start=1):
-                            firsts.setdefault(record.stream_id, start + offset)
                         cursor.executemany(
                             f"INSERT INTO {s}.cohandle_streams (stream_id, version, head_hash, first_position) "
                             "VALUES (%s, %s, %s, %s)",
-                            [(sid, head.version, head.hash, firsts[sid]) for sid, head in heads.items()],
+                            streams,
                         )
             except self._psycopg.Error as exc:
                 raise StorageError(f"Could not import the events into PostgreSQL: {exc}".strip()) from None
@@ -223,68 +206,9 @@ class PostgresStore:
             except self._psycopg.Error as exc:
                 raise StorageError(f"Could not read the log from PostgreSQL: {exc}".strip()) from None
 
-    def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
-        limit = 2**31 - 1 if up_to is None else up_to
-        rows = self._query(
-            f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE stream_id = %s AND version <= %s ORDER BY version",
-            (stream_id, limit),
-        )
-        return decode_stream(rows)
-
-    def stream_version(self, stream_id: str) -> int:
-        rows = self._query(
-            f"SELECT version FROM {self.schema}.cohandle_streams WHERE stream_id = %s", (stream_id,)
-        )
-        return int(rows[0][0]) if rows else 0
-
-    def stream_ids(self) -> Iterator[str]:
-        return iter(
-            [
-                r[0]
-                for r in self._query(
-                    f"SELECT stream_id FROM {self.schema}.cohandle_streams ORDER BY first_position"
-                )
-            ]
-        )
-
-    def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
-        while True:
-            rows = self._query(
-                f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE position > %s ORDER BY position LIMIT %s",
-                (after, batch),
-            )
-            for row in rows:
-                yield StoredRecord(*row)
-            if len(rows) < batch:
-                return
-            after = rows[-1][0]
-
-    def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
-        for count, record in enumerate(self.records(after=after)):
-            if limit is not None and count >= limit:
-                return
-            yield Positioned(record.position, decode_record(record))
-
-    def find_command(self, command_id: str) -> list[RecordedEvent]:
-        rows = self._query(
-            f"SELECT {_COLUMNS} FROM {self.schema}.cohandle_events WHERE command_id = %s ORDER BY position",
-            (command_id,),
-        )
-        return [decode_record(StoredRecord(*row)) for row in rows]
-
-    def heads(self) -> dict[str, tuple[int, str]]:
-        rows = self._query(f"SELECT stream_id, version, head_hash FROM {self.schema}.cohandle_streams")
-        return {row[0]: (row[1], row[2]) for row in rows}
-
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _safe(url: str) -> str:

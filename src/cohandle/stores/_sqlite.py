@@ -17,16 +17,13 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
-from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
-from cohandle.stores._base import Positioned
-from cohandle.stores._integrity import StoredRecord, record_of
+from cohandle.stores._integrity import StoredRecord
+from cohandle.stores._rows import COLUMNS, RowStore, import_plan
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "StorageError"]
 
@@ -61,7 +58,6 @@ _SCHEMA = [
     """,
 ]
 
-_COLUMNS = "position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 
 
@@ -83,7 +79,7 @@ def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
     return StorageError(f"Could not {action} in {path}: {text}.")
 
 
-class SQLiteStore:
+class SQLiteStore(RowStore):
     """Events in one SQLite file. Share one store between threads; open one per process."""
 
     def __init__(
@@ -148,19 +144,6 @@ class SQLiteStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
-        if not events:
-            return
-        rows = []
-        for offset, event in enumerate(events, start=expected_version + 1):
-            if event.stream_id != stream_id or event.version != offset:
-                raise InvalidInput(
-                    "events",
-                    f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
-                )
-            rows.append(record_of(event)[1:])
-        self.append_records(stream_id, expected_version, rows)
-
     def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert already serialised rows (the columns after ``position``) in one transaction."""
         with self._lock:
@@ -205,9 +188,6 @@ class SQLiteStore:
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
-        heads: dict[str, StoredRecord] = {}
-        for record in records:
-            heads[record.stream_id] = record
         with self._lock:
             db = self._db
             try:
@@ -215,20 +195,17 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise _storage_error("start a write", self.path, exc) from None
             try:
-                for stream_id in heads:
+                for stream_id in {record.stream_id for record in records}:
                     if db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (stream_id,)).fetchone():
                         raise ProposalExists(stream_id)
                 start = db.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
+                events, streams = import_plan(records, start)
                 db.executemany(
-                    f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(start + offset, *record[1:]) for offset, record in enumerate(records, start=1)],
+                    f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", events
                 )
-                firsts: dict[str, int] = {}
-                for offset, record in enumerate(records, start=1):
-                    firsts.setdefault(record.stream_id, start + offset)
                 db.executemany(
                     "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
-                    [(sid, head.version, head.hash, firsts[sid]) for sid, head in heads.items()],
+                    streams,
                 )
                 db.execute("COMMIT")
             except BaseException as exc:
@@ -247,50 +224,6 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise _storage_error("read the log", self.path, exc) from None
 
-    def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
-        limit = -1 if up_to is None else up_to
-        rows = self._query(
-            f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version LIMIT ?", (stream_id, limit)
-        )
-        return [decode_record(StoredRecord(*row)) for row in rows]
-
-    def stream_version(self, stream_id: str) -> int:
-        rows = self._query("SELECT version FROM streams WHERE stream_id = ?", (stream_id,))
-        return int(rows[0][0]) if rows else 0
-
-    def stream_ids(self) -> Iterator[str]:
-        return iter([row[0] for row in self._query("SELECT stream_id FROM streams ORDER BY first_position")])
-
-    def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
-        """The stored rows in global order, as they are on disk."""
-        while True:
-            rows = self._query(
-                f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?", (after, batch)
-            )
-            for row in rows:
-                yield StoredRecord(*row)
-            if len(rows) < batch:
-                return
-            after = rows[-1][0]
-
-    def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
-        for count, record in enumerate(self.records(after=after)):
-            if limit is not None and count >= limit:
-                return
-            yield Positioned(record.position, decode_record(record))
-
-    def find_command(self, command_id: str) -> list[RecordedEvent]:
-        rows = self._query(
-            f"SELECT {_COLUMNS} FROM events WHERE command_id = ? ORDER BY position", (command_id,)
-        )
-        return [decode_record(StoredRecord(*row)) for row in rows]
-
-    def heads(self) -> dict[str, tuple[int, str]]:
-        return {
-            row[0]: (row[1], row[2])
-            for row in self._query("SELECT stream_id, version, head_hash FROM streams")
-        }
-
     def integrity_check(self) -> bool:
         """SQLite's own ``PRAGMA integrity_check`` of the file."""
         return bool(self._query("PRAGMA integrity_check")[0][0] == "ok")
@@ -298,56 +231,3 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def decode_record(record: StoredRecord, previous: RecordedEvent | None = None) -> RecordedEvent:
-    """Decode one stored row; a row that cannot be read raises :class:`SchemaError`.
-
-    Given the stream's ``previous`` event, its digest and times are shared rather than parsed
-    again.
-    """
-    try:
-        payload = orjson.loads(record.payload)
-    except orjson.JSONDecodeError as exc:
-        raise SchemaError(
-            f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc})."
-        ) from None
-    if not isinstance(payload, dict):
-        raise SchemaError(
-            f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object."
-        )
-    algorithm, digest = parse_hash(record.hash)
-    if previous is not None and record.prev_hash == previous.hash_text:
-        prev = previous.hash
-    else:
-        prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
-    recorded = parse_time(record.recorded_at)
-    occurred = recorded if record.occurred_at == record.recorded_at else parse_time(record.occurred_at)
-    return RecordedEvent(
-        stream_id=record.stream_id,
-        version=record.version,
-        payload=event_from_dict(record.type, record.schema, payload),
-        occurred_at=occurred,
-        recorded_at=recorded,
-        actor=actor_from_text(record.actor),
-        command_id=record.command_id,
-        prev_hash=prev,
-        hash=digest,
-        algorithm=algorithm,
-    )
-
-
-def decode_stream(rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
-    """Decode the rows of one stream, in version order."""
-    events: list[RecordedEvent] = []
-    previous = None
-    for row in rows:
-        previous = decode_record(StoredRecord(*row), previous)
-        events.append(previous)
-    return events

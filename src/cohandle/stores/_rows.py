@@ -1,0 +1,169 @@
+"""What the SQL stores share: the columns, decoding rows, and every read.
+
+A subclass names its tables and its placeholder, runs queries through ``_query`` and writes
+through ``append_records`` and ``import_records``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Self
+
+import orjson
+
+from cohandle._errors import InvalidInput, SchemaError
+from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
+from cohandle.stores._base import Positioned
+from cohandle.stores._integrity import StoredRecord, record_of
+
+__all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream"]
+
+COLUMNS = "position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
+
+
+def decode_record(record: StoredRecord, previous: RecordedEvent | None = None) -> RecordedEvent:
+    """Decode one stored row; a row that cannot be read raises :class:`SchemaError`.
+
+    Given the stream's ``previous`` event, its digest is shared rather than parsed again.
+    """
+    try:
+        payload = orjson.loads(record.payload)
+    except orjson.JSONDecodeError as exc:
+        raise SchemaError(
+            f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc})."
+        ) from None
+    if not isinstance(payload, dict):
+        raise SchemaError(
+            f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object."
+        )
+    algorithm, digest = parse_hash(record.hash)
+    if previous is not None and record.prev_hash == previous.hash_text:
+        prev = previous.hash
+    else:
+        prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
+    recorded = parse_time(record.recorded_at)
+    occurred = recorded if record.occurred_at == record.recorded_at else parse_time(record.occurred_at)
+    return RecordedEvent(
+        stream_id=record.stream_id,
+        version=record.version,
+        payload=event_from_dict(record.type, record.schema, payload),
+        occurred_at=occurred,
+        recorded_at=recorded,
+        actor=actor_from_text(record.actor),
+        command_id=record.command_id,
+        prev_hash=prev,
+        hash=digest,
+        algorithm=algorithm,
+    )
+
+
+def decode_stream(rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
+    """Decode the rows of one stream, in version order."""
+    events: list[RecordedEvent] = []
+    previous = None
+    for row in rows:
+        previous = decode_record(StoredRecord(*row), previous)
+        events.append(previous)
+    return events
+
+
+def import_plan(
+    records: Sequence[StoredRecord], start: int
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The event rows (numbered from ``start + 1``) and the stream rows (id, version, head hash,
+    first position) of an import."""
+    events = [(start + offset, *record[1:]) for offset, record in enumerate(records, start=1)]
+    heads: dict[str, tuple[int, str]] = {}
+    firsts: dict[str, int] = {}
+    for position, record in zip((row[0] for row in events), records, strict=True):
+        firsts.setdefault(record.stream_id, position)
+        heads[record.stream_id] = (record.version, record.hash)
+    streams = [(sid, version, hash_, firsts[sid]) for sid, (version, hash_) in heads.items()]
+    return events, streams
+
+
+class RowStore:
+    """Reads shared by the SQL stores. ``events`` and ``streams`` are table names, ``p`` the
+    driver's placeholder."""
+
+    events = "events"
+    streams = "streams"
+    p = "?"
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
+        if not events:
+            return
+        rows = []
+        for offset, event in enumerate(events, start=expected_version + 1):
+            if event.stream_id != stream_id or event.version != offset:
+                raise InvalidInput(
+                    "events",
+                    f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
+                )
+            rows.append(record_of(event)[1:])
+        self.append_records(stream_id, expected_version, rows)
+
+    def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
+        p = self.p
+        rows = self._query(
+            f"SELECT {COLUMNS} FROM {self.events} WHERE stream_id = {p} AND version <= {p} ORDER BY version",
+            (stream_id, 2**31 - 1 if up_to is None else up_to),
+        )
+        return decode_stream(rows)
+
+    def stream_version(self, stream_id: str) -> int:
+        rows = self._query(f"SELECT version FROM {self.streams} WHERE stream_id = {self.p}", (stream_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def stream_ids(self) -> Iterator[str]:
+        return iter(
+            [row[0] for row in self._query(f"SELECT stream_id FROM {self.streams} ORDER BY first_position")]
+        )
+
+    def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
+        """The stored rows in global order, as they are on disk."""
+        p = self.p
+        while True:
+            rows = self._query(
+                f"SELECT {COLUMNS} FROM {self.events} WHERE position > {p} ORDER BY position LIMIT {p}",
+                (after, batch),
+            )
+            for row in rows:
+                yield StoredRecord(*row)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
+        for count, record in enumerate(self.records(after=after)):
+            if limit is not None and count >= limit:
+                return
+            yield Positioned(record.position, decode_record(record))
+
+    def find_command(self, command_id: str) -> list[RecordedEvent]:
+        rows = self._query(
+            f"SELECT {COLUMNS} FROM {self.events} WHERE command_id = {self.p} ORDER BY position",
+            (command_id,),
+        )
+        return [decode_record(StoredRecord(*row)) for row in rows]
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {
+            row[0]: (row[1], row[2])
+            for row in self._query(f"SELECT stream_id, version, head_hash FROM {self.streams}")
+        }
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
