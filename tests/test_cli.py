@@ -135,16 +135,21 @@ def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     target = tmp_path / "copy.db"
     imported = run("import", str(out), db=target)
     assert imported.returncode == 0 and "Imported 48 events of 5 proposals" in imported.stdout
+    assert "checked lines: 48" in imported.stderr
     assert "intact: 48 events" in run("verify", db=target).stdout
     again = run("import", str(out), db=target)
-    assert "already in the store" in one_line_error(again)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert again.stderr.splitlines()[-1].startswith("cohandle: Line 1 of the import cannot be accepted")
+    assert "already in the store" in again.stderr
     one = tmp_path / "one.jsonl"
     assert "Exported 11 events" in run("export", str(one), "--id", SEED_ID, db=demo_db).stdout
     broken = tmp_path / "broken.jsonl"
     broken.write_text(
         out.read_text(encoding="utf-8").replace('"version":3', '"version":NaN', 1), encoding="utf-8"
     )
-    assert "Line 3" in one_line_error(run("import", str(broken), db=tmp_path / "other.db"))
+    refused = run("import", str(broken), db=tmp_path / "other.db")
+    assert refused.returncode == 2 and "Line 3 of the import cannot be accepted" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:

@@ -395,8 +395,12 @@ def _import(args: argparse.Namespace) -> int:
     if not os.path.exists(args.file):
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
+    progress = _Progress("checked lines")
     with cohandle.Workflow.open(target) as wf:
-        report = import_jsonl(wf.store, args.file)
+        try:
+            report = import_jsonl(wf.store, args.file, progress=progress)
+        finally:
+            progress.done()
     print(
         f"Imported {report.events} events of {report.streams} proposals into {target}, every chain verified."
     )

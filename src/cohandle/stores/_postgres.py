@@ -175,7 +175,7 @@ class PostgresStore(RowStore):
             try:
                 with self._db.transaction():
                     self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                    for stream_id in {record.stream_id for record in records}:
+                    for stream_id in dict.fromkeys(record.stream_id for record in records):
                         found = self._db.execute(
                             f"SELECT 1 FROM {s}.cohandle_streams WHERE stream_id = %s", (stream_id,)
                         )

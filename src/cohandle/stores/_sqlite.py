@@ -195,7 +195,7 @@ class SQLiteStore(RowStore):
             except sqlite3.Error as exc:
                 raise _storage_error("start a write", self.path, exc) from None
             try:
-                for stream_id in {record.stream_id for record in records}:
+                for stream_id in dict.fromkeys(record.stream_id for record in records):
                     if db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (stream_id,)).fetchone():
                         raise ProposalExists(stream_id)
                 start = db.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]

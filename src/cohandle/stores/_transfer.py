@@ -130,13 +130,26 @@ def _parse(line: bytes, number: int, max_line_bytes: int) -> StoredRecord:
     )
 
 
-def read_jsonl(lines: Iterable[bytes], *, max_line_bytes: int = MAX_LINE_BYTES) -> list[StoredRecord]:
-    """Parse and check an export: every line, then every stream's chain. Raises :class:`ImportRefused`."""
+def read_jsonl(
+    lines: Iterable[bytes],
+    *,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    progress: Callable[[int], Any] | None = None,
+) -> list[StoredRecord]:
+    """Parse and check an export: every line, then every stream's chain. Raises :class:`ImportRefused`.
+
+    ``progress`` is called with the number of lines read, every 10,000 lines and at the end.
+    """
     records = []
+    number = 0
     for number, line in enumerate(lines, start=1):
+        if progress is not None and number % 10_000 == 0:
+            progress(number)
         if not line.strip():
             continue
         records.append(_parse(line, number, max_line_bytes))
+    if progress is not None:
+        progress(number)
     report = verify_records(records)
     if report.problem is not None:
         raise ImportRefused(
@@ -151,13 +164,19 @@ def import_jsonl(
     source: str | os.PathLike[str] | IO[bytes],
     *,
     max_line_bytes: int = MAX_LINE_BYTES,
+    progress: Callable[[int], Any] | None = None,
 ) -> ImportReport:
-    """Check the whole file, then store every event in one transaction; returns what was imported."""
+    """Check the whole file, then store every event in one transaction; returns what was imported.
+    ``progress`` is called with the number of lines checked."""
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as handle:
-            records = read_jsonl(_capped_lines(handle, max_line_bytes), max_line_bytes=max_line_bytes)
+            records = read_jsonl(
+                _capped_lines(handle, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
+            )
     else:
-        records = read_jsonl(_capped_lines(source, max_line_bytes), max_line_bytes=max_line_bytes)
+        records = read_jsonl(
+            _capped_lines(source, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
+        )
     try:
         store.import_records(records)
     except ProposalExists as exc:
