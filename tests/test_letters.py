@@ -353,3 +353,17 @@ def test_cli_parse_prints_the_json_form(tmp_path: Path) -> None:
         text=True,
     )
     assert missing.returncode == 2 and "cannot be read" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("二〇二二年六月三十日", "2022-06-30"),
+        ("二○二三年五月六日", "2023-05-06"),
+        ("二零二四年十二月三十一日", "2024-12-31"),
+        ("2023年4月10日", "2023-04-10"),
+    ],
+)
+def test_letter_dates_in_chinese_or_arabic_numerals(written: str, day: str) -> None:
+    text = f"关于对县政协十届二次会议第3号提案的答复\n\n张三委员：\n　　现答复如下：……\n\n　　　　某某县教育局\n　　　　{written}\n"
+    assert parse_letter(text).to_json()["letter_date"] == day
