@@ -154,6 +154,20 @@ def test_an_extension_supersedes_the_reply_deadline_within_the_cap() -> None:
     assert extension[0].source == "延期批准 渝人常函〔2025〕1号"
 
 
+def test_a_second_extension_at_the_same_moment_supersedes_only_the_first() -> None:
+    wf, clock = workflow()
+    pid = assigned(wf)
+    wf.extend(pid, until="2026-01-30", approval="第一次", reason="复杂", actor=A_COMMITTEE)
+    p = wf.extend(pid, until="2026-02-27", approval="第二次", reason="更复杂", actor=A_COMMITTEE)
+    replies = [
+        (t.deadline.source, status.value)
+        for t, status in p.deadlines_at(clock.now())
+        if t.deadline.kind is K.REPLY
+    ]
+    assert [status for _, status in replies] == ["superseded", "superseded", "open"]
+    assert replies[-1][0] == "延期批准 第二次"
+
+
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:
     wf, _ = workflow("shanghai")
     pid = assigned(wf)

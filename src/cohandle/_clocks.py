@@ -109,12 +109,12 @@ def started_by(
         for name in parties or ([after.lead.name] if after.lead else []):
             setter.add(_K.REHANDLING, name, start)
     elif isinstance(event, DeadlineExtended):
-        superseded = [
-            t.deadline
-            for t in after.deadlines
-            if t.status is DeadlineStatus.SUPERSEDED and t.settled_at == at
-        ]
-        for old in superseded:
+        # the deadlines this extension superseded: per party, the latest one settled now
+        superseded: dict[tuple[DeadlineKind, str], Deadline] = {}
+        for tracked in after.deadlines:
+            if tracked.status is DeadlineStatus.SUPERSEDED and tracked.settled_at == at:
+                superseded[(tracked.deadline.kind, tracked.deadline.party)] = tracked.deadline
+        for old in superseded.values():
             setter.found.append(
                 Deadline(
                     kind=old.kind,
