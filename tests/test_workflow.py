@@ -181,3 +181,29 @@ def test_lead_and_co_handler_are_looked_up_by_unit_name() -> None:
     assert same == CO1
     assert wf.get(pid).co_handler(same) is not None
     assert A_LEAD.unit == LEAD
+
+
+def test_a_retry_racing_its_original_is_recorded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two servers send the same command at once: both look the command id up before either
+    has stored it; the second's append is refused as stale, and on its second attempt it finds
+    the original and returns its outcome instead of recording the command twice."""
+    store = cohandle.stores.MemoryStore()
+    clock = cohandle.FixedClock(START)
+    one = cohandle.Workflow(store, clock=clock)
+    two = cohandle.Workflow(store, clock=clock)
+    pid = one.receive(data("11"), actor=A_COMMITTEE).id
+    one.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    two.get(pid)  # both have version 2 cached
+    real = store.find_command
+    lookups = {"count": 0}
+
+    def not_yet_stored(command_id: str) -> list[RecordedEvent]:
+        lookups["count"] += 1
+        return [] if lookups["count"] <= 2 else real(command_id)
+
+    monkeypatch.setattr(store, "find_command", not_yet_stored)
+    first = one.remind(pid, to=LEAD, actor=A_COMMITTEE, command_id="remind-11")
+    again = two.remind(pid, to=LEAD, actor=A_COMMITTEE, command_id="remind-11")
+    assert again == first
+    assert [e.type for e in store.read_stream(pid)].count("ReminderIssued") == 1
+    assert lookups["count"] == 3

@@ -478,16 +478,17 @@ class Workflow:
     ) -> Proposal:
         _actor(actor)
         if command_id is not None:
-            replayed = self._retried(
-                proposal_id, command, actor, decide, args, c.text("command_id", command_id)
-            )
-            if replayed is not None:
-                return replayed
+            command_id = c.text("command_id", command_id)
         if expected_version is not None and (not isinstance(expected_version, int) or expected_version < 1):
             raise InvalidInput(
                 "expected_version", f"must be a version number from 1 (got {expected_version!r})"
             )
         for attempt in (1, 2):
+            if command_id is not None:
+                # checked on every attempt: a retry racing its original must not record twice
+                replayed = self._retried(proposal_id, command, actor, decide, args, command_id)
+                if replayed is not None:
+                    return replayed
             state = self._cache.get(proposal_id) if attempt == 1 else None
             if state is None:
                 state = self._load(proposal_id)
