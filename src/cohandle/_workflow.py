@@ -217,13 +217,10 @@ class Workflow:
             raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {scheme!r})")
         event = ProposalReceived(proposal=proposal, assigning_body=body, category_scheme=scheme)
         if command_id is not None:
-            found = self.store.find_command(c.text("command_id", command_id))
-            if found:
-                if found[0].stream_id != proposal_id or found[0].payload != event or found[0].actor != actor:
-                    raise IdempotencyConflict(
-                        command_id, f"{found[0].type} on proposal {found[0].stream_id!r}"
-                    )
-                return replay(found)
+            command_id = c.text("command_id", command_id)
+            original = self._received_before(command_id, proposal_id, event, actor)
+            if original is not None:
+                return original
         if actor.unit != body:
             raise PermissionDenied(
                 proposal_id=proposal_id,
@@ -251,6 +248,10 @@ class Workflow:
         try:
             self.store.append(proposal_id, 0, [sealed])
         except ConcurrencyConflict:
+            if command_id is not None:  # the same receipt, retried while the original was stored
+                original = self._received_before(command_id, proposal_id, event, actor)
+                if original is not None:
+                    return original
             raise ProposalExists(proposal_id) from None
         self._remember(state)
         self._notify([sealed])
