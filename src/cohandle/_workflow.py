@@ -257,6 +257,18 @@ class Workflow:
         self._notify([sealed])
         return state
 
+    def _received_before(
+        self, command_id: str, proposal_id: str, event: ProposalReceived, actor: Actor
+    ) -> Proposal | None:
+        """The proposal a receipt with this command id recorded, or None; the id used for
+        something else is an :class:`IdempotencyConflict`."""
+        found = self.store.find_command(command_id)
+        if not found:
+            return None
+        if found[0].stream_id != proposal_id or found[0].payload != event or found[0].actor != actor:
+            raise IdempotencyConflict(command_id, f"{found[0].type} on proposal {found[0].stream_id!r}")
+        return replay(found)
+
     def file(
         self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]
     ) -> Proposal:
