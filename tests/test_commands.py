@@ -6,6 +6,7 @@ import pendulum
 import pytest
 
 import cohandle
+import cohandle.letters
 from cohandle import (
     AssignmentMode,
     Disclosure,
@@ -402,11 +403,14 @@ def test_lead_answers_after_consolidation_only() -> None:
         wf.answer(pid, reply=reply(), actor=A_LEAD)
 
 
-def test_answer_fills_the_addressees_with_the_proposers() -> None:
+def test_a_reply_without_addressees_is_written_to_every_proposer() -> None:
     wf = workflow()
     pid = bring_to(wf, Status.CONSOLIDATED)
     p = wf.answer(pid, reply=reply(), actor=A_LEAD)
-    assert p.reply is not None and p.reply.addressees == PROPOSERS
+    assert p.reply is not None and p.reply.addressees == ()
+    assert (
+        cohandle.letters.parse_letter(cohandle.letters.render_reply(p.reply, p.data)).addressee == PROPOSERS
+    )
     assert p.status is Status.ANSWERED
 
 

@@ -475,8 +475,6 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, r
             raise refuse(
                 p, "answer", actor, "the co-handlers' opinions must be consolidated first (consolidate)."
             )
-    if not reply.addressees:
-        reply = attrs.evolve(reply, addressees=names)
     return ReplySent(reply=reply)
 
 

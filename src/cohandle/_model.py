@@ -380,7 +380,11 @@ class Opinion:
 
 @attrs.frozen(kw_only=True)
 class Reply:
-    """The answer (答复) to the proposer(s), with its category and its copies (抄送)."""
+    """The answer (答复) to the proposer(s), with its category and its copies (抄送).
+
+    ``addressees`` names the proposers it is written to; left empty, it is written to every
+    proposer of the item.
+    """
 
     author: Unit
     category: str

@@ -1,34 +1,101 @@
-"""The in-memory store: the reference implementation of the store protocol."""
+"""The in-memory store: the reference implementation of the store protocol.
+
+Events are kept column by column, one row per event in global order: the payload, actor and
+command id objects (shared with the caller, as events are immutable), the two times as integer
+microseconds, and the digests side by side in one byte array; each stream keeps the rows of its
+versions. That is about a third of the memory of keeping the envelopes themselves, and leaves
+the cycle collector fewer objects to walk; envelopes are built again when read.
+"""
 
 from __future__ import annotations
 
+import bisect
+import datetime as _dt
 import threading
+from array import array
 from collections.abc import Iterator, Sequence
-from itertools import islice
 
+import pendulum
+
+from cohandle._clock import utc
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
-from cohandle._events import RecordedEvent
+from cohandle._events import Event, RecordedEvent
+from cohandle._model import Actor
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["MemoryStore"]
+
+_EPOCH_DAY = _dt.date(1970, 1, 1).toordinal()
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_DIGEST = 32
+
+
+def _micros(moment: _dt.datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime, exactly."""
+    if moment.utcoffset():
+        moment = moment.astimezone(_dt.UTC)
+    seconds = (
+        (moment.toordinal() - _EPOCH_DAY) * 86_400 + moment.hour * 3_600 + moment.minute * 60 + moment.second
+    )
+    return seconds * 1_000_000 + moment.microsecond
+
+
+def _moment(micros: int) -> pendulum.DateTime:
+    return utc(_EPOCH + _dt.timedelta(microseconds=micros))
 
 
 class MemoryStore:
     """Keeps every event in this process; safe to share between threads."""
 
     def __init__(self) -> None:
-        self._streams: dict[str, list[RecordedEvent]] = {}
-        self._log: list[RecordedEvent] = []
-        self._commands: dict[str, list[RecordedEvent]] = {}
+        self._streams: dict[str, array[int]] = {}  # stream id -> the rows of its versions
+        self._stream_of: list[str] = []  # row (global position - 1) -> its stream id
+        self._payloads: list[Event] = []
+        self._actors: list[Actor] = []
+        self._command_ids: list[str | None] = []
+        self._algorithms: list[str] = []
+        self._recorded = array("q")
+        self._occurred = array("q")
+        self._digests = bytearray()
+        self._commands: dict[str, tuple[str, int, int]] = {}  # id -> (stream id, first index, count)
         self._lock = threading.Lock()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _store(self, stream_id: str, events: Sequence[RecordedEvent]) -> None:
+        for event in events:
+            if len(event.hash) != _DIGEST:
+                raise InvalidInput(
+                    "events", f"must carry {_DIGEST}-byte digests (got {len(event.hash)} bytes)"
+                )
+        rows = self._streams.get(stream_id)
+        if rows is None:
+            rows = self._streams[stream_id] = array("I")
+        first = len(rows)
+        for event in events:
+            recorded = _micros(event.recorded_at)
+            rows.append(len(self._payloads))
+            self._stream_of.append(stream_id)
+            self._payloads.append(event.payload)
+            self._actors.append(event.actor)
+            self._command_ids.append(event.command_id)
+            self._algorithms.append(event.algorithm)
+            self._recorded.append(recorded)
+            self._occurred.append(
+                recorded if event.occurred_at is event.recorded_at else _micros(event.occurred_at)
+            )
+            self._digests += event.hash
+        command_id = events[0].command_id
+        if command_id is not None and command_id not in self._commands:
+            self._commands[command_id] = (stream_id, first, len(events))
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
         if not events:
             return
         with self._lock:
-            stream = self._streams.get(stream_id)
-            actual = len(stream) if stream is not None else 0
+            rows = self._streams.get(stream_id)
+            actual = len(rows) if rows is not None else 0
             if actual != expected_version:
                 raise ConcurrencyConflict(stream_id, expected_version, actual)
             for offset, event in enumerate(events, start=expected_version + 1):
@@ -37,13 +104,7 @@ class MemoryStore:
                         "events",
                         f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
                     )
-            if stream is None:
-                stream = self._streams[stream_id] = []
-            stream.extend(events)
-            self._log.extend(events)
-            command_id = events[0].command_id
-            if command_id is not None:
-                self._commands.setdefault(command_id, []).extend(events)
+            self._store(stream_id, events)
 
     def import_records(self, records: list[StoredRecord]) -> None:
         """Store checked records of new streams, all or nothing."""
@@ -55,36 +116,71 @@ class MemoryStore:
                 if event.stream_id in self._streams:
                     raise ProposalExists(event.stream_id)
             for event in events:
-                self._streams.setdefault(event.stream_id, []).append(event)
-                self._log.append(event)
-                if event.command_id is not None:
-                    self._commands.setdefault(event.command_id, []).append(event)
+                self._store(event.stream_id, [event])
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _event(self, stream_id: str, index: int) -> RecordedEvent:
+        """Version ``index + 1`` of a stream, as the envelope it was stored from."""
+        rows = self._streams[stream_id]
+        row = rows[index]
+        recorded_us = self._recorded[row]
+        occurred_us = self._occurred[row]
+        recorded = _moment(recorded_us)
+        start = row * _DIGEST
+        previous = rows[index - 1] * _DIGEST if index else 0
+        return RecordedEvent(
+            stream_id=stream_id,
+            version=index + 1,
+            payload=self._payloads[row],
+            occurred_at=recorded if occurred_us == recorded_us else _moment(occurred_us),
+            recorded_at=recorded,
+            actor=self._actors[row],
+            command_id=self._command_ids[row],
+            prev_hash=bytes(self._digests[previous : previous + _DIGEST]) if index else b"",
+            hash=bytes(self._digests[start : start + _DIGEST]),
+            algorithm=self._algorithms[row],
+        )
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
-        stream = self._streams.get(stream_id, [])
-        return list(stream if up_to is None else stream[:up_to])
+        rows = self._streams.get(stream_id)
+        if rows is None:
+            return []
+        count = len(rows) if up_to is None else min(len(rows), max(0, up_to))
+        return [self._event(stream_id, index) for index in range(count)]
 
     def stream_version(self, stream_id: str) -> int:
-        stream = self._streams.get(stream_id)
-        return len(stream) if stream is not None else 0
+        rows = self._streams.get(stream_id)
+        return len(rows) if rows is not None else 0
 
     def stream_ids(self) -> Iterator[str]:
         return iter(list(self._streams))
 
     def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
-        end = len(self._log) if limit is None else min(len(self._log), after + limit)
-        for position, event in enumerate(islice(self._log, after, end), start=after + 1):
-            yield Positioned(position, event)
+        total = len(self._stream_of)
+        end = total if limit is None else min(total, after + limit)
+        for row in range(after, end):
+            stream_id = self._stream_of[row]
+            yield Positioned(
+                row + 1, self._event(stream_id, bisect.bisect_left(self._streams[stream_id], row))
+            )
 
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
         for position, event in self.read_all(after=after):
             yield record_of(event, position)
 
     def heads(self) -> dict[str, tuple[int, str]]:
-        return {stream_id: (len(events), events[-1].hash_text) for stream_id, events in self._streams.items()}
+        return {
+            stream_id: (len(rows), self._event(stream_id, len(rows) - 1).hash_text)
+            for stream_id, rows in self._streams.items()
+        }
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
-        return list(self._commands.get(command_id, ()))
+        found = self._commands.get(command_id)
+        if found is None:
+            return []
+        stream_id, first, count = found
+        return [self._event(stream_id, index) for index in range(first, first + count)]
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""
