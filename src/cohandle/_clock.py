@@ -14,9 +14,12 @@ __all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time", "u
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 
 
+_UTC_ZONES = (pendulum.UTC, _dt.UTC)
+
+
 def utc(moment: _dt.datetime) -> pendulum.DateTime:
     """A timezone-aware datetime as a pendulum DateTime in UTC (the same instant)."""
-    if moment.utcoffset():
+    if moment.tzinfo not in _UTC_ZONES and moment.utcoffset():
         moment = moment.astimezone(_dt.UTC)
     return pendulum.DateTime(
         moment.year,

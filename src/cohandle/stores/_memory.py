@@ -33,7 +33,7 @@ _DIGEST = 32
 
 def _micros(moment: _dt.datetime) -> int:
     """Microseconds since the Unix epoch of an aware datetime, exactly."""
-    if moment.utcoffset():
+    if moment.tzinfo is not pendulum.UTC and moment.utcoffset():
         moment = moment.astimezone(_dt.UTC)
     seconds = (
         (moment.toordinal() - _EPOCH_DAY) * 86_400 + moment.hour * 3_600 + moment.minute * 60 + moment.second
