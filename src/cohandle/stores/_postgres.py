@@ -24,7 +24,7 @@ import orjson
 
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
 from cohandle.stores._integrity import StoredRecord
-from cohandle.stores._rows import COLUMNS, RowStore, import_plan
+from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
 
 __all__ = ["PostgresStore"]
@@ -36,30 +36,9 @@ def _schema_sql(schema: str) -> list[str]:
     return [
         f"CREATE SCHEMA IF NOT EXISTS {schema}",
         f"""CREATE TABLE IF NOT EXISTS {schema}.cohandle_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-        f"""
-        CREATE TABLE IF NOT EXISTS {schema}.cohandle_events (
-            position    BIGINT PRIMARY KEY,
-            stream_id   TEXT NOT NULL,
-            version     INTEGER NOT NULL,
-            type        TEXT NOT NULL,
-            schema      INTEGER NOT NULL,
-            payload     TEXT NOT NULL,
-            occurred_at TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            actor       TEXT NOT NULL,
-            command_id  TEXT,
-            prev_hash   TEXT NOT NULL,
-            hash        TEXT NOT NULL,
-            UNIQUE (stream_id, version)
-        )""",
-        f"CREATE INDEX IF NOT EXISTS cohandle_events_by_command ON {schema}.cohandle_events (command_id) WHERE command_id IS NOT NULL",
-        f"""
-        CREATE TABLE IF NOT EXISTS {schema}.cohandle_streams (
-            stream_id      TEXT PRIMARY KEY,
-            version        INTEGER NOT NULL,
-            head_hash      TEXT NOT NULL,
-            first_position BIGINT NOT NULL
-        )""",
+        *table_ddl(
+            f"{schema}.cohandle_events", f"{schema}.cohandle_streams", "cohandle_events_by_command", "BIGINT"
+        ),
         # One append, one round trip: check the version under the stream's row lock, take the
         # global position under the advisory lock (held to commit), insert, move the head.
         # Returns -1 when stored, else the stream's present version (a conflict).

@@ -16,9 +16,40 @@ from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, pa
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
 
-__all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream"]
+__all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream", "import_plan", "table_ddl"]
 
 COLUMNS = "position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
+
+
+def table_ddl(events: str, streams: str, index: str, position_type: str) -> list[str]:
+    """The tables every SQL store keeps: the events (one row each, keyed by global position), an
+    index of command ids, and each stream's head."""
+    return [
+        f"""
+        CREATE TABLE IF NOT EXISTS {events} (
+            position    {position_type} PRIMARY KEY,
+            stream_id   TEXT NOT NULL,
+            version     INTEGER NOT NULL,
+            type        TEXT NOT NULL,
+            schema      INTEGER NOT NULL,
+            payload     TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            actor       TEXT NOT NULL,
+            command_id  TEXT,
+            prev_hash   TEXT NOT NULL,
+            hash        TEXT NOT NULL,
+            UNIQUE (stream_id, version)
+        )""",
+        f"CREATE INDEX IF NOT EXISTS {index} ON {events} (command_id) WHERE command_id IS NOT NULL",
+        f"""
+        CREATE TABLE IF NOT EXISTS {streams} (
+            stream_id      TEXT PRIMARY KEY,
+            version        INTEGER NOT NULL,
+            head_hash      TEXT NOT NULL,
+            first_position {position_type} NOT NULL
+        )""",
+    ]
 
 
 def decode_record(record: StoredRecord, previous: RecordedEvent | None = None) -> RecordedEvent:

@@ -23,40 +23,13 @@ from typing import Any
 
 from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
 from cohandle.stores._integrity import StoredRecord
-from cohandle.stores._rows import COLUMNS, RowStore, import_plan
+from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "StorageError"]
 
 SCHEMA_VERSION = 1
 
-_SCHEMA = [
-    """
-    CREATE TABLE IF NOT EXISTS events (
-        position    INTEGER PRIMARY KEY,
-        stream_id   TEXT NOT NULL,
-        version     INTEGER NOT NULL,
-        type        TEXT NOT NULL,
-        schema      INTEGER NOT NULL,
-        payload     TEXT NOT NULL,
-        occurred_at TEXT NOT NULL,
-        recorded_at TEXT NOT NULL,
-        actor       TEXT NOT NULL,
-        command_id  TEXT,
-        prev_hash   TEXT NOT NULL,
-        hash        TEXT NOT NULL,
-        UNIQUE (stream_id, version)
-    )
-    """,
-    "CREATE INDEX IF NOT EXISTS events_by_command ON events (command_id) WHERE command_id IS NOT NULL",
-    """
-    CREATE TABLE IF NOT EXISTS streams (
-        stream_id TEXT PRIMARY KEY,
-        version   INTEGER NOT NULL,
-        head_hash TEXT NOT NULL,
-        first_position INTEGER NOT NULL
-    )
-    """,
-]
+_SCHEMA = table_ddl("events", "streams", "events_by_command", "INTEGER")
 
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 
