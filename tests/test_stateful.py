@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 import cohandle
 import helpers as h
 from cohandle import AssignmentMode, Satisfaction, Status
+from cohandle.deadlines import preset
 
 EXAMPLES = int(os.environ.get("COHANDLE_STATEFUL_EXAMPLES", "500"))
 
@@ -99,13 +100,74 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
     return {}
 
 
+ACTOR_OF = {a.unit.name: a for a in ACTORS if a.unit is not None}
+
+
+def next_step(
+    p: cohandle.Proposal, satisfaction: Satisfaction, mode: AssignmentMode
+) -> tuple[str, cohandle.Actor, dict[str, Any]] | None:
+    """The natural next command for ``p``, by the right actor with valid arguments."""
+    s = p.status
+    if s in (Status.RECEIVED, Status.FILED):
+        units = {
+            AssignmentMode.SOLE: {"lead": h.LEAD},
+            AssignmentMode.LEAD_WITH_CO_HANDLERS: {"lead": h.LEAD, "co_handlers": [h.CO1, h.CO2]},
+            AssignmentMode.SEPARATE: {"handlers": [h.H1, h.H2]},
+        }[mode]
+        return "assign", h.A_COMMITTEE, units
+    if s is Status.ASSIGNED and p.mode is AssignmentMode.LEAD_WITH_CO_HANDLERS:
+        waiting = p.outstanding_co_handlers
+        if waiting:
+            unit = waiting[0]
+            return "submit_opinion", ACTOR_OF[unit.name], {"opinion": h.opinion(unit)}
+        return "consolidate", h.A_LEAD, {}
+    if s in (Status.ASSIGNED, Status.CONSOLIDATED, Status.REHANDLING):
+        if p.mode is AssignmentMode.SEPARATE:
+            pending = [
+                part.unit for part in p.handlers if part.active and part.status is cohandle.PartStatus.PENDING
+            ]
+            if not pending:
+                return None
+            return "answer", ACTOR_OF[pending[0].name], {"reply": h.reply(pending[0])}
+        return "answer", ACTOR_OF[p.lead.name] if p.lead else h.A_LEAD, {"reply": h.reply(p.lead or h.LEAD)}
+    if s is Status.ANSWERED:
+        units = [part.unit for part in p.handlers if part.active] if p.handlers else [None]
+        missing = [u for u in units if p.latest_feedback(u) is None]
+        if missing:
+            return "record_feedback", h.A_PROPOSER, {"feedback": h.feedback(satisfaction, missing[0])}
+        if p.dissatisfied:
+            return "order_rehandling", h.A_COMMITTEE, {"reason": "不满意"}
+        return "close", h.A_COMMITTEE, {}
+    return None
+
+
 class Handling(RuleBasedStateMachine):
-    @initialize()
-    def start(self) -> None:
+    @initialize(with_policy=st.booleans())
+    def start(self, with_policy: bool) -> None:
         self.clock = cohandle.FixedClock(h.START)
-        self.wf = cohandle.Workflow(clock=self.clock)
+        self.wf = cohandle.Workflow(clock=self.clock, policy=preset("generic") if with_policy else None)
         self.ids: list[str] = []
         self.global_count = 0
+
+    @precondition(lambda self: bool(self.ids))
+    @rule(
+        data=st.data(),
+        satisfaction=st.sampled_from(list(Satisfaction)),
+        mode=st.sampled_from(list(AssignmentMode)),
+    )
+    def advance(self, data: st.DataObject, satisfaction: Satisfaction, mode: AssignmentMode) -> None:
+        """Take a proposal one step along the usual path, so deep states are reached often."""
+        pid = data.draw(st.sampled_from(self.ids))
+        step = next_step(self.wf.get(pid), satisfaction, mode)
+        if step is None:
+            return
+        command, actor, args = step
+        before = len(self.wf.history(pid))
+        after = getattr(self.wf, command)(pid, actor=actor, **args)
+        event(f"reached {after.status}")
+        added = len(self.wf.history(pid)) - before
+        assert added in (1, 2)  # the event, and the deadlines it started under a policy
+        self.global_count += added
 
     @precondition(lambda self: len(self.ids) < 4)
     @rule()
@@ -141,12 +203,13 @@ class Handling(RuleBasedStateMachine):
             assert self.wf.history(pid) == before
             assert len(list(self.wf.store.read_all())) == self.global_count
             return
-        self.global_count += 1
-        event(f"reached {after.status}")
         history = self.wf.history(pid)
-        assert len(history) == len(before) + 1
+        added = len(history) - len(before)
+        assert added in (1, 2)  # the event, and the deadlines it started under a policy
+        self.global_count += added
+        event(f"reached {after.status}")
         assert after.version == len(history)
-        assert cohandle.hash_event(history[-1]) == history[-1].hash
+        assert all(cohandle.hash_event(e) == e.hash for e in history[len(before) :])
 
     @invariant()
     def replay_equals_live_state(self) -> None:
