@@ -109,11 +109,12 @@ def next_step(
     """The natural next command for ``p``, by the right actor with valid arguments."""
     s = p.status
     if s in (Status.RECEIVED, Status.FILED):
-        units = {
+        choices: dict[AssignmentMode, dict[str, Any]] = {
             AssignmentMode.SOLE: {"lead": h.LEAD},
             AssignmentMode.LEAD_WITH_CO_HANDLERS: {"lead": h.LEAD, "co_handlers": [h.CO1, h.CO2]},
             AssignmentMode.SEPARATE: {"handlers": [h.H1, h.H2]},
-        }[mode]
+        }
+        units = choices[mode]
         return "assign", h.A_COMMITTEE, units
     if s is Status.ASSIGNED and p.mode is AssignmentMode.LEAD_WITH_CO_HANDLERS:
         waiting = p.outstanding_co_handlers
