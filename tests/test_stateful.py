@@ -132,8 +132,10 @@ def next_step(
             return "answer", ACTOR_OF[pending[0].name], {"reply": h.reply(pending[0])}
         return "answer", ACTOR_OF[p.lead.name] if p.lead else h.A_LEAD, {"reply": h.reply(p.lead or h.LEAD)}
     if s is Status.ANSWERED:
-        units = [part.unit for part in p.handlers if part.active] if p.handlers else [None]
-        missing = [u for u in units if p.latest_feedback(u) is None]
+        repliers: list[cohandle.Unit | None] = (
+            [part.unit for part in p.handlers if part.active] if p.handlers else [None]
+        )
+        missing = [u for u in repliers if p.latest_feedback(u) is None]
         if missing:
             return "record_feedback", h.A_PROPOSER, {"feedback": h.feedback(satisfaction, missing[0])}
         if p.dissatisfied:
