@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cohandle
 from cohandle import DeadlineBoard, DeadlineKind, DeadlineStatus, ReminderLevel, Satisfaction
@@ -289,3 +291,24 @@ def test_reminders_come_before_the_deadline_once_and_escalate_when_long_late() -
     clock.set(at("2025-11-10"))
     wf.mark_key(pid, supervisor=cohandle.Unit(name="省政协办公厅"), actor=A_COMMITTEE)
     assert board.reminders(clock.now(), policy, calendar) == []
+
+
+@given(st.lists(st.integers(-40, 120), min_size=1, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_an_extension_never_moves_a_deadline_earlier(shifts: list[int]) -> None:
+    """Random extension requests: each accepted one moves the reply deadline later; a refused
+    one (not later, or past the cap) changes nothing."""
+    wf, _ = workflow()
+    pid = assigned(wf)
+    current = due(wf.get(pid), K.REPLY, "省科技厅")
+    for shift in shifts:
+        until = current.in_timezone(SHANGHAI).date().add(days=shift)
+        before = wf.history(pid)
+        try:
+            p = wf.extend(pid, until=until.isoformat(), approval="批准", reason="复杂", actor=A_COMMITTEE)
+        except (cohandle.InvalidInput, cohandle.PreconditionFailed):
+            assert wf.history(pid) == before
+            continue
+        extended = due(p, K.REPLY, "省科技厅")
+        assert extended > current
+        current = extended

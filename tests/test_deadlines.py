@@ -281,6 +281,7 @@ def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
                 "source": "x",
                 "colour": "red",
             },
+            {"name": "signed", "kind": "reply", "start": "signed_for", "period": "1 month", "source": "x"},
         ],
         "counting": {"start_day_counted": "no"},
         "extension": {"total": "6 fortnights"},
@@ -299,6 +300,7 @@ def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
         "rules[3]: must give exactly one of period and fixed_date",
         "rules[4].colour: is not a known setting",
         "rules[4].fixed_date: is not a day of the year",
+        "rules[5].start: must be one of received, assigned, opinion_returned, reply_sent, rehandling_ordered",
         "counting.start_day_counted: must be true or false",
         "extension.total: must be a period such as",
     ]

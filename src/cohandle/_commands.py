@@ -46,6 +46,7 @@ from cohandle._model import (
     Actor,
     AssignmentMode,
     DeadlineKind,
+    DeadlineStatus,
     Disclosure,
     Feedback,
     Opinion,
@@ -585,6 +586,19 @@ def decide_extend(
     previous = p.extended_until
     if previous is not None and until <= previous:
         raise InvalidInput("until", f"must be later than the present extension to {previous.isoformat()}")
+    for tracked in p.deadlines:
+        deadline = tracked.deadline
+        if tracked.status is DeadlineStatus.OPEN and deadline.kind in (
+            DeadlineKind.REPLY,
+            DeadlineKind.REHANDLING,
+        ):
+            due_day = deadline.due.in_timezone("Asia/Shanghai").date()
+            if until <= due_day:
+                raise InvalidInput(
+                    "until",
+                    f"must be later than the present {deadline.kind.label} deadline of {deadline.party}, "
+                    f"{due_day.isoformat()}: an extension never moves a deadline earlier",
+                )
     if p.assigned_at is not None and until <= p.assigned_at.in_timezone("Asia/Shanghai").date():
         raise InvalidInput("until", "must be later than the day of assignment")
     if ctx.policy is not None and ctx.calendar is not None:
