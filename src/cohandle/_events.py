@@ -16,7 +16,7 @@ import functools
 import hashlib
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Optional, TypeVar
+from typing import Any, ClassVar, NamedTuple, Optional, TypeVar
 
 import attrs
 import cattrs
@@ -627,6 +627,114 @@ def hash_event(event: RecordedEvent) -> bytes:
     return digest_of(_body(event), event.algorithm)
 
 
+class StoredRecord(NamedTuple):
+    """One event as a store keeps it: canonical JSON text for the payload and the actor."""
+
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    schema: int
+    payload: str
+    occurred_at: str
+    recorded_at: str
+    actor: str
+    command_id: str | None
+    prev_hash: str
+    hash: str
+
+
+def body_bytes(record: StoredRecord) -> bytes:
+    """The canonical JSON body a record's hash covers, built from its stored text.
+
+    The same bytes as ``canonical_bytes`` of the body mapping (tests hold the two equal), put
+    together from the parts so that a store's text is hashed as it is, without decoding. The
+    keys in sorted order: actor, command_id, occurred_at, payload, prev_hash, recorded_at,
+    schema, stream_id, type, version.
+    """
+    dumps = orjson.dumps
+    return b"".join(
+        (
+            b'{"actor":',
+            record.actor.encode(),
+            b',"command_id":',
+            dumps(record.command_id),
+            b',"occurred_at":',
+            dumps(record.occurred_at),
+            b',"payload":',
+            record.payload.encode(),
+            b',"prev_hash":',
+            dumps(record.prev_hash),
+            b',"recorded_at":',
+            dumps(record.recorded_at),
+            b',"schema":',
+            dumps(record.schema),
+            b',"stream_id":',
+            dumps(record.stream_id),
+            b',"type":',
+            dumps(record.type),
+            b',"version":',
+            dumps(record.version),
+            b"}",
+        )
+    )
+
+
+def seal_record(
+    *,
+    stream_id: str,
+    version: int,
+    payload: Event,
+    occurred_at: pendulum.DateTime,
+    recorded_at: pendulum.DateTime,
+    actor: Actor,
+    command_id: str | None,
+    prev_hash: bytes,
+    algorithm: str,
+) -> tuple[RecordedEvent, StoredRecord]:
+    """Build the envelope for a new event, chained to ``prev_hash``, and its stored form: the
+    canonical text is written once and serves both the hash and the store."""
+    recorded = format_time(recorded_at)
+    record = StoredRecord(
+        position=0,
+        stream_id=stream_id,
+        version=version,
+        type=payload.TYPE,
+        schema=payload.SCHEMA,
+        payload=canonical_bytes(converter.unstructure(payload)).decode(),
+        occurred_at=recorded if occurred_at is recorded_at else format_time(occurred_at),
+        recorded_at=recorded,
+        actor=canonical_bytes(_actor_dict(actor)).decode(),
+        command_id=command_id,
+        prev_hash=hash_text(algorithm, prev_hash) if prev_hash else "",
+        hash="",
+    )
+    function = _sha256_digest if algorithm == "sha256" else _HASHERS.get(algorithm) or _hasher_for(algorithm)
+    digest = function(body_bytes(record))
+    event = RecordedEvent(
+        stream_id=stream_id,
+        version=version,
+        payload=payload,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        actor=actor,
+        command_id=command_id,
+        prev_hash=prev_hash,
+        hash=digest,
+        algorithm=algorithm,
+    )
+    return event, record._replace(hash=hash_text(algorithm, digest))
+
+
+def _sha256_digest(data: bytes) -> bytes:
+    return _sha256(data).digest()
+
+
+def _hasher_for(algorithm: str) -> Callable[[bytes], bytes]:
+    function = _HASHERS[algorithm] = hasher(algorithm)
+    return function
+
+
 def seal(
     *,
     stream_id: str,
@@ -640,10 +748,7 @@ def seal(
     algorithm: str,
 ) -> RecordedEvent:
     """Build the envelope for a new event and chain it to ``prev_hash``."""
-    body = _body_of(
-        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
-    )
-    return RecordedEvent(
+    event, _ = seal_record(
         stream_id=stream_id,
         version=version,
         payload=payload,
@@ -652,9 +757,9 @@ def seal(
         actor=actor,
         command_id=command_id,
         prev_hash=prev_hash,
-        hash=digest_of(body, algorithm),
         algorithm=algorithm,
     )
+    return event
 
 
 def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:

@@ -27,7 +27,16 @@ from cohandle._errors import (
     ProposalExists,
     ProposalNotFound,
 )
-from cohandle._events import HASH_ALGORITHMS, Event, ProposalReceived, RecordedEvent, hasher, seal
+from cohandle._events import (
+    HASH_ALGORITHMS,
+    Event,
+    ProposalReceived,
+    RecordedEvent,
+    StoredRecord,
+    hasher,
+    seal,
+    seal_record,
+)
 from cohandle._model import (
     ABC,
     Actor,
@@ -45,6 +54,7 @@ from cohandle._state import GENESIS, Proposal, apply, replay, start
 from cohandle.deadlines import Calendar, Policy
 from cohandle.letters import LetterMismatch, ParsedLetter, opinion_from_letter, parse_letter
 from cohandle.stores import EventStore, MemoryStore, PostgresStore, SQLiteStore, VerifyReport, verify
+from cohandle.stores._rows import RowStore
 
 __all__ = ["Workflow"]
 
@@ -513,9 +523,9 @@ class Workflow:
             now = self.clock.now()
             at = self._occurred_at(occurred_at, now, state)
             payload = decide(state, actor, held, self._context(at), **args)
-            new_state, events = self._seal_and_fold(state, payload, at, now, actor, command_id)
+            new_state, events, records = self._seal_and_fold(state, payload, at, now, actor, command_id)
             try:
-                self.store.append(proposal_id, state.version, events)
+                self._append(proposal_id, state.version, events, records)
             except ConcurrencyConflict:
                 self._cache.pop(proposal_id, None)
                 if expected_version is not None or attempt == 2:
@@ -534,13 +544,15 @@ class Workflow:
         now: pendulum.DateTime,
         actor: Actor,
         command_id: str | None,
-    ) -> tuple[Proposal, list[RecordedEvent]]:
+    ) -> tuple[Proposal, list[RecordedEvent], list[StoredRecord]]:
         """Seal a command's event into the chain and fold it; with a policy, add the event of
-        the deadlines it starts. Returns the new state and the events to append together."""
+        the deadlines it starts. Returns the new state, and the events to append together with
+        their stored form (written once, for the hash and for a SQL store)."""
         events: list[RecordedEvent] = []
+        records: list[StoredRecord] = []
         pending: Event | None = payload
         while pending is not None:
-            sealed = seal(
+            sealed, record = seal_record(
                 stream_id=state.id,
                 version=state.version + 1,
                 payload=pending,
@@ -552,12 +564,22 @@ class Workflow:
                 algorithm=self.hash_algorithm,
             )
             events.append(sealed)
+            records.append(record)
             state = apply(state, sealed)
             pending = None
             if len(events) == 1 and self.policy is not None:
                 assert self.calendar is not None
                 pending = started_by(payload, state, at, self.policy, self.calendar)
-        return state, events
+        return state, events, records
+
+    def _append(
+        self, proposal_id: str, expected: int, events: list[RecordedEvent], records: list[StoredRecord]
+    ) -> None:
+        """Append through the store; a SQL store takes the text already written for the hash."""
+        if isinstance(self.store, RowStore):
+            self.store.append_records(proposal_id, expected, [record[1:] for record in records])
+        else:
+            self.store.append(proposal_id, expected, events)
 
     def _retried(
         self,

@@ -10,31 +10,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 import attrs
-import orjson
 
-from cohandle._events import RecordedEvent, canonical_bytes, converter, format_time, hash_text
+from cohandle._events import (
+    RecordedEvent,
+    StoredRecord,
+    body_bytes,
+    canonical_bytes,
+    converter,
+    format_time,
+    hash_text,
+)
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
-
-
-class StoredRecord(NamedTuple):
-    """One event as a store keeps it: canonical JSON text for the payload and the actor."""
-
-    position: int
-    stream_id: str
-    version: int
-    type: str
-    schema: int
-    payload: str
-    occurred_at: str
-    recorded_at: str
-    actor: str
-    command_id: str | None
-    prev_hash: str
-    hash: str
 
 
 def record_of(event: RecordedEvent, position: int = 0) -> StoredRecord:
@@ -52,40 +42,6 @@ def record_of(event: RecordedEvent, position: int = 0) -> StoredRecord:
         command_id=event.command_id,
         prev_hash=hash_text(event.algorithm, event.prev_hash) if event.prev_hash else "",
         hash=event.hash_text,
-    )
-
-
-def body_bytes(record: StoredRecord) -> bytes:
-    """The canonical JSON body the record's hash covers, built from the stored text.
-
-    The keys of the body in sorted order are: actor, command_id, occurred_at, payload,
-    prev_hash, recorded_at, schema, stream_id, type, version.
-    """
-    dumps = orjson.dumps
-    return b"".join(
-        (
-            b'{"actor":',
-            record.actor.encode(),
-            b',"command_id":',
-            dumps(record.command_id),
-            b',"occurred_at":',
-            dumps(record.occurred_at),
-            b',"payload":',
-            record.payload.encode(),
-            b',"prev_hash":',
-            dumps(record.prev_hash),
-            b',"recorded_at":',
-            dumps(record.recorded_at),
-            b',"schema":',
-            dumps(record.schema),
-            b',"stream_id":',
-            dumps(record.stream_id),
-            b',"type":',
-            dumps(record.type),
-            b',"version":',
-            dumps(record.version),
-            b"}",
-        )
     )
 
 

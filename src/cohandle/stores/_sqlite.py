@@ -126,23 +126,21 @@ class SQLiteStore(RowStore):
             except sqlite3.Error as exc:
                 raise _storage_error("start a write", self.path, exc) from None
             try:
-                row = db.execute("SELECT version FROM streams WHERE stream_id = ?", (stream_id,)).fetchone()
-                actual = row[0] if row else 0
-                if actual != expected_version:
-                    raise ConcurrencyConflict(stream_id, expected_version, actual)
-                cursor = db.executemany(
+                last = rows[-1]
+                if expected_version:
+                    # the version check and the head's move in one statement
+                    moved = db.execute(
+                        "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ? AND version = ?",
+                        (last[1], last[10], stream_id, expected_version),
+                    ).rowcount
+                    if moved != 1:
+                        raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id))
+                db.executemany(
                     "INSERT INTO events (stream_id, version, type, schema, payload, occurred_at, recorded_at, "
                     "actor, command_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
-                del cursor
-                last = rows[-1]
-                if row:
-                    db.execute(
-                        "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ?",
-                        (last[1], last[10], stream_id),
-                    )
-                else:
+                if not expected_version:  # a new stream: its head row must not exist yet
                     first = db.execute("SELECT last_insert_rowid()").fetchone()[0] - len(rows) + 1
                     db.execute(
                         "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
@@ -158,6 +156,11 @@ class SQLiteStore(RowStore):
                 if isinstance(exc, sqlite3.Error):
                     raise _storage_error("record the events", self.path, exc) from None
                 raise
+
+    @staticmethod
+    def _version(db: sqlite3.Connection, stream_id: str) -> int:
+        row = db.execute("SELECT version FROM streams WHERE stream_id = ?", (stream_id,)).fetchone()
+        return int(row[0]) if row else 0
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
