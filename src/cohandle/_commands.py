@@ -9,6 +9,7 @@ and the command's arguments, and returns one event or raises a :class:`CommandRe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import attrs
 import pendulum
@@ -61,8 +62,7 @@ from cohandle.deadlines import Calendar, Policy
 Relations = frozenset[Relation]
 
 
-@attrs.frozen(kw_only=True)
-class Context:
+class Context(NamedTuple):
     """What a command is decided with besides the proposal and the actor."""
 
     at: pendulum.DateTime

@@ -692,25 +692,12 @@ def seal_record(
     prev_hash: bytes,
     algorithm: str,
 ) -> tuple[RecordedEvent, StoredRecord]:
-    """Build the envelope for a new event, chained to ``prev_hash``, and its stored form: the
-    canonical text is written once and serves both the hash and the store."""
-    recorded = format_time(recorded_at)
-    record = StoredRecord(
-        position=0,
-        stream_id=stream_id,
-        version=version,
-        type=payload.TYPE,
-        schema=payload.SCHEMA,
-        payload=canonical_bytes(converter.unstructure(payload)).decode(),
-        occurred_at=recorded if occurred_at is recorded_at else format_time(occurred_at),
-        recorded_at=recorded,
-        actor=canonical_bytes(_actor_dict(actor)).decode(),
-        command_id=command_id,
-        prev_hash=hash_text(algorithm, prev_hash) if prev_hash else "",
-        hash="",
+    """Build the envelope for a new event, chained to ``prev_hash``, and its stored form (the
+    canonical text a SQL store keeps), from the one body the hash covers."""
+    body = _body_of(
+        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
     )
-    function = _sha256_digest if algorithm == "sha256" else _HASHERS.get(algorithm) or _hasher_for(algorithm)
-    digest = function(body_bytes(record))
+    digest = digest_of(body, algorithm)
     event = RecordedEvent(
         stream_id=stream_id,
         version=version,
@@ -723,7 +710,21 @@ def seal_record(
         hash=digest,
         algorithm=algorithm,
     )
-    return event, record._replace(hash=hash_text(algorithm, digest))
+    record = StoredRecord(
+        0,
+        stream_id,
+        version,
+        payload.TYPE,
+        payload.SCHEMA,
+        canonical_bytes(body["payload"]).decode(),
+        body["occurred_at"],
+        body["recorded_at"],
+        canonical_bytes(body["actor"]).decode(),
+        command_id,
+        body["prev_hash"],
+        hash_text(algorithm, digest),
+    )
+    return event, record
 
 
 def _sha256_digest(data: bytes) -> bytes:
@@ -748,7 +749,10 @@ def seal(
     algorithm: str,
 ) -> RecordedEvent:
     """Build the envelope for a new event and chain it to ``prev_hash``."""
-    event, _ = seal_record(
+    body = _body_of(
+        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
+    )
+    return RecordedEvent(
         stream_id=stream_id,
         version=version,
         payload=payload,
@@ -757,9 +761,9 @@ def seal(
         actor=actor,
         command_id=command_id,
         prev_hash=prev_hash,
+        hash=digest_of(body, algorithm),
         algorithm=algorithm,
     )
-    return event
 
 
 def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:

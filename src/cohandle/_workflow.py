@@ -550,21 +550,36 @@ class Workflow:
         their stored form (written once, for the hash and for a SQL store)."""
         events: list[RecordedEvent] = []
         records: list[StoredRecord] = []
+        rows = isinstance(self.store, RowStore)  # only a SQL store takes the stored form
         pending: Event | None = payload
         while pending is not None:
-            sealed, record = seal_record(
-                stream_id=state.id,
-                version=state.version + 1,
-                payload=pending,
-                occurred_at=at,
-                recorded_at=now,
-                actor=actor,
-                command_id=command_id,
-                prev_hash=state.last_hash,
-                algorithm=self.hash_algorithm,
-            )
+            version = state.version + 1
+            if rows:
+                sealed, record = seal_record(
+                    stream_id=state.id,
+                    version=version,
+                    payload=pending,
+                    occurred_at=at,
+                    recorded_at=now,
+                    actor=actor,
+                    command_id=command_id,
+                    prev_hash=state.last_hash,
+                    algorithm=self.hash_algorithm,
+                )
+                records.append(record)
+            else:  # spelled out apart: this is the hottest line of an in-memory workflow
+                sealed = seal(
+                    stream_id=state.id,
+                    version=version,
+                    payload=pending,
+                    occurred_at=at,
+                    recorded_at=now,
+                    actor=actor,
+                    command_id=command_id,
+                    prev_hash=state.last_hash,
+                    algorithm=self.hash_algorithm,
+                )
             events.append(sealed)
-            records.append(record)
             state = apply(state, sealed)
             pending = None
             if len(events) == 1 and self.policy is not None:
@@ -576,7 +591,7 @@ class Workflow:
         self, proposal_id: str, expected: int, events: list[RecordedEvent], records: list[StoredRecord]
     ) -> None:
         """Append through the store; a SQL store takes the text already written for the hash."""
-        if isinstance(self.store, RowStore):
+        if records and isinstance(self.store, RowStore):
             self.store.append_records(proposal_id, expected, [record[1:] for record in records])
         else:
             self.store.append(proposal_id, expected, events)
