@@ -680,8 +680,7 @@ def body_bytes(record: StoredRecord) -> bytes:
     )
 
 
-def seal_record(
-    *,
+def _seal_body(
     stream_id: str,
     version: int,
     payload: Event,
@@ -691,13 +690,11 @@ def seal_record(
     command_id: str | None,
     prev_hash: bytes,
     algorithm: str,
-) -> tuple[RecordedEvent, StoredRecord]:
-    """Build the envelope for a new event, chained to ``prev_hash``, and its stored form (the
-    canonical text a SQL store keeps), from the one body the hash covers."""
+) -> tuple[RecordedEvent, dict[str, Any]]:
+    """The sealed envelope and the canonical body its hash covers."""
     body = _body_of(
         stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
     )
-    digest = digest_of(body, algorithm)
     event = RecordedEvent(
         stream_id=stream_id,
         version=version,
@@ -707,33 +704,10 @@ def seal_record(
         actor=actor,
         command_id=command_id,
         prev_hash=prev_hash,
-        hash=digest,
+        hash=digest_of(body, algorithm),
         algorithm=algorithm,
     )
-    record = StoredRecord(
-        0,
-        stream_id,
-        version,
-        payload.TYPE,
-        payload.SCHEMA,
-        canonical_bytes(body["payload"]).decode(),
-        body["occurred_at"],
-        body["recorded_at"],
-        canonical_bytes(body["actor"]).decode(),
-        command_id,
-        body["prev_hash"],
-        hash_text(algorithm, digest),
-    )
-    return event, record
-
-
-def _sha256_digest(data: bytes) -> bytes:
-    return _sha256(data).digest()
-
-
-def _hasher_for(algorithm: str) -> Callable[[bytes], bytes]:
-    function = _HASHERS[algorithm] = hasher(algorithm)
-    return function
+    return event, body
 
 
 def seal(
@@ -749,21 +723,43 @@ def seal(
     algorithm: str,
 ) -> RecordedEvent:
     """Build the envelope for a new event and chain it to ``prev_hash``."""
-    body = _body_of(
+    return _seal_body(
+        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
+    )[0]
+
+
+def seal_record(
+    *,
+    stream_id: str,
+    version: int,
+    payload: Event,
+    occurred_at: pendulum.DateTime,
+    recorded_at: pendulum.DateTime,
+    actor: Actor,
+    command_id: str | None,
+    prev_hash: bytes,
+    algorithm: str,
+) -> tuple[RecordedEvent, StoredRecord]:
+    """:func:`seal`, and the event's stored form (the canonical text a SQL store keeps), from
+    the one body the hash covers."""
+    event, body = _seal_body(
         stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
     )
-    return RecordedEvent(
-        stream_id=stream_id,
-        version=version,
-        payload=payload,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-        actor=actor,
-        command_id=command_id,
-        prev_hash=prev_hash,
-        hash=digest_of(body, algorithm),
-        algorithm=algorithm,
+    record = StoredRecord(
+        0,
+        stream_id,
+        version,
+        payload.TYPE,
+        payload.SCHEMA,
+        canonical_bytes(body["payload"]).decode(),
+        body["occurred_at"],
+        body["recorded_at"],
+        canonical_bytes(body["actor"]).decode(),
+        command_id,
+        body["prev_hash"],
+        event.hash_text,
     )
+    return event, record
 
 
 def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:
