@@ -680,7 +680,7 @@ def body_bytes(record: StoredRecord) -> bytes:
     )
 
 
-def _seal_body(
+def seal_body(
     stream_id: str,
     version: int,
     payload: Event,
@@ -723,43 +723,27 @@ def seal(
     algorithm: str,
 ) -> RecordedEvent:
     """Build the envelope for a new event and chain it to ``prev_hash``."""
-    return _seal_body(
+    return seal_body(
         stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
     )[0]
 
 
-def seal_record(
-    *,
-    stream_id: str,
-    version: int,
-    payload: Event,
-    occurred_at: pendulum.DateTime,
-    recorded_at: pendulum.DateTime,
-    actor: Actor,
-    command_id: str | None,
-    prev_hash: bytes,
-    algorithm: str,
-) -> tuple[RecordedEvent, StoredRecord]:
-    """:func:`seal`, and the event's stored form (the canonical text a SQL store keeps), from
-    the one body the hash covers."""
-    event, body = _seal_body(
-        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
-    )
-    record = StoredRecord(
+def stored_form(event: RecordedEvent, body: Mapping[str, Any]) -> StoredRecord:
+    """The canonical text a SQL store keeps for ``event``, from the body its hash covers."""
+    return StoredRecord(
         0,
-        stream_id,
-        version,
-        payload.TYPE,
-        payload.SCHEMA,
+        event.stream_id,
+        event.version,
+        event.type,
+        event.schema_version,
         canonical_bytes(body["payload"]).decode(),
         body["occurred_at"],
         body["recorded_at"],
         canonical_bytes(body["actor"]).decode(),
-        command_id,
+        event.command_id,
         body["prev_hash"],
         event.hash_text,
     )
-    return event, record
 
 
 def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:

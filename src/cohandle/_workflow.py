@@ -35,7 +35,8 @@ from cohandle._events import (
     StoredRecord,
     hasher,
     seal,
-    seal_record,
+    seal_body,
+    stored_form,
 )
 from cohandle._model import (
     ABC,
@@ -553,32 +554,19 @@ class Workflow:
         rows = isinstance(self.store, RowStore)  # only a SQL store takes the stored form
         pending: Event | None = payload
         while pending is not None:
-            version = state.version + 1
+            sealed, body = seal_body(
+                state.id,
+                state.version + 1,
+                pending,
+                at,
+                now,
+                actor,
+                command_id,
+                state.last_hash,
+                self.hash_algorithm,
+            )
             if rows:
-                sealed, record = seal_record(
-                    stream_id=state.id,
-                    version=version,
-                    payload=pending,
-                    occurred_at=at,
-                    recorded_at=now,
-                    actor=actor,
-                    command_id=command_id,
-                    prev_hash=state.last_hash,
-                    algorithm=self.hash_algorithm,
-                )
-                records.append(record)
-            else:  # spelled out apart: this is the hottest line of an in-memory workflow
-                sealed = seal(
-                    stream_id=state.id,
-                    version=version,
-                    payload=pending,
-                    occurred_at=at,
-                    recorded_at=now,
-                    actor=actor,
-                    command_id=command_id,
-                    prev_hash=state.last_hash,
-                    algorithm=self.hash_algorithm,
-                )
+                records.append(stored_form(sealed, body))
             events.append(sealed)
             state = apply(state, sealed)
             pending = None

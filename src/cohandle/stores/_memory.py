@@ -69,12 +69,18 @@ class MemoryStore:
                 raise InvalidInput(
                     "events", f"must carry {_DIGEST}-byte digests (got {len(event.hash)} bytes)"
                 )
+        # everything that can fail is computed before the first column grows
+        times = []
+        for event in events:
+            recorded = _micros(event.recorded_at)
+            times.append(
+                (recorded, recorded if event.occurred_at is event.recorded_at else _micros(event.occurred_at))
+            )
         rows = self._streams.get(stream_id)
         if rows is None:
             rows = self._streams[stream_id] = array("I")
         first = len(rows)
-        for event in events:
-            recorded = _micros(event.recorded_at)
+        for event, (recorded, occurred) in zip(events, times, strict=True):
             rows.append(len(self._payloads))
             self._stream_of.append(stream_id)
             self._payloads.append(event.payload)
@@ -82,9 +88,7 @@ class MemoryStore:
             self._command_ids.append(event.command_id)
             self._algorithms.append(event.algorithm)
             self._recorded.append(recorded)
-            self._occurred.append(
-                recorded if event.occurred_at is event.recorded_at else _micros(event.occurred_at)
-            )
+            self._occurred.append(occurred)
             self._digests += event.hash
         command_id = events[0].command_id
         if command_id is not None and command_id not in self._commands:
