@@ -158,7 +158,7 @@ def test_replay_refuses_reordered_events() -> None:
 def test_replay_refuses_an_event_from_another_chain() -> None:
     wf = workflow()
     history = list(wf.history(bring_to(wf, Status.CLOSED)))
-    history[4] = attrs.evolve(history[4], prev_hash=bytes(32))
+    history[4] = history[4]._replace(prev_hash=bytes(32))
     with pytest.raises(ChainBroken, match="does not name the hash"):
         replay(history)
 

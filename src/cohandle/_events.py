@@ -16,7 +16,7 @@ import functools
 import hashlib
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, NamedTuple, Optional, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import attrs
 import cattrs
@@ -24,18 +24,17 @@ import orjson
 import pendulum
 
 from cohandle._clock import utc
+from cohandle._codec import make_structure, make_unstructure
 from cohandle._errors import InvalidInput, SchemaError
 from cohandle._model import (
     Actor,
     AssignmentMode,
     CategoryScheme,
-    Contact,
     Deadline,
     Feedback,
     Opinion,
     ProposalData,
     Reply,
-    Section,
     Unit,
 )
 
@@ -260,9 +259,8 @@ class DeadlinesSet(Event):
     calendar_version: str
 
 
-@attrs.frozen(kw_only=True)
-class RecordedEvent:
-    """One event as recorded in a proposal's stream.
+class RecordedEvent(NamedTuple):
+    """One event as recorded in a proposal's stream: an immutable named tuple.
 
     ``hash`` is the raw digest of the event's canonical JSON body (every key but ``hash``),
     computed with ``algorithm``; ``prev_hash`` is the digest of the stream's previous event
@@ -371,52 +369,6 @@ converter.register_structure_hook(pendulum.Date, _structure_date)
 converter.register_unstructure_hook(pendulum.DateTime, format_time)
 
 
-# Hand-written unstructuring for the small values every event carries: the generated code
-# dispatches on each field at run time, and this runs for every event recorded. A test holds
-# them equal to what cattrs generates.
-def _unit_dict(unit: Unit) -> dict[str, Any]:
-    return {"name": unit.name, "code": unit.code}
-
-
-def _contact_dict(contact: Contact) -> dict[str, Any]:
-    return {"name": contact.name, "phone": contact.phone}
-
-
-def _section_dict(section: Section) -> dict[str, Any]:
-    return {
-        "heading": section.heading,
-        "text": section.text,
-        "subsections": [_section_dict(s) for s in section.subsections],
-    }
-
-
-def _actor_dict(actor: Actor) -> dict[str, Any]:
-    unit = actor.unit
-    return {"name": actor.name, "unit": None if unit is None else {"name": unit.name, "code": unit.code}}
-
-
-def _optional(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else function(value)
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-converter.register_unstructure_hook(Unit, _unit_dict)
-converter.register_unstructure_hook(Contact, _contact_dict)
-converter.register_unstructure_hook(Section, _section_dict)
-converter.register_unstructure_hook(Actor, _actor_dict)
-_FAST_UNSTRUCTURE: dict[Any, Callable[[Any], Any]] = {
-    Optional[str]: _identity,  # noqa: UP045 - the form typing hands to cattrs
-    Optional[int]: _identity,  # noqa: UP045
-    Optional[bool]: _identity,  # noqa: UP045
-    Optional[Unit]: _optional(_unit_dict),  # noqa: UP045
-    Optional[Contact]: _optional(_contact_dict),  # noqa: UP045
-}
-converter.register_unstructure_hook_factory(
-    lambda kind: kind in _FAST_UNSTRUCTURE, lambda kind: _FAST_UNSTRUCTURE[kind]
-)
 converter.register_structure_hook(pendulum.DateTime, lambda v, _t: parse_time(v))
 
 
@@ -456,11 +408,6 @@ def register_upcaster(event_type: str, from_schema: int) -> Callable[[_Upcaster]
     return decorate
 
 
-def event_to_dict(event: Event) -> dict[str, Any]:
-    data: dict[str, Any] = converter.unstructure(event)
-    return data
-
-
 def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) -> Event:
     """Build an event from its stored form, upcasting older schema versions first."""
     cls = EVENT_TYPES.get(event_type)
@@ -485,18 +432,35 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
         data = upcaster(data)
         schema += 1
     try:
-        return _fast_converter().structure(data, cls)
-    except Exception:  # the same again, for a message that names every problem with its path
+        return _structurer(cls)(data)
+    except Exception:  # the converter decides: it may take what the generated reading refuses,
+        # and otherwise names every problem with its path
         try:
             return converter.structure(data, cls)
         except Exception as exc:
             raise SchemaError(f"Event {event_type} does not hold valid data: {_explain(exc)}.") from None
 
 
+_STRUCTURE: dict[type[Any], Callable[[Any], Any]] = {}
+
+
+def _structurer(cls: type[Any]) -> Callable[[Any], Any]:
+    """The generated function reading the JSON form of ``cls`` (made on first use); for a class
+    it cannot generate, the converter without detailed validation."""
+    function = _STRUCTURE.get(cls)
+    if function is None:
+        try:
+            function = make_structure([cls], parse_time)[cls]
+        except TypeError:
+            function = functools.partial(_fast_converter().structure, cl=cls)
+        _STRUCTURE[cls] = function
+    return function
+
+
 @functools.cache
 def _fast_converter() -> cattrs.Converter:
-    """The converter without detailed validation: a third faster when the data is good, which
-    stored events are. Made on first use, after every hook is registered."""
+    """The converter without detailed validation: a third faster when the data is good. Made on
+    first use, after every hook is registered."""
     return converter.copy(detailed_validation=False)
 
 
@@ -529,49 +493,71 @@ def actor_from_text(text: str) -> Actor:
 
 def actor_from_dict(data: Any) -> Actor:
     try:
-        return converter.structure(data, Actor)
-    except Exception as exc:
-        raise SchemaError(f"The actor {data!r} is not valid: {_explain(exc)}.") from None
+        actor: Actor = _structurer(Actor)(data)
+        return actor
+    except Exception:
+        try:
+            return converter.structure(data, Actor)
+        except Exception as exc:
+            raise SchemaError(f"The actor {data!r} is not valid: {_explain(exc)}.") from None
 
 
-def _body_of(
-    stream_id: str,
-    version: int,
-    payload: Event,
-    occurred_at: _dt.datetime,
-    recorded_at: _dt.datetime,
-    actor: Actor,
-    command_id: str | None,
-    prev_hash: bytes,
-    algorithm: str,
-) -> dict[str, Any]:
-    recorded = format_time(recorded_at)
-    return {
-        "stream_id": stream_id,
-        "version": version,
-        "type": payload.TYPE,
-        "schema": payload.SCHEMA,
-        "payload": converter.unstructure(payload),
-        "occurred_at": recorded if occurred_at is recorded_at else format_time(occurred_at),
-        "recorded_at": recorded,
-        "actor": converter.unstructure(actor),
-        "command_id": command_id,
-        "prev_hash": hash_text(algorithm, prev_hash) if prev_hash else "",
-    }
+def _unstructurer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    """The generated function giving the JSON form of ``cls`` (made on first use, so event
+    types registered later get one too); the converter's for a class it cannot generate."""
+    function = _UNSTRUCTURE.get(cls)
+    if function is None:
+        try:
+            function = make_unstructure([cls], format_time)[cls]
+        except TypeError:
+            function = converter.unstructure
+        _UNSTRUCTURE[cls] = function
+    return function
+
+
+_UNSTRUCTURE: dict[type[Any], Callable[[Any], dict[str, Any]]] = {}
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """The JSON form of an event's payload."""
+    return _unstructurer(type(event))(event)
+
+
+def payload_json(payload: Event) -> bytes:
+    """The canonical JSON text of an event's payload."""
+    return canonical_bytes(_unstructurer(type(payload))(payload))
+
+
+_ACTOR_JSON: dict[int, tuple[Actor, bytes]] = {}
+
+
+def actor_json(actor: Actor) -> bytes:
+    """The canonical JSON text of an actor. Actors are frozen and the same few act again and
+    again, so the text is kept per actor object."""
+    found = _ACTOR_JSON.get(id(actor))
+    if found is not None and found[0] is actor:
+        return found[1]
+    text = canonical_bytes(_unstructurer(Actor)(actor))
+    if len(_ACTOR_JSON) >= 4096:
+        _ACTOR_JSON.clear()
+    _ACTOR_JSON[id(actor)] = (actor, text)
+    return text
 
 
 def _body(event: RecordedEvent) -> dict[str, Any]:
-    return _body_of(
-        event.stream_id,
-        event.version,
-        event.payload,
-        event.occurred_at,
-        event.recorded_at,
-        event.actor,
-        event.command_id,
-        event.prev_hash,
-        event.algorithm,
-    )
+    recorded = format_time(event.recorded_at)
+    return {
+        "stream_id": event.stream_id,
+        "version": event.version,
+        "type": event.type,
+        "schema": event.schema_version,
+        "payload": event_to_dict(event.payload),
+        "occurred_at": recorded if event.occurred_at is event.recorded_at else format_time(event.occurred_at),
+        "recorded_at": recorded,
+        "actor": _unstructurer(Actor)(event.actor),
+        "command_id": event.command_id,
+        "prev_hash": hash_text(event.algorithm, event.prev_hash) if event.prev_hash else "",
+    }
 
 
 def hash_text(algorithm: str, digest: bytes) -> str:
@@ -612,19 +598,19 @@ _HASHERS: dict[str, Callable[[bytes], bytes]] = {}
 _sha256 = hashlib.sha256
 
 
-def digest_of(body: Mapping[str, Any], algorithm: str) -> bytes:
-    """The digest of an event's canonical body (every key but ``hash``)."""
+def digest_bytes(body: bytes, algorithm: str) -> bytes:
+    """The digest of an event's canonical body text."""
     if algorithm == "sha256":
-        return _sha256(canonical_bytes(body)).digest()
+        return _sha256(body).digest()
     function = _HASHERS.get(algorithm)
     if function is None:
         function = _HASHERS[algorithm] = hasher(algorithm)
-    return function(canonical_bytes(body))
+    return function(body)
 
 
-def hash_event(event: RecordedEvent) -> bytes:
-    """Recompute an event's digest from its content and its ``prev_hash``."""
-    return digest_of(_body(event), event.algorithm)
+def digest_of(body: Mapping[str, Any], algorithm: str) -> bytes:
+    """The digest of an event's canonical body (every key but ``hash``)."""
+    return digest_bytes(canonical_bytes(body), algorithm)
 
 
 class StoredRecord(NamedTuple):
@@ -644,39 +630,96 @@ class StoredRecord(NamedTuple):
     hash: str
 
 
-def body_bytes(record: StoredRecord) -> bytes:
-    """The canonical JSON body a record's hash covers, built from its stored text.
+_dumps = orjson.dumps
 
-    The same bytes as ``canonical_bytes`` of the body mapping (tests hold the two equal), put
-    together from the parts so that a store's text is hashed as it is, without decoding. The
-    keys in sorted order: actor, command_id, occurred_at, payload, prev_hash, recorded_at,
-    schema, stream_id, type, version.
+
+def _join_body(
+    actor: bytes,
+    command_id: str | None,
+    occurred_at: str,
+    payload: bytes,
+    prev_hash: str,
+    recorded_at: str,
+    schema: int,
+    stream_id: str,
+    event_type: str,
+    version: int,
+) -> bytes:
+    """The canonical JSON body a hash covers, put together from its parts.
+
+    The same bytes as ``canonical_bytes`` of the body mapping (tests hold the two equal), in
+    the keys' sorted order: actor, command_id, occurred_at, payload, prev_hash, recorded_at,
+    schema, stream_id, type, version. Payload and actor come as canonical JSON already.
     """
-    dumps = orjson.dumps
     return b"".join(
         (
             b'{"actor":',
-            record.actor.encode(),
+            actor,
             b',"command_id":',
-            dumps(record.command_id),
+            _dumps(command_id),
             b',"occurred_at":',
-            dumps(record.occurred_at),
+            _dumps(occurred_at),
             b',"payload":',
-            record.payload.encode(),
+            payload,
             b',"prev_hash":',
-            dumps(record.prev_hash),
+            _dumps(prev_hash),
             b',"recorded_at":',
-            dumps(record.recorded_at),
+            _dumps(recorded_at),
             b',"schema":',
-            dumps(record.schema),
+            _dumps(schema),
             b',"stream_id":',
-            dumps(record.stream_id),
+            _dumps(stream_id),
             b',"type":',
-            dumps(record.type),
+            _dumps(event_type),
             b',"version":',
-            dumps(record.version),
+            _dumps(version),
             b"}",
         )
+    )
+
+
+def body_bytes(record: StoredRecord) -> bytes:
+    """The canonical JSON body a record's hash covers, built from its stored text as it is,
+    without decoding it."""
+    return _join_body(
+        record.actor.encode(),
+        record.command_id,
+        record.occurred_at,
+        record.payload.encode(),
+        record.prev_hash,
+        record.recorded_at,
+        record.schema,
+        record.stream_id,
+        record.type,
+        record.version,
+    )
+
+
+def hash_event(event: RecordedEvent) -> bytes:
+    """Recompute an event's digest from its content and its ``prev_hash``."""
+    record = stored_form(event, _texts(event))
+    return digest_bytes(body_bytes(record), event.algorithm)
+
+
+class Texts(NamedTuple):
+    """The canonical text of an event's parts, written once when it is sealed: what its hash
+    covers and what a SQL store keeps."""
+
+    payload: bytes
+    actor: bytes
+    occurred_at: str
+    recorded_at: str
+    prev_hash: str
+
+
+def _texts(event: RecordedEvent) -> Texts:
+    recorded = format_time(event.recorded_at)
+    return Texts(
+        payload_json(event.payload),
+        actor_json(event.actor),
+        recorded if event.occurred_at is event.recorded_at else format_time(event.occurred_at),
+        recorded,
+        hash_text(event.algorithm, event.prev_hash) if event.prev_hash else "",
     )
 
 
@@ -690,24 +733,41 @@ def seal_body(
     command_id: str | None,
     prev_hash: bytes,
     algorithm: str,
-) -> tuple[RecordedEvent, dict[str, Any]]:
-    """The sealed envelope and the canonical body its hash covers."""
-    body = _body_of(
-        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
+) -> tuple[RecordedEvent, Texts]:
+    """The sealed envelope and the canonical text its hash covers."""
+    recorded = format_time(recorded_at)
+    texts = Texts(
+        payload_json(payload),
+        actor_json(actor),
+        recorded if occurred_at is recorded_at else format_time(occurred_at),
+        recorded,
+        f"{algorithm}:{prev_hash.hex()}" if prev_hash else "",
+    )
+    body = _join_body(
+        texts.actor,
+        command_id,
+        texts.occurred_at,
+        texts.payload,
+        texts.prev_hash,
+        recorded,
+        payload.SCHEMA,
+        stream_id,
+        payload.TYPE,
+        version,
     )
     event = RecordedEvent(
-        stream_id=stream_id,
-        version=version,
-        payload=payload,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-        actor=actor,
-        command_id=command_id,
-        prev_hash=prev_hash,
-        hash=digest_of(body, algorithm),
-        algorithm=algorithm,
+        stream_id,
+        version,
+        payload,
+        occurred_at,
+        recorded_at,
+        actor,
+        command_id,
+        prev_hash,
+        digest_bytes(body, algorithm),
+        algorithm,
     )
-    return event, body
+    return event, texts
 
 
 def seal(
@@ -728,22 +788,27 @@ def seal(
     )[0]
 
 
-def stored_form(event: RecordedEvent, body: Mapping[str, Any]) -> StoredRecord:
-    """The canonical text a SQL store keeps for ``event``, from the body its hash covers."""
+def stored_form(event: RecordedEvent, texts: Texts, position: int = 0) -> StoredRecord:
+    """The canonical text a store keeps for ``event``, from the text its hash covers."""
     return StoredRecord(
-        0,
+        position,
         event.stream_id,
         event.version,
-        event.type,
-        event.schema_version,
-        canonical_bytes(body["payload"]).decode(),
-        body["occurred_at"],
-        body["recorded_at"],
-        canonical_bytes(body["actor"]).decode(),
+        event.payload.TYPE,
+        event.payload.SCHEMA,
+        texts.payload.decode(),
+        texts.occurred_at,
+        texts.recorded_at,
+        texts.actor.decode(),
         event.command_id,
-        body["prev_hash"],
+        texts.prev_hash,
         event.hash_text,
     )
+
+
+def record_of(event: RecordedEvent, position: int = 0) -> StoredRecord:
+    """The stored form of an event."""
+    return stored_form(event, _texts(event), position)
 
 
 def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:

@@ -554,7 +554,7 @@ class Workflow:
         rows = isinstance(self.store, RowStore)  # only a SQL store takes the stored form
         pending: Event | None = payload
         while pending is not None:
-            sealed, body = seal_body(
+            sealed, texts = seal_body(
                 state.id,
                 state.version + 1,
                 pending,
@@ -566,7 +566,7 @@ class Workflow:
                 self.hash_algorithm,
             )
             if rows:
-                records.append(stored_form(sealed, body))
+                records.append(stored_form(sealed, texts))
             events.append(sealed)
             state = apply(state, sealed)
             pending = None

@@ -14,35 +14,9 @@ from typing import Any, Protocol
 
 import attrs
 
-from cohandle._events import (
-    RecordedEvent,
-    StoredRecord,
-    body_bytes,
-    canonical_bytes,
-    converter,
-    format_time,
-    hash_text,
-)
+from cohandle._events import StoredRecord, body_bytes, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
-
-
-def record_of(event: RecordedEvent, position: int = 0) -> StoredRecord:
-    """The stored form of an event."""
-    return StoredRecord(
-        position=position,
-        stream_id=event.stream_id,
-        version=event.version,
-        type=event.type,
-        schema=event.schema_version,
-        payload=canonical_bytes(converter.unstructure(event.payload)).decode(),
-        occurred_at=format_time(event.occurred_at),
-        recorded_at=format_time(event.recorded_at),
-        actor=canonical_bytes(converter.unstructure(event.actor)).decode(),
-        command_id=event.command_id,
-        prev_hash=hash_text(event.algorithm, event.prev_hash) if event.prev_hash else "",
-        hash=event.hash_text,
-    )
 
 
 @attrs.frozen(kw_only=True)

@@ -1,0 +1,283 @@
+"""Generated JSON codecs for the frozen model and event classes.
+
+cattrs describes the JSON form of every class and gives the detailed error messages; these
+functions give the same form, generated once per class from its field types, for the two paths
+that run on every event: writing an event's payload (for its hash and its stored text) and
+reading a stored payload back. The generic converter dispatches on each field at run time and
+costs about twice as much.
+
+The reading functions accept only what the converter accepts, and may refuse more: whatever
+they refuse (a wrong type, a missing or an unknown key, a value the class's own validation
+refuses) raises :class:`Refused`, and the caller asks the converter again, which either
+accepts the data after all or explains what is wrong with it. Tests hold both directions equal
+to the converter on every event type.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import functools
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pendulum
+
+__all__ = ["Refused", "make_structure", "make_unstructure"]
+
+_SIMPLE = (str, int, bool, type(None))
+
+
+class Refused(Exception):
+    """Raised by a reading function for data it does not take; the converter decides then."""
+
+
+def _args(kind: Any) -> tuple[Any, ...]:
+    return typing.get_args(kind)
+
+
+def _is_union(kind: Any) -> bool:
+    return typing.get_origin(kind) in (typing.Union, types.UnionType)
+
+
+def _optional_of(kind: Any) -> Any | None:
+    """X for ``X | None``, else None."""
+    if not _is_union(kind):
+        return None
+    others = [arg for arg in _args(kind) if arg is not type(None)]
+    if len(others) != 1 or len(_args(kind)) != 2:
+        raise TypeError(f"no codec for the union {kind!r}")
+    return others[0]
+
+
+def _variadic_of(kind: Any) -> Any | None:
+    """X for ``tuple[X, ...]``, else None."""
+    if typing.get_origin(kind) is tuple:
+        args = _args(kind)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+    return None
+
+
+def _fixed_of(kind: Any) -> tuple[Any, ...] | None:
+    """(X, Y, ...) for ``tuple[X, Y, ...]`` of a fixed length, else None."""
+    if typing.get_origin(kind) is tuple:
+        args = _args(kind)
+        if not (len(args) == 2 and args[1] is Ellipsis):
+            return args
+    return None
+
+
+class _Generator:
+    """Writes one function per class into a shared scope; classes refer to each other by name
+    through that scope, so recursive classes (a section's subsections) work."""
+
+    def __init__(self, prefix: str, scope: dict[str, Any]) -> None:
+        self.prefix = prefix
+        self.scope = scope
+        self.done: dict[type, str] = {}
+        self.counter = 0
+        self.readers: dict[str, str] = {}
+
+    def name(self, cls: type) -> str:
+        return f"{self.prefix}_{cls.__module__.replace('.', '_')}_{cls.__qualname__.replace('.', '_')}"
+
+    def constant(self, value: Any) -> str:
+        self.counter += 1
+        key = f"_c{self.counter}"
+        self.scope[key] = value
+        return key
+
+    def define(self, source: str) -> None:
+        exec(source, self.scope)  # generated from the classes' own field names and types only
+
+
+class _Unstructure(_Generator):
+    def function(self, cls: type) -> str:
+        if cls in self.done:
+            return self.done[cls]
+        name = self.done[cls] = self.name(cls)
+        hints = typing.get_type_hints(cls)
+        items = [
+            f"{field.name!r}: {self.expr(hints[field.name], f'o.{field.name}')}"
+            for field in attrs.fields(cls)
+        ]
+        self.define(f"def {name}(o):\n    return {{{', '.join(items)}}}\n")
+        return name
+
+    def expr(self, kind: Any, value: str) -> str:
+        """An expression for the JSON form of ``value`` (a variable or an attribute)."""
+        if kind in _SIMPLE:
+            return value
+        inner = _optional_of(kind)
+        if inner is not None:
+            if inner in _SIMPLE:
+                return value
+            return f"(None if {value} is None else {self.expr(inner, value)})"
+        item = _variadic_of(kind)
+        if item is not None:
+            if item in _SIMPLE:
+                return f"list({value})"
+            return f"[{self.expr(item, 'x')} for x in {value}]"
+        fixed = _fixed_of(kind)
+        if fixed is not None:
+            if all(arg in _SIMPLE for arg in fixed):
+                return f"list({value})"
+            return "[" + ", ".join(self.expr(arg, f"{value}[{i}]") for i, arg in enumerate(fixed)) + "]"
+        if isinstance(kind, type):
+            if issubclass(kind, enum.Enum):
+                return f"{value}._value_"
+            if issubclass(kind, pendulum.DateTime):
+                return f"format_time({value})"
+            if issubclass(kind, _dt.date):
+                return f"{value}.isoformat()"
+            if attrs.has(kind):
+                return f"{self.function(kind)}({value})"
+        raise TypeError(f"no codec for {kind!r}")
+
+
+class _Structure(_Generator):
+    def function(self, cls: type) -> str:
+        if cls in self.done:
+            return self.done[cls]
+        name = self.done[cls] = self.name(cls)
+        hints = typing.get_type_hints(cls)
+        fields = attrs.fields(cls)
+        keys = self.constant(frozenset(field.name for field in fields))
+        values = []
+        for field in fields:
+            read = self.reader(hints[field.name])
+            if field.default is attrs.NOTHING:
+                values.append(f"{read}(d[{field.name!r}])")
+            else:
+                default = field.default
+                if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                    raise TypeError(f"no codec for the default factory of {cls.__name__}.{field.name}")
+                values.append(f"({read}(d[{field.name!r}]) if {field.name!r} in d else {self.constant(default)})")
+        make = f"{self.constant(cls)}({', '.join(f'{field.alias}=v[{i}]' for i, field in enumerate(fields))})"
+        lines = [
+            f"def {name}(d):",
+            f"    if d.__class__ is not dict or not d.keys() <= {keys}:",
+            "        raise Refused",
+            f"    v = ({', '.join(values)},)",
+        ]
+        if all(_flat(hints[field.name]) for field in fields):
+            # small values of plain fields (units, contacts, sessions, actors) repeat across a
+            # log: one object per distinct value, checked once
+            cache = self.constant({})
+            lines += [
+                f"    found = {cache}.get(v)",
+                "    if found is None:",
+                f"        if len({cache}) >= {_INTERNED}:",
+                f"            {cache}.clear()",
+                f"        found = {cache}[v] = {make}",
+                "    return found",
+            ]
+        else:
+            lines.append(f"    return {make}")
+        self.define("\n".join(lines) + "\n")
+        return name
+
+    def reader(self, kind: Any) -> str:
+        """The name of a function that reads the JSON form of ``kind`` (one per kind)."""
+        key = repr(kind)
+        if key not in self.readers:
+            self.readers[key] = self._reader(kind)
+        return self.readers[key]
+
+    def _reader(self, kind: Any) -> str:
+        if kind in (str, int, bool):
+            return self.constant(_exactly(kind))
+        inner = _optional_of(kind)
+        if inner is not None:
+            read = self.reader(inner)
+            return self._helper(f"return None if v is None else {read}(v)")
+        item = _variadic_of(kind)
+        if item is not None:
+            read = self.reader(item)
+            return self._helper(
+                f"if v.__class__ is not list:\n        raise Refused\n    return tuple([{read}(x) for x in v])"
+            )
+        fixed = _fixed_of(kind)
+        if fixed is not None:
+            reads = [self.reader(arg) for arg in fixed]
+            items = ", ".join(f"{read}(v[{i}])" for i, read in enumerate(reads))
+            return self._helper(
+                f"if v.__class__ is not list or len(v) != {len(fixed)}:\n        raise Refused\n"
+                f"    return ({items},)"
+            )
+        if isinstance(kind, type):
+            if issubclass(kind, enum.Enum):
+                members = self.constant(dict(kind._value2member_map_))
+                return self._helper(
+                    f"if v.__class__ is not str:\n        raise Refused\n    return {members}[v]"
+                )
+            if issubclass(kind, pendulum.DateTime):
+                return "parse_time"
+            if issubclass(kind, _dt.date):
+                return self.constant(_date)
+            if attrs.has(kind):
+                return self.function(kind)
+        raise TypeError(f"no codec for {kind!r}")
+
+    def _helper(self, body: str) -> str:
+        self.counter += 1
+        name = f"_r{self.counter}"
+        self.define(f"def {name}(v):\n    {body}\n")
+        return name
+
+
+_INTERNED = 4096
+
+
+def _flat(kind: Any) -> bool:
+    """True for a field type whose values are hashable and compare exactly by type: text,
+    whole numbers, truth values (each checked to be exactly that type when read), enums."""
+    inner = _optional_of(kind)
+    if inner is not None:
+        kind = inner
+    return kind in _SIMPLE or (isinstance(kind, type) and issubclass(kind, enum.Enum))
+
+
+def _exactly(kind: type) -> Callable[[Any], Any]:
+    def read(value: Any) -> Any:
+        if value.__class__ is not kind:
+            raise Refused
+        return value
+
+    return read
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_of(text: str) -> pendulum.Date:
+    parsed = _dt.date.fromisoformat(text)
+    return pendulum.Date(parsed.year, parsed.month, parsed.day)
+
+
+def _date(value: Any) -> pendulum.Date:
+    """An ISO date; dates repeat across a log and are immutable, so they are cached."""
+    if value.__class__ is not str:
+        raise Refused
+    try:
+        return _date_of(value)
+    except ValueError:
+        raise Refused from None
+
+
+def make_unstructure(
+    classes: list[type], format_time: Callable[[Any], str]
+) -> dict[type, Callable[[Any], dict[str, Any]]]:
+    """A function per class giving its JSON form as the converter does."""
+    generator = _Unstructure("unstructure", {"format_time": format_time})
+    return {cls: generator.scope[generator.function(cls)] for cls in classes}
+
+
+def make_structure(
+    classes: list[type], parse_time: Callable[[str], pendulum.DateTime]
+) -> dict[type, Callable[[Any], Any]]:
+    """A function per class building it from its JSON form, or raising :class:`Refused`."""
+    generator = _Structure("structure", {"parse_time": parse_time, "Refused": Refused})
+    return {cls: generator.scope[generator.function(cls)] for cls in classes}
