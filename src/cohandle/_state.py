@@ -60,8 +60,7 @@ GENESIS = b""
 """The ``prev_hash`` of a stream's first event."""
 
 
-@attrs.frozen(kw_only=True)
-class CoHandlerPart:
+class CoHandlerPart(NamedTuple):
     """One co-handler's share of a proposal: its opinion and where that opinion stands."""
 
     unit: Unit
@@ -74,8 +73,7 @@ class CoHandlerPart:
         return self.status is not PartStatus.RELEASED
 
 
-@attrs.frozen(kw_only=True)
-class HandlerPart:
+class HandlerPart(NamedTuple):
     """One unit's share in separate handling (分办): it answers the proposer itself."""
 
     unit: Unit
@@ -194,24 +192,24 @@ _Part = TypeVar("_Part", CoHandlerPart, HandlerPart)
 
 def _move_part(parts: tuple[_Part, ...], unit: Unit, trigger: str, **changes: Any) -> tuple[_Part, ...]:
     """Move ``unit``'s active part along its own lifecycle."""
+    name = unit.name  # units are the same unit when their names are
+    released = PartStatus.RELEASED
     for index, part in enumerate(parts):
-        if part.unit == unit and part.active:
+        if part.unit.name == name and part.status is not released:
             lifecycle = CO_HANDLER_PART if isinstance(part, CoHandlerPart) else HANDLER_PART
             dest = lifecycle.table.get((part.status, trigger))
             if dest is None:
                 raise ChainBroken("?", 0, f"{unit.name}'s part cannot {trigger} while {part.status}")
             moved: list[Any] = list(parts)
-            if isinstance(part, CoHandlerPart):  # spelled out: attrs.evolve costs twice as much
+            if isinstance(part, CoHandlerPart):  # spelled out: _replace costs three times as much
                 moved[index] = CoHandlerPart(
-                    unit=part.unit,
-                    status=dest,
-                    opinion=changes.get("opinion", part.opinion),
-                    returned=changes.get("returned", part.returned),
+                    part.unit,
+                    dest,
+                    changes.get("opinion", part.opinion),
+                    changes.get("returned", part.returned),
                 )
             else:
-                moved[index] = HandlerPart(
-                    unit=part.unit, status=dest, reply=changes.get("reply", part.reply)
-                )
+                moved[index] = HandlerPart(part.unit, dest, changes.get("reply", part.reply))
             return tuple(moved)
     raise ChainBroken("?", 0, f"an event names {unit.name}, which holds no active part")
 
@@ -220,6 +218,10 @@ _K = DeadlineKind
 _OPINION_KINDS = frozenset({_K.CO_HANDLER_OPINION, _K.RESUBMISSION})
 _REPLY_KINDS = frozenset({_K.REPLY, _K.REHANDLING})
 _ALL_KINDS = frozenset(DeadlineKind)
+_CLOSING_KINDS = _ALL_KINDS - {_K.PUBLICATION}
+_FEEDBACK_KINDS = frozenset({_K.PROPOSER_FEEDBACK})
+_REASSIGNMENT_KINDS = frozenset({_K.REASSIGNMENT_REQUEST})
+_PUBLICATION_KINDS = frozenset({_K.PUBLICATION})
 
 
 def _settle(
@@ -232,6 +234,8 @@ def _settle(
 ) -> tuple[TrackedDeadline, ...] | None:
     """Settle the open deadlines of ``kinds`` (for ``party``): met or met late by ``at``, or
     ``status``. Returns the new tuple, or None when nothing changed."""
+    if not p.deadlines:
+        return None
     changed = False
     settled = []
     for tracked in p.deadlines:
@@ -301,8 +305,8 @@ def _assigned(p: Proposal, e: ProposalAssigned, at: pendulum.DateTime) -> _Chang
     return {
         "mode": e.mode,
         "lead": e.lead,
-        "co_handlers": tuple(CoHandlerPart(unit=u) for u in e.co_handlers),
-        "handlers": tuple(HandlerPart(unit=u) for u in e.handlers),
+        "co_handlers": tuple([CoHandlerPart(u) for u in e.co_handlers]),
+        "handlers": tuple([HandlerPart(u) for u in e.handlers]),
         "assigned_at": at,
     }
 
@@ -310,7 +314,7 @@ def _assigned(p: Proposal, e: ProposalAssigned, at: pendulum.DateTime) -> _Chang
 @_on(ReassignmentRequested, "request_reassignment")
 def _reassignment_requested(p: Proposal, e: ReassignmentRequested, at: pendulum.DateTime) -> _Changes:
     changes: _Changes = {"pending_reassignments": (*p.pending_reassignments, e)}
-    return _with_settled(changes, _settle(p, at, frozenset({_K.REASSIGNMENT_REQUEST}), e.unit.name))
+    return _with_settled(changes, _settle(p, at, _REASSIGNMENT_KINDS, e.unit.name))
 
 
 @_on(ReassignmentDecided, "decide_reassignment")
@@ -377,7 +381,7 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
 @_on(FeedbackRecorded, "record_feedback")
 def _feedback(p: Proposal, e: FeedbackRecorded, at: pendulum.DateTime) -> _Changes:
     changes: _Changes = {"feedback": (*p.feedback, e)}
-    return _with_settled(changes, _settle(p, at, frozenset({_K.PROPOSER_FEEDBACK}), first_only=True))
+    return _with_settled(changes, _settle(p, at, _FEEDBACK_KINDS, first_only=True))
 
 
 @_on(RehandlingOrdered, "order_rehandling")
@@ -395,7 +399,7 @@ def _rehandling(p: Proposal, e: RehandlingOrdered, at: pendulum.DateTime) -> _Ch
 
 @_on(ProposalClosed, "close")
 def _closed(p: Proposal, e: ProposalClosed, at: pendulum.DateTime) -> _Changes:
-    return _with_settled({}, _settle(p, at, _ALL_KINDS - {_K.PUBLICATION}, status=DeadlineStatus.WAIVED))
+    return _with_settled({}, _settle(p, at, _CLOSING_KINDS, status=DeadlineStatus.WAIVED))
 
 
 @_on(ProposalWithdrawn, "withdraw")
@@ -421,7 +425,7 @@ def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Ch
 
 @_on(ReplyPublished, "publish")
 def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Changes:
-    return _with_settled({"published": True}, _settle(p, at, frozenset({_K.PUBLICATION})))
+    return _with_settled({"published": True}, _settle(p, at, _PUBLICATION_KINDS))
 
 
 @_on(DeadlinesSet, "set_deadlines")
@@ -466,28 +470,28 @@ def apply(p: Proposal, event: RecordedEvent) -> Proposal:
         trigger, changes = step(p, event.payload, event.occurred_at)
     except ChainBroken as exc:
         raise ChainBroken(p.id, event.version, exc.reason) from None
-    status = PROPOSAL.table.get((p.status, trigger))
+    status = _TABLE.get((p.status, trigger))
     if status is None:
         raise ChainBroken(p.id, event.version, f"{event.type} cannot happen while the proposal is {p.status}")
-    changes["version"] = event.version
-    changes["status"] = status
-    changes["last_occurred_at"] = event.occurred_at
-    changes["last_hash"] = event.hash
-    return _evolve(p, changes)
-
-
-_FIELD_INDEX = {name: index for index, name in enumerate(Proposal._fields)}
-_new_tuple = tuple.__new__
-
-
-def _evolve(p: Proposal, changes: dict[str, object]) -> Proposal:
-    """``p`` with ``changes``; ``NamedTuple._replace`` costs about three times as much."""
     values: list[object] = list(p)
     index = _FIELD_INDEX
     for name, value in changes.items():
         values[index[name]] = value
+    values[_VERSION] = event.version
+    values[_STATUS] = status
+    values[_LAST_OCCURRED_AT] = event.occurred_at
+    values[_LAST_HASH] = event.hash
     evolved: Proposal = _new_tuple(Proposal, values)
     return evolved
+
+
+_FIELD_INDEX = {name: index for index, name in enumerate(Proposal._fields)}
+_VERSION = _FIELD_INDEX["version"]
+_STATUS = _FIELD_INDEX["status"]
+_LAST_OCCURRED_AT = _FIELD_INDEX["last_occurred_at"]
+_LAST_HASH = _FIELD_INDEX["last_hash"]
+_TABLE = PROPOSAL.table
+_new_tuple = tuple.__new__
 
 
 def replay(events: Iterable[RecordedEvent]) -> Proposal:

@@ -64,31 +64,30 @@ class MemoryStore:
     # -- writing -------------------------------------------------------------------------------
 
     def _store(self, stream_id: str, events: Sequence[RecordedEvent]) -> None:
+        # everything that can fail is checked and computed before the first column grows
+        times = []
         for event in events:
             if len(event.hash) != _DIGEST:
                 raise InvalidInput(
                     "events", f"must carry {_DIGEST}-byte digests (got {len(event.hash)} bytes)"
                 )
-        # everything that can fail is computed before the first column grows
-        times = []
-        for event in events:
             recorded = _micros(event.recorded_at)
-            times.append(
-                (recorded, recorded if event.occurred_at is event.recorded_at else _micros(event.occurred_at))
-            )
+            times.append(recorded if event.occurred_at is event.recorded_at else _micros(event.occurred_at))
+            times.append(recorded)
         rows = self._streams.get(stream_id)
         if rows is None:
             rows = self._streams[stream_id] = array("I")
         first = len(rows)
-        for event, (recorded, occurred) in zip(events, times, strict=True):
-            rows.append(len(self._payloads))
+        payloads = self._payloads
+        for index, event in enumerate(events):
+            rows.append(len(payloads))
+            payloads.append(event.payload)
             self._stream_of.append(stream_id)
-            self._payloads.append(event.payload)
             self._actors.append(event.actor)
             self._command_ids.append(event.command_id)
             self._algorithms.append(event.algorithm)
-            self._recorded.append(recorded)
-            self._occurred.append(occurred)
+            self._occurred.append(times[2 * index])
+            self._recorded.append(times[2 * index + 1])
             self._digests += event.hash
         command_id = events[0].command_id
         if command_id is not None and command_id not in self._commands:
@@ -102,8 +101,10 @@ class MemoryStore:
             actual = len(rows) if rows is not None else 0
             if actual != expected_version:
                 raise ConcurrencyConflict(stream_id, expected_version, actual)
-            for offset, event in enumerate(events, start=expected_version + 1):
-                if event.stream_id != stream_id or event.version != offset:
+            version = expected_version
+            for event in events:
+                version += 1
+                if event.version != version or event.stream_id != stream_id:
                     raise InvalidInput(
                         "events",
                         f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
