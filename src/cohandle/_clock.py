@@ -14,14 +14,17 @@ __all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time", "u
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 
 
-_UTC_ZONES = (pendulum.UTC, _dt.UTC)
+_UTC = pendulum.UTC
+_DateTime = pendulum.DateTime
+_now = _dt.datetime.now
 
 
 def utc(moment: _dt.datetime) -> pendulum.DateTime:
     """A timezone-aware datetime as a pendulum DateTime in UTC (the same instant)."""
-    if moment.tzinfo not in _UTC_ZONES and moment.utcoffset():
+    zone = moment.tzinfo
+    if zone is not _UTC and zone is not _dt.UTC and moment.utcoffset():
         moment = moment.astimezone(_dt.UTC)
-    return pendulum.DateTime(
+    return _DateTime(
         moment.year,
         moment.month,
         moment.day,
@@ -43,7 +46,17 @@ class SystemClock:
     """The machine's clock, in UTC."""
 
     def now(self) -> pendulum.DateTime:
-        return utc(_dt.datetime.now(_dt.UTC))
+        moment = _now(_dt.UTC)
+        return _DateTime(
+            moment.year,
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+            moment.microsecond,
+            tzinfo=_UTC,
+        )
 
 
 class FixedClock:

@@ -156,7 +156,9 @@ class _Structure(_Generator):
                 default = field.default
                 if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                     raise TypeError(f"no codec for the default factory of {cls.__name__}.{field.name}")
-                values.append(f"({read}(d[{field.name!r}]) if {field.name!r} in d else {self.constant(default)})")
+                values.append(
+                    f"({read}(d[{field.name!r}]) if {field.name!r} in d else {self.constant(default)})"
+                )
         make = f"{self.constant(cls)}({', '.join(f'{field.alias}=v[{i}]' for i, field in enumerate(fields))})"
         lines = [
             f"def {name}(d):",

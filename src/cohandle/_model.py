@@ -321,7 +321,7 @@ class CategoryScheme:
         if not codes or len(set(codes)) != len(codes):
             raise InvalidInput("CategoryScheme.categories", "must list distinct category codes")
 
-    @property
+    @functools.cached_property
     def codes(self) -> tuple[str, ...]:
         return tuple(code for code, _ in self.categories)
 

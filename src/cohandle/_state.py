@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TypeVar
 
-import attrs
 import pendulum
 
 from cohandle._errors import ChainBroken

@@ -613,12 +613,7 @@ class Workflow:
         return replay(self.store.read_stream(proposal_id, up_to=found[-1].version))
 
     def _context(self, at: pendulum.DateTime) -> c.Context:
-        return c.Context(
-            at=at,
-            policy=self.policy,
-            calendar=self.calendar,
-            withdrawal_after_assignment=self.withdrawal_after_assignment,
-        )
+        return c.Context(at, self.policy, self.calendar, self.withdrawal_after_assignment)
 
     def _load(self, proposal_id: str) -> Proposal:
         if not isinstance(proposal_id, str):
