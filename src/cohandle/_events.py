@@ -432,7 +432,8 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
         data = upcaster(data)
         schema += 1
     try:
-        return _structurer(cls)(data)
+        event: Event = _structurer(cls)(data)
+        return event
     except Exception:  # the converter decides: it may take what the generated reading refuses,
         # and otherwise names every problem with its path
         try:
