@@ -10,7 +10,7 @@ import pytest
 import cohandle
 from cohandle.stores import MemoryStore, SQLiteStore, StorageError
 from cohandle.testing import StoreContract
-from helpers import A_COMMITTEE, bring_to, workflow
+from helpers import A_COMMITTEE, LEAD, bring_to, receive, workflow
 
 
 class TestMemoryStore(StoreContract):
@@ -167,3 +167,35 @@ def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_p
     finally:
         EVENT_TYPES.pop("TestNoteTaken", None)
         _UPCASTERS.pop(("TestNoteTaken", 1), None)
+
+
+def _every_proposal_read_in_bulk_is_the_one_read_alone(wf: cohandle.Workflow) -> None:
+    closed = bring_to(wf, cohandle.Status.CLOSED)
+    ids = [closed] + [receive(wf) for _ in range(502)]  # more than one query's worth
+    wf.assign(ids[7], lead=LEAD, actor=A_COMMITTEE)
+    alone = [wf.get(pid) for pid in ids]
+    assert list(wf.proposals()) == alone
+    assert [p.id for p in wf.proposals()] == ids
+
+
+def test_every_proposal_of_a_sqlite_log_is_read_in_bulk(tmp_path: Path) -> None:
+    _every_proposal_read_in_bulk_is_the_one_read_alone(sqlite_workflow(tmp_path / "bulk.db"))
+
+
+def test_every_proposal_of_a_postgres_log_is_read_in_bulk(postgres_url: str, postgres_schema: str) -> None:
+    with cohandle.Workflow.open(postgres_url, schema=postgres_schema, clock=workflow().clock) as wf:
+        _every_proposal_read_in_bulk_is_the_one_read_alone(wf)
+
+
+def test_a_stream_listed_without_events_is_not_passed_over(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.db"
+    wf = sqlite_workflow(path)
+    pid = receive(wf)
+    receive(wf)
+    wf.store.close()
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM events WHERE stream_id = ?", (pid,))
+    db.commit()
+    db.close()
+    with cohandle.Workflow.open(path) as again, pytest.raises(cohandle.ProposalNotFound):
+        list(again.proposals())

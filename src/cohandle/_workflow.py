@@ -34,7 +34,6 @@ from cohandle._events import (
     RecordedEvent,
     StoredRecord,
     hasher,
-    seal,
     seal_body,
     stored_form,
 )
@@ -184,9 +183,22 @@ class Workflow:
         return replay(events)
 
     def proposals(self) -> Iterator[Proposal]:
-        """Every proposal in the store, in the order they were first recorded."""
-        for proposal_id in self.store.stream_ids():
-            yield self.get(proposal_id)
+        """Every proposal in the store, in the order they were first recorded.
+
+        From a SQL store they are rebuilt from the log, a few hundred proposals per query.
+        """
+        store = self.store
+        if not isinstance(store, RowStore):
+            for proposal_id in store.stream_ids():
+                yield self.get(proposal_id)
+            return
+        ids = list(store.stream_ids())
+        for first in range(0, len(ids), 500):
+            chunk = ids[first : first + 500]
+            for proposal_id, events in zip(chunk, store.read_streams(chunk), strict=True):
+                if not events:
+                    raise ProposalNotFound(proposal_id)
+                yield replay(events)
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(events)`` after each command's events are stored.
@@ -244,20 +256,13 @@ class Workflow:
             )
         now = self.clock.now()
         at = self._occurred_at(occurred_at, now, None)
-        sealed = seal(
-            stream_id=proposal_id,
-            version=1,
-            payload=event,
-            occurred_at=at,
-            recorded_at=now,
-            actor=actor,
-            command_id=command_id,
-            prev_hash=GENESIS,
-            algorithm=self.hash_algorithm,
+        sealed, texts = seal_body(
+            proposal_id, 1, event, at, now, actor, command_id, GENESIS, self.hash_algorithm
         )
         state = start(sealed)
+        rows = isinstance(self.store, RowStore)
         try:
-            self.store.append(proposal_id, 0, [sealed])
+            self._append(proposal_id, 0, [sealed], [stored_form(sealed, texts)] if rows else [])
         except ConcurrencyConflict:
             if command_id is not None:  # the same receipt, retried while the original was stored
                 original = self._received_before(command_id, proposal_id, event, actor)

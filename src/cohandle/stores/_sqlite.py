@@ -135,11 +135,14 @@ class SQLiteStore(RowStore):
                     ).rowcount
                     if moved != 1:
                         raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id))
-                db.executemany(
+                insert = (
                     "INSERT INTO events (stream_id, version, type, schema, payload, occurred_at, recorded_at, "
-                    "actor, command_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                    "actor, command_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 )
+                if len(rows) == 1:
+                    db.execute(insert, rows[0])
+                else:
+                    db.executemany(insert, rows)
                 if not expected_version:  # a new stream: its head row must not exist yet
                     first = db.execute("SELECT last_insert_rowid()").fetchone()[0] - len(rows) + 1
                     db.execute(
