@@ -55,7 +55,7 @@ def render() -> str:
     )
     w("## Events\n")
     w(
-        "Each event is a frozen class in the past tense; its envelope is `RecordedEvent` (stream id, version, "
+        "Each event is a frozen class in the past tense; its envelope is `RecordedEvent`, an immutable named tuple (stream id, version, "
         "payload, `occurred_at`, `recorded_at`, actor, command id, `prev_hash`, `hash`, `algorithm`).\n"
     )
     w("| event | fields |")

@@ -167,8 +167,8 @@ class _Structure(_Generator):
             f"    v = ({', '.join(values)},)",
         ]
         if all(_flat(hints[field.name]) for field in fields):
-            # small values of plain fields (units, contacts, sessions, actors) repeat across a
-            # log: one object per distinct value, checked once
+            # small values of plain fields (units, contacts, sessions, actors, category schemes)
+            # repeat across a log: one object per distinct value, checked once
             cache = self.constant({})
             lines += [
                 f"    found = {cache}.get(v)",
@@ -237,10 +237,17 @@ _INTERNED = 4096
 
 def _flat(kind: Any) -> bool:
     """True for a field type whose values are hashable and compare exactly by type: text,
-    whole numbers, truth values (each checked to be exactly that type when read), enums."""
+    whole numbers, truth values (each checked to be exactly that type when read), enums, and
+    tuples of those (a category scheme's codes and labels)."""
     inner = _optional_of(kind)
     if inner is not None:
-        kind = inner
+        return _flat(inner)
+    item = _variadic_of(kind)
+    if item is not None:
+        return _flat(item)
+    fixed = _fixed_of(kind)
+    if fixed is not None:
+        return all(_flat(arg) for arg in fixed)
     return kind in _SIMPLE or (isinstance(kind, type) and issubclass(kind, enum.Enum))
 
 

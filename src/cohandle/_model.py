@@ -7,6 +7,7 @@ what was expected.
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 import functools
 import re
@@ -114,6 +115,8 @@ def _text(field: str, value: object, *, allow_empty: bool = False) -> str:
 
 
 def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    if value.__class__ is tuple:
+        return value
     if value is None:
         return ()
     if isinstance(value, str | bytes):
@@ -123,8 +126,8 @@ def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
 
 def as_date(field: str, value: object) -> pendulum.Date:
     """Read a date: a ``date``, a pendulum Date or ISO text; a datetime is refused."""
-    import datetime as _dt
-
+    if value.__class__ is pendulum.Date:
+        return value
     if isinstance(value, _dt.datetime):
         raise InvalidInput(field, f"must be a date, not a datetime (got {value!r})")
     if isinstance(value, pendulum.Date):
@@ -199,6 +202,7 @@ def chinese_number(value: int) -> str:
 
 
 _PHONE = re.compile(r"^[0-9+()\- ]{3,32}$")
+_POSTAL_CODE = re.compile(r"\d{6}")
 
 
 @attrs.frozen(kw_only=True)
@@ -374,7 +378,7 @@ class Opinion:
     def __attrs_post_init__(self) -> None:
         if not any(s.text.strip() or s.heading.strip() or s.subsections for s in self.sections):
             raise InvalidInput("Opinion.sections", "must say something: an opinion cannot be empty")
-        if self.postal_code is not None and not re.fullmatch(r"\d{6}", self.postal_code):
+        if self.postal_code is not None and not _POSTAL_CODE.fullmatch(self.postal_code):
             raise InvalidInput("Opinion.postal_code", f"must be six digits (got {self.postal_code!r})")
 
 
