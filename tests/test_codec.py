@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cohandle import Actor, SchemaError, Session, Unit
+from cohandle import Actor, RecordedEvent, SchemaError, Session, Unit
 from cohandle._codec import make_structure
 from cohandle._events import (
     _structurer,
+    body_bytes,
     canonical_bytes,
     converter,
     event_from_dict,
     event_to_dict,
     parse_time,
+    record_of,
 )
 from cohandle._model import Body, Level
 from test_events import EVENTS
@@ -109,3 +112,12 @@ def test_a_refused_reading_still_gets_the_converters_explanation() -> None:
 def test_actors_round_trip_through_the_generated_reading() -> None:
     actor = Actor(name="王芳", unit=Unit(name="省政协提案委员会"))
     assert _structurer(Actor)(converter.unstructure(actor)) == actor
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: f"{e.type}-{e.version}")
+def test_the_joined_body_is_the_canonical_text_of_the_mapping(event: RecordedEvent) -> None:
+    mapping = event.to_dict()
+    del mapping["hash"]
+    joined = body_bytes(record_of(event))
+    assert joined == canonical_bytes(mapping)
+    assert hashlib.new(event.algorithm, joined).digest() == event.hash

@@ -609,11 +609,6 @@ def digest_bytes(body: bytes, algorithm: str) -> bytes:
     return function(body)
 
 
-def digest_of(body: Mapping[str, Any], algorithm: str) -> bytes:
-    """The digest of an event's canonical body (every key but ``hash``)."""
-    return digest_bytes(canonical_bytes(body), algorithm)
-
-
 class StoredRecord(NamedTuple):
     """One event as a store keeps it: canonical JSON text for the payload and the actor."""
 
@@ -698,8 +693,7 @@ def body_bytes(record: StoredRecord) -> bytes:
 
 def hash_event(event: RecordedEvent) -> bytes:
     """Recompute an event's digest from its content and its ``prev_hash``."""
-    record = stored_form(event, _texts(event))
-    return digest_bytes(body_bytes(record), event.algorithm)
+    return digest_bytes(body_bytes(record_of(event)), event.algorithm)
 
 
 class Texts(NamedTuple):
@@ -713,14 +707,21 @@ class Texts(NamedTuple):
     prev_hash: str
 
 
-def _texts(event: RecordedEvent) -> Texts:
-    recorded = format_time(event.recorded_at)
+def _texts(
+    payload: Event,
+    actor: Actor,
+    occurred_at: _dt.datetime,
+    recorded_at: _dt.datetime,
+    prev_hash: bytes,
+    algorithm: str,
+) -> Texts:
+    recorded = format_time(recorded_at)
     return Texts(
-        payload_json(event.payload),
-        actor_json(event.actor),
-        recorded if event.occurred_at is event.recorded_at else format_time(event.occurred_at),
+        payload_json(payload),
+        actor_json(actor),
+        recorded if occurred_at is recorded_at else format_time(occurred_at),
         recorded,
-        hash_text(event.algorithm, event.prev_hash) if event.prev_hash else "",
+        f"{algorithm}:{prev_hash.hex()}" if prev_hash else "",
     )
 
 
@@ -736,21 +737,14 @@ def seal_body(
     algorithm: str,
 ) -> tuple[RecordedEvent, Texts]:
     """The sealed envelope and the canonical text its hash covers."""
-    recorded = format_time(recorded_at)
-    texts = Texts(
-        payload_json(payload),
-        actor_json(actor),
-        recorded if occurred_at is recorded_at else format_time(occurred_at),
-        recorded,
-        f"{algorithm}:{prev_hash.hex()}" if prev_hash else "",
-    )
+    texts = _texts(payload, actor, occurred_at, recorded_at, prev_hash, algorithm)
     body = _join_body(
         texts.actor,
         command_id,
         texts.occurred_at,
         texts.payload,
         texts.prev_hash,
-        recorded,
+        texts.recorded_at,
         payload.SCHEMA,
         stream_id,
         payload.TYPE,
@@ -769,24 +763,6 @@ def seal_body(
         algorithm,
     )
     return event, texts
-
-
-def seal(
-    *,
-    stream_id: str,
-    version: int,
-    payload: Event,
-    occurred_at: pendulum.DateTime,
-    recorded_at: pendulum.DateTime,
-    actor: Actor,
-    command_id: str | None,
-    prev_hash: bytes,
-    algorithm: str,
-) -> RecordedEvent:
-    """Build the envelope for a new event and chain it to ``prev_hash``."""
-    return seal_body(
-        stream_id, version, payload, occurred_at, recorded_at, actor, command_id, prev_hash, algorithm
-    )[0]
 
 
 def stored_form(event: RecordedEvent, texts: Texts, position: int = 0) -> StoredRecord:
@@ -809,7 +785,10 @@ def stored_form(event: RecordedEvent, texts: Texts, position: int = 0) -> Stored
 
 def record_of(event: RecordedEvent, position: int = 0) -> StoredRecord:
     """The stored form of an event."""
-    return stored_form(event, _texts(event), position)
+    texts = _texts(
+        event.payload, event.actor, event.occurred_at, event.recorded_at, event.prev_hash, event.algorithm
+    )
+    return stored_form(event, texts, position)
 
 
 def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:
