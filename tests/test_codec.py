@@ -6,6 +6,7 @@ import copy
 import hashlib
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from cohandle import Actor, RecordedEvent, SchemaError, Session, Unit
 from cohandle._codec import make_structure
 from cohandle._events import (
+    EVENT_TYPES,
+    Event,
     _structurer,
     body_bytes,
     canonical_bytes,
@@ -21,6 +24,7 @@ from cohandle._events import (
     event_to_dict,
     parse_time,
     record_of,
+    register_event,
 )
 from cohandle._model import Body, Level
 from test_events import EVENTS
@@ -121,3 +125,22 @@ def test_the_joined_body_is_the_canonical_text_of_the_mapping(event: RecordedEve
     joined = body_bytes(record_of(event))
     assert joined == canonical_bytes(mapping)
     assert hashlib.new(event.algorithm, joined).digest() == event.hash
+
+
+def test_an_event_type_with_fields_the_generator_does_not_know_uses_the_converter() -> None:
+    @attrs.frozen(kw_only=True)
+    class Tagged(Event):
+        TYPE = "TestTagged"
+        tags: dict[str, str]
+        note: str = ""
+
+    register_event(Tagged, "TestTagged")
+    try:
+        event = Tagged(tags={"领域": "科技"}, note="x")
+        data = event_to_dict(event)
+        assert data == {"tags": {"领域": "科技"}, "note": "x"}
+        assert event_from_dict("TestTagged", 1, data) == event
+        with pytest.raises(SchemaError, match="tags"):
+            event_from_dict("TestTagged", 1, {"tags": ["not", "a", "mapping"]})
+    finally:
+        del EVENT_TYPES["TestTagged"]

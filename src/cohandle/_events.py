@@ -452,7 +452,7 @@ def _structurer(cls: type[Any]) -> Callable[[Any], Any]:
     if function is None:
         try:
             function = make_structure([cls], parse_time)[cls]
-        except TypeError:
+        except Exception:  # a field type without a generated reading: the converter's way
             function = functools.partial(_fast_converter().structure, cl=cls)
         _STRUCTURE[cls] = function
     return function
@@ -510,7 +510,7 @@ def _unstructurer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
     if function is None:
         try:
             function = make_unstructure([cls], format_time)[cls]
-        except TypeError:
+        except Exception:  # a field type without a generated form: the converter's way
             function = converter.unstructure
         _UNSTRUCTURE[cls] = function
     return function
