@@ -527,7 +527,7 @@ class Workflow:
                     raise ConcurrencyConflict(proposal_id, expected_version, state.version)
             held = c.check(state, command, actor)
             now = self.clock.now()
-            at = self._occurred_at(occurred_at, now, state)
+            at = now if occurred_at is None else self._occurred_at(occurred_at, now, state)
             payload = decide(state, actor, held, self._context(at), **args)
             new_state, events, records = self._seal_and_fold(state, payload, at, now, actor, command_id)
             try:
@@ -538,7 +538,8 @@ class Workflow:
                     raise
                 continue  # our cached copy was stale: decide again on the stored state
             self._remember(new_state)
-            self._notify(events)
+            if self._subscribers:
+                self._notify(events)
             return new_state
         raise AssertionError("unreachable")  # pragma: no cover
 
