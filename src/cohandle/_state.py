@@ -187,6 +187,10 @@ class Proposal(NamedTuple):
 
 
 _Part = TypeVar("_Part", CoHandlerPart, HandlerPart)
+_new_tuple = tuple.__new__
+# a new part: its unit, then every other field at its default (a field without one fails here)
+_NEW_CO_HANDLER = tuple(CoHandlerPart._field_defaults[f] for f in CoHandlerPart._fields[1:])
+_NEW_HANDLER = tuple(HandlerPart._field_defaults[f] for f in HandlerPart._fields[1:])
 
 
 def _move_part(parts: tuple[_Part, ...], unit: Unit, trigger: str, **changes: Any) -> tuple[_Part, ...]:
@@ -200,15 +204,12 @@ def _move_part(parts: tuple[_Part, ...], unit: Unit, trigger: str, **changes: An
             if dest is None:
                 raise ChainBroken("?", 0, f"{unit.name}'s part cannot {trigger} while {part.status}")
             moved: list[Any] = list(parts)
-            if isinstance(part, CoHandlerPart):  # spelled out: _replace costs three times as much
-                moved[index] = CoHandlerPart(
-                    part.unit,
-                    dest,
-                    changes.get("opinion", part.opinion),
-                    changes.get("returned", part.returned),
-                )
-            else:
-                moved[index] = HandlerPart(part.unit, dest, changes.get("reply", part.reply))
+            kind = type(part)
+            values = list(part)
+            values[kind._fields.index("status")] = dest
+            for field, value in changes.items():
+                values[kind._fields.index(field)] = value
+            moved[index] = _new_tuple(kind, values)  # _replace costs three times as much
             return tuple(moved)
     raise ChainBroken("?", 0, f"an event names {unit.name}, which holds no active part")
 
@@ -304,8 +305,8 @@ def _assigned(p: Proposal, e: ProposalAssigned, at: pendulum.DateTime) -> _Chang
     return {
         "mode": e.mode,
         "lead": e.lead,
-        "co_handlers": tuple([CoHandlerPart(u) for u in e.co_handlers]),
-        "handlers": tuple([HandlerPart(u) for u in e.handlers]),
+        "co_handlers": tuple([_new_tuple(CoHandlerPart, (u, *_NEW_CO_HANDLER)) for u in e.co_handlers]),
+        "handlers": tuple([_new_tuple(HandlerPart, (u, *_NEW_HANDLER)) for u in e.handlers]),
         "assigned_at": at,
     }
 
@@ -490,7 +491,6 @@ _STATUS = _FIELD_INDEX["status"]
 _LAST_OCCURRED_AT = _FIELD_INDEX["last_occurred_at"]
 _LAST_HASH = _FIELD_INDEX["last_hash"]
 _TABLE = PROPOSAL.table
-_new_tuple = tuple.__new__
 
 
 def replay(events: Iterable[RecordedEvent]) -> Proposal:

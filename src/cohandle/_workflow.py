@@ -619,7 +619,10 @@ class Workflow:
         return replay(self.store.read_stream(proposal_id, up_to=found[-1].version))
 
     def _context(self, at: pendulum.DateTime) -> c.Context:
-        return c.Context(at, self.policy, self.calendar, self.withdrawal_after_assignment)
+        context: c.Context = _new_tuple(
+            c.Context, (at, self.policy, self.calendar, self.withdrawal_after_assignment)
+        )
+        return context
 
     def _load(self, proposal_id: str) -> Proposal:
         if not isinstance(proposal_id, str):
@@ -666,6 +669,9 @@ class Workflow:
                 subscriber(events)
             except Exception:
                 log.exception("A subscriber failed after events were recorded; the events stand.")
+
+
+_new_tuple = tuple.__new__
 
 
 def _actor(actor: object) -> Actor:
