@@ -9,7 +9,7 @@ and the command's arguments, and returns one event or raises a :class:`CommandRe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 import pendulum
@@ -187,11 +187,27 @@ def units(field: str, values: Iterable[object] | None) -> tuple[Unit, ...]:
     return found
 
 
+_Noted = TypeVar("_Noted", ProposalFiled, OpinionsConsolidated, ProposalClosed)
+_WITHOUT_NOTE: dict[type[Any], Any] = {}
+
+
+def _noted(kind: type[_Noted], note: str) -> _Noted:
+    """An event whose only field is an optional note. Events are immutable, so the one without
+    a note, by far the most common, is made once and shared."""
+    note = text("note", note, required=False)
+    if note:
+        return kind(note=note)
+    event: _Noted | None = _WITHOUT_NOTE.get(kind)
+    if event is None:
+        event = _WITHOUT_NOTE[kind] = kind()
+    return event
+
+
 # ---------------------------------------------------------------------------------------------
 
 
 def decide_file(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str) -> ProposalFiled:
-    return ProposalFiled(note=text("note", note, required=False))
+    return _noted(ProposalFiled, note)
 
 
 def decide_reject(
@@ -437,7 +453,7 @@ def decide_consolidate(
             f"the opinions of {names} are still outstanding; wait for them, remind them, or ask the "
             "assigning body to excuse them.",
         )
-    return OpinionsConsolidated(note=text("note", note, required=False))
+    return _noted(OpinionsConsolidated, note)
 
 
 def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reply: Reply) -> ReplySent:
@@ -497,7 +513,8 @@ def decide_record_feedback(
             raise InvalidInput(
                 "feedback.unit", f"must be the lead unit or left out (got {feedback.unit.name})"
             )
-        feedback = attrs.evolve(feedback, unit=None)
+        if feedback.unit is not None:
+            feedback = attrs.evolve(feedback, unit=None)
     proposer = (
         actor.unit.name if actor.unit is not None and actor.unit.name in p.data.proposer_names else actor.name
     )
@@ -535,7 +552,7 @@ def decide_close(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, no
             "the proposer's feedback is missing or 不满意; record the feedback, or ask the "
             "assigning body to close it or order re-handling.",
         )
-    return ProposalClosed(note=text("note", note, required=False))
+    return _noted(ProposalClosed, note)
 
 
 def decide_withdraw(
