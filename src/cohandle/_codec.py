@@ -4,7 +4,7 @@ cattrs describes the JSON form of every class and gives the detailed error messa
 functions give the same form, generated once per class from its field types, for the two paths
 that run on every event: writing an event's payload (for its hash and its stored text) and
 reading a stored payload back. The generic converter dispatches on each field at run time and
-costs about twice as much.
+costs one and a half to two times as much.
 
 The reading functions accept only what the converter accepts, and may refuse more: whatever
 they refuse (a wrong type, a missing or an unknown key, a value the class's own validation
