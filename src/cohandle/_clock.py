@@ -24,6 +24,11 @@ def utc(moment: _dt.datetime) -> pendulum.DateTime:
     zone = moment.tzinfo
     if zone is not _UTC and zone is not _dt.UTC and moment.utcoffset():
         moment = moment.astimezone(_dt.UTC)
+    return _in_utc(moment)
+
+
+def _in_utc(moment: _dt.datetime) -> pendulum.DateTime:
+    """The pendulum DateTime of a datetime whose fields are already UTC."""
     return _DateTime(
         moment.year,
         moment.month,
@@ -32,7 +37,7 @@ def utc(moment: _dt.datetime) -> pendulum.DateTime:
         moment.minute,
         moment.second,
         moment.microsecond,
-        tzinfo=pendulum.UTC,
+        tzinfo=_UTC,
     )
 
 
@@ -46,17 +51,7 @@ class SystemClock:
     """The machine's clock, in UTC."""
 
     def now(self) -> pendulum.DateTime:
-        moment = _now(_dt.UTC)
-        return _DateTime(
-            moment.year,
-            moment.month,
-            moment.day,
-            moment.hour,
-            moment.minute,
-            moment.second,
-            moment.microsecond,
-            tzinfo=_UTC,
-        )
+        return _in_utc(_now(_dt.UTC))
 
 
 class FixedClock:

@@ -94,19 +94,24 @@ class _Generator:
     def define(self, source: str) -> None:
         exec(source, self.scope)  # generated from the classes' own field names and types only
 
+    def function(self, cls: type) -> str:
+        """The name of the function for ``cls``, written on first use."""
+        if cls not in self.done:
+            name = self.done[cls] = self.name(cls)  # named first: a class may refer to itself
+            self.write(cls, name, typing.get_type_hints(cls))
+        return self.done[cls]
+
+    def write(self, cls: type, name: str, hints: dict[str, Any]) -> None:
+        raise NotImplementedError
+
 
 class _Unstructure(_Generator):
-    def function(self, cls: type) -> str:
-        if cls in self.done:
-            return self.done[cls]
-        name = self.done[cls] = self.name(cls)
-        hints = typing.get_type_hints(cls)
+    def write(self, cls: type, name: str, hints: dict[str, Any]) -> None:
         items = [
             f"{field.name!r}: {self.expr(hints[field.name], f'o.{field.name}')}"
             for field in attrs.fields(cls)
         ]
         self.define(f"def {name}(o):\n    return {{{', '.join(items)}}}\n")
-        return name
 
     def expr(self, kind: Any, value: str) -> str:
         """An expression for the JSON form of ``value`` (a variable or an attribute)."""
@@ -140,11 +145,7 @@ class _Unstructure(_Generator):
 
 
 class _Structure(_Generator):
-    def function(self, cls: type) -> str:
-        if cls in self.done:
-            return self.done[cls]
-        name = self.done[cls] = self.name(cls)
-        hints = typing.get_type_hints(cls)
+    def write(self, cls: type, name: str, hints: dict[str, Any]) -> None:
         fields = attrs.fields(cls)
         keys = self.constant(frozenset(field.name for field in fields))
         values = []
@@ -181,7 +182,6 @@ class _Structure(_Generator):
         else:
             lines.append(f"    return {make}")
         self.define("\n".join(lines) + "\n")
-        return name
 
     def reader(self, kind: Any) -> str:
         """The name of a function that reads the JSON form of ``kind`` (one per kind)."""
@@ -276,17 +276,17 @@ def _date(value: Any) -> pendulum.Date:
         raise Refused from None
 
 
-def make_unstructure(
-    classes: list[type], format_time: Callable[[Any], str]
-) -> dict[type, Callable[[Any], dict[str, Any]]]:
-    """A function per class giving its JSON form as the converter does."""
+def make_unstructure(cls: type, format_time: Callable[[Any], str]) -> Callable[[Any], dict[str, Any]]:
+    """A function giving the JSON form of ``cls`` as the converter does; TypeError for a field
+    type it has no form for."""
     generator = _Unstructure("unstructure", {"format_time": format_time})
-    return {cls: generator.scope[generator.function(cls)] for cls in classes}
+    function: Callable[[Any], dict[str, Any]] = generator.scope[generator.function(cls)]
+    return function
 
 
-def make_structure(
-    classes: list[type], parse_time: Callable[[str], pendulum.DateTime]
-) -> dict[type, Callable[[Any], Any]]:
-    """A function per class building it from its JSON form, or raising :class:`Refused`."""
+def make_structure(cls: type, parse_time: Callable[[str], pendulum.DateTime]) -> Callable[[Any], Any]:
+    """A function building ``cls`` from its JSON form, or raising :class:`Refused`; TypeError
+    for a field type it cannot read."""
     generator = _Structure("structure", {"parse_time": parse_time, "Refused": Refused})
-    return {cls: generator.scope[generator.function(cls)] for cls in classes}
+    function: Callable[[Any], Any] = generator.scope[generator.function(cls)]
+    return function

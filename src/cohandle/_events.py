@@ -443,19 +443,37 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
 
 
 _STRUCTURE: dict[type[Any], Callable[[Any], Any]] = {}
+_UNSTRUCTURE: dict[type[Any], Callable[[Any], dict[str, Any]]] = {}
+
+
+def _generated(table: dict[type[Any], Any], cls: type[Any], make: Any, fallback: Any) -> Any:
+    """The generated function of ``cls`` from ``table``, made on first use (so event types
+    registered later get one too); ``fallback`` for a class it cannot be generated for."""
+    function = table.get(cls)
+    if function is None:
+        try:
+            function = make(cls)
+        except Exception:  # a field type without a generated form: the converter's way
+            function = fallback
+        table[cls] = function
+    return function
 
 
 def _structurer(cls: type[Any]) -> Callable[[Any], Any]:
-    """The generated function reading the JSON form of ``cls`` (made on first use); for a class
-    it cannot generate, the converter without detailed validation."""
-    function = _STRUCTURE.get(cls)
-    if function is None:
-        try:
-            function = make_structure([cls], parse_time)[cls]
-        except Exception:  # a field type without a generated reading: the converter's way
-            function = functools.partial(_fast_converter().structure, cl=cls)
-        _STRUCTURE[cls] = function
-    return function
+    """Reads the JSON form of ``cls``; the converter without detailed validation as fallback."""
+    return _STRUCTURE.get(cls) or _generated(
+        _STRUCTURE,
+        cls,
+        lambda kind: make_structure(kind, parse_time),
+        functools.partial(_fast_converter().structure, cl=cls),
+    )
+
+
+def _unstructurer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    """Gives the JSON form of ``cls``; the converter's as fallback."""
+    return _UNSTRUCTURE.get(cls) or _generated(
+        _UNSTRUCTURE, cls, lambda kind: make_unstructure(kind, format_time), converter.unstructure
+    )
 
 
 @functools.cache
@@ -501,22 +519,6 @@ def actor_from_dict(data: Any) -> Actor:
             return converter.structure(data, Actor)
         except Exception as exc:
             raise SchemaError(f"The actor {data!r} is not valid: {_explain(exc)}.") from None
-
-
-def _unstructurer(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-    """The generated function giving the JSON form of ``cls`` (made on first use, so event
-    types registered later get one too); the converter's for a class it cannot generate."""
-    function = _UNSTRUCTURE.get(cls)
-    if function is None:
-        try:
-            function = make_unstructure([cls], format_time)[cls]
-        except Exception:  # a field type without a generated form: the converter's way
-            function = converter.unstructure
-        _UNSTRUCTURE[cls] = function
-    return function
-
-
-_UNSTRUCTURE: dict[type[Any], Callable[[Any], dict[str, Any]]] = {}
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

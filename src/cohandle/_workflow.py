@@ -32,7 +32,7 @@ from cohandle._events import (
     Event,
     ProposalReceived,
     RecordedEvent,
-    StoredRecord,
+    Texts,
     hasher,
     seal_body,
     stored_form,
@@ -260,9 +260,8 @@ class Workflow:
             proposal_id, 1, event, at, now, actor, command_id, GENESIS, self.hash_algorithm
         )
         state = start(sealed)
-        rows = isinstance(self.store, RowStore)
         try:
-            self._append(proposal_id, 0, [sealed], [stored_form(sealed, texts)] if rows else [])
+            self._append(proposal_id, 0, [sealed], [texts])
         except ConcurrencyConflict:
             if command_id is not None:  # the same receipt, retried while the original was stored
                 original = self._received_before(command_id, proposal_id, event, actor)
@@ -529,9 +528,9 @@ class Workflow:
             now = self.clock.now()
             at = now if occurred_at is None else self._occurred_at(occurred_at, now, state)
             payload = decide(state, actor, held, self._context(at), **args)
-            new_state, events, records = self._seal_and_fold(state, payload, at, now, actor, command_id)
+            new_state, events, texts = self._seal_and_fold(state, payload, at, now, actor, command_id)
             try:
-                self._append(proposal_id, state.version, events, records)
+                self._append(proposal_id, state.version, events, texts)
             except ConcurrencyConflict:
                 self._cache.pop(proposal_id, None)
                 if expected_version is not None or attempt == 2:
@@ -551,16 +550,15 @@ class Workflow:
         now: pendulum.DateTime,
         actor: Actor,
         command_id: str | None,
-    ) -> tuple[Proposal, list[RecordedEvent], list[StoredRecord]]:
+    ) -> tuple[Proposal, list[RecordedEvent], list[Texts]]:
         """Seal a command's event into the chain and fold it; with a policy, add the event of
         the deadlines it starts. Returns the new state, and the events to append together with
-        their stored form (written once, for the hash and for a SQL store)."""
+        their canonical text (written once, for the hash and for a SQL store)."""
         events: list[RecordedEvent] = []
-        records: list[StoredRecord] = []
-        rows = isinstance(self.store, RowStore)  # only a SQL store takes the stored form
+        texts: list[Texts] = []
         pending: Event | None = payload
         while pending is not None:
-            sealed, texts = seal_body(
+            sealed, text = seal_body(
                 state.id,
                 state.version + 1,
                 pending,
@@ -571,24 +569,25 @@ class Workflow:
                 state.last_hash,
                 self.hash_algorithm,
             )
-            if rows:
-                records.append(stored_form(sealed, texts))
+            texts.append(text)
             events.append(sealed)
             state = apply(state, sealed)
             pending = None
             if len(events) == 1 and self.policy is not None:
                 assert self.calendar is not None
                 pending = started_by(payload, state, at, self.policy, self.calendar)
-        return state, events, records
+        return state, events, texts
 
     def _append(
-        self, proposal_id: str, expected: int, events: list[RecordedEvent], records: list[StoredRecord]
+        self, proposal_id: str, expected: int, events: list[RecordedEvent], texts: list[Texts]
     ) -> None:
         """Append through the store; a SQL store takes the text already written for the hash."""
-        if records and isinstance(self.store, RowStore):
-            self.store.append_records(proposal_id, expected, [record[1:] for record in records])
+        store = self.store
+        if isinstance(store, RowStore):
+            rows = [stored_form(event, text)[1:] for event, text in zip(events, texts, strict=True)]
+            store.append_records(proposal_id, expected, rows)
         else:
-            self.store.append(proposal_id, expected, events)
+            store.append(proposal_id, expected, events)
 
     def _retried(
         self,
