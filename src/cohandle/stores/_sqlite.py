@@ -17,7 +17,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,10 @@ SCHEMA_VERSION = 1
 _SCHEMA = table_ddl("events", "streams", "events_by_command", "INTEGER")
 
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+_INSERT = (
+    "INSERT INTO events (stream_id, version, type, schema, payload, occurred_at, recorded_at, "
+    "actor, command_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class StorageError(CohandleError):
@@ -117,8 +121,9 @@ class SQLiteStore(RowStore):
 
     # -- writing -------------------------------------------------------------------------------
 
-    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert already serialised rows (the columns after ``position``) in one transaction."""
+    def _write(self, action: str, work: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction: committed whole, or rolled back
+        and, for a SQLite error, raised as a :class:`StorageError` that says what failed."""
         with self._lock:
             db = self._db
             try:
@@ -126,39 +131,43 @@ class SQLiteStore(RowStore):
             except sqlite3.Error as exc:
                 raise _storage_error("start a write", self.path, exc) from None
             try:
-                last = rows[-1]
-                if expected_version:
-                    # the version check and the head's move in one statement
-                    moved = db.execute(
-                        "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ? AND version = ?",
-                        (last[1], last[10], stream_id, expected_version),
-                    ).rowcount
-                    if moved != 1:
-                        raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id))
-                insert = (
-                    "INSERT INTO events (stream_id, version, type, schema, payload, occurred_at, recorded_at, "
-                    "actor, command_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                )
+                work(db)
+                db.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _storage_error(action, self.path, exc) from None
+                raise
+
+    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert already serialised rows (the columns after ``position``) in one transaction."""
+
+        def append(db: sqlite3.Connection) -> None:
+            last = rows[-1]
+            if expected_version:
+                # the version check and the head's move in one statement
+                moved = db.execute(
+                    "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ? AND version = ?",
+                    (last[1], last[10], stream_id, expected_version),
+                ).rowcount
+                if moved != 1:
+                    raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id))
+            try:
                 if len(rows) == 1:
-                    db.execute(insert, rows[0])
+                    db.execute(_INSERT, rows[0])
                 else:
-                    db.executemany(insert, rows)
+                    db.executemany(_INSERT, rows)
                 if not expected_version:  # a new stream: its head row must not exist yet
                     first = db.execute("SELECT last_insert_rowid()").fetchone()[0] - len(rows) + 1
                     db.execute(
                         "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
                         (stream_id, last[1], last[10], first),
                     )
-                db.execute("COMMIT")
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.IntegrityError):
-                    actual = self.stream_version(stream_id)
-                    raise ConcurrencyConflict(stream_id, expected_version, actual) from None
-                if isinstance(exc, sqlite3.Error):
-                    raise _storage_error("record the events", self.path, exc) from None
-                raise
+            except sqlite3.IntegrityError:  # the version is taken: another writer came first
+                raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id)) from None
+
+        self._write("record the events", append)
 
     @staticmethod
     def _version(db: sqlite3.Connection, stream_id: str) -> int:
@@ -167,32 +176,22 @@ class SQLiteStore(RowStore):
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
-        with self._lock:
-            db = self._db
-            try:
-                db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise _storage_error("start a write", self.path, exc) from None
-            try:
-                for stream_id in dict.fromkeys(record.stream_id for record in records):
-                    if db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (stream_id,)).fetchone():
-                        raise ProposalExists(stream_id)
-                start = db.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
-                events, streams = import_plan(records, start)
-                db.executemany(
-                    f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", events
-                )
-                db.executemany(
-                    "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
-                    streams,
-                )
-                db.execute("COMMIT")
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise _storage_error("import the events", self.path, exc) from None
-                raise
+
+        def store(db: sqlite3.Connection) -> None:
+            for stream_id in dict.fromkeys(record.stream_id for record in records):
+                if db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (stream_id,)).fetchone():
+                    raise ProposalExists(stream_id)
+            start = db.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
+            events, streams = import_plan(records, start)
+            db.executemany(
+                f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", events
+            )
+            db.executemany(
+                "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
+                streams,
+            )
+
+        self._write("import the events", store)
 
     # -- reading -------------------------------------------------------------------------------
 
