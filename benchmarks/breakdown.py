@@ -1,0 +1,169 @@
+"""Where a command's time goes, measured inside the full lifecycle rather than piece by piece.
+
+Timing a piece alone in a warm loop (``timeit``) under-counts it: in the full run each piece
+also pays for the cache misses and the calls around it. This script runs the lifecycle of
+``benchmarks/lifecycle.py`` once as it is (the baseline) and once with each stage replaced by a
+stand-in that returns a constant of the same shape, interleaved over several rounds. The time
+a stage saves when replaced is what it costs in place.
+
+The stand-ins break what the stage is for (a constant hash chains nothing), so this measures
+speed only; the stored log of a stand-in run is not valid. Savings do not add up exactly to
+the whole: a stage left out also makes the stages around it cheaper.
+
+Usage: ``python benchmarks/breakdown.py --size 3000 --rounds 9``. Prints a table, then one
+JSON line of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import lifecycle  # the same commands as the lifecycle benchmark
+
+from cohandle import _clock, _commands, _events
+from cohandle.stores import MemoryStore
+
+_DIGEST = bytes(32)
+_NOW = _clock.SystemClock().now()
+
+
+# Stand-ins: each returns a constant of the shape the real stage returns.
+
+
+def _no_payload_json(payload: Any) -> bytes:
+    return b"{}"
+
+
+def _no_time_text(moment: Any) -> str:
+    return "2025-03-01T00:00:00.000000Z"
+
+
+def _no_join(*parts: Any) -> bytes:
+    return b"{}"
+
+
+def _no_digest(body: bytes, algorithm: str) -> bytes:
+    return _DIGEST
+
+
+def _no_append(self: MemoryStore, stream_id: str, expected_version: int, events: Any) -> None:
+    return None
+
+
+def _no_clock(self: _clock.SystemClock) -> Any:
+    return _NOW
+
+
+def _relations_only(p: Any, command: str, actor: Any) -> Any:
+    return _commands.relations(p, actor)  # the commands still need the actor's relations
+
+
+class Stage(NamedTuple):
+    what: str
+    target: Any  # the module or class whose attribute is replaced
+    attribute: str
+    stand_in: Callable[..., Any]
+
+
+STAGES: dict[str, Stage] = {
+    "payload_json": Stage(
+        "the payload's canonical JSON (generated unstructure + orjson)",
+        _events,
+        "payload_json",
+        _no_payload_json,
+    ),
+    "timestamps": Stage("the two timestamps' text", _events, "format_time", _no_time_text),
+    "body_join": Stage("joining the hash body from its parts", _events, "_join_body", _no_join),
+    "digest": Stage("SHA-256 of the body", _events, "digest_bytes", _no_digest),
+    "store_append": Stage("the memory store's append", MemoryStore, "append", _no_append),
+    "clock": Stage("reading the system clock", _clock.SystemClock, "now", _no_clock),
+    "lifecycle_and_table": Stage(
+        "the lifecycle and permission-table check (relations still computed)",
+        _commands,
+        "check",
+        _relations_only,
+    ),
+}
+COLLECTOR = "collector"  # not a stand-in: the same run with gc.disable()
+
+
+@contextlib.contextmanager
+def replaced(stage: str | None) -> Iterator[None]:
+    """The lifecycle runs inside this with ``stage`` replaced (None: as it is)."""
+    if stage is None:
+        yield
+    elif stage == COLLECTOR:
+        gc.disable()
+        try:
+            yield
+        finally:
+            gc.enable()
+    else:
+        found = STAGES[stage]
+        with mock.patch.object(found.target, found.attribute, new=found.stand_in):
+            yield
+
+
+def run_once(n: int, stage: str | None) -> float:
+    """Seconds for ``n`` lifecycles, with ``stage`` replaced (None: as it is)."""
+    gc.collect()
+    with replaced(stage):
+        start = time.perf_counter()
+        result = lifecycle.cohandle_run(n)
+        seconds = time.perf_counter() - start
+    del result
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", type=int, default=3_000, help="proposals per run (default 3000)")
+    parser.add_argument(
+        "--rounds", type=int, default=9, help="interleaved rounds; medians are kept (default 9)"
+    )
+    args = parser.parse_args(argv)
+    if args.size < 1 or args.rounds < 1:
+        parser.error("--size and --rounds must be at least 1")
+    events = args.size * lifecycle.EVENTS_PER_LIFECYCLE
+
+    run_once(min(args.size, 500), None)  # warm up: imports, generated codecs
+    variants: list[str | None] = [None, *STAGES, COLLECTOR]
+    seconds: dict[str | None, list[float]] = {variant: [] for variant in variants}
+    for _ in range(args.rounds):
+        for variant in variants:  # interleaved, so drift in the machine's speed hits all alike
+            seconds[variant].append(run_once(args.size, variant))
+    per_event = {variant: statistics.median(times) / events * 1e6 for variant, times in seconds.items()}
+    base = per_event[None]
+
+    print(
+        f"Full lifecycle, {args.size:,} proposals ({events:,} events), median of {args.rounds} "
+        "interleaved rounds"
+    )
+    print(f"{'stage replaced by a constant':<68} {'µs/event':>9} {'saved µs':>9} {'share':>6}")
+    print(f"{'nothing (the baseline)':<68} {base:>9.2f}")
+    figures: dict[str, Any] = {"proposals": args.size, "base_us_per_event": round(base, 2)}
+    for stage in [*STAGES, COLLECTOR]:
+        what = STAGES[stage].what if stage in STAGES else "the cycle collector (gc.disable())"
+        saved = base - per_event[stage]
+        print(f"{what:<68} {per_event[stage]:>9.2f} {saved:>9.2f} {saved / base:>6.0%}")
+        figures[f"{stage}_us_per_event"] = round(saved, 2)
+    print(json.dumps(figures, ensure_ascii=False))
+    return figures
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

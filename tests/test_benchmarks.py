@@ -1,0 +1,47 @@
+"""The benchmark breakdown measures what it says: every stand-in sits on the command path."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def breakdown() -> Any:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        yield importlib.import_module("breakdown")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_every_stand_in_is_called_for_every_event(breakdown: Any) -> None:
+    for name, stage in breakdown.STAGES.items():
+        calls = 0
+
+        def counting(*args: Any, _stand_in: Any = stage.stand_in, **kwargs: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            return _stand_in(*args, **kwargs)
+
+        with mock.patch.object(stage.target, stage.attribute, new=counting):
+            breakdown.lifecycle.cohandle_run(2)
+        # every event but the receipt goes through the command check; everything else, every event
+        commands = 2 * (breakdown.lifecycle.EVENTS_PER_LIFECYCLE - 1)
+        assert calls >= commands, f"{name}: the stand-in ran {calls} times for {commands} commands"
+
+
+def test_stages_are_restored_and_the_figures_are_named(breakdown: Any) -> None:
+    originals = {name: getattr(s.target, s.attribute) for name, s in breakdown.STAGES.items()}
+    figures = breakdown.main(["--size", "2", "--rounds", "1"])
+    assert {name: getattr(s.target, s.attribute) for name, s in breakdown.STAGES.items()} == originals
+    assert set(figures) == {"proposals", "base_us_per_event"} | {
+        f"{name}_us_per_event" for name in [*breakdown.STAGES, breakdown.COLLECTOR]
+    }
