@@ -1,10 +1,12 @@
 """The in-memory store: the reference implementation of the store protocol.
 
-Events are kept column by column, one row per event in global order: the payload, actor and
-command id objects (shared with the caller, as events are immutable), the two times as integer
-microseconds, and the digests side by side in one byte array; each stream keeps the rows of its
-versions. That is about a third of the memory of keeping the envelopes themselves, and leaves
-the cycle collector fewer objects to walk; envelopes are built again when read.
+Events are kept in a few flat columns, one entry per event in global order: the objects (the
+stream id, payload, actor, command id and hash algorithm, shared with the caller since events
+are immutable) five to an event in one list, the two times as integer microseconds in one
+array, and the digests side by side in one byte array; each stream keeps the rows of its
+versions. That is about a third of the memory of keeping the envelopes themselves and leaves
+the cycle collector fewer objects to walk; each event is written with four calls, and envelopes
+are built again when read.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import datetime as _dt
 import threading
 from array import array
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pendulum
 
 from cohandle._clock import utc
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
-from cohandle._events import Event, RecordedEvent
-from cohandle._model import Actor
+from cohandle._events import RecordedEvent
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
 
@@ -29,6 +31,7 @@ __all__ = ["MemoryStore"]
 _EPOCH_DAY = _dt.date(1970, 1, 1).toordinal()
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _DIGEST = 32
+_WIDTH = 5  # objects kept per event
 
 
 def _micros(moment: _dt.datetime) -> int:
@@ -50,14 +53,10 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._streams: dict[str, array[int]] = {}  # stream id -> the rows of its versions
-        self._stream_of: list[str] = []  # row (global position - 1) -> its stream id
-        self._payloads: list[Event] = []
-        self._actors: list[Actor] = []
-        self._command_ids: list[str | None] = []
-        self._algorithms: list[str] = []
-        self._recorded = array("q")
-        self._occurred = array("q")
-        self._digests = bytearray()
+        # row r: stream id, payload, actor, command id, algorithm at [5r : 5r + 5]
+        self._objects: list[Any] = []  # mixed by position, as the comment above says
+        self._times = array("q")  # row r: occurred_at, recorded_at (µs) at [2r], [2r + 1]
+        self._digests = bytearray()  # row r: its digest at [32r : 32r + 32]
         self._commands: dict[str, tuple[str, int, int]] = {}  # id -> (stream id, first index, count)
         self._lock = threading.Lock()
 
@@ -78,17 +77,12 @@ class MemoryStore:
         if rows is None:
             rows = self._streams[stream_id] = array("I")
         first = len(rows)
-        payloads = self._payloads
-        for index, event in enumerate(events):
-            rows.append(len(payloads))
-            payloads.append(event.payload)
-            self._stream_of.append(stream_id)
-            self._actors.append(event.actor)
-            self._command_ids.append(event.command_id)
-            self._algorithms.append(event.algorithm)
-            self._occurred.append(times[2 * index])
-            self._recorded.append(times[2 * index + 1])
+        objects = self._objects
+        for event in events:
+            rows.append(len(objects) // _WIDTH)
+            objects.extend((stream_id, event.payload, event.actor, event.command_id, event.algorithm))
             self._digests += event.hash
+        self._times.extend(times)
         command_id = events[0].command_id
         if command_id is not None and command_id not in self._commands:
             self._commands[command_id] = (stream_id, first, len(events))
@@ -129,22 +123,23 @@ class MemoryStore:
         """Version ``index + 1`` of a stream, as the envelope it was stored from."""
         rows = self._streams[stream_id]
         row = rows[index]
-        recorded_us = self._recorded[row]
-        occurred_us = self._occurred[row]
+        occurred_us = self._times[2 * row]
+        recorded_us = self._times[2 * row + 1]
         recorded = _moment(recorded_us)
+        _, payload, actor, command_id, algorithm = self._objects[_WIDTH * row : _WIDTH * row + _WIDTH]
         start = row * _DIGEST
         previous = rows[index - 1] * _DIGEST if index else 0
         return RecordedEvent(
             stream_id=stream_id,
             version=index + 1,
-            payload=self._payloads[row],
+            payload=payload,
             occurred_at=recorded if occurred_us == recorded_us else _moment(occurred_us),
             recorded_at=recorded,
-            actor=self._actors[row],
-            command_id=self._command_ids[row],
+            actor=actor,
+            command_id=command_id,
             prev_hash=bytes(self._digests[previous : previous + _DIGEST]) if index else b"",
             hash=bytes(self._digests[start : start + _DIGEST]),
-            algorithm=self._algorithms[row],
+            algorithm=algorithm,
         )
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
@@ -162,10 +157,10 @@ class MemoryStore:
         return iter(list(self._streams))
 
     def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
-        total = len(self._stream_of)
+        total = len(self._objects) // _WIDTH
         end = total if limit is None else min(total, after + limit)
         for row in range(after, end):
-            stream_id = self._stream_of[row]
+            stream_id: str = self._objects[_WIDTH * row]
             yield Positioned(
                 row + 1, self._event(stream_id, bisect.bisect_left(self._streams[stream_id], row))
             )
