@@ -14,6 +14,7 @@ The suite needs pytest.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -154,6 +155,48 @@ class StoreContract:
             assert self._workflow(store).get(pid).reminders == len(history) - 2
             assert verify(store).ok
         finally:
+            store.close()
+
+    def test_reads_during_appends_see_only_whole_events(self) -> None:
+        store = self.make_store()
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                own = self._workflow(store)
+                for n in range(300):
+                    pid = own.receive(_data(f"r{n}"), actor=_ACTOR).id
+                    own.file(pid, actor=_ACTOR)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                done.set()
+
+        switching = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+        writer = threading.Thread(target=write)
+        try:
+            writer.start()
+            while not done.is_set() and not errors:
+                try:
+                    positions = [p.position for p in store.read_all()]
+                    assert positions == list(range(1, len(positions) + 1)), "positions with a gap"
+                    for stream_id in list(store.stream_ids())[-3:]:
+                        events = store.read_stream(stream_id)
+                        assert [e.version for e in events] == list(range(1, len(events) + 1))
+                    store.heads()
+                except BaseException as exc:
+                    errors.append(exc)
+            writer.join()
+            sys.setswitchinterval(switching)
+            assert errors == [], f"a read during appends failed: {errors[0]!r}"
+            assert len(list(store.read_all())) == 600
+            assert verify(store).ok
+        finally:
+            sys.setswitchinterval(switching)
+            done.set()
+            writer.join()
             store.close()
 
     def test_records_verify_and_name_their_hashes(self) -> None:

@@ -32,6 +32,7 @@ _EPOCH_DAY = _dt.date(1970, 1, 1).toordinal()
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _DIGEST = 32
 _WIDTH = 5  # objects kept per event
+_READ_CHUNK = 256  # events read_all builds per turn of the lock
 
 
 def _micros(moment: _dt.datetime) -> int:
@@ -142,45 +143,57 @@ class MemoryStore:
             algorithm=algorithm,
         )
 
+    # Every read takes the lock that appends hold: an append grows several columns one after
+    # another, and a read between two of them would find an event half written.
+
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
-        rows = self._streams.get(stream_id)
-        if rows is None:
-            return []
-        count = len(rows) if up_to is None else min(len(rows), max(0, up_to))
-        return [self._event(stream_id, index) for index in range(count)]
+        with self._lock:
+            rows = self._streams.get(stream_id)
+            if rows is None:
+                return []
+            count = len(rows) if up_to is None else min(len(rows), max(0, up_to))
+            return [self._event(stream_id, index) for index in range(count)]
 
     def stream_version(self, stream_id: str) -> int:
         rows = self._streams.get(stream_id)
         return len(rows) if rows is not None else 0
 
     def stream_ids(self) -> Iterator[str]:
-        return iter(list(self._streams))
+        with self._lock:
+            return iter(list(self._streams))
 
     def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
-        total = len(self._objects) // _WIDTH
+        with self._lock:
+            total = len(self._objects) // _WIDTH
         end = total if limit is None else min(total, after + limit)
-        for row in range(after, end):
-            stream_id: str = self._objects[_WIDTH * row]
-            yield Positioned(
-                row + 1, self._event(stream_id, bisect.bisect_left(self._streams[stream_id], row))
-            )
+        for first in range(after, end, _READ_CHUNK):
+            # a chunk at a time under the lock, never across a yield: the caller may append
+            with self._lock:
+                chunk = [self._positioned(row) for row in range(first, min(end, first + _READ_CHUNK))]
+            yield from chunk
+
+    def _positioned(self, row: int) -> Positioned:
+        stream_id: str = self._objects[_WIDTH * row]
+        return Positioned(row + 1, self._event(stream_id, bisect.bisect_left(self._streams[stream_id], row)))
 
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
         for position, event in self.read_all(after=after):
             yield record_of(event, position)
 
     def heads(self) -> dict[str, tuple[int, str]]:
-        return {
-            stream_id: (len(rows), self._event(stream_id, len(rows) - 1).hash_text)
-            for stream_id, rows in self._streams.items()
-        }
+        with self._lock:
+            return {
+                stream_id: (len(rows), self._event(stream_id, len(rows) - 1).hash_text)
+                for stream_id, rows in self._streams.items()
+            }
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
-        found = self._commands.get(command_id)
-        if found is None:
-            return []
-        stream_id, first, count = found
-        return [self._event(stream_id, index) for index in range(first, first + count)]
+        with self._lock:
+            found = self._commands.get(command_id)
+            if found is None:
+                return []
+            stream_id, first, count = found
+            return [self._event(stream_id, index) for index in range(first, first + count)]
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""
