@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
+import threading
 
 import pendulum
 import pytest
@@ -207,3 +209,40 @@ def test_a_retry_racing_its_original_is_recorded_once(monkeypatch: pytest.Monkey
     assert again == first
     assert [e.type for e in store.read_stream(pid)].count("ReminderIssued") == 1
     assert lookups["count"] == 3
+
+
+def test_one_workflow_shared_by_threads_loses_nothing_and_raises_nothing_else() -> None:
+    """Threads of a server share one workflow with a small cache: evictions race, commands on
+    one proposal race; the only error a command may meet is the typed conflict."""
+    wf = workflow(cache_size=1)
+    shared = bring_to(wf, Status.ASSIGNED)
+    errors: list[BaseException] = []
+    conflicts: list[int] = []  # list.append is atomic; += on a shared int is not
+
+    def work(thread: int) -> None:
+        try:
+            for n in range(100):
+                pid = receive(wf, f"{thread}-{n}")
+                wf.assign(pid, lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+                assert wf.get(pid).version == 2
+                try:
+                    wf.remind(shared, to=LEAD, actor=A_COMMITTEE)
+                except ConcurrencyConflict:
+                    conflicts.append(thread)
+        except BaseException as exc:
+            errors.append(exc)
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switching)
+    assert errors == [], f"a thread failed: {errors[0]!r}"
+    assert len(list(wf.store.stream_ids())) == 1 + 8 * 100
+    assert wf.get(shared).reminders == 8 * 100 - len(conflicts)
+    assert wf.verify().ok

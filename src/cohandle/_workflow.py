@@ -8,9 +8,11 @@ it was decided on. A refused command appends nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypedDict, Unpack
 
@@ -88,6 +90,10 @@ class Workflow:
     ``Workflow()`` keeps the log in memory with the system clock. Give a ``store`` to keep it
     elsewhere, a ``clock`` to control "now" (tests, imports of past cases), ``hash_algorithm``
     ``"sm3"`` for 国密 hashing, and ``category_scheme`` for new proposals' reply categories.
+
+    The threads of a process may share one workflow. Two commands on the same proposal at once
+    are settled by the store's version check: the later one is decided again on the stored
+    state, and raises :class:`~cohandle.ConcurrencyConflict` if it still cannot be recorded.
     """
 
     def __init__(
@@ -124,7 +130,7 @@ class Workflow:
         self.calendar = (
             calendar if calendar is not None else (Calendar.china() if policy is not None else None)
         )
-        self._cache: dict[str, Proposal] = {}
+        self._cache: OrderedDict[str, Proposal] = OrderedDict()  # least recently used first
         self._cache_size = cache_size
         self._subscribers: list[Subscriber] = []
 
@@ -634,12 +640,16 @@ class Workflow:
         return state
 
     def _remember(self, state: Proposal) -> None:
+        # each step is one call on the ordered dict, so threads sharing this workflow never
+        # meet a half-done eviction; two of them evicting at once only drop one more entry
         if not self._cache_size:
             return
         cache = self._cache
-        if cache.pop(state.id, None) is None and len(cache) >= self._cache_size:
-            del cache[next(iter(cache))]
-        cache[state.id] = state
+        cache.pop(state.id, None)
+        cache[state.id] = state  # now the most recently used
+        if len(cache) > self._cache_size:
+            with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
+                cache.popitem(last=False)
 
     def _occurred_at(
         self, value: object, now: pendulum.DateTime, state: Proposal | None
