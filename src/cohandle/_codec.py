@@ -11,6 +11,9 @@ they refuse (a wrong type, a missing or an unknown key, a value the class's own 
 refuses) raises :class:`Refused`, and the caller asks the converter again, which either
 accepts the data after all or explains what is wrong with it. Tests hold both directions equal
 to the converter on every event type.
+
+The same field types give each value object a check of its fields (:func:`make_check`), which
+the model runs when an object is made.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 import attrs
 import pendulum
 
-__all__ = ["Refused", "make_structure", "make_unstructure"]
+__all__ = ["Misfit", "Refused", "describe", "make_check", "make_structure", "make_unstructure"]
 
 _SIMPLE = (str, int, bool, type(None))
 
@@ -274,6 +277,95 @@ def _date(value: Any) -> pendulum.Date:
         return _date_of(value)
     except ValueError:
         raise Refused from None
+
+
+class _Check(_Generator):
+    """A function that finds the first field of an instance whose value is not of the field's
+    declared type; the instance's own values are taken as they are (a unit in a field of units
+    was checked when it was made)."""
+
+    def write(self, cls: type, name: str, hints: dict[str, Any]) -> None:
+        lines = [f"def {name}(o):"]
+        for field in attrs.fields(cls):
+            kind = hints[field.name]
+            value = f"o.{field.name}"
+            found = f"{field.name!r}, {self.constant(describe(kind))}"
+            item = _variadic_of(kind)
+            if item is not None:  # name the item that does not fit, not the whole tuple
+                lines += [
+                    f"    if not isinstance({value}, tuple):",
+                    f"        return {found}, {value}, False",
+                    f"    for x in {value}:",
+                    f"        if not ({self.test(item, 'x', 1)}):",
+                    f"            return {found}, x, True",
+                ]
+            else:
+                lines += [
+                    f"    if not ({self.test(kind, value, 1)}):",
+                    f"        return {found}, {value}, False",
+                ]
+        lines.append("    return None")
+        self.define("\n".join(lines) + "\n")
+
+    def test(self, kind: Any, value: str, depth: int) -> str:
+        """A truth expression: ``value`` is of ``kind``."""
+        if kind is str:
+            return f"isinstance({value}, str)"
+        if kind is int:
+            return f"(isinstance({value}, int) and not isinstance({value}, bool))"
+        if kind is bool:
+            return f"isinstance({value}, bool)"
+        if kind is type(None):
+            return f"{value} is None"
+        inner = _optional_of(kind)
+        if inner is not None:
+            return f"({value} is None or {self.test(inner, value, depth)})"
+        item = _variadic_of(kind)
+        if item is not None:
+            x = f"x{depth}"
+            return f"(isinstance({value}, tuple) and all({self.test(item, x, depth + 1)} for {x} in {value}))"
+        fixed = _fixed_of(kind)
+        if fixed is not None:
+            parts = " and ".join(self.test(arg, f"{value}[{i}]", depth) for i, arg in enumerate(fixed))
+            return f"(isinstance({value}, tuple) and len({value}) == {len(fixed)} and {parts})"
+        if isinstance(kind, type):
+            return f"isinstance({value}, {self.constant(kind)})"
+        raise TypeError(f"no check for {kind!r}")
+
+
+def describe(kind: Any, *, many: bool = False) -> str:
+    """How a field's type reads in a message: "text", "a Unit", "a list of Section objects"."""
+    if kind is str:
+        return "text"
+    if kind is int:
+        return "whole numbers" if many else "a whole number"
+    if kind is bool:
+        return "True or False"
+    inner = _optional_of(kind)
+    if inner is not None:
+        return f"{describe(inner, many=many)} or None"
+    item = _variadic_of(kind)
+    if item is not None:
+        return f"a list of {describe(item, many=True)}"
+    fixed = _fixed_of(kind)
+    if fixed is not None:
+        return f"{'pairs' if many else 'a pair'} ({', '.join(describe(arg) for arg in fixed)})"
+    if isinstance(kind, type):
+        return f"{kind.__name__} objects" if many else f"a {kind.__name__}"
+    return repr(kind)
+
+
+Misfit = tuple[str, str, Any, bool]
+"""A field whose value is not of its type: its name, the type in words, the value that does not
+fit, and whether that value is an item of the field's list rather than the field's value."""
+
+
+def make_check(cls: type) -> Callable[[Any], Misfit | None]:
+    """A function giving the first field of an instance of ``cls`` whose value is not of its
+    declared type, or None when every field's is."""
+    generator = _Check("check", {})
+    function: Callable[[Any], Misfit | None] = generator.scope[generator.function(cls)]
+    return function
 
 
 def make_unstructure(cls: type, format_time: Callable[[Any], str]) -> Callable[[Any], dict[str, Any]]:

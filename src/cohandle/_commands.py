@@ -20,6 +20,7 @@ from cohandle._errors import (
     NotAllowedInState,
     PermissionDenied,
     PreconditionFailed,
+    got,
 )
 from cohandle._events import (
     CoHandlerExcused,
@@ -162,7 +163,7 @@ def deny(p: Proposal, command: str, actor: Actor, held: Relations, detail: str) 
 
 def text(field: str, value: object, *, required: bool = True) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(field, f"must be text (got {value!r} that is a {type(value).__name__})")
+        raise InvalidInput(field, f"must be text (got {got(value)})")
     value = value.strip()
     if required and not value:
         raise InvalidInput(field, "must not be empty: say why")
@@ -171,7 +172,7 @@ def text(field: str, value: object, *, required: bool = True) -> str:
 
 def unit(field: str, value: object) -> Unit:
     if not isinstance(value, Unit):
-        raise InvalidInput(field, f"must be a Unit (got {value!r} that is a {type(value).__name__})")
+        raise InvalidInput(field, f"must be a Unit (got {got(value)})")
     return value
 
 
@@ -564,7 +565,7 @@ def decide_withdraw(
     signed_by: Iterable[str],
     reason: str,
 ) -> ProposalWithdrawn:
-    if isinstance(signed_by, str):
+    if signed_by is None or isinstance(signed_by, str):
         raise InvalidInput("signed_by", "must be a list of proposer names")
     signers = tuple("".join(str(s).split()) for s in signed_by)
     names = p.data.proposer_names

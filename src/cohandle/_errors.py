@@ -74,6 +74,12 @@ class CommandRefused(CohandleError):
         super().__init__(message)
 
 
+def got(value: object) -> str:
+    """A wrong value for a message, with its type: ``1, an int`` or ``'x', a str``."""
+    name = type(value).__name__
+    return f"{value!r}, {'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _listing(items: Iterable[str]) -> str:
     items = list(items)
     if not items:

@@ -11,13 +11,14 @@ import datetime as _dt
 import enum
 import functools
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import attrs
 import pendulum
 
-from cohandle._errors import InvalidInput
+from cohandle._codec import Misfit, make_check
+from cohandle._errors import InvalidInput, got
 
 __all__ = [
     "ABC",
@@ -107,21 +108,84 @@ class Disclosure(_LabelledEnum):
 
 def _text(field: str, value: object, *, allow_empty: bool = False) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(field, f"must be text (got {value!r} that is a {type(value).__name__})")
+        raise InvalidInput(field, f"must be text (got {got(value)})")
     stripped: str = value.strip()
     if not stripped and not allow_empty:
         raise InvalidInput(field, "must not be empty")
     return stripped
 
 
-def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
+def _sequence(field: str, value: Iterable[Any] | None) -> tuple[Any, ...]:
+    """A list, a tuple or any other iterable as a tuple; None is empty."""
     if value.__class__ is tuple:
         return value
     if value is None:
         return ()
-    if isinstance(value, str | bytes):
-        raise InvalidInput("sequence", f"expected a list or tuple, got the text {value!r}")
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidInput(field, f"must be a list or tuple (got {got(value)})")
     return tuple(value)
+
+
+def _proposers(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sequence("ProposalData.proposers", value)
+
+
+def _subsections(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sequence("Section.subsections", value)
+
+
+def _categories(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    pairs = _sequence("CategoryScheme.categories", value)
+    return tuple(tuple(pair) if isinstance(pair, list) else pair for pair in pairs)
+
+
+def _opinion_sections(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sequence("Opinion.sections", value)
+
+
+def _attachments(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sequence("Opinion.attachments", value)
+
+
+def _reply_sections(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sequence("Reply.sections", value)
+
+
+def _addressees(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sequence("Reply.addressees", value)
+
+
+def _copies(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    return _sequence("Reply.copies", value)
+
+
+_CHECKS: dict[type[Any], Callable[[Any], Misfit | None]] = {}
+_Class = TypeVar("_Class", bound=type)
+
+
+def _typed(cls: _Class) -> _Class:
+    """Check every field's value against its declared type once the converters have run, then
+    run the class's own checks: an object that exists holds what its fields say."""
+    own = cls.__dict__.get("__attrs_post_init__")
+
+    def post_init(self: Any) -> None:
+        kind = self.__class__
+        check = _CHECKS.get(kind)
+        if check is None:
+            check = _CHECKS[kind] = make_check(kind)
+        misfit = check(self)
+        if misfit is not None:
+            field, expected, value, item = misfit
+            where = ", among them" if item else ""
+            raise InvalidInput(
+                f"{kind.__name__}.{field}",
+                f"must be {expected} (got {got(value)}{where})",
+            )
+        if own is not None:
+            own(self)
+
+    cls.__attrs_post_init__ = post_init  # type: ignore[attr-defined]
+    return cls
 
 
 def as_date(field: str, value: object) -> pendulum.Date:
@@ -140,7 +204,7 @@ def as_date(field: str, value: object) -> pendulum.Date:
         except ValueError:
             raise InvalidInput(field, f"must be an ISO date such as 2023-04-10 (got {value!r})") from None
         return pendulum.Date(parsed.year, parsed.month, parsed.day)
-    raise InvalidInput(field, f"must be a date (got {value!r} that is a {type(value).__name__})")
+    raise InvalidInput(field, f"must be a date (got {got(value)})")
 
 
 def _person(field: str, value: object) -> str:
@@ -206,6 +270,7 @@ _POSTAL_CODE = re.compile(r"\d{6}")
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Unit:
     """An organisation that takes part: a committee, a department, a bureau.
 
@@ -220,17 +285,17 @@ class Unit:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Contact:
     """A named person with an optional phone number (主管领导, 经办人)."""
 
     name: str = attrs.field(converter=_contact_name)
-    phone: str | None = attrs.field(default=None)
+    phone: str | None = None
 
-    @phone.validator
-    def _check_phone(self, _attribute: attrs.Attribute[str | None], value: str | None) -> None:
-        if value is not None and not _PHONE.match(value):
+    def __attrs_post_init__(self) -> None:
+        if self.phone is not None and not _PHONE.match(self.phone):
             raise InvalidInput(
-                "Contact.phone", f"must be a phone number such as 027-86759052 (got {value!r})"
+                "Contact.phone", f"must be a phone number such as 027-86759052 (got {self.phone!r})"
             )
 
     def __str__(self) -> str:
@@ -238,6 +303,7 @@ class Contact:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Proposer:
     """Who put the item forward: a member or deputy, a party or group, a committee."""
 
@@ -247,6 +313,7 @@ class Proposer:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Session:
     """The meeting an item was raised at, e.g. 省政协十三届一次会议."""
 
@@ -261,12 +328,8 @@ class Session:
     def __attrs_post_init__(self) -> None:
         for name in ("term", "meeting"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if value < 1:
                 raise InvalidInput(f"Session.{name}", f"must be a whole number of 1 or more (got {value!r})")
-        if not isinstance(self.body, Body):
-            raise InvalidInput("Session.body", f"must be a Body (got {self.body!r})")
-        if not isinstance(self.level, Level):
-            raise InvalidInput("Session.level", f"must be a Level (got {self.level!r})")
 
     @property
     def key(self) -> str:
@@ -279,13 +342,14 @@ class Session:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class ProposalData:
     """What was proposed: the number, the title, the proposers (the first is 第一提案人)."""
 
     number: str = attrs.field(converter=_number)
     title: str = attrs.field(converter=_title)
     session: Session
-    proposers: tuple[Proposer, ...] = attrs.field(converter=_tuple)
+    proposers: tuple[Proposer, ...] = attrs.field(converter=_proposers)
     summary: str = ""
 
     def __attrs_post_init__(self) -> None:
@@ -305,20 +369,22 @@ class ProposalData:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Section:
     """A numbered part of a letter's body (一、主要工作情况 with (一)…(四) under it)."""
 
     heading: str = ""
     text: str = ""
-    subsections: tuple[Section, ...] = attrs.field(default=(), converter=_tuple)
+    subsections: tuple[Section, ...] = attrs.field(default=(), converter=_subsections)
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class CategoryScheme:
     """A reply category scheme: A/B/C, A/B/C/D, 甲/乙/丙, or a local one."""
 
     name: str
-    categories: tuple[tuple[str, str], ...] = attrs.field(converter=_tuple)
+    categories: tuple[tuple[str, str], ...] = attrs.field(converter=_categories)
 
     def __attrs_post_init__(self) -> None:
         codes = [code for code, _ in self.categories]
@@ -361,19 +427,20 @@ JIA_YI_BING = CategoryScheme(
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Opinion:
     """A co-handler's written opinion (会办意见) to the lead unit."""
 
     author: Unit
     addressee: Unit
     date: pendulum.Date = attrs.field(converter=_opinion_date)
-    sections: tuple[Section, ...] = attrs.field(converter=_tuple)
+    sections: tuple[Section, ...] = attrs.field(converter=_opinion_sections)
     suggested_category: str | None = None
     signatory: Contact | None = None
     handler: Contact | None = None
     postal_code: str | None = None
     doc_number: str | None = None
-    attachments: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    attachments: tuple[str, ...] = attrs.field(default=(), converter=_attachments)
 
     def __attrs_post_init__(self) -> None:
         if not any(s.text.strip() or s.heading.strip() or s.subsections for s in self.sections):
@@ -383,6 +450,7 @@ class Opinion:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Reply:
     """The answer (答复) to the proposer(s), with its category and its copies (抄送).
 
@@ -393,11 +461,11 @@ class Reply:
     author: Unit
     category: str
     date: pendulum.Date = attrs.field(converter=_reply_date)
-    sections: tuple[Section, ...] = attrs.field(converter=_tuple)
-    addressees: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    sections: tuple[Section, ...] = attrs.field(converter=_reply_sections)
+    addressees: tuple[str, ...] = attrs.field(default=(), converter=_addressees)
     signatory: Contact | None = None
     handler: Contact | None = None
-    copies: tuple[Unit, ...] = attrs.field(default=(), converter=_tuple)
+    copies: tuple[Unit, ...] = attrs.field(default=(), converter=_copies)
     disclosure: Disclosure = Disclosure.PUBLIC
     doc_number: str | None = None
     issuer: str | None = None
@@ -405,11 +473,10 @@ class Reply:
     def __attrs_post_init__(self) -> None:
         if not any(s.text.strip() or s.heading.strip() or s.subsections for s in self.sections):
             raise InvalidInput("Reply.sections", "must say something: a reply cannot be empty")
-        if not isinstance(self.disclosure, Disclosure):
-            raise InvalidInput("Reply.disclosure", f"must be a Disclosure (got {self.disclosure!r})")
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Feedback:
     """The proposer's view of a reply (征询意见): 满意 / 基本满意 / 不满意."""
 
@@ -417,10 +484,6 @@ class Feedback:
     comments: str = ""
     unit: Unit | None = None
     date: pendulum.Date | None = attrs.field(default=None, converter=_feedback_date)
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.satisfaction, Satisfaction):
-            raise InvalidInput("Feedback.satisfaction", f"must be a Satisfaction (got {self.satisfaction!r})")
 
 
 class DeadlineKind(_LabelledEnum):
@@ -455,6 +518,7 @@ PROPOSER_PARTY = "提案者"
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Deadline:
     """A deadline as set when its clock started: recorded in the log, never recomputed."""
 
@@ -467,6 +531,7 @@ class Deadline:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class TrackedDeadline:
     """A recorded deadline and how it stands in the log: open, met, met late, waived..."""
 
@@ -482,6 +547,7 @@ class TrackedDeadline:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Actor:
     """Who performs a command: a person acting for a unit, or a person in their own name.
 

@@ -28,6 +28,7 @@ from cohandle._errors import (
     PermissionDenied,
     ProposalExists,
     ProposalNotFound,
+    got,
 )
 from cohandle._events import (
     HASH_ALGORITHMS,
@@ -158,28 +159,33 @@ class Workflow:
         self.store.close()
 
     def verify(self, progress: Callable[[int], Any] | None = None) -> VerifyReport:
-        """Check the whole log: every hash chain, against the text the store keeps."""
+        """Check the whole log: every hash chain, against the text the store keeps.
+
+        ``progress``, if given, is called with the number of events checked so far.
+        """
         return verify(self.store, progress)
 
     # -- reading -------------------------------------------------------------------------------
 
     def get(self, proposal_id: str) -> Proposal:
         """The proposal's present state."""
-        cached = self._cache.get(proposal_id)
+        cached = self._cache.get(_proposal_id(proposal_id))
         if cached is not None and self.store.stream_version(proposal_id) == cached.version:
             return cached
         return self._load(proposal_id)
 
     def history(self, proposal_id: str) -> tuple[RecordedEvent, ...]:
         """Every event of the proposal, oldest first."""
-        events = self.store.read_stream(proposal_id)
+        events = self.store.read_stream(_proposal_id(proposal_id))
         if not events:
             raise ProposalNotFound(proposal_id)
         return tuple(events)
 
     def state_at(self, proposal_id: str, version: int) -> Proposal:
         """The proposal as it was after event ``version``."""
-        events = self.store.read_stream(proposal_id, up_to=version)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidInput("version", f"must be a whole number (got {version!r})")
+        events = self.store.read_stream(_proposal_id(proposal_id), up_to=version)
         if not events:
             raise ProposalNotFound(proposal_id)
         if version < 1 or len(events) < version:
@@ -339,8 +345,8 @@ class Workflow:
         args = {
             "mode": mode,
             "lead": lead,
-            "co_handlers": None if co_handlers is None else list(co_handlers),
-            "handlers": None if handlers is None else list(handlers),
+            "co_handlers": _listed("co_handlers", co_handlers),
+            "handlers": _listed("handlers", handlers),
             "note": note,
         }
         return self._run(proposal_id, "assign", actor, c.decide_assign, args, **options)
@@ -453,7 +459,7 @@ class Workflow:
         **options: Unpack[CommandOptions],
     ) -> Proposal:
         """The proposers withdraw the item in writing (撤回); a joint item needs every signature."""
-        args = {"signed_by": signed_by if isinstance(signed_by, str) else list(signed_by), "reason": reason}
+        args = {"signed_by": _listed("signed_by", signed_by), "reason": reason}
         return self._run(proposal_id, "withdraw", actor, c.decide_withdraw, args, **options)
 
     def extend(
@@ -510,6 +516,7 @@ class Workflow:
         command_id: str | None = None,
         expected_version: int | None = None,
     ) -> Proposal:
+        _proposal_id(proposal_id)
         _actor(actor)
         if command_id is not None:
             command_id = c.text("command_id", command_id)
@@ -630,8 +637,6 @@ class Workflow:
         return context
 
     def _load(self, proposal_id: str) -> Proposal:
-        if not isinstance(proposal_id, str):
-            raise InvalidInput("proposal_id", f"must be text (got {proposal_id!r})")
         events = self.store.read_stream(proposal_id)
         if not events:
             raise ProposalNotFound(proposal_id)
@@ -683,7 +688,23 @@ class Workflow:
 _new_tuple = tuple.__new__
 
 
+def _proposal_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("proposal_id", f"must be text (got {got(value)})")
+    return value
+
+
+def _listed(field: str, values: object) -> Any:
+    """An iterable argument as a list, read once. Text and a single unit pass unchanged, and None
+    stays None, for the command to refuse or accept by name; anything else is refused here."""
+    if values is None or isinstance(values, str | Unit):
+        return values
+    if not isinstance(values, Iterable):
+        raise InvalidInput(field, f"must be a list (got {got(values)})")
+    return list(values)
+
+
 def _actor(actor: object) -> Actor:
     if not isinstance(actor, Actor):
-        raise InvalidInput("actor", f"must be an Actor (got {actor!r} that is a {type(actor).__name__})")
+        raise InvalidInput("actor", f"must be an Actor (got {got(actor)})")
     return actor

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from cohandle._errors import InvalidInput
 from cohandle._events import StoredRecord, body_bytes, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
@@ -81,6 +82,10 @@ def verify_records(
     truncated stream be found: its chain ends before the head it should reach. ``progress`` is
     called with the number of events read so far, every ``progress_every`` events and at the end.
     """
+    if progress is not None and not callable(progress):
+        raise InvalidInput("progress", f"must be a function of the events checked (got {progress!r})")
+    if not isinstance(progress_every, int) or isinstance(progress_every, bool) or progress_every < 1:
+        raise InvalidInput("progress_every", f"must be a whole number from 1 (got {progress_every!r})")
     last: dict[str, tuple[int, str]] = {}
     count = 0
     last_position = 0

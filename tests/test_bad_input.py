@@ -1,0 +1,168 @@
+"""Whatever a caller passes to a public method of a workflow, the answer is a typed error of
+cohandle, never a raw ``TypeError``, ``KeyError`` or ``AttributeError``."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+
+import cohandle
+from cohandle import Status
+from cohandle.stores import MemoryStore, verify
+from helpers import A_CO1, A_COMMITTEE, A_LEAD, A_PROPOSER, bring_to, workflow
+
+BAD_VALUES: list[Any] = [None, 1, 1.5, ["x"], {"a": 1}, b"x", "", "  ", object(), True, float("nan")]
+# called with its first argument given by position; the others by name
+POSITIONAL = {"proposal_id", "proposal", "letter", "path"}
+NOT_COMMANDS = {"open", "subscribe"}  # a constructor; a registration that takes any callable
+
+
+def _methods() -> list[str]:
+    return sorted(
+        name
+        for name, member in inspect.getmembers(cohandle.Workflow, inspect.isfunction)
+        if not name.startswith("_") and name not in NOT_COMMANDS
+    )
+
+
+def _calls(
+    wf: cohandle.Workflow, pid: str, name: str, actor: cohandle.Actor
+) -> list[tuple[str, Any, list[Any], dict[str, Any]]]:
+    """Every call of ``name`` with one parameter given a wrong value and the rest plausible."""
+    parameters = [
+        p
+        for p in inspect.signature(getattr(wf, name)).parameters.values()
+        if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    calls = []
+    for wrong in parameters:
+        for bad in BAD_VALUES:
+            args: list[Any] = []
+            kwargs: dict[str, Any] = {}
+            for p in parameters:
+                if p is wrong:
+                    value = bad
+                elif p.name == "proposal_id":
+                    value = pid
+                elif p.name == "actor":
+                    value = actor
+                elif p.default is not inspect.Parameter.empty:
+                    continue
+                else:
+                    value = "x"
+                if p.name in POSITIONAL and p.kind is p.POSITIONAL_OR_KEYWORD:
+                    args.append(value)
+                else:
+                    kwargs[p.name] = value
+            calls.append((wrong.name, bad, args, kwargs))
+    return calls
+
+
+@pytest.mark.parametrize("name", _methods())
+def test_a_wrong_argument_is_a_typed_error(name: str) -> None:
+    # as each role in turn, so that the permission check does not stop every call before its
+    # arguments are read
+    for actor in (A_COMMITTEE, A_LEAD, A_CO1, A_PROPOSER):
+        wf = workflow()
+        pid = bring_to(wf, Status.ASSIGNED)
+        for parameter, bad, args, kwargs in _calls(wf, pid, name, actor):
+            try:
+                getattr(wf, name)(*args, **kwargs)
+            except cohandle.CohandleError:
+                pass
+            except Exception as exc:
+                pytest.fail(f"{name}({parameter}={bad!r}) by {actor} raised {exc!r}, not a CohandleError")
+
+
+def test_the_cases_found_are_named() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.RECEIVED)
+    with pytest.raises(cohandle.InvalidInput, match="proposal_id must be text"):
+        wf.get(["x"])  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="proposal_id must be text"):
+        wf.file(["x"], actor=A_COMMITTEE)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="co_handlers must be a list"):
+        wf.assign(pid, lead=cohandle.Unit(name="省科技厅"), co_handlers=1, actor=A_COMMITTEE)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="version must be a whole number"):
+        wf.state_at(pid, None)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="signed_by must be a list"):
+        wf.withdraw(pid, signed_by=None, reason="x", actor=A_PROPOSER)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="progress must be a function"):
+        verify(MemoryStore(), 5)  # type: ignore[arg-type]
+
+
+UNIT = cohandle.Unit(name="省科技厅")
+SESSION = cohandle.Session(
+    body=cohandle.Body.CPPCC, level=cohandle.Level.PROVINCE, region="湖北省", term=13, meeting=1
+)
+SECTIONS = [cohandle.Section(text="现答复如下。")]
+# one well-formed set of arguments for every public value object
+SAMPLES: dict[type[Any], dict[str, Any]] = {
+    cohandle.Unit: {"name": "省科技厅"},
+    cohandle.Contact: {"name": "程浩", "phone": "027-86759052"},
+    cohandle.Proposer: {"name": "李明"},
+    cohandle.Actor: {"name": "王芳", "unit": UNIT},
+    cohandle.Section: {"heading": "一、", "text": "认真办理。"},
+    cohandle.Session: {
+        "body": cohandle.Body.CPPCC,
+        "level": cohandle.Level.PROVINCE,
+        "region": "湖北省",
+        "term": 13,
+        "meeting": 1,
+    },
+    cohandle.ProposalData: {
+        "number": "1",
+        "title": "关于促进基础研发的建议",
+        "session": SESSION,
+        "proposers": [cohandle.Proposer(name="李明")],
+    },
+    cohandle.CategoryScheme: {"name": "AB", "categories": [("A", "已解决"), ("B", "正在解决")]},
+    cohandle.Opinion: {
+        "author": cohandle.Unit(name="湖北省知识产权局"),
+        "addressee": UNIT,
+        "date": "2023-04-10",
+        "sections": SECTIONS,
+        "postal_code": "430071",
+    },
+    cohandle.Reply: {"author": UNIT, "category": "B", "date": "2023-05-10", "sections": SECTIONS},
+    cohandle.Feedback: {"satisfaction": cohandle.Satisfaction.SATISFIED},
+}
+
+
+@pytest.mark.parametrize("cls", list(SAMPLES), ids=lambda cls: cls.__name__)
+def test_a_value_object_refuses_a_wrong_field_with_a_typed_error(cls: type[Any]) -> None:
+    import attrs
+
+    cls(**SAMPLES[cls])  # the sample itself is well formed
+    for field in attrs.fields(cls):
+        for bad in BAD_VALUES:
+            try:
+                cls(**{**SAMPLES[cls], field.alias: bad})
+            except cohandle.CohandleError:
+                pass
+            except Exception as exc:
+                pytest.fail(f"{cls.__name__}({field.alias}={bad!r}) raised {exc!r}, not a CohandleError")
+
+
+def test_a_wrong_field_is_named_with_what_it_must_be() -> None:
+    with pytest.raises(cohandle.InvalidInput) as found:
+        cohandle.Opinion(**{**SAMPLES[cohandle.Opinion], "sections": ["认真办理。"]})
+    assert str(found.value) == (
+        "Opinion.sections must be a list of Section objects (got '认真办理。', a str, among them)."
+    )
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"Opinion.author must be a Unit \(got '省科技厅', a str\)"
+    ):
+        cohandle.Opinion(**{**SAMPLES[cohandle.Opinion], "author": "省科技厅"})
+    with pytest.raises(cohandle.InvalidInput, match=r"Contact.phone must be text or None \(got 27, an int\)"):
+        cohandle.Contact(name="程浩", phone=27)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match=r"Session.body must be a Body \(got 'cppcc', a str\)"):
+        cohandle.Session(**{**SAMPLES[cohandle.Session], "body": "cppcc"})
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"Reply.copies must be a list or tuple \(got 1, an int\)"
+    ):
+        cohandle.Reply(**{**SAMPLES[cohandle.Reply], "copies": 1})
+    scheme = cohandle.CategoryScheme(name="AB", categories=[["A", "已解决"], ["B", "正在解决"]])
+    assert scheme.categories == (("A", "已解决"), ("B", "正在解决"))  # lists of lists read as pairs
