@@ -166,3 +166,98 @@ def test_a_wrong_field_is_named_with_what_it_must_be() -> None:
         cohandle.Reply(**{**SAMPLES[cohandle.Reply], "copies": 1})
     scheme = cohandle.CategoryScheme(name="AB", categories=[["A", "已解决"], ["B", "正在解决"]])
     assert scheme.categories == (("A", "已解决"), ("B", "正在解决"))  # lists of lists read as pairs
+
+
+# -- stores and transfer --------------------------------------------------------------------
+
+NOT_TEXT: list[Any] = [value for value in BAD_VALUES if not isinstance(value, str)]
+
+
+@pytest.mark.parametrize(
+    ("option", "values"),
+    [
+        ("path", [*NOT_TEXT, ""]),
+        ("synchronous", [*BAD_VALUES, "SOMETIMES"]),
+        ("busy_timeout", [None, "1", -1, float("nan"), float("inf"), True, [1]]),
+    ],
+)
+def test_sqlite_store_options_are_checked(tmp_path: Any, option: str, values: list[Any]) -> None:
+    from cohandle.stores import SQLiteStore
+
+    for bad in values:
+        options: dict[str, Any] = {"path": tmp_path / "log.db", option: bad}
+        with pytest.raises(cohandle.InvalidInput, match=option):
+            SQLiteStore(**options)
+    assert list(tmp_path.iterdir()) == []  # nothing was created on the way
+
+
+@pytest.mark.parametrize(
+    ("option", "values"),
+    [
+        ("url", [*NOT_TEXT, "", "  "]),
+        ("schema", [*BAD_VALUES, "Public", "a-b"]),
+        ("connect_timeout", [None, "1", 0, -1, float("nan"), True]),
+    ],
+)
+def test_postgres_store_options_are_checked_before_connecting(option: str, values: list[Any]) -> None:
+    pytest.importorskip("psycopg")
+    from cohandle.stores import PostgresStore
+
+    for bad in values:
+        options: dict[str, Any] = {"url": "postgresql://nobody@127.0.0.1:1/none", option: bad}
+        with pytest.raises(cohandle.InvalidInput, match=option):
+            PostgresStore(**options)
+
+
+def test_export_and_import_arguments_are_checked(tmp_path: Any) -> None:
+    import io
+
+    from cohandle.stores import export_jsonl, import_jsonl
+
+    store = MemoryStore()
+    for bad_store in (None, "x", 1):
+        with pytest.raises(cohandle.InvalidInput, match="store"):
+            export_jsonl(bad_store, io.BytesIO())  # type: ignore[arg-type]
+        with pytest.raises(cohandle.InvalidInput, match="store"):
+            import_jsonl(bad_store, io.BytesIO())  # type: ignore[arg-type]
+    for target in (None, 1, "", ["x"]):
+        with pytest.raises(cohandle.InvalidInput, match="target"):
+            export_jsonl(store, target)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="stream_id"):
+        export_jsonl(store, io.BytesIO(), stream_id=1)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="progress"):
+        export_jsonl(store, io.BytesIO(), progress=1)  # type: ignore[arg-type]
+    for source in (None, 1, ["x"]):
+        with pytest.raises(cohandle.InvalidInput, match="source"):
+            import_jsonl(store, source)  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="max_line_bytes"):
+        import_jsonl(store, io.BytesIO(), max_line_bytes=0)
+    with pytest.raises(cohandle.InvalidInput, match="progress"):
+        import_jsonl(store, io.BytesIO(), progress="x")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_export_leaves_no_file_behind(tmp_path: Any) -> None:
+    from cohandle.stores import export_jsonl
+
+    wf = workflow()
+    bring_to(wf, Status.ASSIGNED)
+    records = list(wf.store.records())
+
+    class Failing:
+        def records(self, *, after: int = 0) -> Any:
+            yield records[0]
+            raise OSError("the disk is full")
+
+    with pytest.raises(OSError, match="the disk is full"):
+        export_jsonl(Failing(), tmp_path / "log.jsonl")
+    assert list(tmp_path.iterdir()) == []
+    assert export_jsonl(wf.store, tmp_path / "log.jsonl") == len(records)
+    assert [p.name for p in tmp_path.iterdir()] == ["log.jsonl"]
+
+
+def test_open_refuses_what_names_no_database(tmp_path: Any) -> None:
+    for bad in (None, 1, ["x"], b"log.db", ""):
+        with pytest.raises(cohandle.InvalidInput, match="path"):
+            cohandle.Workflow.open(bad)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []

@@ -144,8 +144,10 @@ class Workflow:
         the SQLite store, ``schema`` to the PostgreSQL one; every other option to
         :class:`Workflow`.
         """
+        if not isinstance(path, str | os.PathLike):
+            raise InvalidInput("path", f"must name a database file or a postgresql:// URL (got {got(path)})")
         target = os.fspath(path)
-        if target.startswith(("postgresql://", "postgres://")):
+        if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
             schema = options.pop("schema", "public")
             return cls(PostgresStore(target, schema=schema), **options)
         store_options = {k: options.pop(k) for k in ("synchronous", "busy_timeout") if k in options}

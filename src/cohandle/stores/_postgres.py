@@ -15,6 +15,7 @@ Tables live in the schema named at construction (``public`` by default).
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -86,8 +87,21 @@ class PostgresStore(RowStore):
             raise InvalidInput(
                 "url", "names a PostgreSQL database, which needs psycopg: pip install 'cohandle[postgres]'"
             ) from None
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        if not isinstance(url, str) or not url.strip():
+            raise InvalidInput(
+                "url", f"must be a postgresql:// URL or a libpq connection string (got {url!r})"
+            )
+        if not isinstance(schema, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise InvalidInput("schema", f"must be a plain lower-case SQL name (got {schema!r})")
+        if (
+            not isinstance(connect_timeout, int | float)
+            or isinstance(connect_timeout, bool)
+            or not math.isfinite(connect_timeout)
+            or connect_timeout <= 0
+        ):
+            raise InvalidInput(
+                "connect_timeout", f"must be a number of seconds above 0 (got {connect_timeout!r})"
+            )
         self._psycopg = psycopg
         self.url = url
         self.schema = schema

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sqlite3
 import threading
@@ -62,11 +63,18 @@ class SQLiteStore(RowStore):
     def __init__(
         self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0
     ) -> None:
-        if synchronous.upper() not in _SYNCHRONOUS:
+        if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+            raise InvalidInput("path", f"must name a database file, or be ':memory:' (got {path!r})")
+        if not isinstance(synchronous, str) or synchronous.upper() not in _SYNCHRONOUS:
             raise InvalidInput(
                 "synchronous", f"must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})"
             )
-        if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
+        if (
+            not isinstance(busy_timeout, int | float)
+            or isinstance(busy_timeout, bool)
+            or not math.isfinite(busy_timeout)
+            or busy_timeout < 0
+        ):
             raise InvalidInput(
                 "busy_timeout", f"must be a number of seconds, 0 or more (got {busy_timeout!r})"
             )

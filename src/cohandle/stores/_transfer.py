@@ -17,7 +17,7 @@ from typing import IO, Any, Protocol
 import attrs
 import orjson
 
-from cohandle._errors import CohandleError, ProposalExists, SchemaError
+from cohandle._errors import CohandleError, InvalidInput, ProposalExists, SchemaError, got
 from cohandle._events import canonical_bytes, event_from_record
 from cohandle.stores._integrity import StoredRecord, body_bytes, verify_records
 
@@ -63,7 +63,17 @@ def export_jsonl(
     stream_id: str | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> int:
-    """Write the log (or one proposal's events) to ``target``; returns the number of events."""
+    """Write the log (or one proposal's events) to ``target``; returns the number of events.
+
+    A file is written under a temporary name and takes its own name only when complete; if the
+    export fails, the temporary file is removed and nothing is left under either name.
+    """
+    if not callable(getattr(store, "records", None)):
+        raise InvalidInput("store", f"must be an event store (got {got(store)})")
+    if stream_id is not None and not isinstance(stream_id, str):
+        raise InvalidInput("stream_id", f"must be a proposal id or None (got {got(stream_id)})")
+    if progress is not None and not callable(progress):
+        raise InvalidInput("progress", f"must be a function of the events written (got {got(progress)})")
     count = 0
 
     def write(out: IO[bytes]) -> None:
@@ -77,12 +87,21 @@ def export_jsonl(
                 progress(count)
 
     if isinstance(target, str | os.PathLike):
-        partial = Path(f"{os.fspath(target)}.partial")
-        with partial.open("wb") as out:
-            write(out)
-        partial.replace(target)  # never a half-written export under the real name
-    else:
+        path = os.fspath(target)
+        if not isinstance(path, str) or not path:
+            raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
+        partial = Path(f"{path}.partial")
+        try:
+            with partial.open("wb") as out:
+                write(out)
+            partial.replace(path)  # never a half-written export under the real name
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    elif callable(getattr(target, "write", None)):
         write(target)
+    else:
+        raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
     if progress is not None:
         progress(count)
     return count
@@ -168,6 +187,14 @@ def import_jsonl(
 ) -> ImportReport:
     """Check the whole file, then store every event in one transaction; returns what was imported.
     ``progress`` is called with the number of lines checked."""
+    if not callable(getattr(store, "import_records", None)):
+        raise InvalidInput("store", f"must be an event store (got {got(store)})")
+    if not isinstance(max_line_bytes, int) or isinstance(max_line_bytes, bool) or max_line_bytes < 1:
+        raise InvalidInput("max_line_bytes", f"must be a whole number from 1 (got {got(max_line_bytes)})")
+    if progress is not None and not callable(progress):
+        raise InvalidInput("progress", f"must be a function of the lines checked (got {got(progress)})")
+    if not isinstance(source, str | os.PathLike) and not callable(getattr(source, "readline", None)):
+        raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as handle:
             records = read_jsonl(
