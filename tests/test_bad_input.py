@@ -261,3 +261,55 @@ def test_open_refuses_what_names_no_database(tmp_path: Any) -> None:
         with pytest.raises(cohandle.InvalidInput, match="path"):
             cohandle.Workflow.open(bad)  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
+
+
+# -- every other public function and class ----------------------------------------------------
+
+PUBLIC_MODULES = ["cohandle", "cohandle.deadlines", "cohandle.letters", "cohandle.stores", "cohandle.testing"]
+
+
+def _public_callables() -> list[tuple[str, Any]]:
+    import enum
+    import importlib
+
+    found = []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            member = getattr(module, name)
+            if not callable(member) or member is cohandle.Workflow:  # the workflow: tests above
+                continue
+            if inspect.isclass(member) and issubclass(member, BaseException | enum.Enum):
+                continue
+            try:
+                inspect.signature(member)
+            except (TypeError, ValueError):  # pragma: no cover - a callable without a signature
+                continue
+            found.append((f"{module_name}.{name}", member))
+    return found
+
+
+@pytest.mark.parametrize(("name", "member"), _public_callables(), ids=lambda value: str(value))
+def test_every_public_callable_answers_wrong_arguments_with_a_typed_error(
+    name: str, member: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # "x" may be taken as a file name
+    parameters = [
+        p
+        for p in inspect.signature(member).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    required = [p for p in parameters if p.default is inspect.Parameter.empty]
+    for wrong in parameters:
+        for bad in [*BAD_VALUES, "x"]:
+            kwargs = {p.name: bad if p is wrong else "x" for p in required}
+            kwargs[wrong.name] = bad
+            args = [kwargs.pop(p.name) for p in parameters if p.kind is p.POSITIONAL_ONLY]
+            try:
+                result = member(*args, **kwargs)
+                if inspect.isgenerator(result):
+                    list(result)
+            except cohandle.CohandleError:
+                pass
+            except Exception as exc:
+                pytest.fail(f"{name}({wrong.name}={bad!r}) raised {exc!r}, not a CohandleError")

@@ -20,6 +20,7 @@ from cohandle._errors import (
     NotAllowedInState,
     PermissionDenied,
     PreconditionFailed,
+    expect,
     got,
 )
 from cohandle._events import (
@@ -79,6 +80,7 @@ COMMANDS: tuple[str, ...] = tuple(c for c in PERMISSIONS if c != "receive")
 
 def allowed_commands(status: Status) -> tuple[str, ...]:
     """The commands the lifecycle allows in ``status`` (whoever the actor)."""
+    expect("status", status, Status, "a Status")
     return tuple(
         c for c in COMMANDS if any((status.value, t) in PROPOSAL.table for t in _TRIGGERS.get(c, (c,)))
     )
@@ -90,6 +92,12 @@ _NONE: Relations = frozenset()
 
 def relations(p: Proposal, actor: Actor) -> Relations:
     """The roles ``actor`` holds on proposal ``p``."""
+    expect("p", p, Proposal, "a Proposal")
+    expect("actor", actor, Actor, "an Actor")
+    return _relations(p, actor)
+
+
+def _relations(p: Proposal, actor: Actor) -> Relations:
     unit = actor.unit
     if unit is None:
         return _ONE[Relation.PROPOSER] if actor.name in p.data.proposer_names else _NONE
@@ -129,7 +137,7 @@ def check(p: Proposal, command: str, actor: Actor) -> Relations:
             actor=str(actor),
             allowed=allowed_commands(status),
         )
-    held = relations(p, actor)
+    held = _relations(p, actor)
     allowed = PERMISSIONS[command]
     if not held & allowed:
         raise PermissionDenied(

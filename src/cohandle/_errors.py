@@ -80,6 +80,13 @@ def got(value: object) -> str:
     return f"{value!r}, {'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
+def expect(field: str, value: object, kind: type | tuple[type, ...], what: str) -> None:
+    """Refuse ``value`` unless it is a ``kind``, with an :class:`InvalidInput` naming the field
+    and saying ``what`` it must be."""
+    if not isinstance(value, kind):
+        raise InvalidInput(field, f"must be {what} (got {got(value)})")
+
+
 def _listing(items: Iterable[str]) -> str:
     items = list(items)
     if not items:

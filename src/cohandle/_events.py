@@ -25,7 +25,7 @@ import pendulum
 
 from cohandle._clock import utc
 from cohandle._codec import make_structure, make_unstructure
-from cohandle._errors import InvalidInput, SchemaError
+from cohandle._errors import InvalidInput, SchemaError, expect
 from cohandle._model import (
     Actor,
     AssignmentMode,
@@ -695,6 +695,7 @@ def body_bytes(record: StoredRecord) -> bytes:
 
 def hash_event(event: RecordedEvent) -> bytes:
     """Recompute an event's digest from its content and its ``prev_hash``."""
+    expect("event", event, RecordedEvent, "a RecordedEvent")
     return digest_bytes(body_bytes(record_of(event)), event.algorithm)
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import pendulum
 
-from cohandle._errors import ChainBroken
+from cohandle._errors import ChainBroken, InvalidInput, expect, got
 from cohandle._events import (
     CoHandlerExcused,
     DeadlineExtended,
@@ -495,11 +495,14 @@ _TABLE = PROPOSAL.table
 
 def replay(events: Iterable[RecordedEvent]) -> Proposal:
     """Rebuild a proposal from its events, checking versions and the chain of hashes."""
-    iterator = iter(events)
-    first = next(iterator, None)
-    if first is None:
-        raise ValueError("replay() needs at least one event")
-    state = start(first)
-    for event in iterator:
-        state = apply(state, event)
+    given: object = events
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        raise InvalidInput("events", f"must be a list of RecordedEvent (got {got(given)})")
+    state: Proposal | None = None
+    for event in given:
+        if event.__class__ is not RecordedEvent:
+            expect("events", event, RecordedEvent, "a list of RecordedEvent")
+        state = start(event) if state is None else apply(state, event)
+    if state is None:
+        raise InvalidInput("events", "must hold at least one event: there is nothing to replay")
     return state

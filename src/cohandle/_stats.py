@@ -28,6 +28,8 @@ from collections.abc import Iterable
 import attrs
 import pendulum
 
+from cohandle._clock import business_time
+from cohandle._errors import InvalidInput, expect, got
 from cohandle._lifecycle import Status
 from cohandle._model import AssignmentMode, DeadlineKind, DeadlineStatus, Satisfaction
 from cohandle._state import Proposal
@@ -146,6 +148,14 @@ def statistics(
 ) -> Statistics:
     """The statistics of ``proposals``, optionally of one session (``Session.key``) or of the
     proposals received in one ``year`` (Asia/Shanghai)."""
+    given: object = proposals
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        raise InvalidInput("proposals", f"must be a list of Proposal (got {got(given)})")
+    now = business_time("now", now)
+    if session_key is not None:
+        expect("session_key", session_key, str, "a Session.key or None")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+        raise InvalidInput("year", f"must be a whole number or None (got {got(year)})")
     received = filed = not_filed = merged = assigned = replied = published = 0
     on_time = 0
     on_time_known = False
@@ -155,7 +165,8 @@ def statistics(
     units: dict[str, dict[str, int]] = defaultdict(
         lambda: {"lead": 0, "co_handled": 0, "separate": 0, "overdue": 0}
     )
-    for p in proposals:
+    for p in given:
+        expect("proposals", p, Proposal, "a list of Proposal")
         if session_key is not None and p.data.session.key != session_key:
             continue
         if year is not None and p.received_at.in_timezone(SHANGHAI).year != year:

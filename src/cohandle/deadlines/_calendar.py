@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError, InvalidInput
+from cohandle._errors import CohandleError, InvalidInput, got
 
 __all__ = ["OFFICIAL_YEARS", "Calendar", "CalendarError", "YearSchedule", "load_schedules"]
 
@@ -58,9 +58,19 @@ def _to_date(field: str, value: object) -> _dt.date:
 
 
 def _dates(field: str, values: Iterable[object]) -> frozenset[_dt.date]:
-    if isinstance(values, str):
-        raise InvalidInput(field, "must be a list of dates")
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(field, f"must be a list of dates (got {got(values)})")
     return frozenset(_to_date(field, v) for v in values)
+
+
+def _years(field: str, values: Iterable[object]) -> frozenset[int]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(field, f"must be a list of years (got {got(values)})")
+    years = frozenset(values)
+    for year in years:
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise InvalidInput(field, f"must list years as whole numbers (got {got(year)})")
+    return years  # type: ignore[return-value]
 
 
 def _holiday_dates(values: Iterable[object]) -> frozenset[_dt.date]:
@@ -81,6 +91,10 @@ class YearSchedule:
     source: str = ""
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.year, int) or isinstance(self.year, bool):
+            raise InvalidInput("YearSchedule.year", f"must be a whole number (got {got(self.year)})")
+        if not isinstance(self.source, str):
+            raise InvalidInput("YearSchedule.source", f"must be text (got {got(self.source)})")
         for day in self.holidays | self.workdays:
             if day.year != self.year:
                 raise InvalidInput(
@@ -106,19 +120,25 @@ def load_schedules(path: str | Path) -> tuple[YearSchedule, ...]:
     holidays = ["2027-01-01", ...]
     workdays = ["2027-02-20", ...]
     """
+    if not isinstance(path, str | Path) or not str(path):
+        raise InvalidInput("path", f"must name a TOML file (got {got(path)})")
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidInput("path", f"cannot be read: {exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(str(path), "is not UTF-8 text, so it cannot be a schedule file") from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(str(path), f"is not valid TOML: {exc}") from None
     return schedules_from_mapping(data, where=str(path))
 
 
 def schedules_from_mapping(data: Mapping[str, Any], where: str = "schedule") -> tuple[YearSchedule, ...]:
+    if not isinstance(data, Mapping):
+        raise InvalidInput(where, f"must be a mapping of years to schedules (got {got(data)})")
     found = []
     for key, entry in data.items():
-        if not key.isdigit() or not isinstance(entry, Mapping):
+        if not str(key).isdigit() or not isinstance(entry, Mapping):
             raise InvalidInput(
                 f"{where}: [{key}]", "must be a year, e.g. [2027], with holidays and workdays lists"
             )
@@ -154,9 +174,17 @@ class Calendar:
         weekends_only_after: bool = False,
         version: str,
     ) -> None:
-        self._rest = frozenset(rest_days)
-        self._working = frozenset(working_weekend_days)
-        self._years = frozenset(known_years)
+        self._rest = _dates("rest_days", rest_days)
+        self._working = _dates("working_weekend_days", working_weekend_days)
+        self._years = _years("known_years", known_years)
+        if not self._years:
+            raise InvalidInput("known_years", "must name at least one year")
+        if not isinstance(weekends_only_after, bool):
+            raise InvalidInput(
+                "weekends_only_after", f"must be True or False (got {got(weekends_only_after)})"
+            )
+        if not isinstance(version, str):
+            raise InvalidInput("version", f"must be text (got {got(version)})")
         self.weekends_only_after = weekends_only_after
         self.version = version
         self._cache: dict[int, tuple[int, list[int]]] = {}
@@ -172,7 +200,17 @@ class Calendar:
     ) -> Calendar:
         import holidays
 
-        schedules = tuple(schedules)
+        given: object = schedules  # checked as what a caller may really pass
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise InvalidInput("schedules", f"must be a list of YearSchedule (got {got(given)})")
+        schedules = tuple(given)
+        for schedule in schedules:
+            if not isinstance(schedule, YearSchedule):
+                raise InvalidInput("schedules", f"must be a list of YearSchedule (got {got(schedule)} in it)")
+        if not isinstance(weekends_only_after, bool):
+            raise InvalidInput(
+                "weekends_only_after", f"must be True or False (got {got(weekends_only_after)})"
+            )
         data = holidays.country_holidays("CN", years=OFFICIAL_YEARS)
         rest = {day for day in data if day.year in OFFICIAL_YEARS}
         working = {day for day in data.weekend_workdays if day.year in OFFICIAL_YEARS}

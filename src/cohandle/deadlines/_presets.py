@@ -30,11 +30,15 @@ PRESETS = (
 )
 
 
-@functools.cache
 def preset(name: str) -> Policy:
     """The shipped policy called ``name`` (one of :data:`PRESETS`)."""
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise InvalidInput("preset", f"must be one of {', '.join(PRESETS)} (got {name!r})")
+    return _preset(name)
+
+
+@functools.cache
+def _preset(name: str) -> Policy:
     text = (
         resources.files("cohandle.deadlines").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
     )

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from cohandle._errors import CohandleError
+from cohandle._errors import CohandleError, InvalidInput, got
 from cohandle._model import Body, DeadlineKind
 from cohandle.deadlines._calendar import Calendar
 
@@ -187,8 +187,16 @@ class Policy:
         return None
 
 
+def _day(field: str, value: object) -> _dt.date:
+    given: object = value
+    if not isinstance(given, _dt.date) or isinstance(given, _dt.datetime):
+        raise InvalidInput(field, f"must be a date (got {got(given)})")
+    return given
+
+
 def end_of_day(day: _dt.date) -> pendulum.DateTime:
     """The last microsecond of ``day`` in Asia/Shanghai, in UTC."""
+    day = _day("day", day)
     return pendulum.DateTime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=SHANGHAI).in_timezone(
         pendulum.UTC
     )
@@ -196,6 +204,10 @@ def end_of_day(day: _dt.date) -> pendulum.DateTime:
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
     """The same day number ``months`` later, clamped to the end of a shorter month."""
+    day = _day("day", day)
+    given: object = months
+    if not isinstance(given, int) or isinstance(given, bool):
+        raise InvalidInput("months", f"must be a whole number (got {got(given)})")
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return _dt.date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
@@ -218,8 +230,20 @@ def due_date(
     first if it is a working day). A fixed date is that day of the session's year. Then, if the
     rules say so, a rest day moves to the next working day.
     """
+    start = _day("start", start)
     if (period is None) == (fixed is None):
-        raise ValueError("give exactly one of period and fixed")
+        raise InvalidInput("period", "and fixed: give exactly one of the two")
+    checks: tuple[tuple[str, object, type, bool], ...] = (  # field, value, type, None allowed
+        ("period", period, Period, True),
+        ("fixed", fixed, FixedDate, True),
+        ("counting", counting, Counting, False),
+        ("calendar", calendar, Calendar, False),
+    )
+    for field, value, kind, optional in checks:
+        if not (isinstance(value, kind) or (optional and value is None)):
+            raise InvalidInput(field, f"must be a {kind.__name__} (got {got(value)})")
+    if session_year is not None and (not isinstance(session_year, int) or isinstance(session_year, bool)):
+        raise InvalidInput("session_year", f"must be a whole number or None (got {got(session_year)})")
     if fixed is not None:
         year = (session_year if session_year is not None else start.year) + fixed.year_offset
         due = _dt.date(year, fixed.month, fixed.day)

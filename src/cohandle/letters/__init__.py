@@ -10,6 +10,7 @@ import os
 
 import pendulum
 
+from cohandle._errors import expect
 from cohandle._model import Contact, Opinion, ProposalData, Reply, Section, Unit
 from cohandle.letters._parse import LetterError, ParsedLetter, ParsedSection, Span, chinese_int, parse_letter
 from cohandle.letters._render import LetterLayout, letter_date, opinion_layout, reply_layout, to_docx, to_text
@@ -47,6 +48,7 @@ def render_reply(reply: Reply, proposal: ProposalData) -> str:
 
 def write_docx(letter: Opinion | Reply, proposal: ProposalData, path: str | os.PathLike[str]) -> None:
     """An opinion or a reply as a .docx file (needs ``cohandle[letters]``)."""
+    expect("letter", letter, (Opinion, Reply), "an Opinion or a Reply")
     layout = (
         opinion_layout(letter, proposal) if isinstance(letter, Opinion) else reply_layout(letter, proposal)
     )
@@ -66,6 +68,9 @@ def _sections(parsed: tuple[ParsedSection, ...]) -> tuple[Section, ...]:
 def opinion_from_letter(letter: ParsedLetter, proposal: ProposalData, lead: Unit) -> Opinion:
     """The :class:`~cohandle.Opinion` a parsed co-handler's letter states, checked against the
     proposal it is said to answer. Raises :class:`LetterMismatch` with every problem found."""
+    expect("letter", letter, ParsedLetter, "a ParsedLetter (from parse_letter)")
+    expect("proposal", proposal, ProposalData, "a ProposalData")
+    expect("lead", lead, Unit, "a Unit")
     problems = []
     if letter.kind not in (None, "cohandler_opinion"):
         problems.append(f"it is a {letter.kind}, not a co-handler's opinion (会办意见)")

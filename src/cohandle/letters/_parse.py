@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError
+from cohandle._errors import CohandleError, expect
 
 __all__ = ["LetterError", "ParsedLetter", "Span", "parse_letter"]
 
@@ -125,6 +125,7 @@ _CN = "〇○零Ｏ一二三四五六七八九十"
 
 def chinese_int(text: str) -> int | None:
     """A number written in Arabic or Chinese numerals up to 99 (十三, 二十, 一), or a year (二〇二二)."""
+    expect("text", text, str, "text")
     text = text.strip()
     if text.isdigit():
         return int(text)

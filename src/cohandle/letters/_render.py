@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from cohandle._errors import expect
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
@@ -43,6 +44,7 @@ class LetterLayout:
 
 def letter_date(day: _dt.date) -> str:
     """2023年4月10日: Arabic numerals, the year in full, no zero padding."""
+    expect("day", day, _dt.date, "a date")
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -65,6 +67,8 @@ def _contacts(signatory: Contact | None, handler: Contact | None, postal_code: s
 
 def opinion_layout(opinion: Opinion, proposal: ProposalData) -> LetterLayout:
     """A co-handler's opinion to the lead unit."""
+    expect("opinion", opinion, Opinion, "an Opinion")
+    expect("proposal", proposal, ProposalData, "a ProposalData")
     session = proposal.session.describe()
     item = _item(proposal)
     who = "提案者" if proposal.session.body is Body.CPPCC else "代表"
@@ -105,6 +109,8 @@ _NOTES = {
 
 def reply_layout(reply: Reply, proposal: ProposalData) -> LetterLayout:
     """The lead's (or a separate handler's) reply to the proposers."""
+    expect("reply", reply, Reply, "a Reply")
+    expect("proposal", proposal, ProposalData, "a ProposalData")
     session = proposal.session.describe()
     item = _item(proposal)
     names = reply.addressees or proposal.proposer_names
@@ -141,6 +147,7 @@ def _right(text: str) -> str:
 
 def to_text(layout: LetterLayout) -> str:
     """The letter as plain text, one part a line."""
+    expect("layout", layout, LetterLayout, "a LetterLayout")
     lines: list[str] = []
     if layout.category:
         lines.append(_right(layout.category))
@@ -162,6 +169,8 @@ def to_text(layout: LetterLayout) -> str:
 
 def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     """Write the letter as a .docx with the GB/T 9704 page, fonts and sizes (python-docx)."""
+    expect("layout", layout, LetterLayout, "a LetterLayout")
+    expect("path", path, (str, os.PathLike), "a file name")
     try:
         import docx
         from docx.enum.text import WD_ALIGN_PARAGRAPH

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from cohandle._errors import InvalidInput
+from cohandle._errors import InvalidInput, got
 from cohandle._events import StoredRecord, body_bytes, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
@@ -196,4 +196,6 @@ class _Recording(Protocol):
 
 def verify(store: _Recording, progress: Callable[[int], Any] | None = None) -> VerifyReport:
     """Check every hash chain of a store against its stored text, and every stream against its head."""
+    if not callable(getattr(store, "records", None)) or not callable(getattr(store, "heads", None)):
+        raise InvalidInput("store", f"must be an event store (got {got(store)})")
     return verify_records(store.records(), heads=store.heads(), progress=progress)

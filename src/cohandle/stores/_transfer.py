@@ -159,11 +159,20 @@ def read_jsonl(
 
     ``progress`` is called with the number of lines read, every 10,000 lines and at the end.
     """
+    given: object = lines
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        raise InvalidInput("lines", f"must be the lines of an export, as bytes (got {got(given)})")
+    if not isinstance(max_line_bytes, int) or isinstance(max_line_bytes, bool) or max_line_bytes < 1:
+        raise InvalidInput("max_line_bytes", f"must be a whole number from 1 (got {got(max_line_bytes)})")
+    if progress is not None and not callable(progress):
+        raise InvalidInput("progress", f"must be a function of the lines read (got {got(progress)})")
     records = []
     number = 0
     for number, line in enumerate(lines, start=1):
         if progress is not None and number % 10_000 == 0:
             progress(number)
+        if not isinstance(line, bytes | str):
+            raise ImportRefused(number, f"it is {got(line)}, not a line of text")
         if not line.strip():
             continue
         records.append(_parse(line, number, max_line_bytes))
