@@ -206,11 +206,9 @@ class Calendar:
         schedules = tuple(given)
         for schedule in schedules:
             if not isinstance(schedule, YearSchedule):
-                raise InvalidInput("schedules", f"must be a list of YearSchedule (got {got(schedule)} in it)")
-        if not isinstance(weekends_only_after, bool):
-            raise InvalidInput(
-                "weekends_only_after", f"must be True or False (got {got(weekends_only_after)})"
-            )
+                raise InvalidInput(
+                    "schedules", f"must be a list of YearSchedule (got {got(schedule)}, among them)"
+                )
         data = holidays.country_holidays("CN", years=OFFICIAL_YEARS)
         rest = {day for day in data if day.year in OFFICIAL_YEARS}
         working = {day for day in data.weekend_workdays if day.year in OFFICIAL_YEARS}

@@ -63,7 +63,8 @@ class SQLiteStore(RowStore):
     def __init__(
         self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0
     ) -> None:
-        if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        named = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+        if not isinstance(named, str) or not named:
             raise InvalidInput("path", f"must name a database file, or be ':memory:' (got {path!r})")
         if not isinstance(synchronous, str) or synchronous.upper() not in _SYNCHRONOUS:
             raise InvalidInput(

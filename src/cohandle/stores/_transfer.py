@@ -162,10 +162,7 @@ def read_jsonl(
     given: object = lines
     if isinstance(given, str | bytes) or not isinstance(given, Iterable):
         raise InvalidInput("lines", f"must be the lines of an export, as bytes (got {got(given)})")
-    if not isinstance(max_line_bytes, int) or isinstance(max_line_bytes, bool) or max_line_bytes < 1:
-        raise InvalidInput("max_line_bytes", f"must be a whole number from 1 (got {got(max_line_bytes)})")
-    if progress is not None and not callable(progress):
-        raise InvalidInput("progress", f"must be a function of the lines read (got {got(progress)})")
+    _reading_options(max_line_bytes, progress)
     records = []
     number = 0
     for number, line in enumerate(lines, start=1):
@@ -198,10 +195,7 @@ def import_jsonl(
     ``progress`` is called with the number of lines checked."""
     if not callable(getattr(store, "import_records", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
-    if not isinstance(max_line_bytes, int) or isinstance(max_line_bytes, bool) or max_line_bytes < 1:
-        raise InvalidInput("max_line_bytes", f"must be a whole number from 1 (got {got(max_line_bytes)})")
-    if progress is not None and not callable(progress):
-        raise InvalidInput("progress", f"must be a function of the lines checked (got {got(progress)})")
+    _reading_options(max_line_bytes, progress)
     if not isinstance(source, str | os.PathLike) and not callable(getattr(source, "readline", None)):
         raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
@@ -219,6 +213,13 @@ def import_jsonl(
         first_line = next(r.position for r in records if r.stream_id == exc.proposal_id)
         raise ImportRefused(first_line, f"proposal {exc.proposal_id!r} is already in the store") from None
     return ImportReport(events=len(records), streams=len({r.stream_id for r in records}))
+
+
+def _reading_options(max_line_bytes: object, progress: object) -> None:
+    if not isinstance(max_line_bytes, int) or isinstance(max_line_bytes, bool) or max_line_bytes < 1:
+        raise InvalidInput("max_line_bytes", f"must be a whole number from 1 (got {got(max_line_bytes)})")
+    if progress is not None and not callable(progress):
+        raise InvalidInput("progress", f"must be a function of the lines read (got {got(progress)})")
 
 
 def _capped_lines(handle: IO[bytes], cap: int) -> Iterator[bytes]:
