@@ -87,6 +87,15 @@ def expect(field: str, value: object, kind: type | tuple[type, ...], what: str) 
         raise InvalidInput(field, f"must be {what} (got {got(value)})")
 
 
+def whole_number(field: str, value: object, *, least: int | None = None) -> int:
+    """``value`` if it is a whole number (not True or False) of at least ``least``; otherwise an
+    :class:`InvalidInput` naming the field."""
+    if not isinstance(value, int) or isinstance(value, bool) or (least is not None and value < least):
+        bound = "" if least is None else f" from {least}"
+        raise InvalidInput(field, f"must be a whole number{bound} (got {got(value)})")
+    return value
+
+
 def _listing(items: Iterable[str]) -> str:
     items = list(items)
     if not items:

@@ -29,7 +29,7 @@ import attrs
 import pendulum
 
 from cohandle._clock import business_time
-from cohandle._errors import InvalidInput, expect, got
+from cohandle._errors import InvalidInput, expect, got, whole_number
 from cohandle._lifecycle import Status
 from cohandle._model import AssignmentMode, DeadlineKind, DeadlineStatus, Satisfaction
 from cohandle._state import Proposal
@@ -154,8 +154,8 @@ def statistics(
     now = business_time("now", now)
     if session_key is not None:
         expect("session_key", session_key, str, "a Session.key or None")
-    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-        raise InvalidInput("year", f"must be a whole number or None (got {got(year)})")
+    if year is not None:
+        whole_number("year", year)
     received = filed = not_filed = merged = assigned = replied = published = 0
     on_time = 0
     on_time_known = False

@@ -29,6 +29,7 @@ from cohandle._errors import (
     ProposalExists,
     ProposalNotFound,
     got,
+    whole_number,
 )
 from cohandle._events import (
     HASH_ALGORITHMS,
@@ -185,8 +186,7 @@ class Workflow:
 
     def state_at(self, proposal_id: str, version: int) -> Proposal:
         """The proposal as it was after event ``version``."""
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise InvalidInput("version", f"must be a whole number (got {got(version)})")
+        whole_number("version", version)
         events = self.store.read_stream(_proposal_id(proposal_id), up_to=version)
         if not events:
             raise ProposalNotFound(proposal_id)

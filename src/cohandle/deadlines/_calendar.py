@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError, InvalidInput, got
+from cohandle._errors import CohandleError, InvalidInput, got, whole_number
 
 __all__ = ["OFFICIAL_YEARS", "Calendar", "CalendarError", "YearSchedule", "load_schedules"]
 
@@ -66,11 +66,7 @@ def _dates(field: str, values: Iterable[object]) -> frozenset[_dt.date]:
 def _years(field: str, values: Iterable[object]) -> frozenset[int]:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidInput(field, f"must be a list of years (got {got(values)})")
-    years = frozenset(values)
-    for year in years:
-        if not isinstance(year, int) or isinstance(year, bool):
-            raise InvalidInput(field, f"must list years as whole numbers (got {got(year)})")
-    return years  # type: ignore[return-value]
+    return frozenset(whole_number(field, year) for year in values)
 
 
 def _holiday_dates(values: Iterable[object]) -> frozenset[_dt.date]:
@@ -91,8 +87,7 @@ class YearSchedule:
     source: str = ""
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.year, int) or isinstance(self.year, bool):
-            raise InvalidInput("YearSchedule.year", f"must be a whole number (got {got(self.year)})")
+        whole_number("YearSchedule.year", self.year)
         if not isinstance(self.source, str):
             raise InvalidInput("YearSchedule.source", f"must be text (got {got(self.source)})")
         for day in self.holidays | self.workdays:

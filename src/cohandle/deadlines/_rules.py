@@ -18,9 +18,9 @@ from typing import Any
 import attrs
 import pendulum
 
-from cohandle._errors import CohandleError, InvalidInput, got
+from cohandle._errors import CohandleError, InvalidInput, expect, whole_number
 from cohandle._model import Body, DeadlineKind
-from cohandle.deadlines._calendar import Calendar
+from cohandle.deadlines._calendar import Calendar, _to_date
 
 __all__ = [
     "Counting",
@@ -188,10 +188,9 @@ class Policy:
 
 
 def _day(field: str, value: object) -> _dt.date:
-    given: object = value
-    if not isinstance(given, _dt.date) or isinstance(given, _dt.datetime):
-        raise InvalidInput(field, f"must be a date (got {got(given)})")
-    return given
+    """A date given as a date (not as text); a datetime is refused."""
+    expect(field, value, _dt.date, "a date")
+    return _to_date(field, value)
 
 
 def end_of_day(day: _dt.date) -> pendulum.DateTime:
@@ -205,9 +204,7 @@ def end_of_day(day: _dt.date) -> pendulum.DateTime:
 def add_months(day: _dt.date, months: int) -> _dt.date:
     """The same day number ``months`` later, clamped to the end of a shorter month."""
     day = _day("day", day)
-    given: object = months
-    if not isinstance(given, int) or isinstance(given, bool):
-        raise InvalidInput("months", f"must be a whole number (got {got(given)})")
+    whole_number("months", months)
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return _dt.date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
@@ -233,17 +230,14 @@ def due_date(
     start = _day("start", start)
     if (period is None) == (fixed is None):
         raise InvalidInput("period", "and fixed: give exactly one of the two")
-    checks: tuple[tuple[str, object, type, bool], ...] = (  # field, value, type, None allowed
-        ("period", period, Period, True),
-        ("fixed", fixed, FixedDate, True),
-        ("counting", counting, Counting, False),
-        ("calendar", calendar, Calendar, False),
-    )
-    for field, value, kind, optional in checks:
-        if not (isinstance(value, kind) or (optional and value is None)):
-            raise InvalidInput(field, f"must be a {kind.__name__} (got {got(value)})")
-    if session_year is not None and (not isinstance(session_year, int) or isinstance(session_year, bool)):
-        raise InvalidInput("session_year", f"must be a whole number or None (got {got(session_year)})")
+    if period is not None:
+        expect("period", period, Period, "a Period")
+    if fixed is not None:
+        expect("fixed", fixed, FixedDate, "a FixedDate")
+    expect("counting", counting, Counting, "a Counting")
+    expect("calendar", calendar, Calendar, "a Calendar")
+    if session_year is not None:
+        whole_number("session_year", session_year)
     if fixed is not None:
         year = (session_year if session_year is not None else start.year) + fixed.year_offset
         due = _dt.date(year, fixed.month, fixed.day)

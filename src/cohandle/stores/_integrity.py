@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from cohandle._errors import InvalidInput, got
+from cohandle._errors import InvalidInput, got, whole_number
 from cohandle._events import StoredRecord, body_bytes, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
@@ -83,9 +83,8 @@ def verify_records(
     called with the number of events read so far, every ``progress_every`` events and at the end.
     """
     if progress is not None and not callable(progress):
-        raise InvalidInput("progress", f"must be a function of the events checked (got {progress!r})")
-    if not isinstance(progress_every, int) or isinstance(progress_every, bool) or progress_every < 1:
-        raise InvalidInput("progress_every", f"must be a whole number from 1 (got {progress_every!r})")
+        raise InvalidInput("progress", f"must be a function of the events checked (got {got(progress)})")
+    whole_number("progress_every", progress_every, least=1)
     last: dict[str, tuple[int, str]] = {}
     count = 0
     last_position = 0

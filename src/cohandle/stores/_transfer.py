@@ -17,7 +17,7 @@ from typing import IO, Any, Protocol
 import attrs
 import orjson
 
-from cohandle._errors import CohandleError, InvalidInput, ProposalExists, SchemaError, got
+from cohandle._errors import CohandleError, InvalidInput, ProposalExists, SchemaError, got, whole_number
 from cohandle._events import canonical_bytes, event_from_record
 from cohandle.stores._integrity import StoredRecord, body_bytes, verify_records
 
@@ -216,8 +216,7 @@ def import_jsonl(
 
 
 def _reading_options(max_line_bytes: object, progress: object) -> None:
-    if not isinstance(max_line_bytes, int) or isinstance(max_line_bytes, bool) or max_line_bytes < 1:
-        raise InvalidInput("max_line_bytes", f"must be a whole number from 1 (got {got(max_line_bytes)})")
+    whole_number("max_line_bytes", max_line_bytes, least=1)
     if progress is not None and not callable(progress):
         raise InvalidInput("progress", f"must be a function of the lines read (got {got(progress)})")
 
