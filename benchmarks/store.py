@@ -5,7 +5,7 @@ Each proposal runs the full lifecycle of ``benchmarks/lifecycle.py`` (9 events).
 - append, one command per transaction: cohandle's SQLite workflow (check, events, hash,
   append, commit) at ``synchronous=FULL`` and ``NORMAL``, beside raw ``sqlite3`` inserts of the
   same rows, one transaction each (the floor), and beside ``eventsourcing``'s SQLite
-  persistence saving after each command;
+  persistence saving after each command, at the same ``synchronous`` setting;
 - a batched import of the whole log (``import_jsonl``) beside raw ``executemany``;
 - replay: read every event and rebuild every proposal, beside a raw floor (read rows, parse the
   JSON, fold into dicts) and ``eventsourcing``'s ``repository.get``;
@@ -30,6 +30,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import orjson
 
@@ -41,6 +42,7 @@ import cohandle
 from cohandle.stores import MemoryStore, SQLiteStore, StoredRecord, export_jsonl, import_jsonl, verify
 
 EVENTS = lifecycle.EVENTS_PER_LIFECYCLE
+_SYNCHRONOUS_LEVEL = {"NORMAL": 1, "FULL": 2}  # what PRAGMA synchronous reads back
 
 
 def run_lifecycles(wf: cohandle.Workflow, n: int, prefix: str = "") -> None:
@@ -145,13 +147,36 @@ def cohandle_replay(path: Path) -> float:
         return time.perf_counter() - start
 
 
-def eventsourcing_run(folder: Path, n: int) -> tuple[float, float]:
-    """Save per command to eventsourcing's SQLite persistence, then get every aggregate back."""
-    os.environ.update({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "es.db")})
+def eventsourcing_run(folder: Path, n: int, synchronous: str) -> tuple[float, float]:
+    """Save per command to eventsourcing's SQLite persistence, then get every aggregate back.
+
+    eventsourcing opens its connections in WAL mode and leaves ``synchronous`` at SQLite's
+    default; each connection it opens here is set to ``synchronous`` first, as cohandle's are."""
+    os.environ.update(
+        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / f"es-{synchronous}.db")}
+    )
     from eventsourcing.application import Application
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    opened = SQLiteConnectionPool._create_connection
+
+    def create_connection(pool: SQLiteConnectionPool) -> Any:
+        connection = opened(pool)
+        db = connection._sqlite_conn
+        db.execute(f"PRAGMA synchronous = {synchronous}")
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == _SYNCHRONOUS_LEVEL[synchronous]
+        return connection
 
     item = lifecycle._eventsourcing_item()
-    app: Any = Application()
+    try:
+        with mock.patch.object(SQLiteConnectionPool, "_create_connection", create_connection):
+            return _eventsourcing_lifecycles(Application(), item, n)
+    finally:
+        for key in ("PERSISTENCE_MODULE", "SQLITE_DBNAME"):
+            os.environ.pop(key, None)
+
+
+def _eventsourcing_lifecycles(app: Any, item: Any, n: int) -> tuple[float, float]:
     ids = []
     start = time.perf_counter()
     for i in range(n):
@@ -176,8 +201,6 @@ def eventsourcing_run(folder: Path, n: int) -> tuple[float, float]:
     for aggregate_id in ids:
         app.repository.get(aggregate_id)
     replay_s = time.perf_counter() - start
-    for key in ("PERSISTENCE_MODULE", "SQLITE_DBNAME"):
-        os.environ.pop(key, None)
     return append_s, replay_s
 
 
@@ -231,7 +254,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = rows_of(full_path)
     raw_full_s = raw_append(folder, rows, "FULL")
     raw_normal_s = raw_append(folder, rows, "NORMAL")
-    es_append_s, es_replay_s = eventsourcing_run(folder, n)
+    es_full_s, es_replay_s = eventsourcing_run(folder, n, "FULL")
+    es_normal_s, _ = eventsourcing_run(folder, n, "NORMAL")
 
     export = io.BytesIO()
     export_jsonl(SQLiteStore(full_path), export)
@@ -263,7 +287,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "raw_full_us_per_event": round(per_event_us(raw_full_s, events), 1),
         "append_normal_us_per_event": round(per_event_us(normal_s, events), 1),
         "raw_normal_us_per_event": round(per_event_us(raw_normal_s, events), 1),
-        "eventsourcing_full_us_per_event": round(per_event_us(es_append_s, events), 1),
+        "eventsourcing_full_us_per_event": round(per_event_us(es_full_s, events), 1),
+        "eventsourcing_normal_us_per_event": round(per_event_us(es_normal_s, events), 1),
         "import_us_per_event": round(per_event_us(import_s, events), 2),
         "raw_batch_us_per_event": round(per_event_us(raw_batch_s, events), 2),
         "replay_events_per_s": round(events / replay_s),
@@ -277,6 +302,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     fig["append_full_vs_eventsourcing_x"] = round(
         fig["append_full_us_per_event"] / fig["eventsourcing_full_us_per_event"], 2
+    )
+    fig["append_normal_vs_eventsourcing_x"] = round(
+        fig["append_normal_us_per_event"] / fig["eventsourcing_normal_us_per_event"], 2
     )
     fig["replay_vs_eventsourcing_x"] = round(
         fig["replay_events_per_s"] / fig["eventsourcing_replay_events_per_s"], 2
@@ -294,6 +322,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("append, SQLite FULL: eventsourcing save (µs/event)", fig["eventsourcing_full_us_per_event"]),
         ("append, SQLite NORMAL: cohandle command (µs/event)", fig["append_normal_us_per_event"]),
         ("append, SQLite NORMAL: raw insert (µs/event)", fig["raw_normal_us_per_event"]),
+        ("append, SQLite NORMAL: eventsourcing save (µs/event)", fig["eventsourcing_normal_us_per_event"]),
         ("import, one transaction: cohandle (µs/event)", fig["import_us_per_event"]),
         ("import, one transaction: raw executemany (µs/event)", fig["raw_batch_us_per_event"]),
         ("replay: cohandle (events/s)", fig["replay_events_per_s"]),

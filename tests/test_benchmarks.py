@@ -1,8 +1,14 @@
-"""The benchmark breakdown measures what it says: every stand-in sits on the command path."""
+"""The benchmarks run, and the breakdown measures what it says: every stand-in sits on the
+command path."""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import json
+import math
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +17,7 @@ from unittest import mock
 import pytest
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+NEEDS_BASELINES = {"lifecycle", "store"}  # they run eventsourcing beside cohandle (the bench extra)
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +52,27 @@ def test_stages_are_restored_and_the_figures_are_named(breakdown: Any) -> None:
     assert set(figures) == {"proposals", "base_us_per_event"} | {
         f"{name}_us_per_event" for name in [*breakdown.STAGES, breakdown.COLLECTOR]
     }
+
+
+@pytest.mark.parametrize("script", ["lifecycle", "store", "deadlines", "letters"])
+def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
+    """A small run of each script, as a user would start it: a table, then one JSON line."""
+    if script in NEEDS_BASELINES and importlib.util.find_spec("eventsourcing") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but eventsourcing is missing: benchmarks/{script}.py must run under CI")
+        pytest.skip(f"benchmarks/{script}.py compares with eventsourcing: pip install -e '.[bench]'")
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / f"{script}.py"), "--size", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) > 2, done.stdout  # a readable table comes first
+    figures = json.loads(lines[-1])
+    assert figures, "the last line holds no figures"
+    for key, value in figures.items():
+        assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
+        assert math.isfinite(value), (key, value)
