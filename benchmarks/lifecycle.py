@@ -1,9 +1,13 @@
-"""Full lifecycles through cohandle beside three baselines, in one process and one run.
+"""Full lifecycles through cohandle beside four baselines, in one process and one run.
 
 Each proposal: receive, assign with 3 co-handlers, 3 opinions, consolidate, answer, feedback,
 close (9 events). Baselines:
 
-- naive ``transitions``: one ``Machine`` per proposal, as a tutorial would write it;
+- naive ``transitions``: one ``Machine`` per proposal, as a tutorial would write it, with only
+  the five states these steps pass through;
+- naive ``transitions`` with cohandle's own rules: a ``Machine`` with the whole proposal
+  lifecycle per proposal and one with the co-handler part's lifecycle per part, which is what
+  the same rules cost written that way;
 - a plain dict transition table: the floor for "just change a state";
 - the ``eventsourcing`` library's in-memory Application, saving after each command.
 
@@ -140,6 +144,71 @@ def transitions_run(n: int) -> tuple[Any, list[Any]]:
     return None, kept
 
 
+def _machine_rules(lifecycle_: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    """A cohandle lifecycle's states and transitions, written as ``transitions`` takes them."""
+    rules = [
+        {"trigger": trigger, "source": source.value, "dest": None if dest == source else dest.value}
+        for (source, trigger), dest in lifecycle_.table.items()
+    ]
+    return list(lifecycle_.states), rules
+
+
+def transitions_full_run(n: int) -> tuple[Any, list[Any]]:
+    """The same rules cohandle keeps, written naively: a Machine with the whole proposal
+    lifecycle per proposal, and one with the co-handler part's lifecycle per part."""
+    from transitions import Machine
+
+    from cohandle._lifecycle import CO_HANDLER_PART, PROPOSAL
+
+    proposal_states, proposal_rules = _machine_rules(PROPOSAL)
+    part_states, part_rules = _machine_rules(CO_HANDLER_PART)
+
+    class Item:
+        def __init__(self, number: str) -> None:
+            self.number = number
+            self.parts: dict[str, Any] = {}
+            self.events: list[tuple[str, float]] = []
+
+        def record(self, event: Any) -> None:
+            self.events.append((event.event.name, time.time()))
+
+    class Part:
+        def __init__(self, unit: str) -> None:
+            self.unit = unit
+
+    def machine(model: Any, states: list[str], rules: list[dict[str, Any]], initial: str) -> Any:
+        return Machine(
+            model=model,
+            states=states,
+            transitions=rules,
+            initial=initial,
+            auto_transitions=False,
+            send_event=True,
+            after_state_change="record" if isinstance(model, Item) else None,
+        )
+
+    kept = []
+    for i in range(n):
+        item = Item(str(i))
+        machines = [machine(item, proposal_states, proposal_rules, "received")]
+        item.events.append(("received", time.time()))
+        item.assign()  # type: ignore[attr-defined]
+        for unit in CO:
+            part = item.parts[unit.name] = Part(unit.name)
+            machines.append(machine(part, part_states, part_rules, "pending"))
+        for unit in CO:
+            item.parts[unit.name].submit()
+            item.submit_opinion()  # type: ignore[attr-defined]
+        if not all(part.state == "submitted" for part in item.parts.values()):
+            raise RuntimeError("consolidating before every co-handler has submitted")
+        item.consolidate()  # type: ignore[attr-defined]
+        item.answer()  # type: ignore[attr-defined]
+        item.record_feedback()  # type: ignore[attr-defined]
+        item.close()  # type: ignore[attr-defined]
+        kept.append((item, machines))
+    return None, kept
+
+
 # -- dict table --------------------------------------------------------------------------------
 
 TABLE = {
@@ -271,9 +340,11 @@ def retained(run: Callable[[int], tuple[Any, list[Any]]], n: int) -> float:
     return used / n
 
 
+FULL_NAIVE = "transitions, cohandle's rules, per proposal+part"
 RUNNERS: dict[str, Callable[[int], tuple[Any, list[Any]]]] = {
     "cohandle": cohandle_run,
     "transitions, Machine per proposal": transitions_run,
+    FULL_NAIVE: transitions_full_run,
     "dict table (floor)": dict_run,
     "eventsourcing (popo, save per command)": eventsourcing_run,
 }
@@ -305,10 +376,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rows[name]["bytes_per_proposal"] = retained(run, n)
 
     print(f"Full lifecycle, {n:,} proposals, {EVENTS_PER_LIFECYCLE} events each, best of {args.repeat}")
-    print(f"{'implementation':<42} {'µs/event':>10} {'µs/lifecycle':>13} {'KiB/proposal':>13}")
+    print(f"{'implementation':<50} {'µs/event':>10} {'µs/lifecycle':>13} {'KiB/proposal':>13}")
     for name, row in rows.items():
         print(
-            f"{name:<42} {row['us_per_event']:>10.2f} {row['us_per_lifecycle']:>13.1f} {row['bytes_per_proposal'] / 1024:>13.2f}"
+            f"{name:<50} {row['us_per_event']:>10.2f} {row['us_per_lifecycle']:>13.1f} {row['bytes_per_proposal'] / 1024:>13.2f}"
         )
     ours = rows["cohandle"]
     figures: dict[str, Any] = {
@@ -322,6 +393,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "transitions_naive_kib_per_proposal": round(
             rows["transitions, Machine per proposal"]["bytes_per_proposal"] / 1024, 3
         ),
+        "transitions_rules_us_per_lifecycle": round(rows[FULL_NAIVE]["us_per_lifecycle"], 2),
+        "transitions_rules_kib_per_proposal": round(rows[FULL_NAIVE]["bytes_per_proposal"] / 1024, 3),
         "dict_floor_us_per_event": round(rows["dict table (floor)"]["us_per_event"], 3),
         "eventsourcing_us_per_event": round(
             rows["eventsourcing (popo, save per command)"]["us_per_event"], 3
@@ -331,6 +404,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ),
         "speedup_vs_transitions_naive_x": round(
             rows["transitions, Machine per proposal"]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
+        ),
+        "speedup_vs_transitions_rules_x": round(
+            rows[FULL_NAIVE]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
         ),
         "speedup_vs_eventsourcing_x": round(
             rows["eventsourcing (popo, save per command)"]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
