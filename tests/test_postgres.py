@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import cohandle
-from cohandle.stores import PostgresStore
+from cohandle import AssignmentMode
+from cohandle.stores import PostgresStore, StorageError
 from cohandle.testing import StoreContract
-from helpers import bring_to, workflow
+from helpers import A_COMMITTEE, assign, bring_to, receive, workflow
 
 
 class TestPostgresStore(StoreContract):
@@ -66,3 +69,102 @@ def test_bad_connection_and_schema_names_are_clear(postgres_url: str) -> None:
         match="Could not connect to PostgreSQL at postgresql://nobody:\\*\\*\\*@",
     ):
         PostgresStore("postgresql://nobody:secret@127.0.0.1:1/none", connect_timeout=1)
+
+
+def _drop_connection(store: PostgresStore, url: str) -> None:
+    """End the store's server session from outside, as a restart or an idle timeout would."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (store._db.info.backend_pid,))
+
+
+def _postgres_workflow(url: str, schema: str) -> tuple[cohandle.Workflow, PostgresStore]:
+    wf = cohandle.Workflow.open(url, schema=schema, clock=workflow().clock)
+    assert isinstance(wf.store, PostgresStore)
+    return wf, wf.store
+
+
+def test_a_dropped_connection_is_opened_again_for_the_next_command(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    wf, store = _postgres_workflow(postgres_url, postgres_schema)
+    with wf:
+        pid = receive(wf)
+        _drop_connection(store, postgres_url)
+        wf.file(pid, actor=A_COMMITTEE)  # the write meets the dead session first
+        _drop_connection(store, postgres_url)
+        assert [e.type for e in wf.history(pid)] == ["ProposalReceived", "ProposalFiled"]  # a read
+        _drop_connection(store, postgres_url)
+        assign(wf, pid, AssignmentMode.LEAD_WITH_CO_HANDLERS)
+        assert wf.get(pid).status is cohandle.Status.ASSIGNED
+        assert [e.version for e in wf.history(pid)] == [1, 2, 3]
+        assert wf.verify().ok
+
+
+def test_events_committed_before_the_connection_dropped_are_not_recorded_twice(
+    postgres_url: str, postgres_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wf, _ = _postgres_workflow(postgres_url, postgres_schema)
+    with wf:
+        pid = receive(wf)
+        committed = PostgresStore._call_append
+
+        def commit_then_lose_the_reply(self: PostgresStore, *args: Any) -> int:
+            monkeypatch.setattr(PostgresStore, "_call_append", committed)  # once
+            assert committed(self, *args) == -1
+            _drop_connection(self, postgres_url)
+            self._db.execute("SELECT 1")  # no reply comes: psycopg's error, a broken connection
+            raise AssertionError("the connection should be gone")
+
+        monkeypatch.setattr(PostgresStore, "_call_append", commit_then_lose_the_reply)
+        filed = wf.file(pid, actor=A_COMMITTEE)
+        assert filed.status is cohandle.Status.FILED
+        assert [e.type for e in wf.history(pid)] == ["ProposalReceived", "ProposalFiled"]
+        assert wf.verify().ok
+
+
+def test_a_server_that_stays_away_is_a_clear_error_and_the_store_recovers(
+    postgres_url: str, postgres_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wf, store = _postgres_workflow(postgres_url, postgres_schema)
+    with wf:
+        pid = receive(wf)
+        _drop_connection(store, postgres_url)
+        reconnect = PostgresStore._connect
+
+        def refused(self: PostgresStore) -> Any:
+            raise StorageError("Could not connect to PostgreSQL at (the test): refused.")
+
+        monkeypatch.setattr(PostgresStore, "_connect", refused)
+        with pytest.raises(StorageError, match=r"lost while recording .* Read the proposal again"):
+            wf.file(pid, actor=A_COMMITTEE)
+        with pytest.raises(StorageError, match="refused"):
+            wf.history(pid)
+        monkeypatch.setattr(PostgresStore, "_connect", reconnect)
+        wf.file(pid, actor=A_COMMITTEE)
+        assert [e.version for e in wf.history(pid)] == [1, 2]
+
+
+def test_a_closed_store_says_so_and_stays_closed(postgres_url: str, postgres_schema: str) -> None:
+    store = PostgresStore(postgres_url, schema=postgres_schema)
+    store.close()
+    with pytest.raises(StorageError, match="store is closed"):
+        store.stream_version("x")
+
+
+def test_a_schema_that_cannot_be_prepared_is_a_storage_error(postgres_url: str) -> None:
+    import uuid
+
+    import psycopg
+
+    role = f"cohandle_reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")  # may connect, may create nothing
+    try:
+        url = psycopg.conninfo.make_conninfo(postgres_url, user=role)
+        with pytest.raises(StorageError, match="Could not prepare the schema 'cohandle_denied'"):
+            PostgresStore(url, schema="cohandle_denied")
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"DROP ROLE {role}")

@@ -109,15 +109,37 @@ class PostgresStore(RowStore):
         self.streams = f"{schema}.cohandle_streams"
         self.p = "%s"
         self._lock = threading.RLock()
-        try:
-            self._db = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(connect_timeout)))
-        except psycopg.Error as exc:
-            raise StorageError(f"Could not connect to PostgreSQL at {_safe(url)}: {exc}".strip()) from None
+        self._connect_timeout = max(1, int(connect_timeout))
+        self._closed = False
+        self._db = self._connect()
         try:
             self._prepare()
+        except psycopg.Error as exc:
+            self._db.close()
+            raise StorageError(
+                f"Could not prepare the schema {schema!r} in PostgreSQL: {exc}".strip()
+            ) from None
         except BaseException:
             self._db.close()
             raise
+
+    def _connect(self) -> Any:
+        try:
+            return self._psycopg.connect(self.url, autocommit=True, connect_timeout=self._connect_timeout)
+        except self._psycopg.Error as exc:
+            raise StorageError(
+                f"Could not connect to PostgreSQL at {_safe(self.url)}: {exc}".strip()
+            ) from None
+
+    def _live(self) -> Any:
+        """The connection, opened again if the server dropped it (a restart, a failover, an
+        idle-session timeout): one lost connection costs at most the call it broke, never the
+        store. Called with the lock held."""
+        if self._closed:
+            raise StorageError("This PostgreSQL store is closed; open a new one.")
+        if self._db.closed:
+            self._db = self._connect()
+        return self._db
 
     def _prepare(self) -> None:
         s = self.schema
@@ -143,42 +165,99 @@ class PostgresStore(RowStore):
 
     def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert already serialised rows (the columns after ``position``) in one transaction:
-        one call of the schema's ``cohandle_append`` function, one round trip."""
-        psycopg = self._psycopg
+        one call of the schema's ``cohandle_append`` function, one round trip.
+
+        If the connection is lost during the call, the events may or may not have been
+        committed. The store connects again and looks: events found with this call's hashes
+        were recorded (the call succeeds); a stream still at ``expected_version`` was not
+        (the call is made once more); anything else is a conflict. Nothing is recorded twice.
+        """
         with self._lock:
+            db = self._live()
             try:
-                row = self._db.execute(
-                    f"SELECT {self.schema}.cohandle_append(%s, %s, %s::jsonb)",
-                    (stream_id, expected_version, orjson.dumps([list(values) for values in rows]).decode()),
-                ).fetchone()
-            except psycopg.errors.UniqueViolation:
-                raise ConcurrencyConflict(
-                    stream_id, expected_version, self.stream_version(stream_id)
-                ) from None
-            except psycopg.Error as exc:
-                raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
-        actual = row[0] if row else 0
-        if actual != -1:
-            raise ConcurrencyConflict(stream_id, expected_version, actual)
+                present = self._call_append(db, stream_id, expected_version, rows)
+            except self._psycopg.Error as exc:  # only a lost connection comes out as psycopg's own
+                present = self._after_lost_append(stream_id, expected_version, rows, exc)
+        if present != -1:
+            raise ConcurrencyConflict(stream_id, expected_version, present)
+
+    def _call_append(
+        self, db: Any, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
+    ) -> int:
+        """-1 when stored, else the stream's present version. A SQL error other than a lost
+        connection is raised as :class:`StorageError`; a lost connection, as psycopg's own."""
+        psycopg = self._psycopg
+        try:
+            row = db.execute(
+                f"SELECT {self.schema}.cohandle_append(%s, %s, %s::jsonb)",
+                (stream_id, expected_version, orjson.dumps([list(values) for values in rows]).decode()),
+            ).fetchone()
+        except psycopg.errors.UniqueViolation:  # a new stream, created by another writer first
+            return self.stream_version(stream_id)
+        except psycopg.Error as exc:
+            if db.broken:
+                raise
+            raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+        return int(row[0]) if row else 0
+
+    def _after_lost_append(
+        self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]], lost: Exception
+    ) -> int:
+        """Settle an append whose connection was lost: see :meth:`append_records`."""
+        unknown = (
+            f"The connection to PostgreSQL was lost while recording the events of {stream_id!r} "
+            f"({str(lost).strip()})"
+        )
+        try:
+            db = self._live()
+        except StorageError as exc:
+            raise StorageError(
+                f"{unknown}, and could not be opened again to see whether they were recorded ({exc}). "
+                "Read the proposal again before retrying the command."
+            ) from None
+        try:
+            if self._recorded(db, stream_id, expected_version, rows):
+                return -1  # committed before the connection dropped
+            present = self._call_append(db, stream_id, expected_version, rows)
+            # a conflict may be the lost call itself, committed late by its server session
+            if present != -1 and self._recorded(db, stream_id, expected_version, rows):
+                return -1
+            return present
+        except self._psycopg.Error as exc:
+            raise StorageError(
+                f"{unknown}, and again on a new connection ({str(exc).strip()}). "
+                "Read the proposal again before retrying the command."
+            ) from None
+
+    def _recorded(
+        self, db: Any, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
+    ) -> bool:
+        """Whether the stream holds exactly these rows after ``expected_version``: the same
+        versions with the same hashes, which cover every byte of each event."""
+        stored = db.execute(
+            f"SELECT version, hash FROM {self.events} WHERE stream_id = %s AND version > %s "
+            "ORDER BY version LIMIT %s",
+            (stream_id, expected_version, len(rows)),
+        ).fetchall()
+        return [tuple(found) for found in stored] == [(values[1], values[10]) for values in rows]
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
         s = self.schema
         with self._lock:
+            db = self._live()
             try:
-                with self._db.transaction():
-                    self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                with db.transaction():
+                    db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
                     for stream_id in dict.fromkeys(record.stream_id for record in records):
-                        found = self._db.execute(
+                        found = db.execute(
                             f"SELECT 1 FROM {s}.cohandle_streams WHERE stream_id = %s", (stream_id,)
                         )
                         if found.fetchone():
                             raise ProposalExists(stream_id)
-                    row = self._db.execute(
-                        f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events"
-                    ).fetchone()
+                    row = db.execute(f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events").fetchone()
                     events, streams = import_plan(records, row[0] if row else 0)
-                    with self._db.cursor() as cursor:
+                    with db.cursor() as cursor:
                         cursor.executemany(
                             f"INSERT INTO {s}.cohandle_events ({COLUMNS}) VALUES "
                             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -190,17 +269,32 @@ class PostgresStore(RowStore):
                             streams,
                         )
             except self._psycopg.Error as exc:
-                raise StorageError(f"Could not import the events into PostgreSQL: {exc}".strip()) from None
+                lost = (
+                    " The connection was lost, so whether the import was committed is unknown: "
+                    "importing the same file again is refused with ProposalExists if it was."
+                    if db.broken
+                    else ""
+                )
+                raise StorageError(
+                    f"Could not import the events into PostgreSQL: {str(exc).strip()}.{lost}"
+                ) from None
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            try:
-                return self._db.execute(sql, args).fetchall()
-            except self._psycopg.Error as exc:
-                raise StorageError(f"Could not read the log from PostgreSQL: {exc}".strip()) from None
+            for attempt in (1, 2):
+                db = self._live()
+                try:
+                    rows: list[tuple[Any, ...]] = db.execute(sql, args).fetchall()
+                    return rows
+                except self._psycopg.Error as exc:
+                    if attempt == 1 and db.broken:
+                        continue  # the connection was lost: a read is safe to make again
+                    raise StorageError(f"Could not read the log from PostgreSQL: {exc}".strip()) from None
+            raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()
 
 
