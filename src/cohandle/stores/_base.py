@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from cohandle._events import RecordedEvent
 from cohandle.stores._integrity import StoredRecord
 
-__all__ = ["EventStore", "Positioned"]
+__all__ = ["EventStore", "Positioned", "inherited", "reopen_after_fork"]
 
 
 class Positioned(NamedTuple):
@@ -55,3 +57,37 @@ class EventStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+# -- after a fork --------------------------------------------------------------------------------
+#
+# A process that forks (a pre-forking web server, multiprocessing's "fork" start) hands its
+# children copies of every open store. A child must not talk on its parent's connection: two
+# processes on one PostgreSQL socket read each other's replies, and SQLite forbids carrying a
+# connection across fork(). It must not close it either, which would end the parent's session.
+# So in the child each store sets its inherited connection aside, untouched, opens its own at
+# its next call, and gets new locks (one held by another of the parent's threads at the fork
+# would never be released in the child).
+
+_STORES: weakref.WeakSet[Any] = weakref.WeakSet()
+_INHERITED: list[Any] = []  # connections of the parent: never used again, never closed here
+
+
+def reopen_after_fork(store: Any) -> None:
+    """Have ``store._after_fork()`` called in every child process right after a fork."""
+    _STORES.add(store)
+
+
+def inherited(connection: Any) -> None:
+    """Set aside a connection the parent process opened, without closing it."""
+    if connection is not None:
+        _INHERITED.append(connection)
+
+
+def _in_child() -> None:
+    for store in list(_STORES):
+        store._after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; there is no fork elsewhere
+    os.register_at_fork(after_in_child=_in_child)

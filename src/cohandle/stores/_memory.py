@@ -23,7 +23,7 @@ import pendulum
 from cohandle._clock import utc
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
 from cohandle._events import RecordedEvent
-from cohandle.stores._base import Positioned
+from cohandle.stores._base import Positioned, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["MemoryStore"]
@@ -59,6 +59,12 @@ class MemoryStore:
         self._times = array("q")  # row r: occurred_at, recorded_at (µs) at [2r], [2r + 1]
         self._digests = bytearray()  # row r: its digest at [32r : 32r + 32]
         self._commands: dict[str, tuple[str, int, int]] = {}  # id -> (stream id, first index, count)
+        self._lock = threading.Lock()
+        reopen_after_fork(self)
+
+    def _after_fork(self) -> None:
+        """In a child process, which holds its own copy of the log from here on: a new lock
+        (the parent's may have been held by one of its threads at the fork)."""
         self._lock = threading.Lock()
 
     # -- writing -------------------------------------------------------------------------------

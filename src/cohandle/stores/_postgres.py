@@ -8,7 +8,9 @@ The same contract as the SQLite store:
   insert and held to commit, so positions are committed in order: a reader following them
   never skips an event that commits later with a smaller number (as sequence values can);
 - each stream's head is kept for :func:`~cohandle.stores.verify`;
-- the schema has a version; a newer one is refused.
+- the schema has a version; a newer one is refused;
+- a connection the server drops is opened again at the next call, and a forked child process
+  opens its own rather than talk on its parent's.
 
 Tables live in the schema named at construction (``public`` by default).
 """
@@ -24,6 +26,7 @@ from typing import Any
 import orjson
 
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
+from cohandle.stores._base import inherited, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
@@ -78,7 +81,8 @@ def _schema_sql(schema: str) -> list[str]:
 
 
 class PostgresStore(RowStore):
-    """Events in PostgreSQL. One store (one connection) per process; threads share it."""
+    """Events in PostgreSQL, over one connection that the threads of a process share. A
+    process forked after the store was opened gets its own connection at its first call."""
 
     def __init__(self, url: str, *, schema: str = "public", connect_timeout: float = 10.0) -> None:
         try:
@@ -111,7 +115,7 @@ class PostgresStore(RowStore):
         self._lock = threading.RLock()
         self._connect_timeout = max(1, int(connect_timeout))
         self._closed = False
-        self._db = self._connect()
+        self._db: Any = self._connect()
         try:
             self._prepare()
         except psycopg.Error as exc:
@@ -122,6 +126,14 @@ class PostgresStore(RowStore):
         except BaseException:
             self._db.close()
             raise
+        reopen_after_fork(self)
+
+    def _after_fork(self) -> None:
+        """In a child process: the parent's connection is set aside, never used or closed
+        here (closing it would end the parent's session); the next call opens this process's."""
+        inherited(self._db)
+        self._db = None
+        self._lock = threading.RLock()
 
     def _connect(self) -> Any:
         try:
@@ -137,7 +149,7 @@ class PostgresStore(RowStore):
         store. Called with the lock held."""
         if self._closed:
             raise StorageError("This PostgreSQL store is closed; open a new one.")
-        if self._db.closed:
+        if self._db is None or self._db.closed:
             self._db = self._connect()
         return self._db
 
@@ -295,7 +307,8 @@ class PostgresStore(RowStore):
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
 
 
 def _safe(url: str) -> str:

@@ -9,6 +9,8 @@
   stream is found by :meth:`verify`.
 - The schema has a version (``PRAGMA user_version``); an older one is upgraded, a newer one is
   refused.
+- A child process forked after the store was opened never uses its parent's connection: it
+  opens its own on the same file at its first call.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
+from cohandle.stores._base import inherited, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 
@@ -58,7 +61,8 @@ def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
 
 
 class SQLiteStore(RowStore):
-    """Events in one SQLite file. Share one store between threads; open one per process."""
+    """Events in one SQLite file. Share one store between threads. A process forked after the
+    store was opened gets its own connection at its first call."""
 
     def __init__(
         self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0
@@ -81,27 +85,53 @@ class SQLiteStore(RowStore):
             )
         self.path = os.fspath(path)
         self.synchronous = synchronous.upper()
+        self._busy_timeout = float(busy_timeout)
         self._lock = threading.RLock()
+        self._closed = False
         if self.path != ":memory:" and not Path(self.path).parent.exists():
             raise InvalidInput("path", f"names a folder that does not exist: {Path(self.path).parent}")
+        self._db: sqlite3.Connection | None = self._open()
+        reopen_after_fork(self)
+
+    def _open(self) -> sqlite3.Connection:
         try:
-            self._db = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            db = sqlite3.connect(
+                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise _storage_error("open the database", self.path, exc) from None
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            self._prepare()
+            db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            self._prepare(db)
         except sqlite3.Error as exc:
-            self._db.close()
+            db.close()
             raise _storage_error("open the database", self.path, exc) from None
         except CohandleError:
-            self._db.close()
+            db.close()
             raise
+        return db
 
-    def _prepare(self) -> None:
-        db = self._db
+    def _after_fork(self) -> None:
+        """In a child process: the parent's connection is set aside and the next call opens
+        this process's own on the same file."""
+        inherited(self._db)
+        self._db = None
+        self._lock = threading.RLock()
+
+    def _connection(self) -> sqlite3.Connection:
+        """This process's connection; called with the lock held."""
+        if self._db is None:
+            if self._closed:
+                raise StorageError(f"The store on {self.path} is closed; open a new one.")
+            if self.path == ":memory:":
+                raise StorageError(
+                    "An in-memory SQLite store belongs to the process that opened it, and this is a "
+                    "process forked from it; give the store a file to share it between processes."
+                )
+            self._db = self._open()
+        return self._db
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
         found = db.execute("PRAGMA user_version").fetchone()[0]
         if found > SCHEMA_VERSION:
             raise SchemaError(
@@ -134,7 +164,7 @@ class SQLiteStore(RowStore):
         """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction: committed whole, or rolled back
         and, for a SQLite error, raised as a :class:`StorageError` that says what failed."""
         with self._lock:
-            db = self._db
+            db = self._connection()
             try:
                 db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -206,8 +236,9 @@ class SQLiteStore(RowStore):
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
+            db = self._connection()
             try:
-                return self._db.execute(sql, args).fetchall()
+                return db.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
                 raise _storage_error("read the log", self.path, exc) from None
 
@@ -217,4 +248,7 @@ class SQLiteStore(RowStore):
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._closed = True
+            if self._db is not None:
+                self._db.close()
+                self._db = None
