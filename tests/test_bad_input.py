@@ -16,7 +16,7 @@ from helpers import A_CO1, A_COMMITTEE, A_LEAD, A_PROPOSER, bring_to, workflow
 BAD_VALUES: list[Any] = [None, 1, 1.5, ["x"], {"a": 1}, b"x", "", "  ", object(), True, float("nan")]
 # called with its first argument given by position; the others by name
 POSITIONAL = {"proposal_id", "proposal", "letter", "path"}
-NOT_COMMANDS = {"open", "subscribe"}  # a constructor; a registration that takes any callable
+NOT_COMMANDS = {"open"}  # a constructor
 
 
 def _methods() -> list[str]:

@@ -128,6 +128,23 @@ def test_subscribers_hear_each_command_after_it_is_stored() -> None:
     stop()
     wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
     assert len(heard) == 2
+    stop()  # a second call does nothing
+
+
+def test_unsubscribing_takes_back_only_its_own_subscription() -> None:
+    wf = workflow()
+    heard: list[RecordedEvent] = []
+    first = wf.subscribe(heard.extend)
+    wf.subscribe(heard.extend)  # the same function, subscribed twice
+    first()
+    first()
+    receive(wf)
+    assert len(heard) == 1
+
+
+def test_a_subscriber_must_be_callable() -> None:
+    with pytest.raises(cohandle.InvalidInput, match="subscriber must be a function"):
+        workflow().subscribe(3)  # type: ignore[arg-type]
 
 
 def test_a_failing_subscriber_is_logged_and_the_command_stands(caplog: pytest.LogCaptureFixture) -> None:

@@ -217,11 +217,22 @@ class Workflow:
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(events)`` after each command's events are stored.
 
-        Returns a function that unsubscribes. A subscriber that raises is logged on the
-        ``cohandle`` logger; the command it follows has already been recorded and stands.
+        Returns a function that unsubscribes (calling it again does nothing). A subscriber
+        that raises is logged on the ``cohandle`` logger; the command it follows has already
+        been recorded and stands.
         """
+        if not callable(subscriber):
+            raise InvalidInput("subscriber", f"must be a function taking the events (got {got(subscriber)})")
         self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber)
+        active = True
+
+        def unsubscribe() -> None:
+            nonlocal active
+            if active:
+                active = False
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
 
     # -- commands ------------------------------------------------------------------------------
 
