@@ -263,6 +263,45 @@ def test_open_refuses_what_names_no_database(tmp_path: Any) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_workflow_refuses_wrong_settings_when_made() -> None:
+    for parameter in inspect.signature(cohandle.Workflow).parameters.values():
+        for bad in BAD_VALUES:
+            if bad is None and parameter.default is None:
+                continue  # None asks for the default
+            if parameter.name == "withdrawal_after_assignment" and isinstance(bad, bool):
+                continue
+            if parameter.name == "cache_size" and type(bad) is int:
+                continue  # a size
+            with pytest.raises(cohandle.InvalidInput, match=parameter.name):
+                cohandle.Workflow(**{parameter.name: bad})
+
+
+def test_open_refuses_an_unknown_option_before_touching_the_file(tmp_path: Any) -> None:
+    with pytest.raises(cohandle.InvalidInput, match=r"synchronus is not an option of Workflow\.open"):
+        cohandle.Workflow.open(tmp_path / "log.db", synchronus="NORMAL")
+    with pytest.raises(cohandle.InvalidInput, match="schema is not an option"):
+        cohandle.Workflow.open(tmp_path / "log.db", schema="x")  # PostgreSQL's, not SQLite's
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_closes_the_store_when_the_workflow_refuses_an_option(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cohandle.stores import SQLiteStore
+
+    closed: list[SQLiteStore] = []
+    close = SQLiteStore.close
+
+    def counted(self: SQLiteStore) -> None:
+        closed.append(self)
+        close(self)
+
+    monkeypatch.setattr(SQLiteStore, "close", counted)
+    with pytest.raises(cohandle.InvalidInput, match="cache_size"):
+        cohandle.Workflow.open(tmp_path / "log.db", cache_size=-1)
+    assert len(closed) == 1
+
+
 # -- every other public function and class ----------------------------------------------------
 
 PUBLIC_MODULES = ["cohandle", "cohandle.deadlines", "cohandle.letters", "cohandle.stores", "cohandle.testing"]

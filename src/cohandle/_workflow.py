@@ -28,6 +28,7 @@ from cohandle._errors import (
     PermissionDenied,
     ProposalExists,
     ProposalNotFound,
+    expect,
     got,
     whole_number,
 )
@@ -82,6 +83,19 @@ class CommandOptions(TypedDict, total=False):
 
 
 Subscriber = Callable[[Sequence[RecordedEvent]], None]
+_SQLITE_OPTIONS = frozenset({"synchronous", "busy_timeout"})
+_POSTGRES_OPTIONS = frozenset({"schema", "connect_timeout"})
+_WORKFLOW_OPTIONS = frozenset(
+    {
+        "clock",
+        "hash_algorithm",
+        "category_scheme",
+        "withdrawal_after_assignment",
+        "policy",
+        "calendar",
+        "cache_size",
+    }
+)
 _Decide = Callable[..., Event]
 _DEFAULT_CACHE = 10_000
 
@@ -117,8 +131,17 @@ class Workflow:
         hasher(hash_algorithm)  # fail now, not at the first command, if sm3 is missing
         if not isinstance(category_scheme, CategoryScheme):
             raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {category_scheme!r})")
-        if not isinstance(cache_size, int) or cache_size < 0:
-            raise InvalidInput("cache_size", f"must be a whole number of 0 or more (got {cache_size!r})")
+        whole_number("cache_size", cache_size, least=0)
+        if store is not None:
+            expect("store", store, EventStore, "an event store, such as MemoryStore() or SQLiteStore(path)")
+        if clock is not None and not callable(getattr(clock, "now", None)):
+            raise InvalidInput(
+                "clock",
+                f"must have a now() method, as SystemClock() and FixedClock(...) do (got {got(clock)})",
+            )
+        expect("withdrawal_after_assignment", withdrawal_after_assignment, bool, "True or False")
+        if calendar is not None:
+            expect("calendar", calendar, Calendar, "a Calendar, such as Calendar.china()")
         self.store: EventStore = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.hash_algorithm = hash_algorithm
@@ -142,17 +165,27 @@ class Workflow:
         ``path`` is a ``postgresql://`` URL.
 
         ``synchronous`` (``"FULL"``, the default, or ``"NORMAL"``) and ``busy_timeout`` go to
-        the SQLite store, ``schema`` to the PostgreSQL one; every other option to
-        :class:`Workflow`.
+        the SQLite store, ``schema`` and ``connect_timeout`` to the PostgreSQL one; every other
+        option to :class:`Workflow`.
         """
         if not isinstance(path, str | os.PathLike):
             raise InvalidInput("path", f"must name a database file or a postgresql:// URL (got {got(path)})")
         target = os.fspath(path)
-        if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
-            schema = options.pop("schema", "public")
-            return cls(PostgresStore(target, schema=schema), **options)
-        store_options = {k: options.pop(k) for k in ("synchronous", "busy_timeout") if k in options}
-        return cls(SQLiteStore(target, **store_options), **options)
+        postgres = isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+        store_names = _POSTGRES_OPTIONS if postgres else _SQLITE_OPTIONS
+        unknown = sorted(set(options) - store_names - _WORKFLOW_OPTIONS)
+        if unknown:
+            known = ", ".join(sorted(store_names | _WORKFLOW_OPTIONS))
+            raise InvalidInput(unknown[0], f"is not an option of Workflow.open (its options: {known})")
+        store_options = {name: options.pop(name) for name in store_names if name in options}
+        store: EventStore = (
+            PostgresStore(target, **store_options) if postgres else SQLiteStore(target, **store_options)
+        )
+        try:
+            return cls(store, **options)
+        except BaseException:
+            store.close()  # a refused option must not leave the database open
+            raise
 
     def __enter__(self) -> Workflow:
         return self
