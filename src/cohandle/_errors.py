@@ -6,6 +6,7 @@ line or an error page can show ``str(error)`` as it is, and code can read the fi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 __all__ = [
@@ -94,6 +95,21 @@ def whole_number(field: str, value: object, *, least: int | None = None) -> int:
         bound = "" if least is None else f" from {least}"
         raise InvalidInput(field, f"must be a whole number{bound} (got {got(value)})")
     return value
+
+
+def seconds(field: str, value: object, *, zero_allowed: bool) -> float:
+    """``value`` as a finite number of seconds (not True or False), above 0 or, when
+    ``zero_allowed``, 0 or more; otherwise an :class:`InvalidInput` naming the field."""
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not zero_allowed)
+    ):
+        bound = "0 or more" if zero_allowed else "above 0"
+        raise InvalidInput(field, f"must be a number of seconds, {bound} (got {value!r})")
+    return float(value)
 
 
 def _listing(items: Iterable[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import inspect
 import logging
 import os
 from collections import OrderedDict
@@ -83,19 +84,6 @@ class CommandOptions(TypedDict, total=False):
 
 
 Subscriber = Callable[[Sequence[RecordedEvent]], None]
-_SQLITE_OPTIONS = frozenset({"synchronous", "busy_timeout"})
-_POSTGRES_OPTIONS = frozenset({"schema", "connect_timeout"})
-_WORKFLOW_OPTIONS = frozenset(
-    {
-        "clock",
-        "hash_algorithm",
-        "category_scheme",
-        "withdrawal_after_assignment",
-        "policy",
-        "calendar",
-        "cache_size",
-    }
-)
 _Decide = Callable[..., Event]
 _DEFAULT_CACHE = 10_000
 
@@ -172,10 +160,11 @@ class Workflow:
             raise InvalidInput("path", f"must name a database file or a postgresql:// URL (got {got(path)})")
         target = os.fspath(path)
         postgres = isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
-        store_names = _POSTGRES_OPTIONS if postgres else _SQLITE_OPTIONS
-        unknown = sorted(set(options) - store_names - _WORKFLOW_OPTIONS)
+        store_names = _options_of(PostgresStore if postgres else SQLiteStore)
+        workflow_names = _options_of(cls)
+        unknown = sorted(set(options) - store_names - workflow_names)
         if unknown:
-            known = ", ".join(sorted(store_names | _WORKFLOW_OPTIONS))
+            known = ", ".join(sorted(store_names | workflow_names))
             raise InvalidInput(unknown[0], f"is not an option of Workflow.open (its options: {known})")
         store_options = {name: options.pop(name) for name in store_names if name in options}
         store: EventStore = (
@@ -732,6 +721,15 @@ class Workflow:
 
 
 _new_tuple = tuple.__new__
+
+
+def _options_of(cls: type) -> set[str]:
+    """The names a class takes by keyword (what ``Workflow.open`` may pass on to it)."""
+    return {
+        name
+        for name, parameter in inspect.signature(cls).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
 
 
 def _proposal_id(value: object) -> str:

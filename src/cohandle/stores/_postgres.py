@@ -17,7 +17,6 @@ Tables live in the schema named at construction (``public`` by default).
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
+from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError, seconds
 from cohandle.stores._base import inherited, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
@@ -97,15 +96,7 @@ class PostgresStore(RowStore):
             )
         if not isinstance(schema, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise InvalidInput("schema", f"must be a plain lower-case SQL name (got {schema!r})")
-        if (
-            not isinstance(connect_timeout, int | float)
-            or isinstance(connect_timeout, bool)
-            or not math.isfinite(connect_timeout)
-            or connect_timeout <= 0
-        ):
-            raise InvalidInput(
-                "connect_timeout", f"must be a number of seconds above 0 (got {connect_timeout!r})"
-            )
+        timeout = seconds("connect_timeout", connect_timeout, zero_allowed=False)
         self._psycopg = psycopg
         self.url = url
         self.schema = schema
@@ -113,7 +104,7 @@ class PostgresStore(RowStore):
         self.streams = f"{schema}.cohandle_streams"
         self.p = "%s"
         self._lock = threading.RLock()
-        self._connect_timeout = max(1, int(connect_timeout))
+        self._connect_timeout = max(1, int(timeout))
         self._closed = False
         self._db: Any = self._connect()
         try:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sqlite3
 import threading
@@ -24,7 +23,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cohandle._errors import CohandleError, ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError
+from cohandle._errors import (
+    CohandleError,
+    ConcurrencyConflict,
+    InvalidInput,
+    ProposalExists,
+    SchemaError,
+    seconds,
+)
 from cohandle.stores._base import inherited, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
@@ -74,18 +80,9 @@ class SQLiteStore(RowStore):
             raise InvalidInput(
                 "synchronous", f"must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})"
             )
-        if (
-            not isinstance(busy_timeout, int | float)
-            or isinstance(busy_timeout, bool)
-            or not math.isfinite(busy_timeout)
-            or busy_timeout < 0
-        ):
-            raise InvalidInput(
-                "busy_timeout", f"must be a number of seconds, 0 or more (got {busy_timeout!r})"
-            )
+        self._busy_timeout = seconds("busy_timeout", busy_timeout, zero_allowed=True)
         self.path = os.fspath(path)
         self.synchronous = synchronous.upper()
-        self._busy_timeout = float(busy_timeout)
         self._lock = threading.RLock()
         self._closed = False
         if self.path != ":memory:" and not Path(self.path).parent.exists():
