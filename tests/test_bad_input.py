@@ -4,14 +4,15 @@ cohandle, never a raw ``TypeError``, ``KeyError`` or ``AttributeError``."""
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 import pytest
 
 import cohandle
 from cohandle import Status
-from cohandle.stores import MemoryStore, verify
-from helpers import A_CO1, A_COMMITTEE, A_LEAD, A_PROPOSER, bring_to, workflow
+from cohandle.stores import MemoryStore, SQLiteStore, verify
+from helpers import A_CO1, A_COMMITTEE, A_LEAD, A_PROPOSER, bring_to, data, workflow
 
 BAD_VALUES: list[Any] = [None, 1, 1.5, ["x"], {"a": 1}, b"x", "", "  ", object(), True, float("nan")]
 # called with its first argument given by position; the others by name
@@ -352,3 +353,53 @@ def test_every_public_callable_answers_wrong_arguments_with_a_typed_error(
                 pass
             except Exception as exc:
                 pytest.fail(f"{name}({wrong.name}={bad!r}) raised {exc!r}, not a CohandleError")
+
+
+# -- text that not every store can keep --------------------------------------------------------
+
+UNKEEPABLE = {
+    "nul": ("A\x00B", "holds a NUL character (at position 1)"),
+    "gbk-bytes": ("\udcb2\udce2", "holds U+DCB2 at position 0, a lone surrogate"),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNKEEPABLE))
+@pytest.mark.parametrize("on_file", [False, True], ids=["memory", "sqlite"])
+def test_an_id_not_every_store_can_keep_is_refused_by_name(tmp_path: Any, kind: str, on_file: bool) -> None:
+    bad, reason = UNKEEPABLE[kind]
+    store = SQLiteStore(tmp_path / "log.db") if on_file else MemoryStore()
+    wf = workflow(store=store)
+    pid = bring_to(wf, Status.RECEIVED)
+    before = list(store.read_all())
+    keep = "must be text every store can keep as an id, but it"
+    with pytest.raises(cohandle.InvalidInput, match=re.escape(f"id {keep} {reason}")):
+        wf.receive(data("77"), actor=A_COMMITTEE, id=bad)
+    with pytest.raises(cohandle.InvalidInput, match=f"^id made from the session and the number {keep}"):
+        wf.receive(data(bad), actor=A_COMMITTEE)
+    with pytest.raises(cohandle.InvalidInput, match=re.escape(f"command_id {keep} {reason}")):
+        wf.file(pid, actor=A_COMMITTEE, command_id=bad)
+    with pytest.raises(cohandle.InvalidInput, match=f"^command_id {keep}"):
+        wf.receive(data("78"), actor=A_COMMITTEE, command_id=bad)
+    for read in (wf.get, wf.history, lambda i: wf.file(i, actor=A_COMMITTEE)):
+        with pytest.raises(cohandle.ProposalNotFound) as missing:
+            read(bad)
+        assert ("GBK" in str(missing.value)) == (kind == "gbk-bytes")
+    assert list(store.read_all()) == before
+    store.close()
+
+
+def test_text_without_a_utf8_form_is_refused_where_it_is() -> None:
+    wf = workflow()
+    bad = "关于\udcb2\udce2"
+    session = data().session
+    with pytest.raises(
+        cohandle.InvalidInput,
+        match=r"^ProposalReceived\.proposal\.title must be valid Unicode text, but it holds U\+DCB2 at position 2",
+    ):
+        wf.receive(
+            cohandle.ProposalData(number="1", title=bad, session=session, proposers=data().proposers),
+            actor=A_COMMITTEE,
+        )
+    with pytest.raises(cohandle.InvalidInput, match=r"^actor\.name must be valid Unicode text"):
+        wf.receive(data("2"), actor=cohandle.Actor(name=bad, unit=A_COMMITTEE.unit))
+    assert list(wf.store.read_all()) == []

@@ -49,12 +49,17 @@ def test_export_of_one_proposal_to_a_file(tmp_path: Path) -> None:
     store.close()
 
 
-def damaged(exported: list[str], index: int, change: object) -> list[str]:
+def damaged(exported: list[str], index: int, change: object, *, escaped: bool = False) -> list[str]:
+    """The export with one record changed; ``escaped`` writes every non-ASCII character as a
+    \\u escape, the only way a lone surrogate can be in a line of UTF-8."""
     lines = list(exported)
     record = json.loads(lines[index])
     change(record)  # type: ignore[operator]
-    lines[index] = json.dumps(record, ensure_ascii=False)
+    lines[index] = json.dumps(record, ensure_ascii=escaped)
     return lines
+
+
+_GBK = "\udcb2\udce2"  # the GBK bytes of 测, decoded as if they were UTF-8 with surrogateescape
 
 
 @pytest.mark.parametrize(
@@ -79,6 +84,26 @@ def damaged(exported: list[str], index: int, change: object) -> list[str]:
         (lambda ex: [ex[0], ex[2], ex[1], *ex[3:]], 2, "version 2 is missing"),
         (lambda ex: damaged(ex, 0, lambda r: r.update(hash="md5:00")), 1, "known algorithm"),
         (lambda ex: damaged(ex, 0, lambda r: r.pop("actor")), 1, "missing: actor"),
+        (
+            lambda ex: damaged(ex, 1, lambda r: r["payload"].update(note=_GBK), escaped=True),
+            2,
+            "payload.note must be valid Unicode text, but it holds U[+]DCB2 at position 0",
+        ),
+        (
+            lambda ex: damaged(ex, 0, lambda r: r["actor"].update(name=_GBK), escaped=True),
+            1,
+            "actor.name must be valid Unicode text",
+        ),
+        (
+            lambda ex: damaged(ex, 0, lambda r: r.update(stream_id="a\x00b")),
+            1,
+            "its stream_id cannot be kept by every store: it holds a NUL character",
+        ),
+        (
+            lambda ex: damaged(ex, 0, lambda r: r.update(command_id=_GBK), escaped=True),
+            1,
+            "its command_id cannot be kept by every store: it holds U[+]DCB2 at position 0, a lone surrogate",
+        ),
     ],
 )
 def test_a_damaged_file_is_refused_at_its_first_bad_line_and_nothing_is_stored(

@@ -42,8 +42,15 @@ class InvalidInput(CohandleError, ValueError):
 class ProposalNotFound(CohandleError, LookupError):
     def __init__(self, proposal_id: str) -> None:
         self.proposal_id = proposal_id
+        hint = ""
+        if isinstance(proposal_id, str) and lone_surrogate(proposal_id) is not None:
+            hint = (
+                " The id holds bytes that are not UTF-8: was it typed in a terminal that uses "
+                "another encoding, such as GBK?"
+            )
         super().__init__(
             f"No proposal with id {proposal_id!r} is in the log; check the id, or receive the proposal first."
+            + hint
         )
 
 
@@ -110,6 +117,41 @@ def seconds(field: str, value: object, *, zero_allowed: bool) -> float:
         bound = "0 or more" if zero_allowed else "above 0"
         raise InvalidInput(field, f"must be a number of seconds, {bound} (got {value!r})")
     return float(value)
+
+
+def lone_surrogate(text: str) -> str | None:
+    """Why ``text`` has no UTF-8 form, or None when it has one.
+
+    A lone surrogate is not a character at all. Python makes one of each byte that is not
+    UTF-8 when it decodes with ``errors="surrogateescape"``, as it does for the command line and
+    file names: an id typed in a GBK terminal arrives so.
+    """
+    if text.isascii():
+        return None
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        return (
+            f"holds U+{ord(text[exc.start]):04X} at position {exc.start}, a lone surrogate, which is "
+            "not a character (text decoded from bytes that were not UTF-8 carries such)"
+        )
+    return None
+
+
+def unstorable(text: str) -> str | None:
+    """Why a store could not keep ``text`` as a key, or None when every store can: it holds a
+    NUL, which PostgreSQL's text holds nowhere, or a lone surrogate (:func:`lone_surrogate`)."""
+    if "\x00" in text:
+        return f"holds a NUL character (at position {text.index(chr(0))})"
+    return lone_surrogate(text)
+
+
+def storable_id(field: str, value: str) -> str:
+    """``value`` if every store can keep it as an id; otherwise an :class:`InvalidInput`."""
+    reason = unstorable(value)
+    if reason is not None:
+        raise InvalidInput(field, f"must be text every store can keep as an id, but it {reason}")
+    return value
 
 
 def _listing(items: Iterable[str]) -> str:

@@ -25,7 +25,7 @@ import pendulum
 
 from cohandle._clock import utc
 from cohandle._codec import make_structure, make_unstructure
-from cohandle._errors import InvalidInput, SchemaError, expect
+from cohandle._errors import InvalidInput, SchemaError, expect, lone_surrogate
 from cohandle._model import (
     Actor,
     AssignmentMode,
@@ -380,18 +380,40 @@ def canonical_json(data: Any) -> str:
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS
 
 
-def canonical_bytes(data: Any) -> bytes:
+def canonical_bytes(data: Any, what: str = "event") -> bytes:
     """The canonical JSON form as UTF-8 bytes: what the hash covers.
 
     It is the text ``json.dumps(data, sort_keys=True, ensure_ascii=False,
     separators=(",", ":"))`` would give (a property test holds the two equal), written by
     orjson for speed. Events hold no floats (checked when an event type is defined), since the
-    text of a float is not canonical across writers.
+    text of a float is not canonical across writers. Text without a UTF-8 form is refused with
+    an :class:`InvalidInput` naming where it is in ``what``.
     """
     try:
         return orjson.dumps(data, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError as exc:
-        raise InvalidInput("event", f"cannot be written as canonical JSON ({exc})") from None
+        found = _text_without_utf8(data, what)
+        if found is not None:
+            raise InvalidInput(found[0], f"must be valid Unicode text, but it {found[1]}") from None
+        raise InvalidInput(what, f"cannot be written as canonical JSON ({exc})") from None
+
+
+def _text_without_utf8(data: Any, where: str) -> tuple[str, str] | None:
+    """The first text in ``data`` without a UTF-8 form: where it is, and why."""
+    if isinstance(data, str):
+        reason = lone_surrogate(data)
+        return None if reason is None else (where, reason)
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _text_without_utf8(key, where) or _text_without_utf8(value, f"{where}.{key}")
+            if found is not None:
+                return found
+    if isinstance(data, list | tuple):
+        for index, item in enumerate(data):
+            found = _text_without_utf8(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 _Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -528,7 +550,8 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 def payload_json(payload: Event) -> bytes:
     """The canonical JSON text of an event's payload."""
-    return canonical_bytes(_unstructurer(type(payload))(payload))
+    kind = type(payload)
+    return canonical_bytes(_unstructurer(kind)(payload), kind.__name__)
 
 
 _ACTOR_JSON: dict[int, tuple[Actor, bytes]] = {}
@@ -540,7 +563,7 @@ def actor_json(actor: Actor) -> bytes:
     found = _ACTOR_JSON.get(id(actor))
     if found is not None and found[0] is actor:
         return found[1]
-    text = canonical_bytes(_unstructurer(Actor)(actor))
+    text = canonical_bytes(_unstructurer(Actor)(actor), "actor")
     if len(_ACTOR_JSON) >= 4096:
         _ACTOR_JSON.clear()
     _ACTOR_JSON[id(actor)] = (actor, text)

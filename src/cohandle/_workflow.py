@@ -31,6 +31,7 @@ from cohandle._errors import (
     ProposalNotFound,
     expect,
     got,
+    storable_id,
     whole_number,
 )
 from cohandle._events import (
@@ -281,13 +282,19 @@ class Workflow:
         if body is None:
             raise InvalidInput("assigning_body", "must be given, or the actor must act for a unit")
         body = c.unit("assigning_body", body)
-        proposal_id = c.text("id", id) if id is not None else f"{proposal.session.key}-{proposal.number}"
+        proposal_id = (
+            storable_id("id", c.text("id", id))
+            if id is not None
+            else storable_id(
+                "id made from the session and the number", f"{proposal.session.key}-{proposal.number}"
+            )
+        )
         scheme = category_scheme if category_scheme is not None else self.category_scheme
         if not isinstance(scheme, CategoryScheme):
             raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {scheme!r})")
         event = ProposalReceived(proposal=proposal, assigning_body=body, category_scheme=scheme)
         if command_id is not None:
-            command_id = c.text("command_id", command_id)
+            command_id = _command_id(command_id)
             original = self._received_before(command_id, proposal_id, event, actor)
             if original is not None:
                 return original
@@ -554,7 +561,7 @@ class Workflow:
         _proposal_id(proposal_id)
         _actor(actor)
         if command_id is not None:
-            command_id = c.text("command_id", command_id)
+            command_id = _command_id(command_id)
         if expected_version is not None and (not isinstance(expected_version, int) or expected_version < 1):
             raise InvalidInput(
                 "expected_version", f"must be a version number from 1 (got {expected_version!r})"
@@ -736,6 +743,10 @@ def _proposal_id(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("proposal_id", f"must be text (got {got(value)})")
     return value
+
+
+def _command_id(value: object) -> str:
+    return storable_id("command_id", c.text("command_id", value))
 
 
 def _listed(field: str, values: object) -> Any:

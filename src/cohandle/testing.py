@@ -20,7 +20,7 @@ from typing import Any
 
 import pendulum
 
-from cohandle._errors import ConcurrencyConflict
+from cohandle._errors import ConcurrencyConflict, InvalidInput
 from cohandle._model import Actor, Body, Level, ProposalData, Proposer, Session, Unit
 from cohandle._workflow import Workflow
 from cohandle.stores import EventStore, verify
@@ -197,6 +197,30 @@ class StoreContract:
             sys.setswitchinterval(switching)
             done.set()
             writer.join()
+            store.close()
+
+    def test_ids_not_every_store_can_keep_are_refused_and_found_nowhere(self) -> None:
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("50"), actor=_ACTOR).id
+            first = store.read_stream(pid)[0]
+            # a NUL (PostgreSQL's text holds none), and GBK bytes decoded as if they were UTF-8
+            for bad in ("A\x00B", "\udcb2\udce2"):
+                for event in (first._replace(stream_id=bad), first._replace(stream_id="new", command_id=bad)):
+                    try:
+                        store.append(event.stream_id, 0, [event])
+                    except InvalidInput:
+                        pass
+                    else:
+                        raise AssertionError(
+                            f"appending {event.stream_id!r}, {event.command_id!r} must be refused"
+                        )
+                assert store.read_stream(bad) == []
+                assert store.stream_version(bad) == 0
+                assert store.find_command(bad) == []
+            assert [p.event for p in store.read_all()] == [first]
+            assert verify(store).ok
+        finally:
             store.close()
 
     def test_records_verify_and_name_their_hashes(self) -> None:

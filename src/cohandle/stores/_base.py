@@ -7,10 +7,18 @@ import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
+from cohandle._errors import storable_id
 from cohandle._events import RecordedEvent
 from cohandle.stores._integrity import StoredRecord
 
-__all__ = ["EventStore", "Positioned", "inherited", "reopen_after_fork"]
+__all__ = [
+    "EventStore",
+    "Positioned",
+    "inherited",
+    "refuse_unstorable",
+    "refuse_unstorable_records",
+    "reopen_after_fork",
+]
 
 
 class Positioned(NamedTuple):
@@ -29,6 +37,10 @@ class EventStore(Protocol):
       version raises :class:`~cohandle.ConcurrencyConflict` and stores nothing.
     - ``read_all`` yields every event once, in global position order, and a reader that
       follows ``after`` never misses an event.
+    - A stream id or command id that not every store could keep (a NUL, a lone surrogate) is
+      refused with :class:`~cohandle.InvalidInput` before anything is stored
+      (:func:`refuse_unstorable`), and reading by one finds nothing; so a log one store takes,
+      every store takes.
     """
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None: ...
@@ -57,6 +69,28 @@ class EventStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+# -- ids every store can keep ----------------------------------------------------------------
+#
+# A log one store takes, every store takes, so that an export imports anywhere: a stream id or
+# a command id that one of them could not keep (a NUL, a lone surrogate) is refused by all of
+# them before anything is stored, and reading by such an id finds nothing.
+
+
+def refuse_unstorable(stream_id: str, expected_version: int, command_id: str | None) -> None:
+    """Refuse an append that would start a stream, or record a command id, that not every
+    store could keep; streams already stored passed this when they were started."""
+    if not expected_version:
+        storable_id("stream_id", stream_id)
+    if command_id is not None:
+        storable_id("command_id", command_id)
+
+
+def refuse_unstorable_records(records: Sequence[StoredRecord]) -> None:
+    """The same check for the records of an import."""
+    for record in records:
+        refuse_unstorable(record.stream_id, 0, record.command_id)
 
 
 # -- after a fork --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import pendulum
 from cohandle._clock import utc
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
 from cohandle._events import RecordedEvent
-from cohandle.stores._base import Positioned, reopen_after_fork
+from cohandle.stores._base import Positioned, refuse_unstorable, refuse_unstorable_records, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["MemoryStore"]
@@ -97,6 +97,8 @@ class MemoryStore:
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
         if not events:
             return
+        if not expected_version or events[0].command_id is not None:
+            refuse_unstorable(stream_id, expected_version, events[0].command_id)
         with self._lock:
             rows = self._streams.get(stream_id)
             actual = len(rows) if rows is not None else 0
@@ -116,6 +118,7 @@ class MemoryStore:
         """Store checked records of new streams, all or nothing."""
         from cohandle.stores._rows import decode_record
 
+        refuse_unstorable_records(records)
         events = [decode_record(record) for record in records]
         with self._lock:
             for event in events:

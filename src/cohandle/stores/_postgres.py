@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError, seconds
-from cohandle.stores._base import inherited, reopen_after_fork
+from cohandle.stores._base import inherited, refuse_unstorable, refuse_unstorable_records, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
@@ -175,6 +175,9 @@ class PostgresStore(RowStore):
         were recorded (the call succeeds); a stream still at ``expected_version`` was not
         (the call is made once more); anything else is a conflict. Nothing is recorded twice.
         """
+        if not rows:
+            return
+        refuse_unstorable(stream_id, expected_version, rows[0][8])
         with self._lock:
             db = self._live()
             try:
@@ -246,6 +249,7 @@ class PostgresStore(RowStore):
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
+        refuse_unstorable_records(records)
         s = self.schema
         with self._lock:
             db = self._live()

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import orjson
 
-from cohandle._errors import InvalidInput, SchemaError
+from cohandle._errors import InvalidInput, SchemaError, unstorable
 from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
@@ -149,7 +149,12 @@ class RowStore:
             rows.append(record_of(event)[1:])
         self.append_records(stream_id, expected_version, rows)
 
+    # An id no store can keep was never stored: reading by it finds nothing, without asking a
+    # database that might not even take it as a parameter.
+
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
+        if unstorable(stream_id):
+            return []
         p = self.p
         rows = self._query(
             f"SELECT {COLUMNS} FROM {self.events} WHERE stream_id = {p} AND version <= {p} ORDER BY version",
@@ -160,7 +165,7 @@ class RowStore:
     def read_streams(self, stream_ids: Sequence[str]) -> list[list[RecordedEvent]]:
         """Several whole streams, in the order asked, read in one query per 500 of them."""
         found: dict[str, list[tuple[Any, ...]]] = {stream_id: [] for stream_id in stream_ids}
-        wanted = list(found)
+        wanted = [stream_id for stream_id in found if not unstorable(stream_id)]
         for start in range(0, len(wanted), 500):
             chunk = tuple(wanted[start : start + 500])
             marks = ", ".join([self.p] * len(chunk))
@@ -172,6 +177,8 @@ class RowStore:
         return [decode_stream(found[stream_id]) for stream_id in stream_ids]
 
     def stream_version(self, stream_id: str) -> int:
+        if unstorable(stream_id):
+            return 0
         rows = self._query(f"SELECT version FROM {self.streams} WHERE stream_id = {self.p}", (stream_id,))
         return int(rows[0][0]) if rows else 0
 
@@ -201,6 +208,8 @@ class RowStore:
             yield Positioned(record.position, decode_record(record))
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
+        if unstorable(command_id):
+            return []
         rows = self._query(
             f"SELECT {COLUMNS} FROM {self.events} WHERE command_id = {self.p} ORDER BY position",
             (command_id,),

@@ -31,7 +31,7 @@ from cohandle._errors import (
     SchemaError,
     seconds,
 )
-from cohandle.stores._base import inherited, reopen_after_fork
+from cohandle.stores._base import inherited, refuse_unstorable, refuse_unstorable_records, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 
@@ -178,6 +178,9 @@ class SQLiteStore(RowStore):
 
     def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert already serialised rows (the columns after ``position``) in one transaction."""
+        if not rows:
+            return
+        refuse_unstorable(stream_id, expected_version, rows[0][8])
 
         def append(db: sqlite3.Connection) -> None:
             last = rows[-1]
@@ -212,6 +215,7 @@ class SQLiteStore(RowStore):
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
+        refuse_unstorable_records(records)
 
         def store(db: sqlite3.Connection) -> None:
             for stream_id in dict.fromkeys(record.stream_id for record in records):

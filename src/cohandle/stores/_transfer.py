@@ -17,7 +17,15 @@ from typing import IO, Any, Protocol
 import attrs
 import orjson
 
-from cohandle._errors import CohandleError, InvalidInput, ProposalExists, SchemaError, got, whole_number
+from cohandle._errors import (
+    CohandleError,
+    InvalidInput,
+    ProposalExists,
+    SchemaError,
+    got,
+    unstorable,
+    whole_number,
+)
 from cohandle._events import canonical_bytes, event_from_record
 from cohandle.stores._integrity import StoredRecord, body_bytes, verify_records
 
@@ -133,16 +141,25 @@ def _parse(line: bytes, number: int, max_line_bytes: int) -> StoredRecord:
         event_from_record(data)  # every check of type, schema, shape and values
     except SchemaError as exc:
         raise ImportRefused(number, str(exc).rstrip(".")) from None
+    for key in ("stream_id", "command_id"):  # text, or None for the command id: checked above
+        reason = unstorable(data[key]) if data[key] is not None else None
+        if reason is not None:
+            raise ImportRefused(number, f"its {key} cannot be kept by every store: it {reason}")
+    try:
+        payload = canonical_bytes(data["payload"], "payload").decode()
+        actor = canonical_bytes(data["actor"], "actor").decode()
+    except InvalidInput as exc:  # text without a UTF-8 form, written as a \u escape
+        raise ImportRefused(number, str(exc).rstrip(".")) from None
     return StoredRecord(
         position=number,
         stream_id=data["stream_id"],
         version=data["version"],
         type=data["type"],
         schema=data["schema"],
-        payload=canonical_bytes(data["payload"]).decode(),
+        payload=payload,
         occurred_at=data["occurred_at"],
         recorded_at=data["recorded_at"],
-        actor=canonical_bytes(data["actor"]).decode(),
+        actor=actor,
         command_id=data["command_id"],
         prev_hash=data["prev_hash"],
         hash=data["hash"],
