@@ -360,6 +360,7 @@ def test_every_public_callable_answers_wrong_arguments_with_a_typed_error(
 UNKEEPABLE = {
     "nul": ("A\x00B", "holds a NUL character (at position 1)"),
     "gbk-bytes": ("\udcb2\udce2", "holds U+DCB2 at position 0, a lone surrogate"),
+    "long": ("测" * 501, "is 501 characters long, more than the 500 an id may have"),
 }
 
 

@@ -199,3 +199,22 @@ def test_a_stream_listed_without_events_is_not_passed_over(tmp_path: Path) -> No
     db.close()
     with cohandle.Workflow.open(path) as again, pytest.raises(cohandle.ProposalNotFound):
         list(again.proposals())
+
+
+def test_an_id_stored_before_ids_were_checked_is_still_read(tmp_path: Path) -> None:
+    """A SQLite log may hold a NUL in an id from before every store refused one: it is read as
+    before, one proposal or all of them, and only new ids are refused."""
+    path = tmp_path / "old.db"
+    wf = sqlite_workflow(path)
+    pid = receive(wf)
+    wf.store.close()
+    old = pid + "\x00"
+    db = sqlite3.connect(path)
+    db.execute("UPDATE events SET stream_id = ? WHERE stream_id = ?", (old, pid))
+    db.execute("UPDATE streams SET stream_id = ? WHERE stream_id = ?", (old, pid))
+    db.commit()
+    db.close()
+    with cohandle.Workflow.open(path, clock=workflow().clock) as again:
+        assert again.get(old).id == old
+        assert [p.id for p in again.proposals()] == [old]
+        assert again.file(old, actor=A_COMMITTEE).version == 2

@@ -138,9 +138,19 @@ def lone_surrogate(text: str) -> str | None:
     return None
 
 
+MAX_ID_LENGTH = 500
+"""The most characters a proposal id or a command id may have: PostgreSQL indexes a key of at
+most about 2,700 bytes, and 500 characters take at most 2,000 in UTF-8."""
+
+
 def unstorable(text: str) -> str | None:
-    """Why a store could not keep ``text`` as a key, or None when every store can: it holds a
-    NUL, which PostgreSQL's text holds nowhere, or a lone surrogate (:func:`lone_surrogate`)."""
+    """Why not every store could keep ``text`` as an id, or None when every store can.
+
+    Refused: a NUL, which PostgreSQL's text holds nowhere; a lone surrogate
+    (:func:`lone_surrogate`); more than :data:`MAX_ID_LENGTH` characters.
+    """
+    if len(text) > MAX_ID_LENGTH:
+        return f"is {len(text):,} characters long, more than the {MAX_ID_LENGTH} an id may have"
     if "\x00" in text:
         return f"holds a NUL character (at position {text.index(chr(0))})"
     return lone_surrogate(text)

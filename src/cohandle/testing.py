@@ -204,8 +204,9 @@ class StoreContract:
         try:
             pid = wf.receive(_data("50"), actor=_ACTOR).id
             first = store.read_stream(pid)[0]
-            # a NUL (PostgreSQL's text holds none), and GBK bytes decoded as if they were UTF-8
-            for bad in ("A\x00B", "\udcb2\udce2"):
+            # a NUL (PostgreSQL's text holds none), GBK bytes decoded as if they were UTF-8, and an
+            # id longer than PostgreSQL indexes
+            for bad in ("A\x00B", "\udcb2\udce2", "长" * 501):
                 for event in (first._replace(stream_id=bad), first._replace(stream_id="new", command_id=bad)):
                     try:
                         store.append(event.stream_id, 0, [event])

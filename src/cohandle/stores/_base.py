@@ -37,10 +37,10 @@ class EventStore(Protocol):
       version raises :class:`~cohandle.ConcurrencyConflict` and stores nothing.
     - ``read_all`` yields every event once, in global position order, and a reader that
       follows ``after`` never misses an event.
-    - A stream id or command id that not every store could keep (a NUL, a lone surrogate) is
-      refused with :class:`~cohandle.InvalidInput` before anything is stored
-      (:func:`refuse_unstorable`), and reading by one finds nothing; so a log one store takes,
-      every store takes.
+    - A stream id or command id that not every store could keep (a NUL, a lone surrogate, more
+      than 500 characters) is refused with :class:`~cohandle.InvalidInput` before anything is
+      stored (:func:`refuse_unstorable`); so a log one store takes, every store takes.
+      Reading by an id the store cannot hold finds nothing.
     """
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None: ...
@@ -74,8 +74,8 @@ class EventStore(Protocol):
 # -- ids every store can keep ----------------------------------------------------------------
 #
 # A log one store takes, every store takes, so that an export imports anywhere: a stream id or
-# a command id that one of them could not keep (a NUL, a lone surrogate) is refused by all of
-# them before anything is stored, and reading by such an id finds nothing.
+# a command id that one of them could not keep (a NUL, a lone surrogate, a key too long for
+# PostgreSQL's index) is refused by all of them before anything is stored.
 
 
 def refuse_unstorable(stream_id: str, expected_version: int, command_id: str | None) -> None:

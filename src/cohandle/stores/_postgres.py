@@ -286,6 +286,10 @@ class PostgresStore(RowStore):
                     f"Could not import the events into PostgreSQL: {str(exc).strip()}.{lost}"
                 ) from None
 
+    def _never_held(self, text: str) -> bool:
+        """PostgreSQL's text holds no NUL either, and refuses one as a parameter."""
+        return "\x00" in text or super()._never_held(text)
+
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             for attempt in (1, 2):

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import orjson
 
-from cohandle._errors import InvalidInput, SchemaError, unstorable
+from cohandle._errors import InvalidInput, SchemaError, lone_surrogate
 from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
 from cohandle.stores._base import Positioned
 from cohandle.stores._integrity import StoredRecord, record_of
@@ -149,11 +149,13 @@ class RowStore:
             rows.append(record_of(event)[1:])
         self.append_records(stream_id, expected_version, rows)
 
-    # An id no store can keep was never stored: reading by it finds nothing, without asking a
-    # database that might not even take it as a parameter.
+    def _never_held(self, text: str) -> bool:
+        """True for an id the database cannot hold, nor take as a parameter: no row has it.
+        Text without a UTF-8 form is such for every SQL store."""
+        return lone_surrogate(text) is not None
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
-        if unstorable(stream_id):
+        if self._never_held(stream_id):
             return []
         p = self.p
         rows = self._query(
@@ -165,7 +167,7 @@ class RowStore:
     def read_streams(self, stream_ids: Sequence[str]) -> list[list[RecordedEvent]]:
         """Several whole streams, in the order asked, read in one query per 500 of them."""
         found: dict[str, list[tuple[Any, ...]]] = {stream_id: [] for stream_id in stream_ids}
-        wanted = [stream_id for stream_id in found if not unstorable(stream_id)]
+        wanted = [stream_id for stream_id in found if not self._never_held(stream_id)]
         for start in range(0, len(wanted), 500):
             chunk = tuple(wanted[start : start + 500])
             marks = ", ".join([self.p] * len(chunk))
@@ -177,7 +179,7 @@ class RowStore:
         return [decode_stream(found[stream_id]) for stream_id in stream_ids]
 
     def stream_version(self, stream_id: str) -> int:
-        if unstorable(stream_id):
+        if self._never_held(stream_id):
             return 0
         rows = self._query(f"SELECT version FROM {self.streams} WHERE stream_id = {self.p}", (stream_id,))
         return int(rows[0][0]) if rows else 0
@@ -208,7 +210,7 @@ class RowStore:
             yield Positioned(record.position, decode_record(record))
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
-        if unstorable(command_id):
+        if self._never_held(command_id):
             return []
         rows = self._query(
             f"SELECT {COLUMNS} FROM {self.events} WHERE command_id = {self.p} ORDER BY position",
