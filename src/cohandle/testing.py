@@ -224,6 +224,43 @@ class StoreContract:
         finally:
             store.close()
 
+    def test_wrong_arguments_are_invalid_input_and_store_nothing(self) -> None:
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("60"), actor=_ACTOR).id
+            event = store.read_stream(pid)[0]
+            record = next(iter(store.records()))
+            calls: dict[str, Any] = {
+                "read_stream(5)": lambda: store.read_stream(5),  # type: ignore[arg-type]
+                "read_stream(up_to=-1)": lambda: store.read_stream(pid, up_to=-1),
+                "read_stream(up_to='2')": lambda: store.read_stream(pid, up_to="2"),  # type: ignore[arg-type]
+                "stream_version(None)": lambda: store.stream_version(None),  # type: ignore[arg-type]
+                "find_command(3)": lambda: store.find_command(3),  # type: ignore[arg-type]
+                "read_all(after=-1)": lambda: store.read_all(after=-1),
+                "read_all(after=None)": lambda: store.read_all(after=None),  # type: ignore[arg-type]
+                "read_all(after=1.5)": lambda: store.read_all(after=1.5),  # type: ignore[arg-type]
+                "read_all(limit=True)": lambda: store.read_all(limit=True),
+                "read_all(limit='3')": lambda: store.read_all(limit="3"),  # type: ignore[arg-type]
+                "records(after='z')": lambda: store.records(after="z"),  # type: ignore[arg-type]
+                "append(3, ...)": lambda: store.append(3, 0, [event]),  # type: ignore[arg-type]
+                "append(expected_version=-1)": lambda: store.append(pid, -1, [event]),
+                "append(events='x')": lambda: store.append(pid, 1, "x"),  # type: ignore[arg-type]
+                "append(events=[3])": lambda: store.append(pid, 1, [3]),  # type: ignore[list-item]
+                "import_records(None)": lambda: store.import_records(None),  # type: ignore[arg-type]
+                "import_records([3])": lambda: store.import_records([record, 3]),  # type: ignore[list-item]
+            }
+            for name, call in calls.items():
+                try:
+                    call()
+                except InvalidInput:
+                    continue
+                raise AssertionError(f"{name} must raise InvalidInput when called, not later or never")
+            assert [p.event for p in store.read_all()] == [event]
+            assert list(store.read_all(after=2**70)) == []  # beyond the end: nothing, not an overflow
+            assert store.read_stream(pid, up_to=2**70) == [event]
+        finally:
+            store.close()
+
     def test_records_verify_and_name_their_hashes(self) -> None:
         store, wf = self._with_store()
         try:

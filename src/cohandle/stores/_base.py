@@ -7,14 +7,18 @@ import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
-from cohandle._errors import storable_id
+from cohandle._errors import InvalidInput, got, storable_id, whole_number
 from cohandle._events import RecordedEvent
 from cohandle.stores._integrity import StoredRecord
 
 __all__ = [
     "EventStore",
     "Positioned",
+    "appended",
+    "id_argument",
+    "imported",
     "inherited",
+    "position_argument",
     "refuse_unstorable",
     "refuse_unstorable_records",
     "reopen_after_fork",
@@ -69,6 +73,56 @@ class EventStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+# -- the arguments of the protocol's methods --------------------------------------------------
+#
+# Checked the same way by every store, so a wrong argument is an InvalidInput wherever it goes,
+# never the database driver's own error or a quietly different answer.
+
+
+def id_argument(field: str, value: object) -> str:
+    """A stream id or command id to read by: any text."""
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be text (got {got(value)})")
+    return value
+
+
+def position_argument(field: str, value: object, *, optional: bool = False) -> int | None:
+    """A position, a version or a count: a whole number from 0 (or None when ``optional``)."""
+    if value is None and optional:
+        return None
+    return whole_number(field, value, least=0)
+
+
+def appended(stream_id: object, expected_version: object, events: Any) -> Sequence[RecordedEvent]:
+    """The checked arguments of ``append``: its events, each a :class:`RecordedEvent`."""
+    if stream_id.__class__ is str and expected_version.__class__ is int and events.__class__ is list:
+        for event in events:  # the workflow's own call: checked in one pass
+            if event.__class__ is not RecordedEvent:
+                break
+        else:
+            if expected_version >= 0:
+                return events
+    id_argument("stream_id", stream_id)
+    whole_number("expected_version", expected_version, least=0)
+    if isinstance(events, str | bytes) or not isinstance(events, Sequence):
+        raise InvalidInput("events", f"must be a list of RecordedEvent (got {got(events)})")
+    for event in events:
+        if event.__class__ is not RecordedEvent:
+            raise InvalidInput("events", f"must be a list of RecordedEvent (got {got(event)} among them)")
+    return events
+
+
+def imported(records: object) -> Sequence[StoredRecord]:
+    """The checked argument of ``import_records``: StoredRecords of ids every store can keep."""
+    if isinstance(records, str | bytes) or not isinstance(records, Sequence):
+        raise InvalidInput("records", f"must be a list of StoredRecord (got {got(records)})")
+    for record in records:
+        if not isinstance(record, StoredRecord):
+            raise InvalidInput("records", f"must be a list of StoredRecord (got {got(record)} among them)")
+    refuse_unstorable_records(records)
+    return records
 
 
 # -- ids every store can keep ----------------------------------------------------------------

@@ -23,7 +23,15 @@ import pendulum
 from cohandle._clock import utc
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
 from cohandle._events import RecordedEvent
-from cohandle.stores._base import Positioned, refuse_unstorable, refuse_unstorable_records, reopen_after_fork
+from cohandle.stores._base import (
+    Positioned,
+    appended,
+    id_argument,
+    imported,
+    position_argument,
+    refuse_unstorable,
+    reopen_after_fork,
+)
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["MemoryStore"]
@@ -95,6 +103,7 @@ class MemoryStore:
             self._commands[command_id] = (stream_id, first, len(events))
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
+        events = appended(stream_id, expected_version, events)
         if not events:
             return
         if not expected_version or events[0].command_id is not None:
@@ -118,8 +127,7 @@ class MemoryStore:
         """Store checked records of new streams, all or nothing."""
         from cohandle.stores._rows import decode_record
 
-        refuse_unstorable_records(records)
-        events = [decode_record(record) for record in records]
+        events = [decode_record(record) for record in imported(records)]
         with self._lock:
             for event in events:
                 if event.stream_id in self._streams:
@@ -156,15 +164,17 @@ class MemoryStore:
     # another, and a read between two of them would find an event half written.
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
+        id_argument("stream_id", stream_id)
+        position_argument("up_to", up_to, optional=True)
         with self._lock:
             rows = self._streams.get(stream_id)
             if rows is None:
                 return []
-            count = len(rows) if up_to is None else min(len(rows), max(0, up_to))
+            count = len(rows) if up_to is None else min(len(rows), up_to)
             return [self._event(stream_id, index) for index in range(count)]
 
     def stream_version(self, stream_id: str) -> int:
-        rows = self._streams.get(stream_id)
+        rows = self._streams.get(id_argument("stream_id", stream_id))
         return len(rows) if rows is not None else 0
 
     def stream_ids(self) -> Iterator[str]:
@@ -172,6 +182,11 @@ class MemoryStore:
             return iter(list(self._streams))
 
     def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
+        position_argument("after", after)
+        position_argument("limit", limit, optional=True)
+        return self._read_all(after, limit)
+
+    def _read_all(self, after: int, limit: int | None) -> Iterator[Positioned]:
         with self._lock:
             total = len(self._objects) // _WIDTH
         end = total if limit is None else min(total, after + limit)
@@ -186,8 +201,7 @@ class MemoryStore:
         return Positioned(row + 1, self._event(stream_id, bisect.bisect_left(self._streams[stream_id], row)))
 
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
-        for position, event in self.read_all(after=after):
-            yield record_of(event, position)
+        return (record_of(event, position) for position, event in self.read_all(after=after))
 
     def heads(self) -> dict[str, tuple[int, str]]:
         with self._lock:
@@ -197,6 +211,7 @@ class MemoryStore:
             }
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
+        id_argument("command_id", command_id)
         with self._lock:
             found = self._commands.get(command_id)
             if found is None:

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError, seconds
-from cohandle.stores._base import inherited, refuse_unstorable, refuse_unstorable_records, reopen_after_fork
+from cohandle.stores._base import imported, inherited, refuse_unstorable, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
@@ -249,7 +249,7 @@ class PostgresStore(RowStore):
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
-        refuse_unstorable_records(records)
+        imported(records)
         s = self.schema
         with self._lock:
             db = self._live()
@@ -286,9 +286,9 @@ class PostgresStore(RowStore):
                     f"Could not import the events into PostgreSQL: {str(exc).strip()}.{lost}"
                 ) from None
 
-    def _never_held(self, text: str) -> bool:
+    def _never_held(self, field: str, value: object) -> bool:
         """PostgreSQL's text holds no NUL either, and refuses one as a parameter."""
-        return "\x00" in text or super()._never_held(text)
+        return super()._never_held(field, value) or "\x00" in value  # type: ignore[operator]
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:

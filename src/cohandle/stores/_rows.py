@@ -11,9 +11,9 @@ from typing import Any, Self
 
 import orjson
 
-from cohandle._errors import InvalidInput, SchemaError, lone_surrogate
+from cohandle._errors import InvalidInput, SchemaError, lone_surrogate, whole_number
 from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
-from cohandle.stores._base import Positioned
+from cohandle.stores._base import Positioned, appended, id_argument, position_argument
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream", "import_plan", "table_ddl"]
@@ -119,6 +119,10 @@ def import_plan(
     return events, streams
 
 
+_LAST_VERSION = 2**31 - 1  # the largest version PostgreSQL's INTEGER column holds
+_LAST_POSITION = 2**63 - 1  # the largest position a 64-bit integer column holds
+
+
 class RowStore:
     """Reads shared by the SQL stores. ``events`` and ``streams`` are table names, ``p`` the
     driver's placeholder."""
@@ -137,7 +141,7 @@ class RowStore:
         raise NotImplementedError
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
-        if not events:
+        if not appended(stream_id, expected_version, events):
             return
         rows = []
         for offset, event in enumerate(events, start=expected_version + 1):
@@ -149,25 +153,26 @@ class RowStore:
             rows.append(record_of(event)[1:])
         self.append_records(stream_id, expected_version, rows)
 
-    def _never_held(self, text: str) -> bool:
-        """True for an id the database cannot hold, nor take as a parameter: no row has it.
-        Text without a UTF-8 form is such for every SQL store."""
-        return lone_surrogate(text) is not None
+    def _never_held(self, field: str, value: object) -> bool:
+        """Check an id to read by; True for one the database cannot hold, nor take as a
+        parameter, which no row has. Text without a UTF-8 form is such for every SQL store."""
+        return lone_surrogate(id_argument(field, value)) is not None
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]:
-        if self._never_held(stream_id):
+        position_argument("up_to", up_to, optional=True)
+        if self._never_held("stream_id", stream_id):
             return []
         p = self.p
         rows = self._query(
             f"SELECT {COLUMNS} FROM {self.events} WHERE stream_id = {p} AND version <= {p} ORDER BY version",
-            (stream_id, 2**31 - 1 if up_to is None else up_to),
+            (stream_id, _LAST_VERSION if up_to is None else min(up_to, _LAST_VERSION)),
         )
         return decode_stream(rows)
 
     def read_streams(self, stream_ids: Sequence[str]) -> list[list[RecordedEvent]]:
         """Several whole streams, in the order asked, read in one query per 500 of them."""
         found: dict[str, list[tuple[Any, ...]]] = {stream_id: [] for stream_id in stream_ids}
-        wanted = [stream_id for stream_id in found if not self._never_held(stream_id)]
+        wanted = [stream_id for stream_id in found if not self._never_held("stream_ids", stream_id)]
         for start in range(0, len(wanted), 500):
             chunk = tuple(wanted[start : start + 500])
             marks = ", ".join([self.p] * len(chunk))
@@ -179,7 +184,7 @@ class RowStore:
         return [decode_stream(found[stream_id]) for stream_id in stream_ids]
 
     def stream_version(self, stream_id: str) -> int:
-        if self._never_held(stream_id):
+        if self._never_held("stream_id", stream_id):
             return 0
         rows = self._query(f"SELECT version FROM {self.streams} WHERE stream_id = {self.p}", (stream_id,))
         return int(rows[0][0]) if rows else 0
@@ -190,7 +195,12 @@ class RowStore:
         )
 
     def records(self, *, after: int = 0, batch: int = 5_000) -> Iterator[StoredRecord]:
-        """The stored rows in global order, as they are on disk."""
+        """The stored rows in global order, as they are on disk, ``batch`` rows per query."""
+        position_argument("after", after)
+        whole_number("batch", batch, least=1)
+        return self._records(min(after, _LAST_POSITION), batch)
+
+    def _records(self, after: int, batch: int) -> Iterator[StoredRecord]:
         p = self.p
         while True:
             rows = self._query(
@@ -204,13 +214,18 @@ class RowStore:
             after = rows[-1][0]
 
     def read_all(self, *, after: int = 0, limit: int | None = None) -> Iterator[Positioned]:
-        for count, record in enumerate(self.records(after=after)):
+        position_argument("limit", limit, optional=True)
+        return self._read_all(self.records(after=after), limit)
+
+    @staticmethod
+    def _read_all(records: Iterator[StoredRecord], limit: int | None) -> Iterator[Positioned]:
+        for count, record in enumerate(records):
             if limit is not None and count >= limit:
                 return
             yield Positioned(record.position, decode_record(record))
 
     def find_command(self, command_id: str) -> list[RecordedEvent]:
-        if self._never_held(command_id):
+        if self._never_held("command_id", command_id):
             return []
         rows = self._query(
             f"SELECT {COLUMNS} FROM {self.events} WHERE command_id = {self.p} ORDER BY position",

@@ -31,7 +31,7 @@ from cohandle._errors import (
     SchemaError,
     seconds,
 )
-from cohandle.stores._base import inherited, refuse_unstorable, refuse_unstorable_records, reopen_after_fork
+from cohandle.stores._base import imported, inherited, refuse_unstorable, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 
@@ -215,7 +215,7 @@ class SQLiteStore(RowStore):
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
-        refuse_unstorable_records(records)
+        imported(records)
 
         def store(db: sqlite3.Connection) -> None:
             for stream_id in dict.fromkeys(record.stream_id for record in records):
