@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import subprocess
@@ -30,6 +31,7 @@ from cohandle import (
 from cohandle.letters import (
     LetterError,
     LetterMismatch,
+    chinese_int,
     parse_letter,
     render_opinion,
     render_reply,
@@ -367,3 +369,72 @@ def test_cli_parse_prints_the_json_form(tmp_path: Path) -> None:
 def test_letter_dates_in_chinese_or_arabic_numerals(written: str, day: str) -> None:
     text = f"关于对县政协十届二次会议第3号提案的答复\n\n张三委员：\n　　现答复如下：……\n\n　　　　某某县教育局\n　　　　{written}\n"
     assert parse_letter(text).to_json()["letter_date"] == day
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("十三", 13),
+        ("二十", 20),
+        ("十", 10),
+        ("九十九", 99),
+        ("二〇二二", 2022),
+        ("13", 13),
+        # slips of a typist or a scraper: not numbers, and never a raw KeyError
+        ("十十三", None),
+        ("十四五", None),
+        ("一二十", None),
+        ("二十十", None),
+        ("〇十", None),
+        ("十x", None),
+        ("", None),
+    ],
+)
+def test_chinese_numerals_and_slips_that_are_not_numbers(written: str, value: int | None) -> None:
+    assert chinese_int(written) == value
+
+
+def test_a_garbled_session_numeral_leaves_the_session_empty() -> None:
+    text = "关于对市政协十四五届三次会议第0157号提案的答复\n\n王红委员：\n　　现答复如下：……\n"
+    letter = parse_letter(text)
+    assert letter.number == "0157"
+    assert letter.to_json()["session_term"] is None
+    assert letter.to_json()["session_meeting"] == 3
+
+
+NUMERALS = st.text(alphabet="〇一二三四五六七八九十", min_size=1, max_size=4)
+
+
+@given(NUMERALS, NUMERALS)
+@settings(max_examples=300, deadline=None)
+def test_any_numerals_in_a_session_read_or_are_left_empty(term: str, meeting: str) -> None:
+    letter = parse_letter(
+        f"关于对市政协{term}届{meeting}次会议第0157号提案的答复\n\n王红委员：\n　　现答复如下：……\n"
+    )
+    read = letter.to_json()["session_term"]
+    assert read is None or (isinstance(read, int) and read >= 0)
+
+
+_FIXTURE_TEXTS = [path.read_text(encoding="utf-8") for path in sorted(FIXTURES.glob("*.txt"))]
+_EDITS = "一二三四五六七八九十〇年月日号第届次会议提案建议答复会办意见联系人电话邮政编码：:，,。（）()〔〕\n 0123456789-—/\ufeff\u200b"
+
+
+@given(
+    st.sampled_from(_FIXTURE_TEXTS),
+    st.lists(st.tuples(st.floats(0, 1), st.integers(0, 2), st.sampled_from(_EDITS)), max_size=30),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_letter_garbled_anywhere_reads_or_is_a_letter_error(
+    text: str, edits: list[tuple[float, int, str]]
+) -> None:
+    chars = list(text)
+    for where, kind, char in edits:  # insert, delete or replace one character
+        at = min(int(where * len(chars)), max(len(chars) - 1, 0))
+        if kind == 0 or not chars:
+            chars.insert(at, char)
+        elif kind == 1:
+            del chars[at]
+        else:
+            chars[at] = char
+    with contextlib.suppress(LetterError):
+        parse_letter("".join(chars))

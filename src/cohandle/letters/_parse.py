@@ -137,7 +137,11 @@ def chinese_int(text: str) -> int | None:
             value = value * 10 + _DIGIT[ch]
         return value
     tens, _, ones = text.partition("十")
-    return (_DIGIT[tens] if tens else 1) * 10 + (_DIGIT[ones] if ones else 0)
+    high = _DIGIT.get(tens) if tens else 1
+    low = _DIGIT.get(ones) if ones else 0
+    if not high or low is None:  # 十十三, 十四五, 一二十, 〇十: not a number
+        return None
+    return high * 10 + low
 
 
 _HAN = r"\u4e00-\u9fff"
