@@ -20,7 +20,6 @@ __all__ = [
     "inherited",
     "position_argument",
     "refuse_unstorable",
-    "refuse_unstorable_records",
     "reopen_after_fork",
 ]
 
@@ -121,7 +120,7 @@ def imported(records: object) -> Sequence[StoredRecord]:
     for record in records:
         if not isinstance(record, StoredRecord):
             raise InvalidInput("records", f"must be a list of StoredRecord (got {got(record)} among them)")
-    refuse_unstorable_records(records)
+        refuse_unstorable(record.stream_id, 0, record.command_id)
     return records
 
 
@@ -139,12 +138,6 @@ def refuse_unstorable(stream_id: str, expected_version: int, command_id: str | N
         storable_id("stream_id", stream_id)
     if command_id is not None:
         storable_id("command_id", command_id)
-
-
-def refuse_unstorable_records(records: Sequence[StoredRecord]) -> None:
-    """The same check for the records of an import."""
-    for record in records:
-        refuse_unstorable(record.stream_id, 0, record.command_id)
 
 
 # -- after a fork --------------------------------------------------------------------------------
