@@ -247,7 +247,7 @@ class StoreContract:
                 "append(events='x')": lambda: store.append(pid, 1, "x"),  # type: ignore[arg-type]
                 "append(events=[3])": lambda: store.append(pid, 1, [3]),  # type: ignore[list-item]
                 "import_records(None)": lambda: store.import_records(None),  # type: ignore[arg-type]
-                "import_records([3])": lambda: store.import_records([record, 3]),  # type: ignore[list-item]
+                "import_records([record, 3])": lambda: store.import_records([record, 3]),  # type: ignore[list-item]
             }
             for name, call in calls.items():
                 try:

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError, seconds
-from cohandle.stores._base import imported, inherited, refuse_unstorable, reopen_after_fork
+from cohandle.stores._base import id_argument, imported, inherited, refuse_unstorable, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
 from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
@@ -288,7 +288,7 @@ class PostgresStore(RowStore):
 
     def _never_held(self, field: str, value: object) -> bool:
         """PostgreSQL's text holds no NUL either, and refuses one as a parameter."""
-        return super()._never_held(field, value) or "\x00" in value  # type: ignore[operator]
+        return "\x00" in id_argument(field, value) or super()._never_held(field, value)
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
