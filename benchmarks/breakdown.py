@@ -85,7 +85,7 @@ STAGES: dict[str, Stage] = {
         _no_payload_json,
     ),
     "timestamps": Stage("the two timestamps' text", _events, "format_time", _no_time_text),
-    "body_join": Stage("joining the hash body from its parts", _events, "_join_body", _no_join),
+    "body_join": Stage("joining the hash body from its parts", _events, "_sealed_body", _no_join),
     "digest": Stage("SHA-256 of the body", _events, "digest_bytes", _no_digest),
     "store_append": Stage("the memory store's append", MemoryStore, "append", _no_append),
     "clock": Stage("reading the system clock", _clock.SystemClock, "now", _no_clock),

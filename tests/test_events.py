@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 from typing import Any
@@ -24,7 +25,8 @@ from cohandle import (
     hash_event,
     replay,
 )
-from cohandle._events import canonical_json, register_upcaster
+from cohandle._clock import SHANGHAI, utc
+from cohandle._events import canonical_json, format_time, register_upcaster
 from cohandle.deadlines import preset
 from helpers import (
     A_CO1,
@@ -105,6 +107,24 @@ def test_times_are_stored_in_utc_with_z() -> None:
     record = EVENTS[0].to_dict()
     assert record["occurred_at"].endswith("Z")
     assert record["recorded_at"] == "2025-03-01T01:00:00.000000Z"
+
+
+@given(
+    st.datetimes(
+        min_value=datetime.datetime(1, 1, 2),
+        max_value=datetime.datetime(9999, 12, 30),
+        timezones=st.sampled_from([datetime.UTC, SHANGHAI, datetime.timezone(datetime.timedelta(hours=-5))]),
+    ),
+    st.lists(st.integers(min_value=-90_000_000, max_value=90_000_000), min_size=1, max_size=8),
+)
+def test_a_stored_time_is_its_utc_instant_to_the_microsecond(
+    start: datetime.datetime, offsets: list[int]
+) -> None:
+    # times of one second share their text up to the microseconds; each must still be its own
+    for offset in offsets:
+        moment = start + datetime.timedelta(microseconds=offset)
+        expected = moment.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+        assert format_time(moment) == format_time(utc(moment)) == expected + "Z"
 
 
 def test_each_event_names_the_hash_before_it() -> None:

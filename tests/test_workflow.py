@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import sys
 import threading
+import time
 
 import pendulum
 import pytest
@@ -263,3 +264,28 @@ def test_one_workflow_shared_by_threads_loses_nothing_and_raises_nothing_else() 
     assert len(list(wf.store.stream_ids())) == 1 + 8 * 100
     assert wf.get(shared).reminders == 8 * 100 - len(conflicts)
     assert wf.verify().ok
+
+
+def test_the_system_clock_reads_the_machines_utc_time_to_the_microsecond(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cohandle import _clock
+
+    clock = cohandle.SystemClock()
+    for _ in range(3):  # the second's calendar is kept: reads within and across seconds agree
+        before = dt.datetime.now(dt.UTC)
+        now = clock.now()
+        assert before <= now <= dt.datetime.now(dt.UTC)
+        assert isinstance(now, pendulum.DateTime) and now.tzinfo is pendulum.UTC
+    # a second of its own, then the next one, then a leap second as some systems report it
+    for ns, expected in (
+        (1_740_787_199_999_999_000, dt.datetime(2025, 2, 28, 23, 59, 59, 999_999, tzinfo=dt.UTC)),
+        (1_740_787_200_000_001_999, dt.datetime(2025, 3, 1, 0, 0, 0, 1, tzinfo=dt.UTC)),
+        (1_740_787_200_500_000_000, dt.datetime(2025, 3, 1, 0, 0, 0, 500_000, tzinfo=dt.UTC)),
+    ):
+        monkeypatch.setattr(_clock, "_time_ns", lambda ns=ns: ns)
+        assert clock.now() == expected
+    leap = time.struct_time((2016, 12, 31, 23, 59, 60, 5, 366, 0))
+    monkeypatch.setattr(_clock, "_gmtime", lambda seconds: leap)
+    monkeypatch.setattr(_clock, "_time_ns", lambda: 1_483_228_800_250_000_000)
+    assert clock.now() == dt.datetime(2016, 12, 31, 23, 59, 59, 250_000, tzinfo=dt.UTC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from typing import Protocol
 
 import pendulum
@@ -16,7 +17,8 @@ SHANGHAI = pendulum.timezone("Asia/Shanghai")
 
 _UTC = pendulum.UTC
 _DateTime = pendulum.DateTime
-_now = _dt.datetime.now
+_time_ns = time.time_ns
+_gmtime = time.gmtime
 
 
 def utc(moment: _dt.datetime) -> pendulum.DateTime:
@@ -51,7 +53,20 @@ class SystemClock:
     """The machine's clock, in UTC."""
 
     def now(self) -> pendulum.DateTime:
-        return _in_utc(_now(_dt.UTC))
+        global _LAST_SECOND
+        seconds, micro = divmod(_time_ns() // 1000, 1_000_000)
+        last = _LAST_SECOND  # commands come many to a second: its calendar is worked out once
+        if last[0] != seconds:
+            t = _gmtime(seconds)
+            last = _LAST_SECOND = (
+                seconds,
+                (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, min(t.tm_sec, 59)),
+            )
+        year, month, day, hour, minute, second = last[1]
+        return _DateTime(year, month, day, hour, minute, second, micro, tzinfo=_UTC)
+
+
+_LAST_SECOND: tuple[int, tuple[int, int, int, int, int, int]] = (-1, (1970, 1, 1, 0, 0, 0))
 
 
 class FixedClock:

@@ -304,17 +304,20 @@ class RecordedEvent(NamedTuple):
 
 def format_time(moment: _dt.datetime) -> str:
     """A timestamp as stored: UTC, microseconds, ``Z`` (2025-03-01T01:00:00.000000Z)."""
+    global _LAST_SECOND
     if moment.tzinfo is not UTC and moment.utcoffset():
         moment = moment.astimezone(_dt.UTC)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest form here
-        moment.year,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
-        moment.microsecond,
-    )
+    second = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    last = _LAST_SECOND  # events come many to a second: its text is written once
+    if last[0] == second:
+        prefix = last[1]
+    else:
+        prefix = "%04d-%02d-%02dT%02d:%02d:%02d." % second  # noqa: UP031 - the fastest form here
+        _LAST_SECOND = (second, prefix)  # one assignment: threads see the old pair or the new
+    return "%s%06dZ" % (prefix, moment.microsecond)  # noqa: UP031
+
+
+_LAST_SECOND: tuple[tuple[int, ...], str] = ((), "")
 
 
 def parse_time(text: str) -> pendulum.DateTime:
@@ -758,6 +761,49 @@ def _texts(
     return texts
 
 
+def _sealed_body(texts: Texts, command_id: str | None, payload: Event, stream_id: str, version: int) -> bytes:
+    """The body :func:`_join_body` gives, for an event being sealed from cohandle's own parts.
+
+    Its timestamps come from :func:`format_time` and its previous hash is ``algorithm:hex``,
+    plain ASCII that JSON writes as it is, so they are quoted without an encoder; each event
+    type's schema and name are written once. (A record read back from a store goes through
+    :func:`_join_body`, which escapes every text, since a row may have been edited.)
+    """
+    kind = payload.__class__
+    frame = _FRAMES.get(kind)
+    if frame is None or frame[0] is not kind.TYPE or frame[1] is not kind.SCHEMA:
+        frame = _FRAMES[kind] = (
+            kind.TYPE,
+            kind.SCHEMA,
+            b',"schema":' + _dumps(kind.SCHEMA) + b',"stream_id":',
+            b',"type":' + _dumps(kind.TYPE) + b',"version":',
+        )
+    return b"".join(
+        (
+            b'{"actor":',
+            texts.actor,
+            b',"command_id":',
+            b"null" if command_id is None else _dumps(command_id),
+            b',"occurred_at":"',
+            texts.occurred_at.encode(),
+            b'","payload":',
+            texts.payload,
+            b',"prev_hash":"',
+            texts.prev_hash.encode(),
+            b'","recorded_at":"',
+            texts.recorded_at.encode(),
+            b'"',
+            frame[2],
+            _dumps(stream_id),
+            frame[3],
+            b"%d}" % version,
+        )
+    )
+
+
+_FRAMES: dict[type[Event], tuple[str, int, bytes, bytes]] = {}
+
+
 def seal_body(
     stream_id: str,
     version: int,
@@ -771,18 +817,7 @@ def seal_body(
 ) -> tuple[RecordedEvent, Texts]:
     """The sealed envelope and the canonical text its hash covers."""
     texts = _texts(payload, actor, occurred_at, recorded_at, prev_hash, algorithm)
-    body = _join_body(
-        texts.actor,
-        command_id,
-        texts.occurred_at,
-        texts.payload,
-        texts.prev_hash,
-        texts.recorded_at,
-        payload.SCHEMA,
-        stream_id,
-        payload.TYPE,
-        version,
-    )
+    body = _sealed_body(texts, command_id, payload, stream_id, version)
     event: RecordedEvent = _new_tuple(  # the named tuple's own __new__ costs four times as much
         RecordedEvent,
         (
