@@ -609,29 +609,21 @@ class Workflow:
         """Seal a command's event into the chain and fold it; with a policy, add the event of
         the deadlines it starts. Returns the new state, and the events to append together with
         their canonical text (written once, for the hash and for a SQL store)."""
-        events: list[RecordedEvent] = []
-        texts: list[Texts] = []
-        pending: Event | None = payload
-        while pending is not None:
-            sealed, text = seal_body(
-                state.id,
-                state.version + 1,
-                pending,
-                at,
-                now,
-                actor,
-                command_id,
-                state.last_hash,
-                self.hash_algorithm,
-            )
-            texts.append(text)
-            events.append(sealed)
-            state = apply(state, sealed)
-            pending = None
-            if len(events) == 1 and self.policy is not None:
-                assert self.calendar is not None
-                pending = started_by(payload, state, at, self.policy, self.calendar)
-        return state, events, texts
+        algorithm = self.hash_algorithm
+        sealed, text = seal_body(
+            state.id, state.version + 1, payload, at, now, actor, command_id, state.last_hash, algorithm
+        )
+        state = apply(state, sealed)
+        if self.policy is None:
+            return state, [sealed], [text]
+        assert self.calendar is not None
+        deadlines = started_by(payload, state, at, self.policy, self.calendar)
+        if deadlines is None:
+            return state, [sealed], [text]
+        then, then_text = seal_body(
+            state.id, state.version + 1, deadlines, at, now, actor, command_id, state.last_hash, algorithm
+        )
+        return apply(state, then), [sealed, then], [text, then_text]
 
     def _append(
         self, proposal_id: str, expected: int, events: list[RecordedEvent], texts: list[Texts]
