@@ -8,6 +8,7 @@ import importlib.util
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ from unittest import mock
 import pytest
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
-NEEDS_BASELINES = {"lifecycle", "store"}  # they run eventsourcing beside cohandle (the bench extra)
+NEEDS_BASELINES = {"lifecycle", "store", "instructions"}  # they run eventsourcing (the bench extra)
+NEEDS_VALGRIND = {"instructions"}
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +56,22 @@ def test_stages_are_restored_and_the_figures_are_named(breakdown: Any) -> None:
     }
 
 
-@pytest.mark.parametrize("script", ["lifecycle", "store", "deadlines", "letters"])
+@pytest.mark.parametrize("script", ["lifecycle", "store", "deadlines", "letters", "instructions"])
 def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     """A small run of each script, as a user would start it: a table, then one JSON line."""
     if script in NEEDS_BASELINES and importlib.util.find_spec("eventsourcing") is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but eventsourcing is missing: benchmarks/{script}.py must run under CI")
         pytest.skip(f"benchmarks/{script}.py compares with eventsourcing: pip install -e '.[bench]'")
+    if script in NEEDS_VALGRIND and shutil.which("valgrind") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but valgrind is missing: benchmarks/{script}.py must run under CI")
+        pytest.skip(f"benchmarks/{script}.py counts instructions with valgrind: apt-get install valgrind")
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / f"{script}.py"), "--size", "3"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # instructions.py runs six processes under valgrind
         check=False,
     )
     assert done.returncode == 0, done.stderr
