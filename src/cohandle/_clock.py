@@ -31,6 +31,7 @@ def utc(moment: _dt.datetime) -> pendulum.DateTime:
 
 def _in_utc(moment: _dt.datetime) -> pendulum.DateTime:
     """The pendulum DateTime of a datetime whose fields are already UTC."""
+    # the time zone passed by position: datetime's constructor parses a keyword at twice the cost
     return _DateTime(
         moment.year,
         moment.month,
@@ -39,7 +40,7 @@ def _in_utc(moment: _dt.datetime) -> pendulum.DateTime:
         moment.minute,
         moment.second,
         moment.microsecond,
-        tzinfo=_UTC,
+        _UTC,
     )
 
 
@@ -63,7 +64,7 @@ class SystemClock:
                 (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, min(t.tm_sec, 59)),
             )
         year, month, day, hour, minute, second = last[1]
-        return _DateTime(year, month, day, hour, minute, second, micro, tzinfo=_UTC)
+        return _DateTime(year, month, day, hour, minute, second, micro, _UTC)
 
 
 _LAST_SECOND: tuple[int, tuple[int, int, int, int, int, int]] = (-1, (1970, 1, 1, 0, 0, 0))
