@@ -315,16 +315,14 @@ def eventsourcing_run(n: int) -> tuple[Any, list[Any]]:
 # -- measuring ---------------------------------------------------------------------------------
 
 
-def timed(run: Callable[[int], tuple[Any, list[Any]]], n: int, repeat: int) -> float:
-    """Best wall time of ``repeat`` runs, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = run(n)
-        best = min(best, time.perf_counter() - start)
-        del result
-    return best
+def timed(run: Callable[[int], tuple[Any, list[Any]]], n: int) -> float:
+    """Wall time of one run, in seconds."""
+    gc.collect()
+    start = time.perf_counter()
+    result = run(n)
+    seconds = time.perf_counter() - start
+    del result
+    return seconds
 
 
 def retained(run: Callable[[int], tuple[Any, list[Any]]], n: int) -> float:
@@ -356,7 +354,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--size", type=int, default=10_000, help="proposals per run (default 10000)")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per library; the best is kept (default 3)"
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds, each running every library (and every size) once; the best is kept (default 3)",
     )
     parser.add_argument("--sizes", default="", help="comma-separated sizes for cohandle's flatness check")
     args = parser.parse_args(argv)
@@ -365,13 +366,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error("--size must be at least 1")
 
     # All timings first, then all memory readings: tracemalloc slows whatever runs after it.
-    rows: dict[str, dict[str, float]] = {}
-    for name, run in RUNNERS.items():
-        seconds = timed(run, n, args.repeat)
-        rows[name] = {
+    # The implementations take turns, so a drift in the machine's speed hits them all alike.
+    best = dict.fromkeys(RUNNERS, float("inf"))
+    for _ in range(args.repeat):
+        for name, run in RUNNERS.items():
+            best[name] = min(best[name], timed(run, n))
+    rows: dict[str, dict[str, float]] = {
+        name: {
             "us_per_event": seconds / (n * EVENTS_PER_LIFECYCLE) * 1e6,
             "us_per_lifecycle": seconds / n * 1e6,
         }
+        for name, seconds in best.items()
+    }
     for name, run in RUNNERS.items():
         rows[name]["bytes_per_proposal"] = retained(run, n)
 
@@ -420,7 +426,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print()
         print(f"{'cohandle, proposals':<24} {'µs/event':>10} {'KiB/proposal':>13}")
         per_size = {}
-        seconds_by_size = {size: timed(cohandle_run, size, 1) for size in sizes}
+        seconds_by_size = dict.fromkeys(sizes, float("inf"))
+        for _ in range(args.repeat):  # the sizes take turns too
+            for size in sizes:
+                seconds_by_size[size] = min(seconds_by_size[size], timed(cohandle_run, size))
         for size in sizes:
             kib = retained(cohandle_run, size) / 1024
             per_size[size] = (seconds_by_size[size] / (size * EVENTS_PER_LIFECYCLE) * 1e6, kib)
