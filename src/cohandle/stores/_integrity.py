@@ -52,19 +52,18 @@ class VerifyReport:
         return f"The log is damaged at {self.problem}. {self.events} events were read before it."
 
 
-_DIGESTS: dict[str, Callable[[bytes], bytes]] = {
-    "sha256": lambda data: hashlib.sha256(data).digest(),
-    "sm3": lambda data: hashlib.new("sm3", data).digest(),
+_DIGESTS: dict[str, Callable[[bytes], str]] = {
+    "sha256": lambda data: "sha256:" + hashlib.sha256(data).hexdigest(),
+    "sm3": lambda data: "sm3:" + hashlib.new("sm3", data).hexdigest(),
 }
 
 
 def _digest_text(record: StoredRecord) -> str | None:
-    algorithm, _, _ = record.hash.partition(":")
-    function = _DIGESTS.get(algorithm)
+    function = _DIGESTS.get(record.hash.partition(":")[0])
     if function is None:
         return None
     try:
-        return f"{algorithm}:{function(body_bytes(record)).hex()}"
+        return function(body_bytes(record))
     except ValueError:  # an algorithm this Python's OpenSSL lacks
         return None
 
