@@ -2,11 +2,11 @@
 
 Timings on a shared machine move by 5-10% from run to run, more than most single changes to
 the command path are worth. This script runs the lifecycles of ``benchmarks/lifecycle.py``
-(cohandle and two of its baselines, the same steps) under valgrind (cachegrind, without its cache simulation) and
-counts the instructions the processor executes, C code included. Each implementation runs
-twice, for N and for 5N proposals, in fresh processes with a fixed hash seed; the difference
-divided by the 4N lifecycles' events is the cost of one event without the start-up. Runs of
-the same code give the same count to within about half a percent.
+(cohandle and two of its baselines, the same steps) under valgrind (cachegrind, without its
+cache simulation) and counts the instructions the processor executes, C code included. Each
+implementation runs twice, for N and for 5N proposals, in fresh processes with a fixed hash
+seed; the difference divided by the 4N lifecycles' events is the cost of one event without
+the start-up. Runs of the same code give the same count to within about half a percent.
 
 What the count does not see: cache misses and the memory they wait on, and the hardware's own
 SHA-256 instructions (valgrind hides them from OpenSSL, which then hashes in software: about

@@ -296,7 +296,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         # every measure once per round, so a drift in the machine's (or the disk's) speed hits all alike
         rounds = [one_round(folder / f"round-{i}", n) for i in range(args.repeat)]
-        rows = rows_of(folder / "round-0" / "cohandle-FULL.db")
+        # the raw psycopg inserts take the same rows as the first round's SQLite file
+        rows = rows_of(folder / "round-0" / "cohandle-FULL.db") if args.postgres else []
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     best = {key: min(r[key] for r in rounds) for key in rounds[0]}
