@@ -10,8 +10,15 @@ The stand-ins break what the stage is for (a constant hash chains nothing), so t
 speed only; the stored log of a stand-in run is not valid. Savings do not add up exactly to
 the whole: a stage left out also makes the stages around it cheaper.
 
-Usage: ``python benchmarks/breakdown.py --size 3000 --rounds 9``. Prints a table, then one
-JSON line of figures.
+With ``--instructions`` each variant is counted rather than timed: it runs for N and 5N
+proposals in fresh processes under valgrind, as ``benchmarks/instructions.py`` does, and the
+difference per event is what the variant costs in processor instructions. Counts do not move
+with the machine's load, so one run is enough; they leave out waiting on memory, and SHA-256
+runs in software under valgrind (see that script).
+
+Usage: ``python benchmarks/breakdown.py --size 3000 --rounds 9`` (timed) or ``python
+benchmarks/breakdown.py --instructions --size 50`` (counted; needs valgrind). Prints a table,
+then one JSON line of figures.
 """
 
 from __future__ import annotations
@@ -20,16 +27,21 @@ import argparse
 import contextlib
 import gc
 import json
+import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import instructions  # the same valgrind count
 import lifecycle  # the same commands as the lifecycle benchmark
 
 from cohandle import _clock, _commands, _events
@@ -127,40 +139,82 @@ def run_once(n: int, stage: str | None) -> float:
     return seconds
 
 
+def counted_per_event(n: int, variants: list[str | None]) -> dict[str | None, float]:
+    """Instructions per event of each variant: N and 5N proposals, each in a fresh process
+    under valgrind, the difference over the 4N lifecycles' events."""
+    events = 4 * n * lifecycle.EVENTS_PER_LIFECYCLE
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        jobs = {
+            (variant, size): pool.submit(
+                instructions.counted,
+                [__file__, "--child", variant or _AS_IT_IS, "--size", str(size)],
+                f"{folder}/{variant or _AS_IT_IS}-{size}.out",
+            )
+            for variant in variants
+            for size in (n, 5 * n)
+        }
+        return {
+            variant: (jobs[variant, 5 * n].result() - jobs[variant, n].result()) / events
+            for variant in variants
+        }
+
+
+_AS_IT_IS = "none"
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--size", type=int, default=3_000, help="proposals per run (default 3000)")
+    parser.add_argument(
+        "--size",
+        type=int,
+        help="proposals per run (default 3000; with --instructions, N for runs of N and 5N, default 50)",
+    )
     parser.add_argument(
         "--rounds", type=int, default=9, help="interleaved rounds; medians are kept (default 9)"
     )
-    args = parser.parse_args(argv)
-    if args.size < 1 or args.rounds < 1:
-        parser.error("--size and --rounds must be at least 1")
-    events = args.size * lifecycle.EVENTS_PER_LIFECYCLE
-
-    run_once(min(args.size, 500), None)  # warm up: imports, generated codecs
-    variants: list[str | None] = [None, *STAGES, COLLECTOR]
-    seconds: dict[str | None, list[float]] = {variant: [] for variant in variants}
-    for _ in range(args.rounds):
-        for variant in variants:  # interleaved, so drift in the machine's speed hits all alike
-            seconds[variant].append(run_once(args.size, variant))
-    per_event = {variant: statistics.median(times) / events * 1e6 for variant, times in seconds.items()}
-    base = per_event[None]
-
-    print(
-        f"Full lifecycle, {args.size:,} proposals ({events:,} events), median of {args.rounds} "
-        "interleaved rounds"
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions under valgrind instead of timing"
     )
-    print(f"{'stage replaced by a constant':<68} {'µs/event':>9} {'saved µs':>9} {'share':>6}")
-    print(f"{'nothing (the baseline)':<68} {base:>9.2f}")
-    figures: dict[str, Any] = {"proposals": args.size, "base_us_per_event": round(base, 2)}
+    parser.add_argument("--child", choices=[_AS_IT_IS, *STAGES, COLLECTOR], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    size = args.size if args.size is not None else (50 if args.instructions or args.child else 3_000)
+    if size < 1 or args.rounds < 1:
+        parser.error("--size and --rounds must be at least 1")
+    if args.child:  # inside valgrind: one variant, one size
+        with replaced(None if args.child == _AS_IT_IS else args.child):
+            lifecycle.cohandle_run(size)
+        return {}
+    variants: list[str | None] = [None, *STAGES, COLLECTOR]
+    if args.instructions:
+        if shutil.which("valgrind") is None:
+            parser.error("valgrind is not installed (apt-get install valgrind)")
+        per_event = counted_per_event(size, variants)
+        unit, key = "instr/event", "instructions_per_event"
+        title = f"Full lifecycle, {size:,} and {5 * size:,} proposals: machine instructions (valgrind)"
+    else:
+        events = size * lifecycle.EVENTS_PER_LIFECYCLE
+        run_once(min(size, 500), None)  # warm up: imports, generated codecs
+        seconds: dict[str | None, list[float]] = {variant: [] for variant in variants}
+        for _ in range(args.rounds):
+            for variant in variants:  # interleaved, so drift in the machine's speed hits all alike
+                seconds[variant].append(run_once(size, variant))
+        per_event = {variant: statistics.median(times) / events * 1e6 for variant, times in seconds.items()}
+        unit, key = "µs/event", "us_per_event"
+        title = f"Full lifecycle, {size:,} proposals ({events:,} events), median of {args.rounds} interleaved rounds"
+    base = per_event[None]
+    digits = 0 if args.instructions else 2
+
+    print(title)
+    print(f"{'stage replaced by a constant':<68} {unit:>11} {'saved':>9} {'share':>6}")
+    print(f"{'nothing (the baseline)':<68} {base:>11,.{digits}f}")
+    figures: dict[str, Any] = {"proposals": size, f"base_{key}": round(base, digits)}
     for stage in [*STAGES, COLLECTOR]:
         what = STAGES[stage].what if stage in STAGES else "the cycle collector (gc.disable())"
         saved = base - per_event[stage]
-        print(f"{what:<68} {per_event[stage]:>9.2f} {saved:>9.2f} {saved / base:>6.0%}")
-        figures[f"{stage}_us_per_event"] = round(saved, 2)
+        print(f"{what:<68} {per_event[stage]:>11,.{digits}f} {saved:>9,.{digits}f} {saved / base:>6.0%}")
+        figures[f"{stage}_{key}"] = round(saved, digits)
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 

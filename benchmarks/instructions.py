@@ -43,20 +43,16 @@ MEASURED = {
 _COLLECTED = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def instructions(key: str, n: int, folder: str) -> int:
-    """Instructions executed by a fresh process that runs ``n`` lifecycles of ``key``."""
+def counted(command: list[str], out: str) -> int:
+    """Instructions executed by a fresh process running ``command`` (after ``python``)."""
     done = subprocess.run(
         [
             "valgrind",
             "--tool=cachegrind",
             "--cache-sim=no",
-            f"--cachegrind-out-file={folder}/{key}-{n}.out",
+            f"--cachegrind-out-file={out}",
             sys.executable,
-            __file__,
-            "--child",
-            key,
-            "--size",
-            str(n),
+            *command,
         ],
         capture_output=True,
         text=True,
@@ -65,8 +61,13 @@ def instructions(key: str, n: int, folder: str) -> int:
     )
     found = _COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
-        raise RuntimeError(f"valgrind could not count {key} at {n}: {done.stderr[-2000:]}")
+        raise RuntimeError(f"valgrind could not count {' '.join(command)}: {done.stderr[-2000:]}")
     return int(found.group(1).replace(",", ""))
+
+
+def instructions(key: str, n: int, folder: str) -> int:
+    """Instructions executed by a fresh process that runs ``n`` lifecycles of ``key``."""
+    return counted([__file__, "--child", key, "--size", str(n)], f"{folder}/{key}-{n}.out")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

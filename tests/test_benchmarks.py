@@ -82,3 +82,35 @@ def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     for key, value in figures.items():
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
         assert math.isfinite(value), (key, value)
+
+
+def test_the_breakdown_counts_each_variant_in_its_own_process(breakdown: Any) -> None:
+    """``--instructions`` counts N and 5N proposals of every variant, each in a fresh process
+    (the valgrind count itself is held by the instructions benchmark's own run above)."""
+    commands: list[list[str]] = []
+    events_per_lifecycle: int = breakdown.lifecycle.EVENTS_PER_LIFECYCLE
+
+    def counted(command: list[str], out: str) -> int:
+        commands.append(command)
+        size = int(command[command.index("--size") + 1])
+        child = command[command.index("--child") + 1]
+        per_event = 1_000 + 100 * len(child)  # a made-up cost per variant
+        return 10_000_000 + size * events_per_lifecycle * per_event
+
+    with (
+        mock.patch.object(breakdown.instructions, "counted", counted),
+        mock.patch.object(breakdown.shutil, "which", return_value="/usr/bin/valgrind"),
+    ):
+        figures = breakdown.main(["--instructions", "--size", "2"])
+    stages = [*breakdown.STAGES, breakdown.COLLECTOR]
+    assert len(commands) == 2 * (1 + len(stages))
+    assert figures["base_instructions_per_event"] == 1_000 + 100 * len("none")
+    for name in stages:
+        assert figures[f"{name}_instructions_per_event"] == 100 * (len("none") - len(name))
+
+
+def test_a_breakdown_child_runs_its_variant_and_restores_it(breakdown: Any) -> None:
+    originals = {name: getattr(s.target, s.attribute) for name, s in breakdown.STAGES.items()}
+    for child in ["none", *breakdown.STAGES, breakdown.COLLECTOR]:
+        assert breakdown.main(["--child", child, "--size", "1"]) == {}
+    assert {name: getattr(s.target, s.attribute) for name, s in breakdown.STAGES.items()} == originals
