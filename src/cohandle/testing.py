@@ -14,6 +14,7 @@ The suite needs pytest.
 
 from __future__ import annotations
 
+import datetime as _dt
 import sys
 import threading
 from typing import Any
@@ -258,6 +259,47 @@ class StoreContract:
             assert [p.event for p in store.read_all()] == [event]
             assert list(store.read_all(after=2**70)) == []  # beyond the end: nothing, not an overflow
             assert store.read_stream(pid, up_to=2**70) == [event]
+        finally:
+            store.close()
+
+    def test_events_no_sealing_makes_are_invalid_input_and_store_nothing(self) -> None:
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("61"), actor=_ACTOR).id
+            first = store.read_stream(pid)[0]
+            good = first._replace(version=2, prev_hash=first.hash)
+            loose: Any = good  # holds what a caller may put in, whatever the annotations say
+            naive = _dt.datetime(2025, 3, 1, 9, 30)
+            bad: list[tuple[str, Any]] = [  # the field the refusal names, the event
+                ("occurred_at", loose._replace(occurred_at="2025-03-01")),
+                ("occurred_at", loose._replace(occurred_at=naive)),
+                ("recorded_at", loose._replace(recorded_at=naive)),
+                ("payload", loose._replace(payload={"type": "ProposalFiled"})),
+                ("actor", loose._replace(actor="市政协提案委")),
+                ("command_id", loose._replace(command_id=7)),
+                ("hash", loose._replace(hash=b"\x00" * 31)),
+                ("hash", loose._replace(hash=first.hash_text)),
+                ("prev_hash", loose._replace(prev_hash=b"\x00")),
+                ("algorithm", loose._replace(algorithm="md5")),
+            ]
+            for field, event in bad:
+                message = ""
+                try:
+                    store.append(pid, 1, [event])
+                except InvalidInput as exc:
+                    message = str(exc)
+                assert message, f"an event with a wrong {field} must raise InvalidInput when appended"
+                assert field in message, f"the refusal must name the {field}: {message}"
+            # a bad event after a good one: the good one is not stored either
+            try:
+                store.append(pid, 1, [good, loose._replace(version=3, payload={})])
+            except InvalidInput:
+                pass
+            else:
+                raise AssertionError("a batch holding an unsealed event must raise InvalidInput")
+            assert store.stream_version(pid) == 1
+            assert [p.event for p in store.read_all()] == [first]
+            assert verify(store).ok
         finally:
             store.close()
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
+import pendulum
+
 from cohandle._errors import InvalidInput, got, storable_id, whole_number
-from cohandle._events import RecordedEvent
+from cohandle._events import HASH_ALGORITHMS, Event, RecordedEvent
+from cohandle._model import Actor
 from cohandle.stores._integrity import StoredRecord
 
 __all__ = [
@@ -19,6 +23,7 @@ __all__ = [
     "imported",
     "inherited",
     "position_argument",
+    "refuse_unsealed",
     "refuse_unstorable",
     "reopen_after_fork",
 ]
@@ -113,6 +118,55 @@ def appended(stream_id: object, expected_version: object, events: Any) -> Sequen
     return events
 
 
+def refuse_unsealed(events: Sequence[RecordedEvent]) -> None:
+    """Refuse, with an :class:`InvalidInput` naming the event and the field, events that no
+    sealing could have made: a time that is not a timezone-aware datetime, a payload that is not
+    an event, a digest that is not 32 bytes, and the like. A store runs this before it writes.
+    """
+    for event in events:
+        misfit = _misfit(event)
+        if misfit is not None:
+            field, what = misfit
+            raise InvalidInput(
+                "events",
+                f"must be sealed events, but version {event.version!r}'s {field} is not {what} "
+                f"(got {got(getattr(event, field))})",
+            )
+
+
+def _misfit(event: RecordedEvent) -> tuple[str, str] | None:
+    # read as plain objects: the fields hold what the caller put there, whatever the annotations
+    payload: object = event.payload
+    if not isinstance(payload, Event):
+        return "payload", "an event"
+    for field in ("occurred_at", "recorded_at"):
+        moment: object = getattr(event, field)
+        if not isinstance(moment, _dt.datetime):
+            return field, "a timezone-aware datetime"
+        zone = moment.tzinfo
+        if zone is not _UTC and zone is not _dt.UTC and moment.utcoffset() is None:
+            return field, "a timezone-aware datetime"
+    actor: object = event.actor
+    if not isinstance(actor, Actor):
+        return "actor", "an Actor"
+    command_id: object = event.command_id
+    if command_id is not None and not isinstance(command_id, str):
+        return "command_id", "text or None"
+    digest: object = event.hash
+    if not isinstance(digest, bytes) or len(digest) != _DIGEST:
+        return "hash", f"a {_DIGEST}-byte digest"
+    previous: object = event.prev_hash
+    if not isinstance(previous, bytes) or len(previous) not in (0, _DIGEST):
+        return "prev_hash", f"a {_DIGEST}-byte digest, or empty for the first event"
+    if event.algorithm not in HASH_ALGORITHMS:
+        return "algorithm", f"one of {', '.join(HASH_ALGORITHMS)}"
+    return None
+
+
+_DIGEST = 32
+_UTC = pendulum.UTC  # its utcoffset() runs in Python: the time zone is known without it
+
+
 def imported(records: object) -> Sequence[StoredRecord]:
     """The checked argument of ``import_records``: StoredRecords of ids every store can keep."""
     if isinstance(records, str | bytes) or not isinstance(records, Sequence):
@@ -137,6 +191,8 @@ def refuse_unstorable(stream_id: str, expected_version: int, command_id: str | N
     if not expected_version:
         storable_id("stream_id", stream_id)
     if command_id is not None:
+        if command_id.__class__ is not str:
+            raise InvalidInput("command_id", f"must be text or None (got {got(command_id)})")
         storable_id("command_id", command_id)
 
 

@@ -13,7 +13,7 @@ import orjson
 
 from cohandle._errors import InvalidInput, SchemaError, lone_surrogate, whole_number
 from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
-from cohandle.stores._base import Positioned, appended, id_argument, position_argument
+from cohandle.stores._base import Positioned, appended, id_argument, position_argument, refuse_unsealed
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream", "import_plan", "table_ddl"]
@@ -144,6 +144,7 @@ class RowStore:
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
         if not appended(stream_id, expected_version, events):
             return
+        refuse_unsealed(events)
         rows = []
         for offset, event in enumerate(events, start=expected_version + 1):
             if event.stream_id != stream_id or event.version != offset:
