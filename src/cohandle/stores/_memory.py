@@ -89,12 +89,22 @@ class MemoryStore:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def _store(self, stream_id: str, events: Sequence[RecordedEvent]) -> None:
-        # everything that can fail is checked and computed before the first column grows
+    @staticmethod
+    def _times_of(stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> bytes:
+        """Check that ``events`` continue the stream from ``expected_version`` and are sealed;
+        their times as the time column stores them. Everything that can fail fails here,
+        before any column grows."""
         times = []
+        version = expected_version
         try:
             for event in events:
-                _, _, payload, occurred, recorded, actor, _, previous, digest, algorithm = event
+                version += 1
+                sid, number, payload, occurred, recorded, actor, _, previous, digest, algorithm = event
+                if number != version or sid != stream_id:
+                    raise InvalidInput(
+                        "events",
+                        f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
+                    )
                 if (
                     len(digest) != _DIGEST
                     or len(previous) not in _PREVIOUS
@@ -106,9 +116,15 @@ class MemoryStore:
                 fields = _fields(recorded)
                 times.append(fields if occurred is recorded else _fields(occurred))
                 times.append(fields)
+        except InvalidInput:
+            raise
         except Exception:
             refuse_unsealed(events)  # names the event and the field that no sealing makes
             raise
+        return b"".join(times)
+
+    def _store(self, stream_id: str, events: Sequence[RecordedEvent], times: bytes) -> None:
+        """Write checked events (under the lock)."""
         rows = self._streams.get(stream_id)
         if rows is None:
             rows = self._streams[stream_id] = array("I")
@@ -118,7 +134,7 @@ class MemoryStore:
             rows.append(len(objects) // _WIDTH)
             objects.extend((stream_id, event.payload, event.actor, event.command_id, event.algorithm))
             self._digests += event.hash
-        self._times += b"".join(times)
+        self._times += times
         command_id = events[0].command_id
         if command_id is not None and command_id not in self._commands:
             self._commands[command_id] = (stream_id, first, len(events))
@@ -129,32 +145,30 @@ class MemoryStore:
             return
         if not expected_version or events[0].command_id is not None:
             refuse_unstorable(stream_id, expected_version, events[0].command_id)
-        with self._lock:
+        times = self._times_of(stream_id, expected_version, events)
+        lock = self._lock
+        lock.acquire()  # not ``with``: its two special-method calls cost as much as the lock
+        try:
             rows = self._streams.get(stream_id)
             actual = len(rows) if rows is not None else 0
             if actual != expected_version:
                 raise ConcurrencyConflict(stream_id, expected_version, actual)
-            version = expected_version
-            for event in events:
-                version += 1
-                if event.version != version or event.stream_id != stream_id:
-                    raise InvalidInput(
-                        "events",
-                        f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
-                    )
-            self._store(stream_id, events)
+            self._store(stream_id, events, times)
+        finally:
+            lock.release()
 
     def import_records(self, records: list[StoredRecord]) -> None:
         """Store checked records of new streams, all or nothing."""
         from cohandle.stores._rows import decode_record
 
         events = [decode_record(record) for record in imported(records)]
+        times = [self._times_of(event.stream_id, event.version - 1, [event]) for event in events]
         with self._lock:
             for event in events:
                 if event.stream_id in self._streams:
                     raise ProposalExists(event.stream_id)
-            for event in events:
-                self._store(event.stream_id, [event])
+            for event, fields in zip(events, times, strict=True):
+                self._store(event.stream_id, [event], fields)
 
     # -- reading -------------------------------------------------------------------------------
 
