@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import json
 from typing import Any
 
 import attrs
@@ -18,6 +19,7 @@ from cohandle._codec import make_structure
 from cohandle._events import (
     EVENT_TYPES,
     Event,
+    OpinionSubmitted,
     _structurer,
     body_bytes,
     canonical_bytes,
@@ -25,12 +27,13 @@ from cohandle._events import (
     event_from_dict,
     event_to_dict,
     parse_time,
+    payload_json,
     record_of,
     register_event,
     seal_body,
     stored_form,
 )
-from cohandle._model import Body, Level
+from cohandle._model import Body, Level, Section
 from test_events import EVENTS
 
 PAYLOADS = {event.type: event.payload for event in EVENTS}
@@ -40,6 +43,37 @@ PAYLOADS = {event.type: event.payload for event in EVENTS}
 def test_the_generated_json_form_is_the_converters(name: str) -> None:
     payload = PAYLOADS[name]
     assert canonical_bytes(event_to_dict(payload)) == canonical_bytes(converter.unstructure(payload))
+
+
+def _standard_json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _keys_in_order(data: Any) -> bool:
+    if isinstance(data, dict):
+        return list(data) == sorted(data) and all(_keys_in_order(v) for v in data.values())
+    if isinstance(data, list):
+        return all(_keys_in_order(v) for v in data)
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(PAYLOADS))
+def test_a_payloads_text_is_the_standard_libraries_canonical_json(name: str) -> None:
+    """The generated form writes every mapping with its keys in order, so its text is written
+    without sorting: it must still be what ``json.dumps(sort_keys=True)`` gives."""
+    payload = PAYLOADS[name]
+    assert _keys_in_order(event_to_dict(payload))
+    assert payload_json(payload) == _standard_json(converter.unstructure(payload))
+
+
+def test_nested_lists_of_values_are_written_whole() -> None:
+    opinion = next(p for p in PAYLOADS.values() if isinstance(p, OpinionSubmitted)).opinion
+    inner = Section(heading="（一）", text="细则。", subsections=(Section(text="更细。"),))
+    nested = attrs.evolve(opinion, sections=(Section(text="总述。", subsections=(inner,)),))
+    payload = OpinionSubmitted(opinion=nested)
+    data = event_to_dict(payload)
+    assert data["opinion"]["sections"][0]["subsections"][0]["subsections"][0]["text"] == "更细。"
+    assert payload_json(payload) == _standard_json(converter.unstructure(payload))
 
 
 @pytest.mark.parametrize("name", sorted(PAYLOADS))
@@ -185,9 +219,10 @@ def test_an_event_type_with_fields_the_generator_does_not_know_uses_the_converte
 
     register_event(Tagged, "TestTagged")
     try:
-        event = Tagged(tags={"领域": "科技"}, note="x")
+        event = Tagged(tags={"领域": "科技", "a": "b"}, note="x")
         data = event_to_dict(event)
-        assert data == {"tags": {"领域": "科技"}, "note": "x"}
+        assert data == {"tags": {"领域": "科技", "a": "b"}, "note": "x"}
+        assert payload_json(event) == _standard_json(data)  # the converter's mappings get sorted
         assert event_from_dict("TestTagged", 1, data) == event
         with pytest.raises(SchemaError, match="tags"):
             event_from_dict("TestTagged", 1, {"tags": ["not", "a", "mapping"]})

@@ -109,12 +109,28 @@ class _Generator:
 
 
 class _Unstructure(_Generator):
+    """Every mapping it writes is a literal with its keys in sorted order, so its output is
+    already in canonical key order (a JSON writer need not sort it again)."""
+
     def write(self, cls: type, name: str, hints: dict[str, Any]) -> None:
-        items = [
-            f"{field.name!r}: {self.expr(hints[field.name], f'o.{field.name}')}"
-            for field in attrs.fields(cls)
-        ]
-        self.define(f"def {name}(o):\n    return {{{', '.join(items)}}}\n")
+        self.define(f"def {name}(o):\n    return {self.literal(cls, hints, 'o')}\n")
+
+    def literal(self, cls: type, hints: dict[str, Any], value: str) -> str:
+        """The JSON form of ``value``, an instance of ``cls``, as a mapping literal."""
+        fields = sorted(attrs.fields(cls), key=lambda field: field.name)
+        return (
+            "{"
+            + ", ".join(f"{f.name!r}: {self.expr(hints[f.name], f'{value}.{f.name}')}" for f in fields)
+            + "}"
+        )
+
+    def instance(self, kind: type, value: str) -> str:
+        """The JSON form of an attrs instance: written in place when its fields are all plain
+        (a unit, a contact), which saves a call; otherwise through the class's function."""
+        hints = typing.get_type_hints(kind)
+        if all(_plain(hints[field.name]) for field in attrs.fields(kind)):
+            return self.literal(kind, hints, value)
+        return f"{self.function(kind)}({value})"
 
     def expr(self, kind: Any, value: str) -> str:
         """An expression for the JSON form of ``value`` (a variable or an attribute)."""
@@ -129,7 +145,8 @@ class _Unstructure(_Generator):
         if item is not None:
             if item in _SIMPLE:
                 return f"list({value})"
-            return f"[{self.expr(item, 'x')} for x in {value}]"
+            # an empty tuple, the usual case for nested lists, costs no comprehension
+            return f"([{self.expr(item, 'x')} for x in {value}] if {value} else [])"
         fixed = _fixed_of(kind)
         if fixed is not None:
             if all(arg in _SIMPLE for arg in fixed):
@@ -143,8 +160,19 @@ class _Unstructure(_Generator):
             if issubclass(kind, _dt.date):
                 return f"{value}.isoformat()"
             if attrs.has(kind):
-                return f"{self.function(kind)}({value})"
+                return self.instance(kind, value)
         raise TypeError(f"no codec for {kind!r}")
+
+
+def _plain(kind: Any) -> bool:
+    """A field type whose JSON form is an expression on the field alone: text, numbers, enums,
+    dates and times, lists of text, each optional."""
+    inner = _optional_of(kind) if _is_union(kind) else None
+    if inner is not None:
+        kind = inner
+    if kind in _SIMPLE or _variadic_of(kind) in _SIMPLE:
+        return True
+    return isinstance(kind, type) and issubclass(kind, enum.Enum | _dt.date)
 
 
 class _Structure(_Generator):

@@ -383,17 +383,19 @@ def canonical_json(data: Any) -> str:
 _ORJSON_OPTIONS = orjson.OPT_SORT_KEYS
 
 
-def canonical_bytes(data: Any, what: str = "event") -> bytes:
+def canonical_bytes(data: Any, what: str = "event", *, sorted_already: bool = False) -> bytes:
     """The canonical JSON form as UTF-8 bytes: what the hash covers.
 
     It is the text ``json.dumps(data, sort_keys=True, ensure_ascii=False,
     separators=(",", ":"))`` would give (a property test holds the two equal), written by
     orjson for speed. Events hold no floats (checked when an event type is defined), since the
     text of a float is not canonical across writers. Text without a UTF-8 form is refused with
-    an :class:`InvalidInput` naming where it is in ``what``.
+    an :class:`InvalidInput` naming where it is in ``what``. ``sorted_already`` says that every
+    mapping in ``data`` has its keys in sorted order (a generated codec's output), so they are
+    written as they are.
     """
     try:
-        return orjson.dumps(data, option=_ORJSON_OPTIONS)
+        return orjson.dumps(data, option=None if sorted_already else _ORJSON_OPTIONS)
     except orjson.JSONEncodeError as exc:
         found = _text_without_utf8(data, what)
         if found is not None:
@@ -553,8 +555,16 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 def payload_json(payload: Event) -> bytes:
     """The canonical JSON text of an event's payload."""
-    kind = type(payload)
-    return canonical_bytes(_unstructurer(kind)(payload), kind.__name__)
+    kind = payload.__class__
+    writer = _WRITERS.get(kind)
+    if writer is None:
+        function = _unstructurer(kind)
+        # a generated codec writes its mappings' keys in sorted order; the converter may not
+        writer = _WRITERS[kind] = (function, function != converter.unstructure)
+    return canonical_bytes(writer[0](payload), kind.__name__, sorted_already=writer[1])
+
+
+_WRITERS: dict[type[Any], tuple[Callable[[Any], dict[str, Any]], bool]] = {}
 
 
 _ACTOR_JSON: dict[int, tuple[Actor, bytes]] = {}
