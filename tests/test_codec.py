@@ -9,13 +9,14 @@ import json
 from typing import Any
 
 import attrs
+import pendulum
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cohandle import Actor, RecordedEvent, SchemaError, Session, Unit
+from cohandle import Actor, RecordedEvent, SchemaError, Session, Unit, _codec
 from cohandle._clock import utc
-from cohandle._codec import make_structure
+from cohandle._codec import iso_date, make_structure
 from cohandle._events import (
     EVENT_TYPES,
     Event,
@@ -228,3 +229,19 @@ def test_an_event_type_with_fields_the_generator_does_not_know_uses_the_converte
             event_from_dict("TestTagged", 1, {"tags": ["not", "a", "mapping"]})
     finally:
         del EVENT_TYPES["TestTagged"]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.dates(), min_size=1, max_size=20))
+def test_a_dates_text_is_its_isoformat_however_often_it_is_written(days: list[datetime.date]) -> None:
+    for day in days + days[::-1]:
+        for value in (day, pendulum.Date(day.year, day.month, day.day)):
+            assert iso_date(value) == day.isoformat()
+
+
+def test_the_kept_dates_texts_stay_few() -> None:
+    start = datetime.date(2000, 1, 1)
+    for offset in range(5_000):
+        day = start + datetime.timedelta(days=offset)
+        assert iso_date(day) == day.isoformat()
+    assert len(_codec._DATE_TEXT) <= 4096

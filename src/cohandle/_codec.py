@@ -158,7 +158,7 @@ class _Unstructure(_Generator):
             if issubclass(kind, pendulum.DateTime):
                 return f"format_time({value})"
             if issubclass(kind, _dt.date):
-                return f"{value}.isoformat()"
+                return f"iso_date({value})"
             if attrs.has(kind):
                 return self.instance(kind, value)
         raise TypeError(f"no codec for {kind!r}")
@@ -396,10 +396,25 @@ def make_check(cls: type) -> Callable[[Any], Misfit | None]:
     return function
 
 
+def iso_date(value: _dt.date) -> str:
+    """``value.isoformat()``, kept per date: the same few dates come again and again (a
+    letter's date on every event of a day), and writing one costs four times the lookup."""
+    text = _DATE_TEXT.get(value)
+    if text is None:
+        text = value.isoformat()
+        if len(_DATE_TEXT) >= 4096:
+            _DATE_TEXT.clear()
+        _DATE_TEXT[value] = text
+    return text
+
+
+_DATE_TEXT: dict[_dt.date, str] = {}
+
+
 def make_unstructure(cls: type, format_time: Callable[[Any], str]) -> Callable[[Any], dict[str, Any]]:
     """A function giving the JSON form of ``cls`` as the converter does; TypeError for a field
     type it has no form for."""
-    generator = _Unstructure("unstructure", {"format_time": format_time})
+    generator = _Unstructure("unstructure", {"format_time": format_time, "iso_date": iso_date})
     function: Callable[[Any], dict[str, Any]] = generator.scope[generator.function(cls)]
     return function
 
