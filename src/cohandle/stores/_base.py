@@ -49,6 +49,10 @@ class EventStore(Protocol):
       than 500 characters) is refused with :class:`~cohandle.InvalidInput` before anything is
       stored (:func:`refuse_unstorable`); so a log one store takes, every store takes.
       Reading by an id the store cannot hold finds nothing.
+    - ``append`` refuses, with :class:`~cohandle.InvalidInput` and before it stores anything,
+      events that no sealing makes: a time that is not a timezone-aware datetime, a payload
+      that is not an event, a digest of the wrong length, and the like
+      (:func:`refuse_unsealed`).
     """
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None: ...
