@@ -99,7 +99,7 @@ class MemoryStore:
         try:
             for event in events:
                 version += 1
-                sid, number, payload, occurred, recorded, actor, _, previous, digest, algorithm = event
+                sid, number, payload, occurred, recorded, actor, command, previous, digest, algorithm = event
                 if number != version or sid != stream_id:
                     raise InvalidInput(
                         "events",
@@ -111,6 +111,7 @@ class MemoryStore:
                     or algorithm not in HASH_ALGORITHMS
                     or not isinstance(payload, Event)
                     or not isinstance(actor, Actor)
+                    or (command is not None and command.__class__ is not str)
                 ):
                     raise ValueError
                 fields = _fields(recorded)
