@@ -53,8 +53,8 @@ _from_fields = cast("Callable[[bytes, _dt.tzinfo], pendulum.DateTime]", pendulum
 
 
 def _fields(moment: _dt.datetime) -> bytes:
-    """The UTC instant of an aware datetime as datetime's ten pickled bytes, exactly (a fifth of
-    the instructions of working out its microseconds since the epoch)."""
+    """The UTC instant of an aware datetime as datetime's ten pickled bytes, exactly (less than
+    half the instructions of working out its microseconds since the epoch)."""
     if moment.tzinfo is not _UTC:
         offset = moment.utcoffset()
         if offset is None:
