@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import cohandle
+from cohandle import stores
 from cohandle.stores import MemoryStore, SQLiteStore, StorageError
 from cohandle.testing import StoreContract
 from helpers import A_COMMITTEE, LEAD, bring_to, receive, workflow
@@ -218,3 +219,17 @@ def test_an_id_stored_before_ids_were_checked_is_still_read(tmp_path: Path) -> N
         assert again.get(old).id == old
         assert [p.id for p in again.proposals()] == [old]
         assert again.file(old, actor=A_COMMITTEE).version == 2
+
+
+def test_a_store_of_ones_own_runs_the_same_checks_before_it_writes() -> None:
+    wf = workflow()
+    pid = bring_to(wf, cohandle.Status.ASSIGNED)
+    events = wf.history(pid)
+    stores.refuse_unsealed(list(events))  # sealed events pass
+    stores.refuse_unstorable(pid, 0, "cmd-1")
+    with pytest.raises(cohandle.InvalidInput, match="version 2's hash is not a 32-byte digest"):
+        stores.refuse_unsealed([events[0], events[1]._replace(hash=b"")])
+    with pytest.raises(cohandle.InvalidInput, match="command_id"):
+        stores.refuse_unstorable(pid, 1, "a\x00b")
+    with pytest.raises(cohandle.InvalidInput, match="stream_id"):
+        stores.refuse_unstorable("x" * 501, 0, None)

@@ -9,7 +9,9 @@
             return MyStore(...)
 
 Each ``test_*`` method makes a fresh store with :meth:`StoreContract.make_store` and closes it.
-The suite needs pytest.
+The suite needs pytest. What it asks of ``append`` for ids and events that not every store can
+keep, :func:`cohandle.stores.refuse_unstorable` and :func:`cohandle.stores.refuse_unsealed`
+check; call them before writing.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 :class:`PostgresStore` for several servers (``pip install 'cohandle[postgres]'``).
 
 Every store follows :class:`EventStore` and passes the contract suite in
-:mod:`cohandle.testing`.
+:mod:`cohandle.testing`; a store of your own calls :func:`refuse_unstorable` and
+:func:`refuse_unsealed` on what it is asked to append, before it writes, as these do.
 """
 
-from cohandle.stores._base import EventStore, Positioned
+from cohandle.stores._base import EventStore, Positioned, refuse_unsealed, refuse_unstorable
 from cohandle.stores._integrity import Problem, StoredRecord, VerifyReport, verify
 from cohandle.stores._memory import MemoryStore
 from cohandle.stores._postgres import PostgresStore
@@ -28,5 +29,7 @@ __all__ = [
     "export_jsonl",
     "import_jsonl",
     "read_jsonl",
+    "refuse_unsealed",
+    "refuse_unstorable",
     "verify",
 ]
