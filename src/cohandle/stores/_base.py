@@ -127,7 +127,12 @@ def refuse_unsealed(events: Sequence[RecordedEvent]) -> None:
     sealing could have made: a time that is not a timezone-aware datetime, a payload that is not
     an event, a digest that is not 32 bytes, and the like. A store runs this before it writes.
     """
+    given: object = events
+    if isinstance(given, str | bytes) or not isinstance(given, Sequence):
+        raise InvalidInput("events", f"must be a list of RecordedEvent (got {got(given)})")
     for event in events:
+        if event.__class__ is not RecordedEvent:
+            raise InvalidInput("events", f"must be a list of RecordedEvent (got {got(event)} among them)")
         misfit = _misfit(event)
         if misfit is not None:
             field, what = misfit
