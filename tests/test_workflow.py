@@ -10,6 +10,8 @@ import time
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cohandle
 from cohandle import (
@@ -289,3 +291,18 @@ def test_the_system_clock_reads_the_machines_utc_time_to_the_microsecond(
     monkeypatch.setattr(_clock, "_gmtime", lambda seconds: leap)
     monkeypatch.setattr(_clock, "_time_ns", lambda: 1_483_228_800_250_000_000)
     assert clock.now() == dt.datetime(2016, 12, 31, 23, 59, 59, 250_000, tzinfo=dt.UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=253_402_300_799_999_999_999))  # to the end of 9999
+def test_the_system_clock_gives_the_exact_instant_of_any_reading(ns: int) -> None:
+    from cohandle import _clock
+
+    original = _clock._time_ns
+    _clock._time_ns = lambda: ns
+    try:
+        now = cohandle.SystemClock().now()
+    finally:
+        _clock._time_ns = original
+    assert now == dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=ns // 1000)
+    assert isinstance(now, pendulum.DateTime) and now.tzinfo is pendulum.UTC and now.fold == 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, cast
 
 import pendulum
 
 from cohandle._errors import InvalidInput
 
-__all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time", "utc"]
+__all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time", "from_fields", "utc"]
 
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 
@@ -59,15 +60,20 @@ class SystemClock:
         last = _LAST_SECOND  # commands come many to a second: its calendar is worked out once
         if last[0] != seconds:
             t = _gmtime(seconds)
+            year = t.tm_year
             last = _LAST_SECOND = (
                 seconds,
-                (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, min(t.tm_sec, 59)),
+                bytes((year >> 8, year & 255, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, min(t.tm_sec, 59))),
             )
-        year, month, day, hour, minute, second = last[1]
-        return _DateTime(year, month, day, hour, minute, second, micro, _UTC)
+        # built in C from datetime's own ten pickled bytes, the second's seven as kept and the
+        # microsecond's three: about 500 instructions fewer than the seven-field constructor
+        return from_fields(last[1] + micro.to_bytes(3, "big"), _UTC)
 
 
-_LAST_SECOND: tuple[int, tuple[int, int, int, int, int, int]] = (-1, (1970, 1, 1, 0, 0, 0))
+_LAST_SECOND: tuple[int, bytes] = (-1, b"")
+# datetime's constructor also takes (ten bytes of fields, tzinfo), the form it unpickles with;
+# the type stubs do not know it
+from_fields = cast("Callable[[bytes, _dt.tzinfo], pendulum.DateTime]", pendulum.DateTime)
 
 
 class FixedClock:

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 import pendulum
 
+from cohandle._clock import from_fields
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
 from cohandle._events import HASH_ALGORITHMS, Event, RecordedEvent
 from cohandle._model import Actor
@@ -47,9 +48,8 @@ _READ_CHUNK = 256  # events read_all builds per turn of the lock
 
 _UTC = pendulum.UTC
 # datetime's own, in C: __reduce__ gives (type, (fields, tzinfo)), and the constructor takes
-# (fields, tzinfo) back; the type stubs know neither form
+# (fields, tzinfo) back (``from_fields``); the type stubs know neither form
 _reduce = cast("Callable[[_dt.datetime], tuple[type, tuple[bytes, Any]]]", _dt.datetime.__reduce__)
-_from_fields = cast("Callable[[bytes, _dt.tzinfo], pendulum.DateTime]", pendulum.DateTime)
 
 
 def _fields(moment: _dt.datetime) -> bytes:
@@ -66,7 +66,7 @@ def _fields(moment: _dt.datetime) -> bytes:
 
 def _moment(fields: bytes) -> pendulum.DateTime:
     """The pendulum DateTime in UTC of ten bytes :func:`_fields` wrote."""
-    return _from_fields(fields, _UTC)
+    return from_fields(fields, _UTC)
 
 
 class MemoryStore:
