@@ -245,3 +245,33 @@ def test_the_kept_dates_texts_stay_few() -> None:
         day = start + datetime.timedelta(days=offset)
         assert iso_date(day) == day.isoformat()
     assert len(_codec._DATE_TEXT) <= 4096
+
+
+@settings(max_examples=300)
+@given(
+    st.datetimes(
+        min_value=datetime.datetime(1900, 1, 2),
+        max_value=datetime.datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [
+                datetime.UTC,
+                datetime.timezone(datetime.timedelta(hours=8)),
+                datetime.timezone(-datetime.timedelta(hours=5, minutes=30)),
+            ]
+        ),
+    ),
+    st.booleans(),
+)
+def test_a_stored_time_reads_back_as_the_same_instant_in_utc(moment: datetime.datetime, zulu: bool) -> None:
+    text = moment.isoformat()
+    if zulu and moment.utcoffset() == datetime.timedelta(0):
+        text = text.replace("+00:00", "Z")  # as cohandle writes it
+    read = parse_time(text)
+    assert read == moment
+    assert isinstance(read, pendulum.DateTime) and read.tzinfo is pendulum.UTC and read.fold == 0
+    assert (read.year, read.month, read.day, read.hour, read.minute, read.second, read.microsecond) == (
+        *moment.astimezone(datetime.UTC).timetuple()[:6],
+        moment.microsecond,
+    )
+    with pytest.raises(SchemaError, match="no time zone"):
+        parse_time(moment.replace(tzinfo=None).isoformat())

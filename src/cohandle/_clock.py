@@ -5,13 +5,22 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from collections.abc import Callable
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import pendulum
 
 from cohandle._errors import InvalidInput
 
-__all__ = ["SHANGHAI", "Clock", "FixedClock", "SystemClock", "business_time", "from_fields", "utc"]
+__all__ = [
+    "SHANGHAI",
+    "Clock",
+    "FixedClock",
+    "SystemClock",
+    "business_time",
+    "datetime_reduce",
+    "from_fields",
+    "utc",
+]
 
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 
@@ -71,8 +80,10 @@ class SystemClock:
 
 
 _LAST_SECOND: tuple[int, bytes] = (-1, b"")
-# datetime's constructor also takes (ten bytes of fields, tzinfo), the form it unpickles with;
-# the type stubs do not know it
+# datetime's own pickling, in C: __reduce__ gives (type, (ten bytes of fields, tzinfo)), year to
+# microsecond (never the fold, which only newer pickle protocols carry), and the constructor
+# takes (fields, tzinfo) back; the type stubs know neither form
+datetime_reduce = cast("Callable[[_dt.datetime], tuple[type, tuple[bytes, Any]]]", _dt.datetime.__reduce__)
 from_fields = cast("Callable[[bytes, _dt.tzinfo], pendulum.DateTime]", pendulum.DateTime)
 
 

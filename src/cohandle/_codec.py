@@ -181,16 +181,14 @@ class _Structure(_Generator):
         keys = self.constant(frozenset(field.name for field in fields))
         values = []
         for field in fields:
-            read = self.reader(hints[field.name])
+            read = self.read(hints[field.name], f"d[{field.name!r}]")
             if field.default is attrs.NOTHING:
-                values.append(f"{read}(d[{field.name!r}])")
+                values.append(read)
             else:
                 default = field.default
                 if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                     raise TypeError(f"no codec for the default factory of {cls.__name__}.{field.name}")
-                values.append(
-                    f"({read}(d[{field.name!r}]) if {field.name!r} in d else {self.constant(default)})"
-                )
+                values.append(f"({read} if {field.name!r} in d else {self.constant(default)})")
         make = f"{self.constant(cls)}({', '.join(f'{field.alias}=v[{i}]' for i, field in enumerate(fields))})"
         lines = [
             f"def {name}(d):",
@@ -214,6 +212,18 @@ class _Structure(_Generator):
             lines.append(f"    return {make}")
         self.define("\n".join(lines) + "\n")
 
+    def read(self, kind: Any, value: str) -> str:
+        """An expression reading the JSON form of ``kind`` from ``value``. Text, a whole number
+        and a truth value, optional or not, are checked in place (which saves a call per
+        field); anything else is read through a function."""
+        inner = _optional_of(kind)
+        if kind in (str, int, bool) or inner in (str, int, bool):
+            exact = self.constant(inner or kind)
+            if inner is not None:
+                return f"(x if (x := {value}) is None or x.__class__ is {exact} else refuse())"
+            return f"(x if (x := {value}).__class__ is {exact} else refuse())"
+        return f"{self.reader(kind)}({value})"
+
     def reader(self, kind: Any) -> str:
         """The name of a function that reads the JSON form of ``kind`` (one per kind)."""
         key = repr(kind)
@@ -222,22 +232,18 @@ class _Structure(_Generator):
         return self.readers[key]
 
     def _reader(self, kind: Any) -> str:
-        if kind in (str, int, bool):
-            return self.constant(_exactly(kind))
         inner = _optional_of(kind)
         if inner is not None:
-            read = self.reader(inner)
-            return self._helper(f"return None if v is None else {read}(v)")
+            return self._helper(f"return None if v is None else {self.read(inner, 'v')}")
         item = _variadic_of(kind)
         if item is not None:
-            read = self.reader(item)
+            read = self.read(item, "y")
             return self._helper(
-                f"if v.__class__ is not list:\n        raise Refused\n    return tuple([{read}(x) for x in v])"
+                f"if v.__class__ is not list:\n        raise Refused\n    return tuple([{read} for y in v])"
             )
         fixed = _fixed_of(kind)
         if fixed is not None:
-            reads = [self.reader(arg) for arg in fixed]
-            items = ", ".join(f"{read}(v[{i}])" for i, read in enumerate(reads))
+            items = ", ".join(self.read(arg, f"v[{i}]") for i, arg in enumerate(fixed))
             return self._helper(
                 f"if v.__class__ is not list or len(v) != {len(fixed)}:\n        raise Refused\n"
                 f"    return ({items},)"
@@ -282,13 +288,8 @@ def _flat(kind: Any) -> bool:
     return kind in _SIMPLE or (isinstance(kind, type) and issubclass(kind, enum.Enum))
 
 
-def _exactly(kind: type) -> Callable[[Any], Any]:
-    def read(value: Any) -> Any:
-        if value.__class__ is not kind:
-            raise Refused
-        return value
-
-    return read
+def _refuse() -> Any:
+    raise Refused
 
 
 @functools.lru_cache(maxsize=8192)
@@ -422,6 +423,6 @@ def make_unstructure(cls: type, format_time: Callable[[Any], str]) -> Callable[[
 def make_structure(cls: type, parse_time: Callable[[str], pendulum.DateTime]) -> Callable[[Any], Any]:
     """A function building ``cls`` from its JSON form, or raising :class:`Refused`; TypeError
     for a field type it cannot read."""
-    generator = _Structure("structure", {"parse_time": parse_time, "Refused": Refused})
+    generator = _Structure("structure", {"parse_time": parse_time, "Refused": Refused, "refuse": _refuse})
     function: Callable[[Any], Any] = generator.scope[generator.function(cls)]
     return function

@@ -23,7 +23,7 @@ import cattrs
 import orjson
 import pendulum
 
-from cohandle._clock import utc
+from cohandle._clock import datetime_reduce, from_fields, utc
 from cohandle._codec import make_structure, make_unstructure
 from cohandle._errors import InvalidInput, SchemaError, expect, lone_surrogate
 from cohandle._model import (
@@ -325,7 +325,10 @@ def parse_time(text: str) -> pendulum.DateTime:
         moment = _dt.datetime.fromisoformat(text)
     except (TypeError, ValueError):
         raise SchemaError(f"{text!r} is not an ISO-8601 timestamp.") from None
-    if moment.tzinfo is None:
+    zone = moment.tzinfo
+    if zone is _dt.UTC:  # as cohandle writes them (``Z``): rebuilt from datetime's own fields
+        return from_fields(datetime_reduce(moment)[1][0], UTC)
+    if zone is None:
         raise SchemaError(f"Timestamp {text!r} has no time zone; stored times are UTC.")
     return utc(moment)
 

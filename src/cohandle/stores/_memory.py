@@ -16,12 +16,12 @@ import bisect
 import datetime as _dt
 import threading
 from array import array
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pendulum
 
-from cohandle._clock import from_fields
+from cohandle._clock import datetime_reduce, from_fields
 from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists
 from cohandle._events import HASH_ALGORITHMS, Event, RecordedEvent
 from cohandle._model import Actor
@@ -47,9 +47,6 @@ _READ_CHUNK = 256  # events read_all builds per turn of the lock
 
 
 _UTC = pendulum.UTC
-# datetime's own, in C: __reduce__ gives (type, (fields, tzinfo)), and the constructor takes
-# (fields, tzinfo) back (``from_fields``); the type stubs know neither form
-_reduce = cast("Callable[[_dt.datetime], tuple[type, tuple[bytes, Any]]]", _dt.datetime.__reduce__)
 
 
 def _fields(moment: _dt.datetime) -> bytes:
@@ -61,7 +58,7 @@ def _fields(moment: _dt.datetime) -> bytes:
             raise ValueError("a naive time has no instant")
         if offset:
             moment = moment.astimezone(_dt.UTC)
-    return _reduce(moment)[1][0]
+    return datetime_reduce(moment)[1][0]
 
 
 def _moment(fields: bytes) -> pendulum.DateTime:
