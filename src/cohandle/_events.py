@@ -445,7 +445,9 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
         raise SchemaError(
             f"Unknown event type {event_type!r}; known types: {', '.join(sorted(EVENT_TYPES))}."
         )
-    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+    if (
+        schema.__class__ is not int and (not isinstance(schema, int) or isinstance(schema, bool))
+    ) or schema < 1:
         raise SchemaError(
             f"Event {event_type} has schema version {schema!r}; it must be a whole number from 1."
         )
@@ -454,12 +456,12 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
             f"Event {event_type} has schema version {schema}, newer than the {cls.SCHEMA} this "
             "version of cohandle knows; upgrade cohandle to read it."
         )
-    data = dict(payload)
+    data = payload  # the readings only read it
     while schema < cls.SCHEMA:
         upcaster = _UPCASTERS.get((event_type, schema))
         if upcaster is None:
             raise SchemaError(f"No upcaster turns {event_type} schema {schema} into {schema + 1}.")
-        data = upcaster(data)
+        data = upcaster(dict(data))  # a copy of its own, to change as it likes
         schema += 1
     try:
         event: Event = _structurer(cls)(data)
