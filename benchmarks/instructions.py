@@ -65,9 +65,20 @@ def counted(command: list[str], out: str) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def instructions(key: str, n: int, folder: str) -> int:
-    """Instructions executed by a fresh process that runs ``n`` lifecycles of ``key``."""
-    return counted([__file__, "--child", key, "--size", str(n)], f"{folder}/{key}-{n}.out")
+def per_event(script: str, children: list[str], n: int) -> dict[str, float]:
+    """Instructions per event of each ``--child`` of ``script``: it runs N and 5N proposals,
+    each in a fresh process under valgrind, and the difference is divided by the 4N
+    lifecycles' events."""
+    events = 4 * n * lifecycle.EVENTS_PER_LIFECYCLE
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        jobs = {
+            (child, size): pool.submit(
+                counted, [script, "--child", child, "--size", str(size)], f"{folder}/{child}-{size}.out"
+            )
+            for child in children
+            for size in (n, 5 * n)
+        }
+        return {child: (jobs[child, 5 * n].result() - jobs[child, n].result()) / events for child in children}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -86,25 +97,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error("valgrind is not installed (apt-get install valgrind)")
 
     n = args.size
-    events = 4 * n * lifecycle.EVENTS_PER_LIFECYCLE
-    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        jobs = {
-            (key, size): pool.submit(instructions, key, size, folder)
-            for key in MEASURED
-            for size in (n, 5 * n)
-        }
-        per_event = {key: (jobs[key, 5 * n].result() - jobs[key, n].result()) / events for key in MEASURED}
-    ours = per_event["cohandle"]
+    counts = per_event(__file__, list(MEASURED), n)
+    ours = counts["cohandle"]
 
     print(f"Full lifecycle, {n:,} and {5 * n:,} proposals: machine instructions (valgrind)")
     print(f"{'implementation':<50} {'per event':>12} {'× cohandle':>11}")
-    for key, value in per_event.items():
+    for key, value in counts.items():
         print(f"{MEASURED[key]:<50} {value:>12,.0f} {value / ours:>11.2f}")
     figures: dict[str, Any] = {"proposals": n}
-    for key, value in per_event.items():
+    for key, value in counts.items():
         figures[f"{key}_instructions_per_event"] = round(value)
     for key in ("transitions_rules", "eventsourcing"):
-        figures[f"{key}_to_cohandle_x"] = round(per_event[key] / ours, 2)
+        figures[f"{key}_to_cohandle_x"] = round(counts[key] / ours, 2)
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 

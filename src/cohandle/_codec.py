@@ -167,9 +167,7 @@ class _Unstructure(_Generator):
 def _plain(kind: Any) -> bool:
     """A field type whose JSON form is an expression on the field alone: text, numbers, enums,
     dates and times, lists of text, each optional."""
-    inner = _optional_of(kind) if _is_union(kind) else None
-    if inner is not None:
-        kind = inner
+    kind = _optional_of(kind) or kind
     if kind in _SIMPLE or _variadic_of(kind) in _SIMPLE:
         return True
     return isinstance(kind, type) and issubclass(kind, enum.Enum | _dt.date)
@@ -397,19 +395,9 @@ def make_check(cls: type) -> Callable[[Any], Misfit | None]:
     return function
 
 
-def iso_date(value: _dt.date) -> str:
-    """``value.isoformat()``, kept per date: the same few dates come again and again (a
-    letter's date on every event of a day), and writing one costs four times the lookup."""
-    text = _DATE_TEXT.get(value)
-    if text is None:
-        text = value.isoformat()
-        if len(_DATE_TEXT) >= 4096:
-            _DATE_TEXT.clear()
-        _DATE_TEXT[value] = text
-    return text
-
-
-_DATE_TEXT: dict[_dt.date, str] = {}
+# ``value.isoformat()``, kept per date: the same few dates come again and again (a letter's
+# date on every event of a day), and writing one costs three times the lookup
+iso_date = functools.lru_cache(maxsize=4096)(_dt.date.isoformat)
 
 
 def make_unstructure(cls: type, format_time: Callable[[Any], str]) -> Callable[[Any], dict[str, Any]]:

@@ -445,9 +445,7 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
         raise SchemaError(
             f"Unknown event type {event_type!r}; known types: {', '.join(sorted(EVENT_TYPES))}."
         )
-    if (
-        schema.__class__ is not int and (not isinstance(schema, int) or isinstance(schema, bool))
-    ) or schema < 1:
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
         raise SchemaError(
             f"Event {event_type} has schema version {schema!r}; it must be a whole number from 1."
         )
