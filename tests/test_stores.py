@@ -100,17 +100,17 @@ def test_bad_options_are_refused(tmp_path: Path) -> None:
 
 def test_a_held_write_lock_becomes_a_storage_error_not_a_raw_one(tmp_path: Path) -> None:
     path = tmp_path / "busy.db"
-    wf = cohandle.Workflow(SQLiteStore(path, busy_timeout=0.05), clock=workflow().clock)
-    pid = bring_to(wf, cohandle.Status.RECEIVED)
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
-    try:
-        with pytest.raises(StorageError, match="stayed locked"):
-            wf.file(pid, actor=A_COMMITTEE)
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-    assert wf.file(pid, actor=A_COMMITTEE).version == 2
+    with cohandle.Workflow(SQLiteStore(path, busy_timeout=0.05), clock=workflow().clock) as wf:
+        pid = bring_to(wf, cohandle.Status.RECEIVED)
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StorageError, match="stayed locked"):
+                wf.file(pid, actor=A_COMMITTEE)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert wf.file(pid, actor=A_COMMITTEE).version == 2
 
 
 def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_path: Path) -> None:
@@ -180,7 +180,8 @@ def _every_proposal_read_in_bulk_is_the_one_read_alone(wf: cohandle.Workflow) ->
 
 
 def test_every_proposal_of_a_sqlite_log_is_read_in_bulk(tmp_path: Path) -> None:
-    _every_proposal_read_in_bulk_is_the_one_read_alone(sqlite_workflow(tmp_path / "bulk.db"))
+    with sqlite_workflow(tmp_path / "bulk.db") as wf:
+        _every_proposal_read_in_bulk_is_the_one_read_alone(wf)
 
 
 def test_every_proposal_of_a_postgres_log_is_read_in_bulk(postgres_url: str, postgres_schema: str) -> None:
