@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -22,13 +23,23 @@ NEEDS_BASELINES = {"lifecycle", "store", "instructions"}  # they run eventsourci
 NEEDS_VALGRIND = {"instructions"}
 
 
-@pytest.fixture(scope="module")
-def breakdown() -> Any:
+def _script(name: str) -> Iterator[Any]:
+    """A benchmark script as a module, with the folder it imports its neighbours from."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        yield importlib.import_module("breakdown")
+        yield importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def replay_split() -> Iterator[Any]:
+    yield from _script("replay")
+
+
+@pytest.fixture(scope="module")
+def breakdown() -> Iterator[Any]:
+    yield from _script("breakdown")
 
 
 def test_every_stand_in_is_called_for_every_event(breakdown: Any) -> None:
@@ -56,7 +67,7 @@ def test_stages_are_restored_and_the_figures_are_named(breakdown: Any) -> None:
     }
 
 
-@pytest.mark.parametrize("script", ["lifecycle", "store", "deadlines", "letters", "instructions"])
+@pytest.mark.parametrize("script", ["lifecycle", "store", "replay", "deadlines", "letters", "instructions"])
 def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     """A small run of each script, as a user would start it: a table, then one JSON line."""
     if script in NEEDS_BASELINES and importlib.util.find_spec("eventsourcing") is None:
@@ -114,3 +125,33 @@ def test_a_breakdown_child_runs_its_variant_and_restores_it(breakdown: Any) -> N
     for child in ["none", *breakdown.STAGES, breakdown.COLLECTOR]:
         assert breakdown.main(["--child", child, "--size", "1"]) == {}
     assert {name: getattr(s.target, s.attribute) for name, s in breakdown.STAGES.items()} == originals
+
+
+def test_the_replay_split_passes_every_type_check_it_stands_in_for(replay_split: Any, tmp_path: Path) -> None:
+    """Decoding under ``passing_checks()`` consults the stand-in for every value object it
+    builds, and never the real checks: the split measures what it says."""
+    import cohandle
+    from cohandle import OpinionSubmitted, _model
+
+    path = tmp_path / "log.db"
+    with cohandle.Workflow.open(path, synchronous="NORMAL") as wf:
+        replay_split.store.run_lifecycles(wf, 2)
+    streams = replay_split._streams(path)
+    checked = [replay_split.decode_stream(rows) for rows in streams]  # every value class has its check
+    passed = 0
+
+    def counting(value: object) -> None:
+        nonlocal passed
+        passed += 1
+
+    with mock.patch.object(replay_split, "_passes", counting):
+        table = replay_split.passing_checks()
+    real = _model._CHECKS
+    with mock.patch.object(_model, "_CHECKS", table):
+        unchecked = [replay_split.decode_stream(rows) for rows in streams]
+        assert set(table) == set(real)  # no class had to make a real check of its own
+    assert _model._CHECKS is real  # restored
+    assert unchecked == checked
+    opinions = sum(isinstance(event.payload, OpinionSubmitted) for events in checked for event in events)
+    assert opinions == 6
+    assert passed > opinions  # an opinion alone holds several value objects
