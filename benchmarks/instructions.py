@@ -8,13 +8,21 @@ implementation runs twice, for N and for 5N proposals, in fresh processes with a
 seed; the difference divided by the 4N lifecycles' events is the cost of one event without
 the start-up. Runs of the same code give the same count to within about half a percent.
 
-What the count does not see: cache misses and the memory they wait on, and the hardware's own
-SHA-256 instructions (valgrind hides them from OpenSSL, which then hashes in software: about
-19,000 instructions per event of cohandle's count here are hashing that costs far less on the
-machine itself). Judge a change by the count, then confirm it with the timings.
+What the count does not see: cache misses and the memory they wait on (``--cache``, below,
+simulates them), and the hardware's own SHA-256 instructions (valgrind hides them from
+OpenSSL, which then hashes in software: about 19,000 instructions per event of cohandle's
+count here are hashing that costs far less on the machine itself). Judge a change by the
+count, then confirm it with the timings.
+
+With ``--cache`` the runs are made under cachegrind's simulation of the machine's caches,
+which counts the same instructions, and a second table gives each implementation's cache
+misses per event: first-level instruction (I1) and data (D1) misses, last-level (LL) misses,
+and first-level misses per 1,000 instructions. Simulated, not measured: a way to see whether
+one implementation waits on memory more often per instruction than another, where the
+processor's own counters are not available.
 
 Needs valgrind (``apt-get install valgrind``). Usage: ``python benchmarks/instructions.py
---size 50``. Prints a table, then one JSON line of figures and ratios.
+--size 50 [--cache]``. Prints a table, then one JSON line of figures and ratios.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,15 +50,22 @@ MEASURED = {
     "eventsourcing": "eventsourcing (popo, save per command)",
 }
 _COLLECTED = re.compile(r"I\s+refs:\s+([\d,]+)")
+# what cachegrind's cache simulation prints, by the names this script gives them
+_SIMULATED = {
+    "instructions": re.compile(r"I\s+refs:\s+([\d,]+)"),
+    "i1_misses": re.compile(r"I1\s+misses:\s+([\d,]+)"),
+    "d1_misses": re.compile(r"D1\s+misses:\s+([\d,]+)"),
+    "ll_misses": re.compile(r"LL\s+misses:\s+([\d,]+)"),
+}
 
 
-def counted(command: list[str], out: str) -> int:
-    """Instructions executed by a fresh process running ``command`` (after ``python``)."""
+def _valgrind(command: list[str], out: str, simulate: bool) -> str:
+    """What cachegrind says of a fresh process running ``command`` (after ``python``)."""
     done = subprocess.run(
         [
             "valgrind",
             "--tool=cachegrind",
-            "--cache-sim=no",
+            f"--cache-sim={'yes' if simulate else 'no'}",
             f"--cachegrind-out-file={out}",
             sys.executable,
             *command,
@@ -59,26 +75,86 @@ def counted(command: list[str], out: str) -> int:
         env={**os.environ, "PYTHONHASHSEED": "0"},
         check=False,
     )
-    found = _COLLECTED.search(done.stderr)
-    if done.returncode != 0 or found is None:
+    if done.returncode != 0 or _COLLECTED.search(done.stderr) is None:
         raise RuntimeError(f"valgrind could not count {' '.join(command)}: {done.stderr[-2000:]}")
+    return done.stderr
+
+
+def counted(command: list[str], out: str) -> int:
+    """Instructions executed by a fresh process running ``command`` (after ``python``)."""
+    found = _COLLECTED.search(_valgrind(command, out, simulate=False))
+    assert found is not None  # _valgrind made sure
     return int(found.group(1).replace(",", ""))
 
 
-def per_event(script: str, children: list[str], n: int) -> dict[str, float]:
-    """Instructions per event of each ``--child`` of ``script``: it runs N and 5N proposals,
+def cache_figures(report: str) -> dict[str, int]:
+    """Instructions and misses from the summary of cachegrind's cache simulation: first-level
+    instruction and data cache misses, and last-level misses (instructions and data)."""
+    figures = {}
+    for name, pattern in _SIMULATED.items():
+        found = pattern.search(report)
+        if found is None:
+            raise RuntimeError(f"cachegrind's summary has no {name}: {report[-2000:]}")
+        figures[name] = int(found.group(1).replace(",", ""))
+    return figures
+
+
+def simulated(command: list[str], out: str) -> dict[str, int]:
+    """Instructions and cache misses of a fresh process running ``command``, as cachegrind's
+    simulation of the machine's caches counts them."""
+    return cache_figures(_valgrind(command, out, simulate=True))
+
+
+def _per_event(
+    script: str, children: list[str], n: int, measure: Callable[[list[str], str], dict[str, int]]
+) -> dict[str, dict[str, float]]:
+    """``measure`` of each ``--child`` of ``script`` per event: it runs N and 5N proposals,
     each in a fresh process under valgrind, and the difference is divided by the 4N
     lifecycles' events."""
     events = 4 * n * lifecycle.EVENTS_PER_LIFECYCLE
     with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         jobs = {
             (child, size): pool.submit(
-                counted, [script, "--child", child, "--size", str(size)], f"{folder}/{child}-{size}.out"
+                measure, [script, "--child", child, "--size", str(size)], f"{folder}/{child}-{size}.out"
             )
             for child in children
             for size in (n, 5 * n)
         }
-        return {child: (jobs[child, 5 * n].result() - jobs[child, n].result()) / events for child in children}
+        found = {key: job.result() for key, job in jobs.items()}
+    return {
+        child: {
+            name: (found[child, 5 * n][name] - found[child, n][name]) / events for name in found[child, n]
+        }
+        for child in children
+    }
+
+
+def per_event(script: str, children: list[str], n: int) -> dict[str, float]:
+    """Instructions per event of each ``--child`` of ``script`` (N and 5N proposals, as
+    :func:`_per_event` says)."""
+    counts = _per_event(script, children, n, lambda command, out: {"instructions": counted(command, out)})
+    return {child: figures["instructions"] for child, figures in counts.items()}
+
+
+def cache_table(found: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Print, and return as figures, each implementation's cache misses per event."""
+    ours = found["cohandle"]
+    print("\nCache misses per event, cachegrind's simulation of this machine's caches")
+    print(
+        f"{'implementation':<50} {'I1':>8} {'D1':>8} {'LL':>6} {'L1 per 1,000 instr.':>20} {'L1 × cohandle':>14}"
+    )
+    figures: dict[str, Any] = {}
+    for key, them in found.items():
+        l1 = them["i1_misses"] + them["d1_misses"]
+        rate = 1000 * l1 / them["instructions"]
+        print(
+            f"{MEASURED[key]:<50} {them['i1_misses']:>8,.0f} {them['d1_misses']:>8,.0f} {them['ll_misses']:>6,.1f}"
+            f" {rate:>20.1f} {l1 / (ours['i1_misses'] + ours['d1_misses']):>14.2f}"
+        )
+        figures[f"{key}_l1_misses_per_event"] = round(l1)
+        figures[f"{key}_ll_misses_per_event"] = round(them["ll_misses"], 1)
+        figures[f"{key}_l1_misses_per_1000_instructions"] = round(rate, 1)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -86,6 +162,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size", type=int, default=50, help="N: runs of N and 5N proposals (default 50)")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="simulate the caches too and count their misses per event (the runs take longer)",
+    )
     parser.add_argument("--child", choices=sorted(MEASURED), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.size < 1:
@@ -97,7 +178,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error("valgrind is not installed (apt-get install valgrind)")
 
     n = args.size
-    counts = per_event(__file__, list(MEASURED), n)
+    if args.cache:  # the simulation counts the same instructions, and the misses besides
+        found = _per_event(__file__, list(MEASURED), n, simulated)
+        counts = {key: them["instructions"] for key, them in found.items()}
+    else:
+        counts = per_event(__file__, list(MEASURED), n)
     ours = counts["cohandle"]
 
     print(f"Full lifecycle, {n:,} and {5 * n:,} proposals: machine instructions (valgrind)")
@@ -109,6 +194,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         figures[f"{key}_instructions_per_event"] = round(value)
     for key in ("transitions_rules", "eventsourcing"):
         figures[f"{key}_to_cohandle_x"] = round(counts[key] / ours, 2)
+    if args.cache:
+        figures |= cache_table(found)
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 

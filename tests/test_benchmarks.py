@@ -155,3 +155,55 @@ def test_the_replay_split_passes_every_type_check_it_stands_in_for(replay_split:
     opinions = sum(isinstance(event.payload, OpinionSubmitted) for events in checked for event in events)
     assert opinions == 6
     assert passed > opinions  # an opinion alone holds several value objects
+
+
+@pytest.fixture(scope="module")
+def instructions() -> Iterator[Any]:
+    yield from _script("instructions")
+
+
+def test_the_cache_table_is_the_difference_of_two_simulated_runs(instructions: Any) -> None:
+    """``--cache`` takes each implementation's figures from runs of N and 5N proposals under
+    the cache simulation, per event, and prints them as a second table."""
+    events_per_lifecycle: int = instructions.lifecycle.EVENTS_PER_LIFECYCLE
+    commands: list[list[str]] = []
+
+    def simulated(command: list[str], out: str) -> dict[str, int]:
+        commands.append(command)
+        size = int(command[command.index("--size") + 1])
+        child = command[command.index("--child") + 1]
+        per_event = {
+            "instructions": 1_000 * len(child),
+            "i1_misses": len(child),
+            "d1_misses": 10,
+            "ll_misses": 1,
+        }
+        return {name: 50_000 + size * events_per_lifecycle * value for name, value in per_event.items()}
+
+    with (
+        mock.patch.object(instructions, "simulated", simulated),
+        mock.patch.object(instructions.shutil, "which", return_value="/usr/bin/valgrind"),
+    ):
+        figures = instructions.main(["--cache", "--size", "2"])
+    assert len(commands) == 2 * len(instructions.MEASURED)  # the simulation counts the instructions too
+    for key in instructions.MEASURED:
+        assert figures[f"{key}_instructions_per_event"] == 1_000 * len(key)
+        assert figures[f"{key}_l1_misses_per_event"] == len(key) + 10
+        assert figures[f"{key}_ll_misses_per_event"] == 1
+        assert figures[f"{key}_l1_misses_per_1000_instructions"] == round((len(key) + 10) / len(key), 1)
+
+
+def test_cachegrinds_own_summary_is_read(instructions: Any, tmp_path: Path) -> None:
+    if shutil.which("valgrind") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(
+                "CI=true but valgrind is missing: benchmarks/instructions.py --cache must run under CI"
+            )
+        pytest.skip(
+            "benchmarks/instructions.py --cache simulates caches with valgrind: apt-get install valgrind"
+        )
+    figures = instructions.simulated(["-c", "sum(range(100_000))"], str(tmp_path / "out"))
+    assert set(figures) == {"instructions", "i1_misses", "d1_misses", "ll_misses"}
+    assert figures["instructions"] > figures["i1_misses"] + figures["d1_misses"] > figures["ll_misses"] > 0
+    with pytest.raises(RuntimeError, match="no d1_misses"):
+        instructions.cache_figures("==1== I   refs:      1,000\n==1== I1  misses:  10\n")
