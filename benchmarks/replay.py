@@ -77,10 +77,6 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _whole(path: Path) -> float:
-    return store.cohandle_replay(path)
-
-
 def _whole_without_collector(path: Path) -> float:
     enabled = gc.isenabled()
     gc.disable()
@@ -111,7 +107,7 @@ def one_round(path: Path, number: int) -> dict[str, float]:
     # the whole replays and the floor first, each with nothing of the other parts alive: what
     # is alive is what the cycle collector walks
     seconds = {
-        "replay": _whole(path),
+        "replay": store.cohandle_replay(path),
         "replay_no_gc": _whole_without_collector(path),
         "raw": store.raw_replay(path),
     }

@@ -128,8 +128,8 @@ def test_a_breakdown_child_runs_its_variant_and_restores_it(breakdown: Any) -> N
 
 
 def test_the_replay_split_passes_every_type_check_it_stands_in_for(replay_split: Any, tmp_path: Path) -> None:
-    """Decoding under ``passing_checks()`` consults the stand-in for every value object it
-    builds, and never the real checks: the split measures what it says."""
+    """Decoding under ``passing_checks()`` consults the stand-in, never a real check, and
+    decodes the same events: the split measures what it says."""
     import cohandle
     from cohandle import OpinionSubmitted, _model
 
