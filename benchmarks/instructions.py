@@ -52,7 +52,7 @@ MEASURED = {
 _COLLECTED = re.compile(r"I\s+refs:\s+([\d,]+)")
 # what cachegrind's cache simulation prints, by the names this script gives them
 _SIMULATED = {
-    "instructions": re.compile(r"I\s+refs:\s+([\d,]+)"),
+    "instructions": _COLLECTED,
     "i1_misses": re.compile(r"I1\s+misses:\s+([\d,]+)"),
     "d1_misses": re.compile(r"D1\s+misses:\s+([\d,]+)"),
     "ll_misses": re.compile(r"LL\s+misses:\s+([\d,]+)"),
