@@ -24,7 +24,6 @@ then one JSON line of figures.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import shutil
 import sys
@@ -39,6 +38,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import breakdown  # the same way of turning the collector off
 import store  # the same lifecycles and the same raw floor
 
 import cohandle
@@ -77,14 +77,10 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _whole_without_collector(path: Path) -> float:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+def _without_collector(path: Path) -> float:
+    """The whole replay with the cycle collector off, as the breakdown turns it off."""
+    with breakdown.replaced(breakdown.COLLECTOR):
         return store.cohandle_replay(path)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse_each(payloads: list[str]) -> None:
@@ -108,12 +104,11 @@ def one_round(path: Path, number: int) -> dict[str, float]:
     # is alive is what the cycle collector walks
     seconds = {
         "replay": store.cohandle_replay(path),
-        "replay_no_gc": _whole_without_collector(path),
+        "replay_no_gc": _without_collector(path),
         "raw": store.raw_replay(path),
     }
-    start = time.perf_counter()
-    streams = _streams(path)
-    seconds["read"] = time.perf_counter() - start
+    streams: list[list[StoredRecord]] = []
+    seconds["read"] = _timed(lambda: streams.extend(_streams(path)))
     payloads = [record.payload for rows in streams for record in rows]
     seconds["json"] = _timed(lambda: _parse_each(payloads))
     seconds["payloads"] = _build_payloads(streams)
