@@ -76,7 +76,7 @@ def _no_clock(self: _clock.SystemClock) -> Any:
 
 
 def _relations_only(p: Any, command: str, actor: Any) -> Any:
-    return _commands.relations(p, actor)  # the commands still need the actor's relations
+    return _commands.held_by(p, actor)  # the commands still need the actor's relations
 
 
 class Stage(NamedTuple):

@@ -41,6 +41,7 @@ from cohandle import (
     Session,
     Unit,
 )
+from cohandle._build import compiled_modules, describe
 
 EVENTS_PER_LIFECYCLE = 9
 COMMITTEE = Unit(name="省政协提案委员会")
@@ -381,7 +382,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name, run in RUNNERS.items():
         rows[name]["bytes_per_proposal"] = retained(run, n)
 
-    print(f"Full lifecycle, {n:,} proposals, {EVENTS_PER_LIFECYCLE} events each, best of {args.repeat}")
+    print(
+        f"Full lifecycle, {n:,} proposals, {EVENTS_PER_LIFECYCLE} events each, best of {args.repeat}"
+        f" (cohandle {describe()})"
+    )
     print(f"{'implementation':<50} {'µs/event':>10} {'µs/lifecycle':>13} {'KiB/proposal':>13}")
     for name, row in rows.items():
         print(
@@ -437,6 +441,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         smallest, largest = per_size[min(sizes)], per_size[max(sizes)]
         figures["flatness_time_ratio_largest_to_smallest_x"] = round(largest[0] / smallest[0], 2)
         figures["flatness_memory_ratio_largest_to_smallest_x"] = round(largest[1] / smallest[1], 2)
+    figures["compiled_module_count"] = len(compiled_modules())
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 

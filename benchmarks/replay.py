@@ -43,6 +43,7 @@ import store  # the same lifecycles and the same raw floor
 
 import cohandle
 from cohandle import _model
+from cohandle._build import compiled_modules, describe
 from cohandle._events import event_from_dict
 from cohandle._state import replay
 from cohandle.stores import SQLiteStore, StoredRecord
@@ -163,7 +164,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     best = {key: min(r[key] for r in rounds) for key in rounds[0]}
     us = {key: best[key] / events * 1e6 for key in best}
 
-    print(f"Replay of {args.size:,} proposals ({events:,} events) from SQLite, best of {args.rounds} rounds")
+    print(
+        f"Replay of {args.size:,} proposals ({events:,} events) from SQLite, best of {args.rounds} rounds"
+        f" (cohandle {describe()})"
+    )
     print(f"{'part':66}{'µs/event':>10}{'of whole':>10}")
     for label, key in ROWS:
         share = f"{us[key] / us['replay']:.0%}" if key != "replay" else ""
@@ -176,6 +180,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     figures["collector_share_of_replay"] = round(1 - best["replay_no_gc"] / best["replay"], 3)
     figures["type_checks_share_of_decode"] = round(1 - best["decode_unchecked"] / best["decode"], 3)
     print(f"\n{figures['replay_events_per_s']:,} events/s; the raw floor {figures['raw_events_per_s']:,}")
+    figures["compiled_module_count"] = len(compiled_modules())
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 

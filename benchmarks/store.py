@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import lifecycle  # the same commands as the lifecycle benchmark
 
 import cohandle
+from cohandle._build import compiled_modules, describe
 from cohandle.stores import MemoryStore, SQLiteStore, StoredRecord, export_jsonl, import_jsonl, verify
 
 EVENTS = lifecycle.EVENTS_PER_LIFECYCLE
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         fig["postgres_raw_us_per_event"] = round(pg["raw"], 1)
         fig["postgres_append_vs_raw_x"] = round(pg["ours"] / pg["raw"], 2)
 
-    print(f"Stores, {n:,} proposals, {events:,} events, best of {args.repeat} rounds")
+    print(f"Stores, {n:,} proposals, {events:,} events, best of {args.repeat} rounds (cohandle {describe()})")
     table = [
         ("append, SQLite FULL: cohandle command (µs/event)", fig["append_full_us_per_event"]),
         ("append, SQLite FULL: raw insert (µs/event)", fig["raw_full_us_per_event"]),
@@ -366,6 +367,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ]
     for label, value in table:
         print(f"{label:<56} {value:>12,}")
+    fig["compiled_module_count"] = len(compiled_modules())
     print(json.dumps(fig, ensure_ascii=False))
     return fig
 

@@ -18,6 +18,8 @@ from unittest import mock
 
 import pytest
 
+from cohandle._build import compiled_modules, describe
+
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 NEEDS_BASELINES = {"lifecycle", "store", "instructions"}  # they run eventsourcing (the bench extra)
 NEEDS_VALGRIND = {"instructions"}
@@ -93,6 +95,9 @@ def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     for key, value in figures.items():
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
         assert math.isfinite(value), (key, value)
+    if script in ("lifecycle", "store", "replay"):  # the build measured is named
+        assert lines[0].endswith(f"(cohandle {describe()})"), lines[0]
+        assert figures["compiled_module_count"] == len(compiled_modules())
 
 
 def test_the_breakdown_counts_each_variant_in_its_own_process(breakdown: Any) -> None:

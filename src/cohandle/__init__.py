@@ -9,9 +9,9 @@ its events. Start with :class:`Workflow`.
 from importlib.metadata import PackageNotFoundError, version
 
 from cohandle import deadlines, stores
+from cohandle._access import allowed_commands, relations
 from cohandle._board import DeadlineBoard, DueItem, Reminder, ReminderLevel
 from cohandle._clock import Clock, FixedClock, SystemClock
-from cohandle._commands import allowed_commands, relations
 from cohandle._errors import (
     ChainBroken,
     CohandleError,

@@ -21,6 +21,7 @@ from typing import Any
 import pendulum
 
 import cohandle
+from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
 from cohandle.deadlines import Calendar, Policy, policy_from_toml, preset
 
@@ -472,11 +473,22 @@ def _diagram(args: argparse.Namespace) -> int:
 # -- the parser ----------------------------------------------------------------------------------
 
 
+class _Version(argparse.Action):
+    """``--version``: the version, and whether this is the compiled build (worked out only when asked)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"cohandle {cohandle.__version__} ({describe()})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cohandle", description="Handle co-handled proposals (提案/建议 会办)."
     )
-    parser.add_argument("--version", action="version", version=f"cohandle {cohandle.__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and the build, then exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(

@@ -4,6 +4,10 @@ Each ``decide_*`` function is pure: it takes the proposal's state, the actor and
 relations (already checked against the lifecycle and the permission table by :func:`check`)
 and the command's arguments, and returns one event or raises a :class:`CommandRefused` /
 :class:`InvalidInput`. Nothing here writes anything.
+
+The arguments a caller passes through the workflow arrive as ``object`` and are checked here,
+with an :class:`InvalidInput` that names them. This module may be compiled (``docs/install.md``),
+and compiled code enforces a declared type before the body runs, with a bare ``TypeError``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from cohandle._errors import (
     NotAllowedInState,
     PermissionDenied,
     PreconditionFailed,
-    expect,
     got,
 )
 from cohandle._events import (
@@ -78,9 +81,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {"answer": ("answer", "answer_part")}
 COMMANDS: tuple[str, ...] = tuple(c for c in PERMISSIONS if c != "receive")
 
 
-def allowed_commands(status: Status) -> tuple[str, ...]:
+def allowed_in(status: Status) -> tuple[str, ...]:
     """The commands the lifecycle allows in ``status`` (whoever the actor)."""
-    expect("status", status, Status, "a Status")
     return tuple(
         c for c in COMMANDS if any((status.value, t) in PROPOSAL.table for t in _TRIGGERS.get(c, (c,)))
     )
@@ -90,14 +92,8 @@ _ONE = {relation: frozenset({relation}) for relation in Relation}
 _NONE: Relations = frozenset()
 
 
-def relations(p: Proposal, actor: Actor) -> Relations:
+def held_by(p: Proposal, actor: Actor) -> Relations:
     """The roles ``actor`` holds on proposal ``p``."""
-    expect("p", p, Proposal, "a Proposal")
-    expect("actor", actor, Actor, "an Actor")
-    return _relations(p, actor)
-
-
-def _relations(p: Proposal, actor: Actor) -> Relations:
     unit = actor.unit
     if unit is None:
         return _ONE[Relation.PROPOSER] if actor.name in p.data.proposer_names else _NONE
@@ -135,9 +131,9 @@ def check(p: Proposal, command: str, actor: Actor) -> Relations:
             command=command,
             state=status.value,
             actor=str(actor),
-            allowed=allowed_commands(status),
+            allowed=allowed_in(status),
         )
-    held = _relations(p, actor)
+    held = held_by(p, actor)
     allowed = PERMISSIONS[command]
     if not held & allowed:
         raise PermissionDenied(
@@ -184,10 +180,10 @@ def unit(field: str, value: object) -> Unit:
     return value
 
 
-def units(field: str, values: Iterable[object] | None) -> tuple[Unit, ...]:
+def units(field: str, values: object) -> tuple[Unit, ...]:
     if values is None:
         return ()
-    if isinstance(values, str | Unit):
+    if isinstance(values, str | Unit) or not isinstance(values, Iterable):
         raise InvalidInput(field, "must be a list of Unit objects")
     found = tuple(unit(field, v) for v in values)
     names = [u.name for u in found]
@@ -200,12 +196,12 @@ _Noted = TypeVar("_Noted", ProposalFiled, OpinionsConsolidated, ProposalClosed)
 _WITHOUT_NOTE: dict[type[Any], Any] = {}
 
 
-def _noted(kind: type[_Noted], note: str) -> _Noted:
+def _noted(kind: type[_Noted], note: object) -> _Noted:
     """An event whose only field is an optional note. Events are immutable, so the one without
     a note, by far the most common, is made once and shared."""
-    note = text("note", note, required=False)
-    if note:
-        return kind(note=note)
+    written = text("note", note, required=False)
+    if written:
+        return kind(note=written)
     event: _Noted | None = _WITHOUT_NOTE.get(kind)
     if event is None:
         event = _WITHOUT_NOTE[kind] = kind()
@@ -215,12 +211,12 @@ def _noted(kind: type[_Noted], note: str) -> _Noted:
 # ---------------------------------------------------------------------------------------------
 
 
-def decide_file(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str) -> ProposalFiled:
+def decide_file(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: object) -> ProposalFiled:
     return _noted(ProposalFiled, note)
 
 
 def decide_reject(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str, forwarded_to: Unit | None
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: object, forwarded_to: object
 ) -> ProposalRejected:
     return ProposalRejected(
         reason=text("reason", reason),
@@ -229,7 +225,7 @@ def decide_reject(
 
 
 def decide_merge(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, target: Proposal, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, target: Proposal, reason: object
 ) -> ProposalMerged:
     if target.id == p.id:
         raise refuse(p, "merge", actor, "a proposal cannot be merged into itself.")
@@ -245,9 +241,7 @@ def decide_merge(
     return ProposalMerged(into=target.id, reason=text("reason", reason, required=False))
 
 
-def infer_mode(
-    mode: AssignmentMode | None, co_handlers: Sequence[Unit], handlers: Sequence[Unit]
-) -> AssignmentMode:
+def infer_mode(mode: object, co_handlers: Sequence[Unit], handlers: Sequence[Unit]) -> AssignmentMode:
     if mode is not None:
         if not isinstance(mode, AssignmentMode):
             raise InvalidInput("mode", f"must be an AssignmentMode (got {mode!r})")
@@ -265,15 +259,16 @@ def decide_assign(
     held: Relations,
     ctx: Context,
     *,
-    mode: AssignmentMode | None,
-    lead: Unit | None,
-    co_handlers: Iterable[Unit] | None,
-    handlers: Iterable[Unit] | None,
-    note: str,
+    mode: object,
+    lead: object,
+    co_handlers: object,
+    handlers: object,
+    note: object,
 ) -> ProposalAssigned:
     co = units("co_handlers", co_handlers)
     sep = units("handlers", handlers)
     chosen = infer_mode(mode, co, sep)
+    chosen_lead: Unit | None = None
     if chosen is AssignmentMode.SEPARATE:
         if lead is not None or co:
             raise InvalidInput(
@@ -284,17 +279,17 @@ def decide_assign(
     else:
         if lead is None:
             raise InvalidInput("lead", "must name the lead unit (主办单位)")
-        lead = unit("lead", lead)
+        chosen_lead = unit("lead", lead)
         if sep:
             raise InvalidInput("handlers", "are only for separate handling (分办); use co_handlers")
         if chosen is AssignmentMode.SOLE and co:
             raise InvalidInput("co_handlers", "must be empty for sole handling (单独办理)")
         if chosen is AssignmentMode.LEAD_WITH_CO_HANDLERS and not co:
             raise InvalidInput("co_handlers", "must name at least one co-handler (会办单位)")
-        if lead in co:
-            raise InvalidInput("co_handlers", f"must not include the lead unit {lead.name}")
+        if chosen_lead in co:
+            raise InvalidInput("co_handlers", f"must not include the lead unit {chosen_lead.name}")
     return ProposalAssigned(
-        mode=chosen, lead=lead, co_handlers=co, handlers=sep, note=text("note", note, required=False)
+        mode=chosen, lead=chosen_lead, co_handlers=co, handlers=sep, note=text("note", note, required=False)
     )
 
 
@@ -309,7 +304,7 @@ def _own_part_open(p: Proposal, who: Unit) -> bool:
 
 
 def decide_request_reassignment(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: object
 ) -> ReassignmentRequested:
     who = actor.unit
     assert who is not None  # a unit-held relation was checked
@@ -351,10 +346,10 @@ def decide_reassignment(
     held: Relations,
     ctx: Context,
     *,
-    unit_: Unit,
-    approve: bool,
-    replacement: Unit | None,
-    reason: str,
+    unit_: object,
+    approve: object,
+    replacement: object,
+    reason: object,
 ) -> ReassignmentDecided:
     who = unit("unit", unit_)
     if not isinstance(approve, bool):
@@ -383,7 +378,7 @@ def decide_reassignment(
 
 
 def decide_submit_opinion(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, opinion: Opinion
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, opinion: object
 ) -> OpinionSubmitted:
     if not isinstance(opinion, Opinion):
         raise InvalidInput("opinion", f"must be an Opinion (got {type(opinion).__name__})")
@@ -427,7 +422,7 @@ def _co_part(p: Proposal, command: str, actor: Actor, who: Unit, states: tuple[P
 
 
 def decide_return_opinion(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, unit_: Unit, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, unit_: object, reason: object
 ) -> OpinionReturned:
     who = unit("unit", unit_)
     _co_part(p, "return_opinion", actor, who, (PartStatus.SUBMITTED,))
@@ -435,7 +430,7 @@ def decide_return_opinion(
 
 
 def decide_excuse_co_handler(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, unit_: Unit, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, unit_: object, reason: object
 ) -> CoHandlerExcused:
     who = unit("unit", unit_)
     _co_part(p, "excuse_co_handler", actor, who, (PartStatus.PENDING, PartStatus.RETURNED))
@@ -443,7 +438,7 @@ def decide_excuse_co_handler(
 
 
 def decide_consolidate(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: object
 ) -> OpinionsConsolidated:
     if p.mode is not AssignmentMode.LEAD_WITH_CO_HANDLERS:
         raise refuse(
@@ -465,7 +460,7 @@ def decide_consolidate(
     return _noted(OpinionsConsolidated, note)
 
 
-def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reply: Reply) -> ReplySent:
+def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reply: object) -> ReplySent:
     if not isinstance(reply, Reply):
         raise InvalidInput("reply", f"must be a Reply (got {type(reply).__name__})")
     if reply.author != actor.unit:
@@ -505,7 +500,7 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, r
 
 
 def decide_record_feedback(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, feedback: Feedback
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, feedback: object
 ) -> FeedbackRecorded:
     if not isinstance(feedback, Feedback):
         raise InvalidInput("feedback", f"must be a Feedback (got {type(feedback).__name__})")
@@ -531,7 +526,7 @@ def decide_record_feedback(
 
 
 def decide_order_rehandling(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: object
 ) -> RehandlingOrdered:
     if not p.dissatisfied:
         raise refuse(
@@ -552,7 +547,7 @@ def _feedback_settled(p: Proposal) -> bool:
     return True
 
 
-def decide_close(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: str) -> ProposalClosed:
+def decide_close(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: object) -> ProposalClosed:
     if Relation.ASSIGNING_BODY not in held and not _feedback_settled(p):
         raise refuse(
             p,
@@ -570,10 +565,10 @@ def decide_withdraw(
     held: Relations,
     ctx: Context,
     *,
-    signed_by: Iterable[str],
-    reason: str,
+    signed_by: object,
+    reason: object,
 ) -> ProposalWithdrawn:
-    if signed_by is None or isinstance(signed_by, str):
+    if signed_by is None or isinstance(signed_by, str) or not isinstance(signed_by, Iterable):
         raise InvalidInput("signed_by", "must be a list of proposer names")
     signers = tuple("".join(str(s).split()) for s in signed_by)
     names = p.data.proposer_names
@@ -603,9 +598,9 @@ def decide_extend(
     held: Relations,
     ctx: Context,
     *,
-    until: pendulum.Date,
-    approval: str,
-    reason: str,
+    until: object,
+    approval: object,
+    reason: object,
 ) -> DeadlineExtended:
     if not isinstance(until, pendulum.Date) or isinstance(until, pendulum.DateTime):
         raise InvalidInput("until", f"must be a date (got {until!r})")
@@ -633,7 +628,7 @@ def decide_extend(
 
 
 def decide_remind(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, to: Unit, note: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, to: object, note: object
 ) -> ReminderIssued:
     who = unit("to", to)
     takes_part = who == p.lead or p.co_handler(who) is not None or p.handler(who) is not None
@@ -645,17 +640,16 @@ def decide_remind(
 
 
 def decide_mark_key(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, supervisor: Unit | None, note: str
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, supervisor: object, note: object
 ) -> ProposalMarkedKey:
-    if supervisor is not None:
-        supervisor = unit("supervisor", supervisor)
-    if p.key and (supervisor is None or supervisor == p.supervisor):
+    who = None if supervisor is None else unit("supervisor", supervisor)
+    if p.key and (who is None or who == p.supervisor):
         raise refuse(p, "mark_key", actor, "it is already a key proposal (重点提案).")
-    return ProposalMarkedKey(supervisor=supervisor, note=text("note", note, required=False))
+    return ProposalMarkedKey(supervisor=who, note=text("note", note, required=False))
 
 
 def decide_publish(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: str | None
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: object
 ) -> ReplyPublished:
     reply = p.reply
     assert reply is not None  # answered or closed
@@ -663,6 +657,4 @@ def decide_publish(
         raise refuse(p, "publish", actor, "its reply is already published.")
     if reply.disclosure is Disclosure.NOT_PUBLIC:
         raise refuse(p, "publish", actor, "its reply is marked 不予公开 (not for publication).")
-    if url is not None:
-        url = text("url", url)
-    return ReplyPublished(unit=reply.author, url=url)
+    return ReplyPublished(unit=reply.author, url=None if url is None else text("url", url))

@@ -1,0 +1,51 @@
+"""The build under test is the one meant: plain Python, or compiled with the modules
+pyproject.toml names (``COHANDLE_EXPECT_COMPILED=1``, set by ``.ci/run`` for its second pass)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import cohandle
+from cohandle._build import compiled_modules, describe
+
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+
+
+def _configured() -> tuple[str, ...]:
+    """The modules the compiled build compiles, as pyproject.toml lists their files."""
+    hook = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"][
+        "hooks"
+    ]["mypyc"]
+    names = []
+    for path in hook["include"]:
+        parts = Path(path.strip("/")).with_suffix("").parts
+        assert parts[:2] == ("src", "cohandle"), path
+        names.append(".".join(parts[1:]))
+    return tuple(sorted(names))
+
+
+def test_the_compiled_build_is_off_unless_asked_for() -> None:
+    hook = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"][
+        "hooks"
+    ]["mypyc"]
+    assert hook["enable-by-default"] is False
+
+
+def test_the_build_under_test_is_the_one_expected() -> None:
+    expected = _configured() if os.environ.get("COHANDLE_EXPECT_COMPILED") == "1" else ()
+    assert compiled_modules() == expected
+
+
+def test_the_version_says_which_build_runs() -> None:
+    compiled = compiled_modules()
+    build = f"compiled: {', '.join(compiled)}" if compiled else "plain Python"
+    assert describe() == build
+    result = subprocess.run(
+        [sys.executable, "-m", "cohandle", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == f"cohandle {cohandle.__version__} ({build})\n"
+    assert result.stderr == ""
