@@ -271,7 +271,7 @@ def test_one_workflow_shared_by_threads_loses_nothing_and_raises_nothing_else() 
 def test_the_system_clock_reads_the_machines_utc_time_to_the_microsecond(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from cohandle import _clock
+    from cohandle import _instant
 
     clock = cohandle.SystemClock()
     for _ in range(3):  # the second's calendar is kept: reads within and across seconds agree
@@ -285,24 +285,24 @@ def test_the_system_clock_reads_the_machines_utc_time_to_the_microsecond(
         (1_740_787_200_000_001_999, dt.datetime(2025, 3, 1, 0, 0, 0, 1, tzinfo=dt.UTC)),
         (1_740_787_200_500_000_000, dt.datetime(2025, 3, 1, 0, 0, 0, 500_000, tzinfo=dt.UTC)),
     ):
-        monkeypatch.setattr(_clock, "_time_ns", lambda ns=ns: ns)
+        monkeypatch.setattr(_instant, "_time_ns", lambda ns=ns: ns)
         assert clock.now() == expected
     leap = time.struct_time((2016, 12, 31, 23, 59, 60, 5, 366, 0))
-    monkeypatch.setattr(_clock, "_gmtime", lambda seconds: leap)
-    monkeypatch.setattr(_clock, "_time_ns", lambda: 1_483_228_800_250_000_000)
+    monkeypatch.setattr(_instant, "_gmtime", lambda seconds: leap)
+    monkeypatch.setattr(_instant, "_time_ns", lambda: 1_483_228_800_250_000_000)
     assert clock.now() == dt.datetime(2016, 12, 31, 23, 59, 59, 250_000, tzinfo=dt.UTC)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=0, max_value=253_402_300_799_999_999_999))  # to the end of 9999
 def test_the_system_clock_gives_the_exact_instant_of_any_reading(ns: int) -> None:
-    from cohandle import _clock
+    from cohandle import _instant
 
-    original = _clock._time_ns
-    _clock._time_ns = lambda: ns
+    original = _instant._time_ns
+    _instant._time_ns = lambda: ns
     try:
         now = cohandle.SystemClock().now()
     finally:
-        _clock._time_ns = original
+        _instant._time_ns = original
     assert now == dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=ns // 1000)
     assert isinstance(now, pendulum.DateTime) and now.tzinfo is pendulum.UTC and now.fold == 0
