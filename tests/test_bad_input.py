@@ -7,6 +7,7 @@ import inspect
 import re
 from typing import Any
 
+import pendulum
 import pytest
 
 import cohandle
@@ -275,6 +276,42 @@ def test_the_workflow_refuses_wrong_settings_when_made() -> None:
                 continue  # a size
             with pytest.raises(cohandle.InvalidInput, match=parameter.name):
                 cohandle.Workflow(**{parameter.name: bad})
+
+
+SETTINGS = ["store", "clock", "hash_algorithm", "withdrawal_after_assignment", "policy", "calendar"]
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_a_setting_changed_later_is_checked_as_when_made(name: str) -> None:
+    wf = cohandle.Workflow(policy=cohandle.deadlines.preset("generic"))
+    before = getattr(wf, name)
+    for bad in BAD_VALUES:
+        if bad is None and name == "policy":
+            continue  # None takes the deadlines away
+        if name == "withdrawal_after_assignment" and isinstance(bad, bool):
+            continue
+        with pytest.raises(cohandle.InvalidInput, match=name):
+            setattr(wf, name, bad)
+        assert getattr(wf, name) is before  # a refused setting leaves the old one
+
+
+def test_settings_changed_later_are_the_ones_commands_use() -> None:
+    assert cohandle.Workflow().calendar is None
+    wf = cohandle.Workflow()
+    wf.policy = cohandle.deadlines.preset("generic")
+    assert isinstance(wf.calendar, cohandle.deadlines.Calendar)  # as when made with a policy
+    wf.withdrawal_after_assignment = False
+    wf.hash_algorithm = "sha256"
+    store = MemoryStore()
+    wf.store = store
+    wf.clock = cohandle.FixedClock("2023-04-10T09:00:00+08:00")
+    pid = bring_to(wf, Status.ASSIGNED)
+    assert [e.occurred_at for e in store.read_stream(pid)][-1] == pendulum.datetime(2023, 4, 10, 1)
+    assert any(e.type == "DeadlinesSet" for e in store.read_stream(pid))
+    with pytest.raises(cohandle.PreconditionFailed, match="only before it is assigned"):
+        wf.withdraw(pid, signed_by=["李明", "王红"], reason="不再需要", actor=A_PROPOSER)
+    wf.policy = None
+    wf.calendar = None  # allowed once there is no policy
 
 
 def test_open_refuses_an_unknown_option_before_touching_the_file(tmp_path: Any) -> None:

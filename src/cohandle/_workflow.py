@@ -8,20 +8,17 @@ it was decided on. A refused command appends nothing.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import inspect
-import logging
 import os
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypedDict, Unpack
 
 import pendulum
 
 from cohandle import _commands as c
-from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
-from cohandle._clocks import started_by
+from cohandle._clock import Clock, SystemClock
+from cohandle._engine import Decide, Engine, Subscriber
 from cohandle._errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -36,13 +33,10 @@ from cohandle._errors import (
 )
 from cohandle._events import (
     HASH_ALGORITHMS,
-    Event,
     ProposalReceived,
     RecordedEvent,
-    Texts,
     hasher,
     seal_body,
-    stored_form,
 )
 from cohandle._model import (
     ABC,
@@ -57,15 +51,13 @@ from cohandle._model import (
     as_date,
 )
 from cohandle._permissions import PERMISSIONS
-from cohandle._state import GENESIS, Proposal, apply, replay, start
+from cohandle._state import GENESIS, Proposal, replay, start
 from cohandle.deadlines import Calendar, Policy
 from cohandle.letters import LetterMismatch, ParsedLetter, opinion_from_letter, parse_letter
 from cohandle.stores import EventStore, MemoryStore, PostgresStore, SQLiteStore, VerifyReport, verify
 from cohandle.stores._rows import RowStore
 
 __all__ = ["Workflow"]
-
-log = logging.getLogger("cohandle")
 
 
 class CommandOptions(TypedDict, total=False):
@@ -84,8 +76,6 @@ class CommandOptions(TypedDict, total=False):
     expected_version: int | None
 
 
-Subscriber = Callable[[Sequence[RecordedEvent]], None]
-_Decide = Callable[..., Event]
 _DEFAULT_CACHE = 10_000
 
 
@@ -113,40 +103,83 @@ class Workflow:
         calendar: Calendar | None = None,
         cache_size: int = _DEFAULT_CACHE,
     ) -> None:
-        if hash_algorithm not in HASH_ALGORITHMS:
-            raise InvalidInput(
-                "hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {hash_algorithm!r})"
-            )
-        hasher(hash_algorithm)  # fail now, not at the first command, if sm3 is missing
         if not isinstance(category_scheme, CategoryScheme):
             raise InvalidInput("category_scheme", f"must be a CategoryScheme (got {category_scheme!r})")
         whole_number("cache_size", cache_size, least=0)
-        if store is not None:
-            expect("store", store, EventStore, "an event store, such as MemoryStore() or SQLiteStore(path)")
-        if clock is not None and not callable(getattr(clock, "now", None)):
-            raise InvalidInput(
-                "clock",
-                f"must have a now() method, as SystemClock() and FixedClock(...) do (got {got(clock)})",
-            )
-        expect("withdrawal_after_assignment", withdrawal_after_assignment, bool, "True or False")
-        if calendar is not None:
-            expect("calendar", calendar, Calendar, "a Calendar, such as Calendar.china()")
-        self.store: EventStore = store if store is not None else MemoryStore()
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.hash_algorithm = hash_algorithm
+        policy = _policy(policy)
         self.category_scheme = category_scheme
-        self.withdrawal_after_assignment = withdrawal_after_assignment
-        if policy is not None and not isinstance(policy, Policy):
-            raise InvalidInput(
-                "policy", f"must be a Policy, e.g. cohandle.deadlines.preset('generic') (got {policy!r})"
-            )
-        self.policy = policy
-        self.calendar = (
-            calendar if calendar is not None else (Calendar.china() if policy is not None else None)
+        self._engine = Engine(
+            MemoryStore() if store is None else _store(store),
+            SystemClock() if clock is None else _clock(clock),
+            _algorithm(hash_algorithm),
+            policy,
+            (Calendar.china() if policy is not None else None) if calendar is None else _calendar(calendar),
+            _flag("withdrawal_after_assignment", withdrawal_after_assignment),
+            cache_size,
         )
-        self._cache: OrderedDict[str, Proposal] = OrderedDict()  # least recently used first
-        self._cache_size = cache_size
-        self._subscribers: list[Subscriber] = []
+        self._cache = self._engine.cache  # least recently used first
+
+    # The settings live in the engine every command runs through; each is checked when set, as
+    # when the workflow is made.
+
+    @property
+    def store(self) -> EventStore:
+        """Where the log is kept."""
+        return self._engine.store
+
+    @store.setter
+    def store(self, store: EventStore) -> None:
+        self._engine.store = _store(store)
+
+    @property
+    def clock(self) -> Clock:
+        """Where "now" comes from."""
+        return self._engine.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._engine.clock = _clock(clock)
+
+    @property
+    def hash_algorithm(self) -> str:
+        """The digest that chains new events: ``"sha256"`` or ``"sm3"``."""
+        return self._engine.hash_algorithm
+
+    @hash_algorithm.setter
+    def hash_algorithm(self, algorithm: str) -> None:
+        self._engine.hash_algorithm = _algorithm(algorithm)
+
+    @property
+    def withdrawal_after_assignment(self) -> bool:
+        """Whether proposers may withdraw an item after it is assigned."""
+        return self._engine.withdrawal_after_assignment
+
+    @withdrawal_after_assignment.setter
+    def withdrawal_after_assignment(self, allowed: bool) -> None:
+        self._engine.withdrawal_after_assignment = _flag("withdrawal_after_assignment", allowed)
+
+    @property
+    def policy(self) -> Policy | None:
+        """The deadline rules, if any: with them each command records the deadlines it starts."""
+        return self._engine.policy
+
+    @policy.setter
+    def policy(self, policy: Policy | None) -> None:
+        engine = self._engine
+        engine.policy = _policy(policy)
+        if policy is not None and engine.calendar is None:
+            engine.calendar = Calendar.china()  # as when a workflow is made with a policy
+
+    @property
+    def calendar(self) -> Calendar | None:
+        """The working-day calendar the deadlines are counted on."""
+        return self._engine.calendar
+
+    @calendar.setter
+    def calendar(self, calendar: Calendar | None) -> None:
+        if calendar is None and self._engine.policy is not None:
+            raise InvalidInput("calendar", "must be a Calendar while the workflow has a deadline policy")
+        self._engine.calendar = None if calendar is None else _calendar(calendar)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] = "cohandle.db", **options: Any) -> Workflow:
@@ -198,7 +231,7 @@ class Workflow:
         cached = self._cache.get(_proposal_id(proposal_id))
         if cached is not None and self.store.stream_version(proposal_id) == cached.version:
             return cached
-        return self._load(proposal_id)
+        return self._engine.load(proposal_id)
 
     def history(self, proposal_id: str) -> tuple[RecordedEvent, ...]:
         """Every event of the proposal, oldest first."""
@@ -246,14 +279,15 @@ class Workflow:
         """
         if not callable(subscriber):
             raise InvalidInput("subscriber", f"must be a function taking the events (got {got(subscriber)})")
-        self._subscribers.append(subscriber)
+        subscribers = self._engine.subscribers
+        subscribers.append(subscriber)
         active = True
 
         def unsubscribe() -> None:
             nonlocal active
             if active:
                 active = False
-                self._subscribers.remove(subscriber)
+                subscribers.remove(subscriber)
 
         return unsubscribe
 
@@ -308,22 +342,23 @@ class Workflow:
                 allowed_relations=[r.value for r in PERMISSIONS["receive"]],
                 detail=f"Only someone acting for {body.name} receives it.",
             )
-        now = self.clock.now()
-        at = self._occurred_at(occurred_at, now, None)
+        engine = self._engine
+        now = engine.clock.now()
+        at = engine.occurred_at(occurred_at, now, None)
         sealed, texts = seal_body(
-            proposal_id, 1, event, at, now, actor, command_id, GENESIS, self.hash_algorithm
+            proposal_id, 1, event, at, now, actor, command_id, GENESIS, engine.hash_algorithm
         )
         state = start(sealed)
         try:
-            self._append(proposal_id, 0, [sealed], [texts])
+            engine.append(proposal_id, 0, [sealed], [texts])
         except ConcurrencyConflict:
             if command_id is not None:  # the same receipt, retried while the original was stored
                 original = self._received_before(command_id, proposal_id, event, actor)
                 if original is not None:
                     return original
             raise ProposalExists(proposal_id) from None
-        self._remember(state)
-        self._notify([sealed])
+        engine.remember(state)
+        engine.notify([sealed])
         return state
 
     def _received_before(
@@ -551,7 +586,7 @@ class Workflow:
         proposal_id: str,
         command: str,
         actor: Actor,
-        decide: _Decide,
+        decide: Decide,
         args: dict[str, Any],
         *,
         occurred_at: object = None,
@@ -566,160 +601,48 @@ class Workflow:
             raise InvalidInput(
                 "expected_version", f"must be a version number from 1 (got {expected_version!r})"
             )
-        for attempt in (1, 2):
-            if command_id is not None:
-                # checked on every attempt: a retry racing its original must not record twice
-                replayed = self._retried(proposal_id, command, actor, decide, args, command_id)
-                if replayed is not None:
-                    return replayed
-            state = self._cache.get(proposal_id) if attempt == 1 else None
-            if state is None:
-                state = self._load(proposal_id)
-            if expected_version is not None and state.version != expected_version:
-                state = self._load(proposal_id)
-                if state.version != expected_version:
-                    raise ConcurrencyConflict(proposal_id, expected_version, state.version)
-            held = c.check(state, command, actor)
-            now = self.clock.now()
-            at = now if occurred_at is None else self._occurred_at(occurred_at, now, state)
-            payload = decide(state, actor, held, self._context(at), **args)
-            new_state, events, texts = self._seal_and_fold(state, payload, at, now, actor, command_id)
-            try:
-                self._append(proposal_id, state.version, events, texts)
-            except ConcurrencyConflict:
-                self._cache.pop(proposal_id, None)
-                if expected_version is not None or attempt == 2:
-                    raise
-                continue  # our cached copy was stale: decide again on the stored state
-            self._remember(new_state)
-            if self._subscribers:
-                self._notify(events)
-            return new_state
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _seal_and_fold(
-        self,
-        state: Proposal,
-        payload: Event,
-        at: pendulum.DateTime,
-        now: pendulum.DateTime,
-        actor: Actor,
-        command_id: str | None,
-    ) -> tuple[Proposal, list[RecordedEvent], list[Texts]]:
-        """Seal a command's event into the chain and fold it; with a policy, add the event of
-        the deadlines it starts. Returns the new state, and the events to append together with
-        their canonical text (written once, for the hash and for a SQL store)."""
-        algorithm = self.hash_algorithm
-        sealed, text = seal_body(
-            state.id, state.version + 1, payload, at, now, actor, command_id, state.last_hash, algorithm
+        return self._engine.run(
+            proposal_id, command, actor, decide, args, occurred_at, command_id, expected_version
         )
-        state = apply(state, sealed)
-        if self.policy is None:
-            return state, [sealed], [text]
-        assert self.calendar is not None
-        deadlines = started_by(payload, state, at, self.policy, self.calendar)
-        if deadlines is None:
-            return state, [sealed], [text]
-        then, then_text = seal_body(
-            state.id, state.version + 1, deadlines, at, now, actor, command_id, state.last_hash, algorithm
+
+
+def _store(value: object) -> EventStore:
+    expect("store", value, EventStore, "an event store, such as MemoryStore() or SQLiteStore(path)")
+    return value  # type: ignore[return-value]  # checked just above
+
+
+def _clock(value: object) -> Clock:
+    if not callable(getattr(value, "now", None)):
+        raise InvalidInput(
+            "clock", f"must have a now() method, as SystemClock() and FixedClock(...) do (got {got(value)})"
         )
-        return apply(state, then), [sealed, then], [text, then_text]
+    return value  # type: ignore[return-value]  # it has now(), which is all a Clock is
 
-    def _append(
-        self, proposal_id: str, expected: int, events: list[RecordedEvent], texts: list[Texts]
-    ) -> None:
-        """Append through the store; a SQL store takes the text already written for the hash."""
-        store = self.store
-        if isinstance(store, RowStore):
-            rows = [stored_form(event, text)[1:] for event, text in zip(events, texts, strict=True)]
-            store.append_records(proposal_id, expected, rows)
-        else:
-            store.append(proposal_id, expected, events)
 
-    def _retried(
-        self,
-        proposal_id: str,
-        command: str,
-        actor: Actor,
-        decide: _Decide,
-        args: dict[str, Any],
-        command_id: str,
-    ) -> Proposal | None:
-        """The original outcome of an already recorded command, or None for a new command id."""
-        found = self.store.find_command(command_id)
-        if not found:
-            return None
-        first = found[0]
-        what = f"{first.type} on proposal {first.stream_id!r}"
-        if first.stream_id != proposal_id or first.actor != actor:
-            raise IdempotencyConflict(command_id, what)
-        before = replay(self.store.read_stream(proposal_id, up_to=first.version - 1))
-        try:
-            payload = decide(
-                before, actor, c.check(before, command, actor), self._context(first.occurred_at), **args
-            )
-        except Exception:
-            raise IdempotencyConflict(command_id, what) from None
-        if payload != first.payload:
-            raise IdempotencyConflict(command_id, what)
-        return replay(self.store.read_stream(proposal_id, up_to=found[-1].version))
+def _algorithm(value: object) -> str:
+    if not isinstance(value, str) or value not in HASH_ALGORITHMS:
+        raise InvalidInput("hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {value!r})")
+    hasher(value)  # fail now, not at the first command, if sm3 is missing
+    return value
 
-    def _context(self, at: pendulum.DateTime) -> c.Context:
-        context: c.Context = _new_tuple(
-            c.Context, (at, self.policy, self.calendar, self.withdrawal_after_assignment)
+
+def _flag(field: str, value: object) -> bool:
+    expect(field, value, bool, "True or False")
+    return bool(value)
+
+
+def _policy(value: object) -> Policy | None:
+    if value is not None and not isinstance(value, Policy):
+        raise InvalidInput(
+            "policy", f"must be a Policy, e.g. cohandle.deadlines.preset('generic') (got {value!r})"
         )
-        return context
-
-    def _load(self, proposal_id: str) -> Proposal:
-        events = self.store.read_stream(proposal_id)
-        if not events:
-            raise ProposalNotFound(proposal_id)
-        state = replay(events)
-        self._remember(state)
-        return state
-
-    def _remember(self, state: Proposal) -> None:
-        # each step is one call on the ordered dict, so threads sharing this workflow never
-        # meet a half-done eviction; two of them evicting at once only drop one more entry
-        if not self._cache_size:
-            return
-        cache = self._cache
-        cache.pop(state.id, None)
-        cache[state.id] = state  # now the most recently used
-        if len(cache) > self._cache_size:
-            with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
-                cache.popitem(last=False)
-
-    def _occurred_at(
-        self, value: object, now: pendulum.DateTime, state: Proposal | None
-    ) -> pendulum.DateTime:
-        if value is None:
-            return now
-        at = business_time("occurred_at", value)
-        if at > now:
-            raise InvalidInput("occurred_at", f"is {at.isoformat()}, later than now ({now.isoformat()})")
-        if state is not None:
-            day = at.in_timezone(SHANGHAI).date()
-            last = state.last_occurred_at.in_timezone(SHANGHAI).date()
-            if day < last:
-                raise InvalidInput(
-                    "occurred_at",
-                    f"is {day.isoformat()}, before the proposal's latest event ({last.isoformat()}); "
-                    "events are recorded in the order they happened",
-                )
-        return at
-
-    def _notify(self, events: Sequence[RecordedEvent]) -> None:
-        if not self._subscribers:
-            return
-        for subscriber in list(self._subscribers):
-            try:
-                subscriber(events)
-            except Exception:
-                log.exception("A subscriber failed after events were recorded; the events stand.")
+    return value
 
 
-_new_tuple = tuple.__new__
+def _calendar(value: object) -> Calendar:
+    if not isinstance(value, Calendar):
+        raise InvalidInput("calendar", f"must be a Calendar, such as Calendar.china() (got {got(value)})")
+    return value
 
 
 def _options_of(cls: type) -> set[str]:

@@ -1,0 +1,224 @@
+"""The path every command takes, behind :class:`~cohandle.Workflow`: idempotency check, load,
+expected version, the lifecycle and permission check, the command's decision, sealing, folding,
+the append, the cache and the subscribers.
+
+The workflow checks what a caller passes before it calls :meth:`Engine.run`, and keeps its
+settings here. This module may be compiled (``docs/install.md``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pendulum
+
+from cohandle import _commands as c
+from cohandle._clock import SHANGHAI, Clock, business_time
+from cohandle._clocks import started_by
+from cohandle._errors import ConcurrencyConflict, IdempotencyConflict, InvalidInput, ProposalNotFound
+from cohandle._events import Event, RecordedEvent, Texts, seal_body, stored_form
+from cohandle._model import Actor
+from cohandle._state import Proposal, apply, replay
+from cohandle.deadlines import Calendar, Policy
+from cohandle.stores import EventStore
+from cohandle.stores._rows import RowStore
+
+__all__ = ["Decide", "Engine", "Subscriber"]
+
+log = logging.getLogger("cohandle")
+
+Subscriber = Callable[[Sequence[RecordedEvent]], None]
+Decide = Callable[..., Event]
+
+
+class Engine:
+    """A workflow's settings, its cache of recent states, and the one path of its commands."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        hash_algorithm: str,
+        policy: Policy | None,
+        calendar: Calendar | None,
+        withdrawal_after_assignment: bool,
+        cache_size: int,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.hash_algorithm = hash_algorithm
+        self.policy = policy
+        self.calendar = calendar
+        self.withdrawal_after_assignment = withdrawal_after_assignment
+        self.cache: OrderedDict[str, Proposal] = OrderedDict()  # least recently used first
+        self.cache_size = cache_size
+        self.subscribers: list[Subscriber] = []
+
+    def run(
+        self,
+        proposal_id: str,
+        command: str,
+        actor: Actor,
+        decide: Decide,
+        args: dict[str, Any],
+        occurred_at: object,
+        command_id: str | None,
+        expected_version: int | None,
+    ) -> Proposal:
+        """Run a command whose arguments the workflow has checked; return the new state."""
+        for attempt in (1, 2):
+            if command_id is not None:
+                # checked on every attempt: a retry racing its original must not record twice
+                replayed = self.retried(proposal_id, command, actor, decide, args, command_id)
+                if replayed is not None:
+                    return replayed
+            state = self.cache.get(proposal_id) if attempt == 1 else None
+            if state is None:
+                state = self.load(proposal_id)
+            if expected_version is not None and state.version != expected_version:
+                state = self.load(proposal_id)
+                if state.version != expected_version:
+                    raise ConcurrencyConflict(proposal_id, expected_version, state.version)
+            held = c.check(state, command, actor)
+            now = self.clock.now()
+            at = now if occurred_at is None else self.occurred_at(occurred_at, now, state)
+            payload = decide(state, actor, held, self.context(at), **args)
+            new_state, events, texts = self.seal_and_fold(state, payload, at, now, actor, command_id)
+            try:
+                self.append(proposal_id, state.version, events, texts)
+            except ConcurrencyConflict:
+                self.cache.pop(proposal_id, None)
+                if expected_version is not None or attempt == 2:
+                    raise
+                continue  # our cached copy was stale: decide again on the stored state
+            self.remember(new_state)
+            if self.subscribers:
+                self.notify(events)
+            return new_state
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def seal_and_fold(
+        self,
+        state: Proposal,
+        payload: Event,
+        at: pendulum.DateTime,
+        now: pendulum.DateTime,
+        actor: Actor,
+        command_id: str | None,
+    ) -> tuple[Proposal, list[RecordedEvent], list[Texts]]:
+        """Seal a command's event into the chain and fold it; with a policy, add the event of
+        the deadlines it starts. Returns the new state, and the events to append together with
+        their canonical text (written once, for the hash and for a SQL store)."""
+        algorithm = self.hash_algorithm
+        sealed, text = seal_body(
+            state.id, state.version + 1, payload, at, now, actor, command_id, state.last_hash, algorithm
+        )
+        state = apply(state, sealed)
+        policy = self.policy
+        if policy is None:
+            return state, [sealed], [text]
+        calendar = self.calendar
+        assert calendar is not None
+        deadlines = started_by(payload, state, at, policy, calendar)
+        if deadlines is None:
+            return state, [sealed], [text]
+        then, then_text = seal_body(
+            state.id, state.version + 1, deadlines, at, now, actor, command_id, state.last_hash, algorithm
+        )
+        return apply(state, then), [sealed, then], [text, then_text]
+
+    def append(
+        self, proposal_id: str, expected: int, events: list[RecordedEvent], texts: list[Texts]
+    ) -> None:
+        """Append through the store; a SQL store takes the text already written for the hash."""
+        store = self.store
+        if isinstance(store, RowStore):
+            rows = [stored_form(event, text)[1:] for event, text in zip(events, texts, strict=True)]
+            store.append_records(proposal_id, expected, rows)
+        else:
+            store.append(proposal_id, expected, events)
+
+    def retried(
+        self,
+        proposal_id: str,
+        command: str,
+        actor: Actor,
+        decide: Decide,
+        args: dict[str, Any],
+        command_id: str,
+    ) -> Proposal | None:
+        """The original outcome of an already recorded command, or None for a new command id."""
+        found = self.store.find_command(command_id)
+        if not found:
+            return None
+        first = found[0]
+        what = f"{first.type} on proposal {first.stream_id!r}"
+        if first.stream_id != proposal_id or first.actor != actor:
+            raise IdempotencyConflict(command_id, what)
+        before = replay(self.store.read_stream(proposal_id, up_to=first.version - 1))
+        try:
+            payload = decide(
+                before, actor, c.check(before, command, actor), self.context(first.occurred_at), **args
+            )
+        except Exception:
+            raise IdempotencyConflict(command_id, what) from None
+        if payload != first.payload:
+            raise IdempotencyConflict(command_id, what)
+        return replay(self.store.read_stream(proposal_id, up_to=found[-1].version))
+
+    def context(self, at: pendulum.DateTime) -> c.Context:
+        context: c.Context = _new_tuple(
+            c.Context, (at, self.policy, self.calendar, self.withdrawal_after_assignment)
+        )
+        return context
+
+    def load(self, proposal_id: str) -> Proposal:
+        events = self.store.read_stream(proposal_id)
+        if not events:
+            raise ProposalNotFound(proposal_id)
+        state = replay(events)
+        self.remember(state)
+        return state
+
+    def remember(self, state: Proposal) -> None:
+        # each step is one call on the ordered dict, so threads sharing this workflow never
+        # meet a half-done eviction; two of them evicting at once only drop one more entry
+        if not self.cache_size:
+            return
+        cache = self.cache
+        cache.pop(state.id, None)
+        cache[state.id] = state  # now the most recently used
+        if len(cache) > self.cache_size:
+            with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
+                cache.popitem(last=False)
+
+    def occurred_at(self, value: object, now: pendulum.DateTime, state: Proposal | None) -> pendulum.DateTime:
+        if value is None:
+            return now
+        at = business_time("occurred_at", value)
+        if at > now:
+            raise InvalidInput("occurred_at", f"is {at.isoformat()}, later than now ({now.isoformat()})")
+        if state is not None:
+            day = at.in_timezone(SHANGHAI).date()
+            last = state.last_occurred_at.in_timezone(SHANGHAI).date()
+            if day < last:
+                raise InvalidInput(
+                    "occurred_at",
+                    f"is {day.isoformat()}, before the proposal's latest event ({last.isoformat()}); "
+                    "events are recorded in the order they happened",
+                )
+        return at
+
+    def notify(self, events: Sequence[RecordedEvent]) -> None:
+        for subscriber in list(self.subscribers):
+            try:
+                subscriber(events)
+            except Exception:
+                log.exception("A subscriber failed after events were recorded; the events stand.")
+
+
+_new_tuple = tuple.__new__  # the named tuple's own __new__ costs more when interpreted
