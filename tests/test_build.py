@@ -37,7 +37,12 @@ def test_the_compiled_build_is_off_unless_asked_for() -> None:
 
 def test_the_build_under_test_is_the_one_expected() -> None:
     expected = _configured() if os.environ.get("COHANDLE_EXPECT_COMPILED") == "1" else ()
-    assert compiled_modules() == expected
+    assert compiled_modules() == expected, (
+        "the plain build runs compiled modules: a compiled build left them beside the sources "
+        "(find src -name '*.so' -delete)"
+        if not expected
+        else "COHANDLE_EXPECT_COMPILED=1, but the modules pyproject.toml names are not all compiled"
+    )
 
 
 def test_the_version_says_which_build_runs() -> None:
@@ -49,3 +54,13 @@ def test_the_version_says_which_build_runs() -> None:
     )
     assert result.stdout == f"cohandle {cohandle.__version__} ({build})\n"
     assert result.stderr == ""
+
+
+def test_the_install_page_names_the_compiled_modules_and_the_build_ci_makes() -> None:
+    root = PYPROJECT.parent
+    page = (root / "docs" / "install.md").read_text(encoding="utf-8")
+    table = {line.split("`")[1] for line in page.splitlines() if line.startswith("| `cohandle.")}
+    assert table == set(_configured())
+    assert "HATCH_BUILD_HOOK_ENABLE_MYPYC=1 pip install ." in page
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    assert "HATCH_BUILD_HOOK_ENABLE_MYPYC=1" in ci and "COHANDLE_EXPECT_COMPILED=1" in ci

@@ -1,9 +1,10 @@
 """The application service: load a proposal, run a command, append its event, notify.
 
-Every command follows the same path (:meth:`Workflow._run`): idempotency check, load, check
-the expected version, the lifecycle and the permission table, the command's own checks, then
-one event is sealed into the hash chain, folded into the state and appended with the version
-it was decided on. A refused command appends nothing.
+Each command's method checks what the caller passed; then every command follows the same path
+(:meth:`cohandle._engine.Engine.run`): idempotency check, load, check the expected version,
+the lifecycle and the permission table, the command's own checks, then one event is sealed
+into the hash chain, folded into the state and appended with the version it was decided on.
+A refused command appends nothing.
 """
 
 from __future__ import annotations
