@@ -367,8 +367,10 @@ def _public_callables() -> list[tuple[str, Any]]:
 
 @pytest.mark.parametrize(("name", "member"), _public_callables(), ids=lambda value: str(value))
 def test_every_public_callable_has_a_signature(name: str, member: Any) -> None:
-    # the test below reads it; a compiled class would have none, and would go untested
-    assert inspect.signature(member).parameters is not None, name
+    try:
+        inspect.signature(member)
+    except (TypeError, ValueError) as exc:  # as a compiled class would have none
+        pytest.fail(f"{name} has no signature ({exc}), so the test below cannot check its arguments")
 
 
 @pytest.mark.parametrize(("name", "member"), _public_callables(), ids=lambda value: str(value))
