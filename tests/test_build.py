@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import cohandle
 from cohandle._build import compiled_modules, describe
@@ -15,13 +16,17 @@ from cohandle._build import compiled_modules, describe
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
+def _hook() -> dict[str, Any]:
+    """pyproject.toml's settings of the compiled build (hatch-mypyc's build hook)."""
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    hook: dict[str, Any] = config["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
+    return hook
+
+
 def _configured() -> tuple[str, ...]:
     """The modules the compiled build compiles, as pyproject.toml lists their files."""
-    hook = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"][
-        "hooks"
-    ]["mypyc"]
     names = []
-    for path in hook["include"]:
+    for path in _hook()["include"]:
         parts = Path(path.strip("/")).with_suffix("").parts
         assert parts[:2] == ("src", "cohandle"), path
         names.append(".".join(parts[1:]))
@@ -29,10 +34,7 @@ def _configured() -> tuple[str, ...]:
 
 
 def test_the_compiled_build_is_off_unless_asked_for() -> None:
-    hook = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"][
-        "hooks"
-    ]["mypyc"]
-    assert hook["enable-by-default"] is False
+    assert _hook()["enable-by-default"] is False
 
 
 def test_the_build_under_test_is_the_one_expected() -> None:
