@@ -12,7 +12,8 @@ close (9 events). Baselines:
 - the ``eventsourcing`` library's in-memory Application, saving after each command.
 
 Usage: ``python benchmarks/lifecycle.py --size 10000`` (``--sizes 1000,100000`` for the
-flatness check). Prints a table, then one JSON line of figures and ratios.
+flatness check: cohandle at each size with the cycle collector on and off, and eventsourcing at
+the same sizes). Prints a table, then one JSON line of figures and ratios.
 """
 
 from __future__ import annotations
@@ -316,12 +317,20 @@ def eventsourcing_run(n: int) -> tuple[Any, list[Any]]:
 # -- measuring ---------------------------------------------------------------------------------
 
 
-def timed(run: Callable[[int], tuple[Any, list[Any]]], n: int) -> float:
-    """Wall time of one run, in seconds."""
+def timed(run: Callable[[int], tuple[Any, list[Any]]], n: int, *, collector: bool = True) -> float:
+    """Wall time of one run, in seconds; with ``collector=False``, the cycle collector is off
+    during the run (and on again after it, if it was on before)."""
     gc.collect()
-    start = time.perf_counter()
-    result = run(n)
-    seconds = time.perf_counter() - start
+    was_on = gc.isenabled()
+    if not collector:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        result = run(n)
+        seconds = time.perf_counter() - start
+    finally:
+        if was_on:
+            gc.enable()
     del result
     return seconds
 
@@ -340,13 +349,60 @@ def retained(run: Callable[[int], tuple[Any, list[Any]]], n: int) -> float:
 
 
 FULL_NAIVE = "transitions, cohandle's rules, per proposal+part"
+ES = "eventsourcing (popo, save per command)"
 RUNNERS: dict[str, Callable[[int], tuple[Any, list[Any]]]] = {
     "cohandle": cohandle_run,
     "transitions, Machine per proposal": transitions_run,
     FULL_NAIVE: transitions_full_run,
     "dict table (floor)": dict_run,
-    "eventsourcing (popo, save per command)": eventsourcing_run,
+    ES: eventsourcing_run,
 }
+
+
+def size_sweep(sizes: list[int], repeat: int) -> dict[str, float]:
+    """Cohandle's cost per event and memory per proposal at each size, with the cycle collector
+    on and off, beside eventsourcing's cost at the same sizes: whether time grows with the number
+    of live proposals, and whether the growth is cohandle's or the collector's walk of a larger
+    heap, which any library that keeps its objects alive pays."""
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"sizes must be whole numbers of at least 1 (got {sizes!r})")
+    series: dict[str, tuple[Callable[[int], tuple[Any, list[Any]]], bool]] = {
+        "cohandle": (cohandle_run, True),
+        "collector off": (cohandle_run, False),
+        ES: (eventsourcing_run, True),
+    }
+    best = {(name, size): float("inf") for name in series for size in sizes}
+    for _ in range(repeat):  # the sizes and series take turns too
+        for size in sizes:
+            for name, (run, collector) in series.items():
+                seconds = timed(run, size, collector=collector)
+                best[name, size] = min(best[name, size], seconds)
+    per_event = {key: seconds / (key[1] * EVENTS_PER_LIFECYCLE) * 1e6 for key, seconds in best.items()}
+    kib = {size: retained(cohandle_run, size) / 1024 for size in sizes}
+    print()
+    print(
+        f"{'proposals':<12} {'cohandle µs/event':>18} {'collector off':>14} {'KiB/proposal':>13}"
+        f" {'eventsourcing µs/event':>23}"
+    )
+    for size in sizes:
+        print(
+            f"{size:<12,} {per_event['cohandle', size]:>18.2f} {per_event['collector off', size]:>14.2f}"
+            f" {kib[size]:>13.2f} {per_event[ES, size]:>23.2f}"
+        )
+    small, large = min(sizes), max(sizes)
+
+    def growth(name: str) -> float:
+        return round(per_event[name, large] / per_event[name, small], 2)
+
+    return {
+        "flatness_time_ratio_largest_to_smallest_x": growth("cohandle"),
+        "flatness_time_ratio_collector_off_x": growth("collector off"),
+        "flatness_memory_ratio_largest_to_smallest_x": round(kib[large] / kib[small], 2),
+        "eventsourcing_flatness_time_ratio_x": growth(ES),
+        "collector_us_per_event_at_largest": round(
+            per_event["cohandle", large] - per_event["collector off", large], 3
+        ),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -360,11 +416,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=3,
         help="rounds, each running every library (and every size) once; the best is kept (default 3)",
     )
-    parser.add_argument("--sizes", default="", help="comma-separated sizes for cohandle's flatness check")
+    parser.add_argument(
+        "--sizes",
+        default="",
+        help="comma-separated sizes for the flatness check: cohandle with the cycle collector on and"
+        " off, and eventsourcing, at each size",
+    )
     args = parser.parse_args(argv)
     n = args.size
     if n < 1:
         parser.error("--size must be at least 1")
+    try:
+        sizes = [int(size) for size in args.sizes.split(",")] if args.sizes else []
+    except ValueError:
+        parser.error(
+            f"--sizes takes whole numbers separated by commas, e.g. 1000,100000 (got {args.sizes!r})"
+        )
+    if any(size < 1 for size in sizes):
+        parser.error(f"--sizes must all be at least 1 (got {args.sizes!r})")
 
     # All timings first, then all memory readings: tracemalloc slows whatever runs after it.
     # The implementations take turns, so a drift in the machine's speed hits them all alike.
@@ -406,41 +475,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "transitions_rules_us_per_lifecycle": round(rows[FULL_NAIVE]["us_per_lifecycle"], 2),
         "transitions_rules_kib_per_proposal": round(rows[FULL_NAIVE]["bytes_per_proposal"] / 1024, 3),
         "dict_floor_us_per_event": round(rows["dict table (floor)"]["us_per_event"], 3),
-        "eventsourcing_us_per_event": round(
-            rows["eventsourcing (popo, save per command)"]["us_per_event"], 3
-        ),
-        "eventsourcing_kib_per_proposal": round(
-            rows["eventsourcing (popo, save per command)"]["bytes_per_proposal"] / 1024, 3
-        ),
+        "eventsourcing_us_per_event": round(rows[ES]["us_per_event"], 3),
+        "eventsourcing_kib_per_proposal": round(rows[ES]["bytes_per_proposal"] / 1024, 3),
         "speedup_vs_transitions_naive_x": round(
             rows["transitions, Machine per proposal"]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
         ),
         "speedup_vs_transitions_rules_x": round(
             rows[FULL_NAIVE]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
         ),
-        "speedup_vs_eventsourcing_x": round(
-            rows["eventsourcing (popo, save per command)"]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2
-        ),
+        "speedup_vs_eventsourcing_x": round(rows[ES]["us_per_lifecycle"] / ours["us_per_lifecycle"], 2),
         "cost_vs_dict_floor_x": round(
             ours["us_per_lifecycle"] / rows["dict table (floor)"]["us_per_lifecycle"], 1
         ),
     }
-    if args.sizes:
-        sizes = [int(s) for s in args.sizes.split(",")]
-        print()
-        print(f"{'cohandle, proposals':<24} {'µs/event':>10} {'KiB/proposal':>13}")
-        per_size = {}
-        seconds_by_size = dict.fromkeys(sizes, float("inf"))
-        for _ in range(args.repeat):  # the sizes take turns too
-            for size in sizes:
-                seconds_by_size[size] = min(seconds_by_size[size], timed(cohandle_run, size))
-        for size in sizes:
-            kib = retained(cohandle_run, size) / 1024
-            per_size[size] = (seconds_by_size[size] / (size * EVENTS_PER_LIFECYCLE) * 1e6, kib)
-            print(f"{size:<24,} {per_size[size][0]:>10.2f} {kib:>13.2f}")
-        smallest, largest = per_size[min(sizes)], per_size[max(sizes)]
-        figures["flatness_time_ratio_largest_to_smallest_x"] = round(largest[0] / smallest[0], 2)
-        figures["flatness_memory_ratio_largest_to_smallest_x"] = round(largest[1] / smallest[1], 2)
+    if sizes:
+        figures.update(size_sweep(sizes, args.repeat))
     figures["compiled_module_count"] = len(compiled_modules())
     print(json.dumps(figures, ensure_ascii=False))
     return figures

@@ -3,6 +3,7 @@ command path."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import json
@@ -44,6 +45,19 @@ def breakdown() -> Iterator[Any]:
     yield from _script("breakdown")
 
 
+@pytest.fixture(scope="module")
+def lifecycle() -> Iterator[Any]:
+    yield from _script("lifecycle")
+
+
+def _needs_baselines(script: str) -> None:
+    """Skip, or under CI fail, when the bench extra that ``script`` compares with is missing."""
+    if importlib.util.find_spec("eventsourcing") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but eventsourcing is missing: benchmarks/{script}.py must run under CI")
+        pytest.skip(f"benchmarks/{script}.py compares with eventsourcing: pip install -e '.[bench]'")
+
+
 def test_every_stand_in_is_called_for_every_event(breakdown: Any) -> None:
     if not compiled_modules():  # the plain build measures every stage
         assert breakdown.measurable() == breakdown.STAGES
@@ -74,10 +88,8 @@ def test_stages_are_restored_and_the_figures_are_named(breakdown: Any) -> None:
 @pytest.mark.parametrize("script", ["lifecycle", "store", "replay", "deadlines", "letters", "instructions"])
 def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     """A small run of each script, as a user would start it: a table, then one JSON line."""
-    if script in NEEDS_BASELINES and importlib.util.find_spec("eventsourcing") is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but eventsourcing is missing: benchmarks/{script}.py must run under CI")
-        pytest.skip(f"benchmarks/{script}.py compares with eventsourcing: pip install -e '.[bench]'")
+    if script in NEEDS_BASELINES:
+        _needs_baselines(script)
     if script in NEEDS_VALGRIND and shutil.which("valgrind") is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but valgrind is missing: benchmarks/{script}.py must run under CI")
@@ -100,6 +112,66 @@ def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     if script in ("lifecycle", "store", "replay"):  # the build measured is named
         assert lines[0].endswith(f"(cohandle {describe()})"), lines[0]
         assert figures["compiled_module_count"] == len(compiled_modules())
+
+
+def test_the_size_sweep_times_each_size_with_the_collector_on_and_off(
+    lifecycle: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _needs_baselines("lifecycle")
+    figures = lifecycle.main(["--size", "2", "--repeat", "1", "--sizes", "2,3"])
+    table = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(table) if line.startswith("proposals "))
+    assert "collector off" in table[header] and "eventsourcing" in table[header]
+    assert [line.split()[0] for line in table[header + 1 : header + 3]] == ["2", "3"]
+    for key in (
+        "flatness_time_ratio_largest_to_smallest_x",
+        "flatness_time_ratio_collector_off_x",
+        "flatness_memory_ratio_largest_to_smallest_x",
+        "eventsourcing_flatness_time_ratio_x",
+    ):
+        assert figures[key] > 0, key
+    assert math.isfinite(figures["collector_us_per_event_at_largest"])
+    assert gc.isenabled()
+
+
+def test_a_run_without_the_collector_turns_it_back_on(lifecycle: Any) -> None:
+    seen: list[bool] = []
+
+    def run(n: int) -> tuple[Any, list[Any]]:
+        seen.append(gc.isenabled())
+        return None, []
+
+    def failing(n: int) -> tuple[Any, list[Any]]:
+        raise RuntimeError("the run failed")
+
+    lifecycle.timed(run, 1, collector=False)
+    lifecycle.timed(run, 1)
+    assert seen == [False, True]
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="the run failed"):
+        lifecycle.timed(failing, 1, collector=False)
+    assert gc.isenabled()
+    gc.disable()  # a host that runs with the collector off keeps it off
+    try:
+        lifecycle.timed(run, 1, collector=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError, match="at least 1"):
+        lifecycle.size_sweep([0, 2], 1)
+
+
+@pytest.mark.parametrize(("sizes", "message"), [("2,x", "whole numbers"), ("0,5", "at least 1")])
+def test_bad_sizes_are_refused_with_a_sentence(sizes: str, message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "lifecycle.py"), "--size", "1", "--sizes", sizes],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr and sizes in done.stderr
 
 
 def test_the_breakdown_counts_each_variant_in_its_own_process(breakdown: Any) -> None:
