@@ -5,10 +5,11 @@ Each proposal runs the full lifecycle of ``benchmarks/lifecycle.py`` (9 events).
 - append, one command per transaction: cohandle's SQLite workflow (check, events, hash,
   append, commit) at ``synchronous=FULL`` and ``NORMAL``, beside raw ``sqlite3`` inserts of the
   same rows, one transaction each (the floor), and beside ``eventsourcing``'s SQLite
-  persistence saving after each command, at the same ``synchronous`` setting; at ``FULL``,
-  the raw inserts once more with the processor kept busy for 20 µs before each transaction,
-  that time not counted (a command's own work keeps commits that far apart, and on some
-  disks a commit costs more when it does not follow the last one at once);
+  persistence saving after each command, at the same ``synchronous`` setting; and the raw
+  inserts once more at each setting with the processor kept busy for 20 µs before each
+  transaction, that time not counted (a command's own work keeps commits that far apart, and
+  on some disks a commit that waits for the disk costs more when it does not follow the last
+  one at once);
 - a batched import of the whole log (``import_jsonl``) beside raw ``executemany``;
 - replay: read every event and rebuild every proposal, beside a raw floor (read rows, parse the
   JSON, fold into dicts) and ``eventsourcing``'s ``repository.get``;
@@ -273,6 +274,7 @@ def one_round(folder: Path, n: int) -> dict[str, float]:
     seconds["raw_full"] = raw_append(folder, rows, "FULL")
     seconds["raw_normal"] = raw_append(folder, rows, "NORMAL")
     seconds["raw_full_apart"] = raw_append(folder, rows, "FULL", apart_us=APART_US)
+    seconds["raw_normal_apart"] = raw_append(folder, rows, "NORMAL", apart_us=APART_US)
     seconds["es_full"], seconds["es_replay"] = eventsourcing_run(folder, n, "FULL")
     seconds["es_normal"], _ = eventsourcing_run(folder, n, "NORMAL")
 
@@ -342,6 +344,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "raw_full_apart_us_per_event": us("raw_full_apart"),
         "append_normal_us_per_event": us("normal"),
         "raw_normal_us_per_event": us("raw_normal"),
+        "raw_normal_apart_us_per_event": us("raw_normal_apart"),
         "eventsourcing_full_us_per_event": us("es_full"),
         "eventsourcing_normal_us_per_event": us("es_normal"),
         "import_us_per_event": us("import", 2),
@@ -385,6 +388,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("append, SQLite FULL: eventsourcing save (µs/event)", fig["eventsourcing_full_us_per_event"]),
         ("append, SQLite NORMAL: cohandle command (µs/event)", fig["append_normal_us_per_event"]),
         ("append, SQLite NORMAL: raw insert (µs/event)", fig["raw_normal_us_per_event"]),
+        (
+            f"append, SQLite NORMAL: raw insert, {APART_US:.0f} µs apart (µs/event)",
+            fig["raw_normal_apart_us_per_event"],
+        ),
         ("append, SQLite NORMAL: eventsourcing save (µs/event)", fig["eventsourcing_normal_us_per_event"]),
         ("import, one transaction: cohandle (µs/event)", fig["import_us_per_event"]),
         ("import, one transaction: raw executemany (µs/event)", fig["raw_batch_us_per_event"]),
