@@ -5,11 +5,7 @@ Each proposal runs the full lifecycle of ``benchmarks/lifecycle.py`` (9 events).
 - append, one command per transaction: cohandle's SQLite workflow (check, events, hash,
   append, commit) at ``synchronous=FULL`` and ``NORMAL``, beside raw ``sqlite3`` inserts of the
   same rows, one transaction each (the floor), and beside ``eventsourcing``'s SQLite
-  persistence saving after each command, at the same ``synchronous`` setting; and the raw
-  inserts once more at each setting with the processor kept busy for 20 µs before each
-  transaction, that time not counted (a command's own work keeps commits that far apart, and
-  on some disks a commit that waits for the disk costs more when it does not follow the last
-  one at once);
+  persistence saving after each command, at the same ``synchronous`` setting;
 - a batched import of the whole log (``import_jsonl``) beside raw ``executemany``;
 - replay: read every event and rebuild every proposal, beside a raw floor (read rows, parse the
   JSON, fold into dicts) and ``eventsourcing``'s ``repository.get``;
@@ -93,27 +89,9 @@ def rows_of(path: Path) -> list[StoredRecord]:
         store.close()
 
 
-APART_US = 20.0  # about what a command's own work takes between two commits
-
-
-def wait(us: float) -> float:
-    """Keep the processor busy for ``us`` microseconds, as a command's work would; the seconds
-    it took."""
-    start = time.perf_counter()
-    end = start + us / 1e6
-    now = start
-    while now < end:
-        now = time.perf_counter()
-    return now - start
-
-
-def raw_append(folder: Path, rows: list[StoredRecord], synchronous: str, apart_us: float = 0.0) -> float:
-    """The floor: the same rows, one INSERT per transaction, nothing else. With ``apart_us``,
-    the processor is kept busy that long before each transaction, as a command's work would keep
-    it, and that time is not counted: what a commit costs when commits do not follow each other
-    at once."""
-    name = f"raw-{synchronous}-apart.db" if apart_us else f"raw-{synchronous}.db"
-    db = sqlite3.connect(folder / name, isolation_level=None)
+def raw_append(folder: Path, rows: list[StoredRecord], synchronous: str) -> float:
+    """The floor: the same rows, one INSERT per transaction, nothing else."""
+    db = sqlite3.connect(folder / f"raw-{synchronous}.db", isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute(f"PRAGMA synchronous = {synchronous}")
     db.execute(
@@ -121,15 +99,12 @@ def raw_append(folder: Path, rows: list[StoredRecord], synchronous: str, apart_u
         "payload TEXT, occurred_at TEXT, recorded_at TEXT, actor TEXT, command_id TEXT, prev_hash TEXT, hash TEXT, "
         "UNIQUE (stream_id, version))"
     )
-    waited = 0.0
     start = time.perf_counter()
     for row in rows:
-        if apart_us:
-            waited += wait(apart_us)
         db.execute("BEGIN IMMEDIATE")
         db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(row))
         db.execute("COMMIT")
-    seconds = time.perf_counter() - start - waited
+    seconds = time.perf_counter() - start
     db.close()
     return seconds
 
@@ -273,8 +248,6 @@ def one_round(folder: Path, n: int) -> dict[str, float]:
     rows = rows_of(full_path)
     seconds["raw_full"] = raw_append(folder, rows, "FULL")
     seconds["raw_normal"] = raw_append(folder, rows, "NORMAL")
-    seconds["raw_full_apart"] = raw_append(folder, rows, "FULL", apart_us=APART_US)
-    seconds["raw_normal_apart"] = raw_append(folder, rows, "NORMAL", apart_us=APART_US)
     seconds["es_full"], seconds["es_replay"] = eventsourcing_run(folder, n, "FULL")
     seconds["es_normal"], _ = eventsourcing_run(folder, n, "NORMAL")
 
@@ -341,10 +314,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "events": events,
         "append_full_us_per_event": us("full"),
         "raw_full_us_per_event": us("raw_full"),
-        "raw_full_apart_us_per_event": us("raw_full_apart"),
         "append_normal_us_per_event": us("normal"),
         "raw_normal_us_per_event": us("raw_normal"),
-        "raw_normal_apart_us_per_event": us("raw_normal_apart"),
         "eventsourcing_full_us_per_event": us("es_full"),
         "eventsourcing_normal_us_per_event": us("es_normal"),
         "import_us_per_event": us("import", 2),
@@ -355,9 +326,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "verify_events_per_s": per_s("verify"),
     }
     fig["append_full_vs_raw_x"] = round(fig["append_full_us_per_event"] / fig["raw_full_us_per_event"], 2)
-    fig["append_full_vs_raw_apart_x"] = round(
-        fig["append_full_us_per_event"] / fig["raw_full_apart_us_per_event"], 2
-    )
     fig["append_normal_vs_raw_x"] = round(
         fig["append_normal_us_per_event"] / fig["raw_normal_us_per_event"], 2
     )
@@ -381,17 +349,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     table = [
         ("append, SQLite FULL: cohandle command (µs/event)", fig["append_full_us_per_event"]),
         ("append, SQLite FULL: raw insert (µs/event)", fig["raw_full_us_per_event"]),
-        (
-            f"append, SQLite FULL: raw insert, {APART_US:.0f} µs apart (µs/event)",
-            fig["raw_full_apart_us_per_event"],
-        ),
         ("append, SQLite FULL: eventsourcing save (µs/event)", fig["eventsourcing_full_us_per_event"]),
         ("append, SQLite NORMAL: cohandle command (µs/event)", fig["append_normal_us_per_event"]),
         ("append, SQLite NORMAL: raw insert (µs/event)", fig["raw_normal_us_per_event"]),
-        (
-            f"append, SQLite NORMAL: raw insert, {APART_US:.0f} µs apart (µs/event)",
-            fig["raw_normal_apart_us_per_event"],
-        ),
         ("append, SQLite NORMAL: eventsourcing save (µs/event)", fig["eventsourcing_normal_us_per_event"]),
         ("import, one transaction: cohandle (µs/event)", fig["import_us_per_event"]),
         ("import, one transaction: raw executemany (µs/event)", fig["raw_batch_us_per_event"]),

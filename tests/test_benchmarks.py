@@ -10,7 +10,6 @@ import json
 import math
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from unittest import mock
 
 import pytest
 
-import cohandle
 from cohandle._build import compiled_modules, describe
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
@@ -50,11 +48,6 @@ def breakdown() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def lifecycle() -> Iterator[Any]:
     yield from _script("lifecycle")
-
-
-@pytest.fixture(scope="module")
-def store_bench() -> Iterator[Any]:
-    yield from _script("store")
 
 
 def _needs_baselines(script: str) -> None:
@@ -179,25 +172,6 @@ def test_bad_sizes_are_refused_with_a_sentence(sizes: str, message: str) -> None
     )
     assert done.returncode == 2
     assert message in done.stderr and sizes in done.stderr
-
-
-def test_the_spaced_floor_keeps_the_processor_busy_and_does_not_count_it(
-    store_bench: Any, tmp_path: Path
-) -> None:
-    assert store_bench.wait(2_000) >= 0.002
-    wf = cohandle.Workflow.open(tmp_path / "log.db", synchronous="NORMAL")
-    store_bench.run_lifecycles(wf, 1)
-    wf.store.close()
-    rows = store_bench.rows_of(tmp_path / "log.db")
-    assert len(rows) == store_bench.EVENTS
-    # nine commits 50 ms apart: 450 ms waited, none of it counted
-    seconds = store_bench.raw_append(tmp_path, rows, "NORMAL", apart_us=50_000)
-    assert 0 < seconds < 0.2, seconds
-    written = sqlite3.connect(tmp_path / "raw-NORMAL-apart.db")
-    try:
-        assert written.execute("SELECT count(*) FROM events").fetchone()[0] == len(rows)
-    finally:
-        written.close()
 
 
 def test_the_breakdown_counts_each_variant_in_its_own_process(breakdown: Any) -> None:
