@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -49,23 +50,35 @@ EVENTS = lifecycle.EVENTS_PER_LIFECYCLE
 _SYNCHRONOUS_LEVEL = {"NORMAL": 1, "FULL": 2}  # what PRAGMA synchronous reads back
 
 
-def run_lifecycles(wf: cohandle.Workflow, n: int, prefix: str = "") -> None:
-    data_base = lifecycle.SESSION
+def steps(wf: cohandle.Workflow, n: int, prefix: str = "") -> Iterator[None]:
+    """The lifecycles of ``n`` proposals through ``wf``, pausing after each command."""
     for i in range(n):
         data = cohandle.ProposalData(
             number=f"{prefix}{i}",
             title="关于促进基础研发的建议",
-            session=data_base,
+            session=lifecycle.SESSION,
             proposers=lifecycle.PROPOSERS,
         )
         pid = wf.receive(data, actor=lifecycle.A_COMMITTEE).id
+        yield
         wf.assign(pid, lead=lifecycle.LEAD, co_handlers=lifecycle.CO, actor=lifecycle.A_COMMITTEE)
+        yield
         for opinion, actor in zip(lifecycle.OPINIONS, lifecycle.A_CO, strict=True):
             wf.submit_opinion(pid, opinion=opinion, actor=actor)
+            yield
         wf.consolidate(pid, actor=lifecycle.A_LEAD)
+        yield
         wf.answer(pid, reply=lifecycle.REPLY, actor=lifecycle.A_LEAD)
+        yield
         wf.record_feedback(pid, feedback=lifecycle.FEEDBACK, actor=lifecycle.A_PROPOSER)
+        yield
         wf.close(pid, actor=lifecycle.A_LEAD)
+        yield
+
+
+def run_lifecycles(wf: cohandle.Workflow, n: int, prefix: str = "") -> None:
+    for _ in steps(wf, n, prefix):
+        pass
 
 
 def per_event_us(seconds: float, events: int) -> float:
@@ -89,9 +102,12 @@ def rows_of(path: Path) -> list[StoredRecord]:
         store.close()
 
 
-def raw_append(folder: Path, rows: list[StoredRecord], synchronous: str) -> float:
-    """The floor: the same rows, one INSERT per transaction, nothing else."""
-    db = sqlite3.connect(folder / f"raw-{synchronous}.db", isolation_level=None)
+RAW_INSERT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def raw_table(path: Path, synchronous: str) -> sqlite3.Connection:
+    """A new file with one plain events table, as the floor writes it."""
+    db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute(f"PRAGMA synchronous = {synchronous}")
     db.execute(
@@ -99,10 +115,16 @@ def raw_append(folder: Path, rows: list[StoredRecord], synchronous: str) -> floa
         "payload TEXT, occurred_at TEXT, recorded_at TEXT, actor TEXT, command_id TEXT, prev_hash TEXT, hash TEXT, "
         "UNIQUE (stream_id, version))"
     )
+    return db
+
+
+def raw_append(folder: Path, rows: list[StoredRecord], synchronous: str) -> float:
+    """The floor: the same rows, one INSERT per transaction, nothing else."""
+    db = raw_table(folder / f"raw-{synchronous}.db", synchronous)
     start = time.perf_counter()
     for row in rows:
         db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(row))
+        db.execute(RAW_INSERT, tuple(row))
         db.execute("COMMIT")
     seconds = time.perf_counter() - start
     db.close()

@@ -10,6 +10,7 @@ import json
 import math
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from unittest import mock
 
 import pytest
 
+import cohandle
 from cohandle._build import compiled_modules, describe
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
@@ -48,6 +50,11 @@ def breakdown() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def lifecycle() -> Iterator[Any]:
     yield from _script("lifecycle")
+
+
+@pytest.fixture(scope="module")
+def interleave() -> Iterator[Any]:
+    yield from _script("interleave")
 
 
 def _needs_baselines(script: str) -> None:
@@ -85,7 +92,9 @@ def test_stages_are_restored_and_the_figures_are_named(breakdown: Any) -> None:
     }
 
 
-@pytest.mark.parametrize("script", ["lifecycle", "store", "replay", "deadlines", "letters", "instructions"])
+@pytest.mark.parametrize(
+    "script", ["lifecycle", "store", "replay", "interleave", "deadlines", "letters", "instructions"]
+)
 def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     """A small run of each script, as a user would start it: a table, then one JSON line."""
     if script in NEEDS_BASELINES:
@@ -109,7 +118,7 @@ def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     for key, value in figures.items():
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
         assert math.isfinite(value), (key, value)
-    if script in ("lifecycle", "store", "replay"):  # the build measured is named
+    if script in ("lifecycle", "store", "replay", "interleave"):  # the build measured is named
         assert lines[0].endswith(f"(cohandle {describe()})"), lines[0]
         assert figures["compiled_module_count"] == len(compiled_modules())
 
@@ -172,6 +181,31 @@ def test_bad_sizes_are_refused_with_a_sentence(sizes: str, message: str) -> None
     )
     assert done.returncode == 2
     assert message in done.stderr and sizes in done.stderr
+
+
+def test_taking_turns_runs_every_command_and_inserts_every_row(interleave: Any, tmp_path: Path) -> None:
+    with cohandle.Workflow.open(tmp_path / "rows.db", synchronous="NORMAL") as wf:
+        interleave.store.run_lifecycles(wf, 2)
+    rows = [tuple(row) for row in interleave.store.rows_of(tmp_path / "rows.db")]
+    assert len(rows) == 2 * interleave.store.EVENTS
+    ran = []
+    steps = interleave.store.steps
+
+    def counted(wf: cohandle.Workflow, n: int, prefix: str = "") -> Iterator[None]:
+        for step in steps(wf, n, prefix):
+            ran.append(sum(1 for _ in wf.store.read_all()))
+            yield step
+
+    with mock.patch.object(interleave.store, "steps", counted):
+        in_commands, in_inserts = interleave.taking_turns(tmp_path / "turns.db", rows, 2, "NORMAL")
+    assert in_commands > 0 and in_inserts > 0
+    assert ran == list(range(1, len(rows) + 1))  # one event per command, each in memory
+    written = sqlite3.connect(tmp_path / "turns.db")
+    try:
+        stored = written.execute("SELECT * FROM events ORDER BY position").fetchall()
+    finally:
+        written.close()
+    assert stored == rows  # every row, in order, each in its own transaction
 
 
 def test_the_breakdown_counts_each_variant_in_its_own_process(breakdown: Any) -> None:
