@@ -38,20 +38,9 @@ import store  # the floor, the rows and the commands of the stores' benchmark
 
 import cohandle
 from cohandle._build import compiled_modules, describe
+from cohandle.stores import StoredRecord
 
 SETTINGS = ("FULL", "NORMAL")
-
-
-def raw_alone(path: Path, rows: list[tuple[Any, ...]], synchronous: str) -> float:
-    db = store.raw_table(path, synchronous)
-    start = time.perf_counter()
-    for row in rows:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute(store.RAW_INSERT, row)
-        db.execute("COMMIT")
-    seconds = time.perf_counter() - start
-    db.close()
-    return seconds
 
 
 def commands_alone(n: int) -> float:
@@ -61,24 +50,23 @@ def commands_alone(n: int) -> float:
     return time.perf_counter() - start
 
 
-def taking_turns(path: Path, rows: list[tuple[Any, ...]], n: int, synchronous: str) -> tuple[float, float]:
+def taking_turns(path: Path, rows: list[StoredRecord], n: int, synchronous: str) -> tuple[float, float]:
     """Seconds in the commands and seconds in the inserts, each command followed by one insert."""
     wf = cohandle.Workflow()
     db = store.raw_table(path, synchronous)
     clock = time.perf_counter
     in_commands = in_inserts = 0.0
     pending = iter(rows)
-    commands = store.steps(wf, n)
-    while True:
-        start = clock()
-        if next(commands, StopIteration) is StopIteration:
-            break
+    start = clock()
+    for _ in store.steps(wf, n):  # one command has run
         ran = clock()
         db.execute("BEGIN IMMEDIATE")
-        db.execute(store.RAW_INSERT, next(pending))
+        db.execute(store.RAW_INSERT, tuple(next(pending)))
         db.execute("COMMIT")
-        in_inserts += clock() - ran
+        done = clock()
         in_commands += ran - start
+        in_inserts += done - ran
+        start = done
     db.close()
     return in_commands, in_inserts
 
@@ -90,13 +78,13 @@ def workflow(path: Path, n: int, synchronous: str) -> float:
         return time.perf_counter() - start
 
 
-def one_round(folder: Path, n: int, rows: list[tuple[Any, ...]]) -> dict[str, float]:
+def one_round(folder: Path, n: int, rows: list[StoredRecord]) -> dict[str, float]:
     """Every measure once, in seconds, on fresh files in ``folder``."""
     folder.mkdir()
     seconds = {"commands": commands_alone(n)}
     for setting in SETTINGS:
         key = setting.lower()
-        seconds[f"{key}_raw"] = raw_alone(folder / f"raw-{setting}.db", rows, setting)
+        seconds[f"{key}_raw"] = store.raw_append(folder, rows, setting)
         command, insert = taking_turns(folder / f"turns-{setting}.db", rows, n, setting)
         seconds[f"{key}_turns_command"] = command
         seconds[f"{key}_turns_insert"] = insert
@@ -122,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         with cohandle.Workflow.open(folder / "rows.db", synchronous="NORMAL") as wf:
             store.run_lifecycles(wf, n)
-        rows = [tuple(row) for row in store.rows_of(folder / "rows.db")]
+        rows = store.rows_of(folder / "rows.db")
         assert len(rows) == events
         rounds = [one_round(folder / f"round-{i}", n, rows) for i in range(args.repeat)]
     finally:

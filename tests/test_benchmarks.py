@@ -186,7 +186,7 @@ def test_bad_sizes_are_refused_with_a_sentence(sizes: str, message: str) -> None
 def test_taking_turns_runs_every_command_and_inserts_every_row(interleave: Any, tmp_path: Path) -> None:
     with cohandle.Workflow.open(tmp_path / "rows.db", synchronous="NORMAL") as wf:
         interleave.store.run_lifecycles(wf, 2)
-    rows = [tuple(row) for row in interleave.store.rows_of(tmp_path / "rows.db")]
+    rows = interleave.store.rows_of(tmp_path / "rows.db")
     assert len(rows) == 2 * interleave.store.EVENTS
     ran = []
     steps = interleave.store.steps
@@ -205,7 +205,7 @@ def test_taking_turns_runs_every_command_and_inserts_every_row(interleave: Any, 
         stored = written.execute("SELECT * FROM events ORDER BY position").fetchall()
     finally:
         written.close()
-    assert stored == rows  # every row, in order, each in its own transaction
+    assert stored == [tuple(row) for row in rows]  # every row, in order, each in its own transaction
 
 
 def test_the_breakdown_counts_each_variant_in_its_own_process(breakdown: Any) -> None:
