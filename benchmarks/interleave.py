@@ -71,13 +71,6 @@ def taking_turns(path: Path, rows: list[StoredRecord], n: int, synchronous: str)
     return in_commands, in_inserts
 
 
-def workflow(path: Path, n: int, synchronous: str) -> float:
-    with cohandle.Workflow.open(path, synchronous=synchronous) as wf:
-        start = time.perf_counter()
-        store.run_lifecycles(wf, n)
-        return time.perf_counter() - start
-
-
 def one_round(folder: Path, n: int, rows: list[StoredRecord]) -> dict[str, float]:
     """Every measure once, in seconds, on fresh files in ``folder``."""
     folder.mkdir()
@@ -89,7 +82,7 @@ def one_round(folder: Path, n: int, rows: list[StoredRecord]) -> dict[str, float
         seconds[f"{key}_turns_command"] = command
         seconds[f"{key}_turns_insert"] = insert
         seconds[f"{key}_turns"] = command + insert
-        seconds[f"{key}_workflow"] = workflow(folder / f"workflow-{setting}.db", n, setting)
+        seconds[f"{key}_workflow"], _ = store.cohandle_append(folder, n, setting)
     return seconds
 
 
@@ -97,13 +90,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--size", type=int, default=300, help="proposals, 9 events each (default 300)")
-    parser.add_argument(
-        "--repeat", type=int, default=5, help="rounds of every measure; the best of each is kept (default 5)"
-    )
-    args = parser.parse_args(argv)
-    if args.size < 1 or args.repeat < 1:
-        parser.error("--size and --repeat must be at least 1")
+    args = store.parse_sized(parser, argv, repeat=5)
     n = args.size
     events = n * store.EVENTS
     folder = Path(tempfile.mkdtemp(prefix="cohandle-interleave-"))

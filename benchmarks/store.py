@@ -299,20 +299,32 @@ def one_round(folder: Path, n: int) -> dict[str, float]:
     return seconds
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def parse_sized(
+    parser: argparse.ArgumentParser, argv: list[str] | None, *, repeat: int
+) -> argparse.Namespace:
+    """``parser``'s arguments with ``--size`` (proposals) and ``--repeat`` (rounds) added and
+    checked."""
     parser.add_argument("--size", type=int, default=300, help="proposals, 9 events each (default 300)")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="rounds of every measure; the best of each is kept (default 3)"
-    )
-    parser.add_argument(
-        "--postgres", default=os.environ.get("COHANDLE_TEST_POSTGRES_URL"), help="a PostgreSQL URL"
+        "--repeat",
+        type=int,
+        default=repeat,
+        help=f"rounds of every measure; the best of each is kept (default {repeat})",
     )
     args = parser.parse_args(argv)
     if args.size < 1 or args.repeat < 1:
         parser.error("--size and --repeat must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--postgres", default=os.environ.get("COHANDLE_TEST_POSTGRES_URL"), help="a PostgreSQL URL"
+    )
+    args = parse_sized(parser, argv, repeat=3)
     n = args.size
     events = n * EVENTS
     folder = Path(tempfile.mkdtemp(prefix="cohandle-bench-"))
