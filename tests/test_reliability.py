@@ -2,8 +2,9 @@
 
 The writers are forked processes, each with its own connection, appending for a fixed time to
 one shared proposal and to proposals of their own. Afterwards: nothing lost, nothing
-duplicated, no command partly stored, every refusal the typed conflict, and a reader that
-followed the global positions during the run holds exactly the final table.
+duplicated, no command partly stored, every refusal the typed conflict, a reader that
+followed the global positions during the run holds exactly the final table, and ``verify()``,
+run over and over during the run, never reports the growing log damaged.
 """
 
 from __future__ import annotations
@@ -119,6 +120,24 @@ def follower(target: str, schema: str | None, stop: Path, out: Path) -> Callable
     return run
 
 
+def verifier(target: str, schema: str | None, stop: Path, out: Path) -> Callable[[], int]:
+    """Verify the log again and again while the writers write; every report that is not ok."""
+
+    def run() -> int:
+        wf = open_workflow(target, schema)
+        runs, alarms = 0, []
+        while not stop.exists():
+            report = wf.verify()
+            runs += 1
+            if not report.ok:
+                alarms.append(str(report))
+        out.write_text(json.dumps({"runs": runs, "alarms": alarms}))
+        wf.store.close()
+        return 0
+
+    return run
+
+
 def run_writers(
     target: str, schema: str | None, tmp_path: Path, writers: int = 4, seconds: float = 2.0
 ) -> None:
@@ -127,6 +146,7 @@ def run_writers(
         wf.assign(shared, lead=LEAD, actor=ACTOR)
     stop = tmp_path / "stop"
     reader = fork(follower(target, schema, stop, tmp_path / "reader.json"))
+    checker = fork(verifier(target, schema, stop, tmp_path / "verifier.json"))
     children = [
         fork(writer(target, schema, f"w{i}", shared, seconds, tmp_path / f"w{i}.json"))
         for i in range(writers)
@@ -134,6 +154,7 @@ def run_writers(
     codes = [wait(pid) for pid in children]
     stop.touch()
     assert wait(reader) == 0
+    assert wait(checker) == 0
     assert codes == [0] * writers
 
     results = [json.loads((tmp_path / f"w{i}.json").read_text()) for i in range(writers)]
@@ -156,6 +177,9 @@ def run_writers(
     assert shared_state.reminders == sum(1 for c in done if not c.endswith("-r") and int(c.split("-")[1]) % 3)
     assert json.loads((tmp_path / "reader.json").read_text()) == table
     assert len(done) > writers * 5, "the writers hardly wrote: the test proved little"
+    verified = json.loads((tmp_path / "verifier.json").read_text())
+    assert verified["alarms"] == [], "verify() reported a log damaged while it grew"
+    assert verified["runs"] > 1, "verify() hardly ran during the writes: the test proved little"
 
 
 def test_concurrent_writers_on_one_sqlite_file(tmp_path: Path) -> None:

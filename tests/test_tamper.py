@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import shutil
 import sqlite3
@@ -11,7 +12,8 @@ import pytest
 
 import cohandle
 from cohandle import AssignmentMode, Status
-from cohandle.stores import SQLiteStore, verify
+from cohandle.stores import SQLiteStore, StoredRecord, verify
+from cohandle.stores._integrity import body_bytes
 from helpers import bring_to, workflow
 
 COLUMNS = ["payload", "actor", "occurred_at", "recorded_at", "type", "command_id", "stream_id"]
@@ -117,3 +119,59 @@ def test_progress_is_reported(clean_log: Path) -> None:
     report = cohandle.stores.verify(store, progress=seen.append)
     store.close()
     assert seen[-1] == report.events
+
+
+def _forged_next(record: StoredRecord, position: int) -> StoredRecord:
+    """The event after ``record`` in its stream, chained and hashed as cohandle would: what a
+    hand that knows the format can add."""
+    forged = record._replace(
+        position=position, version=record.version + 1, prev_hash=record.hash, command_id=None
+    )
+    return forged._replace(hash="sha256:" + hashlib.sha256(body_bytes(forged)).hexdigest())
+
+
+def test_an_event_added_by_hand_past_the_head_is_found(clean_log: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    store = SQLiteStore(path)
+    records = list(store.records())
+    store.close()
+    last = max((r for r in records if r.stream_id == records[0].stream_id), key=lambda r: r.version)
+    forged = _forged_next(last, records[-1].position + 1)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", forged)
+    db.close()
+    report = check(path)
+    assert report.problem is not None, "an event added past the stream's head went unnoticed"
+    assert (report.problem.stream_id, report.problem.version) == (last.stream_id, last.version + 1)
+    assert "past its recorded head" in report.problem.reason
+
+
+def test_an_edited_head_is_found_at_its_event(clean_log: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    stream, version = db.execute("SELECT stream_id, version FROM streams ORDER BY first_position").fetchone()
+    other = db.execute("SELECT hash FROM events WHERE stream_id = ? AND version = 1", (stream,)).fetchone()[0]
+    db.execute("UPDATE streams SET head_hash = ? WHERE stream_id = ?", (other, stream))
+    position = db.execute(
+        "SELECT position FROM events WHERE stream_id = ? AND version = ?", (stream, version)
+    ).fetchone()[0]
+    db.close()
+    problem = check(path).problem
+    assert problem is not None, "an edited head went unnoticed"
+    assert (problem.stream_id, problem.version, problem.position) == (stream, version, position)
+    assert "recorded as the stream's head" in problem.reason
+
+
+def test_a_stream_without_a_head_is_found(clean_log: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    stream = db.execute("SELECT stream_id FROM streams ORDER BY first_position DESC").fetchone()[0]
+    db.execute("DELETE FROM streams WHERE stream_id = ?", (stream,))
+    db.close()
+    report = check(path)
+    assert report.problem is not None, "a stream without a head went unnoticed"
+    assert (report.problem.stream_id, report.problem.version) == (stream, 1)
+    assert "no recorded head" in report.problem.reason

@@ -219,7 +219,8 @@ class Workflow:
         self.store.close()
 
     def verify(self, progress: Callable[[int], Any] | None = None) -> VerifyReport:
-        """Check the whole log: every hash chain, against the text the store keeps.
+        """Check the whole log: every hash chain, against the text the store keeps, and every
+        proposal against its recorded head. It may run while commands are recorded.
 
         ``progress``, if given, is called with the number of events checked so far.
         """

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pendulum
@@ -26,7 +27,7 @@ import pendulum
 from cohandle._errors import ConcurrencyConflict, InvalidInput
 from cohandle._model import Actor, Body, Level, ProposalData, Proposer, Session, Unit
 from cohandle._workflow import Workflow
-from cohandle.stores import EventStore, verify
+from cohandle.stores import EventStore, StoredRecord, verify
 
 __all__ = ["StoreContract"]
 
@@ -40,6 +41,31 @@ def _data(number: str) -> ProposalData:
     return ProposalData(
         number=number, title="测试提案", session=_SESSION, proposers=[Proposer(name="提案人")]
     )
+
+
+class _Growing:
+    """A store as ``verify`` reads it, with other writers recording commands at the two moments
+    a growing log can trip it: after the heads are read, and after the walk has passed every
+    event (before the heads are read again)."""
+
+    def __init__(
+        self, store: EventStore, *, after_heads: Callable[[], None], after_walk: Callable[[], None]
+    ) -> None:
+        self.store = store
+        self.after_heads = after_heads
+        self.after_walk = after_walk
+        self.heads_read = 0
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        heads = self.store.heads()
+        self.heads_read += 1
+        if self.heads_read == 1:
+            self.after_heads()
+        return heads
+
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
+        yield from self.store.records(after=after)
+        self.after_walk()
 
 
 class StoreContract:
@@ -318,6 +344,28 @@ class StoreContract:
             report = verify(store)
             assert report.ok
             assert (report.events, report.streams) == (2, 1)
+        finally:
+            store.close()
+
+    def test_verify_passes_a_log_that_grows_while_it_runs(self) -> None:
+        store, wf = self._with_store()
+        try:
+            first = wf.receive(_data("50"), actor=_ACTOR).id
+            wf.assign(first, lead=_LEAD, actor=_ACTOR)
+            other = self._workflow(store)
+            numbers = iter(("51", "52"))
+
+            def another_writer() -> None:  # a new event of a stream, and a new stream
+                other.remind(first, to=_LEAD, actor=_ACTOR)
+                other.receive(_data(next(numbers)), actor=_ACTOR)
+
+            growing = _Growing(store, after_heads=another_writer, after_walk=another_writer)
+            report = verify(growing)
+            assert report.ok, f"a log that grew while verify() ran was reported damaged: {report}"
+            assert (report.events, report.streams) == (4, 2)
+            again = verify(store)
+            assert again.ok, str(again)
+            assert (again.events, again.streams) == (6, 3)
         finally:
             store.close()
 

@@ -72,19 +72,25 @@ def verify_records(
     records: Iterable[StoredRecord],
     *,
     heads: Mapping[str, tuple[int, str]] | None = None,
+    heads_after: Callable[[], Mapping[str, tuple[int, str]]] | None = None,
     progress: Callable[[int], Any] | None = None,
     progress_every: int = 10_000,
 ) -> VerifyReport:
     """Walk the log in global order and check every stream's chain.
 
-    ``heads`` (stream id to the version and hash the store recorded as its latest) lets a
-    truncated stream be found: its chain ends before the head it should reach. ``progress`` is
+    ``heads`` (stream id to the version and hash the store recorded as its latest, read before
+    ``records``) lets a truncated stream be found: its chain ends before the head it should
+    reach, or holds another event at the head's version. Events appended while the walk runs
+    are checked like the others; ``heads_after`` reads the heads again once the walk is done,
+    and a walked event must not lie beyond its stream's head then (it was added by hand). With
+    no ``heads_after``, ``heads`` stands for both: the log is taken to be still. ``progress`` is
     called with the number of events read so far, every ``progress_every`` events and at the end.
     """
     if progress is not None and not callable(progress):
         raise InvalidInput("progress", f"must be a function of the events checked (got {got(progress)})")
     whole_number("progress_every", progress_every, least=1)
     last: dict[str, tuple[int, str]] = {}
+    pinned = (heads or {}).get  # the head each stream had before the walk
     count = 0
     last_position = 0
 
@@ -147,15 +153,25 @@ def verify_records(
                     reason="its content does not match its hash (altered)",
                 )
             )
+        head = pinned(record.stream_id)
+        if head is not None and head[0] == record.version and head[1] != record.hash:
+            return report(
+                Problem(
+                    stream_id=record.stream_id,
+                    version=record.version,
+                    position=record.position,
+                    reason="it is not the event recorded as the stream's head",
+                )
+            )
         last[record.stream_id] = (record.version, record.hash)
         count += 1
         if progress is not None and count % progress_every == 0:
             progress(count)
     if heads is not None:
-        for stream_id, (version, hash_) in heads.items():
+        for stream_id, (version, _) in heads.items():
             found = last.get(stream_id)
-            if found is None or found[0] < version:
-                seen = found[0] if found else 0
+            seen = found[0] if found else 0
+            if seen < version:
                 return report(
                     Problem(
                         stream_id=stream_id,
@@ -164,23 +180,34 @@ def verify_records(
                         reason=f"the stream ends at version {seen}, but version {version} was recorded (truncated)",
                     )
                 )
-            if found != (version, hash_):
-                return report(
-                    Problem(
-                        stream_id=stream_id,
-                        version=found[0],
-                        position=None,
-                        reason="the stream's last event is not the one recorded as its head",
-                    )
-                )
-        for stream_id in last:
-            if stream_id not in heads:
+        later = heads if heads_after is None else heads_after()
+        for stream_id, (seen, hash_) in last.items():
+            head = later.get(stream_id)
+            if head is None:
                 return report(
                     Problem(
                         stream_id=stream_id,
                         version=1,
                         position=None,
                         reason="the stream has no recorded head (added by hand)",
+                    )
+                )
+            if seen > head[0]:
+                return report(
+                    Problem(
+                        stream_id=stream_id,
+                        version=head[0] + 1,
+                        position=None,
+                        reason=f"the stream goes on past its recorded head, version {head[0]} (added by hand)",
+                    )
+                )
+            if seen == head[0] and hash_ != head[1]:
+                return report(
+                    Problem(
+                        stream_id=stream_id,
+                        version=seen,
+                        position=None,
+                        reason="the stream's last event is not the one recorded as its head",
                     )
                 )
     return report(None)
@@ -193,7 +220,11 @@ class _Recording(Protocol):
 
 
 def verify(store: _Recording, progress: Callable[[int], Any] | None = None) -> VerifyReport:
-    """Check every hash chain of a store against its stored text, and every stream against its head."""
+    """Check every hash chain of a store against its stored text, and every stream against its head.
+
+    The log may grow meanwhile: commands recorded while it runs are no false alarm.
+    """
     if not callable(getattr(store, "records", None)) or not callable(getattr(store, "heads", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
-    return verify_records(store.records(), heads=store.heads(), progress=progress)
+    heads = store.heads()  # before the records: every event they name is stored by then
+    return verify_records(store.records(), heads=heads, heads_after=store.heads, progress=progress)
