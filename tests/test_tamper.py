@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import random
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -175,3 +177,67 @@ def test_a_stream_without_a_head_is_found(clean_log: Path, tmp_path: Path) -> No
     assert report.problem is not None, "a stream without a head went unnoticed"
     assert (report.problem.stream_id, report.problem.version) == (stream, 1)
     assert "no recorded head" in report.problem.reason
+
+
+# SQLite keeps a byte string as it is written into any column, and text that reads as no number
+# in a column of numbers (other values it turns into the column's kind): a hand can leave such a
+# value where cohandle writes text or a number. Every reading names the event; none fails with a
+# raw error.
+WRONG_KINDS = [
+    ("hash", b"\x00\xff", "its hash holds b'\\x00\\xff', a bytes, where text belongs"),
+    ("payload", b"{}", "its payload holds b'{}', a bytes, where text belongs"),
+    ("actor", b"{}", "its actor holds b'{}', a bytes, where text belongs"),
+    ("prev_hash", b"", "its prev_hash holds b'', a bytes, where text belongs"),
+    ("recorded_at", b"2025", "its recorded_at holds b'2025', a bytes, where text belongs"),
+    ("type", b"ProposalAssigned", "its type holds b'ProposalAssigned', a bytes, where text belongs"),
+    ("stream_id", b"x", "its stream_id holds b'x', a bytes, where text belongs"),
+    ("command_id", b"c", "its command_id holds b'c', a bytes, where text or nothing belongs"),
+    ("schema", "one", "its schema holds 'one', a str, where a whole number belongs"),
+    ("version", "two", "its version holds 'two', a str, where a whole number belongs"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "reason"), WRONG_KINDS, ids=[kind[0] for kind in WRONG_KINDS])
+def test_a_value_of_the_wrong_kind_is_named_by_every_reading(
+    clean_log: Path, tmp_path: Path, column: str, value: object, reason: str
+) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    stream, position = db.execute(
+        "SELECT stream_id, position FROM events WHERE version = 2 ORDER BY position"
+    ).fetchone()
+    db.execute(f"UPDATE events SET {column} = ? WHERE position = ?", (value, position))
+    db.close()
+    problem = check(path).problem
+    assert problem is not None, f"{column} of the wrong kind went unnoticed"
+    named = value if column == "stream_id" else stream  # the event is named as it is stored
+    assert (problem.stream_id, problem.position) == (named, position)
+    assert problem.reason == reason
+    raw = []
+    with cohandle.Workflow.open(path) as wf:
+        for read in (wf.get, wf.history, lambda _: list(wf.proposals()), lambda _: list(wf.store.read_all())):
+            try:
+                read(stream)
+            except cohandle.CohandleError:  # SchemaError naming the event, or a broken chain
+                pass
+            except Exception as exc:  # what this test looks for
+                raw.append(repr(exc))
+        with pytest.raises(
+            cohandle.SchemaError, match=f"{re.escape(repr(named))} .* cannot be exported: {re.escape(reason)}"
+        ):
+            cohandle.stores.export_jsonl(wf.store, io.BytesIO())
+    assert raw == [], "a reading failed with a raw error"
+
+
+def test_a_head_of_the_wrong_kind_is_named(clean_log: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    stream, version = db.execute("SELECT stream_id, version FROM streams ORDER BY first_position").fetchone()
+    db.execute("UPDATE streams SET version = 'x' WHERE stream_id = ?", (stream,))
+    db.close()
+    problem = check(path).problem
+    assert problem is not None, "a head of the wrong kind went unnoticed"
+    assert (problem.stream_id, problem.version) == (stream, version)
+    assert "its recorded head holds" in problem.reason

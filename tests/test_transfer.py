@@ -67,6 +67,12 @@ _GBK = "\udcb2\udce2"  # the GBK bytes of 测, decoded as if they were UTF-8 wit
     [
         (lambda ex: [*ex[:3], "{not json", *ex[3:]], 4, "not valid JSON"),
         (lambda ex: damaged(ex, 2, lambda r: r.update(type="ProposalTeleported")), 3, "Unknown event type"),
+        (
+            lambda ex: damaged(ex, 2, lambda r: r.update(type={"name": "ProposalAssigned"})),
+            3,
+            "type must be text",
+        ),
+        (lambda ex: damaged(ex, 2, lambda r: r.update(type=["ProposalAssigned"])), 3, "type must be text"),
         (lambda ex: damaged(ex, 2, lambda r: r.update(schema=7)), 3, "schema version 7, newer"),
         (
             lambda ex: [*ex[:1], ex[1].replace('"version":2', '"version":NaN'), *ex[2:]],

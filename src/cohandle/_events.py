@@ -25,7 +25,7 @@ import pendulum
 
 from cohandle._clock import datetime_reduce, from_fields, utc
 from cohandle._codec import make_structure, make_unstructure
-from cohandle._errors import InvalidInput, SchemaError, expect, lone_surrogate
+from cohandle._errors import InvalidInput, SchemaError, expect, got, lone_surrogate
 from cohandle._model import (
     Actor,
     AssignmentMode,
@@ -667,6 +667,33 @@ class StoredRecord(NamedTuple):
     hash: str
 
 
+_TEXT, _WHOLE = "text", "a whole number"
+_COLUMN_KINDS = tuple(
+    zip(
+        StoredRecord._fields,
+        (_WHOLE, _TEXT, _WHOLE, _TEXT, _WHOLE, _TEXT, _TEXT, _TEXT, _TEXT, None, _TEXT, _TEXT),
+        strict=True,
+    )
+)
+
+
+def record_misfit(record: StoredRecord) -> str | None:
+    """The first column of a stored row holding a value of the wrong kind, in words (a byte
+    string where text belongs, as a hand may write into SQLite), or None when every column
+    holds what it should."""
+    for (name, kind), value in zip(_COLUMN_KINDS, record, strict=True):
+        if kind is _TEXT:
+            fits = isinstance(value, str)
+        elif kind is _WHOLE:
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            fits = value is None or isinstance(value, str)
+            kind = "text or nothing"
+        if not fits:
+            return f"its {name} holds {got(value)}, where {kind} belongs"
+    return None
+
+
 _dumps = orjson.dumps
 
 
@@ -900,7 +927,7 @@ def event_from_record(record: Mapping[str, Any]) -> RecordedEvent:
     version = record["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise SchemaError(f"An event record has version {version!r}; versions are whole numbers from 1.")
-    for key in ("stream_id", "prev_hash", "hash", "occurred_at", "recorded_at"):
+    for key in ("stream_id", "type", "prev_hash", "hash", "occurred_at", "recorded_at"):
         if not isinstance(record[key], str):
             raise SchemaError(f"An event record's {key} must be text (got {record[key]!r}).")
     command_id = record["command_id"]

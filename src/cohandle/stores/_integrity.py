@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import attrs
 
 from cohandle._errors import InvalidInput, got, whole_number
-from cohandle._events import StoredRecord, body_bytes, record_of
+from cohandle._events import StoredRecord, body_bytes, record_misfit, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
 
@@ -99,75 +99,54 @@ def verify_records(
             progress(count)
         return VerifyReport(events=count, streams=len(last), problem=problem)
 
+    def fail(record: StoredRecord, reason: str) -> VerifyReport:
+        """The report naming ``record``; a column of the wrong kind is said first, as the cause."""
+        return report(
+            Problem(
+                stream_id=record.stream_id,
+                version=record.version,
+                position=record.position,
+                reason=record_misfit(record) or reason,
+            )
+        )
+
     for record in records:
-        if record.position <= last_position:
-            return report(
-                Problem(
-                    stream_id=record.stream_id,
-                    version=record.version,
-                    position=record.position,
-                    reason="it is out of global order",
+        reason = None
+        try:
+            version, prev = last.get(record.stream_id, (0, ""))
+            if record.position <= last_position:
+                reason = "it is out of global order"
+            elif record.version != version + 1:
+                reason = (
+                    f"version {version + 1} is missing before it"
+                    if record.version > version + 1
+                    else "it repeats or goes back on an earlier version (reordered or duplicated)"
                 )
-            )
+            elif record.prev_hash != prev:
+                reason = "it does not name the hash of the event before it"
+            else:
+                computed = _digest_text(record)
+                if computed is None:
+                    reason = f"its hash {record.hash[:20]!r} is not of an algorithm this Python can compute"
+                elif computed != record.hash:
+                    reason = "its content does not match its hash (altered)"
+                else:
+                    head = pinned(record.stream_id)
+                    if head is not None and head[0] == record.version and head[1] != record.hash:
+                        reason = "it is not the event recorded as the stream's head"
+        except (TypeError, AttributeError, ValueError) as exc:  # a value no cohandle store writes
+            reason = f"it cannot be read ({exc})"
+        if reason is not None:
+            return fail(record, reason)
         last_position = record.position
-        version, prev = last.get(record.stream_id, (0, ""))
-        if record.version != version + 1:
-            reason = (
-                f"version {version + 1} is missing before it"
-                if record.version > version + 1
-                else "it repeats or goes back on an earlier version (reordered or duplicated)"
-            )
-            return report(
-                Problem(
-                    stream_id=record.stream_id,
-                    version=record.version,
-                    position=record.position,
-                    reason=reason,
-                )
-            )
-        if record.prev_hash != prev:
-            return report(
-                Problem(
-                    stream_id=record.stream_id,
-                    version=record.version,
-                    position=record.position,
-                    reason="it does not name the hash of the event before it",
-                )
-            )
-        computed = _digest_text(record)
-        if computed is None:
-            return report(
-                Problem(
-                    stream_id=record.stream_id,
-                    version=record.version,
-                    position=record.position,
-                    reason=f"its hash {record.hash[:20]!r} is not of an algorithm this Python can compute",
-                )
-            )
-        if computed != record.hash:
-            return report(
-                Problem(
-                    stream_id=record.stream_id,
-                    version=record.version,
-                    position=record.position,
-                    reason="its content does not match its hash (altered)",
-                )
-            )
-        head = pinned(record.stream_id)
-        if head is not None and head[0] == record.version and head[1] != record.hash:
-            return report(
-                Problem(
-                    stream_id=record.stream_id,
-                    version=record.version,
-                    position=record.position,
-                    reason="it is not the event recorded as the stream's head",
-                )
-            )
         last[record.stream_id] = (record.version, record.hash)
         count += 1
         if progress is not None and count % progress_every == 0:
             progress(count)
     if heads is not None:
+        damaged = _damaged_head(heads, last)
+        if damaged is not None:
+            return report(damaged)
         for stream_id, (version, _) in heads.items():
             found = last.get(stream_id)
             seen = found[0] if found else 0
@@ -181,6 +160,9 @@ def verify_records(
                     )
                 )
         later = heads if heads_after is None else heads_after()
+        damaged = _damaged_head(later, last)
+        if damaged is not None:
+            return report(damaged)
         for stream_id, (seen, hash_) in last.items():
             head = later.get(stream_id)
             if head is None:
@@ -211,6 +193,30 @@ def verify_records(
                     )
                 )
     return report(None)
+
+
+def _damaged_head(
+    heads: Mapping[str, tuple[int, str]], last: Mapping[str, tuple[int, str]]
+) -> Problem | None:
+    """The first recorded head that is not a version and a hash (as a hand may write into
+    SQLite), named at its stream's last event."""
+    for stream_id, head in heads.items():
+        pair: Any = head
+        version, hash_ = pair if isinstance(pair, tuple | list) and len(pair) == 2 else (None, None)
+        if (
+            isinstance(version, int)
+            and not isinstance(version, bool)
+            and version >= 1
+            and isinstance(hash_, str)
+        ):
+            continue
+        return Problem(
+            stream_id=stream_id,
+            version=last.get(stream_id, (1, ""))[0],
+            position=None,
+            reason=f"its recorded head holds {got(head)}, where a version and a hash belong",
+        )
+    return None
 
 
 class _Recording(Protocol):

@@ -11,8 +11,15 @@ from typing import Any, Self
 
 import orjson
 
-from cohandle._errors import InvalidInput, SchemaError, lone_surrogate, whole_number
-from cohandle._events import RecordedEvent, actor_from_text, event_from_dict, parse_hash, parse_time
+from cohandle._errors import CohandleError, InvalidInput, SchemaError, lone_surrogate, whole_number
+from cohandle._events import (
+    RecordedEvent,
+    actor_from_text,
+    event_from_dict,
+    parse_hash,
+    parse_time,
+    record_misfit,
+)
 from cohandle.stores._base import Positioned, appended, id_argument, position_argument, refuse_unsealed
 from cohandle.stores._integrity import StoredRecord, record_of
 
@@ -61,37 +68,45 @@ def decode_record(
     than parsed again.
     """
     try:
-        payload = orjson.loads(record.payload)
-    except orjson.JSONDecodeError as exc:
-        raise SchemaError(
-            f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc})."
-        ) from None
-    if payload.__class__ is not dict:
-        raise SchemaError(
-            f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object."
+        try:
+            payload = orjson.loads(record.payload)
+        except orjson.JSONDecodeError as exc:
+            raise SchemaError(
+                f"Stored event {record.stream_id!r} version {record.version} is not valid JSON ({exc})."
+            ) from None
+        if payload.__class__ is not dict:
+            raise SchemaError(
+                f"Stored event {record.stream_id!r} version {record.version} has a payload that is not an object."
+            )
+        algorithm, digest = parse_hash(record.hash)
+        if previous is not None and record.prev_hash == previous_text:
+            prev = previous.hash
+        else:
+            prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
+        recorded = parse_time(record.recorded_at)
+        occurred = recorded if record.occurred_at == record.recorded_at else parse_time(record.occurred_at)
+        event: RecordedEvent = _record(
+            RecordedEvent,
+            (
+                record.stream_id,
+                record.version,
+                event_from_dict(record.type, record.schema, payload),
+                occurred,
+                recorded,
+                actor_from_text(record.actor),
+                record.command_id,
+                prev,
+                digest,
+                algorithm,
+            ),
         )
-    algorithm, digest = parse_hash(record.hash)
-    if previous is not None and record.prev_hash == previous_text:
-        prev = previous.hash
-    else:
-        prev = parse_hash(record.prev_hash)[1] if record.prev_hash else b""
-    recorded = parse_time(record.recorded_at)
-    occurred = recorded if record.occurred_at == record.recorded_at else parse_time(record.occurred_at)
-    event: RecordedEvent = _record(
-        RecordedEvent,
-        (
-            record.stream_id,
-            record.version,
-            event_from_dict(record.type, record.schema, payload),
-            occurred,
-            recorded,
-            actor_from_text(record.actor),
-            record.command_id,
-            prev,
-            digest,
-            algorithm,
-        ),
-    )
+    except (TypeError, AttributeError, ValueError) as exc:  # a value no cohandle store writes
+        if isinstance(exc, CohandleError):
+            raise
+        raise SchemaError(
+            f"Stored event {record.stream_id!r} version {record.version!r} cannot be read: "
+            f"{record_misfit(record) or exc}."
+        ) from None
     return event
 
 

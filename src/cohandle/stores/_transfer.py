@@ -26,7 +26,7 @@ from cohandle._errors import (
     unstorable,
     whole_number,
 )
-from cohandle._events import canonical_bytes, event_from_record
+from cohandle._events import canonical_bytes, event_from_record, record_misfit
 from cohandle.stores._integrity import StoredRecord, body_bytes, verify_records
 
 __all__ = ["ImportRefused", "ImportReport", "export_jsonl", "import_jsonl", "read_jsonl"]
@@ -58,10 +58,21 @@ class _Importing(Protocol):
 
 
 def record_line(record: StoredRecord) -> bytes:
-    """One JSON Lines record: the canonical body plus the hash, keys sorted."""
-    data = orjson.loads(body_bytes(record))
-    data["hash"] = record.hash
-    return canonical_bytes(data) + b"\n"
+    """One JSON Lines record: the canonical body plus the hash, keys sorted. A stored row that
+    cannot be written so (a byte string where text belongs, text where a number does, or text
+    that is not JSON where the payload belongs, as a hand may write into SQLite) raises
+    :class:`SchemaError` naming the event."""
+    reason = record_misfit(record)
+    if reason is None:
+        try:
+            data = orjson.loads(body_bytes(record))
+            data["hash"] = record.hash
+            return canonical_bytes(data) + b"\n"
+        except orjson.JSONDecodeError:
+            reason = "its payload or its actor is not valid JSON"
+    raise SchemaError(
+        f"Stored event {record.stream_id!r} version {record.version!r} cannot be exported: {reason}."
+    )
 
 
 def export_jsonl(
