@@ -152,6 +152,26 @@ def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     assert "Traceback" not in refused.stderr
 
 
+def test_files_that_cannot_be_written_or_read_are_one_line_errors(demo_db: Path, tmp_path: Path) -> None:
+    nowhere = tmp_path / "no such folder"
+    written = one_line_error(run("export", str(nowhere / "log.jsonl"), db=demo_db))
+    assert (
+        written == f"cohandle: FILE cannot be written (No such file or directory: {nowhere / 'log.jsonl'}).\n"
+    )
+    assert "FILE cannot be written (Is a directory" in one_line_error(
+        run("export", str(tmp_path), db=demo_db)
+    )
+    assert list(tmp_path.glob("*.partial")) == []
+    target = tmp_path / "new.db"
+    assert "FILE names no file" in one_line_error(run("import", str(tmp_path), db=target))
+    assert not target.exists(), "a refused import made a database"
+    docx = one_line_error(run("render", SEED_ID, "--docx", str(nowhere / "reply.docx"), db=demo_db))
+    assert "--docx cannot be written (No such file or directory" in docx
+    assert "--docx cannot be written (Is a directory" in one_line_error(
+        run("render", SEED_ID, "--docx", str(tmp_path), db=demo_db)
+    )
+
+
 def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:
     fixture = Path(__file__).parent / "fixtures" / "letters" / "reply-city-ascii-noise.txt"
     data = json.loads(run("parse", str(fixture), "--json").stdout)

@@ -294,6 +294,11 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
     assert "李明委员：" in paragraphs and "2023年5月10日" in paragraphs and "（此件主动公开）" in paragraphs
     text = "\n".join(paragraphs)
     assert parse_letter(text).to_json()["number"] == "20230519"
+    with pytest.raises(cohandle.InvalidInput, match=r"path cannot be written \(No such file or directory"):
+        write_docx(p.reply, p.data, tmp_path / "no such folder" / "reply.docx")
+    with pytest.raises(cohandle.InvalidInput, match=r"path cannot be written \(Is a directory"):
+        write_docx(p.reply, p.data, tmp_path)
+    assert [f.name for f in tmp_path.iterdir()] == ["reply.docx"], "a failed write left a file behind"
 
 
 # -- importing into a workflow -----------------------------------------------------------------

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import cohandle
-from cohandle import AssignmentMode, Status
+from cohandle import AssignmentMode, InvalidInput, Status
 from cohandle.stores import ImportRefused, MemoryStore, SQLiteStore, export_jsonl, import_jsonl
-from helpers import bring_to, workflow
+from helpers import bring_to, receive, workflow
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +121,20 @@ def test_a_damaged_file_is_refused_at_its_first_bad_line_and_nothing_is_stored(
     assert refused.value.line == line
     assert "Nothing was imported" in str(refused.value)
     assert list(store.read_all()) == []
+
+
+def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) -> None:
+    wf = workflow()
+    receive(wf)
+    with pytest.raises(InvalidInput, match=r"target cannot be written \(No such file or directory"):
+        export_jsonl(wf.store, tmp_path / "no such folder" / "log.jsonl")
+    with pytest.raises(InvalidInput, match=r"target cannot be written \(Is a directory"):
+        export_jsonl(wf.store, tmp_path)
+    assert list(tmp_path.iterdir()) == [], "a failed export left a file behind"
+    with pytest.raises(InvalidInput, match=r"source cannot be read \(Is a directory"):
+        import_jsonl(MemoryStore(), tmp_path)
+    with pytest.raises(InvalidInput, match=r"source cannot be read \(No such file or directory"):
+        import_jsonl(MemoryStore(), tmp_path / "missing.jsonl")
 
 
 def test_garbage_and_empty_input(tmp_path: Path) -> None:

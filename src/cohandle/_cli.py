@@ -8,13 +8,14 @@ one line on standard error and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,17 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
             "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
         )
     return cohandle.Workflow.open(target, **options)
+
+
+@contextlib.contextmanager
+def _said_as(argument: str, parameter: str) -> Iterator[None]:
+    """Name the command's ``argument`` (FILE, --docx) where the library names its ``parameter``."""
+    try:
+        yield
+    except cohandle.InvalidInput as exc:
+        if exc.field != parameter:
+            raise
+        raise cohandle.InvalidInput(argument, exc.problem) from None
 
 
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
@@ -383,7 +395,7 @@ def _export(args: argparse.Namespace) -> int:
     from cohandle.stores import export_jsonl
 
     progress = _Progress("exported events")
-    with _open(args) as wf:
+    with _open(args) as wf, _said_as("FILE", "target"):
         count = export_jsonl(wf.store, args.file, stream_id=args.id, progress=progress)
     progress.done()
     print(f"Exported {count} events to {args.file}.")
@@ -393,11 +405,11 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from cohandle.stores import import_jsonl
 
-    if not os.path.exists(args.file):
+    if not os.path.isfile(args.file):  # checked before the database is opened, or made
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
     progress = _Progress("checked lines")
-    with cohandle.Workflow.open(target) as wf:
+    with cohandle.Workflow.open(target) as wf, _said_as("FILE", "source"):
         try:
             report = import_jsonl(wf.store, args.file, progress=progress)
         finally:
@@ -458,7 +470,8 @@ def _render(args: argparse.Namespace) -> int:
             )
         layout = opinion_layout(opinions[0], p.data)
     if args.docx:
-        to_docx(layout, args.docx)
+        with _said_as("--docx", "path"):
+            to_docx(layout, args.docx)
         print(f"Written: {args.docx}")
     else:
         print(to_text(layout), end="")

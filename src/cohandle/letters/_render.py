@@ -9,6 +9,7 @@ postal code, attachments and 抄送. As plain text, or as a .docx (``pip install
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import expect
+from cohandle._errors import InvalidInput, expect
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
@@ -177,8 +178,6 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
         from docx.oxml.ns import qn
         from docx.shared import Mm, Pt
     except ImportError:
-        from cohandle._errors import InvalidInput
-
         raise InvalidInput("docx", "needs python-docx: pip install 'cohandle[letters]'") from None
     document = docx.Document()
     section = document.sections[0]
@@ -227,4 +226,14 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
         paragraph("附件：" + "；".join(layout.attachments), size=14)
     if layout.copies:
         paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
-    document.save(os.fspath(path))
+    target = os.fspath(path)
+    partial = f"{target}.partial"
+    try:
+        document.save(partial)
+        os.replace(partial, target)  # never a half-written letter under the real name
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        if isinstance(exc, OSError):  # no such folder, a folder of that name, a full disk
+            raise InvalidInput("path", f"cannot be written ({exc.strerror or exc}: {target})") from None
+        raise

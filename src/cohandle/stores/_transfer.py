@@ -95,12 +95,12 @@ def export_jsonl(
         raise InvalidInput("progress", f"must be a function of the events written (got {got(progress)})")
     count = 0
 
-    def write(out: IO[bytes]) -> None:
+    def write(emit: Callable[[bytes], object]) -> None:
         nonlocal count
         for record in store.records():
             if stream_id is not None and record.stream_id != stream_id:
                 continue
-            out.write(record_line(record))
+            emit(record_line(record))
             count += 1
             if progress is not None and count % 10_000 == 0:
                 progress(count)
@@ -111,19 +111,44 @@ def export_jsonl(
             raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
         partial = Path(f"{path}.partial")
         try:
-            with partial.open("wb") as out:
-                write(out)
-            partial.replace(path)  # never a half-written export under the real name
+            try:
+                out = partial.open("wb")
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
+
+            def emit(line: bytes) -> None:
+                try:
+                    out.write(line)
+                except OSError as exc:  # a full disk is the file's; the store's errors are its own
+                    raise _unwritable(path, exc) from None
+
+            try:
+                write(emit)
+            finally:
+                try:
+                    out.close()
+                except OSError as exc:
+                    raise _unwritable(path, exc) from None
+            try:
+                partial.replace(path)  # never a half-written export under the real name
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
     elif callable(getattr(target, "write", None)):
-        write(target)
+        write(target.write)
     else:
         raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
     if progress is not None:
         progress(count)
     return count
+
+
+def _unwritable(path: str, exc: OSError) -> InvalidInput:
+    """An error of the file system while writing ``path`` (no such folder, a folder of that
+    name, a full disk) as an :class:`InvalidInput` naming it."""
+    return InvalidInput("target", f"cannot be written ({exc.strerror or exc}: {path})")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -227,10 +252,15 @@ def import_jsonl(
     if not isinstance(source, str | os.PathLike) and not callable(getattr(source, "readline", None)):
         raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
-        with Path(source).open("rb") as handle:
-            records = read_jsonl(
-                _capped_lines(handle, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
-            )
+        try:
+            with Path(source).open("rb") as handle:
+                records = read_jsonl(
+                    _capped_lines(handle, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
+                )
+        except OSError as exc:  # no such file, a folder of that name
+            raise InvalidInput(
+                "source", f"cannot be read ({exc.strerror or exc}: {os.fspath(source)})"
+            ) from None
     else:
         records = read_jsonl(
             _capped_lines(source, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
