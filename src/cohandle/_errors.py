@@ -88,6 +88,15 @@ def got(value: object) -> str:
     return f"{value!r}, {'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
+def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = False) -> InvalidInput:
+    """An :class:`InvalidInput` for a file the system would not let cohandle read or write (no
+    such file or folder, a folder of that name, a full disk), naming the argument, the reason
+    and the path."""
+    return InvalidInput(
+        field, f"cannot be {'written' if writing else 'read'} ({exc.strerror or exc}: {path})"
+    )
+
+
 def expect(field: str, value: object, kind: type | tuple[type, ...], what: str) -> None:
     """Refuse ``value`` unless it is a ``kind``, with an :class:`InvalidInput` naming the field
     and saying ``what`` it must be."""

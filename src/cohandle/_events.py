@@ -667,11 +667,11 @@ class StoredRecord(NamedTuple):
     hash: str
 
 
-_TEXT, _WHOLE = "text", "a whole number"
+_TEXT, _WHOLE, _TEXT_OR_NONE = "text", "a whole number", "text or nothing"
 _COLUMN_KINDS = tuple(
     zip(
         StoredRecord._fields,
-        (_WHOLE, _TEXT, _WHOLE, _TEXT, _WHOLE, _TEXT, _TEXT, _TEXT, _TEXT, None, _TEXT, _TEXT),
+        (_WHOLE, _TEXT, _WHOLE, _TEXT, _WHOLE, _TEXT, _TEXT, _TEXT, _TEXT, _TEXT_OR_NONE, _TEXT, _TEXT),
         strict=True,
     )
 )
@@ -682,13 +682,10 @@ def record_misfit(record: StoredRecord) -> str | None:
     string where text belongs, as a hand may write into SQLite), or None when every column
     holds what it should."""
     for (name, kind), value in zip(_COLUMN_KINDS, record, strict=True):
-        if kind is _TEXT:
-            fits = isinstance(value, str)
-        elif kind is _WHOLE:
+        if kind is _WHOLE:
             fits = isinstance(value, int) and not isinstance(value, bool)
         else:
-            fits = value is None or isinstance(value, str)
-            kind = "text or nothing"
+            fits = isinstance(value, str) or (value is None and kind is _TEXT_OR_NONE)
         if not fits:
             return f"its {name} holds {got(value)}, where {kind} belongs"
     return None

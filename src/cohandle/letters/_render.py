@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import InvalidInput, expect
+from cohandle._errors import InvalidInput, expect, unusable_file
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
@@ -235,5 +235,5 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(partial)
         if isinstance(exc, OSError):  # no such folder, a folder of that name, a full disk
-            raise InvalidInput("path", f"cannot be written ({exc.strerror or exc}: {target})") from None
+            raise unusable_file("path", target, exc, writing=True) from None
         raise

@@ -24,6 +24,7 @@ from cohandle._errors import (
     SchemaError,
     got,
     unstorable,
+    unusable_file,
     whole_number,
 )
 from cohandle._events import canonical_bytes, event_from_record, record_misfit
@@ -114,13 +115,13 @@ def export_jsonl(
             try:
                 out = partial.open("wb")
             except OSError as exc:
-                raise _unwritable(path, exc) from None
+                raise unusable_file("target", path, exc, writing=True) from None
 
             def emit(line: bytes) -> None:
                 try:
                     out.write(line)
                 except OSError as exc:  # a full disk is the file's; the store's errors are its own
-                    raise _unwritable(path, exc) from None
+                    raise unusable_file("target", path, exc, writing=True) from None
 
             try:
                 write(emit)
@@ -128,11 +129,11 @@ def export_jsonl(
                 try:
                     out.close()
                 except OSError as exc:
-                    raise _unwritable(path, exc) from None
+                    raise unusable_file("target", path, exc, writing=True) from None
             try:
                 partial.replace(path)  # never a half-written export under the real name
             except OSError as exc:
-                raise _unwritable(path, exc) from None
+                raise unusable_file("target", path, exc, writing=True) from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -143,12 +144,6 @@ def export_jsonl(
     if progress is not None:
         progress(count)
     return count
-
-
-def _unwritable(path: str, exc: OSError) -> InvalidInput:
-    """An error of the file system while writing ``path`` (no such folder, a folder of that
-    name, a full disk) as an :class:`InvalidInput` naming it."""
-    return InvalidInput("target", f"cannot be written ({exc.strerror or exc}: {path})")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -258,9 +253,7 @@ def import_jsonl(
                     _capped_lines(handle, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
                 )
         except OSError as exc:  # no such file, a folder of that name
-            raise InvalidInput(
-                "source", f"cannot be read ({exc.strerror or exc}: {os.fspath(source)})"
-            ) from None
+            raise unusable_file("source", os.fspath(source), exc) from None
     else:
         records = read_jsonl(
             _capped_lines(source, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
