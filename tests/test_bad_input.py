@@ -401,6 +401,39 @@ def test_every_public_callable_answers_wrong_arguments_with_a_typed_error(
                 pytest.fail(f"{name}({wrong.name}={bad!r}) raised {exc!r}, not a CohandleError")
 
 
+BOARD_METHODS = ["build", "update", "follow", "overdue", "due_within", "reminders"]
+
+
+@pytest.mark.parametrize("name", BOARD_METHODS)
+def test_the_deadline_board_answers_wrong_arguments_with_a_typed_error(name: str) -> None:
+    from cohandle.deadlines import Calendar, preset
+
+    wf = workflow()
+    proposal = wf.get(bring_to(wf, Status.ASSIGNED))
+    good = {
+        "proposals": [proposal],
+        "proposal": proposal,
+        "wf": wf,
+        "now": pendulum.datetime(2025, 3, 3, tz="Asia/Shanghai"),
+        "working_days": 5,
+        "calendar": Calendar.china(),
+        "policy": preset("generic"),
+    }
+    board = cohandle.DeadlineBoard.build([proposal])
+    method = getattr(board, name)
+    parameters = list(inspect.signature(method).parameters)
+    assert parameters, name
+    for wrong in parameters:
+        for bad in [*BAD_VALUES, "x", [None], [1]]:
+            kwargs = {p: bad if p == wrong else good[p] for p in parameters}
+            try:
+                method(**kwargs)
+            except cohandle.CohandleError:
+                pass
+            except Exception as exc:
+                pytest.fail(f"DeadlineBoard.{name}({wrong}={bad!r}) raised {exc!r}, not a CohandleError")
+
+
 # -- text that not every store can keep --------------------------------------------------------
 
 UNKEEPABLE = {

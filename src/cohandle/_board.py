@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import attrs
 import pendulum
 
+from cohandle._clock import business_time
+from cohandle._errors import InvalidInput, expect, got, whole_number
 from cohandle._events import RecordedEvent
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineStatus
 from cohandle._state import Proposal
@@ -89,14 +91,19 @@ class DeadlineBoard:
     @classmethod
     def build(cls, proposals: Iterable[Proposal]) -> DeadlineBoard:
         """A board of ``proposals`` (e.g. ``wf.proposals()``), built in one pass."""
+        given: object = proposals
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise InvalidInput("proposals", f"must be a list of Proposal (got {got(given)})")
         board = cls()
-        for proposal in proposals:
+        for proposal in given:
+            expect("proposals", proposal, Proposal, "a list of Proposal")
             board._heap.extend(board._put(proposal))
         heapq.heapify(board._heap)
         return board
 
     def follow(self, wf: Workflow) -> Callable[[], None]:
         """Keep the board current with ``wf``'s commands; returns a function that stops it."""
+        expect("wf", wf, Workflow, "a Workflow")
 
         def changed(events: Sequence[RecordedEvent]) -> None:
             for stream_id in {event.stream_id for event in events}:
@@ -106,6 +113,7 @@ class DeadlineBoard:
 
     def update(self, proposal: Proposal) -> None:
         """Replace what the board knows of ``proposal``."""
+        expect("proposal", proposal, Proposal, "a Proposal")
         for entry in self._put(proposal):
             heapq.heappush(self._heap, entry)
         if len(self._heap) > 2 * self._live + 1024:
@@ -153,6 +161,7 @@ class DeadlineBoard:
 
     def overdue(self, now: pendulum.DateTime) -> dict[str, list[DueItem]]:
         """Obligations past their due time at ``now``, grouped by party (unit name), earliest first."""
+        now = business_time("now", now)
         grouped: dict[str, list[DueItem]] = defaultdict(list)
         for item in self._until(_micros(now) - 1):
             grouped[item.party].append(item)
@@ -162,6 +171,9 @@ class DeadlineBoard:
 
     def due_within(self, now: pendulum.DateTime, working_days: int, calendar: Calendar) -> list[DueItem]:
         """Obligations not yet late at ``now`` that fall due within ``working_days`` working days."""
+        now = business_time("now", now)
+        whole_number("working_days", working_days, least=0)
+        expect("calendar", calendar, Calendar, "a Calendar, such as Calendar.china()")
         today = now.in_timezone(SHANGHAI).date()
         limit = end_of_day(calendar.add_working_days(today, working_days))
         now_us = _micros(now)
@@ -180,6 +192,9 @@ class DeadlineBoard:
         the reminder window opened. A deadline late by ``escalate_after_working_days`` or more
         is escalated (督办) unless the proposal is already a key proposal under supervision.
         """
+        now = business_time("now", now)
+        expect("policy", policy, Policy, "a Policy, such as preset('generic')")
+        expect("calendar", calendar, Calendar, "a Calendar, such as Calendar.china()")
         today = now.in_timezone(SHANGHAI).date()
         horizon = end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
         found = []
