@@ -161,7 +161,7 @@ def test_files_that_cannot_be_written_or_read_are_one_line_errors(demo_db: Path,
     assert "FILE cannot be written (Is a directory" in one_line_error(
         run("export", str(tmp_path), db=demo_db)
     )
-    assert list(tmp_path.glob("*.partial")) == []
+    assert not Path(f"{tmp_path}.partial").exists(), "a failed export left a file behind"
     target = tmp_path / "new.db"
     assert "FILE names no file" in one_line_error(run("import", str(tmp_path), db=target))
     assert not target.exists(), "a refused import made a database"

@@ -299,6 +299,7 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
     with pytest.raises(cohandle.InvalidInput, match=r"path cannot be written \(Is a directory"):
         write_docx(p.reply, p.data, tmp_path)
     assert [f.name for f in tmp_path.iterdir()] == ["reply.docx"], "a failed write left a file behind"
+    assert not Path(f"{tmp_path}.partial").exists(), "a failed write left a file behind"
 
 
 # -- importing into a workflow -----------------------------------------------------------------

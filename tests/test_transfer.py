@@ -131,6 +131,7 @@ def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) 
     with pytest.raises(InvalidInput, match=r"target cannot be written \(Is a directory"):
         export_jsonl(wf.store, tmp_path)
     assert list(tmp_path.iterdir()) == [], "a failed export left a file behind"
+    assert not Path(f"{tmp_path}.partial").exists(), "a failed export left a file behind"
     with pytest.raises(InvalidInput, match=r"source cannot be read \(Is a directory"):
         import_jsonl(MemoryStore(), tmp_path)
     with pytest.raises(InvalidInput, match=r"source cannot be read \(No such file or directory"):
