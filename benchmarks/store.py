@@ -141,7 +141,7 @@ def raw_batch(folder: Path, rows: list[StoredRecord]) -> float:
     )
     start = time.perf_counter()
     db.execute("BEGIN IMMEDIATE")
-    db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [tuple(r) for r in rows])
+    db.executemany(RAW_INSERT, [tuple(r) for r in rows])
     db.execute("COMMIT")
     seconds = time.perf_counter() - start
     db.close()

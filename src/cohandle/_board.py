@@ -20,7 +20,7 @@ import attrs
 import pendulum
 
 from cohandle._clock import business_time
-from cohandle._errors import InvalidInput, expect, got, whole_number
+from cohandle._errors import expect, iterable, whole_number
 from cohandle._events import RecordedEvent
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineStatus
 from cohandle._state import Proposal
@@ -91,11 +91,8 @@ class DeadlineBoard:
     @classmethod
     def build(cls, proposals: Iterable[Proposal]) -> DeadlineBoard:
         """A board of ``proposals`` (e.g. ``wf.proposals()``), built in one pass."""
-        given: object = proposals
-        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
-            raise InvalidInput("proposals", f"must be a list of Proposal (got {got(given)})")
         board = cls()
-        for proposal in given:
+        for proposal in iterable("proposals", proposals, "a list of Proposal"):
             expect("proposals", proposal, Proposal, "a list of Proposal")
             board._heap.extend(board._put(proposal))
         heapq.heapify(board._heap)

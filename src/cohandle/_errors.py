@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "ChainBroken",
@@ -95,6 +96,14 @@ def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = Fal
     return InvalidInput(
         field, f"cannot be {'written' if writing else 'read'} ({exc.strerror or exc}: {path})"
     )
+
+
+def iterable(field: str, value: object, what: str) -> Iterable[Any]:
+    """``value`` if it is a list, a tuple or another iterable other than text or bytes;
+    otherwise an :class:`InvalidInput` saying it must be ``what``."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidInput(field, f"must be {what} (got {got(value)})")
+    return value
 
 
 def expect(field: str, value: object, kind: type | tuple[type, ...], what: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import pendulum
 
-from cohandle._errors import ChainBroken, InvalidInput, expect, got
+from cohandle._errors import ChainBroken, InvalidInput, expect, iterable
 from cohandle._events import (
     CoHandlerExcused,
     DeadlineExtended,
@@ -495,9 +495,7 @@ _TABLE = PROPOSAL.table
 
 def replay(events: Iterable[RecordedEvent]) -> Proposal:
     """Rebuild a proposal from its events, checking versions and the chain of hashes."""
-    given: object = events
-    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
-        raise InvalidInput("events", f"must be a list of RecordedEvent (got {got(given)})")
+    given = iterable("events", events, "a list of RecordedEvent")
     state: Proposal | None = None
     for event in given:
         if event.__class__ is not RecordedEvent:

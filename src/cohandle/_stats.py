@@ -29,7 +29,7 @@ import attrs
 import pendulum
 
 from cohandle._clock import business_time
-from cohandle._errors import InvalidInput, expect, got, whole_number
+from cohandle._errors import expect, iterable, whole_number
 from cohandle._lifecycle import Status
 from cohandle._model import AssignmentMode, DeadlineKind, DeadlineStatus, Satisfaction
 from cohandle._state import Proposal
@@ -148,9 +148,7 @@ def statistics(
 ) -> Statistics:
     """The statistics of ``proposals``, optionally of one session (``Session.key``) or of the
     proposals received in one ``year`` (Asia/Shanghai)."""
-    given: object = proposals
-    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
-        raise InvalidInput("proposals", f"must be a list of Proposal (got {got(given)})")
+    given = iterable("proposals", proposals, "a list of Proposal")
     now = business_time("now", now)
     if session_key is not None:
         expect("session_key", session_key, str, "a Session.key or None")

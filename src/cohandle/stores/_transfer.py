@@ -23,6 +23,7 @@ from cohandle._errors import (
     ProposalExists,
     SchemaError,
     got,
+    iterable,
     unstorable,
     unusable_file,
     whole_number,
@@ -207,9 +208,7 @@ def read_jsonl(
 
     ``progress`` is called with the number of lines read, every 10,000 lines and at the end.
     """
-    given: object = lines
-    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
-        raise InvalidInput("lines", f"must be the lines of an export, as bytes (got {got(given)})")
+    iterable("lines", lines, "the lines of an export, as bytes")
     _reading_options(max_line_bytes, progress)
     records = []
     number = 0
