@@ -401,7 +401,7 @@ def test_every_public_callable_answers_wrong_arguments_with_a_typed_error(
                 pytest.fail(f"{name}({wrong.name}={bad!r}) raised {exc!r}, not a CohandleError")
 
 
-BOARD_METHODS = ["build", "update", "follow", "overdue", "due_within", "reminders"]
+BOARD_METHODS = ["build", "update", "follow", "overdue", "due_within", "due_by", "reminders"]
 
 
 @pytest.mark.parametrize("name", BOARD_METHODS)
@@ -415,6 +415,7 @@ def test_the_deadline_board_answers_wrong_arguments_with_a_typed_error(name: str
         "proposal": proposal,
         "wf": wf,
         "now": pendulum.datetime(2025, 3, 3, tz="Asia/Shanghai"),
+        "until": pendulum.datetime(2025, 3, 10, tz="Asia/Shanghai"),
         "working_days": 5,
         "calendar": Calendar.china(),
         "policy": preset("generic"),
@@ -432,6 +433,76 @@ def test_the_deadline_board_answers_wrong_arguments_with_a_typed_error(name: str
                 pass
             except Exception as exc:
                 pytest.fail(f"DeadlineBoard.{name}({wrong}={bad!r}) raised {exc!r}, not a CohandleError")
+
+
+def _objects_with_methods() -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Public objects a caller gets back and calls methods on, each with plausible arguments."""
+    import datetime as dt
+
+    from cohandle.deadlines import Calendar, preset
+
+    wf = workflow(policy=preset("generic"))
+    proposal = wf.get(bring_to(wf, Status.ASSIGNED))
+    now = pendulum.datetime(2025, 3, 3, tz="Asia/Shanghai")
+    return {
+        "Calendar": (
+            Calendar.china(),
+            {
+                "day": dt.date(2025, 3, 3),
+                "start": dt.date(2025, 3, 3),
+                "end": dt.date(2025, 4, 1),
+                "count": 3,
+            },
+        ),
+        "FixedClock": (cohandle.FixedClock(now), {"at": now}),
+        "Lifecycle": (cohandle.PROPOSAL, {"state": "assigned", "trigger": "remind", "holder": proposal}),
+        "CategoryScheme": (cohandle.ABC, {"code": "A"}),
+        "Proposal": (proposal, {"now": now, "party": "省科技厅", "unit": None}),
+        "TrackedDeadline": (proposal.deadlines[0], {"now": now}),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_objects_with_methods()))
+def test_methods_of_returned_objects_answer_wrong_arguments_with_a_typed_error(kind: str) -> None:
+    obj, good = _objects_with_methods()[kind]
+    methods = [
+        name
+        for name, member in inspect.getmembers(type(obj))
+        if not name.startswith("_") and inspect.isfunction(member) and name not in ("count", "index")
+    ]
+    assert methods, kind
+    for name in methods:
+        parameters = [
+            p
+            for p in inspect.signature(getattr(obj, name)).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        for wrong in parameters:
+            for bad in [*BAD_VALUES, "x", -1, 10**30]:
+                kwargs = {p.name: bad if p is wrong else good[p.name] for p in parameters}
+                try:
+                    getattr(obj, name)(**kwargs)
+                except cohandle.CohandleError:
+                    pass
+                except Exception as exc:
+                    pytest.fail(f"{kind}.{name}({wrong.name}={bad!r}) raised {exc!r}, not a CohandleError")
+
+
+@pytest.mark.parametrize(
+    ("delta", "said"),
+    [
+        ({"days": "x"}, "days must be a whole number"),
+        ({"days": 1.5}, "days must be a whole number"),
+        ({"fortnights": 1}, "advance takes years, months, weeks, days"),
+        ({"days": 10**10}, "would take the clock outside the days a date can hold"),
+        ({"years": -3000}, "would take the clock outside the days a date can hold"),
+    ],
+)
+def test_a_fixed_clock_is_advanced_by_whole_units_within_the_dates(delta: dict[str, Any], said: str) -> None:
+    clock = cohandle.FixedClock(pendulum.datetime(2025, 3, 3, tz="UTC"))
+    with pytest.raises(cohandle.InvalidInput, match=said):
+        clock.advance(**delta)
+    assert clock.now() == pendulum.datetime(2025, 3, 3, tz="UTC")
 
 
 # -- text that not every store can keep --------------------------------------------------------

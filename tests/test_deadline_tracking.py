@@ -312,3 +312,22 @@ def test_an_extension_never_moves_a_deadline_earlier(shifts: list[int]) -> None:
         extended = due(p, K.REPLY, "省科技厅")
         assert extended > current
         current = extended
+
+
+def test_a_command_whose_deadline_would_pass_the_last_day_a_date_can_hold_is_refused() -> None:
+    clock = cohandle.FixedClock(at("9999-10-01"))
+    wf = cohandle.Workflow(
+        clock=clock, policy=preset("generic"), calendar=Calendar.china(weekends_only_after=True)
+    )
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    with pytest.raises(cohandle.InvalidInput, match="outside the days a date can hold"):
+        wf.assign(pid, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE)
+    assert [e.type for e in wf.history(pid)] == ["ProposalReceived"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01", "0001-01-01T07:00:00+08:00", "9999-12-31T20:00:00-05:00"])
+def test_a_moment_utc_cannot_hold_is_refused(moment: str) -> None:
+    with pytest.raises(cohandle.InvalidInput, match="too near 0001-01-01 or 9999-12-31 to be held in UTC"):
+        cohandle.FixedClock(moment)
+    with pytest.raises(cohandle.InvalidInput, match="now is too near"):
+        DeadlineBoard().overdue(moment)  # type: ignore[arg-type]

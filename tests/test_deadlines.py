@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cohandle import InvalidInput
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     PRESETS,
@@ -179,6 +181,70 @@ def test_counting_helpers() -> None:
     assert CHINA.working_days_between(D(2025, 10, 14), D(2025, 9, 30)) == -5
     with pytest.raises(Exception, match="0 or more"):
         CHINA.add_working_days(D(2025, 1, 1), -1)
+
+
+def test_a_datetime_is_refused_where_a_day_belongs() -> None:
+    # its day depends on its time zone: 20:00 UTC on 7 October is 8 October in Shanghai
+    evening = pendulum.datetime(2025, 10, 7, 20, tz="UTC")
+    for call in (
+        lambda: CHINA.is_working_day(evening),
+        lambda: CHINA.add_working_days(evening, 1),
+        lambda: CHINA.working_days_between(D(2025, 10, 1), evening),
+    ):
+        with pytest.raises(InvalidInput, match="not a datetime"):
+            call()
+    assert CHINA.is_working_day(pendulum.date(2025, 10, 9))  # a pendulum Date is a date
+
+
+WEEKENDS_AFTER = Calendar.china(weekends_only_after=True)
+
+
+def test_the_last_year_a_date_can_hold_is_counted_to_its_end() -> None:
+    assert WEEKENDS_AFTER.is_working_day(D(9999, 12, 31))  # a Friday
+    assert WEEKENDS_AFTER.add_working_days(D(9999, 12, 29), 2) == D(9999, 12, 31)
+    assert WEEKENDS_AFTER.working_days_between(D(9999, 1, 1), D(9999, 12, 31)) == 260
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: WEEKENDS_AFTER.add_working_days(D(9999, 12, 29), 3), "count"),
+        (lambda: WEEKENDS_AFTER.add_working_days(D(2025, 1, 1), 10**9), "count"),
+        (
+            lambda: due_date(
+                D(9999, 11, 1), period=Period(3, MONTHS), counting=NOT_COUNTED, calendar=WEEKENDS_AFTER
+            ),
+            "months",
+        ),
+        (
+            lambda: due_date(
+                D(9999, 12, 1), period=Period(90, DAYS), counting=NOT_COUNTED, calendar=WEEKENDS_AFTER
+            ),
+            "period",
+        ),
+        (
+            lambda: due_date(
+                D(9999, 12, 1), period=Period(30, WD), counting=NOT_COUNTED, calendar=WEEKENDS_AFTER
+            ),
+            "count",
+        ),
+        (
+            lambda: due_date(
+                D(9999, 3, 1),
+                fixed=FixedDate(6, 30, year_offset=1),
+                counting=NOT_COUNTED,
+                calendar=WEEKENDS_AFTER,
+            ),
+            "fixed",
+        ),
+    ],
+)
+def test_counting_past_the_last_day_a_date_can_hold_is_refused(call: Any, field: str) -> None:
+    with pytest.raises(
+        InvalidInput, match="outside the days a date can hold, 0001-01-01 to 9999-12-31"
+    ) as caught:
+        call()
+    assert caught.value.field == field
 
 
 DAYS_2020_2026 = st.dates(min_value=D(2020, 1, 1), max_value=D(2026, 6, 30))

@@ -20,12 +20,13 @@ import attrs
 import pendulum
 
 from cohandle._clock import business_time
-from cohandle._errors import expect, iterable, whole_number
+from cohandle._errors import InvalidInput, expect, iterable, whole_number
 from cohandle._events import RecordedEvent
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineStatus
 from cohandle._state import Proposal
 from cohandle._workflow import Workflow
 from cohandle.deadlines import Calendar, Policy, end_of_day
+from cohandle.deadlines._calendar import beyond_dates
 
 __all__ = ["DeadlineBoard", "DueItem", "Reminder", "ReminderLevel"]
 
@@ -167,12 +168,26 @@ class DeadlineBoard:
         return dict(sorted(grouped.items()))
 
     def due_within(self, now: pendulum.DateTime, working_days: int, calendar: Calendar) -> list[DueItem]:
-        """Obligations not yet late at ``now`` that fall due within ``working_days`` working days."""
+        """Obligations not yet late at ``now`` that fall due within ``working_days`` working days
+        (by the end of the last of them, Asia/Shanghai time)."""
         now = business_time("now", now)
         whole_number("working_days", working_days, least=0)
         expect("calendar", calendar, Calendar, "a Calendar, such as Calendar.china()")
         today = now.in_timezone(SHANGHAI).date()
-        limit = end_of_day(calendar.add_working_days(today, working_days))
+        return self._between(now, end_of_day(calendar._add("working_days", today, working_days)))
+
+    def due_by(self, now: pendulum.DateTime, until: pendulum.DateTime) -> list[DueItem]:
+        """Obligations not yet late at ``now`` that fall due at or before ``until``: a window
+        in calendar time, which needs no working-day calendar."""
+        now = business_time("now", now)
+        until = business_time("until", until)
+        if until < now:
+            raise InvalidInput(
+                "until", f"must not be before now ({until.isoformat()} is before {now.isoformat()})"
+            )
+        return self._between(now, until)
+
+    def _between(self, now: pendulum.DateTime, limit: pendulum.DateTime) -> list[DueItem]:
         now_us = _micros(now)
         found = [
             item
@@ -223,9 +238,11 @@ class DeadlineBoard:
 
 def _back(calendar: Calendar, day: _dt.date, working_days: int) -> _dt.date:
     """The day ``working_days`` working days before ``day``."""
-    current = day
-    while working_days > 0:
+    current, left = day, working_days
+    while left > 0:
+        if current == _dt.date.min:
+            raise beyond_dates("remind_before_working_days", day, f"{working_days} working days back")
         current -= _dt.timedelta(days=1)
         if calendar.is_working_day(current):
-            working_days -= 1
+            left -= 1
     return current

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import pendulum
 
-from cohandle._errors import InvalidInput
+from cohandle._errors import InvalidInput, got, whole_number
 from cohandle._instant import datetime_reduce, from_fields, system_now, utc
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "business_time",
     "datetime_reduce",
     "from_fields",
+    "moment",
     "utc",
 ]
 
@@ -50,10 +51,25 @@ class FixedClock:
         self._now = business_time("at", at)
 
     def advance(self, **delta: int) -> pendulum.DateTime:
-        """Move forward, e.g. ``advance(days=3, hours=2)``; returns the new time."""
-        moved = self._now.add(**delta)
+        """Move forward, e.g. ``advance(days=3, hours=2)``; returns the new time.
+
+        The units are those of ``pendulum.DateTime.add``: years, months, weeks, days, hours,
+        minutes, seconds and microseconds, each a whole number.
+        """
+        for unit, amount in delta.items():
+            if unit not in _UNITS:
+                raise InvalidInput("advance", f"takes {', '.join(_UNITS)} (got {unit}={got(amount)})")
+            whole_number(unit, amount)
+        try:
+            moved = self._now.add(**delta)
+        except (OverflowError, ValueError):
+            raise InvalidInput("advance", f"{_OUTSIDE} (from {self._now.isoformat()} by {delta})") from None
         self._now = moved.in_timezone(pendulum.UTC)
         return self._now
+
+
+_UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds", "microseconds")
+_OUTSIDE = "would take the clock outside the days a date can hold, 0001-01-01 to 9999-12-31"
 
 
 def business_time(field: str, value: object) -> pendulum.DateTime:
@@ -71,12 +87,26 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
             )
         except ValueError:
             raise InvalidInput(field, f"must be an ISO date or timestamp (got {value!r})") from None
-    if isinstance(value, _dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidInput(field, f"must carry a time zone (got the naive {value.isoformat()})")
-        return utc(value)
-    if isinstance(value, _dt.date):
-        return pendulum.DateTime(value.year, value.month, value.day, tzinfo=SHANGHAI).in_timezone(
-            pendulum.UTC
-        )
+    try:
+        if isinstance(value, _dt.datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise InvalidInput(field, f"must carry a time zone (got the naive {value.isoformat()})")
+            return utc(value)
+        if isinstance(value, _dt.date):
+            return pendulum.DateTime(value.year, value.month, value.day, tzinfo=SHANGHAI).in_timezone(
+                pendulum.UTC
+            )
+    except OverflowError:  # an instant whose UTC time falls before 0001-01-01 or after 9999-12-31
+        assert isinstance(value, _dt.date)
+        raise InvalidInput(
+            field, f"is too near 0001-01-01 or 9999-12-31 to be held in UTC (got {value.isoformat()})"
+        ) from None
     raise InvalidInput(field, f"must be a date or a timezone-aware datetime (got {value!r})")
+
+
+def moment(field: str, value: object) -> pendulum.DateTime:
+    """``value`` itself when it is a timezone-aware pendulum DateTime (comparisons need no
+    more); anything else is read as :func:`business_time` reads it."""
+    if value.__class__ is pendulum.DateTime and value.tzinfo is not None:
+        return value
+    return business_time(field, value)

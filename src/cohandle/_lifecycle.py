@@ -17,6 +17,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 from transitions import Machine, MachineError
 
+from cohandle._errors import InvalidInput, got
+
 __all__ = ["CO_HANDLER_PART", "HANDLER_PART", "PROPOSAL", "Lifecycle", "PartStatus", "Status"]
 
 
@@ -128,10 +130,13 @@ class Lifecycle(Generic[S]):
 
     def target(self, state: str, trigger: str) -> S | None:
         """The state after ``trigger`` in ``state``, or None when the trigger is not possible."""
+        self._known("state", state, self.states)
+        self._known("trigger", trigger, self.triggers)
         return self.table.get((state, trigger))
 
     def allowed(self, state: str) -> tuple[str, ...]:
         """The triggers possible in ``state``, in definition order."""
+        self._known("state", state, self.states)
         return tuple(t for t in self.triggers if (state, t) in self.table)
 
     def fire(self, holder: Any, trigger: str) -> bool:
@@ -140,10 +145,18 @@ class Lifecycle(Generic[S]):
         The command path reads :attr:`table`; this is for checks, tools and diagrams. Returns
         False when the trigger is not possible in the holder's state.
         """
+        self._known("holder's state", getattr(holder, "state", None), self.states)
+        self._known("trigger", trigger, self.triggers)
         try:
             return bool(self.machine.events[trigger].trigger(holder))
         except MachineError:
             return False
+
+    def _known(self, field: str, value: object, names: tuple[str, ...]) -> None:
+        if not isinstance(value, str) or value not in names:
+            raise InvalidInput(
+                field, f"must be one of the {self.name} lifecycle's: {', '.join(names)} (got {got(value)})"
+            )
 
     def mermaid(self) -> str:
         """The lifecycle as a Mermaid ``stateDiagram-v2``, from the same definition."""

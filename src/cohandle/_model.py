@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import attrs
 import pendulum
 
+from cohandle._clock import moment
 from cohandle._codec import Misfit, make_check
 from cohandle._errors import InvalidInput, got
 
@@ -396,7 +397,13 @@ class CategoryScheme:
         return tuple(code for code, _ in self.categories)
 
     def label(self, code: str) -> str:
-        return dict(self.categories)[code]
+        for known, label in self.categories:
+            if known == code:
+                return label
+        raise InvalidInput(
+            "code",
+            f"must be one of the {self.name} scheme's codes, {', '.join(self.codes)} (got {got(code)})",
+        )
 
 
 ABC = CategoryScheme(
@@ -541,6 +548,7 @@ class TrackedDeadline:
 
     def status_at(self, now: pendulum.DateTime) -> DeadlineStatus:
         """The status at ``now``: an open deadline past its due time is missed (a window lapses)."""
+        now = moment("now", now)
         if self.status is DeadlineStatus.OPEN and now > self.deadline.due:
             return DeadlineStatus.LAPSED if self.deadline.kind.window else DeadlineStatus.MISSED
         return self.status

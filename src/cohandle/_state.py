@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import pendulum
 
+from cohandle._clock import moment
 from cohandle._errors import ChainBroken, InvalidInput, expect, iterable
 from cohandle._events import (
     CoHandlerExcused,
@@ -165,6 +166,7 @@ class Proposal(NamedTuple):
 
     def deadlines_at(self, now: pendulum.DateTime) -> tuple[tuple[TrackedDeadline, DeadlineStatus], ...]:
         """Every recorded deadline with its status at ``now`` (open ones past due are missed)."""
+        now = moment("now", now)
         return tuple((tracked, tracked.status_at(now)) for tracked in self.deadlines)
 
     def last_reminded(self, party: str) -> pendulum.DateTime | None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError, InvalidInput, got, whole_number
+from cohandle._errors import CohandleError, InvalidInput, expect, got, whole_number
 
 __all__ = ["OFFICIAL_YEARS", "Calendar", "CalendarError", "YearSchedule", "load_schedules"]
 
@@ -55,6 +55,23 @@ def _to_date(field: str, value: object) -> _dt.date:
         except ValueError:
             raise InvalidInput(field, f"must be an ISO date such as 2027-10-01 (got {value!r})") from None
     raise InvalidInput(field, f"must be a date (got {value!r})")
+
+
+def day_argument(field: str, value: object) -> _dt.date:
+    """A day given as a date (not as text); a datetime is refused, since its date depends on
+    its time zone."""
+    if value.__class__ is _dt.date:
+        return value
+    expect(field, value, _dt.date, "a date")
+    return _to_date(field, value)
+
+
+def beyond_dates(field: str, start: _dt.date, count: str) -> InvalidInput:
+    """The error for counting to a day before 0001-01-01 or after 9999-12-31."""
+    return InvalidInput(
+        field,
+        f"would end outside the days a date can hold, 0001-01-01 to 9999-12-31 ({count} from {start.isoformat()})",
+    )
 
 
 def _dates(field: str, values: Iterable[object]) -> frozenset[_dt.date]:
@@ -250,7 +267,7 @@ class Calendar:
                 raise CalendarError(_dt.date(year, 1, 1), self._known())
             first = _dt.date(year, 1, 1)
             running, total = [], 0
-            for offset in range((_dt.date(year + 1, 1, 1) - first).days):
+            for offset in range((_dt.date(year, 12, 31) - first).days + 1):
                 total += self._compute(first + _dt.timedelta(days=offset))
                 running.append(total)
             table = (first.toordinal(), running)
@@ -266,6 +283,7 @@ class Calendar:
 
     def is_working_day(self, day: _dt.date) -> bool:
         """True for a working day; raises :class:`CalendarError` for a year with no schedule."""
+        day = day_argument("day", day)
         first, running = self._year(day.year)
         index = day.toordinal() - first
         return running[index] != (running[index - 1] if index else 0)
@@ -274,25 +292,37 @@ class Calendar:
         """``day`` itself if it is a working day, else the first working day after it."""
         if self.is_working_day(day):
             return day
-        return self.add_working_days(day, 1)
+        return self._add("day", day, 1)
 
     def add_working_days(self, start: _dt.date, count: int) -> _dt.date:
         """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
+        start = day_argument("start", start)
+        if count.__class__ is not int:
+            whole_number("count", count)
         if count < 0:
             raise InvalidInput("count", f"must be 0 or more working days (got {count})")
+        return self._add("count", start, count)
+
+    def _add(self, field: str, start: _dt.date, count: int) -> _dt.date:
         if count == 0:
             return start
+        if count > 366 * (_dt.MAXYEAR - start.year + 1):  # more than the days left: said at once
+            raise beyond_dates(field, start, f"{count} working days")
         year = start.year
         first, running = self._year(year)
         target = running[start.toordinal() - first] + count
         while target > running[-1]:
             target -= running[-1]
             year += 1
+            if year > _dt.MAXYEAR:
+                raise beyond_dates(field, start, f"{count} working day{'s' if count > 1 else ''}")
             first, running = self._year(year)
         return _dt.date.fromordinal(first + bisect.bisect_left(running, target))
 
     def working_days_between(self, start: _dt.date, end: _dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
+        start = day_argument("start", start)
+        end = day_argument("end", end)
         if end < start:
             return -self.working_days_between(end, start)
         year = start.year

@@ -20,7 +20,7 @@ import pendulum
 
 from cohandle._errors import CohandleError, InvalidInput, expect, whole_number
 from cohandle._model import Body, DeadlineKind
-from cohandle.deadlines._calendar import Calendar, _to_date
+from cohandle.deadlines._calendar import Calendar, beyond_dates, day_argument
 
 __all__ = [
     "Counting",
@@ -187,15 +187,9 @@ class Policy:
         return None
 
 
-def _day(field: str, value: object) -> _dt.date:
-    """A date given as a date (not as text); a datetime is refused."""
-    expect(field, value, _dt.date, "a date")
-    return _to_date(field, value)
-
-
 def end_of_day(day: _dt.date) -> pendulum.DateTime:
     """The last microsecond of ``day`` in Asia/Shanghai, in UTC."""
-    day = _day("day", day)
+    day = day_argument("day", day)
     return pendulum.DateTime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=SHANGHAI).in_timezone(
         pendulum.UTC
     )
@@ -203,10 +197,12 @@ def end_of_day(day: _dt.date) -> pendulum.DateTime:
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
     """The same day number ``months`` later, clamped to the end of a shorter month."""
-    day = _day("day", day)
+    day = day_argument("day", day)
     whole_number("months", months)
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not _dt.MINYEAR <= year <= _dt.MAXYEAR:
+        raise beyond_dates("months", day, f"{months} month{'s' if months != 1 else ''}")
     return _dt.date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
 
 
@@ -227,7 +223,7 @@ def due_date(
     first if it is a working day). A fixed date is that day of the session's year. Then, if the
     rules say so, a rest day moves to the next working day.
     """
-    start = _day("start", start)
+    start = day_argument("start", start)
     if (period is None) == (fixed is None):
         raise InvalidInput("period", "and fixed: give exactly one of the two")
     if period is not None:
@@ -240,16 +236,21 @@ def due_date(
         whole_number("session_year", session_year)
     if fixed is not None:
         year = (session_year if session_year is not None else start.year) + fixed.year_offset
+        if not _dt.MINYEAR <= year <= _dt.MAXYEAR:
+            raise beyond_dates("fixed", start, f"{fixed} of the year {year}")
         due = _dt.date(year, fixed.month, fixed.day)
     else:
         assert period is not None
         shift = 1 if counting.start_day_counted else 0
-        if period.unit is PeriodUnit.WORKING_DAYS:
-            return calendar.add_working_days(start - _dt.timedelta(days=shift), period.amount)
-        if period.unit is PeriodUnit.DAYS:
-            due = start + _dt.timedelta(days=period.amount - shift)
-        else:
-            due = add_months(start, period.amount) - _dt.timedelta(days=shift)
+        try:
+            if period.unit is PeriodUnit.WORKING_DAYS:
+                return calendar.add_working_days(start - _dt.timedelta(days=shift), period.amount)
+            if period.unit is PeriodUnit.DAYS:
+                due = start + _dt.timedelta(days=period.amount - shift)
+            else:
+                due = add_months(start, period.amount) - _dt.timedelta(days=shift)
+        except OverflowError:
+            raise beyond_dates("period", start, str(period)) from None
     if counting.roll_to_working_day:
         due = calendar.next_working_day(due)
     return due
