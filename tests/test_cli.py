@@ -16,7 +16,11 @@ SEED_ID = "cppcc-湖北省-13-1-20230519"
 
 
 def run(*args: str, db: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COHANDLE_DB", "COHANDLE_POLICY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("COHANDLE_DB", "COHANDLE_POLICY", "COHANDLE_SCHEDULES")
+    }
     if db is not None:
         env["COHANDLE_DB"] = str(db)
     return subprocess.run(
@@ -97,6 +101,35 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     assert {r["level"] for r in reminders} == {"escalate", "remind"}
     assert all(r["level"] == "remind" for r in reminders if r["party"] == "提案者")
     assert "must be one of generic" in one_line_error(run("reminders", "--policy", "nowhere", db=demo_db))
+
+
+def test_due_counts_days_without_a_calendar_and_later_years_by_their_schedules(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    # calendar days need no holiday schedule, even where the window reaches a year without one
+    for within in ("10d", "40d", "10wd"):
+        assert run("due", "--within", within, "--now", "2026-12-28", db=demo_db).returncode == 0
+    # 1025's reply is due on Wednesday 24 May 2023: one working day from Monday ends on Tuesday
+    assert "0 项" in run("due", "--within", "1wd", "--now", "2023-05-22", db=demo_db).stdout
+    schedule = tmp_path / "schedules.toml"
+    schedule.write_text('[2023]\nholidays = ["2023-05-23"]\nworkdays = []\n', encoding="utf-8")
+    with_schedule = run(
+        "due", "--within", "1wd", "--now", "2023-05-22", "--schedules", str(schedule), db=demo_db
+    )
+    assert "1025" in with_schedule.stdout and "1 项" in with_schedule.stdout
+    for command in ("due", "reminders"):
+        missing = run(command, "--schedules", str(tmp_path / "none.toml"), db=demo_db)
+        assert "--schedules cannot be read" in one_line_error(missing)
+
+
+def test_dates_out_of_range_are_one_line_errors(demo_db: Path) -> None:
+    assert "--within reaches past 9999-12-31" in one_line_error(
+        run("due", "--within", "99999999999d", db=demo_db)
+    )
+    assert "--within would end outside" in one_line_error(run("due", "--within", "99999999999wd", db=demo_db))
+    for command in ("due", "overdue", "reminders", "stats"):
+        result = run(command, "--now", "0001-01-01", db=demo_db)
+        assert "--now is too near 0001-01-01 or 9999-12-31" in one_line_error(result)
 
 
 def test_stats(demo_db: Path) -> None:

@@ -24,10 +24,11 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
-from cohandle.deadlines import Calendar, Policy, policy_from_toml, preset
+from cohandle.deadlines import OFFICIAL_YEARS, Calendar, Policy, load_schedules, policy_from_toml, preset
 
 ENV_DB = "COHANDLE_DB"
 ENV_POLICY = "COHANDLE_POLICY"
+ENV_SCHEDULES = "COHANDLE_SCHEDULES"
 SHANGHAI = "Asia/Shanghai"
 
 
@@ -91,6 +92,15 @@ def _policy(args: argparse.Namespace) -> Policy:
     if name.endswith(".toml"):
         return policy_from_toml(Path(name))
     return preset(name)
+
+
+def _calendar(args: argparse.Namespace) -> Calendar:
+    """China's calendar with the schedules of ``--schedules``; a later year without one counts
+    weekends only, since these commands judge what is due rather than record a deadline."""
+    path = getattr(args, "schedules", None) or os.environ.get(ENV_SCHEDULES)
+    with _said_as("--schedules", "path"):
+        schedules = load_schedules(path) if path else ()
+    return Calendar.china(schedules=schedules, weekends_only_after=True)
 
 
 def _day(moment: pendulum.DateTime | None) -> str | None:
@@ -280,14 +290,20 @@ def _within(text: str) -> tuple[int, bool]:
 def _due(args: argparse.Namespace) -> int:
     amount, working = _within(args.within)
     now = _now(args)
-    calendar = Calendar.china()
+    calendar = _calendar(args)
     with _open(args) as wf:
         board = cohandle.DeadlineBoard.build(wf.proposals())
     if working:
-        items = board.due_within(now, amount, calendar)
+        with _said_as("--within", "working_days"):
+            items = board.due_within(now, amount, calendar)
     else:
-        limit = now.add(days=amount)
-        items = [i for i in board.due_within(now, amount * 2 + 10, calendar) if i.due <= limit]
+        try:
+            limit = now.add(days=amount)
+        except (OverflowError, ValueError):
+            raise cohandle.InvalidInput(
+                "--within", f"reaches past 9999-12-31, the last day a date can hold (got {args.within!r})"
+            ) from None
+        items = board.due_by(now, limit)
     rows = [[i.party, i.number, i.deadline.kind.label, _day(i.due)] for i in items]
     _emit(args, _items(items), lambda: table(["责任方", "编号", "事项", "期限"], rows) + f"\n{len(rows)} 项")
     return 0
@@ -316,7 +332,7 @@ def _reminders(args: argparse.Namespace) -> int:
     policy = _policy(args)
     with _open(args) as wf:
         board = cohandle.DeadlineBoard.build(wf.proposals())
-    found = board.reminders(now, policy, Calendar.china(weekends_only_after=True))
+    found = board.reminders(now, policy, _calendar(args))
     data = [
         {**_items([r.item])[0], "level": r.level.value, "working_days_late": r.working_days_late}
         for r in found
@@ -497,6 +513,12 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+SCHEDULES_HELP = (
+    f"a TOML file of later years' official holiday schedules (default: ${ENV_SCHEDULES}); "
+    f"working days of a year after {OFFICIAL_YEARS[-1]} without one count weekends only"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cohandle", description="Handle co-handled proposals (提案/建议 会办)."
@@ -545,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--within", default="5wd", help='how soon: "5wd" working days or "10d" days (default 5wd)'
     )
     due.add_argument("--now", help="the moment to count from (ISO; default: now)")
+    due.add_argument("--schedules", metavar="FILE", help=SCHEDULES_HELP)
 
     overdue = command("overdue", _overdue, "obligations past due, by unit")
     overdue.add_argument("--now", help="the moment to judge at (ISO; default: now)")
@@ -554,6 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
     reminders.add_argument(
         "--policy", help=f"a preset name or a policy .toml (default: ${ENV_POLICY} or generic)"
     )
+    reminders.add_argument("--schedules", metavar="FILE", help=SCHEDULES_HELP)
 
     stats = command("stats", _stats, "办复率, 按时办复率, 满意率, categories and per-unit counts")
     stats.add_argument("--session", help="only this session (its key, e.g. cppcc-湖北省-13-1)")
