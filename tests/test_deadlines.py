@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cohandle import InvalidInput
+from cohandle import DeadlineKind, InvalidInput
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     PRESETS,
@@ -21,7 +22,10 @@ from cohandle.deadlines import (
     FixedDate,
     Period,
     PeriodUnit,
+    Policy,
     PolicyError,
+    Rule,
+    Start,
     YearSchedule,
     due_date,
     end_of_day,
@@ -396,3 +400,52 @@ def test_a_policy_never_runs_code() -> None:
         policy_from_toml(
             "name = \"__import__('os').system('false')\"\nversion = 1\ntitle = \"t\"\nrules = []\n"
         )
+
+
+def _rule(**changes: Any) -> Rule:
+    fields: dict[str, Any] = {
+        "name": "reply",
+        "kind": DeadlineKind.REPLY,
+        "start": Start.ASSIGNED,
+        "period": Period(3, MONTHS),
+        "source": "a regulation",
+    }
+    return Rule(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda: Period(0, DAYS), "Period.amount must be at least 1"),
+        (lambda: Period("3", DAYS), "Period.amount must be a whole number"),  # type: ignore[arg-type]
+        (lambda: Period(3, "days"), "Period.unit must be"),  # type: ignore[arg-type]
+        (lambda: FixedDate(13, 1), "FixedDate must name a day of the year"),
+        (lambda: FixedDate(2, 30), "FixedDate must name a day of the year"),
+        (lambda: FixedDate(6, 30, year_offset=-1), "FixedDate.year_offset must be 0 or more"),
+        (lambda: Counting(start_day_counted="no"), "Counting.start_day_counted must be"),  # type: ignore[arg-type]
+        (lambda: _rule(fixed=FixedDate(6, 30)), "must give exactly one of period and fixed"),
+        (lambda: _rule(period=None), "must give exactly one of period and fixed"),
+        (lambda: _rule(start=Start.REPLY_SENT), "reply is counted from assigned, received, not reply_sent"),
+        (lambda: _rule(scope=None), "Rule.scope must be"),
+        (lambda: Policy(name="p", version="1", title="t", rules="reply"), "Policy.rules must be a list"),
+        (lambda: Policy(name="p", version="1", title="t", rules=[None]), "Policy.rules must be"),
+        (
+            lambda: Policy(name="p", version="1", title="t", rules=[_rule()], remind_before_working_days=-1),
+            "Policy.remind_before_working_days must be 0 or more",
+        ),
+    ],
+)
+def test_a_policy_made_in_code_is_checked_as_one_read_from_a_file(make: Any, said: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(said)):
+        make()
+
+
+def test_a_policy_made_in_code_takes_its_rules_as_a_list() -> None:
+    policy = Policy(name="p", version="1", title="t", rules=[_rule()])
+    assert policy.rules == (_rule(),)
+
+
+def test_29_february_falls_on_the_28th_in_a_year_without_it() -> None:
+    leap_day = FixedDate(2, 29)
+    assert due_date(D(2025, 1, 10), fixed=leap_day, counting=NO_ROLL, calendar=CHINA) == D(2025, 2, 28)
+    assert due_date(D(2024, 1, 10), fixed=leap_day, counting=NO_ROLL, calendar=CHINA) == D(2024, 2, 29)

@@ -11,7 +11,7 @@ import datetime as _dt
 import enum
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import attrs
 import pendulum
 
 from cohandle._errors import CohandleError, InvalidInput, expect, whole_number
-from cohandle._model import Body, DeadlineKind
+from cohandle._model import Body, DeadlineKind, _sequence, _typed
 from cohandle.deadlines._calendar import Calendar, beyond_dates, day_argument
 
 __all__ = [
@@ -88,29 +88,49 @@ _STARTS = {
 
 
 @attrs.frozen
+@_typed
 class Period:
-    """An amount of days, working days or calendar months."""
+    """An amount of days, working days or calendar months: at least 1."""
 
     amount: int
     unit: PeriodUnit
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount < 1:
+            raise InvalidInput("Period.amount", f"must be at least 1 (got {self.amount})")
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit.label}"
 
 
 @attrs.frozen
+@_typed
 class FixedDate:
-    """A fixed day of the session's year (or, with ``year_offset``, a later year), e.g. 30 June."""
+    """A fixed day of the session's year (or, with ``year_offset``, a later year), e.g. 30 June.
+
+    29 February falls on the 28th in a year that has no 29th.
+    """
 
     month: int
     day: int
     year_offset: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            _dt.date(2024, self.month, self.day)  # a leap year: 29 February is a day of the year
+        except (ValueError, OverflowError):
+            raise InvalidInput(
+                "FixedDate", f"must name a day of the year (got month {self.month}, day {self.day})"
+            ) from None
+        if self.year_offset < 0:
+            raise InvalidInput("FixedDate.year_offset", f"must be 0 or more (got {self.year_offset})")
 
     def __str__(self) -> str:
         return f"{self.month}月{self.day}日"
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Counting:
     """How a period is counted.
 
@@ -124,6 +144,7 @@ class Counting:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Scope:
     """Which items a rule applies to; None means any."""
 
@@ -140,6 +161,7 @@ class Scope:
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class Rule:
     """One deadline: what is due, counted from which event, how long, for which items, and why."""
 
@@ -151,12 +173,23 @@ class Rule:
     scope: Scope = Scope()
     source: str
 
+    def __attrs_post_init__(self) -> None:
+        if (self.period is None) == (self.fixed is None):
+            raise InvalidInput("Rule", f"{self.name!r} must give exactly one of period and fixed")
+        if self.start not in _STARTS[self.kind]:
+            allowed = ", ".join(sorted(s.value for s in _STARTS[self.kind]))
+            raise InvalidInput(
+                "Rule.start",
+                f"of {self.name!r}: {self.kind.value} is counted from {allowed}, not {self.start.value}",
+            )
+
     def describe(self) -> str:
         length = str(self.period) if self.period else f"fixed date {self.fixed}"
         return f"{self.kind.label}: {length}, from {self.start.value} ({self.source})"
 
 
 @attrs.frozen(kw_only=True)
+@_typed
 class ExtensionCap:
     """How far a reply may be extended: a total from the reply's start, and/or per extension."""
 
@@ -165,19 +198,29 @@ class ExtensionCap:
     source: str = ""
 
 
+def _rules(value: Iterable[Any]) -> tuple[Any, ...]:
+    return _sequence("Policy.rules", value)
+
+
 @attrs.frozen(kw_only=True)
+@_typed
 class Policy:
     """A named, versioned set of deadline rules with its counting settings."""
 
     name: str
     version: str
     title: str
-    rules: tuple[Rule, ...]
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
     counting: Counting = Counting()
     extension: ExtensionCap = ExtensionCap()
     remind_before_working_days: int = 5
     escalate_after_working_days: int = 10
     notes: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        for field in ("remind_before_working_days", "escalate_after_working_days"):
+            if getattr(self, field) < 0:
+                raise InvalidInput(f"Policy.{field}", f"must be 0 or more (got {getattr(self, field)})")
 
     def rule_for(self, kind: DeadlineKind, body: Body, between_sessions: bool, key: bool) -> Rule | None:
         """The first rule of ``kind`` whose scope matches the item, or None."""
@@ -238,7 +281,7 @@ def due_date(
         year = (session_year if session_year is not None else start.year) + fixed.year_offset
         if not _dt.MINYEAR <= year <= _dt.MAXYEAR:
             raise beyond_dates("fixed", start, f"{fixed} of the year {year}")
-        due = _dt.date(year, fixed.month, fixed.day)
+        due = _dt.date(year, fixed.month, min(fixed.day, _calendar.monthrange(year, fixed.month)[1]))
     else:
         assert period is not None
         shift = 1 if counting.start_day_counted else 0
@@ -437,7 +480,7 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "mapping") -> Pol
             key=r.boolean(f"{path}.key", raw.get("key"), None),
         )
         rule_source = r.text(f"{path}.source", raw.get("source"))
-        if kind is not None and start is not None and (period is not None or fixed is not None):
+        if kind is not None and start is not None and (period is None) != (fixed is None) and not r.problems:
             rules.append(
                 Rule(
                     name=name,
