@@ -161,6 +161,47 @@ def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
     assert f"proposal '{SEED_ID}', version 5" in json.loads(damaged.stdout)["problem"]
 
 
+def test_anchor_then_verify_against_it(demo_db: Path, tmp_path: Path) -> None:
+    anchor = tmp_path / "anchor.json"
+    written = run("anchor", str(anchor), db=demo_db)
+    assert written.returncode == 0 and "Anchored 5 proposals" in written.stdout, written.stderr
+    heads = json.loads(anchor.read_text(encoding="utf-8"))["heads"]
+    assert heads[SEED_ID][0] == 11 and heads[SEED_ID][1].startswith("sha256:")
+    ok = run("verify", "--anchor", str(anchor), db=demo_db)
+    assert ok.returncode == 0 and "the anchor's 5 proposals all found" in ok.stdout
+    # the seed case's last event replaced by another whose hash is recomputed: the chain holds
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(demo_db.read_bytes())
+    con = sqlite3.connect(copy)
+    con.execute(
+        "UPDATE events SET hash = 'sha256:' || hex(randomblob(32)) WHERE stream_id = ? AND version = 11",
+        (SEED_ID,),
+    )
+    con.execute(
+        "UPDATE streams SET head_hash = (SELECT hash FROM events WHERE stream_id = ? AND version = 11) WHERE stream_id = ?",
+        (SEED_ID, SEED_ID),
+    )
+    con.commit()
+    con.close()
+    rewritten = run("verify", "--anchor", str(anchor), "--json", db=copy)
+    assert rewritten.returncode == 1
+    assert f"proposal '{SEED_ID}', version 11" in json.loads(rewritten.stdout)["problem"]
+    # no anchor is taken of a damaged log
+    refused = run("anchor", str(tmp_path / "of-damage.json"), db=copy)
+    assert refused.returncode == 1 and "no anchor was written" in refused.stderr
+    assert not (tmp_path / "of-damage.json").exists()
+    (tmp_path / "bad.json").write_text('{"heads": {"x": [0, "h"]}}', encoding="utf-8")
+    assert "--anchor must map proposal ids" in one_line_error(
+        run("verify", "--anchor", str(tmp_path / "bad.json"), db=demo_db)
+    )
+    assert "--anchor cannot be read" in one_line_error(
+        run("verify", "--anchor", str(tmp_path / "none.json"), db=demo_db)
+    )
+    assert "FILE cannot be written" in one_line_error(
+        run("anchor", str(tmp_path / "no" / "a.json"), db=demo_db)
+    )
+
+
 def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "log.jsonl"
     result = run("export", str(out), db=demo_db)

@@ -179,6 +179,95 @@ def test_a_stream_without_a_head_is_found(clean_log: Path, tmp_path: Path) -> No
     assert "no recorded head" in report.problem.reason
 
 
+def _rewrite(path: Path, stream: str, version: int, *, drop_last: bool = False) -> None:
+    """Change event ``version`` of ``stream`` and recompute every hash from it on, and the
+    head, as a hand that knows the format can: a log the chain alone cannot tell from the true one."""
+    store = SQLiteStore(path)
+    records = [r for r in store.records() if r.stream_id == stream]
+    store.close()
+    if drop_last:
+        records = records[:-1]
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN")
+    if drop_last:
+        db.execute("DELETE FROM events WHERE stream_id = ? AND version > ?", (stream, records[-1].version))
+    prev = records[version - 2].hash if version > 1 else ""
+    for record in records[version - 1 :]:
+        changed = record._replace(prev_hash=prev)
+        if record.version == version:
+            changed = changed._replace(recorded_at=changed.recorded_at.replace("0", "1", 1))
+        changed = changed._replace(hash="sha256:" + hashlib.sha256(body_bytes(changed)).hexdigest())
+        db.execute(
+            "UPDATE events SET recorded_at = ?, prev_hash = ?, hash = ? WHERE position = ?",
+            (changed.recorded_at, changed.prev_hash, changed.hash, changed.position),
+        )
+        prev = changed.hash
+    db.execute(
+        "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ?",
+        (records[-1].version, prev, stream),
+    )
+    db.execute("COMMIT")
+    db.close()
+
+
+def _anchor_of(path: Path) -> dict[str, tuple[int, str]]:
+    store = SQLiteStore(path)
+    try:
+        return store.heads()
+    finally:
+        store.close()
+
+
+def test_a_log_rewritten_with_every_hash_recomputed_is_found_by_an_anchor(
+    clean_log: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    anchor = _anchor_of(path)
+    stream, (last, _) = next((s, head) for s, head in anchor.items() if head[0] >= 4)
+    _rewrite(path, stream, 2)
+    assert check(path).ok  # what the chain alone cannot show
+    store = SQLiteStore(path)
+    try:
+        report = verify(store, anchor=anchor)
+    finally:
+        store.close()
+    assert report.problem is not None, "a rewritten log passed its anchor"
+    assert (report.problem.stream_id, report.problem.version) == (stream, last)
+    assert "the anchor names" in report.problem.reason
+
+
+def test_a_stream_rewritten_shorter_is_found_by_an_anchor(clean_log: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    anchor = _anchor_of(path)
+    stream, (last, _) = next((s, head) for s, head in anchor.items() if head[0] >= 4)
+    _rewrite(path, stream, 3, drop_last=True)
+    assert check(path).ok
+    store = SQLiteStore(path)
+    try:
+        problem = verify(store, anchor=anchor).problem
+    finally:
+        store.close()
+    assert problem is not None and (problem.stream_id, problem.version) == (stream, last)
+    assert f"the anchor names version {last}, but the stream ends at version {last - 1}" in problem.reason
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [[], {"x": 3}, {"x": (0, "sha256:00")}, {"x": (1, 2)}, {"x": (True, "h")}, {1: (1, "h")}, "heads"],
+)
+def test_an_anchor_of_the_wrong_shape_is_refused(clean_log: Path, anchor: object) -> None:
+    store = SQLiteStore(clean_log)
+    try:
+        with pytest.raises(
+            cohandle.InvalidInput, match="anchor must map proposal ids to a version and a hash"
+        ):
+            verify(store, anchor=anchor)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
 # SQLite keeps a byte string as it is written into any column, and text that reads as no number
 # in a column of numbers (other values it turns into the column's kind): a hand can leave such a
 # value where cohandle writes text or a number. Every reading names the event; none fails with a

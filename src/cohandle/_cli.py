@@ -24,7 +24,9 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
+from cohandle._errors import unusable_file
 from cohandle.deadlines import OFFICIAL_YEARS, Calendar, Policy, load_schedules, policy_from_toml, preset
+from cohandle.stores._integrity import anchor_argument
 
 ENV_DB = "COHANDLE_DB"
 ENV_POLICY = "COHANDLE_POLICY"
@@ -390,9 +392,10 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    anchor = _read_anchor(args.anchor) if args.anchor else None
     progress = _Progress("verified events")
     with _open(args) as wf:
-        report = wf.verify(progress)
+        report = wf.verify(progress, anchor=anchor)
     progress.done()
     _emit(
         args,
@@ -401,10 +404,66 @@ def _verify(args: argparse.Namespace) -> int:
             "events": report.events,
             "streams": report.streams,
             "problem": str(report.problem) if report.problem else None,
+            "anchored": report.anchored,
         },
         lambda: str(report),
     )
     return 0 if report.ok else 1
+
+
+def _anchor(args: argparse.Namespace) -> int:
+    partial = f"{args.file}.partial"
+    written = False
+    try:
+        with open(partial, "w", encoding="utf-8"):
+            pass  # made before the check, so a FILE that cannot be written is said at once
+        progress = _Progress("verified events")
+        with _open(args) as wf:
+            heads = wf.store.heads()  # read before the check: every event they name is checked
+            report = wf.verify(progress)
+        progress.done()
+        if not report.ok:
+            print(str(report), file=sys.stderr)
+            print("cohandle: no anchor was written: the log is damaged.", file=sys.stderr)
+            return 1
+        taken = pendulum.now("UTC").isoformat()
+        lines = [
+            f"  {json.dumps(key, ensure_ascii=False)}: {json.dumps(list(head))}"
+            for key, head in sorted(heads.items())
+        ]
+        with open(partial, "w", encoding="utf-8") as out:
+            out.write("{\n" + f' "taken_at": "{taken}",\n "heads": {{\n' + ",\n".join(lines) + "\n }\n}\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, args.file)  # never a half-written anchor under the real name
+        written = True
+    except OSError as exc:
+        raise unusable_file("FILE", args.file, exc, writing=True) from None
+    finally:
+        if not written:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+    print(f"Anchored {len(heads)} proposals in {args.file}, taken at {taken}; keep it outside the database.")
+    return 0
+
+
+def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
+    """The heads of an anchor file written by ``cohandle anchor``."""
+    try:
+        with open(path, encoding="utf-8") as source:
+            data = json.load(source)
+    except OSError as exc:
+        raise unusable_file("--anchor", path, exc) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise cohandle.InvalidInput(
+            "--anchor", f"is not JSON, so not an anchor written by `cohandle anchor` ({exc})"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("heads"), dict):
+        raise cohandle.InvalidInput(
+            "--anchor", "is not an anchor written by `cohandle anchor` (it has no heads)"
+        )
+    with _said_as("--anchor", "anchor"):
+        return dict(anchor_argument(data["heads"]))
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -584,7 +643,19 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--year", type=int, help="only proposals received in this year")
     stats.add_argument("--now", help="the moment overdue items are counted at (ISO; default: now)")
 
-    command("verify", _verify, "check every hash chain of the log (progress on standard error)")
+    verifying = command("verify", _verify, "check every hash chain of the log (progress on standard error)")
+    verifying.add_argument(
+        "--anchor",
+        metavar="FILE",
+        help="an anchor written by `cohandle anchor`: each event it names must still be there",
+    )
+    anchoring = command(
+        "anchor",
+        _anchor,
+        "verify the log, then write each proposal's latest event and hash to FILE",
+        json_flag=False,
+    )
+    anchoring.add_argument("file", metavar="FILE")
 
     export = command("export", _export, "write the log (or one proposal) as JSON Lines", json_flag=False)
     export.add_argument("file", metavar="FILE")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypedDict, Unpack
 
 import pendulum
@@ -218,13 +218,20 @@ class Workflow:
         """Release the store (its database connection). ``close`` is the 办结 command."""
         self.store.close()
 
-    def verify(self, progress: Callable[[int], Any] | None = None) -> VerifyReport:
+    def verify(
+        self,
+        progress: Callable[[int], Any] | None = None,
+        *,
+        anchor: Mapping[str, tuple[int, str]] | None = None,
+    ) -> VerifyReport:
         """Check the whole log: every hash chain, against the text the store keeps, and every
         proposal against its recorded head. It may run while commands are recorded.
 
         ``progress``, if given, is called with the number of events checked so far.
+        ``anchor``, the ``store.heads()`` of an earlier day kept outside the database, must
+        still be found: each event it names, with its hash.
         """
-        return verify(self.store, progress)
+        return verify(self.store, progress, anchor=anchor)
 
     # -- reading -------------------------------------------------------------------------------
 

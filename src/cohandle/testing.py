@@ -369,6 +369,30 @@ class StoreContract:
         finally:
             store.close()
 
+    def test_verify_finds_every_event_an_anchor_names(self) -> None:
+        store, wf = self._with_store()
+        try:
+            first = wf.receive(_data("60"), actor=_ACTOR).id
+            wf.assign(first, lead=_LEAD, actor=_ACTOR)
+            anchor = store.heads()
+            wf.remind(first, to=_LEAD, actor=_ACTOR)  # the log grows after the anchor: still sound
+            wf.receive(_data("61"), actor=_ACTOR)
+            report = verify(store, anchor=anchor)
+            assert report.ok, str(report)
+            assert report.anchored == 1
+            version, hash_text = anchor[first]
+            forged = {first: (version, "sha256:" + "0" * 64)}  # an event the log does not hold
+            report = verify(store, anchor=forged)
+            problem = report.problem
+            assert problem is not None, "an anchor naming an event the log does not hold passed"
+            assert (problem.stream_id, problem.version) == (first, version), str(report)
+            beyond = {first: (version + 5, hash_text)}  # a version the stream never reached
+            problem = verify(store, anchor=beyond).problem
+            assert problem is not None, "an anchor naming a version the stream never reached passed"
+            assert (problem.stream_id, problem.version) == (first, version + 2)
+        finally:
+            store.close()
+
     def test_an_export_imports_into_an_empty_store_equal(self) -> None:
         import io
 

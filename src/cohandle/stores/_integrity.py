@@ -41,6 +41,8 @@ class VerifyReport:
     events: int
     streams: int
     problem: Problem | None
+    anchored: int | None = None
+    """How many proposals an anchor named, when one was given."""
 
     @property
     def ok(self) -> bool:
@@ -48,7 +50,11 @@ class VerifyReport:
 
     def __str__(self) -> str:
         if self.problem is None:
-            return f"The log is intact: {self.events} events in {self.streams} proposals, every hash chain verified."
+            found = "" if self.anchored is None else f", and the anchor's {self.anchored} proposals all found"
+            return (
+                f"The log is intact: {self.events} events in {self.streams} proposals, "
+                f"every hash chain verified{found}."
+            )
         return f"The log is damaged at {self.problem}. {self.events} events were read before it."
 
 
@@ -75,6 +81,7 @@ def verify_records(
     heads_after: Callable[[], Mapping[str, tuple[int, str]]] | None = None,
     progress: Callable[[int], Any] | None = None,
     progress_every: int = 10_000,
+    anchor: Mapping[str, tuple[int, str]] | None = None,
 ) -> VerifyReport:
     """Walk the log in global order and check every stream's chain.
 
@@ -85,10 +92,13 @@ def verify_records(
     and a walked event must not lie beyond its stream's head then (it was added by hand). With
     no ``heads_after``, ``heads`` stands for both: the log is taken to be still. ``progress`` is
     called with the number of events read so far, every ``progress_every`` events and at the end.
+    ``anchor`` (stream id to a version and hash, as ``heads`` were at some earlier time and kept
+    outside the store) must still be found: each named event, with that hash.
     """
     if progress is not None and not callable(progress):
         raise InvalidInput("progress", f"must be a function of the events checked (got {got(progress)})")
     whole_number("progress_every", progress_every, least=1)
+    anchored = None if anchor is None else anchor_argument(anchor).get
     last: dict[str, tuple[int, str]] = {}
     pinned = (heads or {}).get  # the head each stream had before the walk
     count = 0
@@ -97,7 +107,9 @@ def verify_records(
     def report(problem: Problem | None) -> VerifyReport:
         if progress is not None:
             progress(count)
-        return VerifyReport(events=count, streams=len(last), problem=problem)
+        return VerifyReport(
+            events=count, streams=len(last), problem=problem, anchored=None if anchor is None else len(anchor)
+        )
 
     def fail(record: StoredRecord, reason: str) -> VerifyReport:
         """The report naming ``record``; a column of the wrong kind is said first, as the cause."""
@@ -134,6 +146,10 @@ def verify_records(
                     head = pinned(record.stream_id)
                     if head is not None and head[0] == record.version and head[1] != record.hash:
                         reason = "it is not the event recorded as the stream's head"
+                    elif anchored is not None:
+                        kept = anchored(record.stream_id)
+                        if kept is not None and kept[0] == record.version and kept[1] != record.hash:
+                            reason = "it is not the event the anchor names (the log was rewritten since)"
         except (TypeError, AttributeError, ValueError) as exc:  # a value no cohandle store writes
             reason = f"it cannot be read ({exc})"
         if reason is not None:
@@ -143,6 +159,22 @@ def verify_records(
         count += 1
         if progress is not None and count % progress_every == 0:
             progress(count)
+    if anchor is not None:
+        for stream_id, (version, _) in anchor.items():
+            found = last.get(stream_id)
+            seen = found[0] if found else 0
+            if seen < version:
+                return report(
+                    Problem(
+                        stream_id=stream_id,
+                        version=seen + 1,
+                        position=None,
+                        reason=(
+                            f"the anchor names version {version}, but the stream "
+                            + (f"ends at version {seen}" if seen else "has no events")
+                        ),
+                    )
+                )
     if heads is not None:
         damaged = _damaged_head(heads, last)
         if damaged is not None:
@@ -219,18 +251,56 @@ def _damaged_head(
     return None
 
 
+def anchor_argument(value: object) -> Mapping[str, tuple[int, str]]:
+    """An anchor as ``heads()`` gives one: proposal ids to a version and a hash (a list of the
+    two, as JSON keeps them, is taken too)."""
+    if not isinstance(value, Mapping):
+        raise InvalidInput(
+            "anchor",
+            f"must map proposal ids to a version and a hash, as store.heads() does (got {got(value)})",
+        )
+    checked: dict[str, tuple[int, str]] = {}
+    for stream_id, head in value.items():
+        pair: Any = head
+        version, hash_ = pair if isinstance(pair, tuple | list) and len(pair) == 2 else (None, None)
+        if (
+            not isinstance(stream_id, str)
+            or not isinstance(version, int)
+            or isinstance(version, bool)
+            or version < 1
+            or not isinstance(hash_, str)
+        ):
+            raise InvalidInput(
+                "anchor", f"must map proposal ids to a version and a hash (got {got(stream_id)}: {got(head)})"
+            )
+        checked[stream_id] = (version, hash_)
+    return checked
+
+
 class _Recording(Protocol):
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]: ...
 
     def heads(self) -> dict[str, tuple[int, str]]: ...
 
 
-def verify(store: _Recording, progress: Callable[[int], Any] | None = None) -> VerifyReport:
+def verify(
+    store: _Recording,
+    progress: Callable[[int], Any] | None = None,
+    *,
+    anchor: Mapping[str, tuple[int, str]] | None = None,
+) -> VerifyReport:
     """Check every hash chain of a store against its stored text, and every stream against its head.
 
-    The log may grow meanwhile: commands recorded while it runs are no false alarm.
+    The log may grow meanwhile: commands recorded while it runs are no false alarm. ``anchor``,
+    the ``store.heads()`` of an earlier day kept outside the store, must still be found in the
+    log: each event it names, with its hash. That shows a log rewritten with every hash
+    recomputed, which the chain alone cannot.
     """
     if not callable(getattr(store, "records", None)) or not callable(getattr(store, "heads", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
+    if anchor is not None:
+        anchor = anchor_argument(anchor)
     heads = store.heads()  # before the records: every event they name is stored by then
-    return verify_records(store.records(), heads=heads, heads_after=store.heads, progress=progress)
+    return verify_records(
+        store.records(), heads=heads, heads_after=store.heads, progress=progress, anchor=anchor
+    )
