@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 import pendulum
 
 from cohandle._clock import moment
-from cohandle._errors import ChainBroken, InvalidInput, expect, iterable
+from cohandle._errors import ChainBroken, InvalidInput, expect, got, iterable
 from cohandle._events import (
     CoHandlerExcused,
     DeadlineExtended,
@@ -169,8 +169,14 @@ class Proposal(NamedTuple):
         now = moment("now", now)
         return tuple((tracked, tracked.status_at(now)) for tracked in self.deadlines)
 
-    def last_reminded(self, party: str) -> pendulum.DateTime | None:
-        """When ``party`` (a unit name) was last reminded, if ever."""
+    def last_reminded(self, party: object) -> pendulum.DateTime | None:
+        """When ``party`` (a unit's name, as text) was last reminded, if ever.
+
+        ``party`` is declared ``object`` so that the compiled build, which checks a ``str``
+        argument before the body runs, answers a wrong one as the plain build does.
+        """
+        if not isinstance(party, str):
+            raise InvalidInput("party", f"must be a unit's name, as text (got {got(party)})")
         for name, at in reversed(self.reminded):
             if name == party:
                 return at
