@@ -315,7 +315,7 @@ class Calendar:
             target -= running[-1]
             year += 1
             if year > _dt.MAXYEAR:
-                raise beyond_dates(field, start, f"{count} working day{'s' if count > 1 else ''}")
+                raise beyond_dates(field, start, f"{count} working days")
             first, running = self._year(year)
         return _dt.date.fromordinal(first + bisect.bisect_left(running, target))
 

@@ -98,7 +98,9 @@ def verify_records(
     if progress is not None and not callable(progress):
         raise InvalidInput("progress", f"must be a function of the events checked (got {got(progress)})")
     whole_number("progress_every", progress_every, least=1)
-    anchored = None if anchor is None else anchor_argument(anchor).get
+    if anchor is not None:
+        anchor = anchor_argument(anchor)
+    anchored = None if anchor is None else anchor.get
     last: dict[str, tuple[int, str]] = {}
     pinned = (heads or {}).get  # the head each stream had before the walk
     count = 0
@@ -298,8 +300,6 @@ def verify(
     """
     if not callable(getattr(store, "records", None)) or not callable(getattr(store, "heads", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
-    if anchor is not None:
-        anchor = anchor_argument(anchor)
     heads = store.heads()  # before the records: every event they name is stored by then
     return verify_records(
         store.records(), heads=heads, heads_after=store.heads, progress=progress, anchor=anchor
