@@ -149,3 +149,34 @@ def test_garbage_and_empty_input(tmp_path: Path) -> None:
     huge.write_bytes(b"x" * (3 << 20))
     with pytest.raises(ImportRefused, match="more than"):
         import_jsonl(store, huge)
+
+
+def test_an_event_is_as_long_as_an_import_takes_and_no_longer() -> None:
+    import re
+
+    import attrs
+
+    from cohandle import Section
+    from helpers import A_CO1, opinion
+
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    before = wf.get(pid).version
+
+    def with_text(size: int) -> cohandle.Opinion:
+        return attrs.evolve(opinion(), sections=[Section(heading="一、主要工作情况", text="x" * size)])
+
+    with pytest.raises(InvalidInput, match="more than the 1,048,576 an event may take") as caught:
+        wf.submit_opinion(pid, opinion=with_text(1_100_000), actor=A_CO1)
+    assert wf.get(pid).version == before  # nothing recorded
+    found = re.search(r"would take ([\d,]+) bytes", str(caught.value))
+    assert found is not None
+    over = int(found.group(1).replace(",", "")) - (1 << 20)
+    with pytest.raises(InvalidInput, match="1,048,577 bytes"):
+        wf.submit_opinion(pid, opinion=with_text(1_100_000 - over + 1), actor=A_CO1)
+    wf.submit_opinion(pid, opinion=with_text(1_100_000 - over), actor=A_CO1)  # exactly the limit
+    exported = io.BytesIO()
+    export_jsonl(wf.store, exported)
+    assert max(len(line) + 1 for line in exported.getvalue().split(b"\n")) == 1 << 20
+    exported.seek(0)
+    assert import_jsonl(MemoryStore(), exported).events == wf.get(pid).version

@@ -840,6 +840,13 @@ def _sealed_body(texts: Texts, command_id: str | None, payload: Event, stream_id
 
 _FRAMES: dict[type[Event], tuple[str, int, bytes, bytes]] = {}
 
+MAX_EVENT_BYTES = 1 << 20
+"""The most an event may take as a line of an export (its canonical body, its hash and the
+line's end): an import refuses a longer line, so a command never records a longer event."""
+
+# an export's line is the body with ,"hash":"<text>" in it and a newline; sha256's text, the longest
+_LINE_BEYOND_BODY = len(b',"hash":""\n') + len("sha256:") + 64
+
 
 def seal_body(
     stream_id: str,
@@ -855,6 +862,12 @@ def seal_body(
     """The sealed envelope and the canonical text its hash covers."""
     texts = _texts(payload, actor, occurred_at, recorded_at, prev_hash, algorithm)
     body = _sealed_body(texts, command_id, payload, stream_id, version)
+    if len(body) > MAX_EVENT_BYTES - _LINE_BEYOND_BODY:
+        raise InvalidInput(
+            payload.TYPE,
+            f"would take {len(body) + _LINE_BEYOND_BODY:,} bytes as stored, more than the "
+            f"{MAX_EVENT_BYTES:,} an event may take (an import refuses a longer line); shorten its text",
+        )
     event: RecordedEvent = _new_tuple(  # the named tuple's own __new__ costs four times as much
         RecordedEvent,
         (

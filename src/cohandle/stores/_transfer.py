@@ -28,12 +28,12 @@ from cohandle._errors import (
     unusable_file,
     whole_number,
 )
-from cohandle._events import canonical_bytes, event_from_record, record_misfit
+from cohandle._events import MAX_EVENT_BYTES, canonical_bytes, event_from_record, record_misfit
 from cohandle.stores._integrity import StoredRecord, body_bytes, verify_records
 
 __all__ = ["ImportRefused", "ImportReport", "export_jsonl", "import_jsonl", "read_jsonl"]
 
-MAX_LINE_BYTES = 1 << 20
+MAX_LINE_BYTES = MAX_EVENT_BYTES  # what a command may record, so every export imports
 
 
 class ImportRefused(CohandleError):
