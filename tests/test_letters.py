@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -300,6 +301,23 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
         write_docx(p.reply, p.data, tmp_path)
     assert [f.name for f in tmp_path.iterdir()] == ["reply.docx"], "a failed write left a file behind"
     assert not Path(f"{tmp_path}.partial").exists(), "a failed write left a file behind"
+
+
+def test_control_characters_copied_with_the_text_do_not_stop_a_docx(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    from cohandle.letters import reply_layout, to_docx
+    from helpers import data, reply
+
+    pasted = [cohandle.Section(heading="一、办理情况", text="第一行\x0b第二行\x0c第三行\x00\x07。")]
+    layout = reply_layout(attrs.evolve(reply(), sections=pasted), data())
+    path = tmp_path / "reply.docx"
+    to_docx(layout, path)
+    paragraphs = [para.text for para in docx.Document(str(path)).paragraphs]
+    assert "第一行\n第二行\n第三行。" in paragraphs  # Word's own breaks became line breaks
+    not_text = [cohandle.Section(heading="一、办理情况", text="解码错了\udcb2")]
+    with pytest.raises(cohandle.InvalidInput, match=r"U\+DCB2 .* a lone surrogate"):
+        to_docx(reply_layout(attrs.evolve(reply(), sections=not_text), data()), tmp_path / "bad.docx")
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["reply.docx"]
 
 
 # -- importing into a workflow -----------------------------------------------------------------

@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
-from cohandle._errors import InvalidInput, expect, unusable_file
+from cohandle._errors import InvalidInput, expect, lone_surrogate, unusable_file
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
@@ -168,8 +169,29 @@ def to_text(layout: LetterLayout) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+# Word's XML holds no control character but tab, line feed and carriage return. A vertical tab
+# or a form feed is how text copied out of Word carries a line or page break: those become
+# line breaks; the others show nothing and are left out.
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_NOT_IN_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")
+
+
+def _for_word(text: str) -> str:
+    """``text`` as a Word document can hold it; text with no UTF-8 form is refused."""
+    if text.isascii() and text.isprintable():
+        return text
+    why = lone_surrogate(text)
+    if why is not None:
+        raise InvalidInput("layout", f"{why}, so no letter can show it: {text[:40]!r}")
+    return _NOT_IN_XML.sub("", text.translate(_BREAKS))
+
+
 def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
-    """Write the letter as a .docx with the GB/T 9704 page, fonts and sizes (python-docx)."""
+    """Write the letter as a .docx with the GB/T 9704 page, fonts and sizes (python-docx).
+
+    A vertical tab or form feed in the text (as text copied out of Word carries) becomes a line
+    break; other control characters, which Word cannot hold, are left out.
+    """
     expect("layout", layout, LetterLayout, "a LetterLayout")
     expect("path", path, (str, os.PathLike), "a file name")
     try:
@@ -193,7 +215,7 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
             para.alignment = align
         if indent:
             para.paragraph_format.first_line_indent = Pt(size * 2)
-        run = para.add_run(text)
+        run = para.add_run(_for_word(text))
         run.font.size = Pt(size)
         run.font.name = font
         run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
