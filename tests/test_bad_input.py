@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -531,6 +532,33 @@ def test_a_fixed_clock_is_advanced_by_whole_units_within_the_dates(delta: dict[s
     with pytest.raises(cohandle.InvalidInput, match=said):
         clock.advance(**delta)
     assert clock.now() == pendulum.datetime(2025, 3, 3, tz="UTC")
+
+
+def _path_takers() -> dict[str, Any]:
+    from cohandle.deadlines import load_schedules, policy_from_toml
+    from cohandle.letters import reply_layout, to_docx
+    from cohandle.stores import export_jsonl, import_jsonl
+    from helpers import data, reply
+
+    return {
+        "SQLiteStore": lambda path: SQLiteStore(path),
+        "Workflow.open": lambda path: cohandle.Workflow.open(path),
+        "export_jsonl": lambda path: export_jsonl(MemoryStore(), path),
+        "import_jsonl": lambda path: import_jsonl(MemoryStore(), path),
+        "load_schedules": lambda path: load_schedules(path),
+        "policy_from_toml": lambda path: policy_from_toml(Path(path)),
+        "to_docx": lambda path: to_docx(reply_layout(reply(), data()), path),
+    }
+
+
+@pytest.mark.parametrize("name", list(_path_takers()))
+def test_a_file_name_holding_a_nul_is_refused_by_name(name: str, tmp_path: Any) -> None:
+    # the system's calls would raise a bare ValueError ("embedded null byte")
+    if name == "to_docx":
+        pytest.importorskip("docx")
+    with pytest.raises(cohandle.InvalidInput, match="holds a NUL character, which no file name can hold"):
+        _path_takers()[name](str(tmp_path / "a\x00b"))
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- text that not every store can keep --------------------------------------------------------

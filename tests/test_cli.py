@@ -122,6 +122,28 @@ def test_due_counts_days_without_a_calendar_and_later_years_by_their_schedules(
         assert "--schedules cannot be read" in one_line_error(missing)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("anchor", "a\x00b"),
+        ("verify", "--anchor", "a\x00b"),
+        ("reminders", "--policy", "a\x00b.toml"),
+        ("due", "--schedules", "a\x00b"),
+        ("export", "a\x00b"),
+    ],
+)
+def test_a_file_name_holding_a_nul_is_a_one_line_error(
+    args: tuple[str, ...], demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a command line cannot carry a NUL, but a program calling main() can pass one
+    from cohandle._cli import main
+
+    assert main([*args, "--db", str(demo_db)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cohandle: ") and err.count("\n") == 1, err
+    assert "holds a NUL character, which no file name can hold" in err
+
+
 def test_dates_out_of_range_are_one_line_errors(demo_db: Path) -> None:
     assert "--within reaches past 9999-12-31" in one_line_error(
         run("due", "--within", "99999999999d", db=demo_db)

@@ -24,7 +24,7 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
-from cohandle._errors import unusable_file
+from cohandle._errors import nameable, unusable_file
 from cohandle.deadlines import OFFICIAL_YEARS, Calendar, Policy, load_schedules, policy_from_toml, preset
 from cohandle.stores._integrity import anchor_argument
 
@@ -92,7 +92,7 @@ def _now(args: argparse.Namespace) -> pendulum.DateTime:
 def _policy(args: argparse.Namespace) -> Policy:
     name = getattr(args, "policy", None) or os.environ.get(ENV_POLICY) or "generic"
     if name.endswith(".toml"):
-        return policy_from_toml(Path(name))
+        return policy_from_toml(Path(nameable("--policy", name)))
     return preset(name)
 
 
@@ -412,7 +412,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _anchor(args: argparse.Namespace) -> int:
-    partial = f"{args.file}.partial"
+    partial = f"{nameable('FILE', args.file)}.partial"
     written = False
     try:
         with open(partial, "w", encoding="utf-8"):
@@ -449,6 +449,7 @@ def _anchor(args: argparse.Namespace) -> int:
 
 def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
     """The heads of an anchor file written by ``cohandle anchor``."""
+    nameable("--anchor", path)
     try:
         with open(path, encoding="utf-8") as source:
             data = json.load(source)
@@ -499,7 +500,7 @@ def _parse(args: argparse.Namespace) -> int:
     from cohandle.letters import parse_letter
 
     try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(nameable("FILE", args.file)).read_bytes()
     except OSError as exc:
         raise cohandle.InvalidInput("FILE", f"cannot be read ({exc.strerror}: {args.file})") from None
     data = parse_letter(raw).to_json()

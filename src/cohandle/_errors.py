@@ -7,6 +7,7 @@ line or an error page can show ``str(error)`` as it is, and code can read the fi
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -87,6 +88,15 @@ def got(value: object) -> str:
     """A wrong value for a message, with its type: ``1, an int`` or ``'x', a str``."""
     name = type(value).__name__
     return f"{value!r}, {'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def nameable(field: str, path: str | os.PathLike[str]) -> str:
+    """``path`` as text, refused when it holds a NUL, which no file name can (the system's
+    calls would raise a bare ``ValueError``)."""
+    name = os.fspath(path)
+    if "\x00" in name:
+        raise InvalidInput(field, f"holds a NUL character, which no file name can hold (got {name!r})")
+    return name
 
 
 def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = False) -> InvalidInput:

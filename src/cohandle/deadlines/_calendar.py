@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError, InvalidInput, expect, got, whole_number
+from cohandle._errors import CohandleError, InvalidInput, expect, got, nameable, whole_number
 
 __all__ = ["OFFICIAL_YEARS", "Calendar", "CalendarError", "YearSchedule", "load_schedules"]
 
@@ -134,6 +134,7 @@ def load_schedules(path: str | Path) -> tuple[YearSchedule, ...]:
     """
     if not isinstance(path, str | Path) or not str(path):
         raise InvalidInput("path", f"must name a TOML file (got {got(path)})")
+    nameable("path", path)
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:

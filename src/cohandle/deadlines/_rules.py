@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from cohandle._errors import CohandleError, InvalidInput, expect, whole_number
+from cohandle._errors import CohandleError, InvalidInput, expect, nameable, whole_number
 from cohandle._model import Body, DeadlineKind, _sequence, _typed
 from cohandle.deadlines._calendar import Calendar, beyond_dates, day_argument
 
@@ -523,7 +523,7 @@ def policy_from_toml(text_or_path: str | Path) -> Policy:
     if isinstance(text_or_path, Path) or (
         isinstance(text_or_path, str) and text_or_path.endswith(".toml") and "\n" not in text_or_path
     ):
-        path = Path(text_or_path)
+        path = Path(nameable("path", text_or_path))
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:

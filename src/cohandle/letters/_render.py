@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import InvalidInput, expect, lone_surrogate, unusable_file
+from cohandle._errors import InvalidInput, expect, lone_surrogate, nameable, unusable_file
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
@@ -248,7 +248,7 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
         paragraph("附件：" + "；".join(layout.attachments), size=14)
     if layout.copies:
         paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
-    target = os.fspath(path)
+    target = nameable("path", path)
     partial = f"{target}.partial"
     try:
         document.save(partial)

@@ -29,6 +29,7 @@ from cohandle._errors import (
     InvalidInput,
     ProposalExists,
     SchemaError,
+    nameable,
     seconds,
 )
 from cohandle.stores._base import imported, inherited, refuse_unstorable, reopen_after_fork
@@ -76,6 +77,7 @@ class SQLiteStore(RowStore):
         named = os.fspath(path) if isinstance(path, str | os.PathLike) else None
         if not isinstance(named, str) or not named:
             raise InvalidInput("path", f"must name a database file, or be ':memory:' (got {path!r})")
+        nameable("path", named)
         if not isinstance(synchronous, str) or synchronous.upper() not in _SYNCHRONOUS:
             raise InvalidInput(
                 "synchronous", f"must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})"

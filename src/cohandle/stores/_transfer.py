@@ -24,6 +24,7 @@ from cohandle._errors import (
     SchemaError,
     got,
     iterable,
+    nameable,
     unstorable,
     unusable_file,
     whole_number,
@@ -111,6 +112,7 @@ def export_jsonl(
         path = os.fspath(target)
         if not isinstance(path, str) or not path:
             raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
+        nameable("target", path)
         partial = Path(f"{path}.partial")
         try:
             try:
@@ -246,6 +248,7 @@ def import_jsonl(
     if not isinstance(source, str | os.PathLike) and not callable(getattr(source, "readline", None)):
         raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
+        nameable("source", source)
         try:
             with Path(source).open("rb") as handle:
                 records = read_jsonl(
