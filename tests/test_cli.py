@@ -109,6 +109,16 @@ def test_due_counts_days_without_a_calendar_and_later_years_by_their_schedules(
     # calendar days need no holiday schedule, even where the window reaches a year without one
     for within in ("10d", "40d", "10wd"):
         assert run("due", "--within", within, "--now", "2026-12-28", db=demo_db).returncode == 0
+    # a count of working days into such a year says, on standard error, how it was counted
+    note = "note: 2027 has no official holiday schedule here, so working days were counted as weekends only"
+    assert note in run("due", "--within", "10wd", "--now", "2026-12-28", db=demo_db).stderr
+    assert note in run("reminders", "--now", "2027-03-01", db=demo_db).stderr
+    assert "note" not in run("due", "--within", "10d", "--now", "2026-12-28", db=demo_db).stderr
+    assert "note" not in run("due", "--within", "10wd", "--now", "2025-12-01", db=demo_db).stderr
+    later = tmp_path / "later.toml"
+    later.write_text('[2027]\nholidays = ["2027-01-01"]\nworkdays = []\n', encoding="utf-8")
+    given = run("due", "--within", "10wd", "--now", "2026-12-28", "--schedules", str(later), db=demo_db)
+    assert given.returncode == 0 and "note" not in given.stderr
     # 1025's reply is due on Wednesday 24 May 2023: one working day from Monday ends on Tuesday
     assert "0 项" in run("due", "--within", "1wd", "--now", "2023-05-22", db=demo_db).stdout
     schedule = tmp_path / "schedules.toml"

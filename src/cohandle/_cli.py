@@ -25,7 +25,15 @@ import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
 from cohandle._errors import nameable, unusable_file
-from cohandle.deadlines import OFFICIAL_YEARS, Calendar, Policy, load_schedules, policy_from_toml, preset
+from cohandle.deadlines import (
+    OFFICIAL_YEARS,
+    Calendar,
+    Policy,
+    end_of_day,
+    load_schedules,
+    policy_from_toml,
+    preset,
+)
 from cohandle.stores._integrity import anchor_argument
 
 ENV_DB = "COHANDLE_DB"
@@ -103,6 +111,20 @@ def _calendar(args: argparse.Namespace) -> Calendar:
     with _said_as("--schedules", "path"):
         schedules = load_schedules(path) if path else ()
     return Calendar.china(schedules=schedules, weekends_only_after=True)
+
+
+def _say_weekends_only(calendar: Calendar, first: pendulum.DateTime, last: pendulum.DateTime) -> None:
+    """Tell the reader, on standard error, which years of the count had no schedule."""
+    known = set(calendar.known_years)
+    years = range(first.in_timezone(SHANGHAI).year, last.in_timezone(SHANGHAI).year + 1)
+    guessed = [str(year) for year in years if year not in known]
+    if guessed:
+        print(
+            f"cohandle: note: {', '.join(guessed)} {'has' if len(guessed) == 1 else 'have'} no official "
+            "holiday schedule here, so working days were counted as weekends only; give the "
+            "schedule with --schedules FILE",
+            file=sys.stderr,
+        )
 
 
 def _day(moment: pendulum.DateTime | None) -> str | None:
@@ -298,6 +320,8 @@ def _due(args: argparse.Namespace) -> int:
     if working:
         with _said_as("--within", "working_days"):
             items = board.due_within(now, amount, calendar)
+        today = now.in_timezone(SHANGHAI).date()
+        _say_weekends_only(calendar, now, end_of_day(calendar.add_working_days(today, amount)))
     else:
         try:
             limit = now.add(days=amount)
@@ -334,7 +358,12 @@ def _reminders(args: argparse.Namespace) -> int:
     policy = _policy(args)
     with _open(args) as wf:
         board = cohandle.DeadlineBoard.build(wf.proposals())
-    found = board.reminders(now, policy, _calendar(args))
+    calendar = _calendar(args)
+    found = board.reminders(now, policy, calendar)
+    today = now.in_timezone(SHANGHAI).date()
+    _say_weekends_only(
+        calendar, now, end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
+    )
     data = [
         {**_items([r.item])[0], "level": r.level.value, "working_days_late": r.working_days_late}
         for r in found
