@@ -361,8 +361,9 @@ def _reminders(args: argparse.Namespace) -> int:
     calendar = _calendar(args)
     found = board.reminders(now, policy, calendar)
     today = now.in_timezone(SHANGHAI).date()
+    earliest = min([now, *(r.item.due for r in found)])  # a late item is counted from its due day
     _say_weekends_only(
-        calendar, now, end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
+        calendar, earliest, end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
     )
     data = [
         {**_items([r.item])[0], "level": r.level.value, "working_days_late": r.working_days_late}
