@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import re
 from typing import Any
 
 import attrs
@@ -258,6 +259,47 @@ def test_upcasters_turn_old_payloads_into_the_present_shape() -> None:
             cohandle._events.event_from_dict("TestReminderV2", 1, {"to": "省科技厅"})
     finally:
         del cohandle.EVENT_TYPES["TestReminderV2"]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "from_schema", "said"),
+    [
+        ("NoSuchEvent", 1, "event_type must name a registered event type"),
+        (5, 1, "event_type must name a registered event type"),
+        ("ProposalFiled", 0, "from_schema must be a whole number from 1"),
+        ("ProposalFiled", "1", "from_schema must be a whole number from 1"),
+        ("ProposalFiled", 1, "from_schema must be older than ProposalFiled's present schema, 1"),
+    ],
+)
+def test_an_upcaster_that_could_never_run_is_refused(event_type: Any, from_schema: Any, said: str) -> None:
+    with pytest.raises(cohandle.InvalidInput, match=re.escape(said)):
+        register_upcaster(event_type, from_schema)
+
+
+def test_an_upcaster_that_fails_on_a_stored_payload_is_a_schema_error() -> None:
+    @attrs.frozen(kw_only=True)
+    class NoteV2(cohandle.Event):
+        TYPE = "TestNoteV2"
+        SCHEMA = 2
+        text: str
+
+    cohandle.EVENT_TYPES["TestNoteV2"] = NoteV2
+    try:
+        with pytest.raises(cohandle.InvalidInput, match="upcaster must be a function"):
+            register_upcaster("TestNoteV2", 1)("not a function")  # type: ignore[arg-type]
+
+        @register_upcaster("TestNoteV2", 1)
+        def strict(old: dict[str, Any]) -> dict[str, Any]:
+            return {"text": old["body"]}  # a KeyError for a payload without a body
+
+        with pytest.raises(SchemaError, match=r"upcaster of TestNoteV2 schema 1 failed .*KeyError\('body'\)"):
+            cohandle._events.event_from_dict("TestNoteV2", 1, {"text": "已阅"})
+        register_upcaster("TestNoteV2", 1)(lambda old: [old])  # type: ignore[arg-type,return-value]
+        with pytest.raises(SchemaError, match=r"returned .* a list, not a payload"):
+            cohandle._events.event_from_dict("TestNoteV2", 1, {"text": "已阅"})
+    finally:
+        del cohandle.EVENT_TYPES["TestNoteV2"]
+        cohandle._events._UPCASTERS.pop(("TestNoteV2", 1), None)
 
 
 def test_proposers_and_units_survive_the_round_trip_exactly() -> None:

@@ -25,7 +25,7 @@ import pendulum
 
 from cohandle._clock import datetime_reduce, from_fields, utc
 from cohandle._codec import make_structure, make_unstructure
-from cohandle._errors import InvalidInput, SchemaError, expect, got, lone_surrogate
+from cohandle._errors import InvalidInput, SchemaError, expect, got, lone_surrogate, whole_number
 from cohandle._model import (
     Actor,
     AssignmentMode,
@@ -429,9 +429,24 @@ _UPCASTERS: dict[tuple[str, int], _Upcaster] = {}
 
 
 def register_upcaster(event_type: str, from_schema: int) -> Callable[[_Upcaster], _Upcaster]:
-    """Register a function that turns a payload of ``from_schema`` into ``from_schema + 1``."""
+    """Register a function that turns a payload of ``from_schema`` into ``from_schema + 1``.
+
+    The event type must be registered already, and ``from_schema`` older than its present
+    schema: an upcaster from any other would never run.
+    """
+    cls = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
+    if cls is None:
+        raise InvalidInput("event_type", f"must name a registered event type (got {got(event_type)})")
+    whole_number("from_schema", from_schema, least=1)
+    if from_schema >= cls.SCHEMA:
+        raise InvalidInput(
+            "from_schema",
+            f"must be older than {event_type}'s present schema, {cls.SCHEMA} (got {from_schema})",
+        )
 
     def decorate(function: _Upcaster) -> _Upcaster:
+        if not callable(function):
+            raise InvalidInput("upcaster", f"must be a function of a payload (got {got(function)})")
         _UPCASTERS[(event_type, from_schema)] = function
         return function
 
@@ -459,7 +474,16 @@ def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) ->
         upcaster = _UPCASTERS.get((event_type, schema))
         if upcaster is None:
             raise SchemaError(f"No upcaster turns {event_type} schema {schema} into {schema + 1}.")
-        data = upcaster(dict(data))  # a copy of its own, to change as it likes
+        try:
+            data = upcaster(dict(data))  # a copy of its own, to change as it likes
+        except Exception as exc:  # the host's code: its failure is a stored event not read
+            raise SchemaError(
+                f"The upcaster of {event_type} schema {schema} failed on a stored payload ({exc!r})."
+            ) from exc
+        if not isinstance(data, Mapping):
+            raise SchemaError(
+                f"The upcaster of {event_type} schema {schema} returned {got(data)}, not a payload."
+            )
         schema += 1
     try:
         event: Event = _structurer(cls)(data)
