@@ -201,25 +201,45 @@ def test_anchor_then_verify_against_it(demo_db: Path, tmp_path: Path) -> None:
     assert heads[SEED_ID][0] == 11 and heads[SEED_ID][1].startswith("sha256:")
     ok = run("verify", "--anchor", str(anchor), db=demo_db)
     assert ok.returncode == 0 and "the anchor's 5 proposals all found" in ok.stdout
-    # the seed case's last event replaced by another whose hash is recomputed: the chain holds
+    # the seed case's last event rewritten and its hash recomputed, and the head moved with it:
+    # the chain holds, and only the anchor shows the change
+    import hashlib
+
+    from cohandle.stores import SQLiteStore
+    from cohandle.stores._integrity import body_bytes
+
     copy = tmp_path / "copy.db"
     copy.write_bytes(demo_db.read_bytes())
+    store = SQLiteStore(copy)
+    last = [r for r in store.records() if r.stream_id == SEED_ID][-1]
+    store.close()
+    year = last.recorded_at[:4]
+    changed = last._replace(recorded_at=str(int(year) - 1) + last.recorded_at[4:])  # a year earlier
+    changed = changed._replace(hash="sha256:" + hashlib.sha256(body_bytes(changed)).hexdigest())
     con = sqlite3.connect(copy)
     con.execute(
-        "UPDATE events SET hash = 'sha256:' || hex(randomblob(32)) WHERE stream_id = ? AND version = 11",
-        (SEED_ID,),
+        "UPDATE events SET recorded_at = ?, hash = ? WHERE position = ?",
+        (changed.recorded_at, changed.hash, changed.position),
     )
+    con.execute("UPDATE streams SET head_hash = ? WHERE stream_id = ?", (changed.hash, SEED_ID))
+    con.commit()
+    con.close()
+    assert run("verify", db=copy).returncode == 0
+    rewritten = run("verify", "--anchor", str(anchor), "--json", db=copy)
+    assert rewritten.returncode == 1
+    problem = json.loads(rewritten.stdout)["problem"]
+    assert f"proposal '{SEED_ID}', version 11" in problem and "the anchor names" in problem
+    # no anchor is taken of a damaged log
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(demo_db.read_bytes())
+    con = sqlite3.connect(damaged)
     con.execute(
-        "UPDATE streams SET head_hash = (SELECT hash FROM events WHERE stream_id = ? AND version = 11) WHERE stream_id = ?",
-        (SEED_ID, SEED_ID),
+        "UPDATE events SET actor = replace(actor, '杨鑫', '杨森') WHERE stream_id = ? AND version = 5",
+        (SEED_ID,),
     )
     con.commit()
     con.close()
-    rewritten = run("verify", "--anchor", str(anchor), "--json", db=copy)
-    assert rewritten.returncode == 1
-    assert f"proposal '{SEED_ID}', version 11" in json.loads(rewritten.stdout)["problem"]
-    # no anchor is taken of a damaged log
-    refused = run("anchor", str(tmp_path / "of-damage.json"), db=copy)
+    refused = run("anchor", str(tmp_path / "of-damage.json"), db=damaged)
     assert refused.returncode == 1 and "no anchor was written" in refused.stderr
     assert not (tmp_path / "of-damage.json").exists()
     (tmp_path / "bad.json").write_text('{"heads": {"x": [0, "h"]}}', encoding="utf-8")
