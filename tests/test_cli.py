@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import rewrite_with_hashes
+
 NOW = "2023-07-21T09:00:00+08:00"
 SEED_ID = "cppcc-湖北省-13-1-20230519"
 
@@ -176,10 +178,8 @@ def test_stats(demo_db: Path) -> None:
     assert json.loads(run("stats", "--year", "2020", "--json", db=demo_db).stdout)["received"] == 0
 
 
-def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
-    ok = run("verify", db=demo_db)
-    assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 48" in ok.stderr
-    copy = tmp_path / "copy.db"
+def damaged_copy(demo_db: Path, copy: Path) -> Path:
+    """A copy of the demo database with a name changed by hand in the seed case's version 5."""
     copy.write_bytes(demo_db.read_bytes())
     con = sqlite3.connect(copy)
     con.execute(
@@ -188,7 +188,13 @@ def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
     )
     con.commit()
     con.close()
-    damaged = run("verify", "--json", db=copy)
+    return copy
+
+
+def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
+    ok = run("verify", db=demo_db)
+    assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 48" in ok.stderr
+    damaged = run("verify", "--json", db=damaged_copy(demo_db, tmp_path / "copy.db"))
     assert damaged.returncode == 1
     assert f"proposal '{SEED_ID}', version 5" in json.loads(damaged.stdout)["problem"]
 
@@ -203,43 +209,18 @@ def test_anchor_then_verify_against_it(demo_db: Path, tmp_path: Path) -> None:
     assert ok.returncode == 0 and "the anchor's 5 proposals all found" in ok.stdout
     # the seed case's last event rewritten and its hash recomputed, and the head moved with it:
     # the chain holds, and only the anchor shows the change
-    import hashlib
-
-    from cohandle.stores import SQLiteStore
-    from cohandle.stores._integrity import body_bytes
-
     copy = tmp_path / "copy.db"
     copy.write_bytes(demo_db.read_bytes())
-    store = SQLiteStore(copy)
-    last = [r for r in store.records() if r.stream_id == SEED_ID][-1]
-    store.close()
-    year = last.recorded_at[:4]
-    changed = last._replace(recorded_at=str(int(year) - 1) + last.recorded_at[4:])  # a year earlier
-    changed = changed._replace(hash="sha256:" + hashlib.sha256(body_bytes(changed)).hexdigest())
-    con = sqlite3.connect(copy)
-    con.execute(
-        "UPDATE events SET recorded_at = ?, hash = ? WHERE position = ?",
-        (changed.recorded_at, changed.hash, changed.position),
-    )
-    con.execute("UPDATE streams SET head_hash = ? WHERE stream_id = ?", (changed.hash, SEED_ID))
-    con.commit()
-    con.close()
+    rewrite_with_hashes(copy, SEED_ID, 11)
     assert run("verify", db=copy).returncode == 0
     rewritten = run("verify", "--anchor", str(anchor), "--json", db=copy)
     assert rewritten.returncode == 1
     problem = json.loads(rewritten.stdout)["problem"]
     assert f"proposal '{SEED_ID}', version 11" in problem and "the anchor names" in problem
     # no anchor is taken of a damaged log
-    damaged = tmp_path / "damaged.db"
-    damaged.write_bytes(demo_db.read_bytes())
-    con = sqlite3.connect(damaged)
-    con.execute(
-        "UPDATE events SET actor = replace(actor, '杨鑫', '杨森') WHERE stream_id = ? AND version = 5",
-        (SEED_ID,),
+    refused = run(
+        "anchor", str(tmp_path / "of-damage.json"), db=damaged_copy(demo_db, tmp_path / "damaged.db")
     )
-    con.commit()
-    con.close()
-    refused = run("anchor", str(tmp_path / "of-damage.json"), db=damaged)
     assert refused.returncode == 1 and "no anchor was written" in refused.stderr
     assert not (tmp_path / "of-damage.json").exists()
     (tmp_path / "bad.json").write_text('{"heads": {"x": [0, "h"]}}', encoding="utf-8")

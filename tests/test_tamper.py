@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import random
 import re
@@ -15,8 +14,7 @@ import pytest
 import cohandle
 from cohandle import AssignmentMode, Status
 from cohandle.stores import SQLiteStore, StoredRecord, verify
-from cohandle.stores._integrity import body_bytes
-from helpers import bring_to, workflow
+from helpers import bring_to, rewrite_with_hashes, sealed, workflow
 
 COLUMNS = ["payload", "actor", "occurred_at", "recorded_at", "type", "command_id", "stream_id"]
 
@@ -126,10 +124,9 @@ def test_progress_is_reported(clean_log: Path) -> None:
 def _forged_next(record: StoredRecord, position: int) -> StoredRecord:
     """The event after ``record`` in its stream, chained and hashed as cohandle would: what a
     hand that knows the format can add."""
-    forged = record._replace(
-        position=position, version=record.version + 1, prev_hash=record.hash, command_id=None
+    return sealed(
+        record._replace(position=position, version=record.version + 1, prev_hash=record.hash, command_id=None)
     )
-    return forged._replace(hash="sha256:" + hashlib.sha256(body_bytes(forged)).hexdigest())
 
 
 def test_an_event_added_by_hand_past_the_head_is_found(clean_log: Path, tmp_path: Path) -> None:
@@ -179,37 +176,6 @@ def test_a_stream_without_a_head_is_found(clean_log: Path, tmp_path: Path) -> No
     assert "no recorded head" in report.problem.reason
 
 
-def _rewrite(path: Path, stream: str, version: int, *, drop_last: bool = False) -> None:
-    """Change event ``version`` of ``stream`` and recompute every hash from it on, and the
-    head, as a hand that knows the format can: a log the chain alone cannot tell from the true one."""
-    store = SQLiteStore(path)
-    records = [r for r in store.records() if r.stream_id == stream]
-    store.close()
-    if drop_last:
-        records = records[:-1]
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("BEGIN")
-    if drop_last:
-        db.execute("DELETE FROM events WHERE stream_id = ? AND version > ?", (stream, records[-1].version))
-    prev = records[version - 2].hash if version > 1 else ""
-    for record in records[version - 1 :]:
-        changed = record._replace(prev_hash=prev)
-        if record.version == version:
-            changed = changed._replace(recorded_at=changed.recorded_at.replace("0", "1", 1))
-        changed = changed._replace(hash="sha256:" + hashlib.sha256(body_bytes(changed)).hexdigest())
-        db.execute(
-            "UPDATE events SET recorded_at = ?, prev_hash = ?, hash = ? WHERE position = ?",
-            (changed.recorded_at, changed.prev_hash, changed.hash, changed.position),
-        )
-        prev = changed.hash
-    db.execute(
-        "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ?",
-        (records[-1].version, prev, stream),
-    )
-    db.execute("COMMIT")
-    db.close()
-
-
 def _anchor_of(path: Path) -> dict[str, tuple[int, str]]:
     store = SQLiteStore(path)
     try:
@@ -225,7 +191,7 @@ def test_a_log_rewritten_with_every_hash_recomputed_is_found_by_an_anchor(
     shutil.copy(clean_log, path)
     anchor = _anchor_of(path)
     stream, (last, _) = next((s, head) for s, head in anchor.items() if head[0] >= 4)
-    _rewrite(path, stream, 2)
+    rewrite_with_hashes(path, stream, 2)
     assert check(path).ok  # what the chain alone cannot show
     store = SQLiteStore(path)
     try:
@@ -242,7 +208,7 @@ def test_a_stream_rewritten_shorter_is_found_by_an_anchor(clean_log: Path, tmp_p
     shutil.copy(clean_log, path)
     anchor = _anchor_of(path)
     stream, (last, _) = next((s, head) for s, head in anchor.items() if head[0] >= 4)
-    _rewrite(path, stream, 3, drop_last=True)
+    rewrite_with_hashes(path, stream, 3, drop_last=True)
     assert check(path).ok
     store = SQLiteStore(path)
     try:

@@ -317,11 +317,11 @@ def _due(args: argparse.Namespace) -> int:
     calendar = _calendar(args)
     with _open(args) as wf:
         board = cohandle.DeadlineBoard.build(wf.proposals())
-    if working:
-        with _said_as("--within", "working_days"):
-            items = board.due_within(now, amount, calendar)
-        today = now.in_timezone(SHANGHAI).date()
-        _say_weekends_only(calendar, now, end_of_day(calendar.add_working_days(today, amount)))
+    if working:  # what due_within answers, with its end kept for the note below
+        with _said_as("--within", "count"):
+            until = end_of_day(calendar.add_working_days(now.in_timezone(SHANGHAI).date(), amount))
+        items = board.due_by(now, until)
+        _say_weekends_only(calendar, now, until)
     else:
         try:
             limit = now.add(days=amount)
