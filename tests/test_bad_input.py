@@ -4,6 +4,7 @@ cohandle, never a raw ``TypeError``, ``KeyError`` or ``AttributeError``."""
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -559,6 +560,26 @@ def test_a_file_name_holding_a_nul_is_refused_by_name(name: str, tmp_path: Any) 
     with pytest.raises(cohandle.InvalidInput, match="holds a NUL character, which no file name can hold"):
         _path_takers()[name](str(tmp_path / "a\x00b"))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", list(_path_takers()))
+def test_a_file_name_with_a_lone_surrogate_is_refused_by_name(name: str, tmp_path: Any) -> None:
+    # U+D800 has no bytes in the file system's encoding (a bare UnicodeEncodeError before)
+    if name == "to_docx":
+        pytest.importorskip("docx")
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"holds U\+D800 at position \d+, a lone surrogate, which no file name"
+    ):
+        _path_takers()[name](str(tmp_path / "a\ud800b"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_name_read_from_bytes_that_are_not_utf8_is_taken(tmp_path: Any) -> None:
+    # the command line decodes such bytes to surrogates that stand for them (0xFF is U+DCFF)
+    path = tmp_path / "\udcff.db"
+    with cohandle.Workflow.open(path) as wf:
+        bring_to(wf, Status.RECEIVED)
+    assert os.listdir(os.fsencode(tmp_path)) == [b"\xff.db"]
 
 
 # -- text that not every store can keep --------------------------------------------------------

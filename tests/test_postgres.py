@@ -69,6 +69,26 @@ def test_bad_connection_and_schema_names_are_clear(postgres_url: str) -> None:
         match="Could not connect to PostgreSQL at postgresql://nobody:\\*\\*\\*@",
     ):
         PostgresStore("postgresql://nobody:secret@127.0.0.1:1/none", connect_timeout=1)
+    # the password is left out wherever the connection string gives it
+    for given in (
+        "host=127.0.0.1 port=1 user=nobody password=secret dbname=none",
+        "host=127.0.0.1 port=1 user=nobody password='sec ret' dbname=none",
+        "postgresql://nobody@127.0.0.1:1/none?password=secret&sslmode=disable",
+    ):
+        with pytest.raises(cohandle.stores.StorageError) as refused:
+            PostgresStore(given, connect_timeout=1)
+        assert "password=***" in str(refused.value)
+        assert "secret" not in str(refused.value) and "sec ret" not in str(refused.value)
+
+
+def test_a_url_no_connection_string_can_hold_is_refused_before_connecting(postgres_url: str) -> None:
+    # (runs where the other PostgreSQL tests run: it needs psycopg, not the server) libpq reads a string only up to a NUL: it would connect to another database
+    with pytest.raises(cohandle.InvalidInput, match="url holds a NUL character") as refused:
+        PostgresStore("postgresql://nobody:secret@127.0.0.1:1/none\x00other")
+    assert "secret" not in str(refused.value)
+    # a database name typed in a terminal that is not UTF-8 (psycopg raised UnicodeEncodeError)
+    with pytest.raises(cohandle.InvalidInput, match="url must be UTF-8 text, but it holds U\\+DCB2"):
+        cohandle.Workflow.open("postgresql://nobody@127.0.0.1:1/\udcb2\udce2")
 
 
 def _drop_connection(store: PostgresStore, url: str) -> None:

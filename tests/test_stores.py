@@ -234,3 +234,9 @@ def test_a_store_of_ones_own_runs_the_same_checks_before_it_writes() -> None:
         stores.refuse_unstorable(pid, 1, "a\x00b")
     with pytest.raises(cohandle.InvalidInput, match="stream_id"):
         stores.refuse_unstorable("x" * 501, 0, None)
+    # its own arguments are checked too: a store of one's own may pass what it was given
+    with pytest.raises(cohandle.InvalidInput, match=r"^stream_id must be text"):
+        stores.refuse_unstorable(None, 0, None)  # type: ignore[arg-type]
+    for version in (-1, 1.5, True, None):
+        with pytest.raises(cohandle.InvalidInput, match=r"^expected_version must be a whole number"):
+            stores.refuse_unstorable(pid, version, None)  # type: ignore[arg-type]

@@ -91,11 +91,22 @@ def got(value: object) -> str:
 
 
 def nameable(field: str, path: str | os.PathLike[str]) -> str:
-    """``path`` as text, refused when it holds a NUL, which no file name can (the system's
-    calls would raise a bare ``ValueError``)."""
+    """``path`` as text, refused when no file name can hold it: a NUL, or a lone surrogate the
+    system's encoding has no bytes for (the system's calls would raise a bare ``ValueError`` or
+    ``UnicodeEncodeError``). A name read from the command line in bytes that are not UTF-8
+    holds surrogates that stand for those bytes, and is taken."""
     name = os.fspath(path)
     if "\x00" in name:
         raise InvalidInput(field, f"holds a NUL character, which no file name can hold (got {name!r})")
+    if not name.isascii():
+        try:
+            os.fsencode(name)
+        except UnicodeEncodeError as exc:
+            raise InvalidInput(
+                field,
+                f"holds U+{ord(name[exc.start]):04X} at position {exc.start}, a lone surrogate, which "
+                f"no file name can hold (got {name!r})",
+            ) from None
     return name
 
 

@@ -197,7 +197,11 @@ def imported(records: object) -> Sequence[StoredRecord]:
 def refuse_unstorable(stream_id: str, expected_version: int, command_id: str | None) -> None:
     """Refuse an append that would start a stream, or record a command id, that not every
     store could keep; streams already stored passed this when they were started."""
+    if expected_version.__class__ is not int or expected_version < 0:
+        whole_number("expected_version", expected_version, least=0)
     if not expected_version:
+        if stream_id.__class__ is not str:
+            raise InvalidInput("stream_id", f"must be text (got {got(stream_id)})")
         storable_id("stream_id", stream_id)
     if command_id is not None:
         if command_id.__class__ is not str:

@@ -24,7 +24,14 @@ from typing import Any
 
 import orjson
 
-from cohandle._errors import ConcurrencyConflict, InvalidInput, ProposalExists, SchemaError, seconds
+from cohandle._errors import (
+    ConcurrencyConflict,
+    InvalidInput,
+    ProposalExists,
+    SchemaError,
+    lone_surrogate,
+    seconds,
+)
 from cohandle.stores._base import id_argument, imported, inherited, refuse_unstorable, reopen_after_fork
 from cohandle.stores._integrity import StoredRecord
 from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
@@ -94,6 +101,13 @@ class PostgresStore(RowStore):
             raise InvalidInput(
                 "url", f"must be a postgresql:// URL or a libpq connection string (got {url!r})"
             )
+        if "\x00" in url:  # libpq would read the URL only up to it, and connect elsewhere
+            raise InvalidInput(
+                "url", f"holds a NUL character, which no connection string can hold (got {_safe(url)!r})"
+            )
+        surrogate = lone_surrogate(url)
+        if surrogate is not None:  # a database name typed in a terminal that is not UTF-8
+            raise InvalidInput("url", f"must be UTF-8 text, but it {surrogate} (got {_safe(url)!r})")
         if not isinstance(schema, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise InvalidInput("schema", f"must be a plain lower-case SQL name (got {schema!r})")
         timeout = seconds("connect_timeout", connect_timeout, zero_allowed=False)
@@ -311,5 +325,7 @@ class PostgresStore(RowStore):
 
 
 def _safe(url: str) -> str:
-    """The URL without its password."""
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+    """The URL or connection string without its password, wherever it is given: after the user
+    name in a URL, as a URL's ``password`` parameter, or as a ``password=`` keyword."""
+    url = re.sub(r"://([^:/@]*):[^/]*@", r"://\1:***@", url)
+    return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]+)", r"\1***", url)
