@@ -240,3 +240,27 @@ def test_a_store_of_ones_own_runs_the_same_checks_before_it_writes() -> None:
     for version in (-1, 1.5, True, None):
         with pytest.raises(cohandle.InvalidInput, match=r"^expected_version must be a whole number"):
             stores.refuse_unstorable(pid, version, None)  # type: ignore[arg-type]
+
+
+def test_what_a_sql_store_offers_beyond_the_protocol_checks_its_arguments(tmp_path: Path) -> None:
+    import inspect
+
+    protocol = {name for name in dir(stores.EventStore) if not name.startswith("_")}
+    store = SQLiteStore(tmp_path / "log.db")
+    extra = {
+        name
+        for name, member in inspect.getmembers(SQLiteStore, inspect.isfunction)
+        if not name.startswith("_") and name not in protocol
+    }
+    # no public way to write rows that skips append's checks (the workflow's fast path is private)
+    assert extra == {"read_streams", "integrity_check"}
+    wf = workflow(store=store)
+    pid = bring_to(wf, cohandle.Status.ASSIGNED)
+    history = list(wf.history(pid))
+    assert store.read_streams(["nothing", pid, "\udcb2"]) == [[], history, []]
+    assert store.read_streams((pid,) * 2) == [history] * 2
+    for bad in (None, 3, pid, [None], [[pid]]):
+        with pytest.raises(cohandle.InvalidInput, match=r"^stream_ids must"):
+            store.read_streams(bad)  # type: ignore[arg-type]
+    assert store.integrity_check()
+    store.close()

@@ -138,7 +138,7 @@ class Engine:
         store = self.store
         if isinstance(store, RowStore):
             rows = [stored_form(event, text)[1:] for event, text in zip(events, texts, strict=True)]
-            store.append_records(proposal_id, expected, rows)
+            store._append_rows(proposal_id, expected, rows)
         else:
             store.append(proposal_id, expected, events)
 

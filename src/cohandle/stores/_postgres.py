@@ -180,7 +180,7 @@ class PostgresStore(RowStore):
                     (str(SCHEMA_VERSION),),
                 )
 
-    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _append_rows(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert already serialised rows (the columns after ``position``) in one transaction:
         one call of the schema's ``cohandle_append`` function, one round trip.
 
@@ -223,7 +223,7 @@ class PostgresStore(RowStore):
     def _after_lost_append(
         self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]], lost: Exception
     ) -> int:
-        """Settle an append whose connection was lost: see :meth:`append_records`."""
+        """Settle an append whose connection was lost: see :meth:`_append_rows`."""
         unknown = (
             f"The connection to PostgreSQL was lost while recording the events of {stream_id!r} "
             f"({str(lost).strip()})"

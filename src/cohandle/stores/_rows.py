@@ -1,7 +1,7 @@
 """What the SQL stores share: the columns, decoding rows, and every read.
 
 A subclass names its tables and its placeholder, runs queries through ``_query`` and writes
-through ``append_records`` and ``import_records``.
+through ``_append_rows`` and ``import_records``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import orjson
 
-from cohandle._errors import CohandleError, InvalidInput, SchemaError, lone_surrogate, whole_number
+from cohandle._errors import CohandleError, InvalidInput, SchemaError, iterable, lone_surrogate, whole_number
 from cohandle._events import (
     RecordedEvent,
     actor_from_text,
@@ -154,7 +154,7 @@ class RowStore:
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
-    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _append_rows(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -172,7 +172,7 @@ class RowStore:
                     f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
                 )
             rows.append(record_of(event)[1:])
-        self.append_records(stream_id, expected_version, rows)
+        self._append_rows(stream_id, expected_version, rows)
 
     def _never_held(self, field: str, value: object) -> bool:
         """Check an id to read by; True for one the database cannot hold, nor take as a
@@ -192,8 +192,11 @@ class RowStore:
 
     def read_streams(self, stream_ids: Sequence[str]) -> list[list[RecordedEvent]]:
         """Several whole streams, in the order asked, read in one query per 500 of them."""
-        found: dict[str, list[tuple[Any, ...]]] = {stream_id: [] for stream_id in stream_ids}
-        wanted = [stream_id for stream_id in found if not self._never_held("stream_ids", stream_id)]
+        stream_ids = list(iterable("stream_ids", stream_ids, "a list of proposal ids"))
+        found: dict[str, list[tuple[Any, ...]]] = {
+            stream_id: [] for stream_id in stream_ids if not self._never_held("stream_ids", stream_id)
+        }
+        wanted = list(found)
         for start in range(0, len(wanted), 500):
             chunk = tuple(wanted[start : start + 500])
             marks = ", ".join([self.p] * len(chunk))
@@ -202,7 +205,7 @@ class RowStore:
                 chunk,
             ):
                 found[row[1]].append(row)
-        return [decode_stream(found[stream_id]) for stream_id in stream_ids]
+        return [decode_stream(found.get(stream_id, [])) for stream_id in stream_ids]
 
     def stream_version(self, stream_id: str) -> int:
         if self._never_held("stream_id", stream_id):

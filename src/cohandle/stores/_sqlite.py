@@ -178,8 +178,11 @@ class SQLiteStore(RowStore):
                     raise _storage_error(action, self.path, exc) from None
                 raise
 
-    def append_records(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert already serialised rows (the columns after ``position``) in one transaction."""
+    def _append_rows(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert already serialised rows (the columns after ``position``) in one transaction.
+
+        The rows are taken as they are: only :meth:`append`, which checks its events, and the
+        workflow, which has just sealed them, call this."""
         if not rows:
             return
         refuse_unstorable(stream_id, expected_version, rows[0][8])
