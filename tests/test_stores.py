@@ -263,4 +263,6 @@ def test_what_a_sql_store_offers_beyond_the_protocol_checks_its_arguments(tmp_pa
         with pytest.raises(cohandle.InvalidInput, match=r"^stream_ids must"):
             store.read_streams(bad)  # type: ignore[arg-type]
     assert store.integrity_check()
+    # records takes a batch size of its own: any whole number from 1, however large
+    assert list(store.records(batch=2**70)) == list(store.records(batch=1)) == list(store.records())
     store.close()

@@ -222,7 +222,7 @@ class RowStore:
         """The stored rows in global order, as they are on disk, ``batch`` rows per query."""
         position_argument("after", after)
         whole_number("batch", batch, least=1)
-        return self._records(min(after, _LAST_POSITION), batch)
+        return self._records(min(after, _LAST_POSITION), min(batch, _LAST_POSITION))
 
     def _records(self, after: int, batch: int) -> Iterator[StoredRecord]:
         p = self.p
