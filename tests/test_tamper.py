@@ -234,6 +234,32 @@ def test_an_anchor_of_the_wrong_shape_is_refused(clean_log: Path, anchor: object
         store.close()
 
 
+@pytest.mark.parametrize(
+    "hash_text",
+    ["h", "sha256:00", "md5:" + "0" * 64, "0" * 64, "sha256:" + "g" * 64, "sha256:" + "0" * 64 + "\n"],
+)
+def test_an_anchor_with_a_hash_that_no_store_writes_is_refused_not_taken_for_a_rewrite(
+    clean_log: Path, hash_text: str
+) -> None:
+    # a damaged anchor is bad input; only a well-formed hash that differs is evidence of a rewrite
+    store = SQLiteStore(clean_log)
+    try:
+        stream, (version, _) = next(iter(store.heads().items()))
+        with pytest.raises(cohandle.InvalidInput, match=r"hash as store.heads\(\) does"):
+            verify(store, anchor={stream: (version, hash_text)})
+    finally:
+        store.close()
+
+
+def test_an_anchor_is_read_whatever_the_case_of_its_hash(clean_log: Path) -> None:
+    store = SQLiteStore(clean_log)
+    try:
+        heads = store.heads()
+        assert verify(store, anchor={k: (v, h.upper()) for k, (v, h) in heads.items()}).ok
+    finally:
+        store.close()
+
+
 # SQLite keeps a byte string as it is written into any column, and text that reads as no number
 # in a column of numbers (other values it turns into the column's kind): a hand can leave such a
 # value where cohandle writes text or a number. Every reading names the event; none fails with a

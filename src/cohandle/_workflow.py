@@ -252,7 +252,8 @@ class Workflow:
     def state_at(self, proposal_id: str, version: int) -> Proposal:
         """The proposal as it was after event ``version``."""
         whole_number("version", version)
-        events = self.store.read_stream(_proposal_id(proposal_id), up_to=version)
+        # at least the first event: a version below 1 is refused below, not taken as no proposal
+        events = self.store.read_stream(_proposal_id(proposal_id), up_to=max(version, 1))
         if not events:
             raise ProposalNotFound(proposal_id)
         if version < 1 or len(events) < version:

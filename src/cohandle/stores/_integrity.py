@@ -9,13 +9,14 @@ link or version does not fit is named.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 import attrs
 
 from cohandle._errors import InvalidInput, got, whole_number
-from cohandle._events import StoredRecord, body_bytes, record_misfit, record_of
+from cohandle._events import HASH_ALGORITHMS, StoredRecord, body_bytes, record_misfit, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
 
@@ -275,8 +276,17 @@ def anchor_argument(value: object) -> Mapping[str, tuple[int, str]]:
             raise InvalidInput(
                 "anchor", f"must map proposal ids to a version and a hash (got {got(stream_id)}: {got(head)})"
             )
-        checked[stream_id] = (version, hash_)
+        if not _HASH_TEXT.fullmatch(hash_):  # a damaged anchor, not evidence against the log
+            raise InvalidInput(
+                "anchor",
+                f"must give each proposal's hash as store.heads() does, the algorithm and 64 "
+                f"hexadecimal digits, 'sha256:...' or 'sm3:...' (got {hash_!r} for {stream_id!r})",
+            )
+        checked[stream_id] = (version, hash_.lower())
     return checked
+
+
+_HASH_TEXT = re.compile(f"(?:{'|'.join(HASH_ALGORITHMS)}):[0-9a-f]{{64}}", re.IGNORECASE)
 
 
 class _Recording(Protocol):
