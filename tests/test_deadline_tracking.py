@@ -263,6 +263,88 @@ def test_the_board_answers_overdue_by_unit_and_due_within() -> None:
     assert second in {i.proposal_id for items in board.overdue(at("2026-01-01")).values() for i in items}
 
 
+def test_the_board_keeps_the_later_of_two_states_of_a_proposal() -> None:
+    # with threads, a slower one may bring an older state after a faster one brought a newer
+    wf, _ = workflow()
+    board = DeadlineBoard()
+    pid = assigned(wf)
+    older = wf.get(pid)
+    newer = wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    board.update(newer)
+    board.update(older)
+    late = at("2026-06-01")
+    parties = {item.party for items in board.overdue(late).values() for item in items}
+    assert "湖北省知识产权局" not in parties and "省教育厅" in parties
+    assert board.overdue(late) == DeadlineBoard.build([newer]).overdue(late)
+    assert len(board) == len(DeadlineBoard.build([newer]))
+    assert DeadlineBoard.build([newer, older]).overdue(late) == board.overdue(late)
+
+
+def test_a_board_answers_in_one_order_however_it_was_filled() -> None:
+    wf, _ = workflow()
+    proposals = [wf.get(assigned(wf)) for _ in range(3)]  # all due at the same times
+    late, soon = at("2026-06-01"), at("2025-10-10")
+    forward, backward = DeadlineBoard.build(proposals), DeadlineBoard()
+    for proposal in reversed(proposals):
+        backward.update(proposal)
+    assert forward.overdue(late) == backward.overdue(late)
+    assert forward.due_within(soon, 10, Calendar.china()) == backward.due_within(soon, 10, Calendar.china())
+    assert [i.proposal_id for i in forward.overdue(late)["省教育厅"]] == sorted(p.id for p in proposals)
+
+
+def test_a_board_following_a_workflow_shared_by_threads_stays_right() -> None:
+    import contextlib
+    import sys
+    import threading
+
+    wf, _ = workflow()
+    board = DeadlineBoard()
+    board.follow(wf)
+    late = at("2026-06-01")
+    made: list[str] = []  # list.append is atomic
+    errors: list[str] = []
+    done = threading.Event()
+
+    def work(thread: int) -> None:
+        try:
+            for n in range(40):
+                pid = wf.receive(data(f"{thread:02d}{n:04d}"), actor=A_COMMITTEE).id
+                wf.assign(pid, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE)
+                made.append(pid)
+                other = made[(thread * 7 + n) % len(made)]  # one another thread may be acting on
+                for author, actor in ((CO1, A_CO1), (CO2, A_CO2)):
+                    # already submitted, or the version moved on: not this test's matter
+                    with contextlib.suppress(cohandle.CohandleError):
+                        wf.submit_opinion(other, opinion=opinion(author), actor=actor)
+        except BaseException as exc:
+            errors.append(repr(exc))
+
+    def read() -> None:
+        while not done.is_set():
+            items = [(i.proposal_id, i.party) for v in board.overdue(late).values() for i in v]
+            if len(items) != len(set(items)):
+                errors.append(f"an item twice in one answer: {items}")
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    try:
+        reader = threading.Thread(target=read)
+        reader.start()
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        done.set()
+        reader.join()
+    finally:
+        sys.setswitchinterval(switching)
+    assert errors == []
+    rebuilt = DeadlineBoard.build(wf.proposals())
+    assert len(board) == len(rebuilt)
+    assert board.overdue(late) == rebuilt.overdue(late)
+
+
 def test_reminders_come_before_the_deadline_once_and_escalate_when_long_late() -> None:
     wf, clock = workflow()
     policy = preset("chongqing-2017")

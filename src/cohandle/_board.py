@@ -13,6 +13,7 @@ import datetime as _dt
 import enum
 import heapq
 import itertools
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -69,6 +70,12 @@ class Reminder:
     working_days_late: int
 
 
+def _order(item: DueItem) -> tuple[pendulum.DateTime, str, str, str]:
+    """Earliest first, and one order for items due at the same time, however the board was
+    filled."""
+    return item.due, item.proposal_id, item.party, item.deadline.kind.name
+
+
 def _micros(moment: pendulum.DateTime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
@@ -78,10 +85,16 @@ class DeadlineBoard:
 
     Windows (a reassignment request that may be made) are left out: they lapse, they are not
     late, and nobody is reminded of them.
+
+    The threads of a process may share a board, and :meth:`follow` a workflow whose commands
+    come from several threads: a state of a proposal older than the one the board holds, which
+    a slower thread may bring after a faster one, is ignored.
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()  # updates and queries: a heap half pushed is no heap
         self._open: dict[str, tuple[DueItem, ...]] = {}
+        self._version: dict[str, int] = {}
         self._generation: dict[str, int] = {}
         self._reminded: dict[str, tuple[tuple[str, pendulum.DateTime], ...]] = {}
         self._key: dict[str, bool] = {}
@@ -110,14 +123,20 @@ class DeadlineBoard:
         return wf.subscribe(changed)
 
     def update(self, proposal: Proposal) -> None:
-        """Replace what the board knows of ``proposal``."""
+        """Replace what the board knows of ``proposal``, unless it knows a later version of it."""
         expect("proposal", proposal, Proposal, "a Proposal")
-        for entry in self._put(proposal):
-            heapq.heappush(self._heap, entry)
-        if len(self._heap) > 2 * self._live + 1024:
-            self._compact()
+        with self._lock:
+            for entry in self._put(proposal):
+                heapq.heappush(self._heap, entry)
+            if len(self._heap) > 2 * self._live + 1024:
+                self._compact()
 
     def _put(self, p: Proposal) -> list[tuple[int, int, str, int, DueItem]]:
+        """The heap entries of ``p``'s open deadlines, which replace those the board had; none
+        for a state older than the one the board holds, which is kept."""
+        if p.version < self._version.get(p.id, 0):
+            return []
+        self._version[p.id] = p.version
         generation = self._generation.get(p.id, 0) + 1
         self._generation[p.id] = generation
         self._live -= len(self._open.get(p.id, ()))
@@ -135,6 +154,11 @@ class DeadlineBoard:
     def _compact(self) -> None:
         self._heap = [entry for entry in self._heap if self._generation.get(entry[2]) == entry[3]]
         heapq.heapify(self._heap)
+
+    def _due(self, limit_us: int) -> list[DueItem]:
+        """Open items due at or before ``limit_us``, read while no update runs."""
+        with self._lock:
+            return list(self._until(limit_us))
 
     def _until(self, limit_us: int) -> Iterator[DueItem]:
         """Open items due at or before ``limit_us``, visiting only heap nodes that can answer."""
@@ -158,18 +182,20 @@ class DeadlineBoard:
         return self._live
 
     def overdue(self, now: pendulum.DateTime) -> dict[str, list[DueItem]]:
-        """Obligations past their due time at ``now``, grouped by party (unit name), earliest first."""
+        """Obligations past their due time at ``now``, grouped by party (unit name), earliest
+        first (those due at the same time by proposal id, then kind)."""
         now = business_time("now", now)
         grouped: dict[str, list[DueItem]] = defaultdict(list)
-        for item in self._until(_micros(now) - 1):
+        for item in self._due(_micros(now) - 1):
             grouped[item.party].append(item)
         for items in grouped.values():
-            items.sort(key=lambda i: i.due)
+            items.sort(key=_order)
         return dict(sorted(grouped.items()))
 
     def due_within(self, now: pendulum.DateTime, working_days: int, calendar: Calendar) -> list[DueItem]:
         """Obligations not yet late at ``now`` that fall due within ``working_days`` working days
-        (by the end of the last of them, Asia/Shanghai time)."""
+        (by the end of the last of them, Asia/Shanghai time), earliest first (those due at the
+        same time by proposal id, party and kind)."""
         now = business_time("now", now)
         whole_number("working_days", working_days, least=0)
         expect("calendar", calendar, Calendar, "a Calendar, such as Calendar.china()")
@@ -191,10 +217,10 @@ class DeadlineBoard:
         now_us = _micros(now)
         found = [
             item
-            for item in self._until(_micros(limit))
+            for item in self._due(_micros(limit))
             if _micros(item.due) >= now_us and not item.deadline.kind.window
         ]
-        return sorted(found, key=lambda i: (i.due, i.proposal_id))
+        return sorted(found, key=_order)
 
     def reminders(self, now: pendulum.DateTime, policy: Policy, calendar: Calendar) -> list[Reminder]:
         """The reminders due at ``now``.
@@ -209,18 +235,23 @@ class DeadlineBoard:
         expect("calendar", calendar, Calendar, "a Calendar, such as Calendar.china()")
         today = now.in_timezone(SHANGHAI).date()
         horizon = end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
+        with self._lock:  # each item with its proposal's reminders and key mark, as one state
+            due = [
+                (item, self._reminded.get(item.proposal_id, ()), self._key.get(item.proposal_id, False))
+                for item in self._until(_micros(horizon))
+            ]
         found = []
-        for item in self._until(_micros(horizon)):
+        for item, reminders, key in due:
             due_day = item.due.in_timezone(SHANGHAI).date()
             late = calendar.working_days_between(due_day, today) if now > item.due else 0
             escalable = item.party != PROPOSER_PARTY  # a proposer is reminded, never supervised
             if escalable and late >= policy.escalate_after_working_days and late > 0:
-                if not self._key.get(item.proposal_id, False):
+                if not key:
                     found.append(Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late))
                 continue
             window = _back(calendar, due_day, policy.remind_before_working_days)
             opened = pendulum.DateTime(window.year, window.month, window.day, tzinfo=SHANGHAI)
-            reminded = [at for party, at in self._reminded.get(item.proposal_id, ()) if party == item.party]
+            reminded = [at for party, at in reminders if party == item.party]
             if late > 0:
                 # once late, remind again each time the party has gone a reminder window unanswered
                 last = max(reminded) if reminded else None
@@ -233,7 +264,7 @@ class DeadlineBoard:
             elif any(at >= opened for at in reminded):
                 continue
             found.append(Reminder(item=item, level=ReminderLevel.REMIND, working_days_late=late))
-        return sorted(found, key=lambda r: (r.item.due, r.item.proposal_id, r.item.party))
+        return sorted(found, key=lambda r: _order(r.item))
 
 
 def _back(calendar: Calendar, day: _dt.date, working_days: int) -> _dt.date:
