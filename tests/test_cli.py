@@ -296,6 +296,22 @@ def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:
     assert "no reply yet" in one_line_error(run("render", "npc-湖北省-14-1-1025", db=demo_db))
 
 
+def test_render_writes_the_reply_of_the_unit_named_in_separate_handling(demo_db: Path) -> None:
+    separate = "cppcc-湖北省-13-1-20230412"  # answered by two units, each for itself
+    housing = run("render", separate, "--unit", "省住房和城乡建设厅", db=demo_db).stdout
+    finance = run("render", separate, "--unit", "省财政厅", db=demo_db).stdout
+    assert "老旧小区改造进展" in housing and "加装电梯补助资金" not in housing
+    assert "加装电梯补助资金" in finance and "老旧小区改造进展" not in finance
+    # without a unit it would have written one of the two and left the other out, unsaid
+    assert "replies from: 省住房和城乡建设厅、省财政厅" in one_line_error(run("render", separate, db=demo_db))
+    assert "must name a unit whose reply is in" in one_line_error(
+        run("render", separate, "--unit", "省科技厅", db=demo_db)
+    )
+    # one unit answering (again, after re-handling) needs no --unit: its latest reply
+    rehandled = run("render", "cppcc-湖北省-13-1-20230377", db=demo_db).stdout
+    assert "经实地调研" in rehandled and "因条件限制" not in rehandled
+
+
 def test_diagram_and_version_and_bad_arguments() -> None:
     assert run("diagram").stdout.startswith("stateDiagram-v2\n")
     assert run("--version").stdout.startswith("cohandle ")

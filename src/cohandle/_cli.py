@@ -564,7 +564,21 @@ def _render(args: argparse.Namespace) -> int:
             raise cohandle.InvalidInput(
                 "ID", f"names proposal {p.id!r}, which has no reply yet (it is {p.status})"
             )
-        layout = reply_layout(p.reply, p.data)
+        # each unit's latest: in separate handling (分办) every handler answers for itself
+        latest = {reply.author.name: reply for reply in p.replies}
+        names = "、".join(latest)
+        if args.unit:
+            if args.unit not in latest:
+                raise cohandle.InvalidInput(
+                    "--unit", f"must name a unit whose reply is in (replies from: {names})"
+                )
+            latest = {args.unit: latest[args.unit]}
+        if len(latest) != 1:
+            raise cohandle.InvalidInput(
+                "--unit",
+                f"must name the unit whose reply to write: each answered for itself (replies from: {names})",
+            )
+        layout = reply_layout(next(iter(latest.values())), p.data)
     else:
         opinions = [part.opinion for part in p.co_handlers if part.opinion is not None]
         if args.unit:
@@ -707,7 +721,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("id", metavar="ID")
     render.add_argument("--kind", choices=("reply", "opinion"), default="reply")
-    render.add_argument("--unit", help="with --kind opinion: the co-handler whose opinion to write")
+    render.add_argument(
+        "--unit",
+        help="the co-handler whose opinion to write, or in separate handling (分办) the unit whose reply",
+    )
     render.add_argument("--docx", metavar="PATH", help="write a Word document instead of printing text")
 
     command("diagram", _diagram, "the proposal lifecycle as a Mermaid diagram", db=False, json_flag=False)
