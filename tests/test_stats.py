@@ -162,3 +162,35 @@ def test_without_recorded_deadlines_on_time_is_unknown() -> None:
     s = statistics(wf.proposals(), day("2025-06-30"))
     assert s.on_time is None and s.on_time_rate is None
     assert s.to_json()["on_time_rate_pct"] is None
+
+
+def test_on_time_means_every_unit_that_answers_met_its_deadline() -> None:
+    from helpers import SPARE
+
+    clock = cohandle.FixedClock(day("2025-01-10"))
+    wf = cohandle.Workflow(clock=clock, policy=POLICY)  # replies due three months after assignment
+
+    def separate(number: str, late: cohandle.Unit) -> str:
+        clock.set(day("2025-01-10"))
+        pid = wf.receive(data(number), actor=A_COMMITTEE).id
+        wf.assign(pid, handlers=[H1, H2], actor=A_COMMITTEE)
+        answers = sorted(((H1, A_H1), (H2, A_H2)), key=lambda pair: pair[0] == late)  # in time order
+        for unit, actor in answers:
+            clock.set(day("2025-06-20" if unit == late else "2025-02-10"))
+            wf.answer(pid, reply=reply(unit, "A"), actor=actor)
+        return pid
+
+    # under 分办 either handler answering late makes the proposal late, whichever it is
+    separate("21", late=H1)
+    separate("22", late=H2)
+    assert statistics(wf.proposals(), day("2025-06-30")).on_time == 0
+    # a lead released by a reassignment answers nothing: its replacement's deadline counts
+    clock.set(day("2025-01-10"))
+    moved = wf.receive(data("23"), actor=A_COMMITTEE).id
+    wf.assign(moved, lead=LEAD, actor=A_COMMITTEE)
+    wf.request_reassignment(moved, reason="不属于本单位职责", actor=A_LEAD)
+    wf.decide_reassignment(moved, unit=LEAD, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    clock.set(day("2025-02-10"))
+    wf.answer(moved, reply=reply(SPARE, "A"), actor=cohandle.Actor(name="林海", unit=SPARE))
+    s = statistics(wf.proposals(), day("2025-06-30"))
+    assert (s.replied, s.on_time) == (3, 1)

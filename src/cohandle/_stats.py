@@ -1,24 +1,5 @@
-"""The statistics published each year, computed from proposals' states (which are folds of the log).
-
-Definitions (each a count of proposals unless said otherwise):
-
-- received: every proposal; filed: those filed (立案) or assigned; not filed: 不予立案; merged: 并案;
-  立案率 = filed / (filed + not filed).
-- assigned: assigned and not withdrawn; replied: assigned ones with a reply sent (answered,
-  re-handled or closed); 办复率 = replied / assigned.
-- on time: replied ones whose first reply deadline recorded in the log was met, not met late;
-  按时办复率 = on time / assigned. Without recorded deadlines it is not known, and shown as such.
-- feedback: the latest feedback on each reply; 满意率 = (满意 + 基本满意) / replies with feedback,
-  with the 满意 and 基本满意 counts apart; 初次办理满意率 counts the first feedback, before any
-  re-handling.
-- categories: the category of each proposal's final reply (each part's, under 分办), with
-  percentages of the replies counted.
-- per unit: items led (主办), co-handled (会办) and handled separately (分办), and open
-  obligations past due at ``now``.
-- published: replies published (公开).
-
-见面率 / 沟通率 need contact records the log does not keep; they are not computed.
-"""
+"""The statistics published each year, computed from proposals' states (which are folds of the
+log); :class:`Statistics` defines each count."""
 
 from __future__ import annotations
 
@@ -31,7 +12,7 @@ import pendulum
 from cohandle._clock import business_time
 from cohandle._errors import expect, iterable, whole_number
 from cohandle._lifecycle import Status
-from cohandle._model import AssignmentMode, DeadlineKind, DeadlineStatus, Satisfaction
+from cohandle._model import AssignmentMode, DeadlineKind, DeadlineStatus, Satisfaction, TrackedDeadline
 from cohandle._state import Proposal
 
 __all__ = ["Statistics", "UnitCounts", "statistics"]
@@ -54,6 +35,30 @@ def _rate(part: int, whole: int) -> float | None:
 
 @attrs.frozen(kw_only=True)
 class Statistics:
+    """The counts and rates of a set of proposals, as :func:`statistics` makes them.
+
+    Definitions (each a count of proposals unless said otherwise):
+
+    - received: every proposal; filed: those filed (立案) or assigned; not filed: 不予立案; merged: 并案;
+      立案率 = filed / (filed + not filed).
+    - assigned: assigned and not withdrawn; replied: assigned ones with a reply sent (answered,
+      re-handled or closed); 办复率 = replied / assigned.
+    - on time: replied ones whose first reply deadline recorded in the log (as extended, if it was)
+      was met, not met late, by every unit that answers (each handler's, under 分办; not a unit's
+      released by a reassignment); 按时办复率 = on time / assigned. Without recorded deadlines it is
+      not known, and shown as such.
+    - feedback: the latest feedback on each reply; 满意率 = (满意 + 基本满意) / replies with feedback,
+      with the 满意 and 基本满意 counts apart; 初次办理满意率 counts the first feedback, before any
+      re-handling.
+    - categories: the category of each proposal's final reply (each part's, under 分办), with
+      percentages of the replies counted.
+    - per unit: items led (主办), co-handled (会办) and handled separately (分办), and open
+      obligations past due at ``now``.
+    - published: replies published (公开).
+
+    见面率 / 沟通率 need contact records the log does not keep; they are not computed.
+    """
+
     received: int
     filed: int
     not_filed: int
@@ -129,14 +134,20 @@ class Statistics:
 
 
 def _reply_met_on_time(p: Proposal) -> bool | None:
-    replies = [t for t in p.deadlines if t.deadline.kind is DeadlineKind.REPLY]
-    if not replies:
+    """Whether every unit that answers met its first reply deadline (as extended, if it was);
+    None when no reply deadline is recorded. Under separate handling (分办) each handler has its
+    own; a unit released by a reassignment (its deadline waived) answers nothing."""
+    counted: dict[str, TrackedDeadline] = {}
+    for tracked in p.deadlines:
+        if tracked.deadline.kind is DeadlineKind.REPLY:
+            party = tracked.deadline.party
+            held = counted.get(party)
+            if held is None or held.status is DeadlineStatus.SUPERSEDED:  # an approved extension
+                counted[party] = tracked
+    answering = [t for t in counted.values() if t.status is not DeadlineStatus.WAIVED]
+    if not answering:
         return None
-    first = replies[0]
-    if first.status is DeadlineStatus.SUPERSEDED:  # an approved extension: the extended deadline counts
-        extended = [t for t in replies[1:] if t.deadline.party == first.deadline.party]
-        first = extended[-1] if extended else first
-    return first.status is DeadlineStatus.MET
+    return all(t.status is DeadlineStatus.MET for t in answering)
 
 
 def statistics(
