@@ -82,7 +82,8 @@ def test_bad_connection_and_schema_names_are_clear(postgres_url: str) -> None:
 
 
 def test_a_url_no_connection_string_can_hold_is_refused_before_connecting(postgres_url: str) -> None:
-    # (runs where the other PostgreSQL tests run: it needs psycopg, not the server) libpq reads a string only up to a NUL: it would connect to another database
+    # runs where the other PostgreSQL tests run, for it needs psycopg (not the server).
+    # libpq reads a connection string only up to a NUL: it would connect to another database
     with pytest.raises(cohandle.InvalidInput, match="url holds a NUL character") as refused:
         PostgresStore("postgresql://nobody:secret@127.0.0.1:1/none\x00other")
     assert "secret" not in str(refused.value)
