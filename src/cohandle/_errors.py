@@ -245,11 +245,11 @@ class PermissionDenied(CommandRefused):
     ) -> None:
         self.relations = tuple(sorted(relations))
         self.allowed_relations = tuple(sorted(allowed_relations))
-        held = _listing(self.relations) if self.relations else "no role"
+        held = f"act on it as {_listing(self.relations)}" if self.relations else "hold no role on it"
         more = f" {detail}" if detail else ""
         super().__init__(
-            f"{actor} may not {command} proposal {proposal_id!r} (it is {state}): they hold "
-            f"{held} on it, and only the {_listing(self.allowed_relations)} may.{more}",
+            f"{actor} may not {command} proposal {proposal_id!r} (it is {state}): they {held}, "
+            f"and only the {_listing(self.allowed_relations)} may.{more}",
             proposal_id=proposal_id,
             command=command,
             state=state,
