@@ -227,6 +227,11 @@ def test_only_the_assigning_body_assigns() -> None:
         wf.assign(pid, lead=LEAD, actor=A_LEAD)
     assert info.value.allowed_relations == ("assigning body",)
     assert "张伟 (省科技厅) may not assign" in str(info.value)
+    assert "they hold no role on it, and only the assigning body may." in str(info.value)
+    # one who holds a role is told which, in a sentence
+    with unchanged(wf, pid), pytest.raises(PermissionDenied) as info:
+        wf.assign(pid, lead=LEAD, actor=A_PROPOSER)
+    assert "they act on it as proposer, and only the assigning body may." in str(info.value)
 
 
 # -- reassignment ------------------------------------------------------------------------------
