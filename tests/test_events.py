@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -237,6 +239,18 @@ def test_a_record_must_be_an_object() -> None:
         event_from_record([])  # type: ignore[arg-type]
 
 
+@contextlib.contextmanager
+def registered(kind: type[cohandle.Event]) -> Iterator[None]:
+    """A test's own event type, known for the ``with`` block only, with its upcasters."""
+    cohandle.EVENT_TYPES[kind.TYPE] = kind
+    try:
+        yield
+    finally:
+        del cohandle.EVENT_TYPES[kind.TYPE]
+        for key in [key for key in cohandle._events._UPCASTERS if key[0] == kind.TYPE]:
+            del cohandle._events._UPCASTERS[key]
+
+
 def test_upcasters_turn_old_payloads_into_the_present_shape() -> None:
     @attrs.frozen(kw_only=True)
     class ReminderV2(cohandle.Event):
@@ -245,20 +259,17 @@ def test_upcasters_turn_old_payloads_into_the_present_shape() -> None:
         to: str
         channel: str
 
-    cohandle.EVENT_TYPES["TestReminderV2"] = ReminderV2
+    with registered(ReminderV2):
 
-    @register_upcaster("TestReminderV2", 1)
-    def add_channel(old: dict[str, Any]) -> dict[str, Any]:
-        return {**old, "channel": "letter"}
+        @register_upcaster("TestReminderV2", 1)
+        def add_channel(old: dict[str, Any]) -> dict[str, Any]:
+            return {**old, "channel": "letter"}
 
-    try:
         event = cohandle._events.event_from_dict("TestReminderV2", 1, {"to": "省科技厅"})
         assert event == ReminderV2(to="省科技厅", channel="letter")
         with pytest.raises(SchemaError, match="No upcaster"):
             cohandle._events._UPCASTERS.pop(("TestReminderV2", 1))
             cohandle._events.event_from_dict("TestReminderV2", 1, {"to": "省科技厅"})
-    finally:
-        del cohandle.EVENT_TYPES["TestReminderV2"]
 
 
 @pytest.mark.parametrize(
@@ -283,8 +294,7 @@ def test_an_upcaster_that_fails_on_a_stored_payload_is_a_schema_error() -> None:
         SCHEMA = 2
         text: str
 
-    cohandle.EVENT_TYPES["TestNoteV2"] = NoteV2
-    try:
+    with registered(NoteV2):
         with pytest.raises(cohandle.InvalidInput, match="upcaster must be a function"):
             register_upcaster("TestNoteV2", 1)("not a function")  # type: ignore[arg-type]
 
@@ -297,9 +307,6 @@ def test_an_upcaster_that_fails_on_a_stored_payload_is_a_schema_error() -> None:
         register_upcaster("TestNoteV2", 1)(lambda old: [old])  # type: ignore[arg-type,return-value]
         with pytest.raises(SchemaError, match=r"returned .* a list, not a payload"):
             cohandle._events.event_from_dict("TestNoteV2", 1, {"text": "已阅"})
-    finally:
-        del cohandle.EVENT_TYPES["TestNoteV2"]
-        cohandle._events._UPCASTERS.pop(("TestNoteV2", 1), None)
 
 
 def test_proposers_and_units_survive_the_round_trip_exactly() -> None:

@@ -163,37 +163,26 @@ def verify_records(
         if progress is not None and count % progress_every == 0:
             progress(count)
     if anchor is not None:
-        for stream_id, (version, _) in anchor.items():
-            found = last.get(stream_id)
-            seen = found[0] if found else 0
-            if seen < version:
-                return report(
-                    Problem(
-                        stream_id=stream_id,
-                        version=seen + 1,
-                        position=None,
-                        reason=(
-                            f"the anchor names version {version}, but the stream "
-                            + (f"ends at version {seen}" if seen else "has no events")
-                        ),
-                    )
-                )
+        short = _ended_short(
+            anchor,
+            last,
+            lambda version, seen: (
+                f"the anchor names version {version}, but the stream "
+                + (f"ends at version {seen}" if seen else "has no events")
+            ),
+        )
+        if short is not None:
+            return report(short)
     if heads is not None:
-        damaged = _damaged_head(heads, last)
+        damaged = _damaged_head(heads, last) or _ended_short(
+            heads,
+            last,
+            lambda version, seen: (
+                f"the stream ends at version {seen}, but version {version} was recorded (truncated)"
+            ),
+        )
         if damaged is not None:
             return report(damaged)
-        for stream_id, (version, _) in heads.items():
-            found = last.get(stream_id)
-            seen = found[0] if found else 0
-            if seen < version:
-                return report(
-                    Problem(
-                        stream_id=stream_id,
-                        version=seen + 1,
-                        position=None,
-                        reason=f"the stream ends at version {seen}, but version {version} was recorded (truncated)",
-                    )
-                )
         later = heads if heads_after is None else heads_after()
         damaged = _damaged_head(later, last)
         if damaged is not None:
@@ -251,6 +240,22 @@ def _damaged_head(
             position=None,
             reason=f"its recorded head holds {got(head)}, where a version and a hash belong",
         )
+    return None
+
+
+def _ended_short(
+    named: Mapping[str, tuple[int, str]],
+    last: Mapping[str, tuple[int, str]],
+    reason: Callable[[int, int], str],
+) -> Problem | None:
+    """The first stream the walk (``last``: its latest version and hash) saw end before the
+    version ``named`` gives it, as a problem at the first version missing; ``reason`` says it
+    from the version named and the last one seen."""
+    for stream_id, (version, _) in named.items():
+        found = last.get(stream_id)
+        seen = found[0] if found else 0
+        if seen < version:
+            return Problem(stream_id=stream_id, version=seen + 1, position=None, reason=reason(version, seen))
     return None
 
 
