@@ -113,8 +113,8 @@ def test_every_key_of_the_json_form_is_there_with_null_for_absent() -> None:
     data = parse_letter("").to_json()
     assert set(data) >= {
         "kind", "body", "level", "session_term", "session_meeting", "number", "proposal_title", "author_unit",
-        "addressee", "category", "letter_date", "published_date", "doc_number", "issuer", "contact_name",
-        "contact_phone", "postal_code", "copies", "disclosure",
+        "addressee", "category", "letter_date", "published_date", "doc_number", "issuer", "issuer_phone",
+        "contact_name", "contact_phone", "postal_code", "copies", "attachments", "disclosure",
     }  # fmt: skip
     assert data["kind"] is None and data["copies"] == []
     assert data["warnings"] == ["nothing that looks like a 会办意见 or a 答复 was found"]
@@ -239,7 +239,47 @@ def test_an_opinion_rendered_then_parsed_gives_back_its_fields(
     assert data["category"] == category
     assert data["letter_date"] == opinion.date.isoformat()
     assert (data["issuer"], data["contact_name"], data["contact_phone"]) == (leader, officer, officer_phone)
-    assert data["postal_code"] == postal
+    assert data["postal_code"] == opinion.postal_code  # six ASCII digits, whatever digits were given
+    assert postal is None or int(data["postal_code"]) == int(postal)
+
+
+_WIDE = str.maketrans("0123456789-()", "０１２３４５６７８９－（）")
+SESSION = Session(body=Body.CPPCC, level=Level.PROVINCE, region="湖北省", term=13, meeting=1)
+
+
+def test_a_letter_typed_with_full_width_digits_reads_as_one_typed_in_ascii() -> None:
+    proposal = ProposalData(
+        number="20230519", title="关于促进基础研发的建议", session=SESSION, proposers=[Proposer(name="李明")]
+    )
+    opinion = Opinion(
+        author=Unit(name="湖北省知识产权局"), addressee=Unit(name="省科技厅"), date="2023-04-10",
+        sections=[Section(heading="一、主要工作情况", text="认真办理。")], suggested_category="B",
+        signatory=Contact(name="程浩", phone="027-86759052"), handler=Contact(name="杨鑫", phone="(027)86759081"),
+        postal_code="430071", doc_number="鄂知函〔2023〕12号",
+    )  # fmt: skip
+    ascii_letter = render_opinion(opinion, proposal)
+    wide_letter = ascii_letter.translate(_WIDE)
+    assert "０２７－８６７５９０５２" in wide_letter and "４３００７１" in wide_letter
+    wide = parse_letter(wide_letter).to_json()
+    assert (wide["issuer_phone"], wide["contact_phone"], wide["postal_code"], wide["doc_number"]) == (
+        "027-86759052", "(027)86759081", "430071", "鄂知函〔2023〕12号",
+    )  # fmt: skip
+    assert wide == parse_letter(ascii_letter).to_json()
+
+
+def test_a_full_width_proposal_number_is_the_same_number() -> None:
+    wide = ProposalData(
+        number="２０２３０５１９",
+        title="关于促进基础研发的建议",
+        session=SESSION,
+        proposers=[Proposer(name="李明")],
+    )
+    assert wide.number == "20230519"
+    wf = cohandle.Workflow()
+    committee = cohandle.Actor(name="王芳", unit=Unit(name="省政协提案委员会"))
+    wf.receive(attrs.evolve(wide, number="20230519"), actor=committee)
+    with pytest.raises(cohandle.ProposalExists):
+        wf.receive(wide, actor=committee)
 
 
 @given(

@@ -538,8 +538,9 @@ def _parse(args: argparse.Namespace) -> int:
         "kind": "类型", "body": "政协/人大", "level": "级别", "session_term": "届次", "session_meeting": "会次",
         "number": "编号", "proposal_title": "提案标题", "author_unit": "来文单位", "addressee": "主送",
         "category": "答复类别", "letter_date": "成文日期", "published_date": "发布日期", "doc_number": "文号",
-        "issuer": "签发人/主管领导", "contact_name": "经办人", "contact_phone": "联系电话", "postal_code": "邮政编码",
-        "copies": "抄送", "disclosure": "公开属性",
+        "issuer": "签发人/主管领导", "issuer_phone": "主管领导电话", "contact_name": "经办人",
+        "contact_phone": "经办人电话", "postal_code": "邮政编码", "copies": "抄送", "attachments": "附件",
+        "disclosure": "公开属性",
     }  # fmt: skip
 
     def text() -> str:

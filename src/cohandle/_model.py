@@ -233,8 +233,35 @@ def _region(value: object) -> str:
     return _text("Session.region", value)
 
 
+_PHONE = re.compile(r"[0-9+()\- ]{3,32}")
+_POSTAL_CODE = re.compile(r"\d{6}")  # of any script, as read before full-width ones were narrowed
+_WIDE = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
+
+
+def narrow(text: str) -> str:
+    """Full-width letters, digits and signs as their ASCII forms (０２７－８６７５９０５２ as
+    027-86759052), one character for one: a Chinese input method types either."""
+    return text.translate(_WIDE)
+
+
 def _number(value: object) -> str:
-    return _text("ProposalData.number", value)
+    return narrow(_text("ProposalData.number", value))
+
+
+def _phone(value: object) -> object:
+    """A phone number in ASCII, without the line break at its end that the check let through
+    before it matched the whole number (so the logs of then still read)."""
+    if isinstance(value, str):
+        return narrow(value).removesuffix("\n")
+    return value
+
+
+def _postal_code(value: object) -> object:
+    """Six digits of any script (430071, ４３００７１) as six ASCII digits; anything else as it
+    is, for the check to refuse."""
+    if isinstance(value, str) and _POSTAL_CODE.fullmatch(value):
+        return f"{int(value):06d}"
+    return value
 
 
 def _title(value: object) -> str:
@@ -266,10 +293,6 @@ def chinese_number(value: int) -> str:
     return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
-_PHONE = re.compile(r"^[0-9+()\- ]{3,32}$")
-_POSTAL_CODE = re.compile(r"\d{6}")
-
-
 @attrs.frozen(kw_only=True)
 @_typed
 class Unit:
@@ -288,13 +311,14 @@ class Unit:
 @attrs.frozen(kw_only=True)
 @_typed
 class Contact:
-    """A named person with an optional phone number (主管领导, 经办人)."""
+    """A named person with an optional phone number (主管领导, 经办人). Digits and signs typed
+    full width (０２７－８６７５９０５２) are kept as ASCII."""
 
     name: str = attrs.field(converter=_contact_name)
-    phone: str | None = None
+    phone: str | None = attrs.field(default=None, converter=_phone)
 
     def __attrs_post_init__(self) -> None:
-        if self.phone is not None and not _PHONE.match(self.phone):
+        if self.phone is not None and not _PHONE.fullmatch(self.phone):
             raise InvalidInput(
                 "Contact.phone", f"must be a phone number such as 027-86759052 (got {self.phone!r})"
             )
@@ -345,7 +369,8 @@ class Session:
 @attrs.frozen(kw_only=True)
 @_typed
 class ProposalData:
-    """What was proposed: the number, the title, the proposers (the first is 第一提案人)."""
+    """What was proposed: the number, the title, the proposers (the first is 第一提案人). A number
+    typed full width (２０２３０５１９) is kept as ASCII: it is the same number, and the same id."""
 
     number: str = attrs.field(converter=_number)
     title: str = attrs.field(converter=_title)
@@ -436,7 +461,8 @@ JIA_YI_BING = CategoryScheme(
 @attrs.frozen(kw_only=True)
 @_typed
 class Opinion:
-    """A co-handler's written opinion (会办意见) to the lead unit."""
+    """A co-handler's written opinion (会办意见) to the lead unit. Its postal code is six digits,
+    kept as ASCII whichever digits were typed (４３００７１ is 430071)."""
 
     author: Unit
     addressee: Unit
@@ -445,7 +471,7 @@ class Opinion:
     suggested_category: str | None = None
     signatory: Contact | None = None
     handler: Contact | None = None
-    postal_code: str | None = None
+    postal_code: str | None = attrs.field(default=None, converter=_postal_code)
     doc_number: str | None = None
     attachments: tuple[str, ...] = attrs.field(default=(), converter=_attachments)
 

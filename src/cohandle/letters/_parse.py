@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from cohandle._errors import CohandleError, expect
+from cohandle._model import narrow
 
 __all__ = ["LetterError", "ParsedLetter", "Span", "parse_letter"]
 
@@ -94,10 +95,12 @@ class ParsedLetter:
             "published_date": self.published_date.isoformat() if self.published_date else None,
             "doc_number": self.doc_number,
             "issuer": self.issuer,
+            "issuer_phone": self.issuer_phone,
             "contact_name": self.contact_name,
             "contact_phone": self.contact_phone,
             "postal_code": self.postal_code,
             "copies": list(self.copies),
+            "attachments": list(self.attachments),
             "disclosure": self.disclosure,
             "warnings": list(self.warnings),
         }
@@ -281,8 +284,9 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
     _read_title(text, found)
     _read_quoted_title(text, found)
     _read_dates(text, found)
-    _read_people(text, found)
-    _read_misc(text, found)
+    ascii_signs = narrow(text)  # one character for one: what is found keeps its place
+    _read_people(ascii_signs, found)
+    _read_misc(text, ascii_signs, found)
     addressee_end = _read_addressee(text, found)
     _read_category(text, found, addressee_end)
     _read_author(text, found)
@@ -466,7 +470,9 @@ def _read_people(text: str, found: _Found) -> None:
             found.put("contact_phone", phone.group("phone"), *phone.span("phone"))
 
 
-def _read_misc(text: str, found: _Found) -> None:
+def _read_misc(text: str, ascii_signs: str, found: _Found) -> None:
+    """Document number, postal code, copies, attachments and disclosure; ``ascii_signs`` is
+    the text with full-width digits and signs narrowed, where numbers are read."""
     for match in _DOC_NUMBER.finditer(text):
         window = max(0, match.start() - 12)
         agency_match = _AGENCY.search(text[window : match.start()].rstrip())
@@ -476,11 +482,11 @@ def _read_misc(text: str, found: _Found) -> None:
         start = window + agency_match.end() - len(agency)
         found.put(
             "doc_number",
-            f"{agency}〔{match.group('year')}〕{int(match.group('serial'))}号",
+            f"{agency}〔{int(match.group('year'))}〕{int(match.group('serial'))}号",
             start,
             match.end(),
         )
-    for match in _POSTAL.finditer(text):
+    for match in _POSTAL.finditer(ascii_signs):
         found.put("postal_code", match.group("code"), *match.span("code"))
     for match in _COPIES.finditer(text):
         names = tuple(
