@@ -8,7 +8,8 @@ bytes of its UTC fields that ``datetime`` pickles itself with, which it is built
 without arithmetic), and the digests side by side in another; each stream keeps the rows of
 its versions. That is about a third of the memory of keeping the envelopes themselves and leaves
 the cycle collector fewer objects to walk; each event is written with four calls, and envelopes
-are built again when read.
+are built again when read. An imported record whose text is not what its event is written as now
+is also kept whole, for its hash covers that text.
 
 :class:`~cohandle.stores.MemoryStore` checks its callers' arguments and holds the lock; this
 module takes only what it has checked, and may be compiled (``docs/install.md``).
@@ -28,6 +29,7 @@ from cohandle._events import HASH_ALGORITHMS, Event, RecordedEvent
 from cohandle._instant import datetime_reduce, from_fields
 from cohandle._model import Actor
 from cohandle.stores._base import refuse_unsealed
+from cohandle.stores._integrity import StoredRecord
 
 __all__ = ["WIDTH", "Columns", "times_of"]
 
@@ -102,6 +104,7 @@ class Columns:
         self.times = bytearray()  # row r: occurred_at, recorded_at at [20r : 20r + 20]
         self.digests = bytearray()  # row r: its digest at [32r : 32r + 32]
         self.commands: dict[str, tuple[str, int, int]] = {}  # id -> (stream id, first index, count)
+        self.kept: dict[int, StoredRecord] = {}  # row -> an imported record not written as its event is now
 
     def write(self, stream_id: str, events: Sequence[RecordedEvent], times: bytes) -> None:
         """Write events :func:`times_of` checked (under the store's lock)."""

@@ -64,17 +64,27 @@ class MemoryStore:
             lock.release()
 
     def import_records(self, records: list[StoredRecord]) -> None:
-        """Store checked records of new streams, all or nothing."""
+        """Store checked records of new streams, all or nothing.
+
+        A record whose text is not what its event is written as now (an event upcast from an
+        older schema, a value written before the model narrowed it, a time with an offset) is
+        kept as it came as well: its hash covers that text, which ``records`` gives back."""
         from cohandle.stores._rows import decode_record
 
-        events = [decode_record(record) for record in imported(records)]
+        records = list(imported(records))
+        events = [decode_record(record) for record in records]
         times = [times_of(event.stream_id, event.version - 1, [event]) for event in events]
+        rewritten = [
+            record_of(event)[1:] != record[1:] for event, record in zip(events, records, strict=True)
+        ]
         columns = self._columns
         with self._lock:
             for event in events:
                 if event.stream_id in columns.streams:
                     raise ProposalExists(event.stream_id)
-            for event, fields in zip(events, times, strict=True):
+            for event, fields, record, differs in zip(events, times, records, rewritten, strict=True):
+                if differs:
+                    columns.kept[len(columns.objects) // WIDTH] = record
                 columns.write(event.stream_id, [event], fields)
 
     # -- reading -------------------------------------------------------------------------------
@@ -122,7 +132,13 @@ class MemoryStore:
         )
 
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
-        return (record_of(event, position) for position, event in self.read_all(after=after))
+        kept = self._columns.kept
+        return (
+            kept[position - 1]._replace(position=position)
+            if position - 1 in kept
+            else record_of(event, position)
+            for position, event in self.read_all(after=after)
+        )
 
     def heads(self) -> dict[str, tuple[int, str]]:
         with self._lock:
