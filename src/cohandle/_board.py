@@ -113,7 +113,10 @@ class DeadlineBoard:
         return board
 
     def follow(self, wf: Workflow) -> Callable[[], None]:
-        """Keep the board current with ``wf``'s commands; returns a function that stops it."""
+        """Keep the board current with ``wf``'s commands; returns a function that stops it.
+
+        Only the commands of this workflow object reach it; what other processes or servers
+        record on the same log is taken in from ``read_all`` (the deadlines page shows how)."""
         expect("wf", wf, Workflow, "a Workflow")
 
         def changed(events: Sequence[RecordedEvent]) -> None:
