@@ -296,6 +296,17 @@ def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:
     assert "no reply yet" in one_line_error(run("render", "npc-湖北省-14-1-1025", db=demo_db))
 
 
+def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:
+    fixture = Path(__file__).parent / "fixtures" / "letters" / "opinion-form-page.txt"
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in run("parse", str(fixture)).stdout.splitlines()
+        if line.strip()
+    }
+    assert rows["主管领导电话"] == ["0717-6221001"] and rows["经办人电话"] == ["0717-6221002"]
+    assert rows["抄送"] == ["—"] and rows["附件"] == ["—"]
+
+
 def test_render_writes_the_reply_of_the_unit_named_in_separate_handling(demo_db: Path) -> None:
     separate = "cppcc-湖北省-13-1-20230412"  # answered by two units, each for itself
     housing = run("render", separate, "--unit", "省住房和城乡建设厅", db=demo_db).stdout

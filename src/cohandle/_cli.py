@@ -545,7 +545,7 @@ def _parse(args: argparse.Namespace) -> int:
 
     def text() -> str:
         rows = [
-            [label, "、".join(data[key]) if isinstance(data[key], list) else data[key]]
+            [label, ("、".join(data[key]) or None) if isinstance(data[key], list) else data[key]]
             for key, label in labels.items()
         ]
         notes = "".join(f"\n注意: {warning}" for warning in data["warnings"])
