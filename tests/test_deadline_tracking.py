@@ -235,6 +235,50 @@ def test_guizhou_fixed_dates() -> None:
     assert due(p, K.REPLY, "省科技厅").in_timezone(SHANGHAI).date() == pendulum.date(2025, 6, 30)
 
 
+def _guizhou_item(wf: cohandle.Workflow) -> str:
+    session = cohandle.Session(
+        body=cohandle.Body.CPPCC,
+        level=cohandle.Level.PROVINCE,
+        region="贵州省",
+        term=13,
+        meeting=3,
+        year=2025,
+    )
+    data = cohandle.ProposalData(
+        number="1", title="t", session=session, proposers=[cohandle.Proposer(name="李明")]
+    )
+    return wf.receive(data, actor=A_COMMITTEE, occurred_at=at("2025-03-01")).id
+
+
+def test_a_fixed_date_already_past_when_its_clock_starts_does_not_apply() -> None:
+    # assigned on 30 June: the reply is due that day; the opinion's 31 May has passed
+    wf, _ = workflow("guizhou-2025", "2025-06-30")
+    p = wf.assign(_guizhou_item(wf), lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+    assert [(t.deadline.kind, t.deadline.due.in_timezone(SHANGHAI).date()) for t in p.deadlines] == [
+        (K.REPLY, pendulum.date(2025, 6, 30))
+    ]
+    # assigned on 2 July, nothing the notice sets can still be met: no deadline is set, where
+    # one missed on the day it started was
+    wf, clock = workflow("guizhou-2025", "2025-07-02")
+    p = wf.assign(_guizhou_item(wf), lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+    assert p.deadlines == ()
+    assert p.deadlines_at(clock.now()) == ()
+    # the next rule of the kind applies: a period for items assigned late
+    late = cohandle.deadlines.Rule(
+        name="late reply", kind=K.REPLY, start=cohandle.deadlines.Start.ASSIGNED,
+        period=cohandle.deadlines.Period(3, cohandle.deadlines.PeriodUnit.MONTHS), source="个案确定",
+    )  # fmt: skip
+    guizhou = preset("guizhou-2025")
+    policy = cohandle.deadlines.Policy(
+        name="guizhou-late", version="1", title="t", rules=[*guizhou.rules, late], counting=guizhou.counting
+    )
+    wf = cohandle.Workflow(clock=clock, policy=policy)
+    p = wf.assign(_guizhou_item(wf), lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+    assert [(t.deadline.rule, t.deadline.due.in_timezone(SHANGHAI).date()) for t in p.deadlines] == [
+        ("guizhou-late:late reply", pendulum.date(2025, 10, 2))
+    ]
+
+
 def test_a_workflow_policy_must_be_a_policy() -> None:
     with pytest.raises(cohandle.InvalidInput, match="must be a Policy"):
         cohandle.Workflow(policy="generic")  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from cohandle._events import (
 )
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineKind, DeadlineStatus, Disclosure
 from cohandle._state import Proposal
-from cohandle.deadlines import Calendar, Policy, Rule, due_date, end_of_day
+from cohandle.deadlines import Calendar, Policy, due_date, end_of_day
 from cohandle.deadlines._rules import add_months
 
 __all__ = ["check_extension", "started_by"]
@@ -46,34 +46,35 @@ class _Setter:
         self.calendar = calendar
         self.found: list[Deadline] = []
 
-    def rule(self, kind: DeadlineKind) -> Rule | None:
-        session = self.p.data.session
-        return self.policy.rule_for(kind, session.body, session.between_sessions, self.p.key)
-
     def add(self, kind: DeadlineKind, party: str, start: pendulum.Date) -> None:
-        rule = self.rule(kind)
-        if rule is None:
-            return
-        if rule.start.value == "received":
-            start = _day(self.p.received_at)
-        day = due_date(
-            start,
-            period=rule.period,
-            fixed=rule.fixed,
-            counting=self.policy.counting,
-            calendar=self.calendar,
-            session_year=self.p.data.session.year,
-        )
-        self.found.append(
-            Deadline(
-                kind=kind,
-                party=party,
-                rule=f"{self.policy.name}:{rule.name}",
-                start=start,
-                due=end_of_day(day),
-                source=rule.source,
+        """The deadline of the first rule of ``kind`` that applies to the item, started on
+        ``start``. A fixed date already past on that day cannot be what its rule asks of this
+        item (one assigned after 30 June, under "replies by 30 June"): the next rule of the
+        kind applies (a period for late items), and with none, no deadline is set."""
+        session = self.p.data.session
+        for rule in self.policy.rules_for(kind, session.body, session.between_sessions, self.p.key):
+            counted_from = _day(self.p.received_at) if rule.start.value == "received" else start
+            day = due_date(
+                counted_from,
+                period=rule.period,
+                fixed=rule.fixed,
+                counting=self.policy.counting,
+                calendar=self.calendar,
+                session_year=session.year,
             )
-        )
+            if rule.fixed is not None and day < start:
+                continue
+            self.found.append(
+                Deadline(
+                    kind=kind,
+                    party=party,
+                    rule=f"{self.policy.name}:{rule.name}",
+                    start=counted_from,
+                    due=end_of_day(day),
+                    source=rule.source,
+                )
+            )
+            return
 
 
 def started_by(

@@ -11,7 +11,7 @@ import datetime as _dt
 import enum
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -224,10 +224,14 @@ class Policy:
 
     def rule_for(self, kind: DeadlineKind, body: Body, between_sessions: bool, key: bool) -> Rule | None:
         """The first rule of ``kind`` whose scope matches the item, or None."""
+        return next(self.rules_for(kind, body, between_sessions, key), None)
+
+    def rules_for(self, kind: DeadlineKind, body: Body, between_sessions: bool, key: bool) -> Iterator[Rule]:
+        """Every rule of ``kind`` whose scope matches the item, in the policy's order: the
+        first applies, unless it is a fixed date already past when its clock starts."""
         for rule in self.rules:
             if rule.kind is kind and rule.scope.matches(body, between_sessions, key):
-                return rule
-        return None
+                yield rule
 
 
 def end_of_day(day: _dt.date) -> pendulum.DateTime:
