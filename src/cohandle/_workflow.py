@@ -411,7 +411,9 @@ class Workflow:
         reason: str = "",
         **options: Unpack[CommandOptions],
     ) -> Proposal:
-        """Merge it into another proposal (并案); its proposers are answered with that one."""
+        """Merge it into another proposal (并案): the item is final, and ``merged_into`` names
+        that one. Its proposers are not carried over to it: that one's reply is addressed to its
+        own proposers, and only they give feedback on it."""
         target = self.get(c.text("into", into))
         args = {"target": target, "reason": reason}
         return self._run(proposal_id, "merge", actor, c.decide_merge, args, **options)
