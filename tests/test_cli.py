@@ -17,7 +17,9 @@ NOW = "2023-07-21T09:00:00+08:00"
 SEED_ID = "cppcc-湖北省-13-1-20230519"
 
 
-def run(*args: str, db: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, db: Path | None = None, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -32,6 +34,7 @@ def run(*args: str, db: Path | None = None, stdin: str | None = None) -> subproc
         timeout=120,
         env=env,
         input=stdin,
+        cwd=cwd,
     )
 
 
@@ -294,6 +297,19 @@ def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:
     assert run("render", SEED_ID, "--docx", str(docx), db=demo_db).returncode == 0
     assert docx.stat().st_size > 1000
     assert "no reply yet" in one_line_error(run("render", "npc-湖北省-14-1-1025", db=demo_db))
+
+
+def test_export_to_standard_output_and_import_from_standard_input(demo_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "log.jsonl"
+    assert run("export", str(out), db=demo_db).returncode == 0
+    piped = run("export", "-", db=demo_db, cwd=tmp_path)
+    assert piped.returncode == 0 and piped.stdout == out.read_text(encoding="utf-8")
+    assert "Exported 48 events to standard output." in piped.stderr
+    assert not (tmp_path / "-").exists()  # no file named "-"
+    target = tmp_path / "copy.db"
+    imported = run("import", "-", db=target, stdin=piped.stdout, cwd=tmp_path)
+    assert imported.returncode == 0 and "Imported 48 events of 5 proposals" in imported.stdout
+    assert "intact: 48 events" in run("verify", db=target).stdout
 
 
 def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:

@@ -501,23 +501,31 @@ def _export(args: argparse.Namespace) -> int:
     from cohandle.stores import export_jsonl
 
     progress = _Progress("exported events")
+    to_stdout = args.file == "-"  # the lines are the output; what is said goes to standard error
     with _open(args) as wf, _said_as("FILE", "target"):
-        count = export_jsonl(wf.store, args.file, stream_id=args.id, progress=progress)
+        count = export_jsonl(
+            wf.store, sys.stdout.buffer if to_stdout else args.file, stream_id=args.id, progress=progress
+        )
     progress.done()
-    print(f"Exported {count} events to {args.file}.")
+    if to_stdout:
+        sys.stdout.flush()
+        print(f"Exported {count} events to standard output.", file=sys.stderr)
+    else:
+        print(f"Exported {count} events to {args.file}.")
     return 0
 
 
 def _import(args: argparse.Namespace) -> int:
     from cohandle.stores import import_jsonl
 
-    if not os.path.isfile(args.file):  # checked before the database is opened, or made
+    from_stdin = args.file == "-"
+    if not from_stdin and not os.path.isfile(args.file):  # checked before the database is opened, or made
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
     progress = _Progress("checked lines")
     with cohandle.Workflow.open(target) as wf, _said_as("FILE", "source"):
         try:
-            report = import_jsonl(wf.store, args.file, progress=progress)
+            report = import_jsonl(wf.store, sys.stdin.buffer if from_stdin else args.file, progress=progress)
         finally:
             progress.done()
     print(
@@ -703,13 +711,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     anchoring.add_argument("file", metavar="FILE")
 
-    export = command("export", _export, "write the log (or one proposal) as JSON Lines", json_flag=False)
+    export = command(
+        "export", _export, "write the log (or one proposal) as JSON Lines to FILE, or - for standard output",
+        json_flag=False,
+    )  # fmt: skip
     export.add_argument("file", metavar="FILE")
     export.add_argument("--id", help="only this proposal")
 
     importing = command(
-        "import", _import, "read a JSON Lines export into the log, verified, all or nothing", json_flag=False
-    )
+        "import", _import, "read a JSON Lines export (FILE, or - for standard input) into the log, verified, "
+        "all or nothing", json_flag=False,
+    )  # fmt: skip
     importing.add_argument("file", metavar="FILE")
 
     parse = command(
