@@ -299,6 +299,19 @@ def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:
     assert "no reply yet" in one_line_error(run("render", "npc-湖北省-14-1-1025", db=demo_db))
 
 
+def test_an_anchor_to_standard_output_and_read_from_standard_input(demo_db: Path, tmp_path: Path) -> None:
+    piped = run("anchor", "-", db=demo_db, cwd=tmp_path)
+    assert piped.returncode == 0 and "Anchored 5 proposals on standard output" in piped.stderr
+    assert json.loads(piped.stdout)["heads"][SEED_ID][0] == 11
+    assert list(tmp_path.iterdir()) == []  # no file named "-", nor its ".partial"
+    checked = run("verify", "--anchor", "-", db=demo_db, stdin=piped.stdout)
+    assert checked.returncode == 0 and "the anchor's 5 proposals all found" in checked.stdout
+    heads = json.loads(piped.stdout)["heads"]
+    heads[SEED_ID] = [11, "sha256:" + "0" * 64]
+    moved = run("verify", "--anchor", "-", db=demo_db, stdin=json.dumps({"heads": heads}))
+    assert moved.returncode == 1 and SEED_ID in moved.stdout + moved.stderr
+
+
 def test_export_to_standard_output_and_import_from_standard_input(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "log.jsonl"
     assert run("export", str(out), db=demo_db).returncode == 0

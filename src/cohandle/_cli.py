@@ -441,28 +441,50 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _anchored(args: argparse.Namespace) -> tuple[str, int, str] | None:
+    """Verify the log; the text of its anchor, how many proposals it names and when it was
+    taken, or None for a damaged log (said on standard error)."""
+    progress = _Progress("verified events")
+    with _open(args) as wf:
+        heads = wf.store.heads()  # read before the check: every event they name is checked
+        report = wf.verify(progress)
+    progress.done()
+    if not report.ok:
+        print(str(report), file=sys.stderr)
+        print("cohandle: no anchor was written: the log is damaged.", file=sys.stderr)
+        return None
+    taken = pendulum.now("UTC").isoformat()
+    lines = [
+        f"  {json.dumps(key, ensure_ascii=False)}: {json.dumps(list(head))}"
+        for key, head in sorted(heads.items())
+    ]
+    text = "{\n" + f' "taken_at": "{taken}",\n "heads": {{\n' + ",\n".join(lines) + "\n }\n}\n"
+    return text, len(heads), taken
+
+
 def _anchor(args: argparse.Namespace) -> int:
+    if (
+        args.file == "-"
+    ):  # the anchor is the output (to be signed or sent on); what is said goes to standard error
+        anchored = _anchored(args)
+        if anchored is None:
+            return 1
+        text, count, taken = anchored
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        print(f"Anchored {count} proposals on standard output, taken at {taken}.", file=sys.stderr)
+        return 0
     partial = f"{nameable('FILE', args.file)}.partial"
     written = False
     try:
         with open(partial, "w", encoding="utf-8"):
             pass  # made before the check, so a FILE that cannot be written is said at once
-        progress = _Progress("verified events")
-        with _open(args) as wf:
-            heads = wf.store.heads()  # read before the check: every event they name is checked
-            report = wf.verify(progress)
-        progress.done()
-        if not report.ok:
-            print(str(report), file=sys.stderr)
-            print("cohandle: no anchor was written: the log is damaged.", file=sys.stderr)
+        anchored = _anchored(args)
+        if anchored is None:
             return 1
-        taken = pendulum.now("UTC").isoformat()
-        lines = [
-            f"  {json.dumps(key, ensure_ascii=False)}: {json.dumps(list(head))}"
-            for key, head in sorted(heads.items())
-        ]
+        text, count, taken = anchored
         with open(partial, "w", encoding="utf-8") as out:
-            out.write("{\n" + f' "taken_at": "{taken}",\n "heads": {{\n' + ",\n".join(lines) + "\n }\n}\n")
+            out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, args.file)  # never a half-written anchor under the real name
@@ -473,16 +495,18 @@ def _anchor(args: argparse.Namespace) -> int:
         if not written:
             with contextlib.suppress(OSError):
                 os.unlink(partial)
-    print(f"Anchored {len(heads)} proposals in {args.file}, taken at {taken}; keep it outside the database.")
+    print(f"Anchored {count} proposals in {args.file}, taken at {taken}; keep it outside the database.")
     return 0
 
 
 def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
     """The heads of an anchor file written by ``cohandle anchor``."""
-    nameable("--anchor", path)
     try:
-        with open(path, encoding="utf-8") as source:
-            data = json.load(source)
+        if path == "-":
+            data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+        else:
+            with open(nameable("--anchor", path), encoding="utf-8") as source:
+                data = json.load(source)
     except OSError as exc:
         raise unusable_file("--anchor", path, exc) from None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -701,12 +725,13 @@ def build_parser() -> argparse.ArgumentParser:
     verifying.add_argument(
         "--anchor",
         metavar="FILE",
-        help="an anchor written by `cohandle anchor`: each event it names must still be there",
+        help="an anchor written by `cohandle anchor` (or - for standard input): each event it names must "
+        "still be there",
     )
     anchoring = command(
         "anchor",
         _anchor,
-        "verify the log, then write each proposal's latest event and hash to FILE",
+        "verify the log, then write each proposal's latest event and hash to FILE (or - for standard output)",
         json_flag=False,
     )
     anchoring.add_argument("file", metavar="FILE")
