@@ -102,6 +102,9 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     assert "must be a number of working days" in one_line_error(run("due", "--within", "soon", db=demo_db))
     overdue = json.loads(run("overdue", "--now", NOW, "--json", db=demo_db).stdout)
     assert [i["kind"] for i in overdue["省科技厅"]] == ["reply"]
+    # the same kind owed twice by one proposal (a publication per reply) is told apart by its day
+    table = run("overdue", "--now", "2023-09-01", db=demo_db).stdout
+    assert "20230377(答复公开 2023-06-09)、20230377(答复公开 2023-08-07)" in table
     reminders = json.loads(run("reminders", "--now", NOW, "--json", db=demo_db).stdout)
     assert {r["level"] for r in reminders} == {"escalate", "remind"}
     assert all(r["level"] == "remind" for r in reminders if r["party"] == "提案者")

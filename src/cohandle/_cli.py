@@ -342,7 +342,8 @@ def _overdue(args: argparse.Namespace) -> int:
     grouped = board.overdue(now)
     data = {party: _items(items) for party, items in grouped.items()}
     rows = [
-        [party, len(items), "、".join(f"{i.number}({i.deadline.kind.label})" for i in items)]
+        # with its due day: one proposal may owe the same kind twice (a publication per reply)
+        [party, len(items), "、".join(f"{i.number}({i.deadline.kind.label} {_day(i.due)})" for i in items)]
         for party, items in grouped.items()
     ]
     _emit(
