@@ -81,6 +81,25 @@ def test_bad_connection_and_schema_names_are_clear(postgres_url: str) -> None:
         assert "secret" not in str(refused.value) and "sec ret" not in str(refused.value)
 
 
+def test_a_schema_named_by_a_word_sql_keeps_for_itself_works(postgres_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_advisory_lock(7105)")  # one test run at a time owns these names
+        try:
+            for name in ("user", "order"):
+                try:
+                    with cohandle.Workflow.open(postgres_url, schema=name, clock=workflow().clock) as wf:
+                        pid = bring_to(wf, cohandle.Status.ASSIGNED)
+                        assert wf.verify().ok
+                    with cohandle.Workflow.open(postgres_url, schema=name) as again:
+                        assert again.get(pid).status is cohandle.Status.ASSIGNED
+                finally:
+                    admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        finally:
+            admin.execute("SELECT pg_advisory_unlock(7105)")
+
+
 def test_a_url_no_connection_string_can_hold_is_refused_before_connecting(postgres_url: str) -> None:
     # runs where the other PostgreSQL tests run, for it needs psycopg (not the server).
     # libpq reads a connection string only up to a NUL: it would connect to another database

@@ -114,8 +114,9 @@ class PostgresStore(RowStore):
         self._psycopg = psycopg
         self.url = url
         self.schema = schema
-        self.events = f"{schema}.cohandle_events"
-        self.streams = f"{schema}.cohandle_streams"
+        self._quoted = quoted = f'"{schema}"'  # so a name SQL keeps for itself (user, order) works too
+        self.events = f"{quoted}.cohandle_events"
+        self.streams = f"{quoted}.cohandle_streams"
         self.p = "%s"
         self._lock = threading.RLock()
         self._connect_timeout = max(1, int(timeout))
@@ -159,7 +160,7 @@ class PostgresStore(RowStore):
         return self._db
 
     def _prepare(self) -> None:
-        s = self.schema
+        s = self._quoted
         with self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             for statement in _schema_sql(s):
@@ -170,7 +171,7 @@ class PostgresStore(RowStore):
             found = int(row[0]) if row else 0
             if found > SCHEMA_VERSION:
                 raise SchemaError(
-                    f"The PostgreSQL schema {s!r} was written by a newer cohandle (schema {found}; this version "
+                    f"The PostgreSQL schema {self.schema!r} was written by a newer cohandle (schema {found}; this version "
                     f"knows {SCHEMA_VERSION}). Upgrade cohandle to use it; nothing was changed."
                 )
             if found < SCHEMA_VERSION:
@@ -209,7 +210,7 @@ class PostgresStore(RowStore):
         psycopg = self._psycopg
         try:
             row = db.execute(
-                f"SELECT {self.schema}.cohandle_append(%s, %s, %s::jsonb)",
+                f"SELECT {self._quoted}.cohandle_append(%s, %s, %s::jsonb)",
                 (stream_id, expected_version, orjson.dumps([list(values) for values in rows]).decode()),
             ).fetchone()
         except psycopg.errors.UniqueViolation:  # a new stream, created by another writer first
@@ -264,7 +265,7 @@ class PostgresStore(RowStore):
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""
         imported(records)
-        s = self.schema
+        s = self._quoted
         with self._lock:
             db = self._live()
             try:
