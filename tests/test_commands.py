@@ -147,6 +147,16 @@ def test_reject_needs_a_reason() -> None:
     assert p.rejection is not None and p.rejection.forwarded_to == OUTSIDER
 
 
+def test_a_refusal_says_a_state_in_words_and_keeps_its_value() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    wf.reject(pid, reason="属于信访事项", actor=A_COMMITTEE)
+    with pytest.raises(NotAllowedInState) as refused:
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    assert f"Cannot assign proposal {pid!r}: it is not filed, and assign" in str(refused.value)
+    assert refused.value.state == "not_filed"
+
+
 def test_merge_into_another_open_proposal() -> None:
     wf = workflow()
     first, second = receive(wf), receive(wf)

@@ -24,7 +24,7 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
-from cohandle._errors import nameable, unusable_file
+from cohandle._errors import nameable, state_words, unusable_file
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     Calendar,
@@ -596,7 +596,7 @@ def _render(args: argparse.Namespace) -> int:
     if args.kind == "reply":
         if p.reply is None:
             raise cohandle.InvalidInput(
-                "ID", f"names proposal {p.id!r}, which has no reply yet (it is {p.status})"
+                "ID", f"names proposal {p.id!r}, which has no reply yet (it is {state_words(p.status)})"
             )
         # each unit's latest: in separate handling (分办) every handler answers for itself
         latest = {reply.author.name: reply for reply in p.replies}

@@ -212,6 +212,11 @@ def _listing(items: Iterable[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
+def state_words(state: object) -> str:
+    """A state as a sentence says it: ``not_filed`` as "not filed"; an error keeps the value."""
+    return str(state).replace("_", " ")
+
+
 class NotAllowedInState(CommandRefused):
     """The lifecycle does not allow this command in the proposal's present state."""
 
@@ -220,7 +225,7 @@ class NotAllowedInState(CommandRefused):
     ) -> None:
         self.allowed = tuple(sorted(allowed))
         super().__init__(
-            f"Cannot {command} proposal {proposal_id!r}: it is {state}, and {command} is not "
+            f"Cannot {command} proposal {proposal_id!r}: it is {state_words(state)}, and {command} is not "
             f"possible then. Commands possible now: {_listing(self.allowed)}.",
             proposal_id=proposal_id,
             command=command,
@@ -248,7 +253,7 @@ class PermissionDenied(CommandRefused):
         held = f"act on it as {_listing(self.relations)}" if self.relations else "hold no role on it"
         more = f" {detail}" if detail else ""
         super().__init__(
-            f"{actor} may not {command} proposal {proposal_id!r} (it is {state}): they {held}, "
+            f"{actor} may not {command} proposal {proposal_id!r} (it is {state_words(state)}): they {held}, "
             f"and only the {_listing(self.allowed_relations)} may.{more}",
             proposal_id=proposal_id,
             command=command,
@@ -263,7 +268,7 @@ class PreconditionFailed(CommandRefused):
     def __init__(self, reason: str, *, proposal_id: str, command: str, state: str, actor: str) -> None:
         self.reason = reason
         super().__init__(
-            f"Cannot {command} proposal {proposal_id!r} (it is {state}): {reason}",
+            f"Cannot {command} proposal {proposal_id!r} (it is {state_words(state)}): {reason}",
             proposal_id=proposal_id,
             command=command,
             state=state,

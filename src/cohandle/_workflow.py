@@ -29,6 +29,7 @@ from cohandle._errors import (
     ProposalNotFound,
     expect,
     got,
+    state_words,
     storable_id,
     whole_number,
 )
@@ -485,7 +486,7 @@ class Workflow:
         p = self.get(proposal_id)
         if p.lead is None:
             raise LetterMismatch(
-                f"Proposal {proposal_id!r} has no lead unit to address an opinion to (it is {p.status})."
+                f"Proposal {proposal_id!r} has no lead unit to address an opinion to (it is {state_words(p.status)})."
             )
         opinion = opinion_from_letter(parsed, p.data, p.lead)
         if "occurred_at" not in options:
