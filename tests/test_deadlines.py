@@ -262,6 +262,26 @@ def test_adding_working_days_lands_on_a_working_day_the_right_count_away(start: 
     assert CHINA.working_days_between(start, end) == n
 
 
+def test_counting_the_start_day_asks_nothing_of_the_day_before() -> None:
+    # 1 January 2020, a holiday and the first day the calendar knows: the first working day is
+    # the 2nd, found without asking about 31 December 2019, a year the calendar does not know
+    counted = Counting(start_day_counted=True, roll_to_working_day=False)
+    for amount, day in ((1, D(2020, 1, 2)), (2, D(2020, 1, 3))):
+        assert (
+            due_date(
+                D(2020, 1, 1),
+                period=Period(amount, PeriodUnit.WORKING_DAYS),
+                counting=counted,
+                calendar=CHINA,
+            )
+            == day
+        )
+    # a working start is the first day: 5 working days from Saturday 11 October 2025 (worked)
+    assert due_date(
+        D(2025, 10, 11), period=Period(5, PeriodUnit.WORKING_DAYS), counting=counted, calendar=CHINA
+    ) == D(2025, 10, 16)
+
+
 @given(
     DAYS_2020_2026,
     st.integers(1, 5),

@@ -291,7 +291,11 @@ def due_date(
         shift = 1 if counting.start_day_counted else 0
         try:
             if period.unit is PeriodUnit.WORKING_DAYS:
-                return calendar.add_working_days(start - _dt.timedelta(days=shift), period.amount)
+                if shift and calendar.is_working_day(start):  # counted, the start is the first
+                    return calendar.add_working_days(start, period.amount - 1)
+                # not counted, or not a working day: the first is the next one (asked from the
+                # start, not the day before, which may lie in a year the calendar does not know)
+                return calendar.add_working_days(start, period.amount)
             if period.unit is PeriodUnit.DAYS:
                 due = start + _dt.timedelta(days=period.amount - shift)
             else:
