@@ -14,10 +14,13 @@ from helpers import (
     A_CO1,
     A_CO2,
     A_COMMITTEE,
+    A_H1,
     A_LEAD,
     A_PROPOSER,
     CO1,
     CO2,
+    H1,
+    H2,
     LEAD,
     SPARE,
     data,
@@ -263,6 +266,22 @@ def test_a_fixed_date_already_past_when_its_clock_starts_does_not_apply() -> Non
     p = wf.assign(_guizhou_item(wf), lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
     assert p.deadlines == ()
     assert p.deadlines_at(clock.now()) == ()
+    # an approved extension gives the lead the reply deadline it lacked
+    p = wf.extend(
+        p.id, until="2025-09-30", approval="黔府办〔2025〕7号", reason="交办较晚", actor=A_COMMITTEE
+    )
+    assert [
+        (t.deadline.kind, t.deadline.party, t.deadline.start, t.deadline.due.in_timezone(SHANGHAI).date())
+        for t in p.deadlines
+    ] == [(K.REPLY, LEAD.name, pendulum.date(2025, 7, 2), pendulum.date(2025, 9, 30))]
+    assert p.deadlines[0].deadline.source == "延期批准 黔府办〔2025〕7号"
+    # under separate handling, only the handler still owing its reply
+    wf, clock = workflow("guizhou-2025", "2025-07-02")
+    pid = _guizhou_item(wf)
+    wf.assign(pid, handlers=[H1, H2], mode=cohandle.AssignmentMode.SEPARATE, actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(author=H1), actor=A_H1)
+    p = wf.extend(pid, until="2025-09-30", approval="同意", reason="交办较晚", actor=A_COMMITTEE)
+    assert [(t.deadline.kind, t.deadline.party) for t in p.deadlines] == [(K.REPLY, H2.name)]
     # the next rule of the kind applies: a period for items assigned late
     late = cohandle.deadlines.Rule(
         name="late reply", kind=K.REPLY, start=cohandle.deadlines.Start.ASSIGNED,

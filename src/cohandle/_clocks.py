@@ -126,6 +126,21 @@ def started_by(
                     source=f"延期批准 {event.approval}",
                 )
             )
+        # a unit that owes the reply and had no deadline for it (a fixed date already past when
+        # the item was assigned, or no reply rule): the approved day is its deadline from now on
+        dated = {t.deadline.party for t in after.deadlines if t.deadline.kind is _K.REPLY}
+        for name in _owing_reply(after):
+            if name not in dated and after.assigned_at is not None:
+                setter.found.append(
+                    Deadline(
+                        kind=_K.REPLY,
+                        party=name,
+                        rule=f"{policy.name}:extension",
+                        start=_day(after.assigned_at),
+                        due=end_of_day(event.until),
+                        source=f"延期批准 {event.approval}",
+                    )
+                )
     if not setter.found:
         return None
     return DeadlinesSet(
@@ -134,6 +149,16 @@ def started_by(
         policy_version=policy.version,
         calendar_version=calendar.version,
     )
+
+
+def _owing_reply(p: Proposal) -> list[str]:
+    """The units that owe the item's first reply now: the lead until it answers, or under
+    separate handling (分办) each active handler that has not answered."""
+    if p.status.value not in ("assigned", "consolidated"):
+        return []
+    if p.handlers:
+        return [h.unit.name for h in p.handlers if h.active and h.status.value == "pending"]
+    return [p.lead.name] if p.lead is not None else []
 
 
 def check_extension(

@@ -562,7 +562,9 @@ class Workflow:
         actor: Actor,
         **options: Unpack[CommandOptions],
     ) -> Proposal:
-        """Record an approved extension (延期) of the reply deadline to ``until``."""
+        """Record an approved extension (延期) of the reply deadline to ``until``. Under a policy,
+        each open reply (or re-handling) deadline is superseded by one due on ``until``, and a
+        unit that owes the reply with no deadline for it gets one."""
         args = {"until": as_date("until", until), "approval": approval, "reason": reason}
         return self._run(proposal_id, "extend", actor, c.decide_extend, args, **options)
 
