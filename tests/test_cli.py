@@ -350,6 +350,10 @@ def test_render_writes_the_reply_of_the_unit_named_in_separate_handling(demo_db:
     assert "must name a unit whose reply is in" in one_line_error(
         run("render", separate, "--unit", "省科技厅", db=demo_db)
     )
+    # a unit with no opinion in is refused with the units whose opinions are in
+    assert "(opinions from: 湖北省知识产权局)" in one_line_error(
+        run("render", SEED_ID, "--kind", "opinion", "--unit", "省教育厅", db=demo_db)
+    )
     # one unit answering (again, after re-handling) needs no --unit: its latest reply
     rehandled = run("render", "cppcc-湖北省-13-1-20230377", db=demo_db).stdout
     assert "经实地调研" in rehandled and "因条件限制" not in rehandled

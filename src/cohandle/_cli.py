@@ -614,11 +614,10 @@ def _render(args: argparse.Namespace) -> int:
             )
         layout = reply_layout(next(iter(latest.values())), p.data)
     else:
-        opinions = [part.opinion for part in p.co_handlers if part.opinion is not None]
-        if args.unit:
-            opinions = [o for o in opinions if o.author.name == args.unit]
+        submitted = [part.opinion for part in p.co_handlers if part.opinion is not None]
+        opinions = [o for o in submitted if o.author.name == args.unit] if args.unit else submitted
         if len(opinions) != 1:
-            names = "、".join(o.author.name for o in opinions) or "none"
+            names = "、".join(o.author.name for o in submitted) or "none"
             raise cohandle.InvalidInput(
                 "--unit", f"must name one co-handler whose opinion is in (opinions from: {names})"
             )
