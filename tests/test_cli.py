@@ -100,6 +100,9 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     assert [(d["number"], d["kind"]) for d in due] == [("1025", "reply")]
     assert "1 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
     assert "must be a number of working days" in one_line_error(run("due", "--within", "soon", db=demo_db))
+    assert "--now must be an ISO date or timestamp (got '')" in one_line_error(
+        run("due", "--now", "", db=demo_db)
+    )
     overdue = json.loads(run("overdue", "--now", NOW, "--json", db=demo_db).stdout)
     assert [i["kind"] for i in overdue["省科技厅"]] == ["reply"]
     # the same kind owed twice by one proposal (a publication per reply) is told apart by its day

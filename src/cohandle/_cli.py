@@ -90,7 +90,7 @@ def _said_as(argument: str, parameter: str) -> Iterator[None]:
 
 
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
-    if getattr(args, "now", None):
+    if getattr(args, "now", None) is not None:  # an empty --now is a mistake, not "now"
         from cohandle._clock import business_time
 
         return business_time("--now", args.now)
