@@ -254,6 +254,7 @@ def _guizhou_item(wf: cohandle.Workflow) -> str:
 
 
 def test_a_fixed_date_already_past_when_its_clock_starts_does_not_apply() -> None:
+    guizhou = preset("guizhou-2025")
     # assigned on 30 June: the reply is due that day; the opinion's 31 May has passed
     wf, _ = workflow("guizhou-2025", "2025-06-30")
     p = wf.assign(_guizhou_item(wf), lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
@@ -275,6 +276,18 @@ def test_a_fixed_date_already_past_when_its_clock_starts_does_not_apply() -> Non
         for t in p.deadlines
     ] == [(K.REPLY, LEAD.name, pendulum.date(2025, 7, 2), pendulum.date(2025, 9, 30))]
     assert p.deadlines[0].deadline.source == "延期批准 黔府办〔2025〕7号"
+    # the policy's total cap counts from the assignment for the deadline the extension gives
+    capped = cohandle.deadlines.Policy(
+        name="guizhou-capped", version="1", title="t", rules=guizhou.rules, counting=guizhou.counting,
+        extension=cohandle.deadlines.ExtensionCap(total=cohandle.deadlines.Period(6, cohandle.deadlines.PeriodUnit.MONTHS)),
+    )  # fmt: skip
+    wf = cohandle.Workflow(clock=clock, policy=capped)
+    pid = wf.assign(_guizhou_item(wf), lead=LEAD, actor=A_COMMITTEE).id
+    with pytest.raises(
+        cohandle.PreconditionFailed, match="beyond the total of 6个月 from the start, 2026-01-02"
+    ):
+        wf.extend(pid, until="2026-01-05", approval="同意", reason="交办较晚", actor=A_COMMITTEE)
+    assert wf.extend(pid, until="2026-01-02", approval="同意", reason="交办较晚", actor=A_COMMITTEE).deadlines
     # under separate handling, only the handler still owing its reply
     wf, clock = workflow("guizhou-2025", "2025-07-02")
     pid = _guizhou_item(wf)
@@ -287,7 +300,6 @@ def test_a_fixed_date_already_past_when_its_clock_starts_does_not_apply() -> Non
         name="late reply", kind=K.REPLY, start=cohandle.deadlines.Start.ASSIGNED,
         period=cohandle.deadlines.Period(3, cohandle.deadlines.PeriodUnit.MONTHS), source="个案确定",
     )  # fmt: skip
-    guizhou = preset("guizhou-2025")
     policy = cohandle.deadlines.Policy(
         name="guizhou-late", version="1", title="t", rules=[*guizhou.rules, late], counting=guizhou.counting
     )

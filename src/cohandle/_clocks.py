@@ -171,9 +171,12 @@ def check_extension(
         for t in p.deadlines
         if t.status is DeadlineStatus.OPEN and t.deadline.kind in (_K.REPLY, _K.REHANDLING)
     ]
-    if not current:
+    if current:
+        start = current[0].start
+    elif _owing_reply(p) and p.assigned_at is not None:
+        start = _day(p.assigned_at)  # no deadline yet, the extension gives one: from the assignment
+    else:
         return
-    reply = current[0]
 
     def refuse(limit: _dt.date, what: str) -> PreconditionFailed:
         return PreconditionFailed(
@@ -185,11 +188,11 @@ def check_extension(
         )
 
     if cap.total is not None:
-        limit = due_date(reply.start, period=cap.total, counting=policy.counting, calendar=calendar)
+        limit = due_date(start, period=cap.total, counting=policy.counting, calendar=calendar)
         if until > limit:
             raise refuse(limit, f"the total of {cap.total} from the start")
-    if cap.each is not None:
-        base = _day(reply.due)
+    if cap.each is not None and current:
+        base = _day(current[0].due)
         if cap.each.unit.value == "months":
             limit = add_months(base, cap.each.amount)
         else:
