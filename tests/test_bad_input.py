@@ -177,6 +177,7 @@ def test_full_width_digits_and_signs_are_kept_as_ascii() -> None:
     the same number, stored one way."""
     assert cohandle.Contact(name="程浩", phone="０２７－８６７５９０５２").phone == "027-86759052"
     assert cohandle.Contact(name="程浩", phone="（０２７）８６７５９０５２").phone == "(027)86759052"
+    assert cohandle.Proposer(name="李明", phone="１３９００００１２３４").phone == "13900001234"
     opinion = cohandle.Opinion(**{**SAMPLES[cohandle.Opinion], "postal_code": "４３００７１"})
     assert opinion.postal_code == "430071"
     number = cohandle.ProposalData(**{**SAMPLES[cohandle.ProposalData], "number": "２０２３０５１９"}).number

@@ -330,11 +330,12 @@ class Contact:
 @attrs.frozen(kw_only=True)
 @_typed
 class Proposer:
-    """Who put the item forward: a member or deputy, a party or group, a committee."""
+    """Who put the item forward: a member or deputy, a party or group, a committee. A phone
+    typed full width is kept as ASCII, as a contact's is."""
 
     name: str = attrs.field(converter=_proposer_name)
     kind: ProposerKind = ProposerKind.MEMBER
-    phone: str | None = None
+    phone: str | None = attrs.field(default=None, converter=_phone)  # kept, never printed in a letter
 
 
 @attrs.frozen(kw_only=True)
