@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import rewrite_with_hashes
+from helpers import A_COMMITTEE, PROPOSERS, receive, rewrite_with_hashes
 
 NOW = "2023-07-21T09:00:00+08:00"
 SEED_ID = "cppcc-湖北省-13-1-20230519"
@@ -329,6 +329,29 @@ def test_export_to_standard_output_and_import_from_standard_input(demo_db: Path,
     imported = run("import", "-", db=target, stdin=piped.stdout, cwd=tmp_path)
     assert imported.returncode == 0 and "Imported 48 events of 5 proposals" in imported.stdout
     assert "intact: 48 events" in run("verify", db=target).stdout
+
+
+def test_show_says_how_an_item_ended_without_a_reply(tmp_path: Path) -> None:
+    import cohandle
+
+    db = tmp_path / "ended.db"
+    with cohandle.Workflow.open(db) as wf:
+        kept, merged, rejected, withdrawn = (receive(wf) for _ in range(4))
+        wf.merge(merged, into=kept, reason="内容相近", actor=A_COMMITTEE)
+        wf.reject(
+            rejected, reason="属于信访事项", forwarded_to=cohandle.Unit(name="省信访局"), actor=A_COMMITTEE
+        )
+        wf.withdraw(
+            withdrawn, signed_by=list(PROPOSERS), reason="问题已解决", actor=cohandle.Actor(name=PROPOSERS[0])
+        )
+    assert f"并入: {kept}\n并案理由: 内容相近" in run("show", merged, db=db).stdout
+    assert "不予立案理由: 属于信访事项\n转送: 省信访局" in run("show", rejected, db=db).stdout
+    assert f"撤回理由: 问题已解决\n撤回人: {'、'.join(PROPOSERS)}" in run("show", withdrawn, db=db).stdout
+    assert json.loads(run("show", rejected, "--json", db=db).stdout)["outcome"] == {
+        "reason": "属于信访事项",
+        "forwarded_to": "省信访局",
+    }
+    assert json.loads(run("show", kept, "--json", db=db).stdout)["outcome"] == {}
 
 
 def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:

@@ -209,12 +209,14 @@ def _show(args: argparse.Namespace) -> int:
         {"version": e.version, "date": _day(e.occurred_at), "type": e.type, "actor": str(e.actor)}
         for e in history
     ]
+    outcome = _outcome(p, history)
     data = {
         "id": p.id,
         "number": p.number,
         "title": p.title,
         "session": p.data.session.describe(),
         "status": p.status.value,
+        "outcome": {key: value for key, _, value in outcome},
         "parties": [{"role": role, "name": name} for role, name in parties],
         "deadlines": deadlines,
         "timeline": events,
@@ -224,6 +226,7 @@ def _show(args: argparse.Namespace) -> int:
         lines = [
             f"{p.data.session.describe()} 第{p.number}号《{p.title}》",
             f"状态: {p.status.label} ({p.status})",
+            *(f"{label}: {value}" for _, label, value in outcome),
             "",
             table(["角色", "单位/人员"], parties),
         ]
@@ -244,6 +247,25 @@ def _show(args: argparse.Namespace) -> int:
 
     _emit(args, data, text)
     return 0
+
+
+def _outcome(p: cohandle.Proposal, history: Sequence[cohandle.RecordedEvent]) -> list[tuple[str, str, str]]:
+    """How an item ended without a reply, as (key, label, value): the proposal it was merged
+    into, why it was not filed and where it was sent, or who withdrew it and why."""
+    found: list[tuple[str, str, str]] = []
+    if p.merged_into is not None:
+        found.append(("merged_into", "并入", p.merged_into))
+        merged = [e.payload for e in history if isinstance(e.payload, cohandle.ProposalMerged)]
+        if merged and merged[-1].reason:
+            found.append(("reason", "并案理由", merged[-1].reason))
+    if p.rejection is not None:
+        found.append(("reason", "不予立案理由", p.rejection.reason))
+        if p.rejection.forwarded_to is not None:
+            found.append(("forwarded_to", "转送", p.rejection.forwarded_to.name))
+    if p.withdrawal is not None:
+        found.append(("reason", "撤回理由", p.withdrawal.reason))
+        found.append(("signed_by", "撤回人", "、".join(p.withdrawal.signed_by)))
+    return found
 
 
 def _list(args: argparse.Namespace) -> int:
