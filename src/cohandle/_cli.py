@@ -486,9 +486,9 @@ def _anchored(args: argparse.Namespace) -> tuple[str, int, str] | None:
 
 
 def _anchor(args: argparse.Namespace) -> int:
-    if (
-        args.file == "-"
-    ):  # the anchor is the output (to be signed or sent on); what is said goes to standard error
+    # to standard output, the anchor is the output (to be signed or sent on); what is said goes
+    # to standard error
+    if args.file == "-":
         anchored = _anchored(args)
         if anchored is None:
             return 1
