@@ -267,6 +267,15 @@ def test_a_letter_typed_with_full_width_digits_reads_as_one_typed_in_ascii() -> 
     assert wide == parse_letter(ascii_letter).to_json()
 
 
+@pytest.mark.parametrize(
+    "written", ["13900001234", "139 0000 1234", "139-0000-1234", "（027）86759081", "027-86759081-8001"]
+)
+def test_a_phone_written_in_groups_is_read_as_written(written: str) -> None:
+    letter = "关于对省政协十三届一次会议第20230519号提案会办工作的意见\n\n省科技厅：\n　　现函告如下。\n\n"
+    parsed = parse_letter(letter + f"湖北省知识产权局\n2023年4月10日\n\n经办人：杨鑫　手机：{written}\n")
+    assert (parsed.contact_name, parsed.contact_phone) == ("杨鑫", Contact(name="杨鑫", phone=written).phone)
+
+
 def test_a_full_width_proposal_number_is_the_same_number() -> None:
     wide = ProposalData(
         number="２０２３０５１９",

@@ -149,7 +149,9 @@ def chinese_int(text: str) -> int | None:
 
 _HAN = r"\u4e00-\u9fff"
 _NAME = rf"[{_HAN}](?:[^\S\n]{{0,3}}[{_HAN}]){{1,3}}?(?=[^\S\n]*(?:联\s*系|电\s*话|手\s*机|$|[，,；;、（(]|[^\S\n]{{2,}}))"
-_PHONE = r"1[3-9]\d{9}(?!\d)|(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:-\d{1,5})?(?!\d)"
+# a mobile number, whole or in groups (139 0000 1234, 139-0000-1234), or a landline with its
+# area code and extension
+_PHONE = r"1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:-\d{1,5})?(?!\d)"
 _COLON = r"[:：]"
 
 
