@@ -18,6 +18,7 @@ from cohandle import (
     Satisfaction,
     Status,
 )
+from cohandle.deadlines import preset
 from helpers import (
     A_CO1,
     A_CO2,
@@ -630,6 +631,44 @@ def test_publish_a_public_reply_once() -> None:
     assert p.published
     with pytest.raises(PreconditionFailed, match="already published"):
         wf.publish(pid, actor=A_LEAD)
+
+
+def _publications(p: cohandle.Proposal) -> list[tuple[str, str]]:
+    return [(t.deadline.party, t.status.value) for t in p.deadlines if t.deadline.kind.value == "publication"]
+
+
+def test_a_reply_sent_again_after_rehandling_is_published_again() -> None:
+    wf = workflow(policy=preset("generic"))
+    pid = bring_to(wf, Status.ANSWERED, mode=AssignmentMode.SOLE)
+    wf.publish(pid, actor=A_LEAD)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="答复不具体", actor=A_COMMITTEE)
+    p = wf.answer(pid, reply=reply(), actor=A_LEAD)
+    assert _publications(p) == [(LEAD.name, "met"), (LEAD.name, "open")]
+    p = wf.publish(pid, actor=A_LEAD)  # refused as "already published" before
+    assert _publications(p) == [(LEAD.name, "met"), (LEAD.name, "met")] and p.unpublished == ()
+    with (
+        unchanged(wf, pid),
+        pytest.raises(PreconditionFailed, match="latest reply of 省科技厅 is already published"),
+    ):
+        wf.publish(pid, actor=A_LEAD)
+
+
+def test_each_handler_publishes_its_own_reply_under_separate_handling() -> None:
+    wf = workflow(policy=preset("generic"))
+    pid = bring_to(wf, Status.ANSWERED, mode=AssignmentMode.SEPARATE)
+    with (
+        unchanged(wf, pid),
+        pytest.raises(PreconditionFailed, match=r"awaiting publication: 省财政厅、省人社厅"),
+    ):
+        wf.publish(pid, actor=A_COMMITTEE)
+    with unchanged(wf, pid), pytest.raises(PermissionDenied, match="publishes only its own reply"):
+        wf.publish(pid, actor=A_H1, unit=H2)
+    p = wf.publish(pid, actor=A_H1)  # settled both handlers' deadlines before, naming the other's reply
+    assert _publications(p) == [(H1.name, "met"), (H2.name, "open")]
+    assert [e.payload.unit for e in wf.history(pid) if isinstance(e.payload, cohandle.ReplyPublished)] == [H1]
+    p = wf.publish(pid, actor=A_COMMITTEE)  # the one reply still awaiting
+    assert _publications(p) == [(H1.name, "met"), (H2.name, "met")] and p.unpublished == ()
 
 
 def test_a_reply_not_for_publication_is_not_published() -> None:

@@ -649,12 +649,30 @@ def decide_mark_key(
 
 
 def decide_publish(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: object
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: object, of: object = None
 ) -> ReplyPublished:
-    reply = p.reply
-    assert reply is not None  # answered or closed
-    if p.published:
-        raise refuse(p, "publish", actor, "its reply is already published.")
-    if reply.disclosure is Disclosure.NOT_PUBLIC:
-        raise refuse(p, "publish", actor, "its reply is marked 不予公开 (not for publication).")
-    return ReplyPublished(unit=reply.author, url=None if url is None else text("url", url))
+    """Publish a unit's latest reply: the actor's own for the lead or a handler; for the
+    assigning body, the one awaiting publication, or the one of unit ``of`` when several do."""
+    own = Relation.ASSIGNING_BODY not in held
+    if of is not None:
+        author = unit("unit", of)
+        if own and author != actor.unit:
+            raise deny(p, "publish", actor, held, "A unit publishes only its own reply.")
+    elif own:
+        assert actor.unit is not None  # every relation that may publish is a unit's
+        author = actor.unit
+    elif len(p.unpublished) == 1:
+        author = next(r.author for r in reversed(p.replies) if r.author.name == p.unpublished[0])
+    else:
+        awaiting = "、".join(p.unpublished) or "none"
+        raise refuse(
+            p, "publish", actor, f"name the unit whose reply to publish (awaiting publication: {awaiting})."
+        )
+    latest = next((r for r in reversed(p.replies) if r.author == author), None)
+    if latest is None:
+        raise refuse(p, "publish", actor, f"{author} has sent no reply.")
+    if latest.disclosure is Disclosure.NOT_PUBLIC:
+        raise refuse(p, "publish", actor, f"the reply of {author} is marked 不予公开 (not for publication).")
+    if author.name not in p.unpublished:
+        raise refuse(p, "publish", actor, f"the latest reply of {author} is already published.")
+    return ReplyPublished(unit=author, url=None if url is None else text("url", url))

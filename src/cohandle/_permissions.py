@@ -76,5 +76,8 @@ EXTRA_RULES: Mapping[str, str] = {
     ),
     "remind": "the lead reminds only its co-handlers",
     "withdraw": "a joint item needs every proposer's signature",
-    "publish": "only a reply whose disclosure is 主动公开 or 依申请公开 is published",
+    "publish": (
+        "only a reply whose disclosure is 主动公开 or 依申请公开 is published; the lead or a "
+        "separate handler publishes only its own reply"
+    ),
 }

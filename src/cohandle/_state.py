@@ -46,6 +46,7 @@ from cohandle._model import (
     CategoryScheme,
     DeadlineKind,
     DeadlineStatus,
+    Disclosure,
     Opinion,
     ProposalData,
     Reply,
@@ -120,6 +121,7 @@ class Proposal(NamedTuple):
     published: bool = False
     deadlines: tuple[TrackedDeadline, ...] = ()
     reminded: tuple[tuple[str, pendulum.DateTime], ...] = ()
+    unpublished: tuple[str, ...] = ()  # the units whose latest reply is for publication and not yet published
 
     @property
     def number(self) -> str:
@@ -376,8 +378,15 @@ def _consolidated(p: Proposal, e: OpinionsConsolidated, at: pendulum.DateTime) -
 
 @_on(ReplySent)
 def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, _Changes]:
+    author = e.reply.author.name
     changes: _Changes = {"replies": (*p.replies, e.reply)}
-    _with_settled(changes, _settle(p, at, _REPLY_KINDS, e.reply.author.name))
+    _with_settled(changes, _settle(p, at, _REPLY_KINDS, author))
+    # the unit's new reply is the one to publish now, unless it is not for publication
+    awaiting = tuple(name for name in p.unpublished if name != author)
+    if e.reply.disclosure is not Disclosure.NOT_PUBLIC:
+        awaiting = (*awaiting, author)
+    if awaiting != p.unpublished:
+        changes["unpublished"] = awaiting
     if p.mode is not AssignmentMode.SEPARATE:
         return "answer", changes
     handlers = _move_part(p.handlers, e.reply.author, "answer", reply=e.reply)
@@ -433,7 +442,9 @@ def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Ch
 
 @_on(ReplyPublished, "publish")
 def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Changes:
-    return _with_settled({"published": True}, _settle(p, at, _PUBLICATION_KINDS))
+    unit = e.unit.name
+    changes: _Changes = {"published": True, "unpublished": tuple(n for n in p.unpublished if n != unit)}
+    return _with_settled(changes, _settle(p, at, _PUBLICATION_KINDS, unit))
 
 
 @_on(DeadlinesSet, "set_deadlines")

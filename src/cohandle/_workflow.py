@@ -589,10 +589,20 @@ class Workflow:
         return self._run(proposal_id, "mark_key", actor, c.decide_mark_key, args, **options)
 
     def publish(
-        self, proposal_id: str, *, actor: Actor, url: str | None = None, **options: Unpack[CommandOptions]
+        self,
+        proposal_id: str,
+        *,
+        actor: Actor,
+        url: str | None = None,
+        unit: Unit | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Proposal:
-        """Record that the reply was published (公开)."""
-        return self._run(proposal_id, "publish", actor, c.decide_publish, {"url": url}, **options)
+        """Record that a unit's latest reply was published (公开): the lead's or a handler's own,
+        when it publishes; when the assigning body does, the one awaiting publication, or under
+        separate handling (分办) with several awaiting, the one of ``unit``. A reply sent again
+        after re-handling is published again."""
+        args = {"url": url, "of": unit}
+        return self._run(proposal_id, "publish", actor, c.decide_publish, args, **options)
 
     # -- the one path every command takes ------------------------------------------------------
 
