@@ -376,6 +376,20 @@ def _consolidated(p: Proposal, e: OpinionsConsolidated, at: pendulum.DateTime) -
     return {}
 
 
+_ALONE: dict[str, tuple[str]] = {}
+
+
+def _alone(name: str) -> tuple[str]:
+    """``(name,)``, one tuple shared by every proposal it stands for: most replies await
+    publication alone, and a tuple for each would grow every answered proposal kept."""
+    found = _ALONE.get(name)
+    if found is None:
+        if len(_ALONE) >= 4096:
+            _ALONE.clear()
+        found = _ALONE[name] = (name,)
+    return found
+
+
 @_on(ReplySent)
 def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, _Changes]:
     author = e.reply.author.name
@@ -384,7 +398,7 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
     # the unit's new reply is the one to publish now, unless it is not for publication
     awaiting = tuple(name for name in p.unpublished if name != author)
     if e.reply.disclosure is not Disclosure.NOT_PUBLIC:
-        awaiting = (*awaiting, author)
+        awaiting = (*awaiting, author) if awaiting else _alone(author)
     if awaiting != p.unpublished:
         changes["unpublished"] = awaiting
     if p.mode is not AssignmentMode.SEPARATE:
