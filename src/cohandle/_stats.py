@@ -54,7 +54,8 @@ class Statistics:
       percentages of the replies counted.
     - per unit: items led (主办), co-handled (会办) and handled separately (分办), and open
       obligations past due at ``now``.
-    - published: replies published (公开).
+    - published: proposals with a reply published (公开), counted once however many of their
+      replies were.
 
     见面率 / 沟通率 need contact records the log does not keep; they are not computed.
     """
