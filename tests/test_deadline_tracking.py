@@ -215,29 +215,6 @@ def test_recorded_deadlines_do_not_move_when_the_calendar_changes() -> None:
     assert other.get(pid).deadlines == before
 
 
-def test_guizhou_fixed_dates() -> None:
-    wf, _ = workflow("guizhou-2025", "2025-03-01")
-    session = cohandle.Session(
-        body=cohandle.Body.CPPCC,
-        level=cohandle.Level.PROVINCE,
-        region="贵州省",
-        term=13,
-        meeting=3,
-        year=2025,
-    )
-    p = wf.receive(
-        cohandle.ProposalData(
-            number="1", title="t", session=session, proposers=[cohandle.Proposer(name="李明")]
-        ),
-        actor=A_COMMITTEE,
-    )
-    p = wf.assign(p.id, lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
-    assert due(p, K.CO_HANDLER_OPINION, "湖北省知识产权局").in_timezone(SHANGHAI).date() == pendulum.date(
-        2025, 5, 31
-    )
-    assert due(p, K.REPLY, "省科技厅").in_timezone(SHANGHAI).date() == pendulum.date(2025, 6, 30)
-
-
 def _guizhou_item(wf: cohandle.Workflow) -> str:
     session = cohandle.Session(
         body=cohandle.Body.CPPCC,
@@ -251,6 +228,15 @@ def _guizhou_item(wf: cohandle.Workflow) -> str:
         number="1", title="t", session=session, proposers=[cohandle.Proposer(name="李明")]
     )
     return wf.receive(data, actor=A_COMMITTEE, occurred_at=at("2025-03-01")).id
+
+
+def test_guizhou_fixed_dates() -> None:
+    wf, _ = workflow("guizhou-2025", "2025-03-01")
+    p = wf.assign(_guizhou_item(wf), lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+    assert due(p, K.CO_HANDLER_OPINION, "湖北省知识产权局").in_timezone(SHANGHAI).date() == pendulum.date(
+        2025, 5, 31
+    )
+    assert due(p, K.REPLY, "省科技厅").in_timezone(SHANGHAI).date() == pendulum.date(2025, 6, 30)
 
 
 def test_a_fixed_date_already_past_when_its_clock_starts_does_not_apply() -> None:
