@@ -300,6 +300,7 @@ def test_a_full_width_proposal_number_is_the_same_number() -> None:
     st.lists(units, max_size=3, unique=True),
     st.sampled_from(list(Disclosure)),
     st.one_of(st.none(), st.integers(1, 300)),
+    st.lists(proposals(), max_size=2),
 )
 @settings(max_examples=200, deadline=None)
 def test_a_reply_rendered_then_parsed_gives_back_its_fields(
@@ -311,22 +312,50 @@ def test_a_reply_rendered_then_parsed_gives_back_its_fields(
     copies: list[Unit],
     disclosure: Disclosure,
     serial: int | None,
+    merged: list[ProposalData],
 ) -> None:
     reply = Reply(
         author=author, category=category, date=day, sections=body, copies=copies, disclosure=disclosure,
         doc_number=None if serial is None else f"鄂科函〔2024〕{serial}号",
     )  # fmt: skip
-    data = parse_letter(render_reply(reply, proposal)).to_json()
+    data = parse_letter(render_reply(reply, proposal, merged=merged)).to_json()
     assert data["kind"] == "reply"
     assert data["number"] == proposal.number
-    assert data["proposal_title"] == proposal.title
+    titles = {item.title for item in (proposal, *merged)}
+    assert data["proposal_title"] == (proposal.title if len(titles) == 1 else None)  # several: left empty
     assert data["author_unit"] == author.name
-    assert data["addressee"] == list(proposal.proposer_names)
+    everyone = [name for item in (proposal, *merged) for name in item.proposer_names]
+    assert data["addressee"] == list(dict.fromkeys(everyone))
     assert data["category"] == category
     assert data["letter_date"] == reply.date.isoformat()
     assert data["copies"] == [u.name for u in copies]
     assert data["disclosure"] == disclosure.label
     assert data["doc_number"] == reply.doc_number
+
+
+def test_the_items_merged_in_must_be_proposal_data() -> None:
+    reply = Reply(
+        author=Unit(name="省科技厅"), category="B", date="2023-05-10", sections=[Section(text="……")]
+    )
+    proposal = ProposalData(
+        number="1", title="关于促进基础研发的建议", session=SESSION, proposers=[Proposer(name="李明")]
+    )
+    for merged in ("20230577", [3], proposal, None):
+        with pytest.raises(cohandle.InvalidInput, match="merged must be a list of ProposalData"):
+            render_reply(reply, proposal, merged=merged)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("merged", ["（并第20230577号）", "（第0456号并案）", "(并第0456、0457号)"])
+def test_a_reply_title_naming_the_items_merged_in_is_read(merged: str) -> None:
+    letter = parse_letter(
+        f"关于对湖北省政协十三届一次会议第20230519号{merged}提案的答复\n\n李明委员：\n　　……"
+    )
+    assert (letter.kind, letter.number, letter.session_term, letter.session_meeting) == (
+        "reply",
+        "20230519",
+        13,
+        1,
+    )
 
 
 def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:

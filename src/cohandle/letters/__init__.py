@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import pendulum
 
@@ -41,16 +42,26 @@ def render_opinion(opinion: Opinion, proposal: ProposalData) -> str:
     return to_text(opinion_layout(opinion, proposal))
 
 
-def render_reply(reply: Reply, proposal: ProposalData) -> str:
-    """A reply as the text of an official letter."""
-    return to_text(reply_layout(reply, proposal))
+def render_reply(reply: Reply, proposal: ProposalData, *, merged: Sequence[ProposalData] = ()) -> str:
+    """A reply as the text of an official letter; ``merged`` are the items merged into the
+    proposal (并案), whose proposers it is written to as well."""
+    return to_text(reply_layout(reply, proposal, merged=merged))
 
 
-def write_docx(letter: Opinion | Reply, proposal: ProposalData, path: str | os.PathLike[str]) -> None:
-    """An opinion or a reply as a .docx file (needs ``cohandle[letters]``)."""
+def write_docx(
+    letter: Opinion | Reply,
+    proposal: ProposalData,
+    path: str | os.PathLike[str],
+    *,
+    merged: Sequence[ProposalData] = (),
+) -> None:
+    """An opinion or a reply as a .docx file (needs ``cohandle[letters]``); ``merged`` as for
+    :func:`render_reply`."""
     expect("letter", letter, (Opinion, Reply), "an Opinion or a Reply")
     layout = (
-        opinion_layout(letter, proposal) if isinstance(letter, Opinion) else reply_layout(letter, proposal)
+        opinion_layout(letter, proposal)
+        if isinstance(letter, Opinion)
+        else reply_layout(letter, proposal, merged=merged)
     )
     to_docx(layout, path)
 

@@ -164,6 +164,7 @@ def _squeeze(text: str) -> str:
 
 _TITLE = re.compile(
     rf"关于(?:对)?(?P<inner>[{_HAN}0-9０-９]{{0,40}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号"
+    rf"(?:[（(][^）)\n]{{1,60}}[）)])?"  # the items merged into it: （并第20230577号）, （第0456号并案）
     rf"(?P<item>提案|建议|议案)(?P<tail>[^\n]{{0,40}}?)(?P<what>会办(?:工作)?的?(?:意见|函)|(?:办理情况)?的?答复(?:函)?|办理意见)"
 )
 _MENTION = re.compile(

@@ -90,8 +90,8 @@ def opinion_layout(opinion: Opinion, proposal: ProposalData) -> LetterLayout:
     )
 
 
-def _addressee(proposal: ProposalData, names: Sequence[str]) -> str:
-    kinds = {p.name: p.kind for p in proposal.proposers}
+def _addressee(proposal: ProposalData, names: Sequence[str], merged: Sequence[ProposalData] = ()) -> str:
+    kinds = {p.name: p.kind for item in (*merged, proposal) for p in item.proposers}
     honorific = "委员" if proposal.session.body is Body.CPPCC else "代表"
     people = [n for n in names if kinds.get(n) in (ProposerKind.MEMBER, ProposerKind.DEPUTY, None)]
     groups = [n for n in names if n not in people]
@@ -109,19 +109,34 @@ _NOTES = {
 }
 
 
-def reply_layout(reply: Reply, proposal: ProposalData) -> LetterLayout:
-    """The lead's (or a separate handler's) reply to the proposers."""
+def reply_layout(
+    reply: Reply, proposal: ProposalData, *, merged: Sequence[ProposalData] = ()
+) -> LetterLayout:
+    """The lead's (or a separate handler's) reply to the proposers, and to those of the items
+    ``merged`` into the proposal (并案, ``Proposal.merged``): their numbers follow its number in
+    the title, their titles its title, and the letter is written to all their proposers."""
     expect("reply", reply, Reply, "a Reply")
     expect("proposal", proposal, ProposalData, "a ProposalData")
+    given: object = merged  # what the caller passed, whatever the annotation says
+    if isinstance(given, str | bytes) or not isinstance(given, Sequence):
+        raise InvalidInput("merged", f"must be a list of ProposalData (got {type(given).__name__})")
+    for other in merged:
+        expect("merged", other, ProposalData, "a list of ProposalData")
     session = proposal.session.describe()
     item = _item(proposal)
-    names = reply.addressees or proposal.proposer_names
+    number = f"第{proposal.number}号"
+    if merged:
+        number += "（并" + "、".join(f"第{other.number}号" for other in merged) + "）"
+    names = reply.addressees or tuple(
+        dict.fromkeys(name for other in (proposal, *merged) for name in other.proposer_names)
+    )
+    titles = "".join(f"《{title}》" for title in dict.fromkeys(other.title for other in (proposal, *merged)))
     return LetterLayout(
         category=reply.category,
         doc_number=reply.doc_number,
-        title=f"关于对{session}第{proposal.number}号{item}的答复",
-        addressee=_addressee(proposal, names),
-        opening=f"您提出的《{proposal.title}》收悉。现答复如下：",
+        title=f"关于对{session}{number}{item}的答复",
+        addressee=_addressee(proposal, names, merged),
+        opening=f"您提出的{titles}收悉。现答复如下：",
         sections=reply.sections,
         signature=reply.author.name,
         date=reply.date,
