@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import A_COMMITTEE, PROPOSERS, receive, rewrite_with_hashes
+from helpers import A_COMMITTEE, A_LEAD, LEAD, PROPOSERS, data, receive, reply, rewrite_with_hashes
 
 NOW = "2023-07-21T09:00:00+08:00"
 SEED_ID = "cppcc-湖北省-13-1-20230519"
@@ -352,6 +352,34 @@ def test_show_says_how_an_item_ended_without_a_reply(tmp_path: Path) -> None:
         "forwarded_to": "省信访局",
     }
     assert json.loads(run("show", kept, "--json", db=db).stdout)["outcome"] == {}
+
+
+def test_show_and_render_name_the_items_merged_in(tmp_path: Path) -> None:
+    import cohandle
+
+    db = tmp_path / "merged.db"
+    with cohandle.Workflow.open(db) as wf:
+        kept = receive(wf, "20230519")
+        merged = wf.receive(data("20230520", proposers=("赵敏",)), actor=A_COMMITTEE).id
+        wf.merge(merged, into=kept, reason="内容相近", actor=A_COMMITTEE)
+        wf.file(kept, actor=A_COMMITTEE)
+        wf.assign(kept, lead=LEAD, actor=A_COMMITTEE)
+        wf.answer(kept, reply=reply(), actor=A_LEAD)
+    shown = run("show", kept, db=db).stdout
+    assert f"并入本件: {merged} 第20230520号《关于促进基础研发的建议》" in shown
+    assert "并案提案者" in shown and "赵敏" in shown
+    assert json.loads(run("show", kept, "--json", db=db).stdout)["merged"] == [
+        {
+            "id": merged,
+            "number": "20230520",
+            "title": "关于促进基础研发的建议",
+            "proposers": ["赵敏"],
+            "reason": "内容相近",
+        }
+    ]
+    letter = run("render", kept, db=db).stdout
+    assert "第20230519号（并第20230520号）提案的答复" in letter
+    assert "李明、王红、赵敏委员：" in letter
 
 
 def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:

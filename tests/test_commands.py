@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pendulum
 import pytest
 
@@ -164,6 +165,82 @@ def test_merge_into_another_open_proposal() -> None:
     p = wf.merge(second, into=first, actor=A_COMMITTEE, reason="内容相近")
     assert p.status is Status.MERGED
     assert p.merged_into == first
+    target = wf.get(first)
+    assert target.status is Status.RECEIVED  # the item it takes changes no state
+    assert [(m.item, m.proposal, m.reason) for m in target.merged] == [(second, p.data, "内容相近")]
+    merged, merged_in = wf.history(second)[-1], wf.history(first)[-1]
+    assert (merged_in.type, merged_in.occurred_at, merged_in.actor) == (
+        "ItemMergedIn",
+        merged.occurred_at,
+        merged.actor,
+    )
+
+
+MERGED_PROPOSERS = ("赵敏", "李明")  # one of them is also a proposer of the item it is merged into
+
+
+def _merged_pair(wf: cohandle.Workflow) -> tuple[str, str]:
+    """An item filed, and another with its own proposers merged into it."""
+    first = receive(wf)
+    wf.file(first, actor=A_COMMITTEE)
+    second = wf.receive(data(proposers=MERGED_PROPOSERS), actor=A_COMMITTEE).id
+    wf.merge(second, into=first, actor=A_COMMITTEE, reason="内容相近")
+    return first, second
+
+
+def test_the_reply_to_an_item_others_are_merged_into_is_written_to_all_their_proposers() -> None:
+    wf = workflow()
+    first, _ = _merged_pair(wf)
+    assert wf.get(first).addressees == ("李明", "王红", "赵敏")
+    wf.assign(first, lead=LEAD, actor=A_COMMITTEE)
+    with pytest.raises(InvalidInput, match="proposers of this item or of the items merged into it"):
+        wf.answer(first, reply=attrs.evolve(reply(), addressees=["赵六"]), actor=A_LEAD)
+    p = wf.answer(first, reply=attrs.evolve(reply(), addressees=["赵敏"]), actor=A_LEAD)  # one of them only
+    assert p.reply is not None and p.reply.addressees == ("赵敏",)
+
+
+def test_a_merged_items_proposer_gives_feedback_on_the_reply_and_no_one_else_does() -> None:
+    wf = workflow()
+    first, _ = _merged_pair(wf)
+    wf.assign(first, lead=LEAD, actor=A_COMMITTEE)
+    wf.answer(first, reply=reply(), actor=A_LEAD)
+    zhao = cohandle.Actor(name="赵敏")
+    assert cohandle.relations(wf.get(first), zhao) == {cohandle.Relation.PROPOSER}
+    p = wf.record_feedback(first, feedback=feedback(Satisfaction.DISSATISFIED), actor=zhao)
+    latest = p.latest_feedback()
+    assert latest is not None and latest.proposer == "赵敏"
+    assert p.dissatisfied
+    with pytest.raises(PermissionDenied):
+        wf.record_feedback(first, feedback=feedback(), actor=A_STRANGER)
+
+
+def test_merge_refuses_a_target_that_has_answered_and_an_item_that_holds_others() -> None:
+    wf = workflow()
+    first, second = _merged_pair(wf)
+    answered = bring_to(wf, Status.ANSWERED)
+    parted = bring_to(wf, Status.ASSIGNED, SEPARATE)
+    wf.answer(parted, reply=reply(H1), actor=A_H1)  # one handler's reply is out
+    third = receive(wf)
+    with unchanged(wf, third), unchanged(wf, answered), unchanged(wf, parted):
+        with pytest.raises(PreconditionFailed, match="is answered and takes no more items"):
+            wf.merge(third, into=answered, actor=A_COMMITTEE)
+        with pytest.raises(PreconditionFailed, match="has sent a reply already"):
+            wf.merge(third, into=parted, actor=A_COMMITTEE)
+    refused = pytest.raises(PreconditionFailed, match=rf"other items are merged into it \({second}\)")
+    with unchanged(wf, first), unchanged(wf, third), refused:
+        wf.merge(first, into=third, actor=A_COMMITTEE)
+
+
+def test_an_item_others_are_merged_into_is_not_rejected_or_withdrawn() -> None:
+    wf = workflow()
+    first = receive(wf)
+    second = receive(wf)
+    wf.merge(second, into=first, actor=A_COMMITTEE)
+    with unchanged(wf, first):
+        with pytest.raises(PreconditionFailed, match="their proposers wait for its reply"):
+            wf.reject(first, reason="不属于提案范围", actor=A_COMMITTEE)
+        with pytest.raises(PreconditionFailed, match="their proposers wait for its reply"):
+            wf.withdraw(first, signed_by=PROPOSERS, reason="情况已变化", actor=A_PROPOSER)
 
 
 def test_merge_refuses_itself_a_closed_target_and_an_unknown_one() -> None:

@@ -59,6 +59,9 @@ def every_kind_of_event() -> list[RecordedEvent]:
     events += wf.history(pid)
     pid = bring_to(wf, Status.MERGED)
     events += wf.history(pid)
+    merged_into = wf.get(pid).merged_into
+    assert merged_into is not None
+    events += wf.history(merged_into)
     pid = bring_to(wf, Status.WITHDRAWN)
     events += wf.history(pid)
     pid = receive(wf)

@@ -150,9 +150,9 @@ def test_events_committed_before_the_connection_dropped_are_not_recorded_twice(
         pid = receive(wf)
         committed = PostgresStore._call_append
 
-        def commit_then_lose_the_reply(self: PostgresStore, *args: Any) -> int:
+        def commit_then_lose_the_reply(self: PostgresStore, *args: Any) -> None:
             monkeypatch.setattr(PostgresStore, "_call_append", committed)  # once
-            assert committed(self, *args) == -1
+            assert committed(self, *args) is None
             _drop_connection(self, postgres_url)
             self._db.execute("SELECT 1")  # no reply comes: psycopg's error, a broken connection
             raise AssertionError("the connection should be gone")
@@ -161,6 +161,31 @@ def test_events_committed_before_the_connection_dropped_are_not_recorded_twice(
         filed = wf.file(pid, actor=A_COMMITTEE)
         assert filed.status is cohandle.Status.FILED
         assert [e.type for e in wf.history(pid)] == ["ProposalReceived", "ProposalFiled"]
+        assert wf.verify().ok
+
+
+def test_a_merge_whose_connection_dropped_is_recorded_once_on_both_proposals(
+    postgres_url: str, postgres_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wf, store = _postgres_workflow(postgres_url, postgres_schema)
+    with wf:
+        kept, merged, later = receive(wf), receive(wf), receive(wf)
+        _drop_connection(store, postgres_url)  # lost before the transaction: made once more
+        wf.merge(merged, into=kept, actor=A_COMMITTEE)
+        committed = PostgresStore._call_append_streams
+
+        def commit_then_lose_the_reply(self: PostgresStore, *args: Any) -> None:
+            monkeypatch.setattr(PostgresStore, "_call_append_streams", committed)  # once
+            assert committed(self, *args) is None
+            _drop_connection(self, postgres_url)
+            self._db.execute("SELECT 1")  # no reply comes: psycopg's error, a broken connection
+            raise AssertionError("the connection should be gone")
+
+        monkeypatch.setattr(PostgresStore, "_call_append_streams", commit_then_lose_the_reply)
+        assert wf.merge(later, into=kept, actor=A_COMMITTEE).status is cohandle.Status.MERGED
+        assert [e.type for e in wf.history(kept)] == ["ProposalReceived", "ItemMergedIn", "ItemMergedIn"]
+        assert [e.type for e in wf.history(later)] == ["ProposalReceived", "ProposalMerged"]
+        assert [e.type for e in wf.history(merged)] == ["ProposalReceived", "ProposalMerged"]
         assert wf.verify().ok
 
 

@@ -87,7 +87,10 @@ def writer(
                 else:
                     pid = wf.receive(data(command), actor=ACTOR, command_id=f"{command}-r").id
                     done.append(f"{command}-r")
-                    wf.assign(pid, lead=LEAD, actor=ACTOR, command_id=command)
+                    if n % 6:
+                        wf.assign(pid, lead=LEAD, actor=ACTOR, command_id=command)
+                    else:  # one event on each of two streams, the shared one among them
+                        wf.merge(pid, into=shared, actor=ACTOR, command_id=command)
                 done.append(command)
             except cohandle.ConcurrencyConflict:
                 conflicts += 1
@@ -165,16 +168,23 @@ def run_writers(
         by_command = Counter(p.event.command_id for p in wf.store.read_all() if p.event.command_id)
         report = verify(wf.store)
         shared_state = wf.get(shared)
+        read = list(wf.store.read_all())
     assert report.ok, str(report)
     assert [row[0] for row in table] == list(range(1, len(table) + 1))
     # nothing lost, nothing duplicated, no command partly stored
     assert set(done) == set(by_command), "a command reported as done is not in the log, or the reverse"
     for command, count in by_command.items():
-        expected = 1 if command.endswith("-r") else 2  # remind: 1 event; assign: assignment + deadlines
+        # remind: 1 event; assign: assignment + deadlines; merge: one on each proposal
+        expected = 1 if command.endswith("-r") else 2
         if not command.endswith("-r") and int(command.split("-")[1]) % 3:
             expected = 1
         assert count == expected, (command, count)
     assert shared_state.reminders == sum(1 for c in done if not c.endswith("-r") and int(c.split("-")[1]) % 3)
+    merges = [c for c in done if not c.endswith("-r") and int(c.split("-")[1]) % 6 == 0]
+    assert [m.item for m in shared_state.merged] == [
+        p.event.stream_id for p in read if p.event.type == "ProposalMerged"
+    ]
+    assert len(shared_state.merged) == len(merges) > 0, "no merge was recorded: the test proved little"
     assert json.loads((tmp_path / "reader.json").read_text()) == table
     assert len(done) > writers * 5, "the writers hardly wrote: the test proved little"
     verified = json.loads((tmp_path / "verifier.json").read_text())
@@ -200,6 +210,8 @@ def crasher(path: str, ready: Path) -> Callable[[], int]:
             n += 1
             tag = f"{os.getpid()}-{n}"
             pid = wf.receive(data(tag), actor=ACTOR, command_id=f"r-{tag}").id
+            other = wf.receive(data(f"{tag}-m"), actor=ACTOR, command_id=f"r-{tag}-m").id
+            wf.merge(other, into=pid, actor=ACTOR, command_id=f"m-{tag}")  # one event on each
             wf.assign(
                 pid,
                 lead=LEAD,

@@ -209,7 +209,14 @@ class Handling(RuleBasedStateMachine):
         history = self.wf.history(pid)
         added = len(history) - len(before)
         assert added in (1, 2)  # the event, and the deadlines it started under a policy
-        self.global_count += added
+        total = len(list(self.wf.store.read_all()))
+        if command == "merge":  # and the item merged in, on the other proposal, in one append
+            target = self.wf.history(args["into"])[-1]
+            assert isinstance(target.payload, cohandle.ItemMergedIn)
+            assert (target.payload.item, target.command_id) == (pid, history[-1].command_id)
+            added += 1
+        assert total == self.global_count + added
+        self.global_count = total
         event(f"reached {after.status}")
         assert after.version == len(history)
         assert all(cohandle.hash_event(e) == e.hash for e in history[len(before) :])
@@ -228,6 +235,9 @@ class Handling(RuleBasedStateMachine):
             assert all(part.status in cohandle.PartStatus for part in live.handlers)
             if live.mode is AssignmentMode.SEPARATE:
                 assert live.lead is None
+            if live.merged_into is not None:
+                assert pid in [item.item for item in self.wf.get(live.merged_into).merged]
+            assert all(self.wf.get(item.item).merged_into == pid for item in live.merged)
 
     @invariant()
     def global_positions_are_contiguous(self) -> None:

@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import pendulum
 import pytest
@@ -32,6 +33,7 @@ from helpers import (
     data,
     opinion,
     receive,
+    reply,
     workflow,
 )
 
@@ -95,6 +97,63 @@ def test_two_workflows_on_one_store_see_each_other() -> None:
     with pytest.raises(cohandle.NotAllowedInState):
         two.assign(pid, lead=LEAD, actor=A_COMMITTEE)
     assert cohandle.replay(store.read_stream(pid)) == one.get(pid) == two.get(pid)
+
+
+def test_a_retried_merge_returns_the_original_outcome_though_the_other_item_moved_on() -> None:
+    wf = workflow()
+    kept, merged = receive(wf), receive(wf)
+    first = wf.merge(merged, into=kept, reason="内容相近", actor=A_COMMITTEE, command_id="merge-1")
+    wf.file(kept, actor=A_COMMITTEE)
+    wf.assign(kept, lead=LEAD, actor=A_COMMITTEE)
+    wf.answer(kept, reply=reply(), actor=A_LEAD)  # it would take no more items now
+    fresh = cohandle.Workflow(wf.store, clock=wf.clock)  # no cache: decided again from the log
+    for retrying in (wf, fresh):
+        assert (
+            retrying.merge(merged, into=kept, reason="内容相近", actor=A_COMMITTEE, command_id="merge-1")
+            == first
+        )
+    assert [e.type for e in wf.history(kept)].count("ItemMergedIn") == 1
+    other = receive(wf)
+    retries: tuple[Callable[[], object], ...] = (
+        lambda: wf.merge(merged, into=other, reason="内容相近", actor=A_COMMITTEE, command_id="merge-1"),
+        lambda: wf.merge(merged, into=kept, reason="重复", actor=A_COMMITTEE, command_id="merge-1"),
+        lambda: wf.merge(other, into=kept, reason="内容相近", actor=A_COMMITTEE, command_id="merge-1"),
+        lambda: wf.file(kept, actor=A_COMMITTEE, command_id="merge-1"),
+    )
+    for retried in retries:
+        with pytest.raises(IdempotencyConflict, match="'merge-1' was already used for ProposalMerged"):
+            retried()
+
+
+def test_a_merge_decides_again_when_the_other_item_moved_on_in_another_workflow() -> None:
+    store = cohandle.stores.MemoryStore()
+    clock = cohandle.FixedClock(START)
+    one = cohandle.Workflow(store, clock=clock)
+    two = cohandle.Workflow(store, clock=clock)
+    kept = one.receive(data("21"), actor=A_COMMITTEE).id
+    merged = one.receive(data("22"), actor=A_COMMITTEE).id
+    two.file(kept, actor=A_COMMITTEE)  # one's copy of it is stale
+    heard: list[list[str]] = []
+    one.subscribe(lambda events: heard.append([f"{e.stream_id} {e.type}" for e in events]))
+    one.merge(merged, into=kept, actor=A_COMMITTEE)
+    assert [e.type for e in store.read_stream(kept)] == ["ProposalReceived", "ProposalFiled", "ItemMergedIn"]
+    assert heard == [[f"{merged} ProposalMerged", f"{kept} ItemMergedIn"]]
+    assert one.get(kept) == two.get(kept) == cohandle.replay(store.read_stream(kept))
+    third = one.receive(data("23"), actor=A_COMMITTEE).id
+    two.file(third, actor=A_COMMITTEE)
+    with pytest.raises(ConcurrencyConflict):  # the expected version is the merged item's own
+        one.merge(third, into=kept, actor=A_COMMITTEE, expected_version=1)
+    assert store.stream_version(kept) == 3
+
+
+def test_a_merge_on_a_day_before_the_other_items_latest_event_is_refused() -> None:
+    wf = workflow()
+    kept, merged = receive(wf), receive(wf)
+    wf.clock.advance(days=3)  # type: ignore[attr-defined]
+    wf.file(kept, actor=A_COMMITTEE)
+    with pytest.raises(InvalidInput, match="before the proposal's latest event"):
+        wf.merge(merged, into=kept, actor=A_COMMITTEE, occurred_at=START.add(days=1))
+    assert wf.get(merged).version == wf.get(kept).version - 1 == 1
 
 
 def test_business_time_may_be_in_the_past_but_not_the_future_nor_out_of_order() -> None:

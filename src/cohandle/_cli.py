@@ -194,6 +194,8 @@ def _show(args: argparse.Namespace) -> int:
     parties += [("会办单位", f"{part.unit.name} ({part.status})") for part in p.co_handlers]
     parties += [("分办单位", f"{part.unit.name} ({part.status})") for part in p.handlers]
     parties.append(("提案者", "、".join(p.data.proposer_names)))
+    if p.merged:  # the items merged into it (并案): their proposers are answered with it
+        parties.append(("并案提案者", "、".join(p.addressees[len(p.data.proposer_names) :])))
     deadlines = [
         {
             "kind": t.deadline.kind.value,
@@ -217,6 +219,16 @@ def _show(args: argparse.Namespace) -> int:
         "session": p.data.session.describe(),
         "status": p.status.value,
         "outcome": {key: value for key, _, value in outcome},
+        "merged": [
+            {
+                "id": m.item,
+                "number": m.proposal.number,
+                "title": m.proposal.title,
+                "proposers": list(m.proposal.proposer_names),
+                "reason": m.reason,
+            }
+            for m in p.merged
+        ],
         "parties": [{"role": role, "name": name} for role, name in parties],
         "deadlines": deadlines,
         "timeline": events,
@@ -227,6 +239,7 @@ def _show(args: argparse.Namespace) -> int:
             f"{p.data.session.describe()} 第{p.number}号《{p.title}》",
             f"状态: {p.status.label} ({p.status})",
             *(f"{label}: {value}" for _, label, value in outcome),
+            *(f"并入本件: {m.item} 第{m.proposal.number}号《{m.proposal.title}》" for m in p.merged),
             "",
             table(["角色", "单位/人员"], parties),
         ]
@@ -634,7 +647,7 @@ def _render(args: argparse.Namespace) -> int:
                 "--unit",
                 f"must name the unit whose reply to write: each answered for itself (replies from: {names})",
             )
-        layout = reply_layout(next(iter(latest.values())), p.data)
+        layout = reply_layout(next(iter(latest.values())), p.data, merged=[m.proposal for m in p.merged])
     else:
         submitted = [part.opinion for part in p.co_handlers if part.opinion is not None]
         opinions = [o for o in submitted if o.author.name == args.unit] if args.unit else submitted

@@ -25,11 +25,13 @@ from cohandle._errors import (
     PermissionDenied,
     PreconditionFailed,
     got,
+    state_words,
 )
 from cohandle._events import (
     CoHandlerExcused,
     DeadlineExtended,
     FeedbackRecorded,
+    ItemMergedIn,
     OpinionReturned,
     OpinionsConsolidated,
     OpinionSubmitted,
@@ -96,7 +98,8 @@ def held_by(p: Proposal, actor: Actor) -> Relations:
     """The roles ``actor`` holds on proposal ``p``."""
     unit = actor.unit
     if unit is None:
-        return _ONE[Relation.PROPOSER] if actor.name in p.data.proposer_names else _NONE
+        proposes = actor.name in p.data.proposer_names or (p.merged and p._proposes(actor.name))
+        return _ONE[Relation.PROPOSER] if proposes else _NONE
     name = unit.name  # units are identified by name; comparing the text is the fast path
     found = []
     if name == p.assigning_body.name:
@@ -114,7 +117,7 @@ def held_by(p: Proposal, actor: Actor) -> Relations:
             break
     if p.supervisor is not None and name == p.supervisor.name:
         found.append(Relation.SUPERVISOR)
-    if name in p.data.proposer_names:
+    if name in p.data.proposer_names or (p.merged and p._proposes(name)):
         found.append(Relation.PROPOSER)
     if len(found) == 1:
         return _ONE[found[0]]
@@ -218,6 +221,7 @@ def decide_file(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, not
 def decide_reject(
     p: Proposal, actor: Actor, held: Relations, ctx: Context, *, reason: object, forwarded_to: object
 ) -> ProposalRejected:
+    _holds_none(p, "reject", actor)
     return ProposalRejected(
         reason=text("reason", reason),
         forwarded_to=None if forwarded_to is None else unit("forwarded_to", forwarded_to),
@@ -226,19 +230,45 @@ def decide_reject(
 
 def decide_merge(
     p: Proposal, actor: Actor, held: Relations, ctx: Context, *, target: Proposal, reason: object
-) -> ProposalMerged:
+) -> tuple[ProposalMerged, ItemMergedIn]:
+    """The merge of ``p`` into ``target``: the event of each."""
     if target.id == p.id:
         raise refuse(p, "merge", actor, "a proposal cannot be merged into itself.")
-    if target.status.final:
+    _holds_none(p, "merge", actor)
+    if (target.status, "merge_in") not in PROPOSAL.table:
         raise refuse(
             p,
             "merge",
             actor,
-            f"the proposal to merge into, {target.id!r}, is {target.status} and takes no more items.",
+            f"the proposal to merge into, {target.id!r}, is {state_words(target.status)} and takes no more "
+            "items; merge into one that is not yet answered.",
+        )
+    if target.replies:
+        raise refuse(
+            p,
+            "merge",
+            actor,
+            f"the proposal to merge into, {target.id!r}, has sent a reply already, which this item's "
+            "proposers would not receive; merge into one that is not yet answered.",
         )
     if target.assigning_body != p.assigning_body:
         raise refuse(p, "merge", actor, f"{target.id!r} belongs to another assigning body.")
-    return ProposalMerged(into=target.id, reason=text("reason", reason, required=False))
+    why = text("reason", reason, required=False)
+    # what the target records in the same command: the item and what it asked
+    return ProposalMerged(into=target.id, reason=why), ItemMergedIn(item=p.id, proposal=p.data, reason=why)
+
+
+def _holds_none(p: Proposal, command: str, actor: Actor) -> None:
+    """Refuse to end an item that others are merged into: their proposers wait for its reply."""
+    if p.merged:
+        items = "、".join(item.item for item in p.merged)
+        raise refuse(
+            p,
+            command,
+            actor,
+            f"other items are merged into it ({items}) and their proposers wait for its reply; "
+            "it is handled and answered for them too.",
+        )
 
 
 def infer_mode(mode: object, co_handlers: Sequence[Unit], handlers: Sequence[Unit]) -> AssignmentMode:
@@ -477,11 +507,12 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, r
             "reply.category",
             f"must be one of {codes} of the {p.category_scheme.name} scheme (got {reply.category!r})",
         )
-    names = p.data.proposer_names
+    names = p.addressees
     for name in reply.addressees:
         if name not in names:
+            whose = "this item or of the items merged into it" if p.merged else "this item"
             raise InvalidInput(
-                "reply.addressees", f"must be proposers of this item ({'、'.join(names)}); {name} is not"
+                "reply.addressees", f"must be proposers of {whose} ({'、'.join(names)}); {name} is not"
             )
     if p.mode is AssignmentMode.SEPARATE:
         part = p.handler(reply.author)
@@ -519,9 +550,7 @@ def decide_record_feedback(
             )
         if feedback.unit is not None:
             feedback = attrs.evolve(feedback, unit=None)
-    proposer = (
-        actor.unit.name if actor.unit is not None and actor.unit.name in p.data.proposer_names else actor.name
-    )
+    proposer = actor.unit.name if actor.unit is not None and p._proposes(actor.unit.name) else actor.name
     return FeedbackRecorded(proposer=proposer, feedback=feedback)
 
 
@@ -577,6 +606,7 @@ def decide_withdraw(
         raise InvalidInput(
             "signed_by", f"names people who are not proposers of this item: {'、'.join(strangers)}"
         )
+    _holds_none(p, "withdraw", actor)
     missing = [n for n in names if n not in signers]
     if missing:
         raise refuse(

@@ -32,7 +32,7 @@ __all__ = ["Decide", "Engine", "Subscriber"]
 log = logging.getLogger("cohandle")
 
 Subscriber = Callable[[Sequence[RecordedEvent]], None]
-Decide = Callable[..., Event]
+Decide = Callable[..., Any]  # an event, or one for each proposal a command records on
 
 
 class Engine:
@@ -68,12 +68,17 @@ class Engine:
         occurred_at: object,
         command_id: str | None,
         expected_version: int | None,
+        other: str | None = None,
     ) -> Proposal:
-        """Run a command whose arguments the workflow has checked; return the new state."""
+        """Run a command whose arguments the workflow has checked; return the new state.
+
+        A command that also records on ``other`` (a merge, on the item merged into) is given
+        that proposal's state as ``target`` and decides an event for each; both streams are
+        appended in one transaction."""
         for attempt in (1, 2):
             if command_id is not None:
                 # checked on every attempt: a retry racing its original must not record twice
-                replayed = self.retried(proposal_id, command, actor, decide, args, command_id)
+                replayed = self.retried(proposal_id, command, actor, decide, args, command_id, other)
                 if replayed is not None:
                     return replayed
             state = self.cache.get(proposal_id) if attempt == 1 else None
@@ -86,13 +91,20 @@ class Engine:
             held = c.check(state, command, actor)
             now = self.clock.now()
             at = now if occurred_at is None else self.occurred_at(occurred_at, now, state)
-            payload = decide(state, actor, held, self.context(at), **args)
-            new_state, events, texts = self.seal_and_fold(state, payload, at, now, actor, command_id)
             try:
-                self.append(proposal_id, state.version, events, texts)
-            except ConcurrencyConflict:
+                if other is None:
+                    payload = decide(state, actor, held, self.context(at), **args)
+                    new_state, events, texts = self.seal_and_fold(state, payload, at, now, actor, command_id)
+                    self.append(proposal_id, state.version, events, texts)
+                else:
+                    new_state, events = self.run_on_two(
+                        state, other, attempt, decide, held, args, occurred_at, at, now, actor, command_id
+                    )
+            except ConcurrencyConflict as conflict:
                 self.cache.pop(proposal_id, None)
-                if expected_version is not None or attempt == 2:
+                if other is not None:
+                    self.cache.pop(other, None)
+                if (expected_version is not None and conflict.proposal_id == proposal_id) or attempt == 2:
                     raise
                 continue  # our cached copy was stale: decide again on the stored state
             self.remember(new_state)
@@ -100,6 +112,45 @@ class Engine:
                 self.notify(events)
             return new_state
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_on_two(
+        self,
+        state: Proposal,
+        other: str,
+        attempt: int,
+        decide: Decide,
+        held: c.Relations,
+        args: dict[str, Any],
+        occurred_at: object,
+        at: pendulum.DateTime,
+        now: pendulum.DateTime,
+        actor: Actor,
+        command_id: str | None,
+    ) -> tuple[Proposal, list[RecordedEvent]]:
+        """Decide, seal and append a command that records on ``state``'s proposal and on
+        ``other``, in one transaction; the new state of the first, and every event recorded."""
+        target = self.cache.get(other) if attempt == 1 else None
+        if target is None:
+            target = self.load(other)
+        if occurred_at is not None:
+            self.occurred_at(occurred_at, now, target)  # in order on that stream too
+        payload, their_payload = decide(state, actor, held, self.context(at), target=target, **args)
+        new_state, events, texts = self.seal_and_fold(state, payload, at, now, actor, command_id)
+        new_target, theirs, their_texts = self.seal_and_fold(
+            target, their_payload, at, now, actor, command_id
+        )
+        store = self.store
+        if isinstance(store, RowStore):
+            store._append_streams_rows(
+                [
+                    (state.id, state.version, _rows(events, texts)),
+                    (other, target.version, _rows(theirs, their_texts)),
+                ]
+            )
+        else:
+            store.append_streams([(state.id, state.version, events), (other, target.version, theirs)])
+        self.remember(new_target)
+        return new_state, [*events, *theirs]
 
     def seal_and_fold(
         self,
@@ -137,8 +188,7 @@ class Engine:
         """Append through the store; a SQL store takes the text already written for the hash."""
         store = self.store
         if isinstance(store, RowStore):
-            rows = [stored_form(event, text)[1:] for event, text in zip(events, texts, strict=True)]
-            store._append_rows(proposal_id, expected, rows)
+            store._append_rows(proposal_id, expected, _rows(events, texts))
         else:
             store.append(proposal_id, expected, events)
 
@@ -150,6 +200,7 @@ class Engine:
         decide: Decide,
         args: dict[str, Any],
         command_id: str,
+        other: str | None = None,
     ) -> Proposal | None:
         """The original outcome of an already recorded command, or None for a new command id."""
         found = self.store.find_command(command_id)
@@ -157,18 +208,27 @@ class Engine:
             return None
         first = found[0]
         what = f"{first.type} on proposal {first.stream_id!r}"
-        if first.stream_id != proposal_id or first.actor != actor:
+        own = [event for event in found if event.stream_id == proposal_id]
+        theirs = [event for event in found if event.stream_id != proposal_id]
+        if (
+            first.stream_id != proposal_id
+            or first.actor != actor
+            or [event.stream_id for event in theirs[:1]] != ([] if other is None else [other])
+        ):
             raise IdempotencyConflict(command_id, what)
         before = replay(self.store.read_stream(proposal_id, up_to=first.version - 1))
+        if other is not None:  # the other proposal as it was when the command was decided
+            args = {**args, "target": replay(self.store.read_stream(other, up_to=theirs[0].version - 1))}
         try:
-            payload = decide(
+            decided = decide(
                 before, actor, c.check(before, command, actor), self.context(first.occurred_at), **args
             )
         except Exception:
             raise IdempotencyConflict(command_id, what) from None
-        if payload != first.payload:
+        recorded = first.payload if other is None else (first.payload, theirs[0].payload)
+        if decided != recorded:
             raise IdempotencyConflict(command_id, what)
-        return replay(self.store.read_stream(proposal_id, up_to=found[-1].version))
+        return replay(self.store.read_stream(proposal_id, up_to=own[-1].version))
 
     def context(self, at: pendulum.DateTime) -> c.Context:
         context: c.Context = _new_tuple(
@@ -219,6 +279,11 @@ class Engine:
                 subscriber(events)
             except Exception:
                 log.exception("A subscriber failed after events were recorded; the events stand.")
+
+
+def _rows(events: list[RecordedEvent], texts: list[Texts]) -> list[tuple[Any, ...]]:
+    """The rows of a SQL store (the columns after ``position``), from the text of the hash."""
+    return [stored_form(event, text)[1:] for event, text in zip(events, texts, strict=True)]
 
 
 _new_tuple = tuple.__new__  # the named tuple's own __new__ costs more when interpreted

@@ -45,6 +45,7 @@ __all__ = [
     "DeadlinesSet",
     "Event",
     "FeedbackRecorded",
+    "ItemMergedIn",
     "OpinionReturned",
     "OpinionSubmitted",
     "OpinionsConsolidated",
@@ -132,6 +133,18 @@ class ProposalRejected(Event):
 @attrs.frozen(kw_only=True)
 class ProposalMerged(Event):
     into: str
+    reason: str = ""
+
+
+@_event
+@attrs.frozen(kw_only=True)
+class ItemMergedIn(Event):
+    """Another item was merged into this one (并案), in the same command as its
+    :class:`ProposalMerged`: its id and what it asked, so that its proposers are answered with
+    this one and may give feedback on the reply."""
+
+    item: str
+    proposal: ProposalData
     reason: str = ""
 
 

@@ -97,7 +97,9 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("remind", _OPEN, None),
     ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
     ("publish", [_S.ANSWERED, _S.CLOSED], None),
-    # Not a command: deadlines recorded by the command whose event started their clocks.
+    # Not commands: an item merged into this one, recorded by the merge of that item; and
+    # deadlines recorded by the command whose event started their clocks.
+    ("merge_in", [_S.RECEIVED, _S.FILED, _S.ASSIGNED, _S.CONSOLIDATED], None),
     ("set_deadlines", [*_OPEN, _S.ANSWERED], None),
 ]
 

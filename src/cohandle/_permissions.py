@@ -3,7 +3,8 @@
 An actor's relations to a proposal are worked out from the proposal itself: the unit that
 received it is the assigning body (交办单位); the units named at assignment are the lead
 (主办), the co-handlers (会办) or, in separate handling (分办), the handlers; the proposers are
-named on the proposal; a key proposal's supervisor (督办) is named when it is marked.
+named on the proposal or on an item merged into it (并案); a key proposal's supervisor (督办) is
+named when it is marked.
 
 Some commands add a narrower check beyond the table (a co-handler submits only its own opinion,
 a lead closes only after a satisfied feedback); those live beside the command and are listed
@@ -67,6 +68,11 @@ PERMISSIONS: Mapping[str, frozenset[Relation]] = {
 
 EXTRA_RULES: Mapping[str, str] = {
     "receive": "the actor's unit must be the assigning body named in the command",
+    "reject": "not an item that others are merged into (并案)",
+    "merge": (
+        "only into an item of the same assigning body that has not answered yet; not an item "
+        "that others are merged into"
+    ),
     "request_reassignment": "a unit asks only for its own part, once until it is decided",
     "submit_opinion": "a co-handler submits only its own opinion, addressed to the lead unit",
     "answer": "a separate handler answers only its own part",
@@ -75,7 +81,7 @@ EXTRA_RULES: Mapping[str, str] = {
         "满意 or 基本满意; the assigning body may close an answered item at any time"
     ),
     "remind": "the lead reminds only its co-handlers",
-    "withdraw": "a joint item needs every proposer's signature",
+    "withdraw": ("a joint item needs every proposer's signature; not an item that others are merged into"),
     "publish": (
         "only a reply whose disclosure is 主动公开 or 依申请公开 is published; the lead or a "
         "separate handler publishes only its own reply"

@@ -21,6 +21,7 @@ from cohandle._events import (
     DeadlinesSet,
     Event,
     FeedbackRecorded,
+    ItemMergedIn,
     OpinionReturned,
     OpinionsConsolidated,
     OpinionSubmitted,
@@ -116,6 +117,7 @@ class Proposal(NamedTuple):
     reminders: int = 0
     rehandlings: int = 0
     merged_into: str | None = None
+    merged: tuple[ItemMergedIn, ...] = ()  # the items merged into this one (并案), in order
     rejection: ProposalRejected | None = None
     withdrawal: ProposalWithdrawn | None = None
     published: bool = False
@@ -130,6 +132,22 @@ class Proposal(NamedTuple):
     @property
     def title(self) -> str:
         return self.data.title
+
+    @property
+    def addressees(self) -> tuple[str, ...]:
+        """The proposers its reply is written to: its own, then those of the items merged into
+        it (并案), each once."""
+        if not self.merged:
+            return self.data.proposer_names
+        return tuple(dict.fromkeys((*self.data.proposer_names, *self._merged_proposers())))
+
+    def _merged_proposers(self) -> Iterable[str]:
+        for item in self.merged:
+            yield from item.proposal.proposer_names
+
+    def _proposes(self, name: str) -> bool:
+        """Whether ``name`` is a proposer of this item or of an item merged into it."""
+        return name in self.data.proposer_names or (bool(self.merged) and name in self._merged_proposers())
 
     @property
     def reply(self) -> Reply | None:
@@ -308,6 +326,11 @@ def _rejected(p: Proposal, e: ProposalRejected, at: pendulum.DateTime) -> _Chang
 @_on(ProposalMerged, "merge")
 def _merged(p: Proposal, e: ProposalMerged, at: pendulum.DateTime) -> _Changes:
     return {"merged_into": e.into}
+
+
+@_on(ItemMergedIn, "merge_in")
+def _merged_in(p: Proposal, e: ItemMergedIn, at: pendulum.DateTime) -> _Changes:
+    return {"merged": (*p.merged, e)}
 
 
 @_on(ProposalAssigned, "assign")

@@ -282,7 +282,8 @@ class Workflow:
                 yield replay(events)
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Call ``subscriber(events)`` after each command's events are stored.
+        """Call ``subscriber(events)`` after each command's events are stored (a merge's events
+        belong to two proposals: the merged item's and the other's).
 
         Returns a function that unsubscribes (calling it again does nothing). A subscriber
         that raises is logged on the ``cohandle`` logger; the command it follows has already
@@ -412,12 +413,17 @@ class Workflow:
         reason: str = "",
         **options: Unpack[CommandOptions],
     ) -> Proposal:
-        """Merge it into another proposal (并案): the item is final, and ``merged_into`` names
-        that one. Its proposers are not carried over to it: that one's reply is addressed to its
-        own proposers, and only they give feedback on it."""
-        target = self.get(c.text("into", into))
-        args = {"target": target, "reason": reason}
-        return self._run(proposal_id, "merge", actor, c.decide_merge, args, **options)
+        """Merge it into another proposal (并案), which is handled and answered for both.
+
+        The item is final, and ``merged_into`` names that one. The other records the item and
+        what it asked (``merged``), in the same transaction: its reply is written to the
+        proposers of both (``addressees``), and they all may give feedback on it. The other
+        must not have answered yet; an item that others are merged into is not merged, rejected
+        or withdrawn itself. ``expected_version`` is this item's."""
+        into = _proposal_id(c.text("into", into))
+        return self._run(
+            proposal_id, "merge", actor, c.decide_merge, {"reason": reason}, other=into, **options
+        )
 
     def assign(
         self,
@@ -617,6 +623,7 @@ class Workflow:
         occurred_at: object = None,
         command_id: str | None = None,
         expected_version: int | None = None,
+        other: str | None = None,
     ) -> Proposal:
         _proposal_id(proposal_id)
         _actor(actor)
@@ -627,7 +634,7 @@ class Workflow:
                 "expected_version", f"must be a version number from 1 (got {expected_version!r})"
             )
         return self._engine.run(
-            proposal_id, command, actor, decide, args, occurred_at, command_id, expected_version
+            proposal_id, command, actor, decide, args, occurred_at, command_id, expected_version, other
         )
 
 

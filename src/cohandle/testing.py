@@ -27,7 +27,7 @@ import pendulum
 from cohandle._errors import ConcurrencyConflict, InvalidInput
 from cohandle._model import Actor, Body, Level, ProposalData, Proposer, Session, Unit
 from cohandle._workflow import Workflow
-from cohandle.stores import EventStore, StoredRecord, verify
+from cohandle.stores import EventStore, MemoryStore, StoredRecord, verify
 
 __all__ = ["StoreContract"]
 
@@ -156,6 +156,51 @@ class StoreContract:
         finally:
             store.close()
 
+    def test_a_merge_records_on_both_proposals_in_one_append(self) -> None:
+        store, wf = self._with_store()
+        try:
+            kept = wf.receive(_data("70"), actor=_ACTOR).id
+            merged = wf.receive(_data("71"), actor=_ACTOR).id
+            wf.merge(merged, into=kept, actor=_ACTOR, command_id="m-1")
+            found = store.find_command("m-1")
+            assert [(e.stream_id, e.version, e.type) for e in found] == [
+                (merged, 2, "ProposalMerged"),
+                (kept, 2, "ItemMergedIn"),
+            ]
+            assert [p.position for p in store.read_all()] == [1, 2, 3, 4]
+            fresh = self._workflow(store)
+            assert (fresh.get(kept), fresh.get(merged)) == (wf.get(kept), wf.get(merged))
+            assert verify(store).ok
+        finally:
+            store.close()
+
+    def test_appends_to_several_streams_store_all_of_them_or_none(self) -> None:
+        store, wf = self._with_store()
+        try:
+            first = wf.receive(_data("72"), actor=_ACTOR).id
+            second = wf.receive(_data("73"), actor=_ACTOR).id
+            # the same commands in another store make the same events: each stream's second
+            elsewhere = self._workflow(MemoryStore())
+            for number in ("72", "73"):
+                elsewhere.file(elsewhere.receive(_data(number), actor=_ACTOR).id, actor=_ACTOR)
+            filed = [elsewhere.history(first)[1], elsewhere.history(second)[1]]
+            wf.file(second, actor=_ACTOR)  # the second stream moves on: a stale version below
+            conflict: ConcurrencyConflict | None = None
+            try:
+                store.append_streams([(first, 1, [filed[0]]), (second, 1, [filed[1]])])
+            except ConcurrencyConflict as exc:
+                conflict = exc
+            assert conflict is not None, "a stale version of one stream must raise ConcurrencyConflict"
+            assert (conflict.proposal_id, conflict.expected, conflict.actual) == (second, 1, 2)
+            assert store.stream_version(first) == 1, "nothing of the other streams may be stored"
+            assert len(list(store.read_all())) == 3
+            store.append_streams([(first, 1, [filed[0]]), (second, 2, [])])  # a stream with no events
+            assert store.read_stream(first) == list(elsewhere.history(first))
+            assert [p.position for p in store.read_all()] == [1, 2, 3, 4]
+            assert verify(store).ok
+        finally:
+            store.close()
+
     def test_concurrent_appends_to_one_stream_lose_nothing(self) -> None:
         store = self.make_store()
         try:
@@ -276,6 +321,11 @@ class StoreContract:
                 "append(expected_version=-1)": lambda: store.append(pid, -1, [event]),
                 "append(events='x')": lambda: store.append(pid, 1, "x"),  # type: ignore[arg-type]
                 "append(events=[3])": lambda: store.append(pid, 1, [3]),  # type: ignore[list-item]
+                "append_streams(None)": lambda: store.append_streams(None),  # type: ignore[arg-type]
+                "append_streams([(pid, 1)])": lambda: store.append_streams([(pid, 1)]),  # type: ignore[list-item]
+                "append_streams(one stream twice)": lambda: store.append_streams(
+                    [(pid, 1, [event]), (pid, 1, [event])]
+                ),
                 "import_records(None)": lambda: store.import_records(None),  # type: ignore[arg-type]
                 "import_records([record, 3])": lambda: store.import_records([record, 3]),  # type: ignore[list-item]
             }

@@ -19,6 +19,7 @@ __all__ = [
     "EventStore",
     "Positioned",
     "appended",
+    "appended_streams",
     "id_argument",
     "imported",
     "inherited",
@@ -56,6 +57,12 @@ class EventStore(Protocol):
     """
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None: ...
+
+    def append_streams(self, appends: Sequence[tuple[str, int, Sequence[RecordedEvent]]]) -> None:
+        """Append to several streams in one transaction: each ``(stream_id, expected_version,
+        events)`` as ``append`` would, all of them or none. One command that changes two
+        proposals (a merge, 并案) is recorded this way."""
+        ...
 
     def read_stream(self, stream_id: str, *, up_to: int | None = None) -> list[RecordedEvent]: ...
 
@@ -120,6 +127,32 @@ def appended(stream_id: object, expected_version: object, events: Any) -> Sequen
         if event.__class__ is not RecordedEvent:
             raise InvalidInput("events", f"must be a list of RecordedEvent (got {got(event)} among them)")
     return events
+
+
+def appended_streams(appends: object) -> list[tuple[str, int, Sequence[RecordedEvent]]]:
+    """The checked argument of ``append_streams``: ``(stream_id, expected_version, events)``
+    triples of distinct streams, each checked as ``append`` checks its arguments, those with
+    events only."""
+    if isinstance(appends, str | bytes) or not isinstance(appends, Sequence):
+        raise InvalidInput(
+            "appends", f"must be a list of (stream_id, expected_version, events) (got {got(appends)})"
+        )
+    checked: list[tuple[str, int, Sequence[RecordedEvent]]] = []
+    seen: set[str] = set()
+    for entry in appends:
+        if not isinstance(entry, tuple) or len(entry) != 3:
+            raise InvalidInput(
+                "appends",
+                f"must be a list of (stream_id, expected_version, events) (got {got(entry)} among them)",
+            )
+        stream_id, expected_version, events = entry
+        events = appended(stream_id, expected_version, events)
+        if stream_id in seen:
+            raise InvalidInput("appends", f"names stream {stream_id!r} twice; give its events together")
+        seen.add(stream_id)
+        if events:
+            checked.append((stream_id, expected_version, events))
+    return checked
 
 
 def refuse_unsealed(events: Sequence[RecordedEvent]) -> None:

@@ -104,6 +104,7 @@ class Columns:
         self.times = bytearray()  # row r: occurred_at, recorded_at at [20r : 20r + 20]
         self.digests = bytearray()  # row r: its digest at [32r : 32r + 32]
         self.commands: dict[str, tuple[str, int, int]] = {}  # id -> (stream id, first index, count)
+        self.more: dict[str, list[tuple[str, int, int]]] = {}  # id -> its later writes, as above
         self.kept: dict[int, StoredRecord] = {}  # row -> an imported record not written as its event is now
 
     def write(self, stream_id: str, events: Sequence[RecordedEvent], times: bytes) -> None:
@@ -121,8 +122,21 @@ class Columns:
             digests += event.hash
         self.times += times
         command_id = events[0].command_id
-        if command_id is not None and command_id not in self.commands:
-            self.commands[command_id] = (stream_id, first, len(events))
+        if command_id is not None:
+            if command_id not in self.commands:
+                self.commands[command_id] = (stream_id, first, len(events))
+            else:  # a command of several streams, or the id given again to the store itself
+                self.more.setdefault(command_id, []).append((stream_id, first, len(events)))
+
+    def command(self, command_id: str) -> list[RecordedEvent]:
+        """The events written with ``command_id``, in the order they were written."""
+        found = self.commands.get(command_id)
+        if found is None:
+            return []
+        events: list[RecordedEvent] = []
+        for stream_id, first, count in (found, *self.more.get(command_id, ())):
+            events.extend(self.event(stream_id, index) for index in range(first, first + count))
+        return events
 
     def event(self, stream_id: str, index: int) -> RecordedEvent:
         """Version ``index + 1`` of a stream, as the envelope it was stored from."""

@@ -15,6 +15,7 @@ from cohandle._events import RecordedEvent
 from cohandle.stores._base import (
     Positioned,
     appended,
+    appended_streams,
     id_argument,
     imported,
     position_argument,
@@ -62,6 +63,23 @@ class MemoryStore:
             columns.write(stream_id, events, times)
         finally:
             lock.release()
+
+    def append_streams(self, appends: Sequence[tuple[str, int, Sequence[RecordedEvent]]]) -> None:
+        planned = []
+        for stream_id, expected_version, events in appended_streams(appends):
+            refuse_unstorable(stream_id, expected_version, events[0].command_id)
+            planned.append(
+                (stream_id, expected_version, events, times_of(stream_id, expected_version, events))
+            )
+        columns = self._columns
+        with self._lock:
+            for stream_id, expected_version, _, _ in planned:
+                rows = columns.streams.get(stream_id)
+                actual = len(rows) if rows is not None else 0
+                if actual != expected_version:
+                    raise ConcurrencyConflict(stream_id, expected_version, actual)
+            for stream_id, _, events, times in planned:
+                columns.write(stream_id, events, times)
 
     def import_records(self, records: list[StoredRecord]) -> None:
         """Store checked records of new streams, all or nothing.
@@ -150,11 +168,7 @@ class MemoryStore:
     def find_command(self, command_id: str) -> list[RecordedEvent]:
         id_argument("command_id", command_id)
         with self._lock:
-            found = self._columns.commands.get(command_id)
-            if found is None:
-                return []
-            stream_id, first, count = found
-            return [self._columns.event(stream_id, index) for index in range(first, first + count)]
+            return self._columns.command(command_id)
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""

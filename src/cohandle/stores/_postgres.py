@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -40,6 +40,13 @@ from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
 __all__ = ["PostgresStore"]
 
 _LOCK_KEY = 0x636F68616E646C65  # "cohandle" as a 64-bit advisory lock key
+
+_Appends = Sequence[tuple[str, int, Sequence[tuple[Any, ...]]]]
+_Conflict = tuple[str, int, int]  # the stream, the version expected, the version present
+
+
+class _RollBack(Exception):
+    """Raised inside a transaction to roll it back."""
 
 
 def _schema_sql(schema: str) -> list[str]:
@@ -193,42 +200,92 @@ class PostgresStore(RowStore):
         if not rows:
             return
         refuse_unstorable(stream_id, expected_version, rows[0][8])
+        self._settle([(stream_id, expected_version, rows)], self._call_append)
+
+    def _append_streams_rows(self, appends: Sequence[tuple[str, int, Sequence[tuple[Any, ...]]]]) -> None:
+        """Insert the rows of several streams in one transaction, all or none; a lost
+        connection is settled as for one stream (:meth:`_append_rows`), over all of them."""
+        for stream_id, expected_version, rows in appends:
+            refuse_unstorable(stream_id, expected_version, rows[0][8])
+        self._settle(appends, self._call_append_streams)
+
+    def _settle(self, appends: _Appends, call: Callable[[Any, _Appends], _Conflict | None]) -> None:
+        """Make ``call`` and raise the conflict it finds; settle a lost connection."""
         with self._lock:
             db = self._live()
             try:
-                present = self._call_append(db, stream_id, expected_version, rows)
+                conflict = call(db, appends)
             except self._psycopg.Error as exc:  # only a lost connection comes out as psycopg's own
-                present = self._after_lost_append(stream_id, expected_version, rows, exc)
-        if present != -1:
-            raise ConcurrencyConflict(stream_id, expected_version, present)
+                conflict = self._after_lost_append(appends, call, exc)
+        if conflict is not None:
+            raise ConcurrencyConflict(*conflict)
 
-    def _call_append(
-        self, db: Any, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
-    ) -> int:
-        """-1 when stored, else the stream's present version. A SQL error other than a lost
+    def _call_append(self, db: Any, appends: _Appends) -> _Conflict | None:
+        """Append one stream's rows in one call. None when stored, else the conflict: the
+        stream, the expected and the present version. A SQL error other than a lost
         connection is raised as :class:`StorageError`; a lost connection, as psycopg's own."""
+        ((stream_id, expected_version, rows),) = appends
         psycopg = self._psycopg
         try:
-            row = db.execute(
-                f"SELECT {self._quoted}.cohandle_append(%s, %s, %s::jsonb)",
-                (stream_id, expected_version, orjson.dumps([list(values) for values in rows]).decode()),
-            ).fetchone()
+            present = self._append_call(db, stream_id, expected_version, rows)
         except psycopg.errors.UniqueViolation:  # a new stream, created by another writer first
-            return self.stream_version(stream_id)
+            return stream_id, expected_version, self.stream_version(stream_id)
         except psycopg.Error as exc:
             if db.broken:
                 raise
             raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+        return None if present == -1 else (stream_id, expected_version, present)
+
+    def _call_append_streams(self, db: Any, appends: _Appends) -> _Conflict | None:
+        """Append several streams' rows in one transaction, as :meth:`_call_append` does one's.
+
+        The streams' rows are locked first, in one order, before any call takes the advisory
+        lock: a writer holding it never waits for a stream row, so no two writers deadlock."""
+        psycopg = self._psycopg
+        found: _Conflict | None = None
+        try:
+            with db.transaction():
+                db.execute(
+                    f"SELECT 1 FROM {self.streams} WHERE stream_id = ANY(%s) ORDER BY stream_id FOR UPDATE",
+                    ([stream_id for stream_id, _, _ in appends],),
+                )
+                for stream_id, expected_version, rows in appends:
+                    present = self._append_call(db, stream_id, expected_version, rows)
+                    if present != -1:
+                        found = (stream_id, expected_version, present)
+                        raise _RollBack
+        except _RollBack:
+            return found
+        except psycopg.errors.UniqueViolation:  # a new stream, created by another writer first
+            for stream_id, expected_version, _ in appends:
+                present = self.stream_version(stream_id)
+                if present != expected_version:
+                    return stream_id, expected_version, present
+            raise StorageError(
+                "Could not record the events in PostgreSQL: a stream was created meanwhile."
+            ) from None
+        except psycopg.Error as exc:
+            if db.broken:
+                raise
+            raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+        return None
+
+    def _append_call(
+        self, db: Any, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
+    ) -> int:
+        """One call of ``cohandle_append``: -1 when stored, else the stream's present version."""
+        row = db.execute(
+            f"SELECT {self._quoted}.cohandle_append(%s, %s, %s::jsonb)",
+            (stream_id, expected_version, orjson.dumps([list(values) for values in rows]).decode()),
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def _after_lost_append(
-        self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]], lost: Exception
-    ) -> int:
+        self, appends: _Appends, call: Callable[[Any, _Appends], _Conflict | None], lost: Exception
+    ) -> _Conflict | None:
         """Settle an append whose connection was lost: see :meth:`_append_rows`."""
-        unknown = (
-            f"The connection to PostgreSQL was lost while recording the events of {stream_id!r} "
-            f"({str(lost).strip()})"
-        )
+        names = " and ".join(repr(stream_id) for stream_id, _, _ in appends)
+        unknown = f"The connection to PostgreSQL was lost while recording the events of {names} ({str(lost).strip()})"
         try:
             db = self._live()
         except StorageError as exc:
@@ -237,30 +294,31 @@ class PostgresStore(RowStore):
                 "Read the proposal again before retrying the command."
             ) from None
         try:
-            if self._recorded(db, stream_id, expected_version, rows):
-                return -1  # committed before the connection dropped
-            present = self._call_append(db, stream_id, expected_version, rows)
+            if self._recorded(db, appends):
+                return None  # committed before the connection dropped
+            conflict = call(db, appends)
             # a conflict may be the lost call itself, committed late by its server session
-            if present != -1 and self._recorded(db, stream_id, expected_version, rows):
-                return -1
-            return present
+            if conflict is not None and self._recorded(db, appends):
+                return None
+            return conflict
         except self._psycopg.Error as exc:
             raise StorageError(
                 f"{unknown}, and again on a new connection ({str(exc).strip()}). "
                 "Read the proposal again before retrying the command."
             ) from None
 
-    def _recorded(
-        self, db: Any, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
-    ) -> bool:
-        """Whether the stream holds exactly these rows after ``expected_version``: the same
+    def _recorded(self, db: Any, appends: _Appends) -> bool:
+        """Whether each stream holds exactly its rows after its expected version: the same
         versions with the same hashes, which cover every byte of each event."""
-        stored = db.execute(
-            f"SELECT version, hash FROM {self.events} WHERE stream_id = %s AND version > %s "
-            "ORDER BY version LIMIT %s",
-            (stream_id, expected_version, len(rows)),
-        ).fetchall()
-        return [tuple(found) for found in stored] == [(values[1], values[10]) for values in rows]
+        for stream_id, expected_version, rows in appends:
+            stored = db.execute(
+                f"SELECT version, hash FROM {self.events} WHERE stream_id = %s AND version > %s "
+                "ORDER BY version LIMIT %s",
+                (stream_id, expected_version, len(rows)),
+            ).fetchall()
+            if [tuple(found) for found in stored] != [(values[1], values[10]) for values in rows]:
+                return False
+        return True
 
     def import_records(self, records: Sequence[StoredRecord]) -> None:
         """Store checked records of new streams in one transaction, all or nothing."""

@@ -20,7 +20,14 @@ from cohandle._events import (
     parse_time,
     record_misfit,
 )
-from cohandle.stores._base import Positioned, appended, id_argument, position_argument, refuse_unsealed
+from cohandle.stores._base import (
+    Positioned,
+    appended,
+    appended_streams,
+    id_argument,
+    position_argument,
+    refuse_unsealed,
+)
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream", "import_plan", "table_ddl"]
@@ -143,6 +150,20 @@ _LAST_VERSION = 2**31 - 1  # the largest version PostgreSQL's INTEGER column hol
 _LAST_POSITION = 2**63 - 1  # the largest position a 64-bit integer column holds
 
 
+def _rows_of(stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> list[tuple[Any, ...]]:
+    """The rows (the columns after ``position``) of sealed events that continue a stream."""
+    refuse_unsealed(events)
+    rows = []
+    for offset, event in enumerate(events, start=expected_version + 1):
+        if event.stream_id != stream_id or event.version != offset:
+            raise InvalidInput(
+                "events",
+                f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
+            )
+        rows.append(record_of(event)[1:])
+    return rows
+
+
 class RowStore:
     """Reads shared by the SQL stores. ``events`` and ``streams`` are table names, ``p`` the
     driver's placeholder."""
@@ -157,22 +178,24 @@ class RowStore:
     def _append_rows(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
         raise NotImplementedError
 
+    def _append_streams_rows(self, appends: Sequence[tuple[str, int, Sequence[tuple[Any, ...]]]]) -> None:
+        raise NotImplementedError
+
     def close(self) -> None:
         raise NotImplementedError
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
         if not appended(stream_id, expected_version, events):
             return
-        refuse_unsealed(events)
-        rows = []
-        for offset, event in enumerate(events, start=expected_version + 1):
-            if event.stream_id != stream_id or event.version != offset:
-                raise InvalidInput(
-                    "events",
-                    f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
-                )
-            rows.append(record_of(event)[1:])
-        self._append_rows(stream_id, expected_version, rows)
+        self._append_rows(stream_id, expected_version, _rows_of(stream_id, expected_version, events))
+
+    def append_streams(self, appends: Sequence[tuple[str, int, Sequence[RecordedEvent]]]) -> None:
+        checked = [
+            (stream_id, expected_version, _rows_of(stream_id, expected_version, events))
+            for stream_id, expected_version, events in appended_streams(appends)
+        ]
+        if checked:
+            self._append_streams_rows(checked)
 
     def _never_held(self, field: str, value: object) -> bool:
         """Check an id to read by; True for one the database cannot hold, nor take as a

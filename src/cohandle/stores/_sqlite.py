@@ -186,32 +186,45 @@ class SQLiteStore(RowStore):
         if not rows:
             return
         refuse_unstorable(stream_id, expected_version, rows[0][8])
+        self._write("record the events", lambda db: self._insert(db, stream_id, expected_version, rows))
+
+    def _append_streams_rows(self, appends: Sequence[tuple[str, int, Sequence[tuple[Any, ...]]]]) -> None:
+        """Insert the rows of several streams in one transaction, all or none."""
+        for stream_id, expected_version, rows in appends:
+            refuse_unstorable(stream_id, expected_version, rows[0][8])
 
         def append(db: sqlite3.Connection) -> None:
-            last = rows[-1]
-            if expected_version:
-                # the version check and the head's move in one statement
-                moved = db.execute(
-                    "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ? AND version = ?",
-                    (last[1], last[10], stream_id, expected_version),
-                ).rowcount
-                if moved != 1:
-                    raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id))
-            try:
-                if len(rows) == 1:
-                    db.execute(_INSERT, rows[0])
-                else:
-                    db.executemany(_INSERT, rows)
-                if not expected_version:  # a new stream: its head row must not exist yet
-                    first = db.execute("SELECT last_insert_rowid()").fetchone()[0] - len(rows) + 1
-                    db.execute(
-                        "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
-                        (stream_id, last[1], last[10], first),
-                    )
-            except sqlite3.IntegrityError:  # the version is taken: another writer came first
-                raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id)) from None
+            for stream_id, expected_version, rows in appends:
+                self._insert(db, stream_id, expected_version, rows)
 
         self._write("record the events", append)
+
+    def _insert(
+        self, db: sqlite3.Connection, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Within a write: check the stream's version, insert its rows and move its head."""
+        last = rows[-1]
+        if expected_version:
+            # the version check and the head's move in one statement
+            moved = db.execute(
+                "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ? AND version = ?",
+                (last[1], last[10], stream_id, expected_version),
+            ).rowcount
+            if moved != 1:
+                raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id))
+        try:
+            if len(rows) == 1:
+                db.execute(_INSERT, rows[0])
+            else:
+                db.executemany(_INSERT, rows)
+            if not expected_version:  # a new stream: its head row must not exist yet
+                first = db.execute("SELECT last_insert_rowid()").fetchone()[0] - len(rows) + 1
+                db.execute(
+                    "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
+                    (stream_id, last[1], last[10], first),
+                )
+        except sqlite3.IntegrityError:  # the version is taken: another writer came first
+            raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id)) from None
 
     @staticmethod
     def _version(db: sqlite3.Connection, stream_id: str) -> int:
