@@ -340,9 +340,38 @@ def test_the_items_merged_in_must_be_proposal_data() -> None:
     proposal = ProposalData(
         number="1", title="关于促进基础研发的建议", session=SESSION, proposers=[Proposer(name="李明")]
     )
-    for merged in ("20230577", [3], proposal, None):
+    for merged in ("20230577", [3], proposal):
         with pytest.raises(cohandle.InvalidInput, match="merged must be a list of ProposalData"):
             render_reply(reply, proposal, merged=merged)  # type: ignore[arg-type]
+
+
+def test_a_reply_to_a_proposal_state_is_written_to_the_items_merged_into_it() -> None:
+    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-05-10T09:00:00+08:00"))
+    committee = cohandle.Actor(name="王芳", unit=Unit(name="省政协提案委员会"))
+
+    def receive(number: str, proposer: str) -> str:
+        data = ProposalData(
+            number=number,
+            title="关于促进基础研发的建议",
+            session=SESSION,
+            proposers=[Proposer(name=proposer)],
+        )
+        return wf.receive(data, actor=committee).id
+
+    kept, merged = receive("20230519", "李明"), receive("20230577", "赵敏")
+    wf.merge(merged, into=kept, actor=committee)
+    reply = Reply(
+        author=Unit(name="省科技厅"), category="B", date="2023-05-10", sections=[Section(text="……")]
+    )
+    p = wf.get(kept)
+    lines = render_reply(reply, p).splitlines()
+    assert "关于对湖北省政协十三届一次会议第20230519号（并第20230577号）提案的答复" in lines
+    assert "李明、赵敏委员：" in lines
+    assert "李明委员：" in render_reply(reply, p.data).splitlines()  # what it asked, no items merged in
+    with pytest.raises(cohandle.InvalidInput, match="must be left out for a Proposal"):
+        render_reply(reply, p, merged=[])
+    with pytest.raises(cohandle.InvalidInput, match="proposal must be a ProposalData or a Proposal"):
+        render_reply(reply, kept)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("merged", ["（并第20230577号）", "（第0456号并案）", "(并第0456、0457号)"])

@@ -647,7 +647,7 @@ def _render(args: argparse.Namespace) -> int:
                 "--unit",
                 f"must name the unit whose reply to write: each answered for itself (replies from: {names})",
             )
-        layout = reply_layout(next(iter(latest.values())), p.data, merged=[m.proposal for m in p.merged])
+        layout = reply_layout(next(iter(latest.values())), p)  # to the items merged in too
     else:
         submitted = [part.opinion for part in p.co_handlers if part.opinion is not None]
         opinions = [o for o in submitted if o.author.name == args.unit] if args.unit else submitted

@@ -13,6 +13,7 @@ import pendulum
 
 from cohandle._errors import expect
 from cohandle._model import Contact, Opinion, ProposalData, Reply, Section, Unit
+from cohandle._state import Proposal
 from cohandle.letters._parse import LetterError, ParsedLetter, ParsedSection, Span, chinese_int, parse_letter
 from cohandle.letters._render import LetterLayout, letter_date, opinion_layout, reply_layout, to_docx, to_text
 
@@ -37,23 +38,26 @@ __all__ = [
 ]
 
 
-def render_opinion(opinion: Opinion, proposal: ProposalData) -> str:
+def render_opinion(opinion: Opinion, proposal: ProposalData | Proposal) -> str:
     """A co-handler's opinion as the text of an official letter."""
     return to_text(opinion_layout(opinion, proposal))
 
 
-def render_reply(reply: Reply, proposal: ProposalData, *, merged: Sequence[ProposalData] = ()) -> str:
-    """A reply as the text of an official letter; ``merged`` are the items merged into the
-    proposal (并案), whose proposers it is written to as well."""
+def render_reply(
+    reply: Reply, proposal: ProposalData | Proposal, *, merged: Sequence[ProposalData] | None = None
+) -> str:
+    """A reply as the text of an official letter, written to the proposers of the proposal and
+    of the items merged into it (并案): those of a :class:`~cohandle.Proposal`, or, with its
+    :class:`~cohandle.ProposalData`, those ``merged`` lists (:func:`reply_layout`)."""
     return to_text(reply_layout(reply, proposal, merged=merged))
 
 
 def write_docx(
     letter: Opinion | Reply,
-    proposal: ProposalData,
+    proposal: ProposalData | Proposal,
     path: str | os.PathLike[str],
     *,
-    merged: Sequence[ProposalData] = (),
+    merged: Sequence[ProposalData] | None = None,
 ) -> None:
     """An opinion or a reply as a .docx file (needs ``cohandle[letters]``); ``merged`` as for
     :func:`render_reply`."""

@@ -20,6 +20,7 @@ import attrs
 
 from cohandle._errors import InvalidInput, expect, lone_surrogate, nameable, unusable_file
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
+from cohandle._state import Proposal
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
 
@@ -67,10 +68,16 @@ def _contacts(signatory: Contact | None, handler: Contact | None, postal_code: s
     return tuple(lines)
 
 
-def opinion_layout(opinion: Opinion, proposal: ProposalData) -> LetterLayout:
+def _data(proposal: ProposalData | Proposal) -> ProposalData:
+    """What the proposal asked: given as such, or as a proposal's state."""
+    expect("proposal", proposal, (ProposalData, Proposal), "a ProposalData or a Proposal")
+    return proposal.data if isinstance(proposal, Proposal) else proposal
+
+
+def opinion_layout(opinion: Opinion, proposal: ProposalData | Proposal) -> LetterLayout:
     """A co-handler's opinion to the lead unit."""
     expect("opinion", opinion, Opinion, "an Opinion")
-    expect("proposal", proposal, ProposalData, "a ProposalData")
+    proposal = _data(proposal)
     session = proposal.session.describe()
     item = _item(proposal)
     who = "提案者" if proposal.session.body is Body.CPPCC else "代表"
@@ -110,16 +117,26 @@ _NOTES = {
 
 
 def reply_layout(
-    reply: Reply, proposal: ProposalData, *, merged: Sequence[ProposalData] = ()
+    reply: Reply, proposal: ProposalData | Proposal, *, merged: Sequence[ProposalData] | None = None
 ) -> LetterLayout:
     """The lead's (or a separate handler's) reply to the proposers, and to those of the items
-    ``merged`` into the proposal (并案, ``Proposal.merged``): their numbers follow its number in
-    the title, their titles its title, and the letter is written to all their proposers."""
+    merged into the proposal (并案): their numbers follow its number in the title, their titles
+    its title, and the letter is written to all their proposers.
+
+    Given a :class:`~cohandle.Proposal` (``wf.get(id)``), the items are its ``merged``; given
+    its :class:`~cohandle.ProposalData`, they are what ``merged`` lists."""
     expect("reply", reply, Reply, "a Reply")
-    expect("proposal", proposal, ProposalData, "a ProposalData")
-    given: object = merged  # what the caller passed, whatever the annotation says
+    if isinstance(proposal, Proposal):
+        if merged is not None:
+            raise InvalidInput(
+                "merged", "must be left out for a Proposal, whose items merged in are its own merged"
+            )
+        merged = [item.proposal for item in proposal.merged]
+    proposal = _data(proposal)
+    given: object = () if merged is None else merged  # what the caller passed, whatever the annotation says
     if isinstance(given, str | bytes) or not isinstance(given, Sequence):
         raise InvalidInput("merged", f"must be a list of ProposalData (got {type(given).__name__})")
+    merged = tuple(given)
     for other in merged:
         expect("merged", other, ProposalData, "a list of ProposalData")
     session = proposal.session.describe()
