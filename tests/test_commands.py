@@ -226,6 +226,8 @@ def test_merge_refuses_a_target_that_has_answered_and_an_item_that_holds_others(
             wf.merge(third, into=answered, actor=A_COMMITTEE)
         with pytest.raises(PreconditionFailed, match="has sent a reply already"):
             wf.merge(third, into=parted, actor=A_COMMITTEE)
+        with pytest.raises(PreconditionFailed, match=f"merge into {first!r}, which it was merged into"):
+            wf.merge(third, into=second, actor=A_COMMITTEE)
     refused = pytest.raises(PreconditionFailed, match=rf"other items are merged into it \({second}\)")
     with unchanged(wf, first), unchanged(wf, third), refused:
         wf.merge(first, into=third, actor=A_COMMITTEE)

@@ -236,12 +236,17 @@ def decide_merge(
         raise refuse(p, "merge", actor, "a proposal cannot be merged into itself.")
     _holds_none(p, "merge", actor)
     if (target.status, "merge_in") not in PROPOSAL.table:
+        instead = (
+            f"merge into {target.merged_into!r}, which it was merged into, instead."
+            if target.merged_into is not None
+            else "merge into one that is not yet answered."
+        )
         raise refuse(
             p,
             "merge",
             actor,
             f"the proposal to merge into, {target.id!r}, is {state_words(target.status)} and takes no more "
-            "items; merge into one that is not yet answered.",
+            f"items; {instead}",
         )
     if target.replies:
         raise refuse(
@@ -258,6 +263,13 @@ def decide_merge(
     return ProposalMerged(into=target.id, reason=why), ItemMergedIn(item=p.id, proposal=p.data, reason=why)
 
 
+_INSTEAD = {
+    "reject": "file and assign it, and it is answered for them too.",
+    "merge": "merge the other item into this one instead.",
+    "withdraw": "it is handled and answered for them.",
+}
+
+
 def _holds_none(p: Proposal, command: str, actor: Actor) -> None:
     """Refuse to end an item that others are merged into: their proposers wait for its reply."""
     if p.merged:
@@ -267,7 +279,7 @@ def _holds_none(p: Proposal, command: str, actor: Actor) -> None:
             command,
             actor,
             f"other items are merged into it ({items}) and their proposers wait for its reply; "
-            "it is handled and answered for them too.",
+            + _INSTEAD[command],
         )
 
 
