@@ -142,22 +142,28 @@ def test_a_dropped_connection_is_opened_again_for_the_next_command(
         assert wf.verify().ok
 
 
+def _commit_then_lose_the_reply(monkeypatch: pytest.MonkeyPatch, method: str, url: str) -> None:
+    """Have the store's next call of ``method`` commit, then lose the connection before the
+    reply comes, as a server restarting at that moment would."""
+    committed = getattr(PostgresStore, method)
+
+    def commit_then_lose(self: PostgresStore, *args: Any) -> None:
+        monkeypatch.setattr(PostgresStore, method, committed)  # once
+        assert committed(self, *args) is None
+        _drop_connection(self, url)
+        self._db.execute("SELECT 1")  # no reply comes: psycopg's error, a broken connection
+        raise AssertionError("the connection should be gone")
+
+    monkeypatch.setattr(PostgresStore, method, commit_then_lose)
+
+
 def test_events_committed_before_the_connection_dropped_are_not_recorded_twice(
     postgres_url: str, postgres_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wf, _ = _postgres_workflow(postgres_url, postgres_schema)
     with wf:
         pid = receive(wf)
-        committed = PostgresStore._call_append
-
-        def commit_then_lose_the_reply(self: PostgresStore, *args: Any) -> None:
-            monkeypatch.setattr(PostgresStore, "_call_append", committed)  # once
-            assert committed(self, *args) is None
-            _drop_connection(self, postgres_url)
-            self._db.execute("SELECT 1")  # no reply comes: psycopg's error, a broken connection
-            raise AssertionError("the connection should be gone")
-
-        monkeypatch.setattr(PostgresStore, "_call_append", commit_then_lose_the_reply)
+        _commit_then_lose_the_reply(monkeypatch, "_call_append", postgres_url)
         filed = wf.file(pid, actor=A_COMMITTEE)
         assert filed.status is cohandle.Status.FILED
         assert [e.type for e in wf.history(pid)] == ["ProposalReceived", "ProposalFiled"]
@@ -172,16 +178,7 @@ def test_a_merge_whose_connection_dropped_is_recorded_once_on_both_proposals(
         kept, merged, later = receive(wf), receive(wf), receive(wf)
         _drop_connection(store, postgres_url)  # lost before the transaction: made once more
         wf.merge(merged, into=kept, actor=A_COMMITTEE)
-        committed = PostgresStore._call_append_streams
-
-        def commit_then_lose_the_reply(self: PostgresStore, *args: Any) -> None:
-            monkeypatch.setattr(PostgresStore, "_call_append_streams", committed)  # once
-            assert committed(self, *args) is None
-            _drop_connection(self, postgres_url)
-            self._db.execute("SELECT 1")  # no reply comes: psycopg's error, a broken connection
-            raise AssertionError("the connection should be gone")
-
-        monkeypatch.setattr(PostgresStore, "_call_append_streams", commit_then_lose_the_reply)
+        _commit_then_lose_the_reply(monkeypatch, "_call_append_streams", postgres_url)
         assert wf.merge(later, into=kept, actor=A_COMMITTEE).status is cohandle.Status.MERGED
         assert [e.type for e in wf.history(kept)] == ["ProposalReceived", "ItemMergedIn", "ItemMergedIn"]
         assert [e.type for e in wf.history(later)] == ["ProposalReceived", "ProposalMerged"]

@@ -84,12 +84,16 @@ def test_expected_version_protects_against_lost_updates() -> None:
         wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, expected_version=0)
 
 
-def test_two_workflows_on_one_store_see_each_other() -> None:
-    """A cached state that another writer has overtaken is decided again on the stored state."""
+def two_workflows() -> tuple[cohandle.stores.MemoryStore, cohandle.Workflow, cohandle.Workflow]:
+    """Two workflows on one store, as two servers would be, each with its own cache."""
     store = cohandle.stores.MemoryStore()
     clock = cohandle.FixedClock(START)
-    one = cohandle.Workflow(store, clock=clock)
-    two = cohandle.Workflow(store, clock=clock)
+    return store, cohandle.Workflow(store, clock=clock), cohandle.Workflow(store, clock=clock)
+
+
+def test_two_workflows_on_one_store_see_each_other() -> None:
+    """A cached state that another writer has overtaken is decided again on the stored state."""
+    store, one, two = two_workflows()
     pid = one.receive(data("9"), actor=A_COMMITTEE).id
     assert two.file(pid, actor=A_COMMITTEE).status is Status.FILED
     assert one.get(pid).status is Status.FILED
@@ -126,10 +130,7 @@ def test_a_retried_merge_returns_the_original_outcome_though_the_other_item_move
 
 
 def test_a_merge_decides_again_when_the_other_item_moved_on_in_another_workflow() -> None:
-    store = cohandle.stores.MemoryStore()
-    clock = cohandle.FixedClock(START)
-    one = cohandle.Workflow(store, clock=clock)
-    two = cohandle.Workflow(store, clock=clock)
+    store, one, two = two_workflows()
     kept = one.receive(data("21"), actor=A_COMMITTEE).id
     merged = one.receive(data("22"), actor=A_COMMITTEE).id
     two.file(kept, actor=A_COMMITTEE)  # one's copy of it is stale
@@ -269,10 +270,7 @@ def test_a_retry_racing_its_original_is_recorded_once(monkeypatch: pytest.Monkey
     """Two servers send the same command at once: both look the command id up before either
     has stored it; the second's append is refused as stale, and on its second attempt it finds
     the original and returns its outcome instead of recording the command twice."""
-    store = cohandle.stores.MemoryStore()
-    clock = cohandle.FixedClock(START)
-    one = cohandle.Workflow(store, clock=clock)
-    two = cohandle.Workflow(store, clock=clock)
+    store, one, two = two_workflows()
     pid = one.receive(data("11"), actor=A_COMMITTEE).id
     one.assign(pid, lead=LEAD, actor=A_COMMITTEE)
     two.get(pid)  # both have version 2 cached
