@@ -180,3 +180,27 @@ def test_an_event_is_as_long_as_an_import_takes_and_no_longer() -> None:
     assert max(len(line) + 1 for line in exported.getvalue().split(b"\n")) == 1 << 20
     exported.seek(0)
     assert import_jsonl(MemoryStore(), exported).events == wf.get(pid).version
+
+
+@pytest.mark.parametrize(
+    "make_store", [MemoryStore, lambda: SQLiteStore(":memory:")], ids=["memory", "sqlite"]
+)
+def test_a_command_retried_on_an_imported_log_returns_its_whole_outcome(make_store: object) -> None:
+    """An import writes a command's events one at a time; a retry must still find them all,
+    the deadlines its assignment started included."""
+    from cohandle.deadlines import preset
+    from helpers import A_COMMITTEE, LEAD
+
+    wf = workflow(policy=preset("generic"))
+    pid = receive(wf)
+    assigned = wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, command_id="assign-1")
+    buffer = io.BytesIO()
+    export_jsonl(wf.store, buffer)
+    buffer.seek(0)
+    store = make_store()  # type: ignore[operator]
+    import_jsonl(store, buffer)
+    moved = cohandle.Workflow(store, clock=wf.clock, policy=preset("generic"))
+    assert moved.assign(pid, lead=LEAD, actor=A_COMMITTEE, command_id="assign-1") == assigned
+    assert [e.type for e in store.find_command("assign-1")] == ["ProposalAssigned", "DeadlinesSet"]
+    if isinstance(store, MemoryStore):  # indexed as one run, as a command appended whole is
+        assert store._columns.more == {}

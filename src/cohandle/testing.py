@@ -455,13 +455,16 @@ class StoreContract:
             for n in ("40", "41"):
                 pid = wf.receive(_data(n), actor=_ACTOR).id
                 wf.assign(pid, lead=_LEAD, actor=_ACTOR)
+            merged = wf.receive(_data("42"), actor=_ACTOR).id
+            wf.merge(merged, into=pid, actor=_ACTOR, command_id="m-42")  # an event on each
             buffer = io.BytesIO()
-            assert export_jsonl(source, buffer) == 4
+            assert export_jsonl(source, buffer) == 7
             buffer.seek(0)
             report = import_jsonl(target, buffer)
-            assert (report.events, report.streams) == (4, 2)
+            assert (report.events, report.streams) == (7, 3)
             assert [p.event for p in target.read_all()] == [p.event for p in source.read_all()]
             assert list(target.records()) == list(source.records())
+            assert target.find_command("m-42") == source.find_command("m-42")  # a retry's lookup
             assert verify(target).ok
             buffer.seek(0)
             from cohandle.stores import ImportRefused
@@ -473,7 +476,7 @@ class StoreContract:
                 refused = exc
             assert refused is not None, "importing streams the store has must be refused"
             assert refused.line == 1
-            assert len(list(target.read_all())) == 4
+            assert len(list(target.read_all())) == 7
         finally:
             source.close()
             target.close()

@@ -125,8 +125,22 @@ class Columns:
         if command_id is not None:
             if command_id not in self.commands:
                 self.commands[command_id] = (stream_id, first, len(events))
-            else:  # a command of several streams, or the id given again to the store itself
-                self.more.setdefault(command_id, []).append((stream_id, first, len(events)))
+            else:  # a command's later write: another stream, or an import's next event
+                self._index_more(command_id, stream_id, first, len(events))
+
+    def _index_more(self, command_id: str, stream_id: str, first: int, count: int) -> None:
+        """Index a later write of a command id, as one run with the write before it when it
+        continues that write's stream (an import writes a command's events one at a time)."""
+        runs = self.more.get(command_id)
+        last = runs[-1] if runs else self.commands[command_id]
+        if last[0] == stream_id and last[1] + last[2] == first:
+            run = (stream_id, last[1], last[2] + count)
+            if runs:
+                runs[-1] = run
+            else:
+                self.commands[command_id] = run
+        else:
+            self.more.setdefault(command_id, []).append((stream_id, first, count))
 
     def command(self, command_id: str) -> list[RecordedEvent]:
         """The events written with ``command_id``, in the order they were written."""
