@@ -368,7 +368,7 @@ def test_a_reply_to_a_proposal_state_is_written_to_the_items_merged_into_it() ->
     assert "关于对湖北省政协十三届一次会议第20230519号（并第20230577号）提案的答复" in lines
     assert "李明、赵敏委员：" in lines
     assert "李明委员：" in render_reply(reply, p.data).splitlines()  # what it asked, no items merged in
-    with pytest.raises(cohandle.InvalidInput, match="must be left out for a Proposal"):
+    with pytest.raises(cohandle.InvalidInput, match="must be left out with a Proposal"):
         render_reply(reply, p, merged=[])
     with pytest.raises(cohandle.InvalidInput, match="proposal must be a ProposalData or a Proposal"):
         render_reply(reply, kept)  # type: ignore[arg-type]

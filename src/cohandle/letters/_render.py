@@ -129,7 +129,7 @@ def reply_layout(
     if isinstance(proposal, Proposal):
         if merged is not None:
             raise InvalidInput(
-                "merged", "must be left out for a Proposal, whose items merged in are its own merged"
+                "merged", "must be left out with a Proposal: the items merged into it are its own `merged`"
             )
         merged = [item.proposal for item in proposal.merged]
     proposal = _data(proposal)
