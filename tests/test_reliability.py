@@ -164,11 +164,11 @@ def run_writers(
     assert [r["unexpected"] for r in results] == [[]] * writers
     done = [command for r in results for command in r["done"]]
     with open_workflow(target, schema) as wf:
-        table = [[p.position, p.event.stream_id, p.event.version] for p in wf.store.read_all()]
-        by_command = Counter(p.event.command_id for p in wf.store.read_all() if p.event.command_id)
+        read = list(wf.store.read_all())
         report = verify(wf.store)
         shared_state = wf.get(shared)
-        read = list(wf.store.read_all())
+    table = [[p.position, p.event.stream_id, p.event.version] for p in read]
+    by_command = Counter(p.event.command_id for p in read if p.event.command_id)
     assert report.ok, str(report)
     assert [row[0] for row in table] == list(range(1, len(table) + 1))
     # nothing lost, nothing duplicated, no command partly stored
