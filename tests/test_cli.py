@@ -182,6 +182,8 @@ def test_stats(demo_db: Path) -> None:
     assert data["categories"] == {"A": 3, "B": 2}
     text = run("stats", "--now", NOW, db=demo_db).stdout
     assert "办复率                    80.0%" in text
+    assert (data["contacted"], data["met"], data["meeting_rate_pct"]) == (0, 0, 0.0)  # none recorded
+    assert "沟通率 / 见面率           0.0% / 0.0%" in text
     only_npc = json.loads(run("stats", "--session", "npc-湖北省-14-1", "--json", db=demo_db).stdout)
     assert only_npc["received"] == 1
     assert json.loads(run("stats", "--year", "2020", "--json", db=demo_db).stdout)["received"] == 0

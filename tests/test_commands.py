@@ -258,6 +258,42 @@ def test_merge_refuses_itself_a_closed_target_and_an_unknown_one() -> None:
             wf.merge(pid, into="missing", actor=A_COMMITTEE)
 
 
+# -- record_contact --------------------------------------------------------------------------
+
+
+def test_handling_units_record_their_contacts_with_the_proposers() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    p = wf.record_contact(pid, method=cohandle.ContactMethod.MEETING, note="座谈", actor=A_LEAD)
+    wf.record_contact(pid, method="phone", proposers=[" 王 红 "], actor=A_CO1)
+    contacts = wf.get(pid).contacts
+    assert [(c.unit, c.method, c.proposers, c.note) for c in contacts] == [
+        (LEAD, cohandle.ContactMethod.MEETING, PROPOSERS, "座谈"),
+        (CO1, cohandle.ContactMethod.PHONE, ("王红",), ""),
+    ]
+    assert p.status is Status.ASSIGNED
+    separate = bring_to(wf, Status.ANSWERED, SEPARATE)  # a follow-up visit after the reply
+    assert wf.record_contact(separate, method="meeting", actor=A_H1).contacts[0].unit == H1
+
+
+def test_a_contact_names_a_known_method_and_the_items_proposers() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, pid):
+        with pytest.raises(InvalidInput, match="method must be a ContactMethod or one of meeting, phone"):
+            wf.record_contact(pid, method="visit", actor=A_LEAD)
+        with pytest.raises(InvalidInput, match="must be proposers of this item"):
+            wf.record_contact(pid, method="phone", proposers=["赵六"], actor=A_LEAD)
+        with pytest.raises(InvalidInput, match="must be a list of proposers' names"):
+            wf.record_contact(pid, method="phone", proposers="李明", actor=A_LEAD)
+        with pytest.raises(PermissionDenied):
+            wf.record_contact(pid, method="phone", actor=A_COMMITTEE)
+    first, _ = _merged_pair(wf)
+    wf.assign(first, lead=LEAD, actor=A_COMMITTEE)
+    contact = wf.record_contact(first, method="phone", proposers=["赵敏"], actor=A_LEAD).contacts[0]
+    assert contact.proposers == ("赵敏",)  # a proposer of the item merged into it
+
+
 # -- assign ------------------------------------------------------------------------------------
 
 

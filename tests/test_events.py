@@ -76,6 +76,7 @@ def every_kind_of_event() -> list[RecordedEvent]:
     wf.excuse_co_handler(pid, unit=SPARE, reason="不再涉及", actor=A_COMMITTEE)
     wf.extend(pid, until="2025-08-29", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
     wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+    wf.record_contact(pid, method=cohandle.ContactMethod.MEETING, actor=A_LEAD)
     wf.consolidate(pid, actor=A_LEAD)
     wf.answer(pid, reply=reply(), actor=A_LEAD)
     wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)

@@ -34,6 +34,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "withdraw": {S.RECEIVED, S.FILED, S.ASSIGNED, S.CONSOLIDATED},
     "extend": OPEN,
     "remind": OPEN,
+    "record_contact": OPEN | {S.ANSWERED},
     "mark_key": {S.RECEIVED, S.FILED, S.ANSWERED} | OPEN,
     "publish": {S.ANSWERED, S.CLOSED},
 }
@@ -65,6 +66,7 @@ EXPECTED_WHO: dict[str, set[str]] = {
     "withdraw": {PROPOSER},
     "extend": {BODY},
     "remind": {BODY, SUPERVISOR, LEAD},
+    "record_contact": {LEAD, CO, HANDLER},
     "mark_key": {BODY},
     "publish": {BODY, LEAD, HANDLER},
 }
@@ -120,6 +122,7 @@ def arguments(
         "withdraw": lambda: {"signed_by": h.PROPOSERS, "reason": "撤回"},
         "extend": lambda: {"until": "2026-12-31", "approval": "批准", "reason": "情况复杂"},
         "remind": lambda: {"to": h.H2 if separate else h.LEAD if mode is M.SOLE else h.CO1},
+        "record_contact": lambda: {"method": "meeting"},
         "mark_key": lambda: {"supervisor": h.SPARE},
         "publish": dict,
     }

@@ -95,6 +95,11 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
         return {"until": until, "approval": "批准", "reason": "情况复杂"}
     if command == "remind":
         return {"to": draw(unit)}
+    if command == "record_contact":
+        return {
+            "method": draw(st.sampled_from(["meeting", cohandle.ContactMethod.PHONE, "visit"])),
+            "proposers": draw(st.sampled_from([None, h.PROPOSERS[:1], ["赵六"]])),
+        }
     if command == "mark_key":
         return {"supervisor": draw(st.sampled_from([None, h.SUPERVISOR]))}
     return {}
@@ -116,21 +121,26 @@ def next_step(
         }
         units = choices[mode]
         return "assign", h.A_COMMITTEE, units
-    if s is Status.ASSIGNED and p.mode is AssignmentMode.LEAD_WITH_CO_HANDLERS:
-        waiting = p.outstanding_co_handlers
-        if waiting:
-            unit = waiting[0]
-            return "submit_opinion", ACTOR_OF[unit.name], {"opinion": h.opinion(unit)}
-        return "consolidate", h.A_LEAD, {}
     if s in (Status.ASSIGNED, Status.CONSOLIDATED, Status.REHANDLING):
+        # a unit put in by a reassignment (省商务厅) has no actor here: the path stops
+        if p.mode is AssignmentMode.LEAD_WITH_CO_HANDLERS and s is Status.ASSIGNED:
+            waiting = p.outstanding_co_handlers
+            if waiting:
+                unit = waiting[0]
+                if unit.name not in ACTOR_OF or p.lead is None:
+                    return None
+                return "submit_opinion", ACTOR_OF[unit.name], {"opinion": h.opinion(unit, p.lead)}
+            return ("consolidate", ACTOR_OF[p.lead.name], {}) if p.lead and p.lead.name in ACTOR_OF else None
         if p.mode is AssignmentMode.SEPARATE:
             pending = [
                 part.unit for part in p.handlers if part.active and part.status is cohandle.PartStatus.PENDING
             ]
-            if not pending:
+            if not pending or pending[0].name not in ACTOR_OF:
                 return None
             return "answer", ACTOR_OF[pending[0].name], {"reply": h.reply(pending[0])}
-        return "answer", ACTOR_OF[p.lead.name] if p.lead else h.A_LEAD, {"reply": h.reply(p.lead or h.LEAD)}
+        if p.lead is None or p.lead.name not in ACTOR_OF:
+            return None
+        return "answer", ACTOR_OF[p.lead.name], {"reply": h.reply(p.lead)}
     if s is Status.ANSWERED:
         repliers: list[cohandle.Unit | None] = (
             [part.unit for part in p.handlers if part.active] if p.handlers else [None]

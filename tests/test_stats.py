@@ -6,7 +6,7 @@ import pendulum
 import pytest
 
 import cohandle
-from cohandle import Satisfaction
+from cohandle import ContactMethod, Satisfaction
 from cohandle._stats import statistics
 from cohandle.deadlines import policy_from_mapping
 from helpers import (
@@ -66,6 +66,8 @@ def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
     wf.file(p1, actor=A_COMMITTEE)
     wf.assign(p1, lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
     at("2025-02-01")
+    wf.record_contact(p1, method=ContactMethod.MEETING, actor=A_LEAD)  # 见面 (and so 沟通)
+    wf.record_contact(p1, method=ContactMethod.PHONE, actor=A_CO1)
     wf.submit_opinion(p1, opinion=opinion(CO1), actor=A_CO1)
     wf.consolidate(p1, actor=A_LEAD)
     at("2025-03-01")
@@ -77,6 +79,7 @@ def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
     p2 = wf.receive(data("2"), actor=A_COMMITTEE).id
     wf.assign(p2, lead=LEAD, co_handlers=[CO2], actor=A_COMMITTEE)
     at("2025-03-01")
+    wf.record_contact(p2, method="phone", proposers=[PROPOSERS[0]], actor=A_LEAD)  # 沟通 only
     wf.submit_opinion(p2, opinion=opinion(CO2), actor=A_CO2)
     wf.consolidate(p2, actor=A_LEAD)
     at("2025-05-20")
@@ -106,6 +109,7 @@ def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
     p7 = wf.receive(data("7"), actor=A_COMMITTEE).id
     wf.assign(p7, handlers=[H1, H2], actor=A_COMMITTEE)
     at("2025-02-15")
+    wf.record_contact(p7, method=ContactMethod.MEETING, actor=A_H1)
     wf.answer(p7, reply=reply(H1, "A"), actor=A_H1)
     wf.answer(p7, reply=reply(H2, "B"), actor=A_H2)
     wf.record_feedback(p7, feedback=feedback(Satisfaction.SATISFIED, H1), actor=A_PROPOSER)
@@ -113,6 +117,7 @@ def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
     at("2025-01-10")
     p8 = wf.receive(data("8"), actor=A_COMMITTEE).id
     wf.assign(p8, lead=LEAD, actor=A_COMMITTEE)
+    wf.record_contact(p8, method=ContactMethod.MEETING, actor=A_LEAD)  # withdrawn: not counted
     wf.withdraw(p8, signed_by=PROPOSERS, reason="情况变化", actor=A_PROPOSER)
     return wf, day("2025-06-30")
 
@@ -132,6 +137,10 @@ def test_the_counts_and_rates(counted: tuple[cohandle.Workflow, pendulum.DateTim
     assert s.categories == {"A": 2, "B": 3}
     assert s.category_shares() == pytest.approx({"A": 0.4, "B": 0.6})
     assert s.published == 1
+    assert (s.contacted, s.met) == (3, 2)  # P1 met and phoned, P2 phoned, P7 met; P8 withdrawn
+    assert s.contact_rate == pytest.approx(0.6)
+    assert s.meeting_rate == pytest.approx(0.4)
+    assert (s.to_json()["contact_rate_pct"], s.to_json()["meeting_rate_pct"]) == (60.0, 40.0)
 
 
 def test_the_counts_per_unit(counted: tuple[cohandle.Workflow, pendulum.DateTime]) -> None:

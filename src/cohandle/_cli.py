@@ -444,6 +444,8 @@ def _stats(args: argparse.Namespace) -> int:
             ["满意 / 基本满意 / 不满意", f"{s.satisfied} / {s.basically_satisfied} / {s.dissatisfied}"],
             ["满意率(含基本满意)", _pct(s.satisfaction_rate)],
             ["初次办理满意率", _pct(s.first_satisfaction_rate)],
+            ["沟通 / 见面", f"{s.contacted} / {s.met}"],
+            ["沟通率 / 见面率", f"{_pct(s.contact_rate)} / {_pct(s.meeting_rate)}"],
             ["已公开答复", s.published],
         ]
         shares = s.category_shares()

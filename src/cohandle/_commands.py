@@ -42,6 +42,7 @@ from cohandle._events import (
     ProposalMerged,
     ProposalRejected,
     ProposalWithdrawn,
+    ProposersContacted,
     ReassignmentDecided,
     ReassignmentRequested,
     RehandlingOrdered,
@@ -53,6 +54,7 @@ from cohandle._lifecycle import PROPOSAL, PartStatus, Status
 from cohandle._model import (
     Actor,
     AssignmentMode,
+    ContactMethod,
     DeadlineKind,
     DeadlineStatus,
     Disclosure,
@@ -679,6 +681,39 @@ def decide_remind(
     if not held & {Relation.ASSIGNING_BODY, Relation.SUPERVISOR} and p.co_handler(who) is None:
         raise deny(p, "remind", actor, held, "The lead unit reminds only its co-handlers.")
     return ReminderIssued(to=who, note=text("note", note, required=False))
+
+
+def decide_record_contact(
+    p: Proposal,
+    actor: Actor,
+    held: Relations,
+    ctx: Context,
+    *,
+    method: object,
+    proposers: object,
+    note: object,
+) -> ProposersContacted:
+    """A handling unit's own contact with proposers; left empty, ``proposers`` is all of them."""
+    how = next((m for m in ContactMethod if m == method), None) if isinstance(method, str) else None
+    if how is None:
+        choices = ", ".join(m.value for m in ContactMethod)
+        raise InvalidInput("method", f"must be a ContactMethod or one of {choices} (got {got(method)})")
+    if proposers is None:
+        names: tuple[str, ...] = ()
+    elif isinstance(proposers, str) or not isinstance(proposers, Iterable):
+        raise InvalidInput("proposers", f"must be a list of proposers' names (got {got(proposers)})")
+    else:
+        names = tuple(dict.fromkeys("".join(str(n).split()) for n in proposers))
+    everyone = p.addressees
+    strangers = [n for n in names if n not in everyone]
+    if strangers:
+        raise InvalidInput(
+            "proposers", f"must be proposers of this item ({'、'.join(everyone)}); not {'、'.join(strangers)}"
+        )
+    assert actor.unit is not None  # a lead, co-handler or handler is a unit
+    return ProposersContacted(
+        unit=actor.unit, method=how, proposers=names or everyone, note=text("note", note, required=False)
+    )
 
 
 def decide_mark_key(

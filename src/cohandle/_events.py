@@ -30,6 +30,7 @@ from cohandle._model import (
     Actor,
     AssignmentMode,
     CategoryScheme,
+    ContactMethod,
     Deadline,
     Feedback,
     Opinion,
@@ -57,6 +58,7 @@ __all__ = [
     "ProposalReceived",
     "ProposalRejected",
     "ProposalWithdrawn",
+    "ProposersContacted",
     "ReassignmentDecided",
     "ReassignmentRequested",
     "RecordedEvent",
@@ -238,6 +240,18 @@ class DeadlineExtended(Event):
     until: pendulum.Date
     approval: str
     reason: str
+
+
+@_event
+@attrs.frozen(kw_only=True)
+class ProposersContacted(Event):
+    """A handling unit was in touch with proposers (沟通; 见面 when they met), as 见面率 and
+    沟通率 count."""
+
+    unit: Unit
+    method: ContactMethod
+    proposers: tuple[str, ...]
+    note: str = ""
 
 
 @_event

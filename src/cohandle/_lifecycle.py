@@ -95,6 +95,7 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("withdraw", [_S.RECEIVED, _S.FILED, _S.ASSIGNED, _S.CONSOLIDATED], _S.WITHDRAWN),
     ("extend", _OPEN, None),
     ("remind", _OPEN, None),
+    ("record_contact", [*_OPEN, _S.ANSWERED], None),
     ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
     ("publish", [_S.ANSWERED, _S.CLOSED], None),
     # Not commands: an item merged into this one, recorded by the merge of that item; and

@@ -31,6 +31,7 @@ __all__ = [
     "Body",
     "CategoryScheme",
     "Contact",
+    "ContactMethod",
     "Deadline",
     "DeadlineKind",
     "DeadlineStatus",
@@ -97,6 +98,15 @@ class Satisfaction(_LabelledEnum):
     SATISFIED = ("satisfied", "满意")
     BASICALLY_SATISFIED = ("basically_satisfied", "基本满意")
     DISSATISFIED = ("dissatisfied", "不满意")
+
+
+class ContactMethod(_LabelledEnum):
+    """How a handling unit was in touch with a proposer (沟通): 见面率 counts meetings."""
+
+    MEETING = ("meeting", "见面")
+    PHONE = ("phone", "电话")
+    WRITING = ("writing", "书面")
+    ONLINE = ("online", "网络")
 
 
 class Disclosure(_LabelledEnum):

@@ -62,6 +62,7 @@ PERMISSIONS: Mapping[str, frozenset[Relation]] = {
     "withdraw": frozenset({_R.PROPOSER}),
     "extend": frozenset({_R.ASSIGNING_BODY}),
     "remind": frozenset({_R.ASSIGNING_BODY, _R.SUPERVISOR, _R.LEAD}),
+    "record_contact": frozenset({_R.LEAD, _R.CO_HANDLER, _R.HANDLER}),
     "mark_key": frozenset({_R.ASSIGNING_BODY}),
     "publish": frozenset({_R.ASSIGNING_BODY, _R.LEAD, _R.HANDLER}),
 }
@@ -81,6 +82,7 @@ EXTRA_RULES: Mapping[str, str] = {
         "满意 or 基本满意; the assigning body may close an answered item at any time"
     ),
     "remind": "the lead reminds only its co-handlers",
+    "record_contact": "a unit records its own contacts, with proposers of the item or of the items merged into it",
     "withdraw": ("a joint item needs every proposer's signature; not an item that others are merged into"),
     "publish": (
         "only a reply whose disclosure is 主动公开 or 依申请公开 is published; the lead or a "

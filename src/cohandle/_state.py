@@ -33,6 +33,7 @@ from cohandle._events import (
     ProposalReceived,
     ProposalRejected,
     ProposalWithdrawn,
+    ProposersContacted,
     ReassignmentDecided,
     ReassignmentRequested,
     RecordedEvent,
@@ -115,6 +116,7 @@ class Proposal(NamedTuple):
     supervisor: Unit | None = None
     extensions: tuple[DeadlineExtended, ...] = ()
     reminders: int = 0
+    contacts: tuple[ProposersContacted, ...] = ()  # with the proposers (沟通, 见面), in order
     rehandlings: int = 0
     merged_into: str | None = None
     merged: tuple[ItemMergedIn, ...] = ()  # the items merged into this one (并案), in order
@@ -470,6 +472,11 @@ def _extended(p: Proposal, e: DeadlineExtended, at: pendulum.DateTime) -> _Chang
 @_on(ReminderIssued, "remind")
 def _reminded(p: Proposal, e: ReminderIssued, at: pendulum.DateTime) -> _Changes:
     return {"reminders": p.reminders + 1, "reminded": (*p.reminded, (e.to.name, at))}
+
+
+@_on(ProposersContacted, "record_contact")
+def _contacted(p: Proposal, e: ProposersContacted, at: pendulum.DateTime) -> _Changes:
+    return {"contacts": (*p.contacts, e)}
 
 
 @_on(ProposalMarkedKey, "mark_key")

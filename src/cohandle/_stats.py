@@ -12,7 +12,14 @@ import pendulum
 from cohandle._clock import business_time
 from cohandle._errors import expect, iterable, whole_number
 from cohandle._lifecycle import Status
-from cohandle._model import AssignmentMode, DeadlineKind, DeadlineStatus, Satisfaction, TrackedDeadline
+from cohandle._model import (
+    AssignmentMode,
+    ContactMethod,
+    DeadlineKind,
+    DeadlineStatus,
+    Satisfaction,
+    TrackedDeadline,
+)
 from cohandle._state import Proposal
 
 __all__ = ["Statistics", "UnitCounts", "statistics"]
@@ -56,8 +63,9 @@ class Statistics:
       obligations past due at ``now``.
     - published: proposals with a reply published (公开), counted once however many of their
       replies were.
-
-    见面率 / 沟通率 need contact records the log does not keep; they are not computed.
+    - contacted: assigned ones whose handling units recorded a contact with their proposers
+      (``Workflow.record_contact``), 沟通率 = contacted / assigned; met: those with a meeting
+      among them, 见面率 = met / assigned.
     """
 
     received: int
@@ -76,6 +84,8 @@ class Statistics:
     categories: dict[str, int]
     published: int
     units: dict[str, UnitCounts]
+    contacted: int = 0
+    met: int = 0
 
     @property
     def filing_rate(self) -> float | None:
@@ -101,6 +111,16 @@ class Statistics:
     def first_satisfaction_rate(self) -> float | None:
         """初次办理满意率"""
         return _rate(self.first_satisfied_or_basically, self.first_with_feedback)
+
+    @property
+    def contact_rate(self) -> float | None:
+        """沟通率"""
+        return _rate(self.contacted, self.assigned)
+
+    @property
+    def meeting_rate(self) -> float | None:
+        """见面率"""
+        return _rate(self.met, self.assigned)
 
     def category_shares(self) -> dict[str, float]:
         total = sum(self.categories.values())
@@ -130,6 +150,10 @@ class Statistics:
             "categories": dict(self.categories),
             "category_pct": {code: round(share * 100, 1) for code, share in self.category_shares().items()},
             "published": self.published,
+            "contacted": self.contacted,
+            "contact_rate_pct": pct(self.contact_rate),
+            "met": self.met,
+            "meeting_rate_pct": pct(self.meeting_rate),
             "units": {name: attrs.asdict(counts) for name, counts in self.units.items()},
         }
 
@@ -167,6 +191,7 @@ def statistics(
     if year is not None:
         whole_number("year", year)
     received = filed = not_filed = merged = assigned = replied = published = 0
+    with_contact = with_meeting = 0
     on_time = 0
     on_time_known = False
     satisfaction: Counter[Satisfaction] = Counter()
@@ -192,6 +217,9 @@ def statistics(
         if p.assigned_at is None or status is Status.WITHDRAWN:
             continue
         assigned += 1
+        if p.contacts:
+            with_contact += 1
+            with_meeting += any(contact.method is ContactMethod.MEETING for contact in p.contacts)
         if p.mode is AssignmentMode.SEPARATE:
             for part in p.handlers:
                 if part.active:
@@ -243,5 +271,7 @@ def statistics(
         first_satisfied_or_basically=first_good,
         categories=dict(sorted(categories.items())),
         published=published,
+        contacted=with_contact,
+        met=with_meeting,
         units={name: UnitCounts(**counts) for name, counts in sorted(units.items())},
     )

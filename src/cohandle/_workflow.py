@@ -45,6 +45,7 @@ from cohandle._model import (
     Actor,
     AssignmentMode,
     CategoryScheme,
+    ContactMethod,
     Feedback,
     Opinion,
     ProposalData,
@@ -580,6 +581,23 @@ class Workflow:
         """Issue a reminder (催办) to a handling unit."""
         args = {"to": to, "note": note}
         return self._run(proposal_id, "remind", actor, c.decide_remind, args, **options)
+
+    def record_contact(
+        self,
+        proposal_id: str,
+        *,
+        method: ContactMethod | str,
+        actor: Actor,
+        proposers: Iterable[str] | None = None,
+        note: str = "",
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
+        """Record that the actor's unit was in touch with proposers (沟通; ``ContactMethod.MEETING``
+        when they met, 见面): all of them, or those ``proposers`` names. The business time
+        (``occurred_at``) is when. :func:`~cohandle.statistics` counts 沟通率 and 见面率 from
+        these."""
+        args = {"method": method, "proposers": proposers, "note": note}
+        return self._run(proposal_id, "record_contact", actor, c.decide_record_contact, args, **options)
 
     def mark_key(
         self,
