@@ -179,7 +179,7 @@ class StoreContract:
         try:
             first = wf.receive(_data("72"), actor=_ACTOR).id
             second = wf.receive(_data("73"), actor=_ACTOR).id
-            # the same commands in another store make the same events: each stream's second
+            # the same commands in another store make the same events: take each stream's second
             elsewhere = self._workflow(MemoryStore())
             for number in ("72", "73"):
                 elsewhere.file(elsewhere.receive(_data(number), actor=_ACTOR).id, actor=_ACTOR)
