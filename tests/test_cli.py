@@ -356,7 +356,7 @@ def test_show_says_how_an_item_ended_without_a_reply(tmp_path: Path) -> None:
     assert json.loads(run("show", kept, "--json", db=db).stdout)["outcome"] == {}
 
 
-def test_show_and_render_name_the_items_merged_in(tmp_path: Path) -> None:
+def test_show_and_render_name_the_items_merged_in_and_the_contacts(tmp_path: Path) -> None:
     import cohandle
 
     db = tmp_path / "merged.db"
@@ -366,6 +366,7 @@ def test_show_and_render_name_the_items_merged_in(tmp_path: Path) -> None:
         wf.merge(merged, into=kept, reason="内容相近", actor=A_COMMITTEE)
         wf.file(kept, actor=A_COMMITTEE)
         wf.assign(kept, lead=LEAD, actor=A_COMMITTEE)
+        wf.record_contact(kept, method="meeting", proposers=["赵敏"], note="座谈", actor=A_LEAD)
         wf.answer(kept, reply=reply(), actor=A_LEAD)
     shown = run("show", kept, db=db).stdout
     assert f"并入本件: {merged} 第20230520号《关于促进基础研发的建议》" in shown
@@ -379,6 +380,12 @@ def test_show_and_render_name_the_items_merged_in(tmp_path: Path) -> None:
             "reason": "内容相近",
         }
     ]
+    contacts = json.loads(run("show", kept, "--json", db=db).stdout)["contacts"]
+    day = contacts[0]["date"]  # today, by the system clock the workflow ran on
+    assert contacts == [
+        {"date": day, "unit": "省科技厅", "method": "meeting", "proposers": ["赵敏"], "note": "座谈"}
+    ]
+    assert any(line.split() == [day, "省科技厅", "见面", "赵敏", "座谈"] for line in shown.splitlines())
     letter = run("render", kept, db=db).stdout
     assert "第20230519号（并第20230520号）提案的答复" in letter
     assert "李明、王红、赵敏委员：" in letter

@@ -212,6 +212,11 @@ def _show(args: argparse.Namespace) -> int:
         for e in history
     ]
     outcome = _outcome(p, history)
+    contacts = [  # with the proposers (沟通, 见面), on the day each took place
+        (_day(e.occurred_at), e.payload)
+        for e in history
+        if isinstance(e.payload, cohandle.ProposersContacted)
+    ]
     data = {
         "id": p.id,
         "number": p.number,
@@ -230,6 +235,16 @@ def _show(args: argparse.Namespace) -> int:
             for m in p.merged
         ],
         "parties": [{"role": role, "name": name} for role, name in parties],
+        "contacts": [
+            {
+                "date": day,
+                "unit": c.unit.name,
+                "method": c.method.value,
+                "proposers": list(c.proposers),
+                "note": c.note,
+            }
+            for day, c in contacts
+        ],
         "deadlines": deadlines,
         "timeline": events,
     }
@@ -249,6 +264,9 @@ def _show(args: argparse.Namespace) -> int:
                 for t, status in p.deadlines_at(now)
             ]
             lines += ["", table(["责任方", "事项", "期限", "状态"], rows)]
+        if contacts:
+            rows = [[day, c.unit.name, c.method.label, "、".join(c.proposers), c.note] for day, c in contacts]
+            lines += ["", table(["日期", "单位", "沟通方式", "提案者", "备注"], rows)]
         lines += [
             "",
             table(
