@@ -106,8 +106,7 @@ def started_by(
         if event.reply.disclosure is not Disclosure.NOT_PUBLIC:
             setter.add(_K.PUBLICATION, event.reply.author.name, start)
     elif isinstance(event, RehandlingOrdered):
-        parties = [h.unit.name for h in after.handlers if h.active and h.status.value == "pending"]
-        for name in parties or ([after.lead.name] if after.lead else []):
+        for name in _answering(after):
             setter.add(_K.REHANDLING, name, start)
     elif isinstance(event, DeadlineExtended):
         # the deadlines this extension superseded: per party, the latest one settled now
@@ -115,32 +114,24 @@ def started_by(
         for tracked in after.deadlines:
             if tracked.status is DeadlineStatus.SUPERSEDED and tracked.settled_at == at:
                 superseded[(tracked.deadline.kind, tracked.deadline.party)] = tracked.deadline
-        for old in superseded.values():
+        extended = [(old.kind, old.party, old.start) for old in superseded.values()]
+        # a unit that owes the reply and had no deadline for it (a fixed date already past when
+        # the item was assigned, or no reply rule): the approved day is its deadline from now on
+        dated = {t.deadline.party for t in after.deadlines if t.deadline.kind is _K.REPLY}
+        if after.assigned_at is not None:
+            assigned = _day(after.assigned_at)
+            extended += [(_K.REPLY, name, assigned) for name in _owing_reply(after) if name not in dated]
+        for kind, party, since in extended:
             setter.found.append(
                 Deadline(
-                    kind=old.kind,
-                    party=old.party,
+                    kind=kind,
+                    party=party,
                     rule=f"{policy.name}:extension",
-                    start=old.start,
+                    start=since,
                     due=end_of_day(event.until),
                     source=f"延期批准 {event.approval}",
                 )
             )
-        # a unit that owes the reply and had no deadline for it (a fixed date already past when
-        # the item was assigned, or no reply rule): the approved day is its deadline from now on
-        dated = {t.deadline.party for t in after.deadlines if t.deadline.kind is _K.REPLY}
-        for name in _owing_reply(after):
-            if name not in dated and after.assigned_at is not None:
-                setter.found.append(
-                    Deadline(
-                        kind=_K.REPLY,
-                        party=name,
-                        rule=f"{policy.name}:extension",
-                        start=_day(after.assigned_at),
-                        due=end_of_day(event.until),
-                        source=f"延期批准 {event.approval}",
-                    )
-                )
     if not setter.found:
         return None
     return DeadlinesSet(
@@ -151,14 +142,17 @@ def started_by(
     )
 
 
-def _owing_reply(p: Proposal) -> list[str]:
-    """The units that owe the item's first reply now: the lead until it answers, or under
-    separate handling (分办) each active handler that has not answered."""
-    if p.status.value not in ("assigned", "consolidated"):
-        return []
+def _answering(p: Proposal) -> list[str]:
+    """The units whose reply is awaited: under separate handling (分办) each active handler
+    that has not answered, otherwise the lead."""
     if p.handlers:
         return [h.unit.name for h in p.handlers if h.active and h.status.value == "pending"]
     return [p.lead.name] if p.lead is not None else []
+
+
+def _owing_reply(p: Proposal) -> list[str]:
+    """The units that owe the item's first reply now (before it is answered)."""
+    return _answering(p) if p.status.value in ("assigned", "consolidated") else []
 
 
 def check_extension(

@@ -262,7 +262,9 @@ class PostgresStore(RowStore):
                 if present != expected_version:
                     return stream_id, expected_version, present
             raise StorageError(
-                "Could not record the events in PostgreSQL: a stream was created meanwhile."
+                "Could not record the events in PostgreSQL: another writer was creating one of their "
+                "streams at the same moment, and nothing was recorded. Read the proposals again and "
+                "retry the command."
             ) from None
         except psycopg.Error as exc:
             if db.broken:
