@@ -247,6 +247,27 @@ _WIDE = str.maketrans("0123456789-()", "０１２３４５６７８９－（）"
 SESSION = Session(body=Body.CPPCC, level=Level.PROVINCE, region="湖北省", term=13, meeting=1)
 
 
+@pytest.mark.parametrize(
+    ("body", "level", "region", "written"),
+    [
+        (Body.CPPCC, Level.PROVINCE, "湖北省", "湖北省政协十三届一次会议"),
+        (Body.CPPCC, Level.NATIONAL, "全国", "全国政协十三届一次会议"),
+        (Body.NPC, Level.PROVINCE, "湖北省", "湖北省十三届人大一次会议"),
+        (Body.NPC, Level.CITY, "武汉市", "武汉市十三届人大一次会议"),
+        (Body.NPC, Level.NATIONAL, "全国", "十三届全国人大一次会议"),
+    ],
+)
+def test_a_session_is_named_as_officials_write_it_and_read_back(
+    body: Body, level: Level, region: str, written: str
+) -> None:
+    session = Session(body=body, level=level, region=region, term=13, meeting=1)
+    assert session.describe() == written
+    item = "提案" if body is Body.CPPCC else "建议"
+    parsed = parse_letter(f"关于对{written}第0345号{item}的答复\n\n李明代表：\n　　现答复如下。\n").to_json()
+    read = (parsed["body"], parsed["level"], parsed["session_term"], parsed["session_meeting"])
+    assert read == (body.value, level.value, 13, 1)
+
+
 def test_a_letter_typed_with_full_width_digits_reads_as_one_typed_in_ascii() -> None:
     proposal = ProposalData(
         number="20230519", title="关于促进基础研发的建议", session=SESSION, proposers=[Proposer(name="李明")]

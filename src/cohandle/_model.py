@@ -372,9 +372,15 @@ class Session:
         return f"{self.body.value}-{self.region}-{self.term}-{self.meeting}"
 
     def describe(self) -> str:
-        """The session as officials write it, e.g. ``湖北省政协十三届一次会议``."""
-        body = "政协" if self.body is Body.CPPCC else "人大"
-        return f"{self.region}{body}{chinese_number(self.term)}届{chinese_number(self.meeting)}次会议"
+        """The session as officials write it: the committee's region before its term
+        (``湖北省政协十三届一次会议``, ``全国政协十四届一次会议``), the congress's term before its
+        name (``湖北省十四届人大一次会议``, ``十四届全国人大一次会议``)."""
+        term, meeting = chinese_number(self.term), chinese_number(self.meeting)
+        if self.body is Body.CPPCC:
+            return f"{self.region}政协{term}届{meeting}次会议"
+        if self.level is Level.NATIONAL:
+            return f"{term}届{self.region}人大{meeting}次会议"
+        return f"{self.region}{term}届人大{meeting}次会议"
 
 
 @attrs.frozen(kw_only=True)
