@@ -391,6 +391,34 @@ def test_show_and_render_name_the_items_merged_in_and_the_contacts(tmp_path: Pat
     assert "李明、王红、赵敏委员：" in letter
 
 
+def test_show_calls_a_congress_items_proposers_its_deputies(tmp_path: Path) -> None:
+    import attrs
+
+    import cohandle
+    from cohandle.deadlines import preset
+
+    db = tmp_path / "npc.db"
+    npc = cohandle.Session(
+        body=cohandle.Body.NPC, level=cohandle.Level.PROVINCE, region="湖北省", term=14, meeting=1
+    )
+    with cohandle.Workflow.open(db, policy=preset("generic")) as wf:
+        day = "2025-03-01"  # a day whose deadlines fall in years the calendar knows
+        pid = wf.receive(attrs.evolve(data("1025"), session=npc), actor=A_COMMITTEE, occurred_at=day).id
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, occurred_at=day)
+        wf.record_contact(pid, method="phone", actor=A_LEAD, occurred_at=day)
+        wf.answer(pid, reply=reply(), actor=A_LEAD, occurred_at=day)
+    lines = [line.split() for line in run("show", pid, db=db).stdout.splitlines()]
+    assert ["湖北省十四届人大一次会议", "第1025号《关于促进基础研发的建议》"] in lines
+    assert ["代表", "、".join(PROPOSERS)] in lines
+    assert any(line[:2] == ["代表", "代表反馈"] for line in lines)
+    assert ["日期", "单位", "沟通方式", "代表", "备注"] in lines
+    assert not any("提案者" in word for line in lines for word in line)
+    # what --json gives is the log's own words, the same for either body
+    deadlines = json.loads(run("show", pid, "--json", db=db).stdout)["deadlines"]
+    feedback = [(d["kind"], d["party"]) for d in deadlines if d["kind"] == "proposer_feedback"]
+    assert feedback == [("proposer_feedback", cohandle.PROPOSER_PARTY)]
+
+
 def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:
     fixture = Path(__file__).parent / "fixtures" / "letters" / "opinion-form-page.txt"
     rows = {

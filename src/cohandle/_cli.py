@@ -193,9 +193,11 @@ def _show(args: argparse.Namespace) -> int:
         parties.append(("主办单位", p.lead.name))
     parties += [("会办单位", f"{part.unit.name} ({part.status})") for part in p.co_handlers]
     parties += [("分办单位", f"{part.unit.name} ({part.status})") for part in p.handlers]
-    parties.append(("提案者", "、".join(p.data.proposer_names)))
+    # a committee's members are its proposers (提案者); a congress's, its deputies (代表)
+    who = "提案者" if p.data.session.body is cohandle.Body.CPPCC else "代表"
+    parties.append((who, "、".join(p.data.proposer_names)))
     if p.merged:  # the items merged into it (并案): their proposers are answered with it
-        parties.append(("并案提案者", "、".join(p.addressees[len(p.data.proposer_names) :])))
+        parties.append((f"并案{who}", "、".join(p.addressees[len(p.data.proposer_names) :])))
     deadlines = [
         {
             "kind": t.deadline.kind.value,
@@ -260,13 +262,20 @@ def _show(args: argparse.Namespace) -> int:
         ]
         if deadlines:
             rows = [
-                [t.deadline.party, t.deadline.kind.label, _day(t.deadline.due), status.label]
+                [
+                    who if t.deadline.party == cohandle.PROPOSER_PARTY else t.deadline.party,
+                    f"{who}反馈"
+                    if t.deadline.kind is cohandle.DeadlineKind.PROPOSER_FEEDBACK
+                    else t.deadline.kind.label,
+                    _day(t.deadline.due),
+                    status.label,
+                ]
                 for t, status in p.deadlines_at(now)
             ]
             lines += ["", table(["责任方", "事项", "期限", "状态"], rows)]
         if contacts:
             rows = [[day, c.unit.name, c.method.label, "、".join(c.proposers), c.note] for day, c in contacts]
-            lines += ["", table(["日期", "单位", "沟通方式", "提案者", "备注"], rows)]
+            lines += ["", table(["日期", "单位", "沟通方式", who, "备注"], rows)]
         lines += [
             "",
             table(
