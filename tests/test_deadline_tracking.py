@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pendulum
 import pytest
 from hypothesis import given, settings
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 import cohandle
 from cohandle import DeadlineBoard, DeadlineKind, DeadlineStatus, ReminderLevel, Satisfaction
-from cohandle.deadlines import Calendar, preset
+from cohandle.deadlines import Calendar, CalendarError, preset
 from helpers import (
     A_CO1,
     A_CO2,
@@ -171,6 +173,33 @@ def test_a_second_extension_at_the_same_moment_supersedes_only_the_first() -> No
     ]
     assert [status for _, status in replies] == ["superseded", "superseded", "open"]
     assert replies[-1][0] == "延期批准 第二次"
+
+
+def test_a_deadline_in_a_year_without_a_schedule_is_refused_by_name_and_nothing_is_recorded() -> None:
+    wf, _ = workflow("generic", day="2026-12-01")  # its reply, three months on, falls in 2027
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    with pytest.raises(CalendarError) as raised:
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    error = raised.value
+    assert error.day == dt.date(2027, 1, 1) and error.known == "2020-2026"
+    assert (
+        error.counting
+        == f"Proposal {pid!r}: its deadline for 答复 (省科技厅) under rule generic:reply from 2026-12-01"
+    )
+    assert str(error).startswith(f"{error.counting} cannot be counted, so nothing was recorded: the calendar")
+    assert [e.type for e in wf.history(pid)] == ["ProposalReceived"]
+    # counting weekends only for such years, the same command goes through
+    wf.calendar = Calendar.china(weekends_only_after=True)
+    assert wf.assign(pid, lead=LEAD, actor=A_COMMITTEE).status.value == "assigned"
+
+
+def test_an_extensions_limit_in_a_year_without_a_schedule_is_refused_by_name() -> None:
+    wf, _ = workflow("generic", day="2026-08-03")  # its reply is due in 2026, its limit in 2027
+    pid = assigned(wf)
+    with pytest.raises(CalendarError) as raised:
+        wf.extend(pid, until="2026-12-31", approval="批准", reason="复杂", actor=A_COMMITTEE)
+    assert raised.value.counting == f"Proposal {pid!r}: the limit of its extensions, 6个月 from 2026-08-03"
+    assert [e.type for e in wf.history(pid)][-1] == "DeadlinesSet"
 
 
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:

@@ -128,8 +128,13 @@ def test_a_deadline_is_due_at_the_end_of_its_day_in_shanghai() -> None:
 
 
 def test_years_without_an_official_schedule_are_refused_unless_supplied() -> None:
-    with pytest.raises(CalendarError, match="no official holiday schedule for 2027"):
+    with pytest.raises(CalendarError, match="no official holiday schedule for 2027") as raised:
         CHINA.is_working_day(D(2027, 3, 1))
+    assert str(raised.value).startswith(
+        "The calendar has no official holiday schedule for 2027 (it knows 2020-2026), so it cannot "
+        "tell the working days of 2027 from its rest days. Supply that year's schedule"
+    )
+    assert raised.value.counting is None
     weekends = Calendar.china(weekends_only_after=True)
     assert weekends.is_working_day(D(2027, 3, 1))
     assert not weekends.is_working_day(D(2027, 3, 6))

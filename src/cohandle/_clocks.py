@@ -8,7 +8,9 @@ later change of holiday data or policy does not move them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+from collections.abc import Iterator
 
 import pendulum
 
@@ -25,7 +27,7 @@ from cohandle._events import (
 )
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineKind, DeadlineStatus, Disclosure
 from cohandle._state import Proposal
-from cohandle.deadlines import Calendar, Policy, due_date, end_of_day
+from cohandle.deadlines import Calendar, CalendarError, Policy, due_date, end_of_day
 from cohandle.deadlines._rules import add_months
 
 __all__ = ["check_extension", "started_by"]
@@ -37,6 +39,15 @@ _K = DeadlineKind
 def _day(moment: pendulum.DateTime) -> pendulum.Date:
     local = moment.in_timezone(SHANGHAI)
     return pendulum.Date(local.year, local.month, local.day)
+
+
+@contextlib.contextmanager
+def _counting(p: Proposal, what: str) -> Iterator[None]:
+    """A calendar's refusal names the proposal and what of it was being counted."""
+    try:
+        yield
+    except CalendarError as error:
+        raise CalendarError(error.day, error.known, f"Proposal {p.id!r}: {what}") from None
 
 
 class _Setter:
@@ -54,14 +65,16 @@ class _Setter:
         session = self.p.data.session
         for rule in self.policy.rules_for(kind, session.body, session.between_sessions, self.p.key):
             counted_from = _day(self.p.received_at) if rule.start.value == "received" else start
-            day = due_date(
-                counted_from,
-                period=rule.period,
-                fixed=rule.fixed,
-                counting=self.policy.counting,
-                calendar=self.calendar,
-                session_year=session.year,
-            )
+            what = f"its deadline for {kind.label} ({party}) under rule {self.policy.name}:{rule.name}"
+            with _counting(self.p, f"{what} from {counted_from.isoformat()}"):
+                day = due_date(
+                    counted_from,
+                    period=rule.period,
+                    fixed=rule.fixed,
+                    counting=self.policy.counting,
+                    calendar=self.calendar,
+                    session_year=session.year,
+                )
             if rule.fixed is not None and day < start:
                 continue
             self.found.append(
@@ -182,7 +195,8 @@ def check_extension(
         )
 
     if cap.total is not None:
-        limit = due_date(start, period=cap.total, counting=policy.counting, calendar=calendar)
+        with _counting(p, f"the limit of its extensions, {cap.total} from {start.isoformat()}"):
+            limit = due_date(start, period=cap.total, counting=policy.counting, calendar=calendar)
         if until > limit:
             raise refuse(limit, f"the total of {cap.total} from the start")
     if cap.each is not None and current:
@@ -190,6 +204,7 @@ def check_extension(
         if cap.each.unit.value == "months":
             limit = add_months(base, cap.each.amount)
         else:
-            limit = due_date(base, period=cap.each, counting=policy.counting, calendar=calendar)
+            with _counting(p, f"the limit of an extension, {cap.each} from {base.isoformat()}"):
+                limit = due_date(base, period=cap.each, counting=policy.counting, calendar=calendar)
         if until > limit:
             raise refuse(limit, f"{cap.each} beyond the present deadline")

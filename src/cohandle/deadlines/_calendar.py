@@ -32,15 +32,26 @@ the ``chinese-calendar`` package (they agree on every day of 2020-2026)."""
 
 
 class CalendarError(CohandleError):
-    """A date the calendar has no official schedule for."""
+    """A year the calendar has no official schedule for: ``day`` is that year's 1 January,
+    ``known`` the years it has. ``counting`` names what could not be counted, when a command
+    was counting a deadline (the proposal, the deadline, its rule)."""
 
-    def __init__(self, day: _dt.date, known: str) -> None:
+    def __init__(self, day: _dt.date, known: str, counting: str | None = None) -> None:
         self.day = day
+        self.known = known
+        self.counting = counting
+        problem = (
+            f"the calendar has no official holiday schedule for {day.year} (it knows {known}), so it "
+            f"cannot tell the working days of {day.year} from its rest days"
+        )
+        if counting is None:
+            opening = problem[0].upper() + problem[1:] + "."
+        else:
+            opening = f"{counting} cannot be counted, so nothing was recorded: {problem}."
         super().__init__(
-            f"The calendar has no official holiday schedule for {day.year} (it knows {known}), so "
-            f"it cannot say whether {day.isoformat()} is a working day. Supply that year's schedule "
-            "(the State Council notice: its holidays and make-up working days), or build the "
-            "calendar with weekends_only_after=True to count weekends only for such years."
+            f"{opening} Supply that year's schedule (the State Council notice: its holidays and "
+            "make-up working days), or build the calendar with weekends_only_after=True to count "
+            "weekends only for such years."
         )
 
 
