@@ -96,9 +96,16 @@ def test_list_filters(demo_db: Path) -> None:
 
 
 def test_due_overdue_and_reminders(demo_db: Path) -> None:
+    # on 10 May, three replies still to come within ten working days were due, as was 1025's
     due = json.loads(run("due", "--within", "10wd", "--now", "2023-05-10", "--json", db=demo_db).stdout)
-    assert [(d["number"], d["kind"]) for d in due] == [("1025", "reply")]
-    assert "1 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
+    assert [(d["number"], d["party"]) for d in due] == [
+        ("20230377", "省交通运输厅"),
+        ("20230412", "省住房和城乡建设厅"),
+        ("20230412", "省财政厅"),
+        ("1025", "省科技厅"),
+    ]
+    assert {d["kind"] for d in due} == {"reply"}
+    assert "4 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
     assert "must be a number of working days" in one_line_error(run("due", "--within", "soon", db=demo_db))
     assert "--now must be an ISO date or timestamp (got '')" in one_line_error(
         run("due", "--now", "", db=demo_db)
@@ -112,6 +119,25 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     assert {r["level"] for r in reminders} == {"escalate", "remind"}
     assert all(r["level"] == "remind" for r in reminders if r["party"] == "提案者")
     assert "must be one of generic" in one_line_error(run("reminders", "--policy", "nowhere", db=demo_db))
+
+
+def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:
+    # on 30 March the opinions of 20230519 and 20230233 were late; both came in April
+    overdue = json.loads(run("overdue", "--now", "2023-03-30", "--json", db=demo_db).stdout)
+    assert {party: [i["number"] for i in items] for party, items in overdue.items()} == {
+        "湖北省知识产权局": ["20230519"],
+        "省教育厅": ["1025"],
+        "省财政厅": ["20230233"],
+    }
+    shown = run("show", "cppcc-湖北省-13-1-20230233", "--now", "2023-03-30", db=demo_db).stdout
+    assert "省财政厅 (pending)" in shown and "ReminderIssued" in shown and "OpinionSubmitted" not in shown
+    then = json.loads(run("stats", "--now", "2023-04-30", "--json", db=demo_db).stdout)
+    assert (then["received"], then["assigned"], then["replied"]) == (5, 5, 0)
+    assert "--now is 2023-01-01T00:00:00+08:00, before proposal 'npc-湖北省-14-1-1025' was received" in (
+        one_line_error(run("show", "npc-湖北省-14-1-1025", "--now", "2023-01-01", db=demo_db))
+    )
+    # without --now, the log as it stands
+    assert "OpinionSubmitted" in run("show", "cppcc-湖北省-13-1-20230233", db=demo_db).stdout
 
 
 def test_due_counts_days_without_a_calendar_and_later_years_by_their_schedules(

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pendulum
 import pytest
@@ -22,6 +23,7 @@ from cohandle import (
     RecordedEvent,
     Status,
 )
+from cohandle.stores import MemoryStore, SQLiteStore
 from helpers import (
     A_CO1,
     A_COMMITTEE,
@@ -230,6 +232,34 @@ def test_state_at_an_earlier_version() -> None:
     for beyond in (99, 0, -1):  # 0 found no event, and was taken for a proposal not in the log
         with pytest.raises(InvalidInput, match=r"^version must be from 1 to 9 \(got"):
             wf.state_at(pid, beyond)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_proposals_and_a_state_as_they_stood_at_a_moment(kind: str, tmp_path: Any) -> None:
+    store = MemoryStore() if kind == "memory" else SQLiteStore(tmp_path / "as-of.db")
+    clock = cohandle.FixedClock(START)
+    wf = cohandle.Workflow(store=store, clock=clock)
+    early = receive(wf)
+    wf.assign(early, lead=LEAD, actor=A_COMMITTEE)
+    clock.advance(days=10)
+    wf.answer(early, reply=reply(), actor=A_LEAD)
+    late = receive(wf)  # received on the tenth day, with the reply
+    day = START.add(days=5)  # after the assignment, before the reply and the second item
+    then = {p.id: p for p in wf.proposals(as_of=day)}
+    assert list(then) == [early]
+    assert then[early].status is Status.ASSIGNED and then[early].version == 2
+    assert wf.state_as_of(early, day) == then[early] == wf.state_at(early, 2)
+    assert wf.state_as_of(early, "2099-01-01") == wf.get(early)
+    assert [p.id for p in wf.proposals(as_of=START.add(days=10))] == [early, late]
+    # a date is the start of that day in Shanghai; a moment before a proposal was received
+    # is refused, and a moment that cannot be read is named
+    with pytest.raises(InvalidInput, match=rf"^moment is .*, before proposal '{late}' was received"):
+        wf.state_as_of(late, day.to_date_string())
+    with pytest.raises(InvalidInput, match=r"^as_of "):
+        list(wf.proposals(as_of="soon"))
+    with pytest.raises(cohandle.ProposalNotFound):
+        wf.state_as_of("nope", day)
+    store.close()
 
 
 def test_the_cache_is_bounded_and_optional() -> None:

@@ -97,6 +97,12 @@ def _now(args: argparse.Namespace) -> pendulum.DateTime:
     return pendulum.now("UTC")
 
 
+def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTime | None:
+    """The moment the log is read as of: ``--now`` when given (what was known then), else
+    none, so that an event stamped by a server whose clock runs ahead is not left out."""
+    return now if getattr(args, "now", None) is not None else None
+
+
 def _policy(args: argparse.Namespace) -> Policy:
     name = getattr(args, "policy", None) or os.environ.get(ENV_POLICY) or "generic"
     if name.endswith(".toml"):
@@ -186,8 +192,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     now = _now(args)
     with _open(args) as wf:
-        p = wf.get(args.id)
         history = wf.history(args.id)
+        as_of = _as_of(args, now)
+        if as_of is None:
+            p = wf.get(args.id)
+        else:
+            with _said_as("--now", "moment"):
+                p = wf.state_as_of(args.id, as_of)
+        history = history[: p.version]
     parties = [("交办单位", p.assigning_body.name)]
     if p.lead is not None:
         parties.append(("主办单位", p.lead.name))
@@ -378,7 +390,7 @@ def _due(args: argparse.Namespace) -> int:
     now = _now(args)
     calendar = _calendar(args)
     with _open(args) as wf:
-        board = cohandle.DeadlineBoard.build(wf.proposals())
+        board = cohandle.DeadlineBoard.build(wf.proposals(as_of=_as_of(args, now)))
     if working:  # what due_within answers, with its end kept for the note below
         with _said_as("--within", "count"):
             until = end_of_day(calendar.add_working_days(now.in_timezone(SHANGHAI).date(), amount))
@@ -400,7 +412,7 @@ def _due(args: argparse.Namespace) -> int:
 def _overdue(args: argparse.Namespace) -> int:
     now = _now(args)
     with _open(args) as wf:
-        board = cohandle.DeadlineBoard.build(wf.proposals())
+        board = cohandle.DeadlineBoard.build(wf.proposals(as_of=_as_of(args, now)))
     grouped = board.overdue(now)
     data = {party: _items(items) for party, items in grouped.items()}
     rows = [
@@ -420,7 +432,7 @@ def _reminders(args: argparse.Namespace) -> int:
     now = _now(args)
     policy = _policy(args)
     with _open(args) as wf:
-        board = cohandle.DeadlineBoard.build(wf.proposals())
+        board = cohandle.DeadlineBoard.build(wf.proposals(as_of=_as_of(args, now)))
     calendar = _calendar(args)
     found = board.reminders(now, policy, calendar)
     today = now.in_timezone(SHANGHAI).date()
@@ -458,7 +470,8 @@ def _pct(value: float | None) -> str:
 def _stats(args: argparse.Namespace) -> int:
     now = _now(args)
     with _open(args) as wf:
-        s = cohandle.statistics(wf.proposals(), now, session_key=args.session, year=args.year)
+        proposals = wf.proposals(as_of=_as_of(args, now))
+        s = cohandle.statistics(proposals, now, session_key=args.session, year=args.year)
 
     def text() -> str:
         rows: list[list[object]] = [
@@ -714,6 +727,7 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+AS_OF = "on the log as it stood then (events that occurred later left out)"
 SCHEDULES_HELP = (
     f"a TOML file of later years' official holiday schedules (default: ${ENV_SCHEDULES}); "
     f"working days of a year after {OFFICIAL_YEARS[-1]} without one count weekends only"
@@ -756,7 +770,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = command("show", _show, "a proposal: state, parties, deadlines, timeline")
     show.add_argument("id", metavar="ID")
-    show.add_argument("--now", help="the moment deadlines are judged at (ISO; default: now)")
+    show.add_argument("--now", help=f"the moment deadlines are judged at, {AS_OF} (ISO; default: now)")
 
     listing = command("list", _list, "proposals, filtered by state, unit or session")
     listing.add_argument("--state", choices=[s.value for s in cohandle.Status])
@@ -767,14 +781,14 @@ def build_parser() -> argparse.ArgumentParser:
     due.add_argument(
         "--within", default="5wd", help='how soon: "5wd" working days or "10d" days (default 5wd)'
     )
-    due.add_argument("--now", help="the moment to count from (ISO; default: now)")
+    due.add_argument("--now", help=f"the moment to count from, {AS_OF} (ISO; default: now)")
     due.add_argument("--schedules", metavar="FILE", help=SCHEDULES_HELP)
 
     overdue = command("overdue", _overdue, "obligations past due, by unit")
-    overdue.add_argument("--now", help="the moment to judge at (ISO; default: now)")
+    overdue.add_argument("--now", help=f"the moment to judge at, {AS_OF} (ISO; default: now)")
 
     reminders = command("reminders", _reminders, "reminders (催办) and escalations (督办) due now")
-    reminders.add_argument("--now", help="the moment to judge at (ISO; default: now)")
+    reminders.add_argument("--now", help=f"the moment to judge at, {AS_OF} (ISO; default: now)")
     reminders.add_argument(
         "--policy", help=f"a preset name or a policy .toml (default: ${ENV_POLICY} or generic)"
     )
@@ -783,7 +797,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats = command("stats", _stats, "办复率, 按时办复率, 满意率, categories and per-unit counts")
     stats.add_argument("--session", help="only this session (its key, e.g. cppcc-湖北省-13-1)")
     stats.add_argument("--year", type=int, help="only proposals received in this year")
-    stats.add_argument("--now", help="the moment overdue items are counted at (ISO; default: now)")
+    stats.add_argument("--now", help=f"the moment overdue items are counted at, {AS_OF} (ISO; default: now)")
 
     verifying = command("verify", _verify, "check every hash chain of the log (progress on standard error)")
     verifying.add_argument(

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
 import pendulum
 
 from cohandle import _commands as c
-from cohandle._clock import Clock, SystemClock
+from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
 from cohandle._engine import Decide, Engine, Subscriber
 from cohandle._errors import (
     ConcurrencyConflict,
@@ -80,6 +80,17 @@ class CommandOptions(TypedDict, total=False):
 
 
 _DEFAULT_CACHE = 10_000
+
+
+def _occurred_by(events: Sequence[RecordedEvent], at: pendulum.DateTime) -> int:
+    """How many of a stream's first events occurred by ``at``: up to the first that occurred
+    later (events are recorded in the order they happened, by day)."""
+    count = 0
+    for event in events:
+        if event.occurred_at > at:
+            break
+        count += 1
+    return count
 
 
 class Workflow:
@@ -264,15 +275,48 @@ class Workflow:
             )
         return replay(events)
 
-    def proposals(self) -> Iterator[Proposal]:
+    def state_as_of(
+        self, proposal_id: str, moment: pendulum.DateTime | _dt.datetime | _dt.date | str
+    ) -> Proposal:
+        """The proposal as it stood at ``moment``, by when its events occurred: the events that
+        occurred later are left out. ``moment`` is read as ``occurred_at`` is (a date is the
+        start of that day in Asia/Shanghai). A proposal received later than ``moment`` is
+        refused with :class:`InvalidInput`."""
+        at = business_time("moment", moment)
+        events = self.store.read_stream(_proposal_id(proposal_id))
+        if not events:
+            raise ProposalNotFound(proposal_id)
+        count = _occurred_by(events, at)
+        if count == 0:
+            raise InvalidInput(
+                "moment",
+                f"is {at.in_timezone(SHANGHAI).isoformat()}, before proposal {proposal_id!r} was "
+                f"received ({events[0].occurred_at.in_timezone(SHANGHAI).isoformat()})",
+            )
+        return replay(events[:count])
+
+    def proposals(
+        self, *, as_of: pendulum.DateTime | _dt.datetime | _dt.date | str | None = None
+    ) -> Iterator[Proposal]:
         """Every proposal in the store, in the order they were first recorded.
 
-        From a SQL store they are rebuilt from the log, a few hundred proposals per query.
+        With ``as_of``, each as it stood at that moment (as :meth:`state_as_of` gives it), and
+        without those received later: what was overdue on a past day, or the statistics of a
+        quarter's end, judged on what was known then. From a SQL store they are rebuilt from
+        the log, a few hundred proposals per query.
         """
+        at = None if as_of is None else business_time("as_of", as_of)
         store = self.store
         if not isinstance(store, RowStore):
             for proposal_id in store.stream_ids():
-                yield self.get(proposal_id)
+                proposal = self.get(proposal_id)
+                if at is None or proposal.last_occurred_at <= at:
+                    yield proposal
+                    continue
+                events = store.read_stream(proposal_id)
+                count = _occurred_by(events, at)
+                if count:
+                    yield replay(events[:count])
             return
         ids = list(store.stream_ids())
         for first in range(0, len(ids), 500):
@@ -280,7 +324,12 @@ class Workflow:
             for proposal_id, events in zip(chunk, store.read_streams(chunk), strict=True):
                 if not events:
                     raise ProposalNotFound(proposal_id)
-                yield replay(events)
+                if at is None:
+                    yield replay(events)
+                    continue
+                count = _occurred_by(events, at)
+                if count:
+                    yield replay(events[:count])
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(events)`` after each command's events are stored (a merge's events
