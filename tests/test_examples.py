@@ -28,7 +28,7 @@ def test_the_seed_case_prints_its_timeline() -> None:
     assert "2023-04-10" in out
     assert "主管领导: 程浩 027-86759052  经办人: 杨鑫 027-86759081  邮政编码: 430071" in out
     assert "建议类别 B" in out
-    assert "The log is intact: 11 events in 1 proposals" in out
+    assert "The log is intact: 11 events in 1 proposal" in out
 
 
 def test_the_oa_integration_handles_requests_reminds_and_reads() -> None:

@@ -14,6 +14,7 @@ import pytest
 import cohandle
 from cohandle import AssignmentMode, Status
 from cohandle.stores import SQLiteStore, StoredRecord, verify
+from cohandle.stores._integrity import Problem
 from helpers import bring_to, rewrite_with_hashes, sealed, workflow
 
 COLUMNS = ["payload", "actor", "occurred_at", "recorded_at", "type", "command_id", "stream_id"]
@@ -46,6 +47,22 @@ def test_a_clean_log_has_no_false_alarm(clean_log: Path) -> None:
     report = check(clean_log)
     assert report.ok, str(report)
     assert "intact" in str(report)
+
+
+def test_a_report_counts_in_words_that_fit_the_number() -> None:
+    report = cohandle.stores.VerifyReport
+    problem = Problem(stream_id="p", version=2, position=None, reason="its hash does not match")
+    assert str(report(events=1, streams=1, problem=None, anchored=1)) == (
+        "The log is intact: 1 event in 1 proposal, every hash chain verified, and the anchor's 1 proposal found."
+    )
+    assert str(report(events=2, streams=2, problem=None, anchored=2)).endswith(
+        "the anchor's 2 proposals all found."
+    )
+    assert str(report(events=0, streams=0, problem=None)) == (
+        "The log is intact: 0 events in 0 proposals, every hash chain verified."
+    )
+    assert str(report(events=1, streams=1, problem=problem)).endswith(". 1 event was read before it.")
+    assert str(report(events=3, streams=1, problem=problem)).endswith(". 3 events were read before it.")
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -24,7 +24,7 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
-from cohandle._errors import nameable, state_words, unusable_file
+from cohandle._errors import counted, nameable, state_words, unusable_file
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     Calendar,
@@ -550,7 +550,7 @@ def _anchor(args: argparse.Namespace) -> int:
         text, count, taken = anchored
         sys.stdout.write(text)
         sys.stdout.flush()
-        print(f"Anchored {count} proposals on standard output, taken at {taken}.", file=sys.stderr)
+        print(f"Anchored {counted(count, 'proposal')} on standard output, taken at {taken}.", file=sys.stderr)
         return 0
     partial = f"{nameable('FILE', args.file)}.partial"
     written = False
@@ -573,7 +573,9 @@ def _anchor(args: argparse.Namespace) -> int:
         if not written:
             with contextlib.suppress(OSError):
                 os.unlink(partial)
-    print(f"Anchored {count} proposals in {args.file}, taken at {taken}; keep it outside the database.")
+    print(
+        f"Anchored {counted(count, 'proposal')} in {args.file}, taken at {taken}; keep it outside the database."
+    )
     return 0
 
 
@@ -611,9 +613,9 @@ def _export(args: argparse.Namespace) -> int:
     progress.done()
     if to_stdout:
         sys.stdout.flush()
-        print(f"Exported {count} events to standard output.", file=sys.stderr)
+        print(f"Exported {counted(count, 'event')} to standard output.", file=sys.stderr)
     else:
-        print(f"Exported {count} events to {args.file}.")
+        print(f"Exported {counted(count, 'event')} to {args.file}.")
     return 0
 
 
@@ -631,7 +633,7 @@ def _import(args: argparse.Namespace) -> int:
         finally:
             progress.done()
     print(
-        f"Imported {report.events} events of {report.streams} proposals into {target}, every chain verified."
+        f"Imported {counted(report.events, 'event')} of {counted(report.streams, 'proposal')} into {target}, every chain verified."
     )
     return 0
 

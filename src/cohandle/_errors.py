@@ -90,6 +90,11 @@ def got(value: object) -> str:
     return f"{value!r}, {'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 event``, ``2 events``: a count with its noun, plural when it is not one."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def nameable(field: str, path: str | os.PathLike[str]) -> str:
     """``path`` as text, refused when no file name can hold it: a NUL, or a lone surrogate the
     system's encoding has no bytes for (the system's calls would raise a bare ``ValueError`` or

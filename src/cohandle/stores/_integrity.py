@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from cohandle._errors import InvalidInput, got, whole_number
+from cohandle._errors import InvalidInput, counted, got, whole_number
 from cohandle._events import HASH_ALGORITHMS, StoredRecord, body_bytes, record_misfit, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
@@ -51,12 +51,16 @@ class VerifyReport:
 
     def __str__(self) -> str:
         if self.problem is None:
-            found = "" if self.anchored is None else f", and the anchor's {self.anchored} proposals all found"
+            found = ""
+            if self.anchored is not None:
+                every = "found" if self.anchored == 1 else "all found"
+                found = f", and the anchor's {counted(self.anchored, 'proposal')} {every}"
             return (
-                f"The log is intact: {self.events} events in {self.streams} proposals, "
+                f"The log is intact: {counted(self.events, 'event')} in {counted(self.streams, 'proposal')}, "
                 f"every hash chain verified{found}."
             )
-        return f"The log is damaged at {self.problem}. {self.events} events were read before it."
+        read = f"{counted(self.events, 'event')} {'was' if self.events == 1 else 'were'}"
+        return f"The log is damaged at {self.problem}. {read} read before it."
 
 
 _DIGESTS: dict[str, Callable[[bytes], str]] = {
