@@ -161,13 +161,21 @@ phones = st.builds(lambda a, b: f"0{a}-{b}", st.integers(10, 999), st.integers(1
 dates = st.dates(
     min_value=__import__("datetime").date(2000, 1, 1), max_value=__import__("datetime").date(2030, 12, 31)
 )
-sessions = st.builds(
-    Session,
-    body=st.sampled_from(list(Body)),
-    level=st.just(Level.PROVINCE),
-    region=st.sampled_from(["湖北省", "河南省"]),
-    term=st.integers(1, 30),
-    meeting=st.integers(1, 9),
+_REGIONS = {
+    Level.NATIONAL: ["全国"],
+    Level.PROVINCE: ["湖北省", "河南省"],
+    Level.CITY: ["武汉市"],
+    Level.COUNTY: ["竹山县"],
+}
+sessions = st.sampled_from(list(Level)).flatmap(
+    lambda level: st.builds(
+        Session,
+        body=st.sampled_from(list(Body)),
+        level=st.just(level),
+        region=st.sampled_from(_REGIONS[level]),
+        term=st.integers(1, 30),
+        meeting=st.integers(1, 9),
+    )
 )
 sections = st.lists(
     st.builds(
@@ -227,7 +235,7 @@ def test_an_opinion_rendered_then_parsed_gives_back_its_fields(
     data = parse_letter(render_opinion(opinion, proposal)).to_json()
     assert data["kind"] == "cohandler_opinion"
     assert data["body"] == proposal.session.body.value
-    assert data["level"] == "province"
+    assert data["level"] == proposal.session.level.value
     assert (data["session_term"], data["session_meeting"]) == (
         proposal.session.term,
         proposal.session.meeting,
@@ -342,6 +350,9 @@ def test_a_reply_rendered_then_parsed_gives_back_its_fields(
     data = parse_letter(render_reply(reply, proposal, merged=merged)).to_json()
     assert data["kind"] == "reply"
     assert data["number"] == proposal.number
+    session = proposal.session
+    read = (data["body"], data["level"], data["session_term"], data["session_meeting"])
+    assert read == (session.body.value, session.level.value, session.term, session.meeting)
     titles = {item.title for item in (proposal, *merged)}
     assert data["proposal_title"] == (proposal.title if len(titles) == 1 else None)  # several: left empty
     assert data["author_unit"] == author.name
