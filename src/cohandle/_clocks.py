@@ -8,9 +8,7 @@ later change of holiday data or policy does not move them.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-from collections.abc import Iterator
 
 import pendulum
 
@@ -41,13 +39,9 @@ def _day(moment: pendulum.DateTime) -> pendulum.Date:
     return pendulum.Date(local.year, local.month, local.day)
 
 
-@contextlib.contextmanager
-def _counting(p: Proposal, what: str) -> Iterator[None]:
-    """A calendar's refusal names the proposal and what of it was being counted."""
-    try:
-        yield
-    except CalendarError as error:
-        raise CalendarError(error.day, error.known, f"Proposal {p.id!r}: {what}") from None
+def _naming(error: CalendarError, p: Proposal, what: str) -> CalendarError:
+    """A calendar's refusal, naming the proposal and what of it was being counted."""
+    return CalendarError(error.day, error.known, f"Proposal {p.id!r}: {what}")
 
 
 class _Setter:
@@ -65,8 +59,7 @@ class _Setter:
         session = self.p.data.session
         for rule in self.policy.rules_for(kind, session.body, session.between_sessions, self.p.key):
             counted_from = _day(self.p.received_at) if rule.start.value == "received" else start
-            what = f"its deadline for {kind.label} ({party}) under rule {self.policy.name}:{rule.name}"
-            with _counting(self.p, f"{what} from {counted_from.isoformat()}"):
+            try:
                 day = due_date(
                     counted_from,
                     period=rule.period,
@@ -75,6 +68,9 @@ class _Setter:
                     calendar=self.calendar,
                     session_year=session.year,
                 )
+            except CalendarError as error:
+                what = f"its deadline for {kind.label} ({party}) under rule {self.policy.name}:{rule.name}"
+                raise _naming(error, self.p, f"{what} from {counted_from.isoformat()}") from None
             if rule.fixed is not None and day < start:
                 continue
             self.found.append(
@@ -195,8 +191,11 @@ def check_extension(
         )
 
     if cap.total is not None:
-        with _counting(p, f"the limit of its extensions, {cap.total} from {start.isoformat()}"):
+        try:
             limit = due_date(start, period=cap.total, counting=policy.counting, calendar=calendar)
+        except CalendarError as error:
+            what = f"the limit of its extensions, {cap.total} from {start.isoformat()}"
+            raise _naming(error, p, what) from None
         if until > limit:
             raise refuse(limit, f"the total of {cap.total} from the start")
     if cap.each is not None and current:
@@ -204,7 +203,11 @@ def check_extension(
         if cap.each.unit.value == "months":
             limit = add_months(base, cap.each.amount)
         else:
-            with _counting(p, f"the limit of an extension, {cap.each} from {base.isoformat()}"):
+            try:
                 limit = due_date(base, period=cap.each, counting=policy.counting, calendar=calendar)
+            except CalendarError as error:
+                raise _naming(
+                    error, p, f"the limit of an extension, {cap.each} from {base.isoformat()}"
+                ) from None
         if until > limit:
             raise refuse(limit, f"{cap.each} beyond the present deadline")
