@@ -256,7 +256,7 @@ def test_proposals_and_a_state_as_they_stood_at_a_moment(kind: str, tmp_path: An
     with pytest.raises(InvalidInput, match=rf"^moment is .*, before proposal '{late}' was received"):
         wf.state_as_of(late, day.to_date_string())
     with pytest.raises(InvalidInput, match=r"^as_of "):
-        list(wf.proposals(as_of="soon"))
+        wf.proposals(as_of="soon")  # refused by the call, before the first proposal is asked for
     with pytest.raises(cohandle.ProposalNotFound):
         wf.state_as_of("nope", day)
     store.close()

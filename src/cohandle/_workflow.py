@@ -82,15 +82,15 @@ class CommandOptions(TypedDict, total=False):
 _DEFAULT_CACHE = 10_000
 
 
-def _occurred_by(events: Sequence[RecordedEvent], at: pendulum.DateTime) -> int:
-    """How many of a stream's first events occurred by ``at``: up to the first that occurred
-    later (events are recorded in the order they happened, by day)."""
+def _as_it_stood(events: Sequence[RecordedEvent], at: pendulum.DateTime) -> Proposal | None:
+    """The state after a stream's events that occurred by ``at``, up to the first that occurred
+    later (events are recorded in the order they happened, by day); None when the first did."""
     count = 0
     for event in events:
         if event.occurred_at > at:
             break
         count += 1
-    return count
+    return replay(events[:count]) if count else None
 
 
 class Workflow:
@@ -286,14 +286,14 @@ class Workflow:
         events = self.store.read_stream(_proposal_id(proposal_id))
         if not events:
             raise ProposalNotFound(proposal_id)
-        count = _occurred_by(events, at)
-        if count == 0:
+        stood = _as_it_stood(events, at)
+        if stood is None:
             raise InvalidInput(
                 "moment",
                 f"is {at.in_timezone(SHANGHAI).isoformat()}, before proposal {proposal_id!r} was "
                 f"received ({events[0].occurred_at.in_timezone(SHANGHAI).isoformat()})",
             )
-        return replay(events[:count])
+        return stood
 
     def proposals(
         self, *, as_of: pendulum.DateTime | _dt.datetime | _dt.date | str | None = None
@@ -305,7 +305,10 @@ class Workflow:
         quarter's end, judged on what was known then. From a SQL store they are rebuilt from
         the log, a few hundred proposals per query.
         """
-        at = None if as_of is None else business_time("as_of", as_of)
+        # read here, so that a moment that cannot be read is refused by the call itself
+        return self._proposals(None if as_of is None else business_time("as_of", as_of))
+
+    def _proposals(self, at: pendulum.DateTime | None) -> Iterator[Proposal]:
         store = self.store
         if not isinstance(store, RowStore):
             for proposal_id in store.stream_ids():
@@ -313,10 +316,9 @@ class Workflow:
                 if at is None or proposal.last_occurred_at <= at:
                     yield proposal
                     continue
-                events = store.read_stream(proposal_id)
-                count = _occurred_by(events, at)
-                if count:
-                    yield replay(events[:count])
+                stood = _as_it_stood(store.read_stream(proposal_id), at)
+                if stood is not None:
+                    yield stood
             return
         ids = list(store.stream_ids())
         for first in range(0, len(ids), 500):
@@ -324,12 +326,9 @@ class Workflow:
             for proposal_id, events in zip(chunk, store.read_streams(chunk), strict=True):
                 if not events:
                     raise ProposalNotFound(proposal_id)
-                if at is None:
-                    yield replay(events)
-                    continue
-                count = _occurred_by(events, at)
-                if count:
-                    yield replay(events[:count])
+                stood = replay(events) if at is None else _as_it_stood(events, at)
+                if stood is not None:
+                    yield stood
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(events)`` after each command's events are stored (a merge's events
