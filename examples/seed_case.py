@@ -129,7 +129,8 @@ def timeline(wf: cohandle.Workflow, proposal_id: str) -> str:
     ]
     for event in wf.history(proposal_id):
         day = event.occurred_at.in_timezone("Asia/Shanghai").to_date_string()
-        lines.append(f"{event.version:>3}  {day}  {event.type:<22} {event.actor}")
+        label = event.label + "　" * (6 - len(event.label))  # a full-width space per missing character
+        lines.append(f"{event.version:>3}  {day}  {label}  {event.type:<22} {event.actor}")
     return "\n".join(lines)
 
 

@@ -58,10 +58,10 @@ def render() -> str:
         "Each event is a frozen class in the past tense; its envelope is `RecordedEvent`, an immutable named tuple (stream id, version, "
         "payload, `occurred_at`, `recorded_at`, actor, command id, `prev_hash`, `hash`, `algorithm`).\n"
     )
-    w("| event | fields |")
-    w("|---|---|")
+    w("| event | 环节 (`label`) | fields |")
+    w("|---|---|---|")
     for name, cls in cohandle.EVENT_TYPES.items():
-        w(f"| `{name}` | {', '.join(f.name for f in attrs.fields(cls))} |")  # type: ignore[arg-type]
+        w(f"| `{name}` | {cls.LABEL} | {', '.join(f.name for f in attrs.fields(cls))} |")  # type: ignore[arg-type]
     w("")
     w("## Deadline presets\n")
     w("`cohandle.deadlines.preset(name)`; each rule cites its source.\n")

@@ -72,6 +72,10 @@ def test_show_prints_parties_deadlines_and_timeline(demo_db: Path) -> None:
     assert "省财政厅  会办意见            2023-03-20  逾期完成" in text
     data = json.loads(run("show", SEED_ID, "--now", NOW, "--json", db=demo_db).stdout)
     assert data["status"] == "closed" and data["timeline"][0]["type"] == "ProposalReceived"
+    assert data["timeline"][0]["label"] == "收到"
+    assert any(
+        line.split()[:4] == ["6", "2023-04-03", "会办意见", "OpinionSubmitted"] for line in text.splitlines()
+    )
     assert {"kind": "reply", "party": "省科技厅"}.items() <= data["deadlines"][2].items() or any(
         d["kind"] == "reply" and d["status"] == "met" for d in data["deadlines"]
     )

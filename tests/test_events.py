@@ -96,6 +96,17 @@ def test_the_sample_log_covers_every_event_type() -> None:
     assert {e.type for e in EVENTS} == set(EVENT_TYPES)
 
 
+def test_every_event_type_is_named_as_officials_name_it() -> None:
+    labels = {e.type: e.label for e in EVENTS}
+    assert all(label and label != kind for kind, label in labels.items())
+    assert len(set(labels.values())) == len(labels)  # no two types read alike
+    assert (labels["ProposalAssigned"], labels["OpinionSubmitted"], labels["ReplySent"]) == (
+        "交办",
+        "会办意见",
+        "答复",
+    )
+
+
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: f"{e.type}-{e.version}")
 def test_every_event_round_trips_through_json(event: RecordedEvent) -> None:
     line = json.dumps(event.to_dict(), ensure_ascii=False)

@@ -163,6 +163,7 @@ def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_p
         event = store.read_stream(pid)[1]
         assert event.payload == NoteTaken(text="2019年的记录", channel="letter")
         assert event.schema_version == 2
+        assert event.label == "TestNoteTaken"  # a host's own type, with no label, goes by its type
         assert cohandle.stores.verify(store).ok  # the hash covers the text as it was stored
         store.close()
     finally:

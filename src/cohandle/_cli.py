@@ -14,7 +14,6 @@ import os
 import re
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
 from cohandle._errors import counted, nameable, state_words, unusable_file
+from cohandle._text import pad, width
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     Calendar,
@@ -43,16 +43,6 @@ SHANGHAI = "Asia/Shanghai"
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-def width(text: str) -> int:
-    """Terminal columns of ``text``: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, columns: int) -> str:
-    """``text`` padded to ``columns`` terminal columns."""
-    return text + " " * max(0, columns - width(text))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -222,7 +212,13 @@ def _show(args: argparse.Namespace) -> int:
         for t, status in p.deadlines_at(now)
     ]
     events = [
-        {"version": e.version, "date": _day(e.occurred_at), "type": e.type, "actor": str(e.actor)}
+        {
+            "version": e.version,
+            "date": _day(e.occurred_at),
+            "type": e.type,
+            "label": e.label,
+            "actor": str(e.actor),
+        }
         for e in history
     ]
     outcome = _outcome(p, history)
@@ -291,8 +287,8 @@ def _show(args: argparse.Namespace) -> int:
         lines += [
             "",
             table(
-                ["#", "日期", "事件", "操作人"],
-                [[e["version"], e["date"], e["type"], e["actor"]] for e in events],
+                ["#", "日期", "环节", "事件", "操作人"],
+                [[e["version"], e["date"], e["label"], e["type"], e["actor"]] for e in events],
             ),
         ]
         return "\n".join(lines)

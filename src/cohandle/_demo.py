@@ -25,6 +25,7 @@ from cohandle._model import (
     Session,
     Unit,
 )
+from cohandle._text import pad
 from cohandle._workflow import Workflow
 
 __all__ = ["record_demo", "timeline"]
@@ -238,5 +239,5 @@ def timeline(wf: Workflow, proposal_id: str) -> str:
     ]
     for event in wf.history(proposal_id):
         day = event.occurred_at.in_timezone("Asia/Shanghai").to_date_string()
-        lines.append(f"  {event.version:>2}  {day}  {event.type:<22} {event.actor}")
+        lines.append(f"  {event.version:>2}  {day}  {pad(event.label, 12)}  {event.type:<22} {event.actor}")
     return "\n".join(lines)

@@ -80,10 +80,14 @@ HASH_ALGORITHMS = ("sha256", "sm3")
 
 
 class Event:
-    """Base of every event payload. Subclasses are frozen attrs classes named in past tense."""
+    """Base of every event payload. Subclasses are frozen attrs classes named in past tense.
+
+    ``LABEL`` names the event as officials do (交办, 会办意见); a host's own event types may
+    leave it empty, and their ``TYPE`` stands in."""
 
     TYPE: ClassVar[str]
     SCHEMA: ClassVar[int] = 1
+    LABEL: ClassVar[str] = ""
 
     __slots__ = ()
 
@@ -286,6 +290,35 @@ class DeadlinesSet(Event):
     calendar_version: str
 
 
+_LABELS: dict[type[Event], str] = {
+    ProposalReceived: "收到",
+    ProposalFiled: "立案",
+    ProposalRejected: "不予立案",
+    ProposalMerged: "并案",
+    ItemMergedIn: "他件并入",
+    ProposalAssigned: "交办",
+    ReassignmentRequested: "申请调整交办",
+    ReassignmentDecided: "调整交办决定",
+    OpinionSubmitted: "会办意见",
+    OpinionReturned: "退回会办意见",
+    CoHandlerExcused: "免于会办",
+    OpinionsConsolidated: "综合",
+    ReplySent: "答复",
+    FeedbackRecorded: "反馈",
+    RehandlingOrdered: "重新办理",
+    ProposalClosed: "办结",
+    ProposalWithdrawn: "撤回",
+    DeadlineExtended: "延期",
+    ProposersContacted: "沟通",
+    ReminderIssued: "催办",
+    ProposalMarkedKey: "重点督办",
+    ReplyPublished: "公开",
+    DeadlinesSet: "设定期限",
+}
+for _type, _label in _LABELS.items():
+    _type.LABEL = _label
+
+
 class RecordedEvent(NamedTuple):
     """One event as recorded in a proposal's stream: an immutable named tuple.
 
@@ -309,6 +342,11 @@ class RecordedEvent(NamedTuple):
     @property
     def type(self) -> str:
         return self.payload.TYPE
+
+    @property
+    def label(self) -> str:
+        """The event as officials name it (交办, 会办意见), or its type when it has no label."""
+        return self.payload.LABEL or self.payload.TYPE
 
     @property
     def schema_version(self) -> int:
