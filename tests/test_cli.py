@@ -135,6 +135,10 @@ def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:
     }
     shown = run("show", "cppcc-湖北省-13-1-20230233", "--now", "2023-03-30", db=demo_db).stdout
     assert "省财政厅 (pending)" in shown and "ReminderIssued" in shown and "OpinionSubmitted" not in shown
+    listed = json.loads(
+        run("list", "--now", "2023-03-30", "--state", "assigned", "--json", db=demo_db).stdout
+    )
+    assert len(listed) == 5  # every item was still being handled then
     then = json.loads(run("stats", "--now", "2023-04-30", "--json", db=demo_db).stdout)
     assert (then["received"], then["assigned"], then["replied"]) == (5, 5, 0)
     assert "--now is 2023-01-01T00:00:00+08:00, before proposal 'npc-湖北省-14-1-1025' was received" in (

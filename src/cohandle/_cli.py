@@ -317,8 +317,9 @@ def _outcome(p: cohandle.Proposal, history: Sequence[cohandle.RecordedEvent]) ->
 
 
 def _list(args: argparse.Namespace) -> int:
+    now = _now(args)
     with _open(args) as wf:
-        proposals = list(wf.proposals())
+        proposals = list(wf.proposals(as_of=_as_of(args, now)))
     chosen = []
     for p in proposals:
         if args.state and p.status.value != args.state:
@@ -774,6 +775,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--state", choices=[s.value for s in cohandle.Status])
     listing.add_argument("--unit", help="a unit taking part (lead, co-handler or separate handler)")
     listing.add_argument("--session", help="a session key such as cppcc-湖北省-13-1")
+    listing.add_argument("--now", help=f"the moment their states are taken at, {AS_OF} (ISO; default: now)")
 
     due = command("due", _due, "obligations falling due soon")
     due.add_argument(
