@@ -88,7 +88,7 @@ def _now(args: argparse.Namespace) -> pendulum.DateTime:
 
 
 def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTime | None:
-    """The moment the log is read as of: ``--now`` when given (what was known then), else
+    """The moment the log is read as of: ``--now`` when given (what had happened by then), else
     none, so that an event stamped by a server whose clock runs ahead is not left out."""
     return now if getattr(args, "now", None) is not None else None
 

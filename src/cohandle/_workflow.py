@@ -302,8 +302,10 @@ class Workflow:
 
         With ``as_of``, each as it stood at that moment (as :meth:`state_as_of` gives it), and
         without those received later: what was overdue on a past day, or the statistics of a
-        quarter's end, judged on what was known then. From a SQL store they are rebuilt from
-        the log, a few hundred proposals per query.
+        quarter's end, judged on what had happened by then. An event recorded later but dated
+        earlier (a letter entered a week after its date) counts from its date, as it does in
+        the state it is folded into. From a SQL store they are rebuilt from the log, a few
+        hundred proposals per query.
         """
         # read here, so that a moment that cannot be read is refused by the call itself
         return self._proposals(None if as_of is None else business_time("as_of", as_of))
