@@ -251,6 +251,9 @@ def test_proposals_and_a_state_as_they_stood_at_a_moment(kind: str, tmp_path: An
     assert wf.state_as_of(early, day) == then[early] == wf.state_at(early, 2)
     assert wf.state_as_of(early, "2099-01-01") == wf.get(early)
     assert [p.id for p in wf.proposals(as_of=START.add(days=10))] == [early, late]
+    # entered now but dated the second day: it had happened by the fifth, and counts
+    dated = wf.receive(data(), actor=A_COMMITTEE, occurred_at=START.add(days=2)).id
+    assert [p.id for p in wf.proposals(as_of=day)] == [early, dated]
     # a date is the start of that day in Shanghai; a moment before a proposal was received
     # is refused, and a moment that cannot be read is named
     with pytest.raises(InvalidInput, match=rf"^moment is .*, before proposal '{late}' was received"):
