@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import cohandle
 from cohandle import DeadlineBoard, DeadlineKind, DeadlineStatus, ReminderLevel, Satisfaction
-from cohandle.deadlines import Calendar, CalendarError, preset
+from cohandle.deadlines import Calendar, CalendarError, policy_from_mapping, preset
 from helpers import (
     A_CO1,
     A_CO2,
@@ -200,6 +200,31 @@ def test_an_extensions_limit_in_a_year_without_a_schedule_is_refused_by_name() -
         wf.extend(pid, until="2026-12-31", approval="批准", reason="复杂", actor=A_COMMITTEE)
     assert raised.value.counting == f"Proposal {pid!r}: the limit of its extensions, 6个月 from 2026-08-03"
     assert [e.type for e in wf.history(pid)][-1] == "DeadlinesSet"
+
+
+def test_an_extension_limit_counted_in_working_days_into_an_unknown_year_is_refused_by_name() -> None:
+    policy = policy_from_mapping(
+        {
+            "name": "each-in-working-days",
+            "version": "1",
+            "title": "extensions counted in working days",
+            "extension": {"each": "30 working days", "source": "test"},
+            "rules": [
+                {
+                    "name": "reply",
+                    "kind": "reply",
+                    "start": "assigned",
+                    "period": "2 months",
+                    "source": "test",
+                }
+            ],
+        }
+    )
+    wf = cohandle.Workflow(clock=cohandle.FixedClock(at("2026-10-15")), policy=policy)
+    pid = assigned(wf)  # its reply due on 15 December, and thirty working days on are in 2027
+    with pytest.raises(CalendarError) as raised:
+        wf.extend(pid, until="2026-12-31", approval="批准", reason="复杂", actor=A_COMMITTEE)
+    assert raised.value.counting == f"Proposal {pid!r}: the limit of an extension, 30个工作日 from 2026-12-15"
 
 
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:

@@ -402,7 +402,20 @@ def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
     for text in expected:
         assert any(p.startswith(text) for p in problems), (text, problems)
     assert len(problems) == len(expected), problems
-    assert f"has {len(expected)} problem(s)" in str(info.value)
+    assert f"has {len(expected)} problems; fix them and load it again" in str(info.value)
+
+
+def test_a_missing_setting_is_one_problem_and_one_problem_is_said_so() -> None:
+    rules = [{"name": "reply", "kind": "reply", "start": "assigned", "period": "3 months"}]  # no source
+    with pytest.raises(PolicyError) as info:
+        policy_from_mapping({"name": "x", "version": "1", "title": "t", "rules": rules})
+    assert info.value.problems == ("rules[0].source: is required",)
+    assert "has 1 problem; fix it and load it again" in str(info.value)
+    with pytest.raises(PolicyError) as info:  # a None is missing, and said once
+        policy_from_mapping(
+            {"name": None, "version": "1", "title": "t", "rules": [{**rules[0], "source": "s"}]}
+        )
+    assert info.value.problems == ("name: is required",)
 
 
 def test_bad_toml_and_missing_files_are_policy_errors(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from cohandle._errors import CohandleError, InvalidInput, expect, nameable, whole_number
+from cohandle._errors import CohandleError, InvalidInput, counted, expect, nameable, whole_number
 from cohandle._model import Body, DeadlineKind, _sequence, _typed
 from cohandle.deadlines._calendar import Calendar, beyond_dates, day_argument
 
@@ -51,7 +51,8 @@ class PolicyError(CohandleError):
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(
-            f"The policy {source} has {len(self.problems)} problem(s); fix them and load it again:\n{lines}"
+            f"The policy {source} has {counted(len(self.problems), 'problem')}; fix "
+            f"{'it' if len(self.problems) == 1 else 'them'} and load it again:\n{lines}"
         )
 
 
@@ -342,12 +343,16 @@ class _Reader:
                 f"{path}.{key}" if path else key,
                 f"is not a known setting (known: {', '.join(sorted(allowed))})",
             )
-        for key in sorted(required - set(data)):
+        given = {key for key, value in data.items() if value is not None}
+        for key in sorted(required - given):
             self.problem(f"{path}.{key}" if path else key, "is required")
 
+    # A missing value (None) is not reported by the readers below: a required key's absence is
+    # reported once, by ``keys``, and an optional one's is no problem.
+
     def text(self, path: str, value: Any, default: str | None = None) -> str:
-        if value is None and default is not None:
-            return default
+        if value is None:
+            return "" if default is None else default
         if not isinstance(value, str) or not value.strip():
             self.problem(path, f"must be non-empty text (got {value!r})")
             return ""
@@ -403,6 +408,8 @@ class _Reader:
         return FixedDate(month, day)
 
     def choice(self, path: str, value: Any, kind: type[enum.StrEnum]) -> Any:
+        if value is None:
+            return None
         try:
             return kind(value)
         except ValueError:
