@@ -33,6 +33,7 @@ from cohandle.letters import (
     LetterError,
     LetterMismatch,
     chinese_int,
+    opinion_from_letter,
     parse_letter,
     render_opinion,
     render_reply,
@@ -500,6 +501,22 @@ def test_a_letter_about_another_proposal_or_from_another_unit_is_refused() -> No
     with pytest.raises(cohandle.PermissionDenied):
         wf.submit_opinion_letter(pid, text, actor=stranger)
     assert len(wf.history(pid)) == 2
+
+
+def test_a_letter_about_a_congress_item_is_not_taken_for_a_committee_item() -> None:
+    npc = Session(body=Body.NPC, level=Level.PROVINCE, region="湖北省", term=14, meeting=1)
+    suggestion = ProposalData(
+        number="1025", title="关于加快建设科技创新平台的建议", session=npc, proposers=[Proposer(name="钱勇")]
+    )
+    proposal = attrs.evolve(suggestion, session=attrs.evolve(npc, body=Body.CPPCC))
+    lead = Unit(name="省科技厅")
+    opinion = Opinion(
+        author=Unit(name="省教育厅"), addressee=lead, date="2023-03-20", sections=[Section(text="认真办理。")]
+    )
+    letter = parse_letter(render_opinion(opinion, suggestion))
+    assert opinion_from_letter(letter, suggestion, lead).author == opinion.author
+    with pytest.raises(LetterMismatch, match="it is about a 人大代表建议, and the proposal is a 政协提案"):
+        opinion_from_letter(letter, proposal, lead)
 
 
 def test_cli_parse_prints_the_json_form(tmp_path: Path) -> None:

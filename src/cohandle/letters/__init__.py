@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pendulum
 
 from cohandle._errors import expect
-from cohandle._model import Contact, Opinion, ProposalData, Reply, Section, Unit
+from cohandle._model import Body, Contact, Opinion, ProposalData, Reply, Section, Unit
 from cohandle._state import Proposal
 from cohandle.letters._parse import LetterError, ParsedLetter, ParsedSection, Span, chinese_int, parse_letter
 from cohandle.letters._render import LetterLayout, letter_date, opinion_layout, reply_layout, to_docx, to_text
@@ -94,6 +94,9 @@ def opinion_from_letter(letter: ParsedLetter, proposal: ProposalData, lead: Unit
     elif letter.number.lstrip("0") != proposal.number.lstrip("0"):
         problems.append(f"it is about proposal No. {letter.number}, not No. {proposal.number}")
     session = proposal.session
+    if letter.body is not None and letter.body != session.body.value:
+        said = {body.value: body.label for body in Body}.get(letter.body, letter.body)
+        problems.append(f"it is about a {said}, and the proposal is a {session.body.label}")
     if letter.session_term is not None and letter.session_term != session.term:
         problems.append(f"it names term {letter.session_term}, the proposal's session is term {session.term}")
     if letter.session_meeting is not None and letter.session_meeting != session.meeting:
