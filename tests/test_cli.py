@@ -100,7 +100,8 @@ def test_list_filters(demo_db: Path) -> None:
 
 
 def test_due_overdue_and_reminders(demo_db: Path) -> None:
-    # on 10 May, three replies still to come within ten working days were due, as was 1025's
+    # as of 10 May: the replies of 20230377 and of 20230412's two units, sent later that month,
+    # were due within ten working days, and so was 1025's
     due = json.loads(run("due", "--within", "10wd", "--now", "2023-05-10", "--json", db=demo_db).stdout)
     assert [(d["number"], d["party"]) for d in due] == [
         ("20230377", "省交通运输厅"),
