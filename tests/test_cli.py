@@ -426,7 +426,7 @@ def test_show_and_render_name_the_items_merged_in_and_the_contacts(tmp_path: Pat
     assert "李明、王红、赵敏委员：" in letter
 
 
-def test_show_calls_a_congress_items_proposers_its_deputies(tmp_path: Path) -> None:
+def test_show_and_the_boards_call_a_congress_items_proposers_its_deputies(tmp_path: Path) -> None:
     import attrs
 
     import cohandle
@@ -442,6 +442,25 @@ def test_show_calls_a_congress_items_proposers_its_deputies(tmp_path: Path) -> N
         wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, occurred_at=day)
         wf.record_contact(pid, method="phone", actor=A_LEAD, occurred_at=day)
         wf.answer(pid, reply=reply(), actor=A_LEAD, occurred_at=day)
+        committee_item = wf.receive(data("0002"), actor=A_COMMITTEE, occurred_at=day).id
+        wf.assign(committee_item, lead=LEAD, actor=A_COMMITTEE, occurred_at=day)
+        wf.answer(committee_item, reply=reply(), actor=A_LEAD, occurred_at=day)
+    # the boards keep a committee's proposers and a congress's deputies apart, each in its word
+    overdue = [line.split() for line in run("overdue", "--now", "2025-05-01", db=db).stdout.splitlines()]
+    assert ["代表", "1", "1025(代表反馈", "2025-04-01)"] in overdue
+    assert ["提案者", "1", "0002(提案者反馈", "2025-04-01)"] in overdue
+    due = [
+        line.split()
+        for line in run("due", "--within", "30d", "--now", "2025-03-20", db=db).stdout.splitlines()
+    ]
+    assert ["代表", "1025", "代表反馈", "2025-04-01"] in due and [
+        "提案者",
+        "0002",
+        "提案者反馈",
+        "2025-04-01",
+    ] in due
+    reminders = run("reminders", "--now", "2025-04-03", db=db).stdout
+    assert "代表反馈" in reminders and "提案者反馈" in reminders
     lines = [line.split() for line in run("show", pid, db=db).stdout.splitlines()]
     assert ["湖北省十四届人大一次会议", "第1025号《关于促进基础研发的建议》"] in lines
     assert ["代表", "、".join(PROPOSERS)] in lines

@@ -195,8 +195,7 @@ def _show(args: argparse.Namespace) -> int:
         parties.append(("主办单位", p.lead.name))
     parties += [("会办单位", f"{part.unit.name} ({part.status})") for part in p.co_handlers]
     parties += [("分办单位", f"{part.unit.name} ({part.status})") for part in p.handlers]
-    # a committee's members are its proposers (提案者); a congress's, its deputies (代表)
-    who = "提案者" if p.data.session.body is cohandle.Body.CPPCC else "代表"
+    who = _proposers_word(p)
     parties.append((who, "、".join(p.data.proposer_names)))
     if p.merged:  # the items merged into it (并案): their proposers are answered with it
         parties.append((f"并案{who}", "、".join(p.addressees[len(p.data.proposer_names) :])))
@@ -271,10 +270,8 @@ def _show(args: argparse.Namespace) -> int:
         if deadlines:
             rows = [
                 [
-                    who if t.deadline.party == cohandle.PROPOSER_PARTY else t.deadline.party,
-                    f"{who}反馈"
-                    if t.deadline.kind is cohandle.DeadlineKind.PROPOSER_FEEDBACK
-                    else t.deadline.kind.label,
+                    _party(t.deadline.party, who),
+                    _kind(t.deadline.kind, who),
                     _day(t.deadline.due),
                     status.label,
                 ]
@@ -373,6 +370,29 @@ def _items(items: Sequence[cohandle.DueItem]) -> list[dict[str, object]]:
     ]
 
 
+def _proposers_word(p: cohandle.Proposal) -> str:
+    """A committee's members are its proposers (提案者); a congress's, its deputies (代表)."""
+    return "提案者" if p.data.session.body is cohandle.Body.CPPCC else "代表"
+
+
+def _party(party: str, word: str) -> str:
+    """A deadline's party as a table says it: the proposers' party in the item's own word."""
+    return word if party == cohandle.PROPOSER_PARTY else party
+
+
+def _kind(kind: cohandle.DeadlineKind, word: str) -> str:
+    return f"{word}反馈" if kind is cohandle.DeadlineKind.PROPOSER_FEEDBACK else kind.label
+
+
+def _board(
+    wf: cohandle.Workflow, args: argparse.Namespace, now: pendulum.DateTime
+) -> tuple[cohandle.DeadlineBoard, dict[str, str]]:
+    """The deadline board of the log (as it stood at ``--now``, when given), and the word for
+    each proposal's proposers."""
+    proposals = list(wf.proposals(as_of=_as_of(args, now)))
+    return cohandle.DeadlineBoard.build(proposals), {p.id: _proposers_word(p) for p in proposals}
+
+
 def _within(text: str) -> tuple[int, bool]:
     match = re.fullmatch(r"(\d+)\s*(wd|d)", text.strip())
     if match is None:
@@ -387,7 +407,7 @@ def _due(args: argparse.Namespace) -> int:
     now = _now(args)
     calendar = _calendar(args)
     with _open(args) as wf:
-        board = cohandle.DeadlineBoard.build(wf.proposals(as_of=_as_of(args, now)))
+        board, words = _board(wf, args, now)
     if working:  # what due_within answers, with its end kept for the note below
         with _said_as("--within", "count"):
             until = end_of_day(calendar.add_working_days(now.in_timezone(SHANGHAI).date(), amount))
@@ -401,7 +421,15 @@ def _due(args: argparse.Namespace) -> int:
                 "--within", f"reaches past 9999-12-31, the last day a date can hold (got {args.within!r})"
             ) from None
         items = board.due_by(now, limit)
-    rows = [[i.party, i.number, i.deadline.kind.label, _day(i.due)] for i in items]
+    rows = [
+        [
+            _party(i.party, words[i.proposal_id]),
+            i.number,
+            _kind(i.deadline.kind, words[i.proposal_id]),
+            _day(i.due),
+        ]
+        for i in items
+    ]
     _emit(args, _items(items), lambda: table(["责任方", "编号", "事项", "期限"], rows) + f"\n{len(rows)} 项")
     return 0
 
@@ -409,13 +437,23 @@ def _due(args: argparse.Namespace) -> int:
 def _overdue(args: argparse.Namespace) -> int:
     now = _now(args)
     with _open(args) as wf:
-        board = cohandle.DeadlineBoard.build(wf.proposals(as_of=_as_of(args, now)))
+        board, words = _board(wf, args, now)
     grouped = board.overdue(now)
     data = {party: _items(items) for party, items in grouped.items()}
+    shown: dict[str, list[cohandle.DueItem]] = {}  # the proposers apart from the deputies
+    for party, items in grouped.items():
+        for i in items:
+            shown.setdefault(_party(party, words[i.proposal_id]), []).append(i)
     rows = [
         # with its due day: one proposal may owe the same kind twice (a publication per reply)
-        [party, len(items), "、".join(f"{i.number}({i.deadline.kind.label} {_day(i.due)})" for i in items)]
-        for party, items in grouped.items()
+        [
+            party,
+            len(items),
+            "、".join(
+                f"{i.number}({_kind(i.deadline.kind, words[i.proposal_id])} {_day(i.due)})" for i in items
+            ),
+        ]
+        for party, items in shown.items()
     ]
     _emit(
         args,
@@ -429,7 +467,7 @@ def _reminders(args: argparse.Namespace) -> int:
     now = _now(args)
     policy = _policy(args)
     with _open(args) as wf:
-        board = cohandle.DeadlineBoard.build(wf.proposals(as_of=_as_of(args, now)))
+        board, words = _board(wf, args, now)
     calendar = _calendar(args)
     found = board.reminders(now, policy, calendar)
     today = now.in_timezone(SHANGHAI).date()
@@ -444,9 +482,9 @@ def _reminders(args: argparse.Namespace) -> int:
     rows = [
         [
             r.level.label,
-            r.item.party,
+            _party(r.item.party, words[r.item.proposal_id]),
             r.item.number,
-            r.item.deadline.kind.label,
+            _kind(r.item.deadline.kind, words[r.item.proposal_id]),
             _day(r.item.due),
             r.working_days_late,
         ]
