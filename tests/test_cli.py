@@ -473,6 +473,38 @@ def test_show_and_the_boards_call_a_congress_items_proposers_its_deputies(tmp_pa
     assert feedback == [("proposer_feedback", cohandle.PROPOSER_PARTY)]
 
 
+def test_recount_shows_which_open_deadlines_a_notice_or_a_policy_would_move(tmp_path: Path) -> None:
+    import pendulum
+
+    import cohandle
+    from cohandle.deadlines import Calendar, preset
+
+    db = tmp_path / "late-year.db"
+    clock = cohandle.FixedClock(pendulum.datetime(2026, 11, 2, 10, tz="Asia/Shanghai"))
+    weekends = Calendar.china(weekends_only_after=True)  # before 2027's notice was out
+    with cohandle.Workflow.open(db, clock=clock, policy=preset("generic"), calendar=weekends) as wf:
+        pid = receive(wf, "0301")
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    notice = tmp_path / "2027.toml"
+    notice.write_text('[2027]\nholidays = ["2027-02-01", "2027-02-02"]\nworkdays = []\n', encoding="utf-8")
+    rows = [line.split() for line in run("recount", "--schedules", str(notice), db=db).stdout.splitlines()]
+    assert ["0301", "省科技厅", "答复", "2027-02-02", "2027-02-03", "generic:reply"] in rows
+    data = json.loads(run("recount", "--schedules", str(notice), "--json", db=db).stdout)
+    assert [(d["kind"], d["recorded_due"], d["counted_due"]) for d in data] == [
+        ("reply", "2027-02-02", "2027-02-03")
+    ]
+    assert len(run("export", "-", db=db).stdout.splitlines()) == 3  # nothing was recorded
+    # another policy: each rule it would apply instead is named
+    chongqing = run("recount", "--schedules", str(notice), "--policy", "chongqing-2017", db=db).stdout
+    assert "generic:reassignment → chongqing-2017:reassignment" in chongqing
+    # without 2027's schedule, nothing is guessed
+    refused = one_line_error(run("recount", db=db))
+    assert refused.startswith(
+        "cohandle: --schedules must give 2027's official holiday schedule (this calendar knows 2020-"
+    )
+    assert f"Proposal '{pid}': its deadline for 答复 (省科技厅)" in refused
+
+
 def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:
     fixture = Path(__file__).parent / "fixtures" / "letters" / "opinion-form-page.txt"
     rows = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pendulum
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 import cohandle
 from cohandle import DeadlineBoard, DeadlineKind, DeadlineStatus, ReminderLevel, Satisfaction
-from cohandle.deadlines import Calendar, CalendarError, policy_from_mapping, preset
+from cohandle.deadlines import Calendar, CalendarError, YearSchedule, policy_from_mapping, preset
 from helpers import (
     A_CO1,
     A_CO2,
@@ -186,7 +187,7 @@ def test_a_deadline_in_a_year_without_a_schedule_is_refused_by_name_and_nothing_
         error.counting
         == f"Proposal {pid!r}: its deadline for 答复 (省科技厅) under rule generic:reply from 2026-12-01"
     )
-    assert str(error).startswith(f"{error.counting} cannot be counted, so nothing was recorded: the calendar")
+    assert str(error).startswith(f"{error.counting} cannot be counted: the calendar")
     assert [e.type for e in wf.history(pid)] == ["ProposalReceived"]
     # counting weekends only for such years, the same command goes through
     wf.calendar = Calendar.china(weekends_only_after=True)
@@ -225,6 +226,73 @@ def test_an_extension_limit_counted_in_working_days_into_an_unknown_year_is_refu
     with pytest.raises(CalendarError) as raised:
         wf.extend(pid, until="2026-12-31", approval="批准", reason="复杂", actor=A_COMMITTEE)
     assert raised.value.counting == f"Proposal {pid!r}: the limit of an extension, 30个工作日 from 2026-12-15"
+
+
+def _weekends_only_in_2027(store: cohandle.stores.EventStore | None = None) -> tuple[cohandle.Workflow, str]:
+    """An item assigned on 2 November 2026 under the generic rules, counted with 2027 as
+    weekends only: its reply is due on Tuesday 2 February 2027."""
+    clock = cohandle.FixedClock(at("2026-11-02"))
+    calendar = Calendar.china(weekends_only_after=True)
+    wf = cohandle.Workflow(store, clock=clock, policy=preset("generic"), calendar=calendar)
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, co_handlers=[CO1], actor=A_COMMITTEE)
+    assert due(wf.get(pid), K.REPLY, "省科技厅").to_date_string() == "2027-02-02"
+    return wf, pid
+
+
+NOTICE = YearSchedule(year=2027, holidays=["2027-02-01", "2027-02-02"], workdays=[], source="a test notice")
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_new_schedule_shows_which_open_deadlines_it_would_move(kind: str, tmp_path: Any) -> None:
+    store = cohandle.stores.SQLiteStore(tmp_path / "log.db") if kind == "sqlite" else None
+    wf, pid = _weekends_only_in_2027(store)
+    (change,) = wf.deadline_changes(calendar=Calendar.china(schedules=[NOTICE]))
+    assert (change.proposal_id, change.number) == (pid, wf.get(pid).number)
+    assert (change.recorded.kind, change.recorded.party) == (K.REPLY, "省科技厅")
+    assert change.counted is not None and change.counted.due == at("2027-02-03", 0).add(days=1).subtract(
+        microseconds=1
+    )
+    assert change.counted.rule == change.recorded.rule == "generic:reply"
+    # the log is not changed, and the workflow's own calendar finds nothing to move
+    assert len(wf.history(pid)) == 3 and wf.deadline_changes() == []
+    # a deadline met is history: once the reply is sent, nothing is left to move
+    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.consolidate(pid, actor=A_LEAD)
+    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    assert wf.deadline_changes(calendar=Calendar.china(schedules=[NOTICE])) == []
+    if store is not None:
+        store.close()
+
+
+def test_a_changed_policy_shows_what_it_would_set_and_what_it_would_not() -> None:
+    wf, _ = _weekends_only_in_2027()
+    calendar = Calendar.china(weekends_only_after=True)
+    changes = {
+        c.recorded.kind: c for c in wf.deadline_changes(policy=preset("chongqing-2017"), calendar=calendar)
+    }
+    # Chongqing: reply in 3 months too, opinions in 30 working days, reassignment in 10
+    assert set(changes) == {K.CO_HANDLER_OPINION, K.REASSIGNMENT_REQUEST}
+    assert all(
+        c.counted is not None and c.counted.rule.startswith("chongqing-2017:") for c in changes.values()
+    )
+    beijing = {
+        c.recorded.kind: c.counted
+        for c in wf.deadline_changes(policy=preset("beijing-2014"), calendar=calendar)
+    }
+    assert beijing[K.CO_HANDLER_OPINION] is None  # Beijing's rules set no opinion deadline
+
+
+def test_deadline_changes_need_a_policy_and_a_calendar_that_knows_the_years() -> None:
+    bare = cohandle.Workflow()
+    with pytest.raises(cohandle.InvalidInput, match=r"^policy must be given"):
+        bare.deadline_changes()
+    wf, pid = _weekends_only_in_2027()
+    with pytest.raises(cohandle.InvalidInput, match=r"^calendar must be a Calendar"):
+        wf.deadline_changes(calendar="china")  # type: ignore[arg-type]
+    with pytest.raises(CalendarError) as raised:
+        wf.deadline_changes(calendar=Calendar.china())
+    assert raised.value.counting is not None and raised.value.counting.startswith(f"Proposal {pid!r}: ")
 
 
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:

@@ -12,6 +12,7 @@ from cohandle import deadlines, stores
 from cohandle._access import allowed_commands, relations
 from cohandle._board import DeadlineBoard, DueItem, Reminder, ReminderLevel
 from cohandle._clock import Clock, FixedClock, SystemClock
+from cohandle._clocks import DeadlineChange
 from cohandle._errors import (
     ChainBroken,
     CohandleError,
@@ -124,6 +125,7 @@ __all__ = [
     "ContactMethod",
     "Deadline",
     "DeadlineBoard",
+    "DeadlineChange",
     "DeadlineExtended",
     "DeadlineKind",
     "DeadlineStatus",

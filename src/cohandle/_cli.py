@@ -498,6 +498,62 @@ def _reminders(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recount(args: argparse.Namespace) -> int:
+    policy = _policy(args)
+    path = args.schedules or os.environ.get(ENV_SCHEDULES)
+    with _said_as("--schedules", "path"):
+        schedules = load_schedules(path) if path else ()
+    calendar = Calendar.china(schedules=schedules)  # no guessing: a year without one is refused
+    with _open(args) as wf:
+        try:
+            changes = wf.deadline_changes(policy=policy, calendar=calendar)
+        except cohandle.deadlines.CalendarError as exc:  # say how to give it here
+            raise cohandle.InvalidInput(
+                "--schedules",
+                f"must give {exc.day.year}'s official holiday schedule (this calendar knows {exc.known}): "
+                f"{exc.counting or 'a deadline'} cannot be counted without it",
+            ) from None
+
+    def rule(c: cohandle.DeadlineChange) -> str:
+        if c.counted is None or c.counted.rule == c.recorded.rule:
+            return c.recorded.rule
+        return f"{c.recorded.rule} → {c.counted.rule}"
+
+    data = [
+        {
+            "proposal_id": c.proposal_id,
+            "number": c.number,
+            "party": c.recorded.party,
+            "kind": c.recorded.kind.value,
+            "recorded_due": _day(c.recorded.due),
+            "recorded_rule": c.recorded.rule,
+            "counted_due": _day(c.counted.due) if c.counted else None,
+            "counted_rule": c.counted.rule if c.counted else None,
+        }
+        for c in changes
+    ]
+    rows = [
+        [
+            c.number,
+            c.recorded.party,
+            c.recorded.kind.label,
+            _day(c.recorded.due),
+            _day(c.counted.due) if c.counted else "(不再设定)",
+            rule(c),
+        ]
+        for c in changes
+    ]
+    _emit(
+        args,
+        data,
+        lambda: (
+            table(["编号", "责任方", "事项", "记录期限", "重算期限", "规则"], rows)
+            + f"\n{len(rows)} 项未到期期限将不同 (the log is not changed)"
+        ),
+    )
+    return 0
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -831,6 +887,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy", help=f"a preset name or a policy .toml (default: ${ENV_POLICY} or generic)"
     )
     reminders.add_argument("--schedules", metavar="FILE", help=SCHEDULES_HELP)
+
+    recount = command(
+        "recount",
+        _recount,
+        "open deadlines that a policy and the holiday schedules would count otherwise (nothing is recorded)",
+    )
+    recount.add_argument(
+        "--policy", help=f"a preset name or a policy .toml (default: ${ENV_POLICY} or generic)"
+    )
+    recount.add_argument(
+        "--schedules",
+        metavar="FILE",
+        help=f"a TOML file of later years' official holiday schedules (default: ${ENV_SCHEDULES}); "
+        "a year without one is refused, never guessed",
+    )
 
     stats = command("stats", _stats, "办复率, 按时办复率, 满意率, categories and per-unit counts")
     stats.add_argument("--session", help="only this session (its key, e.g. cppcc-湖北省-13-1)")

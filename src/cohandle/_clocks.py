@@ -3,13 +3,16 @@
 The workflow calls :func:`started_by` after a command's event has been decided; the deadlines
 it returns are recorded in the same command as a :class:`DeadlinesSet` event, with the policy's
 name and version and the calendar data's version. From then on they are facts of the log: a
-later change of holiday data or policy does not move them.
+later change of holiday data or policy does not move them. :func:`changes_of` shows what a
+policy and a calendar would have set instead, for the deadlines still open.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 
+import attrs
 import pendulum
 
 from cohandle._errors import PreconditionFailed
@@ -20,15 +23,16 @@ from cohandle._events import (
     OpinionReturned,
     ProposalAssigned,
     ReassignmentDecided,
+    RecordedEvent,
     RehandlingOrdered,
     ReplySent,
 )
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineKind, DeadlineStatus, Disclosure
-from cohandle._state import Proposal
+from cohandle._state import Proposal, apply, start
 from cohandle.deadlines import Calendar, CalendarError, Policy, due_date, end_of_day
 from cohandle.deadlines._rules import add_months
 
-__all__ = ["check_extension", "started_by"]
+__all__ = ["DeadlineChange", "changes_of", "check_extension", "started_by"]
 
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 _K = DeadlineKind
@@ -211,3 +215,42 @@ def check_extension(
                 ) from None
         if until > limit:
             raise refuse(limit, f"{cap.each} beyond the present deadline")
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineChange:
+    """An open deadline that a policy and a calendar would have set otherwise: ``recorded`` is
+    the deadline in the log, ``counted`` the one they give for the same event, or None when no
+    rule of the policy sets it."""
+
+    proposal_id: str
+    number: str
+    recorded: Deadline
+    counted: Deadline | None
+
+
+def changes_of(history: Sequence[RecordedEvent], policy: Policy, calendar: Calendar) -> list[DeadlineChange]:
+    """The open deadlines of a proposal (its whole ``history``) whose due time ``policy`` and
+    ``calendar`` would have set otherwise, each counted again for the event that started it,
+    on the state after that event, as the command counted it. Nothing is recorded."""
+    state: Proposal | None = None
+    found: list[tuple[Deadline, Deadline | None]] = []
+    for index, event in enumerate(history):
+        payload = event.payload
+        if isinstance(payload, DeadlinesSet) and state is not None and index > 0:
+            starter = history[index - 1]  # the event of the same command that started the clocks
+            again = started_by(starter.payload, state, starter.occurred_at, policy, calendar)
+            counted = {(d.kind, d.party): d for d in again.deadlines} if again is not None else {}
+            for recorded in payload.deadlines:
+                other = counted.get((recorded.kind, recorded.party))
+                if other is None or other.due != recorded.due:
+                    found.append((recorded, other))
+        state = start(event) if state is None else apply(state, event)
+    if state is None or not found:
+        return []
+    still_open = {t.deadline for t in state.deadlines if t.status is DeadlineStatus.OPEN}
+    return [
+        DeadlineChange(proposal_id=state.id, number=state.number, recorded=recorded, counted=counted)
+        for recorded, counted in found
+        if recorded in still_open
+    ]

@@ -19,6 +19,7 @@ import pendulum
 
 from cohandle import _commands as c
 from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
+from cohandle._clocks import DeadlineChange, changes_of
 from cohandle._engine import Decide, Engine, Subscriber
 from cohandle._errors import (
     ConcurrencyConflict,
@@ -331,6 +332,37 @@ class Workflow:
                 stood = replay(events) if at is None else _as_it_stood(events, at)
                 if stood is not None:
                     yield stood
+
+    def deadline_changes(
+        self, *, policy: Policy | None = None, calendar: Calendar | None = None
+    ) -> list[DeadlineChange]:
+        """The open deadlines that ``policy`` and ``calendar`` (by default the workflow's own)
+        would have set otherwise: for each, the deadline recorded and the one counted again for
+        the event that started it. Nothing is recorded: a recorded deadline is a fact of the
+        log, and this shows what a new holiday schedule or a changed policy would move.
+
+        A year the calendar has no schedule for raises :class:`~cohandle.deadlines.CalendarError`,
+        naming the proposal and the deadline."""
+        policy = _policy(policy) or self.policy
+        if policy is None:
+            raise InvalidInput(
+                "policy", "must be given: this workflow counts no deadlines (it has no policy)"
+            )
+        if calendar is None:  # the workflow's, or China's as when a workflow is made with a policy
+            calendar = self.calendar if self.calendar is not None else Calendar.china()
+        calendar = _calendar(calendar)
+        store = self.store
+        found: list[DeadlineChange] = []
+        ids = list(store.stream_ids())
+        for first in range(0, len(ids), 500):
+            chunk = ids[first : first + 500]
+            if isinstance(store, RowStore):
+                histories: Iterable[list[RecordedEvent]] = store.read_streams(chunk)
+            else:
+                histories = (store.read_stream(proposal_id) for proposal_id in chunk)
+            for history in histories:
+                found += changes_of(history, policy, calendar)
+        return found
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(events)`` after each command's events are stored (a merge's events

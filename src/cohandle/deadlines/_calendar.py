@@ -47,7 +47,7 @@ class CalendarError(CohandleError):
         if counting is None:
             opening = problem[0].upper() + problem[1:] + "."
         else:
-            opening = f"{counting} cannot be counted, so nothing was recorded: {problem}."
+            opening = f"{counting} cannot be counted: {problem}."
         super().__init__(
             f"{opening} Supply that year's schedule (the State Council notice: its holidays and "
             "make-up working days), or build the calendar with weekends_only_after=True to count "
