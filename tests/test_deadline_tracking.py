@@ -256,6 +256,13 @@ def test_a_new_schedule_shows_which_open_deadlines_it_would_move(kind: str, tmp_
     assert change.counted.rule == change.recorded.rule == "generic:reply"
     # the log is not changed, and the workflow's own calendar finds nothing to move
     assert len(wf.history(pid)) == 3 and wf.deadline_changes() == []
+    # a deadline missed is still open: it is listed until what was due happens
+    clock = wf.clock
+    assert isinstance(clock, cohandle.FixedClock)
+    clock.set(at("2027-02-05"))
+    assert [c.recorded.kind for c in wf.deadline_changes(calendar=Calendar.china(schedules=[NOTICE]))] == [
+        K.REPLY
+    ]
     # a deadline met is history: once the reply is sent, nothing is left to move
     wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
     wf.consolidate(pid, actor=A_LEAD)
@@ -276,6 +283,12 @@ def test_a_changed_policy_shows_what_it_would_set_and_what_it_would_not() -> Non
     assert all(
         c.counted is not None and c.counted.rule.startswith("chongqing-2017:") for c in changes.values()
     )
+    # a window that has lapsed is closed, whatever another policy would have made of it
+    clock = wf.clock
+    assert isinstance(clock, cohandle.FixedClock)
+    clock.set(at("2026-11-20"))
+    later = wf.deadline_changes(policy=preset("chongqing-2017"), calendar=calendar)
+    assert {c.recorded.kind for c in later} == {K.CO_HANDLER_OPINION}
     beijing = {
         c.recorded.kind: c.counted
         for c in wf.deadline_changes(policy=preset("beijing-2014"), calendar=calendar)

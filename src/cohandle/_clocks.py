@@ -229,10 +229,13 @@ class DeadlineChange:
     counted: Deadline | None
 
 
-def changes_of(history: Sequence[RecordedEvent], policy: Policy, calendar: Calendar) -> list[DeadlineChange]:
-    """The open deadlines of a proposal (its whole ``history``) whose due time ``policy`` and
-    ``calendar`` would have set otherwise, each counted again for the event that started it,
-    on the state after that event, as the command counted it. Nothing is recorded."""
+def changes_of(
+    history: Sequence[RecordedEvent], policy: Policy, calendar: Calendar, now: pendulum.DateTime
+) -> list[DeadlineChange]:
+    """The deadlines of a proposal (its whole ``history``) still open at ``now`` (met by
+    nothing yet, late or not; a window that has lapsed is closed) whose due time ``policy``
+    and ``calendar`` would have set otherwise, each counted again for the event that started
+    it, on the state after that event, as the command counted it. Nothing is recorded."""
     state: Proposal | None = None
     found: list[tuple[Deadline, Deadline | None]] = []
     for index, event in enumerate(history):
@@ -248,7 +251,8 @@ def changes_of(history: Sequence[RecordedEvent], policy: Policy, calendar: Calen
         state = start(event) if state is None else apply(state, event)
     if state is None or not found:
         return []
-    still_open = {t.deadline for t in state.deadlines if t.status is DeadlineStatus.OPEN}
+    open_now = (DeadlineStatus.OPEN, DeadlineStatus.MISSED)
+    still_open = {t.deadline for t in state.deadlines if t.status_at(now) in open_now}
     return [
         DeadlineChange(proposal_id=state.id, number=state.number, recorded=recorded, counted=counted)
         for recorded, counted in found

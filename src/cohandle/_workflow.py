@@ -336,10 +336,11 @@ class Workflow:
     def deadline_changes(
         self, *, policy: Policy | None = None, calendar: Calendar | None = None
     ) -> list[DeadlineChange]:
-        """The open deadlines that ``policy`` and ``calendar`` (by default the workflow's own)
-        would have set otherwise: for each, the deadline recorded and the one counted again for
-        the event that started it. Nothing is recorded: a recorded deadline is a fact of the
-        log, and this shows what a new holiday schedule or a changed policy would move.
+        """The deadlines open now (by the workflow's clock; late ones included, lapsed windows
+        not) that ``policy`` and ``calendar`` (by default the workflow's own) would have set
+        otherwise: for each, the deadline recorded and the one counted again for the event that
+        started it. Nothing is recorded: a recorded deadline is a fact of the log, and this
+        shows what a new holiday schedule or a changed policy would move.
 
         A year the calendar has no schedule for raises :class:`~cohandle.deadlines.CalendarError`,
         naming the proposal and the deadline."""
@@ -352,6 +353,7 @@ class Workflow:
             calendar = self.calendar if self.calendar is not None else Calendar.china()
         calendar = _calendar(calendar)
         store = self.store
+        now = self.clock.now()
         found: list[DeadlineChange] = []
         ids = list(store.stream_ids())
         for first in range(0, len(ids), 500):
@@ -361,7 +363,7 @@ class Workflow:
             else:
                 histories = (store.read_stream(proposal_id) for proposal_id in chunk)
             for history in histories:
-                found += changes_of(history, policy, calendar)
+                found += changes_of(history, policy, calendar, now)
         return found
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
