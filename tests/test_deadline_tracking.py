@@ -308,6 +308,66 @@ def test_deadline_changes_need_a_policy_and_a_calendar_that_knows_the_years() ->
     assert raised.value.counting is not None and raised.value.counting.startswith(f"Proposal {pid!r}: ")
 
 
+def test_revising_records_what_the_notice_moves_as_one_event() -> None:
+    wf, pid = _weekends_only_in_2027()
+    wf.calendar = Calendar.china(schedules=[NOTICE])  # the notice is out
+    p = wf.revise_deadlines(pid, reason="2027年部分节假日安排公布", actor=A_COMMITTEE, command_id="r-1")
+    last = wf.history(pid)[-1]
+    assert isinstance(last.payload, cohandle.DeadlinesRevised) and last.label == "调整期限"
+    assert [d.due.in_timezone(SHANGHAI).to_date_string() for d in last.payload.deadlines] == ["2027-02-03"]
+    assert last.payload.policy == "generic" and last.payload.calendar_version == wf.calendar.version
+    replies = [
+        (t.deadline.due.in_timezone(SHANGHAI).to_date_string(), t.status)
+        for t in p.deadlines
+        if t.deadline.kind is K.REPLY
+    ]
+    assert replies == [("2027-02-02", S.REVISED), ("2027-02-03", S.OPEN)]
+    assert cohandle.replay(wf.history(pid)) == p and wf.deadline_changes() == []
+    # a retry returns the outcome and records nothing; a second revision finds nothing to move
+    assert (
+        wf.revise_deadlines(pid, reason="2027年部分节假日安排公布", actor=A_COMMITTEE, command_id="r-1") == p
+    )
+    with pytest.raises(
+        cohandle.PreconditionFailed, match="no open deadline is counted otherwise under generic"
+    ):
+        wf.revise_deadlines(pid, reason="再次调整", actor=A_COMMITTEE)
+    # the deadline board and the statistics go by the revised deadline
+    board = DeadlineBoard.build([p])
+    assert [
+        i.due for i in board.due_by(at("2027-01-01"), at("2027-03-01")) if i.deadline.kind is K.REPLY
+    ] == [replies_due(p)]
+    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.consolidate(pid, actor=A_LEAD)
+    clock = wf.clock
+    assert isinstance(clock, cohandle.FixedClock)
+    clock.set(at("2027-02-03"))  # a day after the deadline first recorded, on the revised one
+    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    assert cohandle.statistics(wf.proposals(), clock.now()).on_time_rate == 1.0
+
+
+def replies_due(p: cohandle.Proposal) -> pendulum.DateTime:
+    (found,) = [t.deadline.due for t in p.deadlines if t.deadline.kind is K.REPLY and t.status is S.OPEN]
+    return found
+
+
+def test_revising_is_the_assigning_bodys_under_a_policy_with_a_reason() -> None:
+    wf, pid = _weekends_only_in_2027()
+    wf.calendar = Calendar.china(schedules=[NOTICE])
+    before = wf.history(pid)
+    with pytest.raises(cohandle.PermissionDenied):
+        wf.revise_deadlines(pid, reason="调整", actor=A_LEAD)
+    with pytest.raises(cohandle.InvalidInput, match=r"^reason "):
+        wf.revise_deadlines(pid, reason="", actor=A_COMMITTEE)
+    assert wf.history(pid) == before
+    bare = cohandle.Workflow()
+    item = bare.receive(data(), actor=A_COMMITTEE).id
+    bare.assign(item, lead=LEAD, actor=A_COMMITTEE)
+    with pytest.raises(cohandle.PreconditionFailed, match="it has no policy"):
+        bare.revise_deadlines(item, reason="调整", actor=A_COMMITTEE)
+    with pytest.raises(cohandle.NotAllowedInState):
+        bare.revise_deadlines(bare.receive(data(), actor=A_COMMITTEE).id, reason="调整", actor=A_COMMITTEE)
+
+
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:
     wf, _ = workflow("shanghai")
     pid = assigned(wf)

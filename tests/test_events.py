@@ -74,6 +74,9 @@ def every_kind_of_event() -> list[RecordedEvent]:
     wf.return_opinion(pid, unit=opinion().author, reason="请补充", actor=A_LEAD)
     wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
     wf.excuse_co_handler(pid, unit=SPARE, reason="不再涉及", actor=A_COMMITTEE)
+    wf.policy = preset("chongqing-2017")  # its rules count the open deadlines otherwise
+    wf.revise_deadlines(pid, reason="改用新的办理规则", actor=A_COMMITTEE)
+    wf.policy = preset("generic")
     wf.extend(pid, until="2025-08-29", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
     wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
     wf.record_contact(pid, method=cohandle.ContactMethod.MEETING, actor=A_LEAD)

@@ -37,6 +37,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "record_contact": OPEN | {S.ANSWERED},
     "mark_key": {S.RECEIVED, S.FILED, S.ANSWERED} | OPEN,
     "publish": {S.ANSWERED, S.CLOSED},
+    "revise_deadlines": OPEN | {S.ANSWERED},
 }
 
 BODY, LEAD, CO, HANDLER, PROPOSER, SUPERVISOR = (
@@ -69,6 +70,7 @@ EXPECTED_WHO: dict[str, set[str]] = {
     "record_contact": {LEAD, CO, HANDLER},
     "mark_key": {BODY},
     "publish": {BODY, LEAD, HANDLER},
+    "revise_deadlines": {BODY},
 }
 
 ACTORS = {
@@ -125,6 +127,7 @@ def arguments(
         "record_contact": lambda: {"method": "meeting"},
         "mark_key": lambda: {"supervisor": h.SPARE},
         "publish": dict,
+        "revise_deadlines": lambda: {"reason": "2026年放假安排公布"},
     }
     return builders[command]()
 

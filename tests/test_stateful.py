@@ -100,6 +100,8 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
             "method": draw(st.sampled_from(["meeting", cohandle.ContactMethod.PHONE, "visit"])),
             "proposers": draw(st.sampled_from([None, h.PROPOSERS[:1], ["赵六"]])),
         }
+    if command == "revise_deadlines":
+        return {"reason": reason}
     if command == "mark_key":
         return {"supervisor": draw(st.sampled_from([None, h.SUPERVISOR]))}
     return {}

@@ -18,6 +18,7 @@ import pendulum
 from cohandle._errors import PreconditionFailed
 from cohandle._events import (
     DeadlineExtended,
+    DeadlinesRevised,
     DeadlinesSet,
     Event,
     OpinionReturned,
@@ -235,26 +236,31 @@ def changes_of(
     """The deadlines of a proposal (its whole ``history``) still open at ``now`` (met by
     nothing yet, late or not; a window that has lapsed is closed) whose due time ``policy``
     and ``calendar`` would have set otherwise, each counted again for the event that started
-    it, on the state after that event, as the command counted it. Nothing is recorded."""
+    it, on the state after that event, as the command counted it. A deadline put in by an
+    earlier revision is counted again as the one it replaced. Nothing is recorded."""
     state: Proposal | None = None
-    found: list[tuple[Deadline, Deadline | None]] = []
+    again: dict[Deadline, Deadline | None] = {}  # each deadline recorded: as counted now
     for index, event in enumerate(history):
         payload = event.payload
         if isinstance(payload, DeadlinesSet) and state is not None and index > 0:
             starter = history[index - 1]  # the event of the same command that started the clocks
-            again = started_by(starter.payload, state, starter.occurred_at, policy, calendar)
-            counted = {(d.kind, d.party): d for d in again.deadlines} if again is not None else {}
+            found = started_by(starter.payload, state, starter.occurred_at, policy, calendar)
+            counted = {(d.kind, d.party): d for d in found.deadlines} if found is not None else {}
             for recorded in payload.deadlines:
-                other = counted.get((recorded.kind, recorded.party))
-                if other is None or other.due != recorded.due:
-                    found.append((recorded, other))
+                again[recorded] = counted.get((recorded.kind, recorded.party))
+        elif isinstance(payload, DeadlinesRevised):
+            replaced = {(d.kind, d.party): d for d in payload.replaced}
+            for revised in payload.deadlines:
+                old = replaced.get((revised.kind, revised.party))
+                if old in again:
+                    again[revised] = again[old]
         state = start(event) if state is None else apply(state, event)
-    if state is None or not found:
+    if state is None:
         return []
     open_now = (DeadlineStatus.OPEN, DeadlineStatus.MISSED)
     still_open = {t.deadline for t in state.deadlines if t.status_at(now) in open_now}
     return [
         DeadlineChange(proposal_id=state.id, number=state.number, recorded=recorded, counted=counted)
-        for recorded, counted in found
-        if recorded in still_open
+        for recorded, counted in again.items()
+        if recorded in still_open and (counted is None or counted.due != recorded.due)
     ]

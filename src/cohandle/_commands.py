@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 import attrs
 import pendulum
 
-from cohandle._clocks import check_extension
+from cohandle._clocks import changes_of, check_extension
 from cohandle._errors import (
     InvalidInput,
     NotAllowedInState,
@@ -30,6 +30,7 @@ from cohandle._errors import (
 from cohandle._events import (
     CoHandlerExcused,
     DeadlineExtended,
+    DeadlinesRevised,
     FeedbackRecorded,
     ItemMergedIn,
     OpinionReturned,
@@ -45,6 +46,7 @@ from cohandle._events import (
     ProposersContacted,
     ReassignmentDecided,
     ReassignmentRequested,
+    RecordedEvent,
     RehandlingOrdered,
     ReminderIssued,
     ReplyPublished,
@@ -669,6 +671,36 @@ def decide_extend(
     if ctx.policy is not None and ctx.calendar is not None:
         check_extension(p, until, ctx.policy, ctx.calendar, str(actor))
     return DeadlineExtended(until=until, approval=text("approval", approval), reason=text("reason", reason))
+
+
+def decide_revise_deadlines(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, read: object, reason: object
+) -> DeadlinesRevised:
+    """``read(version)`` gives the proposal's history up to ``version``: each open deadline is
+    counted again for the event that started it."""
+    policy, calendar = ctx.policy, ctx.calendar
+    if policy is None or calendar is None:
+        raise refuse(p, "revise_deadlines", actor, "this workflow counts no deadlines (it has no policy).")
+    why = text("reason", reason)
+    assert callable(read)
+    history: Sequence[RecordedEvent] = read(p.version)
+    changes = changes_of(history, policy, calendar, ctx.at)
+    if not changes:
+        raise refuse(
+            p,
+            "revise_deadlines",
+            actor,
+            f"no open deadline is counted otherwise under {policy.name} and this calendar "
+            f"({calendar.version}); deadline_changes() lists what a calendar or a policy would move.",
+        )
+    return DeadlinesRevised(
+        replaced=tuple(c.recorded for c in changes),
+        deadlines=tuple(c.counted for c in changes if c.counted is not None),
+        reason=why,
+        policy=policy.name,
+        policy_version=policy.version,
+        calendar_version=calendar.version,
+    )
 
 
 def decide_remind(

@@ -43,6 +43,7 @@ __all__ = [
     "EVENT_TYPES",
     "CoHandlerExcused",
     "DeadlineExtended",
+    "DeadlinesRevised",
     "DeadlinesSet",
     "Event",
     "FeedbackRecorded",
@@ -290,6 +291,21 @@ class DeadlinesSet(Event):
     calendar_version: str
 
 
+@_event
+@attrs.frozen(kw_only=True)
+class DeadlinesRevised(Event):
+    """Open deadlines counted again under the policy and calendar named (a new year's holiday
+    notice, a changed rule): ``replaced`` are settled as revised, ``deadlines`` are due from
+    now on (fewer when no rule of the policy sets one any more)."""
+
+    replaced: tuple[Deadline, ...]
+    deadlines: tuple[Deadline, ...]
+    reason: str
+    policy: str
+    policy_version: str
+    calendar_version: str
+
+
 _LABELS: dict[type[Event], str] = {
     ProposalReceived: "收到",
     ProposalFiled: "立案",
@@ -314,6 +330,7 @@ _LABELS: dict[type[Event], str] = {
     ProposalMarkedKey: "重点督办",
     ReplyPublished: "公开",
     DeadlinesSet: "设定期限",
+    DeadlinesRevised: "调整期限",
 }
 for _type, _label in _LABELS.items():
     _type.LABEL = _label

@@ -559,6 +559,7 @@ class DeadlineStatus(_LabelledEnum):
     MISSED = ("missed", "已逾期")
     WAIVED = ("waived", "免除")
     SUPERSEDED = ("superseded", "已延期")
+    REVISED = ("revised", "已调整")
     USED = ("used", "已申请")
     LAPSED = ("lapsed", "期限已过")
 

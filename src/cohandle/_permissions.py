@@ -65,6 +65,7 @@ PERMISSIONS: Mapping[str, frozenset[Relation]] = {
     "record_contact": frozenset({_R.LEAD, _R.CO_HANDLER, _R.HANDLER}),
     "mark_key": frozenset({_R.ASSIGNING_BODY}),
     "publish": frozenset({_R.ASSIGNING_BODY, _R.LEAD, _R.HANDLER}),
+    "revise_deadlines": frozenset({_R.ASSIGNING_BODY}),
 }
 
 EXTRA_RULES: Mapping[str, str] = {
@@ -87,5 +88,9 @@ EXTRA_RULES: Mapping[str, str] = {
     "publish": (
         "only a reply whose disclosure is 主动公开 or 依申请公开 is published; the lead or a "
         "separate handler publishes only its own reply"
+    ),
+    "revise_deadlines": (
+        "under a policy, and only when the workflow's policy and calendar count some open "
+        "deadline otherwise (a window that has lapsed is closed)"
     ),
 }

@@ -18,6 +18,7 @@ from cohandle._errors import ChainBroken, InvalidInput, expect, got, iterable
 from cohandle._events import (
     CoHandlerExcused,
     DeadlineExtended,
+    DeadlinesRevised,
     DeadlinesSet,
     Event,
     FeedbackRecorded,
@@ -494,6 +495,18 @@ def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Change
 @_on(DeadlinesSet, "set_deadlines")
 def _deadlines_set(p: Proposal, e: DeadlinesSet, at: pendulum.DateTime) -> _Changes:
     return {"deadlines": (*p.deadlines, *(TrackedDeadline(deadline=d) for d in e.deadlines))}
+
+
+@_on(DeadlinesRevised, "revise_deadlines")
+def _deadlines_revised(p: Proposal, e: DeadlinesRevised, at: pendulum.DateTime) -> _Changes:
+    replaced = set(e.replaced)
+    kept = tuple(
+        TrackedDeadline(deadline=t.deadline, status=DeadlineStatus.REVISED, settled_at=at)
+        if t.status is DeadlineStatus.OPEN and t.deadline in replaced
+        else t
+        for t in p.deadlines
+    )
+    return {"deadlines": (*kept, *(TrackedDeadline(deadline=d) for d in e.deadlines))}
 
 
 def start(event: RecordedEvent) -> Proposal:

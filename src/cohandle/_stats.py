@@ -167,7 +167,8 @@ def _reply_met_on_time(p: Proposal) -> bool | None:
         if tracked.deadline.kind is DeadlineKind.REPLY:
             party = tracked.deadline.party
             held = counted.get(party)
-            if held is None or held.status is DeadlineStatus.SUPERSEDED:  # an approved extension
+            # an approved extension, or a revision under a new calendar or policy
+            if held is None or held.status in (DeadlineStatus.SUPERSEDED, DeadlineStatus.REVISED):
                 counted[party] = tracked
     answering = [t for t in counted.values() if t.status is not DeadlineStatus.WAIVED]
     if not answering:

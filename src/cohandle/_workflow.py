@@ -696,6 +696,22 @@ class Workflow:
         args = {"supervisor": supervisor, "note": note}
         return self._run(proposal_id, "mark_key", actor, c.decide_mark_key, args, **options)
 
+    def revise_deadlines(
+        self, proposal_id: str, *, reason: str, actor: Actor, **options: Unpack[CommandOptions]
+    ) -> Proposal:
+        """Record the open deadlines that the workflow's policy and calendar now count otherwise
+        (what :meth:`deadline_changes` lists for this proposal), as one event: each replaced
+        deadline is settled as revised, and the one counted now is due from then on. The
+        assigning body does it, with a reason: the year's holiday notice is out, a rule changed.
+        Refused when nothing would change."""
+        proposal_id = _proposal_id(proposal_id)
+
+        def read(version: int) -> list[RecordedEvent]:
+            return self.store.read_stream(proposal_id, up_to=version)
+
+        args = {"read": read, "reason": reason}
+        return self._run(proposal_id, "revise_deadlines", actor, c.decide_revise_deadlines, args, **options)
+
     def publish(
         self,
         proposal_id: str,
