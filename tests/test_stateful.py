@@ -185,6 +185,13 @@ class Handling(RuleBasedStateMachine):
         self.global_count += added
 
     @precondition(lambda self: len(self.ids) < 4)
+    @precondition(lambda self: self.wf.policy is not None)
+    @rule(name=st.sampled_from(["generic", "chongqing-2017", "shanghai"]))
+    def change_rules(self, name: str) -> None:
+        """The rules change: later deadlines follow the new ones, and revising the open ones
+        (revise_deadlines, among the commands) can succeed."""
+        self.wf.policy = preset(name)
+
     @rule()
     def receive(self) -> None:
         self.ids.append(h.receive(self.wf))
@@ -230,6 +237,7 @@ class Handling(RuleBasedStateMachine):
         assert total == self.global_count + added
         self.global_count = total
         event(f"reached {after.status}")
+        event(f"recorded {command}")
         assert after.version == len(history)
         assert all(cohandle.hash_event(e) == e.hash for e in history[len(before) :])
 
