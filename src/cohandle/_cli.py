@@ -548,7 +548,8 @@ def _recount(args: argparse.Namespace) -> int:
         data,
         lambda: (
             table(["编号", "责任方", "事项", "记录期限", "重算期限", "规则"], rows)
-            + f"\n{len(rows)} 项未到期期限将不同 (the log is not changed)"
+            + f"\n{len(rows)} 项未到期期限将不同 (nothing is recorded: the assigning body records them"
+            " with Workflow.revise_deadlines)"
         ),
     )
     return 0
