@@ -12,7 +12,7 @@ and compiled code enforces a declared type before the body runs, with a bare ``T
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 import attrs
@@ -674,17 +674,21 @@ def decide_extend(
 
 
 def decide_revise_deadlines(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, read: object, reason: object
+    p: Proposal,
+    actor: Actor,
+    held: Relations,
+    ctx: Context,
+    *,
+    read: Callable[[int], Sequence[RecordedEvent]],
+    reason: object,
 ) -> DeadlinesRevised:
-    """``read(version)`` gives the proposal's history up to ``version``: each open deadline is
-    counted again for the event that started it."""
+    """``read(version)``, given by the workflow, is the proposal's history up to ``version``:
+    each open deadline is counted again for the event that started it."""
     policy, calendar = ctx.policy, ctx.calendar
     if policy is None or calendar is None:
         raise refuse(p, "revise_deadlines", actor, "this workflow counts no deadlines (it has no policy).")
     why = text("reason", reason)
-    assert callable(read)
-    history: Sequence[RecordedEvent] = read(p.version)
-    changes = changes_of(history, policy, calendar, ctx.at)
+    changes = changes_of(read(p.version), policy, calendar, ctx.at)
     if not changes:
         raise refuse(
             p,
