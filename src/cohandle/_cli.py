@@ -100,13 +100,14 @@ def _policy(args: argparse.Namespace) -> Policy:
     return preset(name)
 
 
-def _calendar(args: argparse.Namespace) -> Calendar:
+def _calendar(args: argparse.Namespace, *, weekends_only_after: bool = True) -> Calendar:
     """China's calendar with the schedules of ``--schedules``; a later year without one counts
-    weekends only, since these commands judge what is due rather than record a deadline."""
+    weekends only, since these commands judge what is due rather than record a deadline (unless
+    ``weekends_only_after`` is False: then such a year is refused)."""
     path = getattr(args, "schedules", None) or os.environ.get(ENV_SCHEDULES)
     with _said_as("--schedules", "path"):
         schedules = load_schedules(path) if path else ()
-    return Calendar.china(schedules=schedules, weekends_only_after=True)
+    return Calendar.china(schedules=schedules, weekends_only_after=weekends_only_after)
 
 
 def _say_weekends_only(calendar: Calendar, first: pendulum.DateTime, last: pendulum.DateTime) -> None:
@@ -500,10 +501,7 @@ def _reminders(args: argparse.Namespace) -> int:
 
 def _recount(args: argparse.Namespace) -> int:
     policy = _policy(args)
-    path = args.schedules or os.environ.get(ENV_SCHEDULES)
-    with _said_as("--schedules", "path"):
-        schedules = load_schedules(path) if path else ()
-    calendar = Calendar.china(schedules=schedules)  # no guessing: a year without one is refused
+    calendar = _calendar(args, weekends_only_after=False)  # no guessing: such a year is refused
     with _open(args) as wf:
         try:
             changes = wf.deadline_changes(policy=policy, calendar=calendar)

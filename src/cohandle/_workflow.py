@@ -323,15 +323,26 @@ class Workflow:
                 if stood is not None:
                     yield stood
             return
+        for events in self._histories():
+            stood = replay(events) if at is None else _as_it_stood(events, at)
+            if stood is not None:
+                yield stood
+
+    def _histories(self) -> Iterator[list[RecordedEvent]]:
+        """Every proposal's events, in the order they were first recorded; from a SQL store a
+        few hundred proposals per query."""
+        store = self.store
         ids = list(store.stream_ids())
         for first in range(0, len(ids), 500):
             chunk = ids[first : first + 500]
-            for proposal_id, events in zip(chunk, store.read_streams(chunk), strict=True):
+            if isinstance(store, RowStore):
+                histories = store.read_streams(chunk)
+            else:
+                histories = [store.read_stream(proposal_id) for proposal_id in chunk]
+            for proposal_id, events in zip(chunk, histories, strict=True):
                 if not events:
                     raise ProposalNotFound(proposal_id)
-                stood = replay(events) if at is None else _as_it_stood(events, at)
-                if stood is not None:
-                    yield stood
+                yield events
 
     def deadline_changes(
         self, *, policy: Policy | None = None, calendar: Calendar | None = None
@@ -352,19 +363,10 @@ class Workflow:
         if calendar is None:  # the workflow's, or China's as when a workflow is made with a policy
             calendar = self.calendar if self.calendar is not None else Calendar.china()
         calendar = _calendar(calendar)
-        store = self.store
         now = self.clock.now()
-        found: list[DeadlineChange] = []
-        ids = list(store.stream_ids())
-        for first in range(0, len(ids), 500):
-            chunk = ids[first : first + 500]
-            if isinstance(store, RowStore):
-                histories: Iterable[list[RecordedEvent]] = store.read_streams(chunk)
-            else:
-                histories = (store.read_stream(proposal_id) for proposal_id in chunk)
-            for history in histories:
-                found += changes_of(history, policy, calendar, now)
-        return found
+        return [
+            change for history in self._histories() for change in changes_of(history, policy, calendar, now)
+        ]
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(events)`` after each command's events are stored (a merge's events
