@@ -516,6 +516,7 @@ METHOD_PARAMETERS: dict[str, dict[str, list[str]]] = {
         "handler": ["unit"],
         "last_reminded": ["party"],
         "latest_feedback": ["unit"],
+        "signed_at": ["unit"],
     },
     "TrackedDeadline": {"status_at": ["now"]},
 }

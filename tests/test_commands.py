@@ -360,6 +360,63 @@ def test_only_the_assigning_body_assigns() -> None:
     assert "they act on it as proposer, and only the assigning body may." in str(info.value)
 
 
+# -- sign_for ----------------------------------------------------------------------------------
+
+
+def test_each_unit_named_signs_for_its_own_part_once() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    p = wf.sign_for(pid, actor=A_CO1)
+    last = wf.history(pid)[-1]
+    assert isinstance(last.payload, cohandle.AssignmentSignedFor) and last.label == "签收"
+    assert last.payload.unit == CO1 and p.status is Status.ASSIGNED
+    assert p.signed_at(CO1) == last.occurred_at and p.signed_at("湖北省知识产权局") == last.occurred_at
+    assert p.signed_at(LEAD) is None
+    assert wf.sign_for(pid, actor=A_LEAD).signed_at(LEAD) is not None
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match=r"signed for its part on .* already"):
+        wf.sign_for(pid, actor=A_CO1)
+    with (
+        unchanged(wf, pid),
+        pytest.raises(PermissionDenied, match="only the co-handler, lead unit or separate"),
+    ):
+        wf.sign_for(pid, actor=A_COMMITTEE)
+    with unchanged(wf, pid), pytest.raises(InvalidInput, match="must be a Unit or a unit's name"):
+        wf.get(pid).signed_at(3)
+
+
+def test_signing_comes_before_a_units_opinion_or_answer() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="has already sent its opinion"):
+        wf.sign_for(pid, actor=A_CO1)
+    wf.return_opinion(pid, unit=CO1, reason="请补充", actor=A_LEAD)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="has already sent its opinion"):
+        wf.sign_for(pid, actor=A_CO1)
+    separate = bring_to(wf, Status.ASSIGNED, SEPARATE)
+    wf.answer(separate, reply=reply(H1), actor=A_H1)
+    with unchanged(wf, separate), pytest.raises(PreconditionFailed, match="has already answered its part"):
+        wf.sign_for(separate, actor=A_H1)
+    wf.sign_for(separate, actor=A_H2)
+    answered = bring_to(wf, Status.CONSOLIDATED)
+    with unchanged(wf, answered), pytest.raises(NotAllowedInState, match="sign_for"):
+        wf.sign_for(answered, actor=A_LEAD)
+
+
+def test_a_replacement_signs_for_the_part_of_the_unit_it_replaces() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    wf.sign_for(pid, actor=A_CO2)
+    wf.request_reassignment(pid, reason="职责不符", actor=A_CO2)
+    p = wf.decide_reassignment(pid, unit=CO2, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    assert p.signed_at(CO2) is None  # its signature went with its part
+    spare = cohandle.Actor(name="郑强", unit=SPARE)
+    assert wf.sign_for(pid, actor=spare).signed_at(SPARE) is not None
+    with pytest.raises(PermissionDenied):
+        wf.sign_for(pid, actor=A_CO2)
+    assert cohandle.replay(wf.history(pid)) == wf.get(pid)
+
+
 # -- reassignment ------------------------------------------------------------------------------
 
 

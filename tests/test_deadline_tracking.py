@@ -368,6 +368,101 @@ def test_revising_is_the_assigning_bodys_under_a_policy_with_a_reason() -> None:
         bare.revise_deadlines(bare.receive(data(), actor=A_COMMITTEE).id, reason="调整", actor=A_COMMITTEE)
 
 
+def test_rules_counted_from_receipt_count_from_the_day_a_unit_signs_for_its_part() -> None:
+    # Shanghai: a reassignment request within 7 working days and an opinion within a month of
+    # receipt (收到之日起), the reply within 3 months of assignment (交办之日起)
+    wf, clock = workflow("shanghai")
+    pid = assigned(wf)  # Monday 1 September 2025
+    assert due(wf.get(pid), K.REASSIGNMENT_REQUEST, "湖北省知识产权局") == at("2025-09-10", 0).add(
+        days=1
+    ).subtract(microseconds=1)
+    wf.sign_for(pid, actor=A_LEAD)  # the same day: nothing moves
+    assert wf.history(pid)[-1].type == "AssignmentSignedFor"
+    clock.set(at("2025-09-03"))
+    p = wf.sign_for(pid, actor=A_CO1, command_id="sign-1")
+    signed, revised = wf.history(pid)[-2:]
+    assert (signed.label, revised.label) == ("签收", "调整期限")
+    assert isinstance(revised.payload, cohandle.DeadlinesRevised)
+    assert revised.command_id == signed.command_id == "sign-1"
+    assert revised.payload.reason == "湖北省知识产权局2025年9月3日签收，自收到之日起计算"
+    assert revised.payload.policy == "shanghai" and revised.payload.policy_version == "2"
+    # seven working days from Wednesday 3 September; the month from 1 or 3 September both end
+    # on 1 or 3 October, in the National Day holiday, and move to 9 October: not revised
+    assert [(d.kind, d.start.isoformat()) for d in revised.payload.deadlines] == [
+        (K.REASSIGNMENT_REQUEST, "2025-09-03")
+    ]
+    assert (
+        due(p, K.REASSIGNMENT_REQUEST, "湖北省知识产权局").in_timezone(SHANGHAI).to_date_string()
+        == "2025-09-12"
+    )
+    assert (
+        due(p, K.CO_HANDLER_OPINION, "湖北省知识产权局").in_timezone(SHANGHAI).to_date_string()
+        == "2025-10-09"
+    )
+    assert due(p, K.REPLY, "省科技厅").in_timezone(SHANGHAI).to_date_string() == "2025-12-01"
+    assert cohandle.replay(wf.history(pid)) == p and wf.deadline_changes() == []
+    # a retry gives the outcome back and records nothing
+    assert wf.sign_for(pid, actor=A_CO1, command_id="sign-1") == p
+    # past the window counted from assignment, within the one counted from receipt
+    clock.set(at("2025-09-11"))
+    wf.request_reassignment(pid, reason="职责不符", actor=A_CO1)
+    # a unit that never signed keeps the deadlines counted from the assignment
+    clock.set(at("2025-09-12"))
+    with pytest.raises(cohandle.PreconditionFailed, match="the window for asking ended on 2025-09-10"):
+        wf.request_reassignment(pid, reason="职责不符", actor=A_CO2)
+
+
+def test_a_count_from_receipt_is_recounted_from_the_signature_whether_it_moved_or_not() -> None:
+    wf, clock = workflow("shanghai")
+    pid = assigned(wf)
+    clock.set(at("2025-09-03"))
+    wf.sign_for(pid, actor=A_CO1)  # its opinion's month ends on 9 October either way
+    weeks = policy_from_mapping(
+        {
+            "name": "weeks",
+            "version": "1",
+            "title": "以工作日计的会办期限",
+            "rules": [
+                {
+                    "name": "opinion",
+                    "kind": "co_handler_opinion",
+                    "start": "signed_for",
+                    "period": "20 working days",
+                    "source": "收到之日起二十个工作日内",
+                }
+            ],
+        }
+    )
+    changes = {
+        c.recorded.party: c.counted
+        for c in wf.deadline_changes(policy=weeks)
+        if c.recorded.kind is K.CO_HANDLER_OPINION
+    }
+    assert {party: d.start.isoformat() for party, d in changes.items() if d is not None} == {
+        "湖北省知识产权局": "2025-09-03",  # counted from its receipt, though nothing moved when it signed
+        "省教育厅": "2025-09-01",  # not signed: from the assignment
+    }
+    wf.policy = weeks
+    p = wf.revise_deadlines(pid, reason="改用以工作日计的期限", actor=A_COMMITTEE)
+    assert wf.deadline_changes() == [] and cohandle.replay(wf.history(pid)) == p
+    assert (
+        due(p, K.CO_HANDLER_OPINION, "湖北省知识产权局").in_timezone(SHANGHAI).to_date_string()
+        == "2025-09-30"
+    )
+
+
+def test_zhejiang_counts_the_reply_from_the_leads_receipt_and_caps_extensions_from_it() -> None:
+    wf, clock = workflow("zhejiang-2016")
+    pid = assigned(wf)
+    clock.set(at("2025-09-05"))
+    p = wf.sign_for(pid, actor=A_LEAD)
+    assert due(p, K.REPLY, "省科技厅").in_timezone(SHANGHAI).to_date_string() == "2025-12-05"
+    # extensions: six months in all from the reply's start, the day the lead signed
+    with pytest.raises(cohandle.PreconditionFailed, match="the total of 6个月 from the start, 2026-03-05"):
+        wf.extend(pid, until="2026-03-06", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
+    wf.extend(pid, until="2026-03-05", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
+
+
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:
     wf, _ = workflow("shanghai")
     pid = assigned(wf)

@@ -376,7 +376,7 @@ def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
                 "source": "x",
                 "colour": "red",
             },
-            {"name": "signed", "kind": "reply", "start": "signed_for", "period": "1 month", "source": "x"},
+            {"name": "signed", "kind": "reply", "start": "signed", "period": "1 month", "source": "x"},
         ],
         "counting": {"start_day_counted": "no"},
         "extension": {"total": "6 fortnights"},
@@ -387,7 +387,7 @@ def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
     expected = [
         "title: is required",
         "rules[0].kind: must be one of",
-        "rules[1].start: co_handler_opinion is counted from assigned, not reply_sent",
+        "rules[1].start: co_handler_opinion is counted from assigned, signed_for, not reply_sent",
         "rules[1].period: must not be negative",
         "rules[2].name: repeats the name 'opinion'",
         "rules[2].period: must be a period such as",
@@ -395,7 +395,7 @@ def test_every_problem_of_a_bad_policy_is_reported_at_once() -> None:
         "rules[3]: must give exactly one of period and fixed_date",
         "rules[4].colour: is not a known setting",
         "rules[4].fixed_date: is not a day of the year",
-        "rules[5].start: must be one of received, assigned, opinion_returned, reply_sent, rehandling_ordered",
+        "rules[5].start: must be one of received, assigned, signed_for, opinion_returned, reply_sent, rehandling_ordered",
         "counting.start_day_counted: must be true or false",
         "extension.total: must be a period such as",
     ]
@@ -463,7 +463,10 @@ def _rule(**changes: Any) -> Rule:
         (lambda: Counting(start_day_counted="no"), "Counting.start_day_counted must be"),  # type: ignore[arg-type]
         (lambda: _rule(fixed=FixedDate(6, 30)), "must give exactly one of period and fixed"),
         (lambda: _rule(period=None), "must give exactly one of period and fixed"),
-        (lambda: _rule(start=Start.REPLY_SENT), "reply is counted from assigned, received, not reply_sent"),
+        (
+            lambda: _rule(start=Start.REPLY_SENT),
+            "reply is counted from assigned, received, signed_for, not reply_sent",
+        ),
         (lambda: _rule(scope=None), "Rule.scope must be"),
         (lambda: Policy(name="p", version="1", title="t", rules="reply"), "Policy.rules must be a list"),
         (lambda: Policy(name="p", version="1", title="t", rules=[None]), "Policy.rules must be"),

@@ -68,6 +68,7 @@ def every_kind_of_event() -> list[RecordedEvent]:
     wf.file(pid, actor=A_COMMITTEE)
     wf.mark_key(pid, supervisor=SUPERVISOR, actor=A_COMMITTEE)
     wf.assign(pid, lead=LEAD, co_handlers=[cohandle.Unit(name="湖北省知识产权局"), CO2], actor=A_COMMITTEE)
+    wf.sign_for(pid, actor=A_LEAD)
     wf.request_reassignment(pid, reason="职责不符", actor=A_CO2)
     wf.decide_reassignment(pid, unit=CO2, approve=True, replacement=SPARE, actor=A_COMMITTEE)
     wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)

@@ -21,6 +21,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "reject": {S.RECEIVED},
     "merge": {S.RECEIVED, S.FILED},
     "assign": {S.RECEIVED, S.FILED},
+    "sign_for": {S.ASSIGNED},
     "request_reassignment": {S.ASSIGNED},
     "decide_reassignment": {S.ASSIGNED},
     "submit_opinion": {S.ASSIGNED},
@@ -54,6 +55,7 @@ EXPECTED_WHO: dict[str, set[str]] = {
     "reject": {BODY},
     "merge": {BODY},
     "assign": {BODY},
+    "sign_for": {LEAD, CO, HANDLER},
     "request_reassignment": {LEAD, CO, HANDLER},
     "decide_reassignment": {BODY},
     "submit_opinion": {CO},
@@ -111,6 +113,7 @@ def arguments(
         "reject": lambda: {"reason": "不属于提案范围"},
         "merge": lambda: {"into": h.receive(wf)},
         "assign": lambda: {"lead": h.LEAD, "co_handlers": [h.CO1]},
+        "sign_for": dict,
         "request_reassignment": lambda: {"reason": "职责不符"},
         "decide_reassignment": lambda: {"unit": h.CO1, "approve": False},
         "submit_opinion": lambda: {"opinion": h.opinion(own)},
@@ -199,5 +202,7 @@ def test_allowed_cells_do_succeed_on_the_usual_path() -> None:
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "submit_opinion", "co-handler") == "allowed"
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.CONSOLIDATED, "answer", "lead") == "allowed"
     assert run_cell(M.SEPARATE, S.ASSIGNED, "answer", "handler") == "allowed"
+    assert run_cell(M.SEPARATE, S.ASSIGNED, "sign_for", "handler") == "allowed"
+    assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "sign_for", "lead") == "allowed"
     assert run_cell(M.SOLE, S.ANSWERED, "record_feedback", "proposer") == "allowed"
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "remind", "supervisor") == "allowed"

@@ -238,6 +238,8 @@ class Handling(RuleBasedStateMachine):
         self.global_count = total
         event(f"reached {after.status}")
         event(f"recorded {command}")
+        if added == 2 and command == "sign_for":  # a count from receipt moved by the signature
+            event("recorded sign_for with its deadlines counted again")
         assert after.version == len(history)
         assert all(cohandle.hash_event(e) == e.hash for e in history[len(before) :])
 

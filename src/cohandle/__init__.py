@@ -30,6 +30,7 @@ from cohandle._errors import (
 )
 from cohandle._events import (
     EVENT_TYPES,
+    AssignmentSignedFor,
     CoHandlerExcused,
     DeadlineExtended,
     DeadlinesRevised,
@@ -112,6 +113,7 @@ __all__ = [
     "PROPOSER_PARTY",
     "Actor",
     "AssignmentMode",
+    "AssignmentSignedFor",
     "Body",
     "CategoryScheme",
     "ChainBroken",

@@ -10,13 +10,14 @@ policy and a calendar would have set instead, for the deadlines still open.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 import pendulum
 
 from cohandle._errors import PreconditionFailed
 from cohandle._events import (
+    AssignmentSignedFor,
     DeadlineExtended,
     DeadlinesRevised,
     DeadlinesSet,
@@ -31,7 +32,7 @@ from cohandle._events import (
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineKind, DeadlineStatus, Disclosure
 from cohandle._state import Proposal, apply, start
 from cohandle.deadlines import Calendar, CalendarError, Policy, due_date, end_of_day
-from cohandle.deadlines._rules import add_months
+from cohandle.deadlines._rules import Start, add_months
 
 __all__ = ["DeadlineChange", "changes_of", "check_extension", "started_by"]
 
@@ -50,10 +51,23 @@ def _naming(error: CalendarError, p: Proposal, what: str) -> CalendarError:
 
 
 class _Setter:
-    def __init__(self, p: Proposal, policy: Policy, calendar: Calendar) -> None:
+    """Collects the deadlines an event starts. ``signed`` gives the day each unit signed for
+    its part (签收), which a rule counted from receipt counts from; by default, as the state
+    ``p`` records it. With ``only``, just the rules counted from that start are counted."""
+
+    def __init__(
+        self,
+        p: Proposal,
+        policy: Policy,
+        calendar: Calendar,
+        signed: Mapping[str, pendulum.Date] | None = None,
+        only: Start | None = None,
+    ) -> None:
         self.p = p
         self.policy = policy
         self.calendar = calendar
+        self.signed = signed if signed is not None else {name: _day(at) for name, at in p.signed}
+        self.only = only
         self.found: list[Deadline] = []
 
     def add(self, kind: DeadlineKind, party: str, start: pendulum.Date) -> None:
@@ -63,7 +77,14 @@ class _Setter:
         kind applies (a period for late items), and with none, no deadline is set."""
         session = self.p.data.session
         for rule in self.policy.rules_for(kind, session.body, session.between_sessions, self.p.key):
-            counted_from = _day(self.p.received_at) if rule.start.value == "received" else start
+            if self.only is not None and rule.start is not self.only:
+                return
+            if rule.start is Start.RECEIVED:
+                counted_from = _day(self.p.received_at)
+            elif rule.start is Start.SIGNED_FOR:  # from the unit's receipt, once it has signed
+                counted_from = self.signed.get(party, start)
+            else:
+                counted_from = start
             try:
                 day = due_date(
                     counted_from,
@@ -92,10 +113,19 @@ class _Setter:
 
 
 def started_by(
-    event: Event, after: Proposal, at: pendulum.DateTime, policy: Policy, calendar: Calendar
-) -> DeadlinesSet | None:
-    """The deadlines ``event`` (already folded into ``after``) starts, or None."""
-    setter = _Setter(after, policy, calendar)
+    event: Event,
+    after: Proposal,
+    at: pendulum.DateTime,
+    policy: Policy,
+    calendar: Calendar,
+    signed: Mapping[str, pendulum.Date] | None = None,
+) -> DeadlinesSet | DeadlinesRevised | None:
+    """The deadlines ``event`` (already folded into ``after``) starts, or None. A unit's
+    signature (签收) starts none: it moves the deadlines counted from its receipt, as a
+    :class:`DeadlinesRevised`. ``signed`` overrides the days units signed for their parts."""
+    if isinstance(event, AssignmentSignedFor):
+        return _moved_by_signature(event, after, at, policy, calendar)
+    setter = _Setter(after, policy, calendar, signed)
     start = _day(at)
     if isinstance(event, ProposalAssigned):
         for unit in (event.lead, *event.co_handlers, *event.handlers):
@@ -150,6 +180,37 @@ def started_by(
         return None
     return DeadlinesSet(
         deadlines=tuple(setter.found),
+        policy=policy.name,
+        policy_version=policy.version,
+        calendar_version=calendar.version,
+    )
+
+
+def _moved_by_signature(
+    event: AssignmentSignedFor, after: Proposal, at: pendulum.DateTime, policy: Policy, calendar: Calendar
+) -> DeadlinesRevised | None:
+    """The signing unit's open deadlines under rules counted from receipt (签收), counted again
+    from the day it signed; None when every one falls on the same day as before."""
+    setter = _Setter(after, policy, calendar, only=Start.SIGNED_FOR)
+    unit, day = event.unit, _day(at)
+    setter.add(_K.REASSIGNMENT_REQUEST, unit.name, day)
+    if after.co_handler(unit) is not None:
+        setter.add(_K.CO_HANDLER_OPINION, unit.name, day)
+    else:  # the lead, or a separate handler
+        setter.add(_K.REPLY, unit.name, day)
+    recorded = {
+        (t.deadline.kind, t.deadline.party, t.deadline.rule): t.deadline
+        for t in after.deadlines
+        if t.status is DeadlineStatus.OPEN
+    }
+    pairs = [(recorded.get((d.kind, d.party, d.rule)), d) for d in setter.found]
+    moved = [(old, new) for old, new in pairs if old is not None and old.due != new.due]
+    if not moved:
+        return None
+    return DeadlinesRevised(
+        replaced=tuple(old for old, _ in moved),
+        deadlines=tuple(new for _, new in moved),
+        reason=f"{unit.name}{day.year}年{day.month}月{day.day}日签收，自收到之日起计算",
         policy=policy.name,
         policy_version=policy.version,
         calendar_version=calendar.version,
@@ -240,11 +301,19 @@ def changes_of(
     earlier revision is counted again as the one it replaced. Nothing is recorded."""
     state: Proposal | None = None
     again: dict[Deadline, Deadline | None] = {}  # each deadline recorded: as counted now
+    # a rule counted from receipt counts from the day the unit signed (签收), even when it
+    # signed after the event that started the clock: such deadlines were moved when it signed
+    signed = {
+        e.payload.unit.name: _day(e.occurred_at)
+        for e in history
+        if isinstance(e.payload, AssignmentSignedFor)
+    }
     for index, event in enumerate(history):
         payload = event.payload
         if isinstance(payload, DeadlinesSet) and state is not None and index > 0:
             starter = history[index - 1]  # the event of the same command that started the clocks
-            found = started_by(starter.payload, state, starter.occurred_at, policy, calendar)
+            found = started_by(starter.payload, state, starter.occurred_at, policy, calendar, signed)
+            assert not isinstance(found, DeadlinesRevised)  # a DeadlinesSet's starter is no signature
             counted = {(d.kind, d.party): d for d in found.deadlines} if found is not None else {}
             for recorded in payload.deadlines:
                 again[recorded] = counted.get((recorded.kind, recorded.party))

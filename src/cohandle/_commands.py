@@ -28,6 +28,7 @@ from cohandle._errors import (
     state_words,
 )
 from cohandle._events import (
+    AssignmentSignedFor,
     CoHandlerExcused,
     DeadlineExtended,
     DeadlinesRevised,
@@ -339,6 +340,10 @@ def decide_assign(
     )
 
 
+# a deadline put aside for a later one (an extension, a revision): the later one holds
+_REPLACED = (DeadlineStatus.SUPERSEDED, DeadlineStatus.REVISED)
+
+
 def _own_part_open(p: Proposal, who: Unit) -> bool:
     if p.lead == who:
         return True
@@ -347,6 +352,23 @@ def _own_part_open(p: Proposal, who: Unit) -> bool:
         return part.status in (PartStatus.PENDING, PartStatus.RETURNED)
     handler = p.handler(who)
     return handler is not None and handler.status is PartStatus.PENDING
+
+
+def decide_sign_for(p: Proposal, actor: Actor, held: Relations, ctx: Context) -> AssignmentSignedFor:
+    """A unit signs for its part (签收): once, before it has submitted its opinion or answered."""
+    who = actor.unit
+    assert who is not None  # a unit-held relation was checked
+    signed = p.signed_at(who)
+    if signed is not None:
+        day = signed.in_timezone("Asia/Shanghai").to_date_string()
+        raise refuse(p, "sign_for", actor, f"{who.name} signed for its part on {day} already.")
+    part = p.co_handler(who)
+    if part is not None and (part.status is not PartStatus.PENDING or part.returned):
+        raise refuse(p, "sign_for", actor, f"{who.name} has already sent its opinion; signing comes first.")
+    handler = p.handler(who)
+    if handler is not None and handler.status is not PartStatus.PENDING:
+        raise refuse(p, "sign_for", actor, f"{who.name} has already answered its part; signing comes first.")
+    return AssignmentSignedFor(unit=who)
 
 
 def decide_request_reassignment(
@@ -365,6 +387,7 @@ def decide_request_reassignment(
         window = tracked.deadline
         if (
             window.kind is DeadlineKind.REASSIGNMENT_REQUEST
+            and tracked.status not in _REPLACED
             and window.party == who.name
             and ctx.at > window.due
         ):

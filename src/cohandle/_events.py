@@ -41,6 +41,7 @@ from cohandle._model import (
 
 __all__ = [
     "EVENT_TYPES",
+    "AssignmentSignedFor",
     "CoHandlerExcused",
     "DeadlineExtended",
     "DeadlinesRevised",
@@ -163,6 +164,15 @@ class ProposalAssigned(Event):
     co_handlers: tuple[Unit, ...] = ()
     handlers: tuple[Unit, ...] = ()
     note: str = ""
+
+
+@_event
+@attrs.frozen(kw_only=True)
+class AssignmentSignedFor(Event):
+    """A unit named at assignment signed for its part (签收): the day regulations that count
+    "from receipt" (收到之日起) count from."""
+
+    unit: Unit
 
 
 @_event
@@ -313,6 +323,7 @@ _LABELS: dict[type[Event], str] = {
     ProposalMerged: "并案",
     ItemMergedIn: "他件并入",
     ProposalAssigned: "交办",
+    AssignmentSignedFor: "签收",
     ReassignmentRequested: "申请调整交办",
     ReassignmentDecided: "调整交办决定",
     OpinionSubmitted: "会办意见",

@@ -81,6 +81,7 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("reject", [_S.RECEIVED], _S.NOT_FILED),
     ("merge", [_S.RECEIVED, _S.FILED], _S.MERGED),
     ("assign", [_S.RECEIVED, _S.FILED], _S.ASSIGNED),
+    ("sign_for", [_S.ASSIGNED], None),
     ("request_reassignment", [_S.ASSIGNED], None),
     ("decide_reassignment", [_S.ASSIGNED], None),
     ("submit_opinion", [_S.ASSIGNED], None),

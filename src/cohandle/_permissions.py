@@ -49,6 +49,7 @@ PERMISSIONS: Mapping[str, frozenset[Relation]] = {
     "reject": frozenset({_R.ASSIGNING_BODY}),
     "merge": frozenset({_R.ASSIGNING_BODY}),
     "assign": frozenset({_R.ASSIGNING_BODY}),
+    "sign_for": frozenset({_R.LEAD, _R.CO_HANDLER, _R.HANDLER}),
     "request_reassignment": frozenset({_R.LEAD, _R.CO_HANDLER, _R.HANDLER}),
     "decide_reassignment": frozenset({_R.ASSIGNING_BODY}),
     "submit_opinion": frozenset({_R.CO_HANDLER}),
@@ -75,6 +76,7 @@ EXTRA_RULES: Mapping[str, str] = {
         "only into an item of the same assigning body that has not answered yet; not an item "
         "that others are merged into"
     ),
+    "sign_for": "a unit signs for its own part, once, before it has submitted or answered it",
     "request_reassignment": "a unit asks only for its own part, once until it is decided",
     "submit_opinion": "a co-handler submits only its own opinion, addressed to the lead unit",
     "answer": "a separate handler answers only its own part",

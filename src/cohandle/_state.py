@@ -16,6 +16,7 @@ import pendulum
 from cohandle._clock import moment
 from cohandle._errors import ChainBroken, InvalidInput, expect, got, iterable
 from cohandle._events import (
+    AssignmentSignedFor,
     CoHandlerExcused,
     DeadlineExtended,
     DeadlinesRevised,
@@ -127,6 +128,9 @@ class Proposal(NamedTuple):
     deadlines: tuple[TrackedDeadline, ...] = ()
     reminded: tuple[tuple[str, pendulum.DateTime], ...] = ()
     unpublished: tuple[str, ...] = ()  # the units whose latest reply is for publication and not yet published
+    signed: tuple[
+        tuple[str, pendulum.DateTime], ...
+    ] = ()  # the units that signed for their part (签收), and when
 
     @property
     def number(self) -> str:
@@ -191,6 +195,17 @@ class Proposal(NamedTuple):
         """Every recorded deadline with its status at ``now`` (open ones past due are missed)."""
         now = moment("now", now)
         return tuple((tracked, tracked.status_at(now)) for tracked in self.deadlines)
+
+    def signed_at(self, unit: object) -> pendulum.DateTime | None:
+        """When ``unit`` (a :class:`Unit`, or its name as text) signed for its part (签收), or
+        None if it has not: a unit released by a reassignment no longer has one."""
+        name = unit.name if isinstance(unit, Unit) else unit
+        if not isinstance(name, str):
+            raise InvalidInput("unit", f"must be a Unit or a unit's name, as text (got {got(unit)})")
+        for signer, at in self.signed:
+            if signer == name:
+                return at
+        return None
 
     def last_reminded(self, party: object) -> pendulum.DateTime | None:
         """When ``party`` (a unit's name, as text) was last reminded, if ever.
@@ -347,6 +362,11 @@ def _assigned(p: Proposal, e: ProposalAssigned, at: pendulum.DateTime) -> _Chang
     }
 
 
+@_on(AssignmentSignedFor, "sign_for")
+def _signed_for(p: Proposal, e: AssignmentSignedFor, at: pendulum.DateTime) -> _Changes:
+    return {"signed": (*p.signed, (e.unit.name, at))}
+
+
 @_on(ReassignmentRequested, "request_reassignment")
 def _reassignment_requested(p: Proposal, e: ReassignmentRequested, at: pendulum.DateTime) -> _Changes:
     changes: _Changes = {"pending_reassignments": (*p.pending_reassignments, e)}
@@ -361,6 +381,8 @@ def _reassignment_decided(p: Proposal, e: ReassignmentDecided, at: pendulum.Date
     if not e.approved:
         return changes
     _with_settled(changes, _settle(p, at, _ALL_KINDS, e.unit.name, DeadlineStatus.WAIVED))
+    if p.signed:  # a released unit's signature goes with its part
+        changes["signed"] = tuple(entry for entry in p.signed if entry[0] != e.unit.name)
     if p.lead == e.unit:
         changes["lead"] = e.replacement
     elif p.co_handler(e.unit) is not None:

@@ -534,6 +534,14 @@ class Workflow:
         }
         return self._run(proposal_id, "assign", actor, c.decide_assign, args, **options)
 
+    def sign_for(self, proposal_id: str, *, actor: Actor, **options: Unpack[CommandOptions]) -> Proposal:
+        """The actor's unit signs for its part of the assignment (签收): the lead, a co-handler or
+        a separate handler, once, before it has sent its opinion or answered. Its business time
+        (``occurred_at``) is the day of receipt. Where the policy counts a deadline from receipt
+        (``start = "signed_for"``), that unit's deadline is counted again from this day; until a
+        unit signs, it is counted from the day of assignment."""
+        return self._run(proposal_id, "sign_for", actor, c.decide_sign_for, {}, **options)
+
     def request_reassignment(
         self, proposal_id: str, *, actor: Actor, reason: str, **options: Unpack[CommandOptions]
     ) -> Proposal:

@@ -67,10 +67,13 @@ class PeriodUnit(enum.StrEnum):
 
 
 class Start(enum.StrEnum):
-    """The event a deadline is counted from."""
+    """The event a deadline is counted from. ``received`` is the item's receipt by the
+    assigning body; ``signed_for`` is a handling unit's receipt of its assignment (签收, the
+    收到之日起 of many regulations), counted from the assignment until the unit signs."""
 
     RECEIVED = "received"
     ASSIGNED = "assigned"
+    SIGNED_FOR = "signed_for"
     OPINION_RETURNED = "opinion_returned"
     REPLY_SENT = "reply_sent"
     REHANDLING_ORDERED = "rehandling_ordered"
@@ -78,10 +81,10 @@ class Start(enum.StrEnum):
 
 # Which start each kind may be counted from.
 _STARTS = {
-    DeadlineKind.REASSIGNMENT_REQUEST: {Start.ASSIGNED},
-    DeadlineKind.CO_HANDLER_OPINION: {Start.ASSIGNED},
+    DeadlineKind.REASSIGNMENT_REQUEST: {Start.ASSIGNED, Start.SIGNED_FOR},
+    DeadlineKind.CO_HANDLER_OPINION: {Start.ASSIGNED, Start.SIGNED_FOR},
     DeadlineKind.RESUBMISSION: {Start.OPINION_RETURNED},
-    DeadlineKind.REPLY: {Start.ASSIGNED, Start.RECEIVED},
+    DeadlineKind.REPLY: {Start.ASSIGNED, Start.RECEIVED, Start.SIGNED_FOR},
     DeadlineKind.PROPOSER_FEEDBACK: {Start.REPLY_SENT},
     DeadlineKind.REHANDLING: {Start.REHANDLING_ORDERED},
     DeadlineKind.PUBLICATION: {Start.REPLY_SENT},
