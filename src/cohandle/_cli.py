@@ -191,11 +191,17 @@ def _show(args: argparse.Namespace) -> int:
             with _said_as("--now", "moment"):
                 p = wf.state_as_of(args.id, as_of)
         history = history[: p.version]
+    signed = {name: _day(at) for name, at in p.signed}  # the units that signed for their part (签收)
+
+    def unit(name: str, *notes: str) -> str:
+        notes += (f"签收 {signed[name]}",) if name in signed else ()
+        return f"{name} ({', '.join(notes)})" if notes else name
+
     parties = [("交办单位", p.assigning_body.name)]
     if p.lead is not None:
-        parties.append(("主办单位", p.lead.name))
-    parties += [("会办单位", f"{part.unit.name} ({part.status})") for part in p.co_handlers]
-    parties += [("分办单位", f"{part.unit.name} ({part.status})") for part in p.handlers]
+        parties.append(("主办单位", unit(p.lead.name)))
+    parties += [("会办单位", unit(part.unit.name, part.status)) for part in p.co_handlers]
+    parties += [("分办单位", unit(part.unit.name, part.status)) for part in p.handlers]
     who = _proposers_word(p)
     parties.append((who, "、".join(p.data.proposer_names)))
     if p.merged:  # the items merged into it (并案): their proposers are answered with it
@@ -245,6 +251,7 @@ def _show(args: argparse.Namespace) -> int:
             for m in p.merged
         ],
         "parties": [{"role": role, "name": name} for role, name in parties],
+        "signed": [{"unit": name, "date": day} for name, day in signed.items()],
         "contacts": [
             {
                 "date": day,

@@ -66,9 +66,16 @@ class _Setter:
         self.p = p
         self.policy = policy
         self.calendar = calendar
-        self.signed = signed if signed is not None else {name: _day(at) for name, at in p.signed}
+        self.signed = signed
         self.only = only
         self.found: list[Deadline] = []
+
+    def received_by(self, party: str, otherwise: pendulum.Date) -> pendulum.Date:
+        """The day ``party`` signed for its part, or ``otherwise`` if it has not."""
+        if self.signed is not None:
+            return self.signed.get(party, otherwise)
+        at = self.p.signed_at(party)
+        return otherwise if at is None else _day(at)
 
     def add(self, kind: DeadlineKind, party: str, start: pendulum.Date) -> None:
         """The deadline of the first rule of ``kind`` that applies to the item, started on
@@ -82,7 +89,7 @@ class _Setter:
             if rule.start is Start.RECEIVED:
                 counted_from = _day(self.p.received_at)
             elif rule.start is Start.SIGNED_FOR:  # from the unit's receipt, once it has signed
-                counted_from = self.signed.get(party, start)
+                counted_from = self.received_by(party, start)
             else:
                 counted_from = start
             try:

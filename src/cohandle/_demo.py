@@ -2,8 +2,8 @@
 
 The seed case is proposal No. 20230519 of the 1st session of the 13th Hubei CPPCC committee,
 as its published co-handling letter tells it. The other proposals, their people and phone
-numbers are invented to show a returned opinion, a re-handling after 不满意, separate handling
-and an NPC suggestion.
+numbers are invented to show units signing for their parts (签收), a returned opinion, a
+re-handling after 不满意, separate handling and an NPC suggestion.
 """
 
 from __future__ import annotations
@@ -127,6 +127,8 @@ def _returned_opinion(wf: Workflow) -> str:
     pid = wf.receive(data, actor=committee, occurred_at="2023-01-16").id
     wf.file(pid, actor=committee, occurred_at="2023-02-10")
     wf.assign(pid, lead=EDUCATION, co_handlers=[FINANCE], actor=committee, occurred_at="2023-02-20")
+    wf.sign_for(pid, actor=lead, occurred_at="2023-02-21")  # each unit signs for its part (签收)
+    wf.sign_for(pid, actor=finance, occurred_at="2023-02-23")
     wf.remind(pid, to=FINANCE, actor=lead, note="会办意见逾期未报,请尽快报送", occurred_at="2023-03-28")
     thin = Opinion(author=FINANCE, addressee=EDUCATION, date="2023-04-03", sections=_text("", "原则同意。"))
     wf.submit_opinion(pid, opinion=thin, actor=finance, occurred_at="2023-04-03")
