@@ -393,6 +393,9 @@ def test_signing_comes_before_a_units_opinion_or_answer() -> None:
     wf.return_opinion(pid, unit=CO1, reason="请补充", actor=A_LEAD)
     with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="has already sent its opinion"):
         wf.sign_for(pid, actor=A_CO1)
+    wf.excuse_co_handler(pid, unit=CO2, reason="不再涉及", actor=A_COMMITTEE)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="was excused from sending an opinion"):
+        wf.sign_for(pid, actor=A_CO2)
     separate = bring_to(wf, Status.ASSIGNED, SEPARATE)
     wf.answer(separate, reply=reply(H1), actor=A_H1)
     with unchanged(wf, separate), pytest.raises(PreconditionFailed, match="has already answered its part"):

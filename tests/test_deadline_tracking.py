@@ -461,6 +461,25 @@ def test_zhejiang_counts_the_reply_from_the_leads_receipt_and_caps_extensions_fr
     with pytest.raises(cohandle.PreconditionFailed, match="the total of 6个月 from the start, 2026-03-05"):
         wf.extend(pid, until="2026-03-06", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
     wf.extend(pid, until="2026-03-05", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
+    # separate handling (分办): each handler's reply from its own receipt
+    separate = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(separate, handlers=[H1, H2], actor=A_COMMITTEE)
+    clock.set(at("2025-09-09"))
+    p = wf.sign_for(separate, actor=A_H1)
+    assert due(p, K.REPLY, "省财政厅").in_timezone(SHANGHAI).to_date_string() == "2025-12-09"
+    assert due(p, K.REPLY, "省人社厅").in_timezone(SHANGHAI).to_date_string() == "2025-12-05"
+    # a replacement's opinion is counted from the decision naming it until it signs
+    item = assigned(wf)
+    wf.request_reassignment(item, reason="职责不符", actor=A_CO2)
+    wf.decide_reassignment(item, unit=CO2, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    assert (
+        due(wf.get(item), K.CO_HANDLER_OPINION, "省商务厅").in_timezone(SHANGHAI).to_date_string()
+        == "2025-11-10"
+    )
+    clock.set(at("2025-09-12"))
+    p = wf.sign_for(item, actor=cohandle.Actor(name="郑强", unit=SPARE))
+    assert due(p, K.CO_HANDLER_OPINION, "省商务厅").in_timezone(SHANGHAI).to_date_string() == "2025-11-12"
+    assert wf.deadline_changes() == [] and cohandle.replay(wf.history(item)) == p
 
 
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:

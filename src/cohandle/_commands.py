@@ -363,6 +363,13 @@ def decide_sign_for(p: Proposal, actor: Actor, held: Relations, ctx: Context) ->
         day = signed.in_timezone("Asia/Shanghai").to_date_string()
         raise refuse(p, "sign_for", actor, f"{who.name} signed for its part on {day} already.")
     part = p.co_handler(who)
+    if part is not None and part.status is PartStatus.EXCUSED:
+        raise refuse(
+            p,
+            "sign_for",
+            actor,
+            f"{who.name} was excused from sending an opinion; it has no part to sign for.",
+        )
     if part is not None and (part.status is not PartStatus.PENDING or part.returned):
         raise refuse(p, "sign_for", actor, f"{who.name} has already sent its opinion; signing comes first.")
     handler = p.handler(who)
