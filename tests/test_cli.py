@@ -63,7 +63,7 @@ def test_demo_prints_what_happened(tmp_path: Path) -> None:
     assert "湖北省政协十三届一次会议 第20230519号提案《关于促进基础研发的建议》" in result.stdout
     assert "OpinionSubmitted       杨鑫 (湖北省知识产权局)" in result.stdout
     assert "OpinionReturned" in result.stdout and "RehandlingOrdered" in result.stdout
-    assert "The log is intact: 50 events in 5 proposals" in result.stdout
+    assert "The log is intact: 51 events in 5 proposals" in result.stdout
 
 
 def test_show_prints_parties_deadlines_and_timeline(demo_db: Path) -> None:
@@ -242,7 +242,7 @@ def damaged_copy(demo_db: Path, copy: Path) -> Path:
 
 def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
     ok = run("verify", db=demo_db)
-    assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 50" in ok.stderr
+    assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 51" in ok.stderr
     damaged = run("verify", "--json", db=damaged_copy(demo_db, tmp_path / "copy.db"))
     assert damaged.returncode == 1
     assert f"proposal '{SEED_ID}', version 5" in json.loads(damaged.stdout)["problem"]
@@ -287,12 +287,12 @@ def test_anchor_then_verify_against_it(demo_db: Path, tmp_path: Path) -> None:
 def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "log.jsonl"
     result = run("export", str(out), db=demo_db)
-    assert result.returncode == 0 and "Exported 50 events" in result.stdout
+    assert result.returncode == 0 and "Exported 51 events" in result.stdout
     target = tmp_path / "copy.db"
     imported = run("import", str(out), db=target)
-    assert imported.returncode == 0 and "Imported 50 events of 5 proposals" in imported.stdout
-    assert "checked lines: 50" in imported.stderr
-    assert "intact: 50 events" in run("verify", db=target).stdout
+    assert imported.returncode == 0 and "Imported 51 events of 5 proposals" in imported.stdout
+    assert "checked lines: 51" in imported.stderr
+    assert "intact: 51 events" in run("verify", db=target).stdout
     again = run("import", str(out), db=target)
     assert again.returncode == 2 and "Traceback" not in again.stderr
     assert again.stderr.splitlines()[-1].startswith("cohandle: Line 1 of the import cannot be accepted")
@@ -363,12 +363,12 @@ def test_export_to_standard_output_and_import_from_standard_input(demo_db: Path,
     assert run("export", str(out), db=demo_db).returncode == 0
     piped = run("export", "-", db=demo_db, cwd=tmp_path)
     assert piped.returncode == 0 and piped.stdout == out.read_text(encoding="utf-8")
-    assert "Exported 50 events to standard output." in piped.stderr
+    assert "Exported 51 events to standard output." in piped.stderr
     assert not (tmp_path / "-").exists()  # no file named "-"
     target = tmp_path / "copy.db"
     imported = run("import", "-", db=target, stdin=piped.stdout, cwd=tmp_path)
-    assert imported.returncode == 0 and "Imported 50 events of 5 proposals" in imported.stdout
-    assert "intact: 50 events" in run("verify", db=target).stdout
+    assert imported.returncode == 0 and "Imported 51 events of 5 proposals" in imported.stdout
+    assert "intact: 51 events" in run("verify", db=target).stdout
 
 
 def test_show_says_how_an_item_ended_without_a_reply(tmp_path: Path) -> None:

@@ -861,12 +861,13 @@ def test_a_reply_not_for_publication_is_not_published() -> None:
         wf.publish(pid, actor=A_LEAD)
 
 
-def test_final_states_allow_nothing_but_publication() -> None:
+def test_final_states_allow_nothing_but_what_follows_a_reply() -> None:
+    # a closed item's reply may still be published, and reported on as it is carried out
     for status in (Status.NOT_FILED, Status.MERGED, Status.WITHDRAWN, Status.CLOSED):
         wf = workflow()
         pid = bring_to(wf, status)
         allowed = cohandle.allowed_commands(wf.get(pid).status)
-        assert allowed == (("publish",) if status is Status.CLOSED else ())
+        assert allowed == (("publish", "report_implementation") if status is Status.CLOSED else ())
         with pytest.raises(NotAllowedInState, match="Commands possible now"):
             wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
 
@@ -876,3 +877,69 @@ def test_actor_must_be_an_actor() -> None:
     pid = receive(wf)
     with pytest.raises(InvalidInput, match="must be an Actor"):
         wf.file(pid, actor="王芳")  # type: ignore[arg-type]
+
+
+# -- report_implementation (落实情况) ----------------------------------------------------------
+
+
+def test_a_unit_reports_how_its_reply_is_carried_out_and_restates_its_category() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)  # the lead answered B
+    assert wf.get(pid).category_now() == "B"
+    p = wf.report_implementation(pid, report="项目已开工建设", actor=A_LEAD)
+    last = wf.history(pid)[-1]
+    assert isinstance(last.payload, cohandle.ImplementationReported) and last.label == "落实情况"
+    assert (last.payload.unit, last.payload.category) == (LEAD, None)
+    assert p.category_now() == "B" and p.category_now(LEAD) == "B" and p.status is Status.ANSWERED
+    wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
+    wf.close(pid, actor=A_LEAD)
+    p = wf.report_implementation(pid, report="项目已建成投用", category="A", actor=A_LEAD)
+    assert p.status is Status.CLOSED and p.category_now() == "A" and p.reply is not None
+    assert p.reply.category == "B"  # the reply stays as it was sent
+    assert [r.report for r in p.reports] == ["项目已开工建设", "项目已建成投用"]
+    assert cohandle.replay(wf.history(pid)) == p
+    stats = cohandle.statistics([p], wf.clock.now())
+    assert (stats.categories, stats.categories_now, stats.implementation_reported) == ({"B": 1}, {"A": 1}, 1)
+    assert stats.to_json()["categories_now"] == {"A": 1}
+
+
+def test_a_report_is_the_answering_units_own_with_a_category_of_the_items_scheme() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    with unchanged(wf, pid):
+        with pytest.raises(InvalidInput, match="must be one of the ABC scheme's codes, A, B, C, or None"):
+            wf.report_implementation(pid, report="已完成", category="甲", actor=A_LEAD)
+        with pytest.raises(InvalidInput, match=r"^report "):
+            wf.report_implementation(pid, report=" ", actor=A_LEAD)
+        with pytest.raises(PermissionDenied):
+            wf.report_implementation(pid, report="已完成", actor=A_CO1)
+        with pytest.raises(PermissionDenied):
+            wf.report_implementation(pid, report="已完成", actor=A_COMMITTEE)
+    assigned = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, assigned), pytest.raises(NotAllowedInState):
+        wf.report_implementation(assigned, report="已完成", actor=A_LEAD)
+
+
+def test_a_new_reply_after_rehandling_states_its_own_category() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    wf.report_implementation(pid, report="已解决", category="A", actor=A_LEAD)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="不满意", actor=A_COMMITTEE)
+    p = wf.answer(pid, reply=reply(category="C"), actor=A_LEAD)
+    assert p.category_now() == "C" and p.recategorized == ()
+    assert cohandle.replay(wf.history(pid)) == p
+
+
+def test_each_handler_reports_on_its_own_part_under_separate_handling() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, SEPARATE)
+    p = wf.report_implementation(pid, report="补助资金已拨付", category="A", actor=A_H1)
+    assert (p.category_now(H1), p.category_now(H2)) == ("A", "B")
+    with pytest.raises(InvalidInput, match="must name the unit under separate handling"):
+        p.category_now()
+    with pytest.raises(InvalidInput, match="must be a Unit or None"):
+        p.category_now("省财政厅")
+    assert p.category_now(OUTSIDER) is None
+    stats = cohandle.statistics([p], wf.clock.now())
+    assert (stats.categories, stats.categories_now) == ({"B": 2}, {"A": 1, "B": 1})

@@ -89,6 +89,7 @@ def every_kind_of_event() -> list[RecordedEvent]:
     wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
     wf.close(pid, actor=A_LEAD)
     wf.publish(pid, actor=A_LEAD, url="https://example.gov.cn/1")
+    wf.report_implementation(pid, report="已建成并投入使用", category="A", actor=A_LEAD)
     events += wf.history(pid)
     return events
 

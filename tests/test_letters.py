@@ -424,7 +424,7 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
     docx = pytest.importorskip("docx")
     from cohandle._demo import record_demo
 
-    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-07-21T09:00:00+08:00"))
+    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-12-01T09:00:00+08:00"))
     pid = record_demo(wf)[0]
     p = wf.get(pid)
     assert p.reply is not None

@@ -38,6 +38,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "record_contact": OPEN | {S.ANSWERED},
     "mark_key": {S.RECEIVED, S.FILED, S.ANSWERED} | OPEN,
     "publish": {S.ANSWERED, S.CLOSED},
+    "report_implementation": {S.ANSWERED, S.CLOSED},
     "revise_deadlines": OPEN | {S.ANSWERED},
 }
 
@@ -72,6 +73,7 @@ EXPECTED_WHO: dict[str, set[str]] = {
     "record_contact": {LEAD, CO, HANDLER},
     "mark_key": {BODY},
     "publish": {BODY, LEAD, HANDLER},
+    "report_implementation": {LEAD, HANDLER},
     "revise_deadlines": {BODY},
 }
 
@@ -130,6 +132,7 @@ def arguments(
         "record_contact": lambda: {"method": "meeting"},
         "mark_key": lambda: {"supervisor": h.SPARE},
         "publish": dict,
+        "report_implementation": lambda: {"report": "已落实", "category": "A"},
         "revise_deadlines": lambda: {"reason": "2026年放假安排公布"},
     }
     return builders[command]()
@@ -204,5 +207,6 @@ def test_allowed_cells_do_succeed_on_the_usual_path() -> None:
     assert run_cell(M.SEPARATE, S.ASSIGNED, "answer", "handler") == "allowed"
     assert run_cell(M.SEPARATE, S.ASSIGNED, "sign_for", "handler") == "allowed"
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "sign_for", "lead") == "allowed"
+    assert run_cell(M.SEPARATE, S.CLOSED, "report_implementation", "handler") == "allowed"
     assert run_cell(M.SOLE, S.ANSWERED, "record_feedback", "proposer") == "allowed"
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "remind", "supervisor") == "allowed"

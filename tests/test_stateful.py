@@ -102,6 +102,8 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
         }
     if command == "revise_deadlines":
         return {"reason": reason}
+    if command == "report_implementation":
+        return {"report": reason, "category": draw(st.sampled_from([None, "A", "B", "E"]))}
     if command == "mark_key":
         return {"supervisor": draw(st.sampled_from([None, h.SUPERVISOR]))}
     return {}

@@ -228,6 +228,11 @@ def _show(args: argparse.Namespace) -> int:
         for e in history
     ]
     outcome = _outcome(p, history)
+    reports = [  # on how its replies are carried out (落实情况), on the day each was made
+        (_day(e.occurred_at), e.payload)
+        for e in history
+        if isinstance(e.payload, cohandle.ImplementationReported)
+    ]
     contacts = [  # with the proposers (沟通, 见面), on the day each took place
         (_day(e.occurred_at), e.payload)
         for e in history
@@ -262,6 +267,10 @@ def _show(args: argparse.Namespace) -> int:
             }
             for day, c in contacts
         ],
+        "reports": [
+            {"date": day, "unit": r.unit.name, "category": r.category, "report": r.report}
+            for day, r in reports
+        ],
         "deadlines": deadlines,
         "timeline": events,
     }
@@ -289,6 +298,11 @@ def _show(args: argparse.Namespace) -> int:
         if contacts:
             rows = [[day, c.unit.name, c.method.label, "、".join(c.proposers), c.note] for day, c in contacts]
             lines += ["", table(["日期", "单位", "沟通方式", who, "备注"], rows)]
+        if reports:
+            rows = [
+                [day, r.unit.name, f"{r.category}类" if r.category else "—", r.report] for day, r in reports
+            ]
+            lines += ["", table(["日期", "单位", "现办复类别", "落实情况"], rows)]
         lines += [
             "",
             table(
@@ -589,6 +603,9 @@ def _stats(args: argparse.Namespace) -> int:
         rows += [
             [f"{code}类", f"{count} ({shares[code] * 100:.1f}%)"] for code, count in s.categories.items()
         ]
+        if s.implementation_reported:  # reports on implementation (落实情况) restate categories
+            rows.append(["报告落实情况", s.implementation_reported])
+            rows += [[f"现{code}类", count] for code, count in s.categories_now.items()]
         units = [[name, c.lead, c.co_handled, c.separate, c.overdue] for name, c in s.units.items()]
         return table(["指标", "数值"], rows) + "\n\n" + table(["单位", "主办", "会办", "分办", "逾期"], units)
 

@@ -33,6 +33,7 @@ from cohandle._events import (
     DeadlineExtended,
     DeadlinesRevised,
     FeedbackRecorded,
+    ImplementationReported,
     ItemMergedIn,
     OpinionReturned,
     OpinionsConsolidated,
@@ -789,6 +790,25 @@ def decide_mark_key(
     if p.key and (who is None or who == p.supervisor):
         raise refuse(p, "mark_key", actor, "it is already a key proposal (重点提案).")
     return ProposalMarkedKey(supervisor=who, note=text("note", note, required=False))
+
+
+def decide_report_implementation(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, report: object, category: object
+) -> ImplementationReported:
+    """A unit's report on how its latest reply is carried out (落实情况), with the reply's
+    category as it stands now when the report restates it."""
+    who = actor.unit
+    assert who is not None  # a lead or a handler is a unit, and has answered once the item is
+    written = text("report", report)
+    if category is not None:
+        scheme = p.category_scheme
+        if not isinstance(category, str) or category not in scheme.codes:
+            raise InvalidInput(
+                "category",
+                f"must be one of the {scheme.name} scheme's codes, {', '.join(scheme.codes)}, or None "
+                f"(got {got(category)})",
+            )
+    return ImplementationReported(unit=who, report=written, category=category)
 
 
 def decide_publish(

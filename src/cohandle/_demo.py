@@ -3,7 +3,8 @@
 The seed case is proposal No. 20230519 of the 1st session of the 13th Hubei CPPCC committee,
 as its published co-handling letter tells it. The other proposals, their people and phone
 numbers are invented to show units signing for their parts (签收), a returned opinion, a
-re-handling after 不满意, separate handling and an NPC suggestion.
+re-handling after 不满意 and a report on how its reply was carried out (落实情况), separate
+handling and an NPC suggestion.
 """
 
 from __future__ import annotations
@@ -191,6 +192,13 @@ def _rehandled(wf: Workflow) -> str:
         occurred_at="2023-07-20",
     )
     wf.close(pid, actor=lead, occurred_at="2023-07-21")
+    wf.report_implementation(  # the year-end 回头看 of replies that promised work
+        pid,
+        report="新开通城乡公交衔接线路3条,换乘站点已投入使用。",
+        category="A",
+        actor=lead,
+        occurred_at="2023-11-20",
+    )
     return pid
 
 

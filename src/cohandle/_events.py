@@ -48,6 +48,7 @@ __all__ = [
     "DeadlinesSet",
     "Event",
     "FeedbackRecorded",
+    "ImplementationReported",
     "ItemMergedIn",
     "OpinionReturned",
     "OpinionSubmitted",
@@ -292,6 +293,18 @@ class ReplyPublished(Event):
 
 @_event
 @attrs.frozen(kw_only=True)
+class ImplementationReported(Event):
+    """A unit that answered reports how what its reply said is being carried out (落实情况),
+    as a 回头看 asks; ``category`` is the reply's category as it stands now (现办复类别, a B
+    now solved is reported as A), or None when the report does not restate it."""
+
+    unit: Unit
+    report: str
+    category: str | None = None
+
+
+@_event
+@attrs.frozen(kw_only=True)
 class DeadlinesSet(Event):
     """Deadlines whose clocks the preceding event of the same command started."""
 
@@ -340,6 +353,7 @@ _LABELS: dict[type[Event], str] = {
     ReminderIssued: "催办",
     ProposalMarkedKey: "重点督办",
     ReplyPublished: "公开",
+    ImplementationReported: "落实情况",
     DeadlinesSet: "设定期限",
     DeadlinesRevised: "调整期限",
 }

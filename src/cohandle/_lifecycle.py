@@ -99,6 +99,7 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("record_contact", [*_OPEN, _S.ANSWERED], None),
     ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
     ("publish", [_S.ANSWERED, _S.CLOSED], None),
+    ("report_implementation", [_S.ANSWERED, _S.CLOSED], None),
     ("revise_deadlines", [*_OPEN, _S.ANSWERED], None),
     # Not commands: an item merged into this one, recorded by the merge of that item; and
     # deadlines recorded by the command whose event started their clocks.

@@ -66,6 +66,7 @@ PERMISSIONS: Mapping[str, frozenset[Relation]] = {
     "record_contact": frozenset({_R.LEAD, _R.CO_HANDLER, _R.HANDLER}),
     "mark_key": frozenset({_R.ASSIGNING_BODY}),
     "publish": frozenset({_R.ASSIGNING_BODY, _R.LEAD, _R.HANDLER}),
+    "report_implementation": frozenset({_R.LEAD, _R.HANDLER}),
     "revise_deadlines": frozenset({_R.ASSIGNING_BODY}),
 }
 
@@ -90,6 +91,10 @@ EXTRA_RULES: Mapping[str, str] = {
     "publish": (
         "only a reply whose disclosure is 主动公开 or 依申请公开 is published; the lead or a "
         "separate handler publishes only its own reply"
+    ),
+    "report_implementation": (
+        "a unit reports only on its own reply, once it has sent one; a category it gives is one of "
+        "the item's scheme"
     ),
     "revise_deadlines": (
         "under a policy, and only when the workflow's policy and calendar count some open "

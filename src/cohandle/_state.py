@@ -23,6 +23,7 @@ from cohandle._events import (
     DeadlinesSet,
     Event,
     FeedbackRecorded,
+    ImplementationReported,
     ItemMergedIn,
     OpinionReturned,
     OpinionsConsolidated,
@@ -128,9 +129,11 @@ class Proposal(NamedTuple):
     deadlines: tuple[TrackedDeadline, ...] = ()
     reminded: tuple[tuple[str, pendulum.DateTime], ...] = ()
     unpublished: tuple[str, ...] = ()  # the units whose latest reply is for publication and not yet published
-    signed: tuple[
-        tuple[str, pendulum.DateTime], ...
-    ] = ()  # the units that signed for their part (签收), and when
+    # the units that signed for their part (签收), and when
+    signed: tuple[tuple[str, pendulum.DateTime], ...] = ()
+    reports: tuple[ImplementationReported, ...] = ()  # on how replies are carried out (落实情况), in order
+    # the units whose latest reply's category a report restated since (现办复类别), and to what
+    recategorized: tuple[tuple[str, str], ...] = ()
 
     @property
     def number(self) -> str:
@@ -195,6 +198,29 @@ class Proposal(NamedTuple):
         """Every recorded deadline with its status at ``now`` (open ones past due are missed)."""
         now = moment("now", now)
         return tuple((tracked, tracked.status_at(now)) for tracked in self.deadlines)
+
+    def category_now(self, unit: object = None) -> str | None:
+        """The category of ``unit``'s latest reply as it stands now: as a report on its
+        implementation (落实情况) restated it since, or as the reply gave it; None before the
+        unit has answered. ``unit`` (a :class:`Unit`) None means the lead's, which separate
+        handling (分办) has not: name the unit there."""
+        if unit is None:
+            if self.lead is None:
+                raise InvalidInput(
+                    "unit", "must name the unit under separate handling (分办): each answers its own part"
+                )
+            name = self.lead.name
+        elif isinstance(unit, Unit):
+            name = unit.name
+        else:
+            raise InvalidInput("unit", f"must be a Unit or None (got {got(unit)})")
+        for restated, code in self.recategorized:
+            if restated == name:
+                return code
+        for reply in reversed(self.replies):
+            if reply.author.name == name:
+                return reply.category
+        return None
 
     def signed_at(self, unit: object) -> pendulum.DateTime | None:
         """When ``unit`` (a :class:`Unit`, or its name as text) signed for its part (签收), or
@@ -443,6 +469,8 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
     author = e.reply.author.name
     changes: _Changes = {"replies": (*p.replies, e.reply)}
     _with_settled(changes, _settle(p, at, _REPLY_KINDS, author))
+    if p.recategorized:  # a new reply states its own category
+        changes["recategorized"] = tuple(entry for entry in p.recategorized if entry[0] != author)
     # the unit's new reply is the one to publish now, unless it is not for publication
     awaiting = tuple(name for name in p.unpublished if name != author)
     if e.reply.disclosure is not Disclosure.NOT_PUBLIC:
@@ -512,6 +540,16 @@ def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Change
     unit = e.unit.name
     changes: _Changes = {"published": True, "unpublished": tuple(n for n in p.unpublished if n != unit)}
     return _with_settled(changes, _settle(p, at, _PUBLICATION_KINDS, unit))
+
+
+@_on(ImplementationReported, "report_implementation")
+def _implementation_reported(p: Proposal, e: ImplementationReported, at: pendulum.DateTime) -> _Changes:
+    changes: _Changes = {"reports": (*p.reports, e)}
+    if e.category is not None:
+        unit = e.unit.name
+        kept = tuple(entry for entry in p.recategorized if entry[0] != unit)
+        changes["recategorized"] = (*kept, (unit, e.category))
+    return changes
 
 
 @_on(DeadlinesSet, "set_deadlines")

@@ -58,7 +58,9 @@ class Statistics:
       with the 满意 and 基本满意 counts apart; 初次办理满意率 counts the first feedback, before any
       re-handling.
     - categories: the category of each proposal's final reply (each part's, under 分办), with
-      percentages of the replies counted.
+      percentages of the replies counted; categories now: the same replies by the category a
+      report on their implementation (落实情况) restated since (a B now solved counts as A), or
+      as they gave it; implementation reported: replied ones with such a report.
     - per unit: items led (主办), co-handled (会办) and handled separately (分办), and open
       obligations past due at ``now``.
     - published: proposals with a reply published (公开), counted once however many of their
@@ -86,6 +88,8 @@ class Statistics:
     units: dict[str, UnitCounts]
     contacted: int = 0
     met: int = 0
+    categories_now: dict[str, int] = attrs.field(factory=dict)
+    implementation_reported: int = 0
 
     @property
     def filing_rate(self) -> float | None:
@@ -149,6 +153,8 @@ class Statistics:
             "first_satisfaction_rate_pct": pct(self.first_satisfaction_rate),
             "categories": dict(self.categories),
             "category_pct": {code: round(share * 100, 1) for code, share in self.category_shares().items()},
+            "categories_now": dict(self.categories_now),
+            "implementation_reported": self.implementation_reported,
             "published": self.published,
             "contacted": self.contacted,
             "contact_rate_pct": pct(self.contact_rate),
@@ -198,6 +204,8 @@ def statistics(
     satisfaction: Counter[Satisfaction] = Counter()
     first_with = first_good = 0
     categories: Counter[str] = Counter()
+    categories_now: Counter[str] = Counter()
+    reported = 0
     units: dict[str, dict[str, int]] = defaultdict(
         lambda: {"lead": 0, "co_handled": 0, "separate": 0, "overdue": 0}
     )
@@ -244,9 +252,12 @@ def statistics(
         finals = (
             [part.reply for part in p.handlers if part.active and part.reply] if p.handlers else [p.reply]
         )
+        restated = dict(p.recategorized)
         for reply in finals:
             if reply is not None:
                 categories[reply.category] += 1
+                categories_now[restated.get(reply.author.name, reply.category)] += 1
+        reported += bool(p.reports)
         reply_units = [part.unit for part in p.handlers if part.active] if p.handlers else [None]
         for unit in reply_units:
             entry = p.latest_feedback(unit)
@@ -274,5 +285,7 @@ def statistics(
         published=published,
         contacted=with_contact,
         met=with_meeting,
+        categories_now=dict(sorted(categories_now.items())),
+        implementation_reported=reported,
         units={name: UnitCounts(**counts) for name, counts in sorted(units.items())},
     )

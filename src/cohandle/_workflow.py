@@ -738,6 +738,25 @@ class Workflow:
         args = {"url": url, "of": unit}
         return self._run(proposal_id, "publish", actor, c.decide_publish, args, **options)
 
+    def report_implementation(
+        self,
+        proposal_id: str,
+        *,
+        report: str,
+        actor: Actor,
+        category: str | None = None,
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
+        """The lead, or a separate handler, reports how what its latest reply said is carried
+        out (落实情况), after answering, closed or not: a 回头看 asks this of replies that
+        promised work (B类). ``category`` restates the reply's category as it stands now
+        (现办复类别: a B now solved is A); :meth:`Proposal.category_now` gives it, and the
+        statistics count it apart from the category the reply gave."""
+        args = {"report": report, "category": category}
+        return self._run(
+            proposal_id, "report_implementation", actor, c.decide_report_implementation, args, **options
+        )
+
     # -- the one path every command takes ------------------------------------------------------
 
     def _run(
