@@ -539,7 +539,8 @@ class Workflow:
         a separate handler, once, before it has sent its opinion or answered. Its business time
         (``occurred_at``) is the day of receipt. Where the policy counts a deadline from receipt
         (``start = "signed_for"``), that unit's deadline is counted again from this day; until a
-        unit signs, it is counted from the day of assignment."""
+        unit signs, it is counted from the event that named it (the assignment, or the decision
+        naming a replacement)."""
         return self._run(proposal_id, "sign_for", actor, c.decide_sign_for, {}, **options)
 
     def request_reassignment(

@@ -69,7 +69,7 @@ class PeriodUnit(enum.StrEnum):
 class Start(enum.StrEnum):
     """The event a deadline is counted from. ``received`` is the item's receipt by the
     assigning body; ``signed_for`` is a handling unit's receipt of its assignment (签收, the
-    收到之日起 of many regulations), counted from the assignment until the unit signs."""
+    收到之日起 of many regulations), counted from the event that named the unit until it signs."""
 
     RECEIVED = "received"
     ASSIGNED = "assigned"
