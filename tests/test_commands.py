@@ -907,7 +907,7 @@ def test_a_report_is_the_answering_units_own_with_a_category_of_the_items_scheme
     wf = workflow()
     pid = bring_to(wf, Status.ANSWERED)
     with unchanged(wf, pid):
-        with pytest.raises(InvalidInput, match="must be one of the ABC scheme's codes, A, B, C, or None"):
+        with pytest.raises(InvalidInput, match="must be one of A/B/C of the ABC scheme, or None"):
             wf.report_implementation(pid, report="已完成", category="甲", actor=A_LEAD)
         with pytest.raises(InvalidInput, match=r"^report "):
             wf.report_implementation(pid, report=" ", actor=A_LEAD)

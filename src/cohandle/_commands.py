@@ -805,8 +805,7 @@ def decide_report_implementation(
         if not isinstance(category, str) or category not in scheme.codes:
             raise InvalidInput(
                 "category",
-                f"must be one of the {scheme.name} scheme's codes, {', '.join(scheme.codes)}, or None "
-                f"(got {got(category)})",
+                f"must be one of {'/'.join(scheme.codes)} of the {scheme.name} scheme, or None (got {got(category)})",
             )
     return ImplementationReported(unit=who, report=written, category=category)
 
