@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 import cohandle
 from cohandle import DeadlineBoard, DeadlineKind, DeadlineStatus, ReminderLevel, Satisfaction
-from cohandle.deadlines import Calendar, CalendarError, YearSchedule, policy_from_mapping, preset
+from cohandle.deadlines import (
+    Calendar,
+    CalendarError,
+    YearSchedule,
+    due_date,
+    end_of_day,
+    policy_from_mapping,
+    preset,
+)
 from helpers import (
     A_CO1,
     A_CO2,
@@ -480,6 +488,57 @@ def test_zhejiang_counts_the_reply_from_the_leads_receipt_and_caps_extensions_fr
     p = wf.sign_for(item, actor=cohandle.Actor(name="郑强", unit=SPARE))
     assert due(p, K.CO_HANDLER_OPINION, "省商务厅").in_timezone(SHANGHAI).to_date_string() == "2025-11-12"
     assert wf.deadline_changes() == [] and cohandle.replay(wf.history(item)) == p
+
+
+@given(
+    preset_name=st.sampled_from(["shanghai", "zhejiang-2016", "henan-2017", "shandong-2017"]),
+    waits=st.lists(st.one_of(st.none(), st.integers(0, 40)), min_size=3, max_size=3),
+    other=st.sampled_from(["generic", "chongqing-2017", "shanghai", "zhejiang-2016"]),
+)
+@settings(max_examples=40, deadline=None)
+def test_what_is_recorded_is_what_the_rules_count_whenever_units_sign(
+    preset_name: str, waits: list[int | None], other: str
+) -> None:
+    """Units sign for their parts on random later days (or never): right after, and after a
+    change of rules is recorded, nothing is counted otherwise, and replay gives the same."""
+    wf, clock = workflow(preset_name)
+    pid = assigned(wf)
+    signers = sorted(
+        (
+            (wait, actor)
+            for wait, actor in zip(waits, [A_LEAD, A_CO1, A_CO2], strict=True)
+            if wait is not None
+        ),
+        key=lambda pair: pair[0],
+    )
+    for wait, actor in signers:
+        clock.set(at("2025-09-01").add(days=wait))
+        wf.sign_for(pid, actor=actor)
+    assert wf.deadline_changes() == []
+    wf.policy = preset(other)
+    if wf.deadline_changes():
+        wf.revise_deadlines(pid, reason="改用新的办理规则", actor=A_COMMITTEE)
+    assert wf.deadline_changes() == [] and cohandle.replay(wf.history(pid)) == wf.get(pid)
+    wf.policy = preset(preset_name)  # and back: each receipt counts again
+    if wf.deadline_changes():
+        wf.revise_deadlines(pid, reason="恢复原办理规则", actor=A_COMMITTEE)
+    p = wf.get(pid)
+    assert wf.deadline_changes() == [] and cohandle.replay(wf.history(pid)) == p
+    # counted here, apart from the library's recount: each open deadline under a rule counted
+    # from receipt falls where the period from the unit's signature ends
+    policy = preset(preset_name)
+    rules = {f"{preset_name}:{r.name}": r for r in policy.rules if r.start.value == "signed_for"}
+    for wait, actor in signers:
+        assert actor.unit is not None
+        signed = at("2025-09-01").add(days=wait).date()
+        for tracked in p.deadlines:
+            rule = rules.get(tracked.deadline.rule)
+            if tracked.status is S.OPEN and tracked.deadline.party == actor.unit.name and rule is not None:
+                assert rule.period is not None
+                day = due_date(
+                    signed, period=rule.period, counting=policy.counting, calendar=Calendar.china()
+                )
+                assert tracked.deadline.due == end_of_day(day)
 
 
 def test_shanghai_caps_each_extension_at_three_more_months() -> None:
