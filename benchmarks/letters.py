@@ -43,9 +43,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import cohandle
     from cohandle._demo import record_demo
 
-    wf = cohandle.Workflow(
-        clock=cohandle.FixedClock("2023-12-01T09:00:00+08:00")
-    )  # after the demo's last event
+    # the clock after the demo's last event, of 20 November 2023
+    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-12-01T09:00:00+08:00"))
     p = wf.get(record_demo(wf)[0])
     assert p.reply is not None
     texts["rendered reply"] = render_reply(p.reply, p.data)
