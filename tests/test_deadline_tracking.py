@@ -358,6 +358,25 @@ def replies_due(p: cohandle.Proposal) -> pendulum.DateTime:
     return found
 
 
+def test_a_closed_items_publication_deadline_is_revised_when_the_notice_moves_it() -> None:
+    wf, pid = _weekends_only_in_2027()
+    clock = wf.clock
+    assert isinstance(clock, cohandle.FixedClock)
+    clock.set(at("2027-01-15"))
+    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.consolidate(pid, actor=A_LEAD)
+    wf.answer(pid, reply=reply(), actor=A_LEAD)  # to be published within 20 working days
+    wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
+    wf.close(pid, actor=A_LEAD)
+    notice = Calendar.china(schedules=[NOTICE])
+    (change,) = wf.deadline_changes(calendar=notice)
+    assert change.recorded.kind is K.PUBLICATION and change.counted is not None
+    wf.calendar = notice
+    p = wf.revise_deadlines(pid, reason="2027年部分节假日安排公布", actor=A_COMMITTEE)
+    assert p.status is cohandle.Status.CLOSED and wf.deadline_changes() == []
+    assert due(p, K.PUBLICATION, "省科技厅").in_timezone(SHANGHAI).to_date_string() == "2027-02-16"
+
+
 def test_revising_is_the_assigning_bodys_under_a_policy_with_a_reason() -> None:
     wf, pid = _weekends_only_in_2027()
     wf.calendar = Calendar.china(schedules=[NOTICE])

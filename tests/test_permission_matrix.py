@@ -39,7 +39,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "mark_key": {S.RECEIVED, S.FILED, S.ANSWERED} | OPEN,
     "publish": {S.ANSWERED, S.CLOSED},
     "report_implementation": {S.ANSWERED, S.CLOSED},
-    "revise_deadlines": OPEN | {S.ANSWERED},
+    "revise_deadlines": OPEN | {S.ANSWERED, S.CLOSED},
 }
 
 BODY, LEAD, CO, HANDLER, PROPOSER, SUPERVISOR = (
