@@ -377,6 +377,16 @@ def test_a_closed_items_publication_deadline_is_revised_when_the_notice_moves_it
     assert due(p, K.PUBLICATION, "省科技厅").in_timezone(SHANGHAI).to_date_string() == "2027-02-16"
 
 
+def test_a_reassignment_window_moved_later_by_a_revision_admits_a_request_within_it() -> None:
+    wf, clock = workflow("generic")  # 5 working days to ask, from Monday 1 September 2025
+    pid = assigned(wf)
+    wf.policy = preset("chongqing-2017")  # 10 working days
+    wf.revise_deadlines(pid, reason="改用新的办理规则", actor=A_COMMITTEE)
+    clock.set(at("2025-09-10"))  # past the first window (8 September), within the second
+    p = wf.request_reassignment(pid, reason="职责不符", actor=A_CO1)
+    assert [r.unit for r in p.pending_reassignments] == [CO1]
+
+
 def test_revising_is_the_assigning_bodys_under_a_policy_with_a_reason() -> None:
     wf, pid = _weekends_only_in_2027()
     wf.calendar = Calendar.china(schedules=[NOTICE])
