@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
 
@@ -228,16 +228,9 @@ def _show(args: argparse.Namespace) -> int:
         for e in history
     ]
     outcome = _outcome(p, history)
-    reports = [  # on how its replies are carried out (落实情况), on the day each was made
-        (_day(e.occurred_at), e.payload)
-        for e in history
-        if isinstance(e.payload, cohandle.ImplementationReported)
-    ]
-    contacts = [  # with the proposers (沟通, 见面), on the day each took place
-        (_day(e.occurred_at), e.payload)
-        for e in history
-        if isinstance(e.payload, cohandle.ProposersContacted)
-    ]
+    # on how its replies are carried out (落实情况), and with the proposers (沟通, 见面)
+    reports = _dated(history, cohandle.ImplementationReported)
+    contacts = _dated(history, cohandle.ProposersContacted)
     data = {
         "id": p.id,
         "number": p.number,
@@ -314,6 +307,16 @@ def _show(args: argparse.Namespace) -> int:
 
     _emit(args, data, text)
     return 0
+
+
+_Payload = TypeVar("_Payload", bound=cohandle.Event)
+
+
+def _dated(
+    history: Sequence[cohandle.RecordedEvent], kind: type[_Payload]
+) -> list[tuple[str | None, _Payload]]:
+    """The events of ``kind`` in ``history``, each with the day it occurred."""
+    return [(_day(e.occurred_at), e.payload) for e in history if isinstance(e.payload, kind)]
 
 
 def _outcome(p: cohandle.Proposal, history: Sequence[cohandle.RecordedEvent]) -> list[tuple[str, str, str]]:

@@ -31,6 +31,7 @@ from cohandle._events import (
 )
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineKind, DeadlineStatus, Disclosure
 from cohandle._state import Proposal, apply, start
+from cohandle._text import chinese_date
 from cohandle.deadlines import Calendar, CalendarError, Policy, due_date, end_of_day
 from cohandle.deadlines._rules import Start, add_months
 
@@ -217,7 +218,7 @@ def _moved_by_signature(
     return DeadlinesRevised(
         replaced=tuple(old for old, _ in moved),
         deadlines=tuple(new for _, new in moved),
-        reason=f"{unit.name}{day.year}年{day.month}月{day.day}日签收，自收到之日起计算",
+        reason=f"{unit.name}{chinese_date(day)}签收，自收到之日起计算",
         policy=policy.name,
         policy_version=policy.version,
         calendar_version=calendar.version,

@@ -1,10 +1,17 @@
-"""Text laid out for a terminal, where a Chinese character takes two columns."""
+"""Text as officials read it: laid out for a terminal, where a Chinese character takes two
+columns, and dates written as letters write them."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import unicodedata
 
-__all__ = ["pad", "width"]
+__all__ = ["chinese_date", "pad", "width"]
+
+
+def chinese_date(day: _dt.date) -> str:
+    """2023年4月10日: Arabic numerals, the year in full, no zero padding."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def width(text: str) -> int:

@@ -21,6 +21,7 @@ import attrs
 from cohandle._errors import InvalidInput, expect, lone_surrogate, nameable, unusable_file
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 from cohandle._state import Proposal
+from cohandle._text import chinese_date
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
 
@@ -48,7 +49,7 @@ class LetterLayout:
 def letter_date(day: _dt.date) -> str:
     """2023年4月10日: Arabic numerals, the year in full, no zero padding."""
     expect("day", day, _dt.date, "a date")
-    return f"{day.year}年{day.month}月{day.day}日"
+    return chinese_date(day)
 
 
 def _item(proposal: ProposalData) -> str:
