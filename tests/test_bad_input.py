@@ -511,6 +511,7 @@ METHOD_PARAMETERS: dict[str, dict[str, list[str]]] = {
     },
     "CategoryScheme": {"label": ["code"]},
     "Proposal": {
+        "category": ["unit"],
         "category_now": ["unit"],
         "co_handler": ["unit"],
         "deadlines_at": ["now"],

@@ -862,13 +862,13 @@ def test_a_reply_not_for_publication_is_not_published() -> None:
 
 
 def test_final_states_allow_nothing_but_what_follows_a_reply() -> None:
-    # a closed item's reply may still be published (by a deadline a notice may move), and
-    # reported on as it is carried out
+    # a closed item's reply may still be published (by a deadline a notice may move),
+    # reported on as it is carried out, and reviewed
     for status in (Status.NOT_FILED, Status.MERGED, Status.WITHDRAWN, Status.CLOSED):
         wf = workflow()
         pid = bring_to(wf, status)
         allowed = cohandle.allowed_commands(wf.get(pid).status)
-        closed = ("publish", "report_implementation", "revise_deadlines")
+        closed = ("publish", "report_implementation", "review_reply", "revise_deadlines")
         assert allowed == (closed if status is Status.CLOSED else ())
         with pytest.raises(NotAllowedInState, match="Commands possible now"):
             wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
@@ -945,3 +945,111 @@ def test_each_handler_reports_on_its_own_part_under_separate_handling() -> None:
     assert p.category_now(OUTSIDER) is None
     stats = cohandle.statistics([p], wf.clock.now())
     assert (stats.categories, stats.categories_now) == ({"B": 2}, {"A": 1, "B": 1})
+
+
+# -- review_reply (审核) ----------------------------------------------------------------------
+
+
+def test_a_review_puts_the_reply_in_the_category_it_is_counted_in() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, supervisor=SUPERVISOR)  # the lead answered B
+    p = wf.get(pid)
+    assert (p.category(), p.category(LEAD), p.reviewed) == ("B", "B", ())
+    p = wf.review_reply(pid, actor=A_COMMITTEE)  # approved as it is
+    last = wf.history(pid)[-1]
+    assert isinstance(last.payload, cohandle.ReplyReviewed) and last.label == "审核"
+    assert (last.payload.unit, last.payload.category, last.payload.note) == (LEAD, None, "")
+    assert p.reviewed == (("省科技厅", "B"),) and p.status is Status.ANSWERED
+    stats = cohandle.statistics([p], wf.clock.now())
+    assert (stats.categories, stats.replies_reviewed, stats.changed_in_review) == ({"B": 1}, 1, 0)
+    p = wf.review_reply(pid, category="C", note="所提问题暂不具备条件", actor=A_SUPERVISOR)
+    assert (p.category(), p.category_now(), p.reviewed) == ("C", "C", (("省科技厅", "C"),))
+    assert p.reply is not None and p.reply.category == "B"  # the letter stays as it was sent
+    p = wf.review_reply(pid, actor=A_COMMITTEE, unit=LEAD)  # approved again: the change stands
+    assert p.category() == "C"
+    assert cohandle.replay(wf.history(pid)) == p
+    stats = cohandle.statistics([p], wf.clock.now())
+    assert (stats.categories, stats.categories_now) == ({"C": 1}, {"C": 1})
+    assert (stats.replies_reviewed, stats.changed_in_review) == (1, 1)
+    assert stats.to_json()["changed_in_review"] == 1
+
+
+def test_a_report_restates_the_category_a_review_put_the_reply_in() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    wf.review_reply(pid, category="C", actor=A_COMMITTEE)
+    p = wf.report_implementation(pid, report="已列入明年计划", category="B", actor=A_LEAD)
+    assert (p.category(), p.category_now()) == ("C", "B")
+    p = wf.review_reply(pid, category="A", actor=A_COMMITTEE)  # the reply's category, not the report's
+    assert (p.category(), p.category_now()) == ("A", "B")
+    stats = cohandle.statistics([p], wf.clock.now())
+    assert (stats.categories, stats.categories_now) == ({"A": 1}, {"B": 1})
+
+
+def test_only_the_assigning_body_or_the_supervisor_reviews_an_answered_reply() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, supervisor=SUPERVISOR)
+    with unchanged(wf, pid):
+        for actor in (A_LEAD, A_CO1, A_PROPOSER, A_OUTSIDER):
+            with pytest.raises(PermissionDenied, match="only the assigning body or supervisor may"):
+                wf.review_reply(pid, actor=actor)
+        with pytest.raises(InvalidInput, match="must be one of A/B/C of the ABC scheme, or None"):
+            wf.review_reply(pid, category="甲", actor=A_COMMITTEE)
+        with pytest.raises(InvalidInput, match=r"^note "):
+            wf.review_reply(pid, note=None, actor=A_COMMITTEE)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInput, match=r"^unit "):
+            wf.review_reply(pid, unit="省科技厅", actor=A_COMMITTEE)  # type: ignore[arg-type]
+        with pytest.raises(
+            PreconditionFailed, match=r"湖北省知识产权局 does not answer it \(the units that do: 省科技厅\)"
+        ):
+            wf.review_reply(pid, unit=CO1, actor=A_COMMITTEE)
+    for status in (Status.ASSIGNED, Status.CONSOLIDATED, Status.REHANDLING):
+        early = bring_to(wf, status)
+        with unchanged(wf, early), pytest.raises(NotAllowedInState):
+            wf.review_reply(early, actor=A_COMMITTEE)
+    closed = bring_to(wf, Status.CLOSED)
+    assert wf.review_reply(closed, category="A", actor=A_COMMITTEE).category() == "A"
+
+
+def test_a_reply_sent_again_after_rehandling_is_reviewed_again() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    wf.review_reply(pid, category="A", actor=A_COMMITTEE)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    p = wf.order_rehandling(pid, reason="不满意", actor=A_COMMITTEE)
+    assert p.category() == "A"  # until the new reply
+    p = wf.answer(pid, reply=reply(category="C"), actor=A_LEAD)
+    assert (p.category(), p.reviewed) == ("C", ())
+    stats = cohandle.statistics([p], wf.clock.now())
+    assert (stats.categories, stats.replies_reviewed, stats.changed_in_review) == ({"C": 1}, 0, 0)
+    assert cohandle.replay(wf.history(pid)) == p
+
+
+def test_under_separate_handling_a_review_names_the_part_when_several_answer() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, SEPARATE)  # both handlers answered B
+    with (
+        unchanged(wf, pid),
+        pytest.raises(PreconditionFailed, match=r"the units that answer: 省财政厅、省人社厅\)"),
+    ):
+        wf.review_reply(pid, category="A", actor=A_COMMITTEE)
+    p = wf.review_reply(pid, category="A", unit=H2, actor=A_COMMITTEE)
+    assert (p.category(H1), p.category(H2), p.category_now(H2)) == ("B", "A", "A")
+    with pytest.raises(InvalidInput, match="must name the unit under separate handling"):
+        p.category()
+    assert p.category(OUTSIDER) is None
+    stats = cohandle.statistics([p], wf.clock.now())
+    assert (stats.categories, stats.replies_reviewed, stats.changed_in_review) == ({"A": 1, "B": 1}, 1, 1)
+
+
+def test_a_recorded_review_of_a_unit_that_never_answered_breaks_the_chain() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    wf.review_reply(pid, actor=A_COMMITTEE)
+    forged = [*wf.history(pid)]
+    last = forged[-1]
+    forged[-1] = last._replace(payload=cohandle.ReplyReviewed(unit=CO1))
+    with pytest.raises(
+        cohandle.ChainBroken, match="a review names 湖北省知识产权局, which has sent no reply"
+    ):
+        cohandle.replay(forged)

@@ -90,6 +90,7 @@ def every_kind_of_event() -> list[RecordedEvent]:
     wf.close(pid, actor=A_LEAD)
     wf.publish(pid, actor=A_LEAD, url="https://example.gov.cn/1")
     wf.report_implementation(pid, report="已建成并投入使用", category="A", actor=A_LEAD)
+    wf.review_reply(pid, category="B", note="按B类统计", actor=A_COMMITTEE)
     events += wf.history(pid)
     return events
 

@@ -39,6 +39,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "mark_key": {S.RECEIVED, S.FILED, S.ANSWERED} | OPEN,
     "publish": {S.ANSWERED, S.CLOSED},
     "report_implementation": {S.ANSWERED, S.CLOSED},
+    "review_reply": {S.ANSWERED, S.CLOSED},
     "revise_deadlines": OPEN | {S.ANSWERED, S.CLOSED},
 }
 
@@ -74,6 +75,7 @@ EXPECTED_WHO: dict[str, set[str]] = {
     "mark_key": {BODY},
     "publish": {BODY, LEAD, HANDLER},
     "report_implementation": {LEAD, HANDLER},
+    "review_reply": {BODY, SUPERVISOR},
     "revise_deadlines": {BODY},
 }
 
@@ -133,6 +135,7 @@ def arguments(
         "mark_key": lambda: {"supervisor": h.SPARE},
         "publish": dict,
         "report_implementation": lambda: {"report": "已落实", "category": "A"},
+        "review_reply": lambda: {"category": "A", "unit": h.H1 if separate else None},
         "revise_deadlines": lambda: {"reason": "2026年放假安排公布"},
     }
     return builders[command]()
@@ -208,5 +211,7 @@ def test_allowed_cells_do_succeed_on_the_usual_path() -> None:
     assert run_cell(M.SEPARATE, S.ASSIGNED, "sign_for", "handler") == "allowed"
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "sign_for", "lead") == "allowed"
     assert run_cell(M.SEPARATE, S.CLOSED, "report_implementation", "handler") == "allowed"
+    assert run_cell(M.SEPARATE, S.ANSWERED, "review_reply", "supervisor") == "allowed"
+    assert run_cell(M.SOLE, S.CLOSED, "review_reply", "committee") == "allowed"
     assert run_cell(M.SOLE, S.ANSWERED, "record_feedback", "proposer") == "allowed"
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "remind", "supervisor") == "allowed"

@@ -104,6 +104,11 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
         return {"reason": reason}
     if command == "report_implementation":
         return {"report": reason, "category": draw(st.sampled_from([None, "A", "B", "E"]))}
+    if command == "review_reply":
+        return {
+            "category": draw(st.sampled_from([None, "A", "C", "E"])),
+            "unit": draw(st.sampled_from([None, h.LEAD, h.H1, h.H2, h.CO1])),
+        }
     if command == "mark_key":
         return {"supervisor": draw(st.sampled_from([None, h.SUPERVISOR]))}
     return {}

@@ -231,6 +231,7 @@ def _show(args: argparse.Namespace) -> int:
     # on how its replies are carried out (落实情况), and with the proposers (沟通, 见面)
     reports = _dated(history, cohandle.ImplementationReported)
     contacts = _dated(history, cohandle.ProposersContacted)
+    reviews = _reviews(history)
     data = {
         "id": p.id,
         "number": p.number,
@@ -264,6 +265,17 @@ def _show(args: argparse.Namespace) -> int:
             {"date": day, "unit": r.unit.name, "category": r.category, "report": r.report}
             for day, r in reports
         ],
+        "reviews": [
+            {
+                "date": day,
+                "reviewer": reviewer,
+                "unit": unit,
+                "category_before": before,
+                "category": after,
+                "note": note,
+            }
+            for day, reviewer, unit, before, after, note in reviews
+        ],
         "deadlines": deadlines,
         "timeline": events,
     }
@@ -296,6 +308,12 @@ def _show(args: argparse.Namespace) -> int:
                 [day, r.unit.name, f"{r.category}类" if r.category else "—", r.report] for day, r in reports
             ]
             lines += ["", table(["日期", "单位", "现办复类别", "落实情况"], rows)]
+        if reviews:
+            rows = [
+                [day, reviewer, unit, f"{before}类" if after == before else f"{before}类 → {after}类", note]
+                for day, reviewer, unit, before, after, note in reviews
+            ]
+            lines += ["", table(["日期", "审核人", "答复单位", "答复类别", "审核意见"], rows)]
         lines += [
             "",
             table(
@@ -317,6 +335,23 @@ def _dated(
 ) -> list[tuple[str | None, _Payload]]:
     """The events of ``kind`` in ``history``, each with the day it occurred."""
     return [(_day(e.occurred_at), e.payload) for e in history if isinstance(e.payload, kind)]
+
+
+def _reviews(history: Sequence[cohandle.RecordedEvent]) -> list[tuple[str | None, str, str, str, str, str]]:
+    """Each review (审核) of a reply in ``history``: the day, the reviewer, the unit whose reply
+    it was, the category the reply was counted in before and after, and the reviewer's note."""
+    counted: dict[str, str] = {}  # each unit's latest reply's category, as reviewed so far
+    found = []
+    for e in history:
+        payload = e.payload
+        if isinstance(payload, cohandle.ReplySent):
+            counted[payload.reply.author.name] = payload.reply.category
+        elif isinstance(payload, cohandle.ReplyReviewed):
+            unit = payload.unit.name
+            before = counted[unit]  # a review follows a reply of the unit: replay checked it
+            after = counted[unit] = payload.category or before
+            found.append((_day(e.occurred_at), str(e.actor), unit, before, after, payload.note))
+    return found
 
 
 def _outcome(p: cohandle.Proposal, history: Sequence[cohandle.RecordedEvent]) -> list[tuple[str, str, str]]:
@@ -606,6 +641,8 @@ def _stats(args: argparse.Namespace) -> int:
         rows += [
             [f"{code}类", f"{count} ({shares[code] * 100:.1f}%)"] for code, count in s.categories.items()
         ]
+        if s.replies_reviewed:  # a review (审核) may put a reply in another category
+            rows.append(["审核答复 / 调整类别", f"{s.replies_reviewed} / {s.changed_in_review}"])
         if s.implementation_reported:  # reports on implementation (落实情况) restate categories
             rows.append(["报告落实情况", s.implementation_reported])
             rows += [[f"现{code}类", count] for code, count in s.categories_now.items()]

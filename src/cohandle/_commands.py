@@ -52,6 +52,7 @@ from cohandle._events import (
     RehandlingOrdered,
     ReminderIssued,
     ReplyPublished,
+    ReplyReviewed,
     ReplySent,
 )
 from cohandle._lifecycle import PROPOSAL, PartStatus, Status
@@ -800,14 +801,50 @@ def decide_report_implementation(
     who = actor.unit
     assert who is not None  # a lead or a handler is a unit, and has answered once the item is
     written = text("report", report)
-    if category is not None:
-        scheme = p.category_scheme
-        if not isinstance(category, str) or category not in scheme.codes:
-            raise InvalidInput(
-                "category",
-                f"must be one of {'/'.join(scheme.codes)} of the {scheme.name} scheme, or None (got {got(category)})",
+    return ImplementationReported(unit=who, report=written, category=_category_or_none(p, category))
+
+
+def _category_or_none(p: Proposal, category: object) -> str | None:
+    """``category`` when it is None or one of the item's scheme's codes."""
+    if category is None:
+        return None
+    scheme = p.category_scheme
+    if not isinstance(category, str) or category not in scheme.codes:
+        raise InvalidInput(
+            "category",
+            f"must be one of {'/'.join(scheme.codes)} of the {scheme.name} scheme, or None (got {got(category)})",
+        )
+    return category
+
+
+def decide_review_reply(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, of: object, category: object, note: object
+) -> ReplyReviewed:
+    """Review (审核) the latest reply of unit ``of``, or of the one unit that answers: the lead,
+    or the only separate handler; with several, the unit must be named."""
+    if p.mode is AssignmentMode.SEPARATE:
+        answering = [part.unit for part in p.handlers if part.active]
+    else:
+        assert p.lead is not None  # an answered item that is not handled separately has a lead
+        answering = [p.lead]
+    names = "、".join(u.name for u in answering)
+    if of is not None:
+        author = unit("unit", of)
+        if author not in answering:
+            raise refuse(
+                p, "review_reply", actor, f"{author} does not answer it (the units that do: {names})."
             )
-    return ImplementationReported(unit=who, report=written, category=category)
+    elif len(answering) == 1:
+        author = answering[0]
+    else:
+        raise refuse(
+            p, "review_reply", actor, f"name the unit whose reply to review (the units that answer: {names})."
+        )
+    if not any(r.author == author for r in p.replies):
+        raise refuse(p, "review_reply", actor, f"{author} has sent no reply.")
+    return ReplyReviewed(
+        unit=author, category=_category_or_none(p, category), note=text("note", note, required=False)
+    )
 
 
 def decide_publish(

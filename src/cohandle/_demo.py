@@ -155,6 +155,13 @@ def _returned_opinion(wf: Workflow) -> str:
         copies=(COMMITTEE, FINANCE),
     )
     wf.answer(pid, reply=reply, actor=lead, occurred_at="2023-05-05")
+    wf.review_reply(  # the committee reviews the reply (审核) before the proposers are asked
+        pid,
+        category="B",
+        note="补充教师计划正在实施,按B类统计",
+        actor=committee,
+        occurred_at="2023-05-08",
+    )
     return pid
 
 

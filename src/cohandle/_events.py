@@ -68,6 +68,7 @@ __all__ = [
     "RehandlingOrdered",
     "ReminderIssued",
     "ReplyPublished",
+    "ReplyReviewed",
     "ReplySent",
     "canonical_bytes",
     "canonical_json",
@@ -293,6 +294,19 @@ class ReplyPublished(Event):
 
 @_event
 @attrs.frozen(kw_only=True)
+class ReplyReviewed(Event):
+    """The assigning body or a key proposal's supervisor reviewed (审核) a unit's latest reply;
+    ``category`` is the category the reviewer put it in, when the review changed or confirmed
+    it, or None when the review left it as it stood. The letter stays as it was sent: the
+    review changes the category the reply is counted in."""
+
+    unit: Unit
+    category: str | None = None
+    note: str = ""
+
+
+@_event
+@attrs.frozen(kw_only=True)
 class ImplementationReported(Event):
     """A unit that answered reports how what its reply said is being carried out (落实情况),
     as a 回头看 asks; ``category`` is the reply's category as it stands now (现办复类别, a B
@@ -353,6 +367,7 @@ _LABELS: dict[type[Event], str] = {
     ReminderIssued: "催办",
     ProposalMarkedKey: "重点督办",
     ReplyPublished: "公开",
+    ReplyReviewed: "审核",
     ImplementationReported: "落实情况",
     DeadlinesSet: "设定期限",
     DeadlinesRevised: "调整期限",

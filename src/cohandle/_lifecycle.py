@@ -100,6 +100,7 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
     ("publish", [_S.ANSWERED, _S.CLOSED], None),
     ("report_implementation", [_S.ANSWERED, _S.CLOSED], None),
+    ("review_reply", [_S.ANSWERED, _S.CLOSED], None),
     # a closed item still owes the publication of its reply, whose deadline a notice may move
     ("revise_deadlines", [*_OPEN, _S.ANSWERED, _S.CLOSED], None),
     # Not commands: an item merged into this one, recorded by the merge of that item; and

@@ -67,6 +67,7 @@ PERMISSIONS: Mapping[str, frozenset[Relation]] = {
     "mark_key": frozenset({_R.ASSIGNING_BODY}),
     "publish": frozenset({_R.ASSIGNING_BODY, _R.LEAD, _R.HANDLER}),
     "report_implementation": frozenset({_R.LEAD, _R.HANDLER}),
+    "review_reply": frozenset({_R.ASSIGNING_BODY, _R.SUPERVISOR}),
     "revise_deadlines": frozenset({_R.ASSIGNING_BODY}),
 }
 
@@ -95,6 +96,9 @@ EXTRA_RULES: Mapping[str, str] = {
     "report_implementation": (
         "a unit reports only on its own reply, once it has sent one; a category it gives is one of "
         "the item's scheme"
+    ),
+    "review_reply": (
+        "a unit's latest reply, named when several units answer; a category given is one of the item's scheme"
     ),
     "revise_deadlines": (
         "under a policy, and only when the workflow's policy and calendar count some open "

@@ -43,6 +43,7 @@ from cohandle._events import (
     RehandlingOrdered,
     ReminderIssued,
     ReplyPublished,
+    ReplyReviewed,
     ReplySent,
 )
 from cohandle._lifecycle import CO_HANDLER_PART, HANDLER_PART, PROPOSAL, PartStatus, Status
@@ -134,6 +135,8 @@ class Proposal(NamedTuple):
     reports: tuple[ImplementationReported, ...] = ()  # on how replies are carried out (落实情况), in order
     # the units whose latest reply's category a report restated since (现办复类别), and to what
     recategorized: tuple[tuple[str, str], ...] = ()
+    # the units whose latest reply was reviewed (审核), and the category it is counted in since
+    reviewed: tuple[tuple[str, str], ...] = ()
 
     @property
     def number(self) -> str:
@@ -199,28 +202,40 @@ class Proposal(NamedTuple):
         now = moment("now", now)
         return tuple((tracked, tracked.status_at(now)) for tracked in self.deadlines)
 
-    def category_now(self, unit: object = None) -> str | None:
-        """The category of ``unit``'s latest reply as it stands now: as a report on its
-        implementation (落实情况) restated it since, or as the reply gave it; None before the
-        unit has answered. ``unit`` (a :class:`Unit`) None means the lead's, which separate
-        handling (分办) has not: name the unit there."""
-        if unit is None:
-            if self.lead is None:
-                raise InvalidInput(
-                    "unit", "must name the unit under separate handling (分办): each answers its own part"
-                )
-            name = self.lead.name
-        elif isinstance(unit, Unit):
-            name = unit.name
-        else:
-            raise InvalidInput("unit", f"must be a Unit or None (got {got(unit)})")
-        for restated, code in self.recategorized:
-            if restated == name:
+    def category(self, unit: object = None) -> str | None:
+        """The category ``unit``'s latest reply is counted in: as a review (审核) put it, or as
+        the reply gave it; None before the unit has answered. ``unit`` (a :class:`Unit`) None
+        means the lead's, which separate handling (分办) has not: name the unit there."""
+        name = self._answering("unit", unit)
+        for reviewed, code in self.reviewed:
+            if reviewed == name:
                 return code
         for reply in reversed(self.replies):
             if reply.author.name == name:
                 return reply.category
         return None
+
+    def category_now(self, unit: object = None) -> str | None:
+        """The category of ``unit``'s latest reply as it stands now: as a report on its
+        implementation (落实情况) restated it since, or as :meth:`category` gives it. ``unit``
+        as for :meth:`category`."""
+        name = self._answering("unit", unit)
+        for restated, code in self.recategorized:
+            if restated == name:
+                return code
+        return self.category(unit)
+
+    def _answering(self, field: str, unit: object) -> str:
+        """The name of the unit whose reply is meant: ``unit``'s, or the lead's for None."""
+        if unit is None:
+            if self.lead is None:
+                raise InvalidInput(
+                    field, "must name the unit under separate handling (分办): each answers its own part"
+                )
+            return self.lead.name
+        if isinstance(unit, Unit):
+            return unit.name
+        raise InvalidInput(field, f"must be a Unit or None (got {got(unit)})")
 
     def signed_at(self, unit: object) -> pendulum.DateTime | None:
         """When ``unit`` (a :class:`Unit`, or its name as text) signed for its part (签收), or
@@ -471,6 +486,8 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
     _with_settled(changes, _settle(p, at, _REPLY_KINDS, author))
     if p.recategorized:  # a new reply states its own category
         changes["recategorized"] = tuple(entry for entry in p.recategorized if entry[0] != author)
+    if p.reviewed:  # and is reviewed anew
+        changes["reviewed"] = tuple(entry for entry in p.reviewed if entry[0] != author)
     # the unit's new reply is the one to publish now, unless it is not for publication
     awaiting = tuple(name for name in p.unpublished if name != author)
     if e.reply.disclosure is not Disclosure.NOT_PUBLIC:
@@ -550,6 +567,16 @@ def _implementation_reported(p: Proposal, e: ImplementationReported, at: pendulu
         kept = tuple(entry for entry in p.recategorized if entry[0] != unit)
         changes["recategorized"] = (*kept, (unit, e.category))
     return changes
+
+
+@_on(ReplyReviewed, "review_reply")
+def _reply_reviewed(p: Proposal, e: ReplyReviewed, at: pendulum.DateTime) -> _Changes:
+    unit = e.unit.name
+    counted = p.category(e.unit)
+    if counted is None:
+        raise ChainBroken("?", 0, f"a review names {unit}, which has sent no reply")
+    kept = tuple(entry for entry in p.reviewed if entry[0] != unit)
+    return {"reviewed": (*kept, (unit, e.category or counted))}  # no category: left as it stood
 
 
 @_on(DeadlinesSet, "set_deadlines")

@@ -57,10 +57,13 @@ class Statistics:
     - feedback: the latest feedback on each reply; 满意率 = (满意 + 基本满意) / replies with feedback,
       with the 满意 and 基本满意 counts apart; 初次办理满意率 counts the first feedback, before any
       re-handling.
-    - categories: the category of each proposal's final reply (each part's, under 分办), with
-      percentages of the replies counted; categories now: the same replies by the category a
-      report on their implementation (落实情况) restated since (a B now solved counts as A), or
-      as they gave it; implementation reported: replied ones with such a report.
+    - categories: the category of each proposal's final reply (each part's, under 分办), as a
+      review (审核) put it or as the reply gave it, with percentages of the replies counted;
+      categories now: the same replies by the category a report on their implementation
+      (落实情况) restated since (a B now solved counts as A), or as counted before;
+      implementation reported: replied ones with such a report; replies reviewed: final
+      replies with a review, changed in review: those whose review put them in another
+      category than the reply gave.
     - per unit: items led (主办), co-handled (会办) and handled separately (分办), and open
       obligations past due at ``now``.
     - published: proposals with a reply published (公开), counted once however many of their
@@ -90,6 +93,8 @@ class Statistics:
     met: int = 0
     categories_now: dict[str, int] = attrs.field(factory=dict)
     implementation_reported: int = 0
+    replies_reviewed: int = 0
+    changed_in_review: int = 0
 
     @property
     def filing_rate(self) -> float | None:
@@ -155,6 +160,8 @@ class Statistics:
             "category_pct": {code: round(share * 100, 1) for code, share in self.category_shares().items()},
             "categories_now": dict(self.categories_now),
             "implementation_reported": self.implementation_reported,
+            "replies_reviewed": self.replies_reviewed,
+            "changed_in_review": self.changed_in_review,
             "published": self.published,
             "contacted": self.contacted,
             "contact_rate_pct": pct(self.contact_rate),
@@ -205,7 +212,7 @@ def statistics(
     first_with = first_good = 0
     categories: Counter[str] = Counter()
     categories_now: Counter[str] = Counter()
-    reported = 0
+    reported = reviewed = changed = 0
     units: dict[str, dict[str, int]] = defaultdict(
         lambda: {"lead": 0, "co_handled": 0, "separate": 0, "overdue": 0}
     )
@@ -253,10 +260,16 @@ def statistics(
             [part.reply for part in p.handlers if part.active and part.reply] if p.handlers else [p.reply]
         )
         restated = dict(p.recategorized)
+        reviews = dict(p.reviewed)
         for reply in finals:
             if reply is not None:
-                categories[reply.category] += 1
-                categories_now[restated.get(reply.author.name, reply.category)] += 1
+                name = reply.author.name
+                counted = reviews.get(name, reply.category)
+                categories[counted] += 1
+                categories_now[restated.get(name, counted)] += 1
+                if name in reviews:
+                    reviewed += 1
+                    changed += counted != reply.category
         reported += bool(p.reports)
         reply_units = [part.unit for part in p.handlers if part.active] if p.handlers else [None]
         for unit in reply_units:
@@ -287,5 +300,7 @@ def statistics(
         met=with_meeting,
         categories_now=dict(sorted(categories_now.items())),
         implementation_reported=reported,
+        replies_reviewed=reviewed,
+        changed_in_review=changed,
         units={name: UnitCounts(**counts) for name, counts in sorted(units.items())},
     )

@@ -758,6 +758,26 @@ class Workflow:
             proposal_id, "report_implementation", actor, c.decide_report_implementation, args, **options
         )
 
+    def review_reply(
+        self,
+        proposal_id: str,
+        *,
+        actor: Actor,
+        category: str | None = None,
+        unit: Unit | None = None,
+        note: str = "",
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
+        """Record a review (审核) of a unit's latest reply by the assigning body or a key
+        proposal's supervisor (督办): the lead's, or under separate handling (分办) the one of
+        ``unit`` when several units answer. ``category``, one of the item's scheme, is the
+        category the reviewer puts the reply in (a B the reviewer finds solved is A): the reply
+        is counted in it from then on (:meth:`Proposal.category`, the statistics' categories);
+        None leaves it as it stands. The letter stays as it was sent. A reply sent again after
+        re-handling is reviewed again."""
+        args = {"of": unit, "category": category, "note": note}
+        return self._run(proposal_id, "review_reply", actor, c.decide_review_reply, args, **options)
+
     # -- the one path every command takes ------------------------------------------------------
 
     def _run(
