@@ -302,7 +302,7 @@ def test_the_workflow_refuses_wrong_settings_when_made() -> None:
         for bad in BAD_VALUES:
             if bad is None and parameter.default is None:
                 continue  # None asks for the default
-            if parameter.name == "withdrawal_after_assignment" and isinstance(bad, bool):
+            if parameter.name in FLAGS and isinstance(bad, bool):
                 continue
             if parameter.name == "cache_size" and type(bad) is int:
                 continue  # a size
@@ -310,7 +310,8 @@ def test_the_workflow_refuses_wrong_settings_when_made() -> None:
                 cohandle.Workflow(**{parameter.name: bad})
 
 
-SETTINGS = ["store", "clock", "hash_algorithm", "withdrawal_after_assignment", "policy", "calendar"]
+FLAGS = ("withdrawal_after_assignment", "require_countersign")
+SETTINGS = ["store", "clock", "hash_algorithm", *FLAGS, "policy", "calendar"]
 
 
 @pytest.mark.parametrize("name", SETTINGS)
@@ -320,7 +321,7 @@ def test_a_setting_changed_later_is_checked_as_when_made(name: str) -> None:
     for bad in BAD_VALUES:
         if bad is None and name == "policy":
             continue  # None takes the deadlines away
-        if name == "withdrawal_after_assignment" and isinstance(bad, bool):
+        if name in FLAGS and isinstance(bad, bool):
             continue
         with pytest.raises(cohandle.InvalidInput, match=name):
             setattr(wf, name, bad)

@@ -63,7 +63,7 @@ def test_demo_prints_what_happened(tmp_path: Path) -> None:
     assert "湖北省政协十三届一次会议 第20230519号提案《关于促进基础研发的建议》" in result.stdout
     assert "OpinionSubmitted       杨鑫 (湖北省知识产权局)" in result.stdout
     assert "OpinionReturned" in result.stdout and "RehandlingOrdered" in result.stdout
-    assert "The log is intact: 52 events in 5 proposals" in result.stdout
+    assert "The log is intact: 53 events in 5 proposals" in result.stdout
 
 
 def test_show_prints_parties_deadlines_and_timeline(demo_db: Path) -> None:
@@ -81,8 +81,9 @@ def test_show_prints_parties_deadlines_and_timeline(demo_db: Path) -> None:
     )
 
 
-def test_show_prints_reviews_and_reports_on_implementation(demo_db: Path) -> None:
+def test_show_prints_countersignatures_reviews_and_reports_on_implementation(demo_db: Path) -> None:
     text = run("show", "cppcc-湖北省-13-1-20230233", "--now", NOW, db=demo_db).stdout
+    assert "会办单位  省财政厅 (submitted, 签收 2023-02-23, 会签 2023-04-28)" in text
     assert "日期        审核人                   答复单位  答复类别   审核意见" in text
     assert "2023-05-08  王芳 (省政协提案委员会)  省教育厅  A类 → B类  补充教师计划正在实施,按B类统计" in text
     data = json.loads(run("show", "cppcc-湖北省-13-1-20230233", "--now", NOW, "--json", db=demo_db).stdout)
@@ -97,6 +98,7 @@ def test_show_prints_reviews_and_reports_on_implementation(demo_db: Path) -> Non
         }
     ]
     assert data["reports"] == []
+    assert data["countersigned"] == [{"unit": "省财政厅", "date": "2023-04-28", "note": "同意答复意见"}]
     text = run("show", "cppcc-湖北省-13-1-20230377", db=demo_db).stdout
     assert "2023-11-20  省交通运输厅  A类         新开通城乡公交衔接线路3条,换乘站点已投入使用。" in text
     assert "审核人" not in text
@@ -271,7 +273,7 @@ def damaged_copy(demo_db: Path, copy: Path) -> Path:
 
 def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
     ok = run("verify", db=demo_db)
-    assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 52" in ok.stderr
+    assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 53" in ok.stderr
     damaged = run("verify", "--json", db=damaged_copy(demo_db, tmp_path / "copy.db"))
     assert damaged.returncode == 1
     assert f"proposal '{SEED_ID}', version 5" in json.loads(damaged.stdout)["problem"]
@@ -316,12 +318,12 @@ def test_anchor_then_verify_against_it(demo_db: Path, tmp_path: Path) -> None:
 def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "log.jsonl"
     result = run("export", str(out), db=demo_db)
-    assert result.returncode == 0 and "Exported 52 events" in result.stdout
+    assert result.returncode == 0 and "Exported 53 events" in result.stdout
     target = tmp_path / "copy.db"
     imported = run("import", str(out), db=target)
-    assert imported.returncode == 0 and "Imported 52 events of 5 proposals" in imported.stdout
-    assert "checked lines: 52" in imported.stderr
-    assert "intact: 52 events" in run("verify", db=target).stdout
+    assert imported.returncode == 0 and "Imported 53 events of 5 proposals" in imported.stdout
+    assert "checked lines: 53" in imported.stderr
+    assert "intact: 53 events" in run("verify", db=target).stdout
     again = run("import", str(out), db=target)
     assert again.returncode == 2 and "Traceback" not in again.stderr
     assert again.stderr.splitlines()[-1].startswith("cohandle: Line 1 of the import cannot be accepted")
@@ -392,12 +394,12 @@ def test_export_to_standard_output_and_import_from_standard_input(demo_db: Path,
     assert run("export", str(out), db=demo_db).returncode == 0
     piped = run("export", "-", db=demo_db, cwd=tmp_path)
     assert piped.returncode == 0 and piped.stdout == out.read_text(encoding="utf-8")
-    assert "Exported 52 events to standard output." in piped.stderr
+    assert "Exported 53 events to standard output." in piped.stderr
     assert not (tmp_path / "-").exists()  # no file named "-"
     target = tmp_path / "copy.db"
     imported = run("import", "-", db=target, stdin=piped.stdout, cwd=tmp_path)
-    assert imported.returncode == 0 and "Imported 52 events of 5 proposals" in imported.stdout
-    assert "intact: 52 events" in run("verify", db=target).stdout
+    assert imported.returncode == 0 and "Imported 53 events of 5 proposals" in imported.stdout
+    assert "intact: 53 events" in run("verify", db=target).stdout
 
 
 def test_show_says_how_an_item_ended_without_a_reply(tmp_path: Path) -> None:

@@ -1053,3 +1053,80 @@ def test_a_recorded_review_of_a_unit_that_never_answered_breaks_the_chain() -> N
         cohandle.ChainBroken, match="a review names 湖北省知识产权局, which has sent no reply"
     ):
         cohandle.replay(forged)
+
+
+# -- countersign (会签) -----------------------------------------------------------------------
+
+
+def test_with_countersigning_required_the_lead_answers_once_every_co_handler_has() -> None:
+    wf = workflow(require_countersign=True)
+    pid = bring_to(wf, Status.CONSOLIDATED)
+    assert wf.get(pid).outstanding_countersignatures == (CO1, CO2)
+    with (
+        unchanged(wf, pid),
+        pytest.raises(PreconditionFailed, match="waiting for 湖北省知识产权局、省教育厅"),
+    ):
+        wf.answer(pid, reply=reply(), actor=A_LEAD)
+    p = wf.countersign(pid, note="建议补充专利数据", actor=A_CO1)
+    last = wf.history(pid)[-1]
+    assert isinstance(last.payload, cohandle.ReplyCountersigned) and last.label == "会签"
+    assert (last.payload.unit, last.payload.note) == (CO1, "建议补充专利数据")
+    assert p.outstanding_countersignatures == (CO2,) and p.status is Status.CONSOLIDATED
+    with unchanged(wf, pid):
+        with pytest.raises(PreconditionFailed, match=r"waiting for 省教育厅\.$"):
+            wf.answer(pid, reply=reply(), actor=A_LEAD)
+        with pytest.raises(PreconditionFailed, match="has already countersigned the reply to be sent"):
+            wf.countersign(pid, actor=A_CO1)
+    p = wf.countersign(pid, actor=A_CO2)
+    assert [name for name, _ in p.countersigned] == ["湖北省知识产权局", "省教育厅"]
+    p = wf.answer(pid, reply=reply(), actor=A_LEAD)
+    assert (p.status, p.countersigned, p.outstanding_countersignatures) == (Status.ANSWERED, (), ())
+    assert cohandle.replay(wf.history(pid)) == p
+
+
+def test_a_reply_sent_again_after_rehandling_is_countersigned_again() -> None:
+    wf = workflow(require_countersign=True)
+    pid = bring_to(wf, Status.CONSOLIDATED)
+    wf.countersign(pid, actor=A_CO1)
+    wf.countersign(pid, actor=A_CO2)
+    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    p = wf.order_rehandling(pid, reason="不满意", actor=A_COMMITTEE)
+    assert p.outstanding_countersignatures == (CO1, CO2)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="countersign the reply first"):
+        wf.answer(pid, reply=reply(category="A"), actor=A_LEAD)
+    wf.countersign(pid, actor=A_CO1)
+    wf.countersign(pid, actor=A_CO2)
+    assert wf.answer(pid, reply=reply(category="A"), actor=A_LEAD).status is Status.ANSWERED
+
+
+def test_countersigning_is_recorded_when_not_required_and_only_by_co_handlers_with_an_opinion() -> None:
+    wf = workflow()
+    assert wf.require_countersign is False
+    pid = bring_to(wf, Status.CONSOLIDATED)
+    wf.countersign(pid, actor=A_CO1)
+    assert wf.answer(pid, reply=reply(), actor=A_LEAD).status is Status.ANSWERED  # CO2 never did
+    excused = receive(wf)
+    wf.assign(excused, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE)
+    wf.submit_opinion(excused, opinion=opinion(), actor=A_CO1)
+    wf.excuse_co_handler(excused, unit=CO2, reason="不再涉及", actor=A_COMMITTEE)
+    wf.consolidate(excused, actor=A_LEAD)
+    wf.require_countersign = True
+    assert wf.get(excused).outstanding_countersignatures == (CO1,)  # an excused co-handler signs nothing
+    with unchanged(wf, excused):
+        with pytest.raises(PreconditionFailed, match="has no opinion in it to countersign for"):
+            wf.countersign(excused, actor=A_CO2)
+        for actor in (A_LEAD, A_COMMITTEE, A_PROPOSER):
+            with pytest.raises(PermissionDenied, match="only the co-handler may"):
+                wf.countersign(excused, actor=actor)
+        with pytest.raises(InvalidInput, match=r"^note "):
+            wf.countersign(excused, note=None, actor=A_CO1)  # type: ignore[arg-type]
+    wf.countersign(excused, actor=A_CO1)
+    assert wf.answer(excused, reply=reply(), actor=A_LEAD).status is Status.ANSWERED
+    assigned = bring_to(wf, Status.ASSIGNED)
+    with unchanged(wf, assigned), pytest.raises(NotAllowedInState):
+        wf.countersign(assigned, actor=A_CO1)  # the lead has no reply yet: it consolidates first
+    sole = bring_to(wf, Status.ASSIGNED, SOLE)
+    assert wf.answer(sole, reply=reply(), actor=A_LEAD).status is Status.ANSWERED  # no co-handlers
+    with pytest.raises(InvalidInput, match="require_countersign must be True or False"):
+        wf.require_countersign = "yes"  # type: ignore[assignment]

@@ -82,6 +82,7 @@ def every_kind_of_event() -> list[RecordedEvent]:
     wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
     wf.record_contact(pid, method=cohandle.ContactMethod.MEETING, actor=A_LEAD)
     wf.consolidate(pid, actor=A_LEAD)
+    wf.countersign(pid, note="同意", actor=A_CO1)
     wf.answer(pid, reply=reply(), actor=A_LEAD)
     wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
     wf.order_rehandling(pid, reason="不满意", actor=A_COMMITTEE)

@@ -28,6 +28,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "return_opinion": {S.ASSIGNED},
     "excuse_co_handler": {S.ASSIGNED},
     "consolidate": {S.ASSIGNED},
+    "countersign": {S.CONSOLIDATED, S.REHANDLING},
     "answer": {S.ASSIGNED, S.CONSOLIDATED, S.REHANDLING},
     "record_feedback": {S.ANSWERED},
     "order_rehandling": {S.ANSWERED},
@@ -64,6 +65,7 @@ EXPECTED_WHO: dict[str, set[str]] = {
     "return_opinion": {LEAD},
     "excuse_co_handler": {BODY},
     "consolidate": {LEAD},
+    "countersign": {CO},
     "answer": {LEAD, HANDLER},
     "record_feedback": {PROPOSER},
     "order_rehandling": {BODY},
@@ -124,6 +126,7 @@ def arguments(
         "return_opinion": lambda: {"unit": h.CO1, "reason": "请补充"},
         "excuse_co_handler": lambda: {"unit": h.CO1, "reason": "不再涉及"},
         "consolidate": dict,
+        "countersign": lambda: {"note": "同意"},
         "answer": lambda: {"reply": h.reply(own)},
         "record_feedback": lambda: {"feedback": h.feedback(unit=h.H1 if separate else None)},
         "order_rehandling": lambda: {"reason": "不满意"},
@@ -212,6 +215,7 @@ def test_allowed_cells_do_succeed_on_the_usual_path() -> None:
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "sign_for", "lead") == "allowed"
     assert run_cell(M.SEPARATE, S.CLOSED, "report_implementation", "handler") == "allowed"
     assert run_cell(M.SEPARATE, S.ANSWERED, "review_reply", "supervisor") == "allowed"
+    assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.REHANDLING, "countersign", "co-handler") == "allowed"
     assert run_cell(M.SOLE, S.CLOSED, "review_reply", "committee") == "allowed"
     assert run_cell(M.SOLE, S.ANSWERED, "record_feedback", "proposer") == "allowed"
     assert run_cell(M.LEAD_WITH_CO_HANDLERS, S.ASSIGNED, "remind", "supervisor") == "allowed"

@@ -104,6 +104,8 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
         return {"reason": reason}
     if command == "report_implementation":
         return {"report": reason, "category": draw(st.sampled_from([None, "A", "B", "E"]))}
+    if command == "countersign":
+        return {"note": draw(st.sampled_from(["", "同意", None]))}
     if command == "review_reply":
         return {
             "category": draw(st.sampled_from([None, "A", "C", "E"])),
@@ -149,6 +151,9 @@ def next_step(
             return "answer", ACTOR_OF[pending[0].name], {"reply": h.reply(pending[0])}
         if p.lead is None or p.lead.name not in ACTOR_OF:
             return None
+        unsigned = p.outstanding_countersignatures  # the co-handlers countersign (会签) first
+        if unsigned:
+            return ("countersign", ACTOR_OF[unsigned[0].name], {}) if unsigned[0].name in ACTOR_OF else None
         return "answer", ACTOR_OF[p.lead.name], {"reply": h.reply(p.lead)}
     if s is Status.ANSWERED:
         repliers: list[cohandle.Unit | None] = (
@@ -164,10 +169,14 @@ def next_step(
 
 
 class Handling(RuleBasedStateMachine):
-    @initialize(with_policy=st.booleans())
-    def start(self, with_policy: bool) -> None:
+    @initialize(with_policy=st.booleans(), require_countersign=st.booleans())
+    def start(self, with_policy: bool, require_countersign: bool) -> None:
         self.clock = cohandle.FixedClock(h.START)
-        self.wf = cohandle.Workflow(clock=self.clock, policy=preset("generic") if with_policy else None)
+        self.wf = cohandle.Workflow(
+            clock=self.clock,
+            policy=preset("generic") if with_policy else None,
+            require_countersign=require_countersign,
+        )
         self.ids: list[str] = []
         self.global_count = 0
 
@@ -187,6 +196,7 @@ class Handling(RuleBasedStateMachine):
         before = len(self.wf.history(pid))
         after = getattr(self.wf, command)(pid, actor=actor, **args)
         event(f"reached {after.status}")
+        event(f"advanced by {command}")
         added = len(self.wf.history(pid)) - before
         assert added in (1, 2)  # the event, and the deadlines it started under a policy
         self.global_count += added

@@ -192,9 +192,12 @@ def _show(args: argparse.Namespace) -> int:
                 p = wf.state_as_of(args.id, as_of)
         history = history[: p.version]
     signed = {name: _day(at) for name, at in p.signed}  # the units that signed for their part (签收)
+    countersigned = _dated(history, cohandle.ReplyCountersigned)  # the lead's replies (会签)
+    latest = {c.unit.name: day for day, c in countersigned}
 
     def unit(name: str, *notes: str) -> str:
         notes += (f"签收 {signed[name]}",) if name in signed else ()
+        notes += (f"会签 {latest[name]}",) if name in latest else ()
         return f"{name} ({', '.join(notes)})" if notes else name
 
     parties = [("交办单位", p.assigning_body.name)]
@@ -251,6 +254,7 @@ def _show(args: argparse.Namespace) -> int:
         ],
         "parties": [{"role": role, "name": name} for role, name in parties],
         "signed": [{"unit": name, "date": day} for name, day in signed.items()],
+        "countersigned": [{"unit": c.unit.name, "date": day, "note": c.note} for day, c in countersigned],
         "contacts": [
             {
                 "date": day,

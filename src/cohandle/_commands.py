@@ -51,6 +51,7 @@ from cohandle._events import (
     RecordedEvent,
     RehandlingOrdered,
     ReminderIssued,
+    ReplyCountersigned,
     ReplyPublished,
     ReplyReviewed,
     ReplySent,
@@ -83,6 +84,7 @@ class Context(NamedTuple):
     policy: Policy | None = None
     calendar: Calendar | None = None
     withdrawal_after_assignment: bool = True
+    require_countersign: bool = False
 
 
 # A command is possible in a state when one of its lifecycle triggers is.
@@ -575,7 +577,33 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, r
             raise refuse(
                 p, "answer", actor, "the co-handlers' opinions must be consolidated first (consolidate)."
             )
+        if ctx.require_countersign and p.co_handlers:
+            waiting = p.outstanding_countersignatures
+            if waiting:
+                unsigned = "、".join(u.name for u in waiting)
+                raise refuse(
+                    p,
+                    "answer",
+                    actor,
+                    f"the co-handlers must countersign the reply first (会签); waiting for {unsigned}.",
+                )
     return ReplySent(reply=reply)
+
+
+def decide_countersign(
+    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, note: object
+) -> ReplyCountersigned:
+    """A co-handler that submitted its opinion countersigns (会签) the reply the lead is to send."""
+    who = actor.unit
+    assert who is not None  # a co-handler is a unit
+    part = p.co_handler(who)
+    if part is None or part.status is not PartStatus.SUBMITTED:
+        raise refuse(
+            p, "countersign", actor, f"{who} has no opinion in it to countersign for (it was excused)."
+        )
+    if any(name == who.name for name, _ in p.countersigned):
+        raise refuse(p, "countersign", actor, f"{who} has already countersigned the reply to be sent.")
+    return ReplyCountersigned(unit=who, note=text("note", note, required=False))
 
 
 def decide_record_feedback(

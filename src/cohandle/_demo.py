@@ -147,6 +147,7 @@ def _returned_opinion(wf: Workflow) -> str:
     )
     wf.submit_opinion(pid, opinion=full, actor=finance, occurred_at="2023-04-10")
     wf.consolidate(pid, actor=lead, occurred_at="2023-04-18")
+    wf.countersign(pid, actor=finance, note="同意答复意见", occurred_at="2023-04-28")  # 会签
     reply = Reply(
         author=EDUCATION,
         category="A",

@@ -47,6 +47,7 @@ class Engine:
         calendar: Calendar | None,
         withdrawal_after_assignment: bool,
         cache_size: int,
+        require_countersign: bool = False,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -54,6 +55,7 @@ class Engine:
         self.policy = policy
         self.calendar = calendar
         self.withdrawal_after_assignment = withdrawal_after_assignment
+        self.require_countersign = require_countersign
         self.cache: OrderedDict[str, Proposal] = OrderedDict()  # least recently used first
         self.cache_size = cache_size
         self.subscribers: list[Subscriber] = []
@@ -232,7 +234,8 @@ class Engine:
 
     def context(self, at: pendulum.DateTime) -> c.Context:
         context: c.Context = _new_tuple(
-            c.Context, (at, self.policy, self.calendar, self.withdrawal_after_assignment)
+            c.Context,
+            (at, self.policy, self.calendar, self.withdrawal_after_assignment, self.require_countersign),
         )
         return context
 

@@ -67,6 +67,7 @@ __all__ = [
     "RecordedEvent",
     "RehandlingOrdered",
     "ReminderIssued",
+    "ReplyCountersigned",
     "ReplyPublished",
     "ReplyReviewed",
     "ReplySent",
@@ -221,6 +222,16 @@ class OpinionsConsolidated(Event):
 
 @_event
 @attrs.frozen(kw_only=True)
+class ReplyCountersigned(Event):
+    """A co-handler countersigned (会签) the reply the lead drafted from the consolidated
+    opinions, before the lead sends it; ``note`` says what it asked to change, if anything."""
+
+    unit: Unit
+    note: str = ""
+
+
+@_event
+@attrs.frozen(kw_only=True)
 class ReplySent(Event):
     reply: Reply
 
@@ -357,6 +368,7 @@ _LABELS: dict[type[Event], str] = {
     OpinionReturned: "退回会办意见",
     CoHandlerExcused: "免于会办",
     OpinionsConsolidated: "综合",
+    ReplyCountersigned: "会签",
     ReplySent: "答复",
     FeedbackRecorded: "反馈",
     RehandlingOrdered: "重新办理",

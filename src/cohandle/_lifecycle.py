@@ -88,6 +88,7 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("return_opinion", [_S.ASSIGNED], None),
     ("excuse_co_handler", [_S.ASSIGNED], None),
     ("consolidate", [_S.ASSIGNED], _S.CONSOLIDATED),
+    ("countersign", [_S.CONSOLIDATED, _S.REHANDLING], None),
     ("answer_part", [_S.ASSIGNED, _S.REHANDLING], None),
     ("answer", [_S.ASSIGNED, _S.CONSOLIDATED, _S.REHANDLING], _S.ANSWERED),
     ("record_feedback", [_S.ANSWERED], None),

@@ -56,6 +56,7 @@ PERMISSIONS: Mapping[str, frozenset[Relation]] = {
     "return_opinion": frozenset({_R.LEAD}),
     "excuse_co_handler": frozenset({_R.ASSIGNING_BODY}),
     "consolidate": frozenset({_R.LEAD}),
+    "countersign": frozenset({_R.CO_HANDLER}),
     "answer": frozenset({_R.LEAD, _R.HANDLER}),
     "record_feedback": frozenset({_R.PROPOSER}),
     "order_rehandling": frozenset({_R.ASSIGNING_BODY}),
@@ -81,7 +82,14 @@ EXTRA_RULES: Mapping[str, str] = {
     "sign_for": "a unit signs for its own part, once, before it has submitted or answered it",
     "request_reassignment": "a unit asks only for its own part, once until it is decided",
     "submit_opinion": "a co-handler submits only its own opinion, addressed to the lead unit",
-    "answer": "a separate handler answers only its own part",
+    "countersign": (
+        "a co-handler that submitted its opinion countersigns the lead's reply, once before each "
+        "reply is sent"
+    ),
+    "answer": (
+        "a separate handler answers only its own part; where the workflow requires countersigning "
+        "(会签), the lead answers once every co-handler that submitted an opinion has countersigned"
+    ),
     "close": (
         "the lead or a separate handler closes only after every reply's latest feedback is "
         "满意 or 基本满意; the assigning body may close an answered item at any time"

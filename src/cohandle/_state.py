@@ -42,6 +42,7 @@ from cohandle._events import (
     RecordedEvent,
     RehandlingOrdered,
     ReminderIssued,
+    ReplyCountersigned,
     ReplyPublished,
     ReplyReviewed,
     ReplySent,
@@ -137,6 +138,8 @@ class Proposal(NamedTuple):
     recategorized: tuple[tuple[str, str], ...] = ()
     # the units whose latest reply was reviewed (审核), and the category it is counted in since
     reviewed: tuple[tuple[str, str], ...] = ()
+    # the co-handlers that countersigned (会签) the reply the lead is to send next, and when
+    countersigned: tuple[tuple[str, pendulum.DateTime], ...] = ()
 
     @property
     def number(self) -> str:
@@ -189,6 +192,16 @@ class Proposal(NamedTuple):
         """Co-handlers whose opinion the lead still waits for."""
         waiting = (PartStatus.PENDING, PartStatus.RETURNED)
         return tuple(p.unit for p in self.co_handlers if p.status in waiting)
+
+    @property
+    def outstanding_countersignatures(self) -> tuple[Unit, ...]:
+        """Co-handlers that submitted an opinion and have not countersigned (会签) the reply the
+        lead is to send next; none once it is sent, until a re-handling asks for a new one."""
+        if self.status is not Status.CONSOLIDATED and self.status is not Status.REHANDLING:
+            return ()
+        signed = {name for name, _ in self.countersigned}
+        submitted = PartStatus.SUBMITTED
+        return tuple(p.unit for p in self.co_handlers if p.status is submitted and p.unit.name not in signed)
 
     def latest_feedback(self, unit: Unit | None = None) -> FeedbackRecorded | None:
         """The latest feedback on ``unit``'s reply; ``None`` means the lead's (one reply)."""
@@ -465,6 +478,11 @@ def _consolidated(p: Proposal, e: OpinionsConsolidated, at: pendulum.DateTime) -
     return {}
 
 
+@_on(ReplyCountersigned, "countersign")
+def _countersigned(p: Proposal, e: ReplyCountersigned, at: pendulum.DateTime) -> _Changes:
+    return {"countersigned": (*p.countersigned, (e.unit.name, at))}
+
+
 _ALONE: dict[str, tuple[str]] = {}
 
 
@@ -488,6 +506,8 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
         changes["recategorized"] = tuple(entry for entry in p.recategorized if entry[0] != author)
     if p.reviewed:  # and is reviewed anew
         changes["reviewed"] = tuple(entry for entry in p.reviewed if entry[0] != author)
+    if p.countersigned:  # the reply they countersigned is sent: the next needs its own
+        changes["countersigned"] = ()
     # the unit's new reply is the one to publish now, unless it is not for publication
     awaiting = tuple(name for name in p.unpublished if name != author)
     if e.reply.disclosure is not Disclosure.NOT_PUBLIC:

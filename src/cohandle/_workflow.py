@@ -100,6 +100,9 @@ class Workflow:
     ``Workflow()`` keeps the log in memory with the system clock. Give a ``store`` to keep it
     elsewhere, a ``clock`` to control "now" (tests, imports of past cases), ``hash_algorithm``
     ``"sm3"`` for 国密 hashing, and ``category_scheme`` for new proposals' reply categories.
+    ``withdrawal_after_assignment=False`` lets proposers withdraw only before assignment;
+    ``require_countersign=True`` holds the lead's reply until the co-handlers countersign it
+    (会签).
 
     The threads of a process may share one workflow. Two commands on the same proposal at once
     are settled by the store's version check: the later one is decided again on the stored
@@ -114,6 +117,7 @@ class Workflow:
         hash_algorithm: str = "sha256",
         category_scheme: CategoryScheme = ABC,
         withdrawal_after_assignment: bool = True,
+        require_countersign: bool = False,
         policy: Policy | None = None,
         calendar: Calendar | None = None,
         cache_size: int = _DEFAULT_CACHE,
@@ -131,6 +135,7 @@ class Workflow:
             (Calendar.china() if policy is not None else None) if calendar is None else _calendar(calendar),
             _flag("withdrawal_after_assignment", withdrawal_after_assignment),
             cache_size,
+            _flag("require_countersign", require_countersign),
         )
         self._cache = self._engine.cache  # least recently used first
 
@@ -172,6 +177,16 @@ class Workflow:
     @withdrawal_after_assignment.setter
     def withdrawal_after_assignment(self, allowed: bool) -> None:
         self._engine.withdrawal_after_assignment = _flag("withdrawal_after_assignment", allowed)
+
+    @property
+    def require_countersign(self) -> bool:
+        """Whether the lead answers only once every co-handler that submitted an opinion has
+        countersigned (会签) its reply, as online systems that hold a reply "协办未会签" do."""
+        return self._engine.require_countersign
+
+    @require_countersign.setter
+    def require_countersign(self, required: bool) -> None:
+        self._engine.require_countersign = _flag("require_countersign", required)
 
     @property
     def policy(self) -> Policy | None:
@@ -615,10 +630,22 @@ class Workflow:
         """The lead consolidates (综合) the co-handlers' opinions."""
         return self._run(proposal_id, "consolidate", actor, c.decide_consolidate, {"note": note}, **options)
 
+    def countersign(
+        self, proposal_id: str, *, actor: Actor, note: str = "", **options: Unpack[CommandOptions]
+    ) -> Proposal:
+        """A co-handler that submitted its opinion countersigns (会签) the reply the lead drafted
+        from the consolidated opinions, once before each reply is sent (after a re-handling,
+        the new reply too); ``note`` says what it asked to change. Recorded whatever the
+        workflow's :attr:`require_countersign`; with it, the lead answers only once every such
+        co-handler has (:attr:`Proposal.outstanding_countersignatures`)."""
+        return self._run(proposal_id, "countersign", actor, c.decide_countersign, {"note": note}, **options)
+
     def answer(
         self, proposal_id: str, *, reply: Reply, actor: Actor, **options: Unpack[CommandOptions]
     ) -> Proposal:
-        """Send the reply (答复) to the proposers: the lead's, or a separate handler's part."""
+        """Send the reply (答复) to the proposers: the lead's, or a separate handler's part.
+        Where the workflow has :attr:`require_countersign`, the lead's waits for every
+        co-handler that submitted an opinion to countersign it (:meth:`countersign`)."""
         return self._run(proposal_id, "answer", actor, c.decide_answer, {"reply": reply}, **options)
 
     def record_feedback(
