@@ -219,7 +219,7 @@ class Proposal(NamedTuple):
         """The category ``unit``'s latest reply is counted in: as a review (审核) put it, or as
         the reply gave it; None before the unit has answered. ``unit`` (a :class:`Unit`) None
         means the lead's, which separate handling (分办) has not: name the unit there."""
-        name = self._answering("unit", unit)
+        name = self._answering(unit)
         for reviewed, code in self.reviewed:
             if reviewed == name:
                 return code
@@ -232,23 +232,23 @@ class Proposal(NamedTuple):
         """The category of ``unit``'s latest reply as it stands now: as a report on its
         implementation (落实情况) restated it since, or as :meth:`category` gives it. ``unit``
         as for :meth:`category`."""
-        name = self._answering("unit", unit)
+        name = self._answering(unit)
         for restated, code in self.recategorized:
             if restated == name:
                 return code
         return self.category(unit)
 
-    def _answering(self, field: str, unit: object) -> str:
+    def _answering(self, unit: object) -> str:
         """The name of the unit whose reply is meant: ``unit``'s, or the lead's for None."""
         if unit is None:
             if self.lead is None:
                 raise InvalidInput(
-                    field, "must name the unit under separate handling (分办): each answers its own part"
+                    "unit", "must name the unit under separate handling (分办): each answers its own part"
                 )
             return self.lead.name
         if isinstance(unit, Unit):
             return unit.name
-        raise InvalidInput(field, f"must be a Unit or None (got {got(unit)})")
+        raise InvalidInput("unit", f"must be a Unit or None (got {got(unit)})")
 
     def signed_at(self, unit: object) -> pendulum.DateTime | None:
         """When ``unit`` (a :class:`Unit`, or its name as text) signed for its part (签收), or

@@ -798,7 +798,7 @@ class Workflow:
         """Record a review (审核) of a unit's latest reply by the assigning body or a key
         proposal's supervisor (督办): the lead's, or under separate handling (分办) the one of
         ``unit`` when several units answer. ``category``, one of the item's scheme, is the
-        category the reviewer puts the reply in (a B the reviewer finds solved is A): the reply
+        category the reviewer puts the reply in (an A whose problem is only planned is B): the reply
         is counted in it from then on (:meth:`Proposal.category`, the statistics' categories);
         None leaves it as it stands. The letter stays as it was sent. A reply sent again after
         re-handling is reviewed again."""
