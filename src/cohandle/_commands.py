@@ -159,6 +159,11 @@ def check(p: Proposal, command: str, actor: Actor) -> Relations:
     return held
 
 
+def _names(units: Iterable[Unit]) -> str:
+    """The units' names as a letter lists them: 湖北省知识产权局、省教育厅."""
+    return "、".join(u.name for u in units)
+
+
 def refuse(p: Proposal, command: str, actor: Actor, reason: str) -> PreconditionFailed:
     return PreconditionFailed(
         reason, proposal_id=p.id, command=command, state=p.status.value, actor=str(actor)
@@ -529,13 +534,12 @@ def decide_consolidate(
         )
     waiting = p.outstanding_co_handlers
     if waiting:
-        names = "、".join(u.name for u in waiting)
         raise refuse(
             p,
             "consolidate",
             actor,
-            f"the opinions of {names} are still outstanding; wait for them, remind them, or ask the "
-            "assigning body to excuse them.",
+            f"the opinions of {_names(waiting)} are still outstanding; wait for them, remind them, or "
+            "ask the assigning body to excuse them.",
         )
     return _noted(OpinionsConsolidated, note)
 
@@ -577,16 +581,10 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, r
             raise refuse(
                 p, "answer", actor, "the co-handlers' opinions must be consolidated first (consolidate)."
             )
-        if ctx.require_countersign and p.co_handlers:
-            waiting = p.outstanding_countersignatures
-            if waiting:
-                unsigned = "、".join(u.name for u in waiting)
-                raise refuse(
-                    p,
-                    "answer",
-                    actor,
-                    f"the co-handlers must countersign the reply first (会签); waiting for {unsigned}.",
-                )
+        unsigned = p.outstanding_countersignatures if ctx.require_countersign else ()
+        if unsigned:
+            why = f"the co-handlers must countersign the reply first (会签); waiting for {_names(unsigned)}."
+            raise refuse(p, "answer", actor, why)
     return ReplySent(reply=reply)
 
 
@@ -855,7 +853,7 @@ def decide_review_reply(
     else:
         assert p.lead is not None  # an answered item that is not handled separately has a lead
         answering = [p.lead]
-    names = "、".join(u.name for u in answering)
+    names = _names(answering)
     if of is not None:
         author = unit("unit", of)
         if author not in answering:
