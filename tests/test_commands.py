@@ -808,6 +808,38 @@ def test_publish_a_public_reply_once() -> None:
         wf.publish(pid, actor=A_LEAD)
 
 
+def test_a_reply_is_published_in_full_or_as_a_summary() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    with unchanged(wf, pid):
+        for bad in ("abstract", 1, None):
+            with pytest.raises(InvalidInput, match="form must be a PublicationForm or one of full, summary"):
+                wf.publish(pid, actor=A_LEAD, form=bad)  # type: ignore[arg-type]
+    p = wf.publish(pid, actor=A_LEAD, form="summary")
+    last = wf.history(pid)[-1].payload
+    assert isinstance(last, cohandle.ReplyPublished) and last.form is cohandle.PublicationForm.SUMMARY
+    assert (
+        p.publication is cohandle.PublicationForm.SUMMARY
+        and cohandle.PublicationForm.SUMMARY.label == "摘要公开"
+    )
+    full = bring_to(wf, Status.ANSWERED)
+    q = wf.publish(full, actor=A_COMMITTEE)  # in full unless said otherwise
+    assert q.publication is cohandle.PublicationForm.FULL
+    never = bring_to(wf, Status.ANSWERED)
+    assert wf.get(never).publication is None
+    stats = cohandle.statistics(wf.proposals(), wf.clock.now())
+    assert (stats.published, stats.published_in_summary) == (2, 1)
+    assert stats.to_json()["published_in_summary"] == 1
+    assert cohandle.replay(wf.history(pid)) == p
+    # after re-handling, the new reply's publication is the one counted
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="不满意", actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    p = wf.publish(pid, actor=A_LEAD, form=cohandle.PublicationForm.FULL)
+    assert p.publication is cohandle.PublicationForm.FULL
+    assert cohandle.statistics(wf.proposals(), wf.clock.now()).published_in_summary == 0
+
+
 def _publications(p: cohandle.Proposal) -> list[tuple[str, str]]:
     return [(t.deadline.party, t.status.value) for t in p.deadlines if t.deadline.kind.value == "publication"]
 

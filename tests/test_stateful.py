@@ -104,6 +104,11 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
         return {"reason": reason}
     if command == "report_implementation":
         return {"report": reason, "category": draw(st.sampled_from([None, "A", "B", "E"]))}
+    if command == "publish":
+        return {
+            "form": draw(st.sampled_from(["full", "summary", cohandle.PublicationForm.SUMMARY, "abstract"])),
+            "unit": draw(st.sampled_from([None, h.LEAD, h.H1, h.H2])),
+        }
     if command == "countersign":
         return {"note": draw(st.sampled_from(["", "同意", None]))}
     if command == "review_reply":

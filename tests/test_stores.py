@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import pytest
 
 import cohandle
 from cohandle import stores
-from cohandle.stores import MemoryStore, SQLiteStore, StorageError
+from cohandle.stores import MemoryStore, SQLiteStore, StorageError, StoredRecord
 from cohandle.testing import StoreContract
-from helpers import A_COMMITTEE, LEAD, bring_to, receive, workflow
+from helpers import A_COMMITTEE, A_LEAD, LEAD, bring_to, receive, workflow
 
 
 class TestMemoryStore(StoreContract):
@@ -267,3 +268,43 @@ def test_what_a_sql_store_offers_beyond_the_protocol_checks_its_arguments(tmp_pa
     # records takes a batch size of its own: any whole number from 1, however large
     assert list(store.records(batch=2**70)) == list(store.records(batch=1)) == list(store.records())
     store.close()
+
+
+def test_a_publication_recorded_before_the_form_was_known_reads_as_in_full(tmp_path: Path) -> None:
+    """ReplyPublished schema 1 had no ``form``: a row written then is read in full, its hash
+    (over the text as stored) still holds, and an export keeps the row as it was."""
+    import hashlib
+
+    from cohandle.stores._integrity import body_bytes
+
+    path = tmp_path / "old.db"
+    wf = sqlite_workflow(path)
+    pid = bring_to(wf, cohandle.Status.ANSWERED)
+    wf.publish(pid, actor=A_LEAD, url="https://example.gov.cn/2019/1")
+    wf.store.close()
+    db = sqlite3.connect(path)
+    row = db.execute("SELECT * FROM events WHERE type = 'ReplyPublished'").fetchone()
+    record = StoredRecord(*row)
+    assert record.schema == 2 and '"form":"full"' in record.payload
+    old = record._replace(schema=1, payload=record.payload.replace(',"form":"full"', ""))
+    old = old._replace(hash="sha256:" + hashlib.sha256(body_bytes(old)).hexdigest())
+    db.execute(
+        "UPDATE events SET schema = ?, payload = ?, hash = ? WHERE position = ?",
+        (old.schema, old.payload, old.hash, old.position),
+    )
+    db.execute("UPDATE streams SET head_hash = ? WHERE stream_id = ?", (old.hash, pid))
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    event = store.read_stream(pid)[-1]
+    assert event.payload == cohandle.ReplyPublished(unit=LEAD, url="https://example.gov.cn/2019/1")
+    assert event.payload.form is cohandle.PublicationForm.FULL and event.schema_version == 2
+    assert cohandle.stores.verify(store).ok
+    assert cohandle.Workflow(store).get(pid).publication is cohandle.PublicationForm.FULL
+    lines = io.BytesIO()
+    cohandle.stores.export_jsonl(store, lines)
+    assert b'"schema":1' in lines.getvalue().splitlines()[-1]  # as it was stored
+    store.close()
+    copy = MemoryStore()
+    cohandle.stores.import_jsonl(copy, io.BytesIO(lines.getvalue()))
+    assert cohandle.stores.verify(copy).ok and copy.read_stream(pid)[-1].payload == event.payload

@@ -641,6 +641,8 @@ def _stats(args: argparse.Namespace) -> int:
             ["沟通率 / 见面率", f"{_pct(s.contact_rate)} / {_pct(s.meeting_rate)}"],
             ["已公开答复", s.published],
         ]
+        if s.published_in_summary:  # the rest were published in full (全文公开)
+            rows.append(["其中摘要公开", s.published_in_summary])
         shares = s.category_shares()
         rows += [
             [f"{code}类", f"{count} ({shares[code] * 100:.1f}%)"] for code, count in s.categories.items()

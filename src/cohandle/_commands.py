@@ -12,6 +12,7 @@ and compiled code enforces a declared type before the body runs, with a bare ``T
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
@@ -66,6 +67,7 @@ from cohandle._model import (
     Disclosure,
     Feedback,
     Opinion,
+    PublicationForm,
     Reply,
     Satisfaction,
     Unit,
@@ -195,6 +197,20 @@ def unit(field: str, value: object) -> Unit:
     if not isinstance(value, Unit):
         raise InvalidInput(field, f"must be a Unit (got {got(value)})")
     return value
+
+
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+
+
+def choice(field: str, value: object, kind: type[_Choice]) -> _Choice:
+    """A member of the string enum ``kind``, given as itself or as its value."""
+    found = (
+        next((member for member in kind if member.value == value), None) if isinstance(value, str) else None
+    )
+    if found is None:
+        choices = ", ".join(str(member.value) for member in kind)
+        raise InvalidInput(field, f"must be a {kind.__name__} or one of {choices} (got {got(value)})")
+    return found
 
 
 def units(field: str, values: object) -> tuple[Unit, ...]:
@@ -788,10 +804,7 @@ def decide_record_contact(
     note: object,
 ) -> ProposersContacted:
     """A handling unit's own contact with proposers; left empty, ``proposers`` is all of them."""
-    how = next((m for m in ContactMethod if m == method), None) if isinstance(method, str) else None
-    if how is None:
-        choices = ", ".join(m.value for m in ContactMethod)
-        raise InvalidInput("method", f"must be a ContactMethod or one of {choices} (got {got(method)})")
+    how = choice("method", method, ContactMethod)
     if proposers is None:
         names: tuple[str, ...] = ()
     elif isinstance(proposers, str) or not isinstance(proposers, Iterable):
@@ -874,10 +887,18 @@ def decide_review_reply(
 
 
 def decide_publish(
-    p: Proposal, actor: Actor, held: Relations, ctx: Context, *, url: object, of: object = None
+    p: Proposal,
+    actor: Actor,
+    held: Relations,
+    ctx: Context,
+    *,
+    url: object,
+    of: object = None,
+    form: object = PublicationForm.FULL,
 ) -> ReplyPublished:
     """Publish a unit's latest reply: the actor's own for the lead or a handler; for the
     assigning body, the one awaiting publication, or the one of unit ``of`` when several do."""
+    how = choice("form", form, PublicationForm)
     own = Relation.ASSIGNING_BODY not in held
     if of is not None:
         author = unit("unit", of)
@@ -900,4 +921,4 @@ def decide_publish(
         raise refuse(p, "publish", actor, f"the reply of {author} is marked 不予公开 (not for publication).")
     if author.name not in p.unpublished:
         raise refuse(p, "publish", actor, f"the latest reply of {author} is already published.")
-    return ReplyPublished(unit=author, url=None if url is None else text("url", url))
+    return ReplyPublished(unit=author, url=None if url is None else text("url", url), form=how)

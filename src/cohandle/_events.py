@@ -35,6 +35,7 @@ from cohandle._model import (
     Feedback,
     Opinion,
     ProposalData,
+    PublicationForm,
     Reply,
     Unit,
 )
@@ -299,8 +300,14 @@ class ProposalMarkedKey(Event):
 @_event
 @attrs.frozen(kw_only=True)
 class ReplyPublished(Event):
+    """A unit's latest reply was published (公开), in full or as a summary; ``url`` is where.
+    Schema 2 added ``form``: a publication recorded before it was in full."""
+
+    SCHEMA: ClassVar[int] = 2
+
     unit: Unit
     url: str | None = None
+    form: PublicationForm = PublicationForm.FULL
 
 
 @_event
@@ -585,6 +592,13 @@ def register_upcaster(event_type: str, from_schema: int) -> Callable[[_Upcaster]
         return function
 
     return decorate
+
+
+@register_upcaster("ReplyPublished", 1)
+def _published_in_full(payload: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 knew no summaries (摘要公开): what it recorded was published in full."""
+    payload["form"] = PublicationForm.FULL.value
+    return payload
 
 
 def event_from_dict(event_type: str, schema: int, payload: Mapping[str, Any]) -> Event:

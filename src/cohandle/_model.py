@@ -42,6 +42,7 @@ __all__ = [
     "ProposalData",
     "Proposer",
     "ProposerKind",
+    "PublicationForm",
     "Reply",
     "Satisfaction",
     "Section",
@@ -115,6 +116,13 @@ class Disclosure(_LabelledEnum):
     PUBLIC = ("public", "主动公开")
     ON_REQUEST = ("on_request", "依申请公开")
     NOT_PUBLIC = ("not_public", "不予公开")
+
+
+class PublicationForm(_LabelledEnum):
+    """How a reply is published: in full (全文公开), or a summary of it (摘要公开)."""
+
+    FULL = ("full", "全文公开")
+    SUMMARY = ("summary", "摘要公开")
 
 
 def _text(field: str, value: object, *, allow_empty: bool = False) -> str:

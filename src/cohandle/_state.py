@@ -56,6 +56,7 @@ from cohandle._model import (
     Disclosure,
     Opinion,
     ProposalData,
+    PublicationForm,
     Reply,
     Satisfaction,
     TrackedDeadline,
@@ -140,6 +141,7 @@ class Proposal(NamedTuple):
     reviewed: tuple[tuple[str, str], ...] = ()
     # the co-handlers that countersigned (会签) the reply the lead is to send next, and when
     countersigned: tuple[tuple[str, pendulum.DateTime], ...] = ()
+    publication: PublicationForm | None = None  # how its latest publication was made (全文 / 摘要)
 
     @property
     def number(self) -> str:
@@ -575,7 +577,11 @@ def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Ch
 @_on(ReplyPublished, "publish")
 def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Changes:
     unit = e.unit.name
-    changes: _Changes = {"published": True, "unpublished": tuple(n for n in p.unpublished if n != unit)}
+    changes: _Changes = {
+        "published": True,
+        "unpublished": tuple(n for n in p.unpublished if n != unit),
+        "publication": e.form,
+    }
     return _with_settled(changes, _settle(p, at, _PUBLICATION_KINDS, unit))
 
 

@@ -17,6 +17,7 @@ from cohandle._model import (
     ContactMethod,
     DeadlineKind,
     DeadlineStatus,
+    PublicationForm,
     Satisfaction,
     TrackedDeadline,
 )
@@ -67,7 +68,8 @@ class Statistics:
     - per unit: items led (主办), co-handled (会办) and handled separately (分办), and open
       obligations past due at ``now``.
     - published: proposals with a reply published (公开), counted once however many of their
-      replies were.
+      replies were; published in summary: those whose latest publication was a summary
+      (摘要公开) rather than the reply in full (全文公开).
     - contacted: assigned ones whose handling units recorded a contact with their proposers
       (``Workflow.record_contact``), 沟通率 = contacted / assigned; met: those with a meeting
       among them, 见面率 = met / assigned.
@@ -95,6 +97,7 @@ class Statistics:
     implementation_reported: int = 0
     replies_reviewed: int = 0
     changed_in_review: int = 0
+    published_in_summary: int = 0
 
     @property
     def filing_rate(self) -> float | None:
@@ -163,6 +166,7 @@ class Statistics:
             "replies_reviewed": self.replies_reviewed,
             "changed_in_review": self.changed_in_review,
             "published": self.published,
+            "published_in_summary": self.published_in_summary,
             "contacted": self.contacted,
             "contact_rate_pct": pct(self.contact_rate),
             "met": self.met,
@@ -204,7 +208,7 @@ def statistics(
         expect("session_key", session_key, str, "a Session.key or None")
     if year is not None:
         whole_number("year", year)
-    received = filed = not_filed = merged = assigned = replied = published = 0
+    received = filed = not_filed = merged = assigned = replied = published = summarized = 0
     with_contact = with_meeting = 0
     on_time = 0
     on_time_known = False
@@ -256,6 +260,7 @@ def statistics(
             on_time_known = True
             on_time += met
         published += p.published
+        summarized += p.publication is PublicationForm.SUMMARY
         finals = (
             [part.reply for part in p.handlers if part.active and part.reply] if p.handlers else [p.reply]
         )
@@ -301,6 +306,7 @@ def statistics(
         categories_now=dict(sorted(categories_now.items())),
         implementation_reported=reported,
         replies_reviewed=reviewed,
+        published_in_summary=summarized,
         changed_in_review=changed,
         units={name: UnitCounts(**counts) for name, counts in sorted(units.items())},
     )

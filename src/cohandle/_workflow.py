@@ -50,6 +50,7 @@ from cohandle._model import (
     Feedback,
     Opinion,
     ProposalData,
+    PublicationForm,
     Reply,
     Unit,
     as_date,
@@ -757,13 +758,15 @@ class Workflow:
         actor: Actor,
         url: str | None = None,
         unit: Unit | None = None,
+        form: PublicationForm | str = PublicationForm.FULL,
         **options: Unpack[CommandOptions],
     ) -> Proposal:
         """Record that a unit's latest reply was published (公开): the lead's or a handler's own,
         when it publishes; when the assigning body does, the one awaiting publication, or under
-        separate handling (分办) with several awaiting, the one of ``unit``. A reply sent again
-        after re-handling is published again."""
-        args = {"url": url, "of": unit}
+        separate handling (分办) with several awaiting, the one of ``unit``. ``form`` says
+        whether it was published in full (全文公开, the default) or as a summary (摘要公开;
+        ``"summary"``). A reply sent again after re-handling is published again."""
+        args = {"url": url, "of": unit, "form": form}
         return self._run(proposal_id, "publish", actor, c.decide_publish, args, **options)
 
     def report_implementation(
