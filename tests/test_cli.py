@@ -106,6 +106,14 @@ def test_show_prints_countersignatures_reviews_and_reports_on_implementation(dem
     assert data["reports"][0]["category"] == "A" and data["reviews"] == []
 
 
+def test_show_prints_publications(demo_db: Path) -> None:
+    text = run("show", SEED_ID, db=demo_db).stdout
+    assert any(line.split() == ["2023-07-21", "省科技厅", "全文公开", "—"] for line in text.splitlines())
+    data = json.loads(run("show", SEED_ID, "--json", db=demo_db).stdout)
+    assert data["publications"] == [{"date": "2023-07-21", "unit": "省科技厅", "form": "full", "url": None}]
+    assert "公开方式" not in run("show", "cppcc-湖北省-13-1-20230233", db=demo_db).stdout  # not published
+
+
 def test_show_of_an_unknown_proposal(demo_db: Path) -> None:
     assert "No proposal with id 'nope'" in one_line_error(run("show", "nope", db=demo_db))
 

@@ -235,6 +235,7 @@ def _show(args: argparse.Namespace) -> int:
     reports = _dated(history, cohandle.ImplementationReported)
     contacts = _dated(history, cohandle.ProposersContacted)
     reviews = _reviews(history)
+    publications = _dated(history, cohandle.ReplyPublished)  # 全文公开 or 摘要公开, and where
     data = {
         "id": p.id,
         "number": p.number,
@@ -268,6 +269,9 @@ def _show(args: argparse.Namespace) -> int:
         "reports": [
             {"date": day, "unit": r.unit.name, "category": r.category, "report": r.report}
             for day, r in reports
+        ],
+        "publications": [
+            {"date": day, "unit": r.unit.name, "form": r.form.value, "url": r.url} for day, r in publications
         ],
         "reviews": [
             {
@@ -312,6 +316,9 @@ def _show(args: argparse.Namespace) -> int:
                 [day, r.unit.name, f"{r.category}类" if r.category else "—", r.report] for day, r in reports
             ]
             lines += ["", table(["日期", "单位", "现办复类别", "落实情况"], rows)]
+        if publications:
+            rows = [[day, r.unit.name, r.form.label, r.url or "—"] for day, r in publications]
+            lines += ["", table(["日期", "单位", "公开方式", "网址"], rows)]
         if reviews:
             rows = [
                 [day, reviewer, unit, f"{before}类" if after == before else f"{before}类 → {after}类", note]
