@@ -1162,3 +1162,15 @@ def test_countersigning_is_recorded_when_not_required_and_only_by_co_handlers_wi
     assert wf.answer(sole, reply=reply(), actor=A_LEAD).status is Status.ANSWERED  # no co-handlers
     with pytest.raises(InvalidInput, match="require_countersign must be True or False"):
         wf.require_countersign = "yes"  # type: ignore[assignment]
+
+
+def test_a_recorded_countersignature_of_a_unit_without_an_opinion_breaks_the_chain() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.CONSOLIDATED)
+    wf.countersign(pid, actor=A_CO1)
+    forged = [*wf.history(pid)]
+    forged[-1] = forged[-1]._replace(payload=cohandle.ReplyCountersigned(unit=OUTSIDER))
+    with pytest.raises(
+        cohandle.ChainBroken, match=f"a countersignature names {OUTSIDER.name}, which has no opinion"
+    ):
+        cohandle.replay(forged)

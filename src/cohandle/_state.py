@@ -482,6 +482,9 @@ def _consolidated(p: Proposal, e: OpinionsConsolidated, at: pendulum.DateTime) -
 
 @_on(ReplyCountersigned, "countersign")
 def _countersigned(p: Proposal, e: ReplyCountersigned, at: pendulum.DateTime) -> _Changes:
+    part = p.co_handler(e.unit)
+    if part is None or part.status is not PartStatus.SUBMITTED:
+        raise ChainBroken("?", 0, f"a countersignature names {e.unit.name}, which has no opinion in it")
     return {"countersigned": (*p.countersigned, (e.unit.name, at))}
 
 
