@@ -301,7 +301,7 @@ class ProposalMarkedKey(Event):
 @attrs.frozen(kw_only=True)
 class ReplyPublished(Event):
     """A unit's latest reply was published (公开), in full or as a summary; ``url`` is where.
-    Schema 2 added ``form``: a publication recorded before it was in full."""
+    Schema 2 added ``form``: a publication recorded before then was in full."""
 
     SCHEMA: ClassVar[int] = 2
 
