@@ -599,7 +599,7 @@ def decide_answer(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, r
             )
         unsigned = p.outstanding_countersignatures if ctx.require_countersign else ()
         if unsigned:
-            why = f"the co-handlers must countersign the reply first (会签); waiting for {_names(unsigned)}."
+            why = f"the co-handlers must countersign the reply first (会签, countersign); waiting for {_names(unsigned)}."
             raise refuse(p, "answer", actor, why)
     return ReplySent(reply=reply)
 
