@@ -142,6 +142,44 @@ def test_a_dropped_connection_is_opened_again_for_the_next_command(
         assert wf.verify().ok
 
 
+class _SocketFailsWhileWaiting:
+    """The store's connection as psycopg leaves it when the socket fails while it waits for
+    the server: "connection socket closed", an ``OperationalError`` with no SQLSTATE, and
+    the connection neither ``broken`` nor ``closed``. It happens when the server ends the
+    session at the moment a query is sent, so a real server shows it only now and then."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        raise psycopg.OperationalError("connection socket closed")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+@pytest.mark.parametrize("call", ["read", "write"])
+def test_a_socket_that_fails_while_waiting_is_a_lost_connection(
+    postgres_url: str, postgres_schema: str, call: str
+) -> None:
+    wf, store = _postgres_workflow(postgres_url, postgres_schema)
+    with wf:
+        pid = receive(wf)
+        failing = store._db
+        store._db = _SocketFailsWhileWaiting(failing)
+        assert not store._db.broken and not store._db.closed
+        if call == "read":
+            assert [e.type for e in wf.history(pid)] == ["ProposalReceived"]
+        else:
+            assert wf.file(pid, actor=A_COMMITTEE).status is cohandle.Status.FILED
+        assert failing.closed  # set aside and closed, never used again
+        assert store._db is not failing
+        assert [e.version for e in wf.history(pid)] == ([1] if call == "read" else [1, 2])
+        assert wf.verify().ok
+
+
 def _commit_then_lose_the_reply(monkeypatch: pytest.MonkeyPatch, method: str, url: str) -> None:
     """Have the store's next call of ``method`` commit, then lose the connection before the
     reply comes, as a server restarting at that moment would."""

@@ -166,6 +166,20 @@ class PostgresStore(RowStore):
             self._db = self._connect()
         return self._db
 
+    def _lost(self, db: Any, exc: Exception) -> bool:
+        """Whether ``exc`` means the connection was lost; if so it is closed, and the next
+        :meth:`_live` opens another. Most losses leave the connection ``broken``. Some do not:
+        psycopg's "connection socket closed", raised when the socket fails while it waits,
+        leaves libpq's status as it was. A server's error always carries an SQLSTATE, so an
+        ``OperationalError`` without one is the connection's own failure, and the connection
+        is not used again. Called with the lock held."""
+        if db.broken:
+            return True
+        if isinstance(exc, self._psycopg.OperationalError) and exc.sqlstate is None:
+            db.close()
+            return True
+        return False
+
     def _prepare(self) -> None:
         s = self._quoted
         with self._db.transaction():
@@ -231,7 +245,7 @@ class PostgresStore(RowStore):
         except psycopg.errors.UniqueViolation:  # a new stream, created by another writer first
             return stream_id, expected_version, self.stream_version(stream_id)
         except psycopg.Error as exc:
-            if db.broken:
+            if self._lost(db, exc):
                 raise
             raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
         return None if present == -1 else (stream_id, expected_version, present)
@@ -267,7 +281,7 @@ class PostgresStore(RowStore):
                 "retry the command."
             ) from None
         except psycopg.Error as exc:
-            if db.broken:
+            if self._lost(db, exc):
                 raise
             raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
         return None
@@ -354,7 +368,7 @@ class PostgresStore(RowStore):
                 lost = (
                     " The connection was lost, so whether the import was committed is unknown: "
                     "importing the same file again is refused with ProposalExists if it was."
-                    if db.broken
+                    if self._lost(db, exc)
                     else ""
                 )
                 raise StorageError(
@@ -373,7 +387,7 @@ class PostgresStore(RowStore):
                     rows: list[tuple[Any, ...]] = db.execute(sql, args).fetchall()
                     return rows
                 except self._psycopg.Error as exc:
-                    if attempt == 1 and db.broken:
+                    if attempt == 1 and self._lost(db, exc):
                         continue  # the connection was lost: a read is safe to make again
                     raise StorageError(f"Could not read the log from PostgreSQL: {exc}".strip()) from None
             raise AssertionError("unreachable")  # pragma: no cover
