@@ -132,6 +132,28 @@ def test_list_filters(demo_db: Path) -> None:
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
 
+def test_list_what_a_term_left_unfinished(demo_db: Path) -> None:
+    # at a change of term (换届) every item not yet finished must still be answered
+    unfinished = json.loads(
+        run("list", "--open", "--session", "cppcc-湖北省-13", "--json", db=demo_db).stdout
+    )
+    assert [(p["number"], p["status"]) for p in unfinished] == [
+        ("20230233", "answered"),
+        ("20230412", "answered"),
+    ]
+    assert len(json.loads(run("list", "--open", "--json", db=demo_db).stdout)) == 3  # and 1025, assigned
+    either = json.loads(run("list", "--state", "closed", "--state", "assigned", "--json", db=demo_db).stdout)
+    assert {p["number"] for p in either} == {"20230519", "20230377", "1025"}
+    assert len(json.loads(run("list", "--session", "cppcc", "--json", db=demo_db).stdout)) == 4
+    assert json.loads(run("list", "--session", "cppcc-湖北省-1", "--json", db=demo_db).stdout) == []
+    for command in ("list", "stats"):
+        refused = one_line_error(run(command, "--session", "湖北省-13", db=demo_db))
+        assert "--session must be a session key such as cppcc-湖北省-13-1, or its start" in refused
+        assert "(got '湖北省-13')" in refused
+    term = json.loads(run("stats", "--session", "cppcc-湖北省-13", "--json", db=demo_db).stdout)
+    assert term["received"] == 4
+
+
 def test_due_overdue_and_reminders(demo_db: Path) -> None:
     # as of 10 May: the replies of 20230377 and of 20230412's two units, sent later that month,
     # were due within ten working days, and so was 1025's

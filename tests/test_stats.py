@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pendulum
 import pytest
 
@@ -161,6 +162,47 @@ def test_filters_by_session_and_year(counted: tuple[cohandle.Workflow, pendulum.
     assert statistics(wf.proposals(), now, year=2025).received == 8
     assert statistics(wf.proposals(), now, year=2024).received == 0
     assert statistics([], now).reply_rate is None
+
+
+def test_a_session_is_within_the_keys_its_own_key_starts_with() -> None:
+    session = cohandle.Session(
+        body=cohandle.Body.CPPCC, level=cohandle.Level.PROVINCE, region="湖北省", term=13, meeting=1
+    )
+    for key in ("cppcc-湖北省-13-1", "cppcc-湖北省-13", "cppcc-湖北省", "cppcc"):
+        assert session.within(key), key
+    for key in ("cppcc-湖北省-1", "cppcc-湖北", "cppcc-湖北省-13-", "cppcc-湖北省-13-1-2", "npc", ""):
+        assert not session.within(key), key
+    dashed = attrs.evolve(session, region="甲-乙")  # whole parts, even where a part holds a dash
+    assert dashed.within("cppcc-甲-乙-13") and not dashed.within("cppcc-甲")
+
+
+def test_a_term_is_counted_over_all_its_meetings() -> None:
+    wf = cohandle.Workflow(clock=cohandle.FixedClock(day("2025-01-10")))
+    base = data("1").session
+    sessions = {
+        "1": base,
+        "2": attrs.evolve(base, meeting=2),
+        "3": attrs.evolve(base, term=14),
+        "4": attrs.evolve(base, body=cohandle.Body.NPC),
+    }
+    for number, session in sessions.items():
+        wf.receive(attrs.evolve(data(number), session=session), actor=A_COMMITTEE)
+    now = day("2025-06-30")
+
+    def received(key: str) -> int:
+        return statistics(wf.proposals(), now, session_key=key).received
+
+    assert received("cppcc-湖北省-13-1") == 1
+    assert received("cppcc-湖北省-13") == 2
+    assert received("cppcc-湖北省") == 3
+    assert received("cppcc") == 3 and received("npc") == 1
+    assert received("cppcc-湖北省-1") == 0
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"session_key must be a session key .* \(got '湖北省-13'\)"
+    ):
+        received("湖北省-13")
+    with pytest.raises(cohandle.InvalidInput, match="session_key must be text"):
+        statistics(wf.proposals(), now, session_key=13)  # type: ignore[arg-type]
 
 
 def test_without_recorded_deadlines_on_time_is_unknown() -> None:

@@ -24,6 +24,7 @@ import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
 from cohandle._errors import counted, nameable, state_words, unusable_file
+from cohandle._model import session_key
 from cohandle._text import pad, width
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
@@ -386,13 +387,17 @@ def _outcome(p: cohandle.Proposal, history: Sequence[cohandle.RecordedEvent]) ->
 
 def _list(args: argparse.Namespace) -> int:
     now = _now(args)
+    session = None if args.session is None else session_key("--session", args.session)
+    states = set(args.state or ())
     with _open(args) as wf:
         proposals = list(wf.proposals(as_of=_as_of(args, now)))
     chosen = []
     for p in proposals:
-        if args.state and p.status.value != args.state:
+        if states and p.status.value not in states:
             continue
-        if args.session and p.data.session.key != args.session:
+        if args.open and p.status.final:
+            continue
+        if session is not None and not p.data.session.within(session):
             continue
         if args.unit:
             units = {
@@ -629,9 +634,10 @@ def _pct(value: float | None) -> str:
 
 def _stats(args: argparse.Namespace) -> int:
     now = _now(args)
+    session = None if args.session is None else session_key("--session", args.session)
     with _open(args) as wf:
         proposals = wf.proposals(as_of=_as_of(args, now))
-        s = cohandle.statistics(proposals, now, session_key=args.session, year=args.year)
+        s = cohandle.statistics(proposals, now, session_key=session, year=args.year)
 
     def text() -> str:
         rows: list[list[object]] = [
@@ -897,6 +903,10 @@ class _Version(argparse.Action):
 
 
 AS_OF = "on the log as it stood then (events that occurred later left out)"
+SESSION_HELP = (
+    "only this session, by its key (cppcc-湖北省-13-1), or every session its start names: "
+    "cppcc-湖北省-13 for every meeting of the 13th committee"
+)
 SCHEDULES_HELP = (
     f"a TOML file of later years' official holiday schedules (default: ${ENV_SCHEDULES}); "
     f"working days of a year after {OFFICIAL_YEARS[-1]} without one count weekends only"
@@ -942,9 +952,19 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--now", help=f"the moment deadlines are judged at, {AS_OF} (ISO; default: now)")
 
     listing = command("list", _list, "proposals, filtered by state, unit or session")
-    listing.add_argument("--state", choices=[s.value for s in cohandle.Status])
+    listing.add_argument(
+        "--state",
+        action="append",
+        choices=[s.value for s in cohandle.Status],
+        help="only proposals in this state; give it again for any of several",
+    )
+    listing.add_argument(
+        "--open",
+        action="store_true",
+        help="only proposals not yet finished (未办结): neither closed, withdrawn, not filed nor merged",
+    )
     listing.add_argument("--unit", help="a unit taking part (lead, co-handler or separate handler)")
-    listing.add_argument("--session", help="a session key such as cppcc-湖北省-13-1")
+    listing.add_argument("--session", help=SESSION_HELP)
     listing.add_argument("--now", help=f"the moment their states are taken at, {AS_OF} (ISO; default: now)")
 
     due = command("due", _due, "obligations falling due soon")
@@ -980,7 +1000,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     stats = command("stats", _stats, "办复率, 按时办复率, 满意率, categories and per-unit counts")
-    stats.add_argument("--session", help="only this session (its key, e.g. cppcc-湖北省-13-1)")
+    stats.add_argument("--session", help=SESSION_HELP)
     stats.add_argument("--year", type=int, help="only proposals received in this year")
     stats.add_argument("--now", help=f"the moment overdue items are counted at, {AS_OF} (ISO; default: now)")
 

@@ -379,6 +379,14 @@ class Session:
     def key(self) -> str:
         return f"{self.body.value}-{self.region}-{self.term}-{self.meeting}"
 
+    def within(self, key: str) -> bool:
+        """Whether this is the session ``key`` names (its :attr:`key`, ``cppcc-湖北省-13-1``),
+        or one of those the start of a key names: ``cppcc-湖北省-13`` every meeting of the 13th
+        committee, ``cppcc-湖北省`` every term of it, ``npc`` every congress. The start is
+        whole parts: ``cppcc-湖北省-1`` is the 1st committee, never the 13th."""
+        parts = (self.body.value, self.region, str(self.term), str(self.meeting))
+        return any(key == "-".join(parts[:count]) for count in range(1, 5))
+
     def describe(self) -> str:
         """The session as officials write it: the committee's region before its term
         (``湖北省政协十三届一次会议``, ``全国政协十四届一次会议``), the congress's term before its
@@ -389,6 +397,19 @@ class Session:
         if self.level is Level.NATIONAL:
             return f"{term}届{self.region}人大{meeting}次会议"
         return f"{self.region}{term}届人大{meeting}次会议"
+
+
+def session_key(field: str, value: object) -> str:
+    """``value`` checked as :meth:`Session.within` reads it: a session's key or its start."""
+    key = _text(field, value)
+    body = key.partition("-")[0]
+    if body not in {b.value for b in Body}:
+        raise InvalidInput(
+            field,
+            f"must be a session key such as cppcc-湖北省-13-1, or its start (cppcc-湖北省-13 for "
+            f"every meeting of a term), beginning with cppcc or npc (got {key!r})",
+        )
+    return key
 
 
 @attrs.frozen(kw_only=True)

@@ -21,6 +21,7 @@ from cohandle._model import (
     Satisfaction,
     TrackedDeadline,
 )
+from cohandle._model import session_key as session_key_of
 from cohandle._state import Proposal
 
 __all__ = ["Statistics", "UnitCounts", "statistics"]
@@ -200,12 +201,14 @@ def statistics(
     session_key: str | None = None,
     year: int | None = None,
 ) -> Statistics:
-    """The statistics of ``proposals``, optionally of one session (``Session.key``) or of the
-    proposals received in one ``year`` (Asia/Shanghai)."""
+    """The statistics of ``proposals``, optionally of one session (``Session.key``), or of a
+    term, a region or a body by the start of the key (``cppcc-湖北省-13``: every meeting of the
+    13th committee; :meth:`Session.within`), or of the proposals received in one ``year``
+    (Asia/Shanghai)."""
     given = iterable("proposals", proposals, "a list of Proposal")
     now = business_time("now", now)
     if session_key is not None:
-        expect("session_key", session_key, str, "a Session.key or None")
+        session_key = session_key_of("session_key", session_key)
     if year is not None:
         whole_number("year", year)
     received = filed = not_filed = merged = assigned = replied = published = summarized = 0
@@ -222,7 +225,7 @@ def statistics(
     )
     for p in given:
         expect("proposals", p, Proposal, "a list of Proposal")
-        if session_key is not None and p.data.session.key != session_key:
+        if session_key is not None and not p.data.session.within(session_key):
             continue
         if year is not None and p.received_at.in_timezone(SHANGHAI).year != year:
             continue
