@@ -170,8 +170,13 @@ def test_a_session_is_within_the_keys_its_own_key_starts_with() -> None:
     )
     for key in ("cppcc-湖北省-13-1", "cppcc-湖北省-13", "cppcc-湖北省", "cppcc"):
         assert session.within(key), key
-    for key in ("cppcc-湖北省-1", "cppcc-湖北", "cppcc-湖北省-13-", "cppcc-湖北省-13-1-2", "npc", ""):
+    for key in ("cppcc-湖北省-1", "cppcc-湖北", "cppcc-湖北省-13-", "cppcc-湖北省-13-1-2", "npc"):
         assert not session.within(key), key
+    for bad in ("", "湖北省-13", "cppcc湖北省"):
+        with pytest.raises(cohandle.InvalidInput, match="key must"):
+            session.within(bad)
+    with pytest.raises(cohandle.InvalidInput, match="key must be text"):
+        session.within(13)  # type: ignore[arg-type]
     dashed = attrs.evolve(session, region="甲-乙")  # whole parts, even where a part holds a dash
     assert dashed.within("cppcc-甲-乙-13") and not dashed.within("cppcc-甲")
 

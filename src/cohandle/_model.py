@@ -383,7 +383,9 @@ class Session:
         """Whether this is the session ``key`` names (its :attr:`key`, ``cppcc-湖北省-13-1``),
         or one of those the start of a key names: ``cppcc-湖北省-13`` every meeting of the 13th
         committee, ``cppcc-湖北省`` every term of it, ``npc`` every congress. The start is
-        whole parts: ``cppcc-湖北省-1`` is the 1st committee, never the 13th."""
+        whole parts: ``cppcc-湖北省-1`` is the 1st committee, never the 13th. A key that
+        does not begin with ``cppcc`` or ``npc`` is refused with :class:`InvalidInput`."""
+        key = session_key("key", key)
         parts = (self.body.value, self.region, str(self.term), str(self.meeting))
         return any(key == "-".join(parts[:count]) for count in range(1, 5))
 
@@ -399,11 +401,13 @@ class Session:
         return f"{self.region}{term}届人大{meeting}次会议"
 
 
+_BODIES = frozenset(body.value for body in Body)
+
+
 def session_key(field: str, value: object) -> str:
     """``value`` checked as :meth:`Session.within` reads it: a session's key or its start."""
     key = _text(field, value)
-    body = key.partition("-")[0]
-    if body not in {b.value for b in Body}:
+    if key.partition("-")[0] not in _BODIES:
         raise InvalidInput(
             field,
             f"must be a session key such as cppcc-湖北省-13-1, or its start (cppcc-湖北省-13 for "
