@@ -112,11 +112,15 @@ def test_a_url_no_connection_string_can_hold_is_refused_before_connecting(postgr
 
 
 def _drop_connection(store: PostgresStore, url: str) -> None:
-    """End the store's server session from outside, as a restart or an idle timeout would."""
+    """End the store's server session from outside, as a restart or an idle timeout would,
+    and wait (up to 10 s) until it has ended, so that the next call meets a dead session."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (store._db.info.backend_pid,))
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(%s, 10000)", (store._db.info.backend_pid,)
+        ).fetchone()
+        assert ended == (True,)
 
 
 def _postgres_workflow(url: str, schema: str) -> tuple[cohandle.Workflow, PostgresStore]:
