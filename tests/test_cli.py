@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,6 +180,31 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     assert {r["level"] for r in reminders} == {"escalate", "remind"}
     assert all(r["level"] == "remind" for r in reminders if r["party"] == "提案者")
     assert "must be one of generic" in one_line_error(run("reminders", "--policy", "nowhere", db=demo_db))
+
+
+def test_what_one_unit_owes_and_what_one_session_owes(demo_db: Path) -> None:
+    def owed(*options: str) -> Any:
+        return json.loads(run(*options, "--json", db=demo_db).stdout)
+
+    due = owed("due", "--within", "10wd", "--now", "2023-05-10", "--unit", "省财政厅")
+    assert [(d["number"], d["party"]) for d in due] == [("20230412", "省财政厅")]
+    due = owed("due", "--within", "10wd", "--now", "2023-05-10", "--session", "cppcc-湖北省-13")
+    assert [d["number"] for d in due] == ["20230377", "20230412", "20230412"]  # not 1025
+    assert owed("due", "--within", "10wd", "--now", "2023-05-10", "--unit", "省科技所") == []
+    overdue = owed("overdue", "--now", "2023-08-30", "--unit", "省教育厅")
+    assert {party: [i["number"] for i in items] for party, items in overdue.items()} == {
+        "省教育厅": ["1025", "20230233"]
+    }
+    overdue = owed("overdue", "--now", "2023-08-30", "--session", "npc-湖北省-14", "--unit", "省教育厅")
+    assert {party: [i["number"] for i in items] for party, items in overdue.items()} == {"省教育厅": ["1025"]}
+    reminders = owed("reminders", "--now", "2023-08-30", "--unit", "提案者")
+    assert [(r["number"], r["level"]) for r in reminders] == [("20230233", "remind"), ("20230412", "remind")]
+    assert (
+        owed("reminders", "--now", "2023-08-30", "--session", "npc") == []
+    )  # 1025 is a key proposal, already supervised (督办)
+    for command in ("due", "overdue", "reminders"):
+        refused = one_line_error(run(command, "--session", "14", db=demo_db))
+        assert "--session must be a session key such as cppcc-湖北省-13-1" in refused
 
 
 def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:

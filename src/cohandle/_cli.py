@@ -463,10 +463,18 @@ def _kind(kind: cohandle.DeadlineKind, word: str) -> str:
 def _board(
     wf: cohandle.Workflow, args: argparse.Namespace, now: pendulum.DateTime
 ) -> tuple[cohandle.DeadlineBoard, dict[str, str]]:
-    """The deadline board of the log (as it stood at ``--now``, when given), and the word for
-    each proposal's proposers."""
-    proposals = list(wf.proposals(as_of=_as_of(args, now)))
+    """The deadline board of the log (as it stood at ``--now``, when given; of the sessions
+    ``--session`` names), and the word for each proposal's proposers."""
+    session = None if args.session is None else session_key("--session", args.session)
+    proposals = [
+        p for p in wf.proposals(as_of=_as_of(args, now)) if session is None or p.data.session.within(session)
+    ]
     return cohandle.DeadlineBoard.build(proposals), {p.id: _proposers_word(p) for p in proposals}
+
+
+def _owed_by(args: argparse.Namespace, items: list[cohandle.DueItem]) -> list[cohandle.DueItem]:
+    """The items ``--unit`` owes, or all of them."""
+    return items if args.unit is None else [i for i in items if i.party == args.unit]
 
 
 def _within(text: str) -> tuple[int, bool]:
@@ -487,7 +495,7 @@ def _due(args: argparse.Namespace) -> int:
     if working:  # what due_within answers, with its end kept for the note below
         with _said_as("--within", "count"):
             until = end_of_day(calendar.add_working_days(now.in_timezone(SHANGHAI).date(), amount))
-        items = board.due_by(now, until)
+        items = _owed_by(args, board.due_by(now, until))
         _say_weekends_only(calendar, now, until)
     else:
         try:
@@ -496,7 +504,7 @@ def _due(args: argparse.Namespace) -> int:
             raise cohandle.InvalidInput(
                 "--within", f"reaches past 9999-12-31, the last day a date can hold (got {args.within!r})"
             ) from None
-        items = board.due_by(now, limit)
+        items = _owed_by(args, board.due_by(now, limit))
     rows = [
         [
             _party(i.party, words[i.proposal_id]),
@@ -515,6 +523,8 @@ def _overdue(args: argparse.Namespace) -> int:
     with _open(args) as wf:
         board, words = _board(wf, args, now)
     grouped = board.overdue(now)
+    if args.unit is not None:
+        grouped = {party: items for party, items in grouped.items() if party == args.unit}
     data = {party: _items(items) for party, items in grouped.items()}
     shown: dict[str, list[cohandle.DueItem]] = {}  # the proposers apart from the deputies
     for party, items in grouped.items():
@@ -545,7 +555,7 @@ def _reminders(args: argparse.Namespace) -> int:
     with _open(args) as wf:
         board, words = _board(wf, args, now)
     calendar = _calendar(args)
-    found = board.reminders(now, policy, calendar)
+    found = [r for r in board.reminders(now, policy, calendar) if _owed_by(args, [r.item])]
     today = now.in_timezone(SHANGHAI).date()
     earliest = min([now, *(r.item.due for r in found)])  # a late item is counted from its due day
     _say_weekends_only(
@@ -907,6 +917,7 @@ SESSION_HELP = (
     "only this session, by its key (cppcc-湖北省-13-1), or every session its start names: "
     "cppcc-湖北省-13 for every meeting of the 13th committee"
 )
+OWED_HELP = "only what this unit owes (its name as recorded, e.g. 省科技厅)"
 SCHEDULES_HELP = (
     f"a TOML file of later years' official holiday schedules (default: ${ENV_SCHEDULES}); "
     f"working days of a year after {OFFICIAL_YEARS[-1]} without one count weekends only"
@@ -979,6 +990,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     reminders = command("reminders", _reminders, "reminders (催办) and escalations (督办) due now")
     reminders.add_argument("--now", help=f"the moment to judge at, {AS_OF} (ISO; default: now)")
+    for owed in (due, overdue, reminders):
+        owed.add_argument("--unit", help=OWED_HELP)
+        owed.add_argument("--session", help=SESSION_HELP)
     reminders.add_argument(
         "--policy", help=f"a preset name or a policy .toml (default: ${ENV_POLICY} or generic)"
     )
