@@ -5,6 +5,8 @@ from __future__ import annotations
 import attrs
 import pendulum
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cohandle
 from cohandle import ContactMethod, Satisfaction
@@ -179,6 +181,29 @@ def test_a_session_is_within_the_keys_its_own_key_starts_with() -> None:
         session.within(13)  # type: ignore[arg-type]
     dashed = attrs.evolve(session, region="甲-乙")  # whole parts, even where a part holds a dash
     assert dashed.within("cppcc-甲-乙-13") and not dashed.within("cppcc-甲")
+
+
+_sessions = st.builds(
+    cohandle.Session,
+    body=st.sampled_from(cohandle.Body),
+    level=st.just(cohandle.Level.PROVINCE),
+    # a region's name holds no dash in practice; one that did, and read as another region's
+    # name, a dash and a number ("乙-1" beside "乙"), would read as that region's term
+    region=st.sampled_from(["湖北省", "湖北", "甲-乙", "甲", "乙-1"]),
+    term=st.integers(1, 14),
+    meeting=st.integers(1, 14),
+)
+
+
+@given(_sessions, _sessions, st.integers(1, 4))
+def test_a_start_of_a_key_names_exactly_the_sessions_that_share_those_parts(
+    session: cohandle.Session, other: cohandle.Session, count: int
+) -> None:
+    def parts(s: cohandle.Session) -> tuple[str, ...]:
+        return (s.body.value, s.region, str(s.term), str(s.meeting))
+
+    start = "-".join(parts(other)[:count])
+    assert session.within(start) == (parts(session)[:count] == parts(other)[:count])
 
 
 def test_a_term_is_counted_over_all_its_meetings() -> None:
