@@ -151,6 +151,10 @@ def test_list_what_a_term_left_unfinished(demo_db: Path) -> None:
         refused = one_line_error(run(command, "--session", "湖北省-13", db=demo_db))
         assert "--session must be a session key such as cppcc-湖北省-13-1, or its start" in refused
         assert "(got '湖北省-13')" in refused
+    refused = one_line_error(run("list", "--open", "--state", "merged", "--state", "closed", db=demo_db))
+    assert (
+        "--open lists only proposals not yet finished, but --state asks for closed and merged ones" in refused
+    )
     term = json.loads(run("stats", "--session", "cppcc-湖北省-13", "--json", db=demo_db).stdout)
     assert term["received"] == 4
 

@@ -389,6 +389,13 @@ def _list(args: argparse.Namespace) -> int:
     now = _now(args)
     session = None if args.session is None else session_key("--session", args.session)
     states = set(args.state or ())
+    finished = sorted(state for state in states if cohandle.Status(state).final)
+    if args.open and finished:
+        raise cohandle.InvalidInput(
+            "--open",
+            f"lists only proposals not yet finished, but --state asks for {' and '.join(finished)} ones, "
+            "which are finished: give one or the other",
+        )
     with _open(args) as wf:
         proposals = list(wf.proposals(as_of=_as_of(args, now)))
     chosen = []
