@@ -377,6 +377,7 @@ class Session:
 
     @property
     def key(self) -> str:
+        """Body, region, term and meeting (``cppcc-湖北省-13-1``); a proposal's id begins with it."""
         return f"{self.body.value}-{self.region}-{self.term}-{self.meeting}"
 
     def within(self, key: str) -> bool:
