@@ -555,6 +555,15 @@ def test_show_and_the_boards_call_a_congress_items_proposers_its_deputies(tmp_pa
     ] in due
     reminders = run("reminders", "--now", "2025-04-03", db=db).stdout
     assert "代表反馈" in reminders and "提案者反馈" in reminders
+    # --unit names them as the tables do, or as the log does
+    deputies = json.loads(run("overdue", "--now", "2025-05-01", "--unit", "代表", "--json", db=db).stdout)
+    assert [i["number"] for items in deputies.values() for i in items] == ["1025"]
+    both = json.loads(
+        run("due", "--within", "30d", "--now", "2025-03-20", "--unit", "提案者", "--json", db=db).stdout
+    )
+    assert sorted(i["number"] for i in both) == ["0002", "1025"]
+    deputies = json.loads(run("reminders", "--now", "2025-04-03", "--unit", "代表", "--json", db=db).stdout)
+    assert [r["number"] for r in deputies] == ["1025"]
     lines = [line.split() for line in run("show", pid, db=db).stdout.splitlines()]
     assert ["湖北省十四届人大一次会议", "第1025号《关于促进基础研发的建议》"] in lines
     assert ["代表", "、".join(PROPOSERS)] in lines

@@ -479,9 +479,14 @@ def _board(
     return cohandle.DeadlineBoard.build(proposals), {p.id: _proposers_word(p) for p in proposals}
 
 
-def _owed_by(args: argparse.Namespace, items: list[cohandle.DueItem]) -> list[cohandle.DueItem]:
-    """The items ``--unit`` owes, or all of them."""
-    return items if args.unit is None else [i for i in items if i.party == args.unit]
+def _owed_by(
+    args: argparse.Namespace, items: list[cohandle.DueItem], words: dict[str, str]
+) -> list[cohandle.DueItem]:
+    """The items ``--unit`` owes, or all of them. The proposers are named as the log names
+    them (提案者) or as the tables do (提案者, 代表 for a congress's deputies)."""
+    if args.unit is None:
+        return items
+    return [i for i in items if args.unit in (i.party, _party(i.party, words[i.proposal_id]))]
 
 
 def _within(text: str) -> tuple[int, bool]:
@@ -502,7 +507,7 @@ def _due(args: argparse.Namespace) -> int:
     if working:  # what due_within answers, with its end kept for the note below
         with _said_as("--within", "count"):
             until = end_of_day(calendar.add_working_days(now.in_timezone(SHANGHAI).date(), amount))
-        items = _owed_by(args, board.due_by(now, until))
+        items = _owed_by(args, board.due_by(now, until), words)
         _say_weekends_only(calendar, now, until)
     else:
         try:
@@ -511,7 +516,7 @@ def _due(args: argparse.Namespace) -> int:
             raise cohandle.InvalidInput(
                 "--within", f"reaches past 9999-12-31, the last day a date can hold (got {args.within!r})"
             ) from None
-        items = _owed_by(args, board.due_by(now, limit))
+        items = _owed_by(args, board.due_by(now, limit), words)
     rows = [
         [
             _party(i.party, words[i.proposal_id]),
@@ -529,9 +534,9 @@ def _overdue(args: argparse.Namespace) -> int:
     now = _now(args)
     with _open(args) as wf:
         board, words = _board(wf, args, now)
-    grouped = board.overdue(now)
-    if args.unit is not None:
-        grouped = {party: items for party, items in grouped.items() if party == args.unit}
+    grouped = {
+        party: owed for party, items in board.overdue(now).items() if (owed := _owed_by(args, items, words))
+    }
     data = {party: _items(items) for party, items in grouped.items()}
     shown: dict[str, list[cohandle.DueItem]] = {}  # the proposers apart from the deputies
     for party, items in grouped.items():
@@ -562,7 +567,7 @@ def _reminders(args: argparse.Namespace) -> int:
     with _open(args) as wf:
         board, words = _board(wf, args, now)
     calendar = _calendar(args)
-    found = [r for r in board.reminders(now, policy, calendar) if _owed_by(args, [r.item])]
+    found = [r for r in board.reminders(now, policy, calendar) if _owed_by(args, [r.item], words)]
     today = now.in_timezone(SHANGHAI).date()
     earliest = min([now, *(r.item.due for r in found)])  # a late item is counted from its due day
     _say_weekends_only(
@@ -924,7 +929,7 @@ SESSION_HELP = (
     "only this session, by its key (cppcc-湖北省-13-1), or every session its start names: "
     "cppcc-湖北省-13 for every meeting of the 13th committee"
 )
-OWED_HELP = "only what this unit owes (its name as recorded, e.g. 省科技厅)"
+OWED_HELP = "only what this unit owes (its name as recorded, e.g. 省科技厅; 提案者 or 代表 for the proposers' feedback)"
 SCHEDULES_HELP = (
     f"a TOML file of later years' official holiday schedules (default: ${ENV_SCHEDULES}); "
     f"working days of a year after {OFFICIAL_YEARS[-1]} without one count weekends only"
