@@ -182,8 +182,8 @@ class Handling(RuleBasedStateMachine):
             policy=preset("generic") if with_policy else None,
             require_countersign=require_countersign,
         )
-        # one proposal from the start: with none, a step whose rules swarm testing turned off
-        # but ``receive`` would find no rule to run, and the example would be thrown away
+        # one proposal from the start: with none, and ``receive`` among the rules swarm testing
+        # turned off, no rule could run, and the example would be thrown away
         self.ids: list[str] = [h.receive(self.wf)]
         self.global_count = 1
 
