@@ -80,6 +80,11 @@ def _said_as(argument: str, parameter: str) -> Iterator[None]:
         raise cohandle.InvalidInput(argument, exc.problem) from None
 
 
+def _session(args: argparse.Namespace) -> str | None:
+    """``--session``, checked: a session's key or its start (:meth:`cohandle.Session.within`)."""
+    return None if args.session is None else session_key("--session", args.session)
+
+
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
     if getattr(args, "now", None) is not None:  # an empty --now is a mistake, not "now"
         from cohandle._clock import business_time
@@ -387,7 +392,7 @@ def _outcome(p: cohandle.Proposal, history: Sequence[cohandle.RecordedEvent]) ->
 
 def _list(args: argparse.Namespace) -> int:
     now = _now(args)
-    session = None if args.session is None else session_key("--session", args.session)
+    session = _session(args)
     states = set(args.state or ())
     finished = sorted(state for state in states if cohandle.Status(state).final)
     if args.open and finished:
@@ -472,7 +477,7 @@ def _board(
 ) -> tuple[cohandle.DeadlineBoard, dict[str, str]]:
     """The deadline board of the log (as it stood at ``--now``, when given; of the sessions
     ``--session`` names), and the word for each proposal's proposers."""
-    session = None if args.session is None else session_key("--session", args.session)
+    session = _session(args)
     proposals = [
         p for p in wf.proposals(as_of=_as_of(args, now)) if session is None or p.data.session.within(session)
     ]
@@ -656,7 +661,7 @@ def _pct(value: float | None) -> str:
 
 def _stats(args: argparse.Namespace) -> int:
     now = _now(args)
-    session = None if args.session is None else session_key("--session", args.session)
+    session = _session(args)
     with _open(args) as wf:
         proposals = wf.proposals(as_of=_as_of(args, now))
         s = cohandle.statistics(proposals, now, session_key=session, year=args.year)
