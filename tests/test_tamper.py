@@ -7,13 +7,15 @@ import random
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import cohandle
 from cohandle import AssignmentMode, Status
-from cohandle.stores import SQLiteStore, StoredRecord, verify
+from cohandle.stores import PostgresStore, SQLiteStore, StoredRecord, verify
 from cohandle.stores._integrity import Problem
 from helpers import bring_to, rewrite_with_hashes, sealed, workflow
 
@@ -65,53 +67,96 @@ def test_a_report_counts_in_words_that_fit_the_number() -> None:
     assert str(report(events=3, streams=1, problem=problem)).endswith(". 3 events were read before it.")
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_random_tampering_is_found_at_the_right_event(clean_log: Path, tmp_path: Path, seed: int) -> None:
-    rnd = random.Random(seed)
-    path = tmp_path / "copy.db"
-    shutil.copy(clean_log, path)
-    db = sqlite3.connect(path, isolation_level=None)
-    table = rows(db)
+Run = Callable[[str, tuple[object, ...]], list[tuple[Any, ...]]]
+"""Runs one statement on a copy of the log and gives its rows: ``?`` stands for each parameter,
+``{events}`` for the events table."""
+
+
+def tamper(rnd: random.Random, run: Run) -> tuple[str, str, int, tuple[str | None, int]]:
+    """Make one random hand edit of the log: the kind, the stream and version edited, and where
+    ``verify()`` must find it (no stream when an edit of a row's stream id may be found in
+    either stream). A swap takes a stream of more than one event."""
+    table = [
+        tuple(row) for row in run("SELECT position, stream_id, version FROM {events} ORDER BY position", ())
+    ]
     position, stream, version = rnd.choice(table)
     kind = rnd.choice(["edit", "delete", "swap", "truncate"])
     last_version = max(v for _, s, v in table if s == stream)
+    if kind == "swap" and last_version < 2:
+        stream = rnd.choice([s for _, s, v in table if v == 2])
+        last_version = max(v for _, s, v in table if s == stream)
+        version = rnd.randint(1, last_version)
     if kind == "edit":
         column = rnd.choice(COLUMNS)
-        value = (
-            db.execute(f"SELECT {column} FROM events WHERE position = ?", (position,)).fetchone()[0] or "x"
-        )
+        value = run(f"SELECT {column} FROM {{events}} WHERE position = ?", (position,))[0][0] or "x"
         index = rnd.randrange(len(value))
         changed = value[:index] + ("0" if value[index] != "0" else "1") + value[index + 1 :]
-        db.execute(f"UPDATE events SET {column} = ? WHERE position = ?", (changed, position))
-        expected = (stream if column != "stream_id" else None, version)
-    elif kind == "delete":
-        db.execute("DELETE FROM events WHERE position = ?", (position,))
-        expected = (stream, version + 1 if version < last_version else version)
-    elif kind == "swap":
-        if last_version < 2:
-            pytest.skip("one-event stream")
+        run(f"UPDATE {{events}} SET {column} = ? WHERE position = ?", (changed, position))
+        return kind, stream, version, (stream if column != "stream_id" else None, version)
+    if kind == "delete":
+        run("DELETE FROM {events} WHERE position = ?", (position,))
+        return kind, stream, version, (stream, version + 1 if version < last_version else version)
+    if kind == "swap":
         other = version + 1 if version < last_version else version - 1
         low, high = sorted((version, other))
         columns = "type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
-        a = db.execute(
-            f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, low)
-        ).fetchone()
-        b = db.execute(
-            f"SELECT {columns} FROM events WHERE stream_id = ? AND version = ?", (stream, high)
-        ).fetchone()
+        select = f"SELECT {columns} FROM {{events}} WHERE stream_id = ? AND version = ?"
+        a = tuple(run(select, (stream, low))[0])
+        b = tuple(run(select, (stream, high))[0])
         setter = ", ".join(f"{c} = ?" for c in columns.split(", "))
-        db.execute(f"UPDATE events SET {setter} WHERE stream_id = ? AND version = ?", (*b, stream, low))
-        db.execute(f"UPDATE events SET {setter} WHERE stream_id = ? AND version = ?", (*a, stream, high))
-        expected = (stream, low)
-    else:
-        db.execute("DELETE FROM events WHERE stream_id = ? AND version >= ?", (stream, version))
-        expected = (stream, version)
-    db.close()
-    report = check(path)
+        run(f"UPDATE {{events}} SET {setter} WHERE stream_id = ? AND version = ?", (*b, stream, low))
+        run(f"UPDATE {{events}} SET {setter} WHERE stream_id = ? AND version = ?", (*a, stream, high))
+        return kind, stream, version, (stream, low)
+    run("DELETE FROM {events} WHERE stream_id = ? AND version >= ?", (stream, version))
+    return kind, stream, version, (stream, version)
+
+
+def assert_found(
+    report: cohandle.stores.VerifyReport, edit: tuple[str, str, int, tuple[str | None, int]]
+) -> None:
+    kind, stream, version, expected = edit
     assert not report.ok, f"{kind} at {stream} v{version} went unnoticed"
     assert report.problem is not None
     if expected[0] is not None:
         assert (report.problem.stream_id, report.problem.version) == expected, (kind, str(report))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tampering_is_found_at_the_right_event(clean_log: Path, tmp_path: Path, seed: int) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+
+    def run(statement: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        return db.execute(statement.format(events="events"), parameters).fetchall()
+
+    edit = tamper(random.Random(seed), run)
+    db.close()
+    assert_found(check(path), edit)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tampering_on_postgres_is_found_at_the_right_event(
+    clean_log: Path, postgres_url: str, postgres_schema: str, seed: int
+) -> None:
+    import psycopg
+
+    with SQLiteStore(clean_log) as source, PostgresStore(postgres_url, schema=postgres_schema) as copy:
+        export = io.BytesIO()
+        cohandle.stores.export_jsonl(source, export)
+        export.seek(0)
+        cohandle.stores.import_jsonl(copy, export)
+        assert verify(copy).ok
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+
+        def run(statement: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+            sql = statement.format(events=f"{postgres_schema}.cohandle_events").replace("?", "%s")
+            cursor = db.execute(sql, parameters)
+            return cursor.fetchall() if cursor.description else []
+
+        edit = tamper(random.Random(seed), run)
+    with PostgresStore(postgres_url, schema=postgres_schema) as copy:
+        assert_found(verify(copy), edit)
 
 
 def test_a_copied_event_from_another_stream_is_found(clean_log: Path, tmp_path: Path) -> None:
