@@ -182,6 +182,49 @@ def test_business_time_may_be_in_the_past_but_not_the_future_nor_out_of_order() 
     assert wf.history(p.id)[-1].occurred_at.timezone_name == "UTC"
 
 
+def test_a_clock_behind_the_proposals_latest_day_is_refused_and_records_nothing() -> None:
+    """Two servers on one log, the second's clock a day behind: its commands would be recorded
+    before the events the first recorded. An earlier time on the same day is taken, as a given
+    ``occurred_at`` is."""
+    store = MemoryStore()
+    ahead = cohandle.Workflow(store, clock=cohandle.FixedClock(START.add(days=1)))
+    behind = cohandle.Workflow(store, clock=cohandle.FixedClock(START))
+    pid = ahead.receive(data("30"), actor=A_COMMITTEE).id
+    ahead.file(pid, actor=A_COMMITTEE)
+    ahead.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    version = store.stream_version(pid)
+    with pytest.raises(cohandle.ClockBehind) as refused:
+        behind.remind(pid, to=LEAD, actor=A_COMMITTEE)
+    error = refused.value
+    assert isinstance(error, cohandle.CommandRefused)
+    assert (error.proposal_id, error.command, error.state) == (pid, "remind", "assigned")
+    assert (error.today, error.latest) == (dt.date(2025, 3, 1), dt.date(2025, 3, 2))
+    assert str(error) == (
+        f"Cannot remind proposal {pid!r} (it is assigned): the clock says today is 2025-03-01 "
+        "(Beijing time), before the day of the proposal's latest event (2025-03-02). Events are "
+        "recorded in the order they happened, so this clock is behind the one that recorded that "
+        "event: set it right and try again."
+    )
+    assert store.stream_version(pid) == version
+    behind.clock.set(START.add(days=1, hours=-1))  # type: ignore[attr-defined]
+    assert behind.remind(pid, to=LEAD, actor=A_COMMITTEE).version == version + 1  # the same day
+    assert [e.occurred_at for e in store.read_stream(pid)][-1] < ahead.history(pid)[-2].occurred_at
+
+
+def test_a_merge_timed_by_a_clock_behind_the_item_merged_into_is_refused() -> None:
+    store = MemoryStore()
+    ahead = cohandle.Workflow(store, clock=cohandle.FixedClock(START.add(days=2)))
+    behind = cohandle.Workflow(store, clock=cohandle.FixedClock(START))
+    merged = behind.receive(data("31"), actor=A_COMMITTEE).id
+    kept = ahead.receive(data("32"), actor=A_COMMITTEE).id
+    with pytest.raises(cohandle.ClockBehind, match="2025-03-03") as refused:
+        behind.merge(merged, into=kept, actor=A_COMMITTEE)
+    assert (refused.value.proposal_id, refused.value.command) == (kept, "merge")
+    assert store.stream_version(merged) == store.stream_version(kept) == 1
+    ahead.merge(merged, into=kept, actor=A_COMMITTEE)
+    assert behind.get(merged).status is Status.MERGED
+
+
 def test_subscribers_hear_each_command_after_it_is_stored() -> None:
     wf = workflow()
     heard: list[RecordedEvent] = []

@@ -15,6 +15,7 @@ from cohandle._clock import Clock, FixedClock, SystemClock
 from cohandle._clocks import DeadlineChange
 from cohandle._errors import (
     ChainBroken,
+    ClockBehind,
     CohandleError,
     CommandRefused,
     ConcurrencyConflict,
@@ -122,6 +123,7 @@ __all__ = [
     "CategoryScheme",
     "ChainBroken",
     "Clock",
+    "ClockBehind",
     "CoHandlerExcused",
     "CoHandlerPart",
     "CohandleError",

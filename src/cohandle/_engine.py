@@ -19,7 +19,13 @@ import pendulum
 from cohandle import _commands as c
 from cohandle._clock import SHANGHAI, Clock, business_time
 from cohandle._clocks import started_by
-from cohandle._errors import ConcurrencyConflict, IdempotencyConflict, InvalidInput, ProposalNotFound
+from cohandle._errors import (
+    ClockBehind,
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidInput,
+    ProposalNotFound,
+)
 from cohandle._events import Event, RecordedEvent, Texts, seal_body, stored_form
 from cohandle._model import Actor
 from cohandle._state import Proposal, apply, replay
@@ -92,7 +98,12 @@ class Engine:
                     raise ConcurrencyConflict(proposal_id, expected_version, state.version)
             held = c.check(state, command, actor)
             now = self.clock.now()
-            at = now if occurred_at is None else self.occurred_at(occurred_at, now, state)
+            if occurred_at is None:
+                at = now
+                if now < state.last_occurred_at:
+                    in_order(now, state, command, actor)
+            else:
+                at = self.occurred_at(occurred_at, now, state)
             try:
                 if other is None:
                     payload = decide(state, actor, held, self.context(at), **args)
@@ -100,7 +111,18 @@ class Engine:
                     self.append(proposal_id, state.version, events, texts)
                 else:
                     new_state, events = self.run_on_two(
-                        state, other, attempt, decide, held, args, occurred_at, at, now, actor, command_id
+                        state,
+                        other,
+                        attempt,
+                        command,
+                        decide,
+                        held,
+                        args,
+                        occurred_at,
+                        at,
+                        now,
+                        actor,
+                        command_id,
                     )
             except ConcurrencyConflict as conflict:
                 self.cache.pop(proposal_id, None)
@@ -120,6 +142,7 @@ class Engine:
         state: Proposal,
         other: str,
         attempt: int,
+        command: str,
         decide: Decide,
         held: c.Relations,
         args: dict[str, Any],
@@ -136,6 +159,8 @@ class Engine:
             target = self.load(other)
         if occurred_at is not None:
             self.occurred_at(occurred_at, now, target)  # in order on that stream too
+        elif now < target.last_occurred_at:
+            in_order(now, target, command, actor)
         payload, their_payload = decide(state, actor, held, self.context(at), target=target, **args)
         new_state, events, texts = self.seal_and_fold(state, payload, at, now, actor, command_id)
         new_target, theirs, their_texts = self.seal_and_fold(
@@ -282,6 +307,23 @@ class Engine:
                 subscriber(events)
             except Exception:
                 log.exception("A subscriber failed after events were recorded; the events stand.")
+
+
+def in_order(now: pendulum.DateTime, state: Proposal, command: str, actor: Actor) -> None:
+    """Refuse a command timed by a clock that puts today before the day of the proposal's
+    latest event. An earlier time on the same day passes, as a given ``occurred_at`` does:
+    servers' clocks a little apart must not stop the work."""
+    today = now.in_timezone(SHANGHAI).date()
+    latest = state.last_occurred_at.in_timezone(SHANGHAI).date()
+    if today < latest:
+        raise ClockBehind(
+            proposal_id=state.id,
+            command=command,
+            state=state.status.value,
+            actor=str(actor),
+            today=today,
+            latest=latest,
+        )
 
 
 def _rows(events: list[RecordedEvent], texts: list[Texts]) -> list[tuple[Any, ...]]:

@@ -6,6 +6,7 @@ line or an error page can show ``str(error)`` as it is, and code can read the fi
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import os
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "ChainBroken",
+    "ClockBehind",
     "CohandleError",
     "CommandRefused",
     "ConcurrencyConflict",
@@ -274,6 +276,29 @@ class PreconditionFailed(CommandRefused):
         self.reason = reason
         super().__init__(
             f"Cannot {command} proposal {proposal_id!r} (it is {state_words(state)}): {reason}",
+            proposal_id=proposal_id,
+            command=command,
+            state=state,
+            actor=actor,
+        )
+
+
+class ClockBehind(CommandRefused):
+    """The workflow's clock puts today before the day of the proposal's latest event, so a
+    command timed by it would be recorded out of order: the clock that recorded that event and
+    this one disagree (on another server, say). ``today`` and ``latest`` are the two days in
+    Beijing time."""
+
+    def __init__(
+        self, *, proposal_id: str, command: str, state: str, actor: str, today: _dt.date, latest: _dt.date
+    ) -> None:
+        self.today = today
+        self.latest = latest
+        super().__init__(
+            f"Cannot {command} proposal {proposal_id!r} (it is {state_words(state)}): the clock says "
+            f"today is {today.isoformat()} (Beijing time), before the day of the proposal's latest "
+            f"event ({latest.isoformat()}). Events are recorded in the order they happened, so this "
+            "clock is behind the one that recorded that event: set it right and try again.",
             proposal_id=proposal_id,
             command=command,
             state=state,
