@@ -208,6 +208,46 @@ class Handling(RuleBasedStateMachine):
         assert added in (1, 2)  # the event, and the deadlines it started under a policy
         self.global_count += added
 
+    @precondition(lambda self: bool(self.ids))
+    @rule(
+        data=st.data(),
+        satisfaction=st.sampled_from(list(Satisfaction)),
+        mode=st.sampled_from(list(AssignmentMode)),
+        hours_behind=st.integers(0, 72),
+    )
+    def from_a_server_behind(
+        self, data: st.DataObject, satisfaction: Satisfaction, mode: AssignmentMode, hours_behind: int
+    ) -> None:
+        """Another server on the same log, its clock behind: a step it times on a day before
+        the proposal's latest event is refused and records nothing; on the same day it is taken."""
+        pid = data.draw(st.sampled_from(self.ids))
+        behind = cohandle.FixedClock(self.clock.now().subtract(hours=hours_behind))
+        server = cohandle.Workflow(
+            self.wf.store,
+            clock=behind,
+            policy=self.wf.policy,
+            require_countersign=self.wf.require_countersign,
+        )
+        state = server.get(pid)
+        step = next_step(state, satisfaction, mode)
+        if step is None:
+            return
+        command, actor, args = step
+        before = self.wf.history(pid)
+        refused: cohandle.ClockBehind | None = None
+        try:
+            getattr(server, command)(pid, actor=actor, **args)
+        except cohandle.ClockBehind as exc:
+            refused = exc
+        if refused is not None:
+            event("refused: ClockBehind")
+            latest = state.last_occurred_at.in_timezone("Asia/Shanghai").date()
+            assert refused.today < refused.latest == latest
+            assert self.wf.history(pid) == before
+            return
+        event("recorded by a server behind")
+        self.global_count = len(list(self.wf.store.read_all()))
+
     @precondition(lambda self: len(self.ids) < 4)
     @precondition(lambda self: self.wf.policy is not None)
     @rule(name=st.sampled_from(["generic", "chongqing-2017", "shanghai"]))
@@ -273,6 +313,8 @@ class Handling(RuleBasedStateMachine):
         for pid in getattr(self, "ids", []):
             history = self.wf.history(pid)
             assert [e.version for e in history] == list(range(1, len(history) + 1))
+            days = [e.occurred_at.in_timezone("Asia/Shanghai").date() for e in history]
+            assert days == sorted(days), "events recorded out of the order they happened"
             live = self.wf.get(pid)
             assert cohandle.replay(history) == live
             assert fresh.get(pid) == live
