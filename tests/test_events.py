@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -31,6 +32,7 @@ from cohandle import (
 from cohandle._clock import SHANGHAI, utc
 from cohandle._events import canonical_json, format_time, register_upcaster
 from cohandle.deadlines import preset
+from cohandle.stores import MemoryStore, SQLiteStore
 from helpers import (
     A_CO1,
     A_CO2,
@@ -41,6 +43,7 @@ from helpers import (
     LEAD,
     PROPOSERS,
     SPARE,
+    START,
     SUPERVISOR,
     bring_to,
     feedback,
@@ -171,6 +174,41 @@ def test_sm3_chains_when_openssl_has_it() -> None:
     pid = receive(wf)
     event = wf.history(pid)[0]
     assert event.hash_text.startswith("sm3:") and hash_event(event) == event.hash
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_proposals_chain_keeps_its_algorithm_when_a_workflow_hashes_with_another(
+    kind: str, tmp_path: Path
+) -> None:
+    """A log moving to SM3 (国密), or two servers set differently: a proposal's chain goes on in
+    the algorithm it began with, and new proposals take the workflow's. Before, a SHA-256 chain
+    continued by an SM3 workflow named its previous hash as ``sm3:`` and ``verify()`` took
+    the log for damaged."""
+    store = MemoryStore() if kind == "memory" else SQLiteStore(tmp_path / "log.db")
+    old = cohandle.Workflow(store, clock=cohandle.FixedClock(START))
+    try:
+        new = cohandle.Workflow(store, clock=cohandle.FixedClock(START), hash_algorithm="sm3")
+    except cohandle.InvalidInput:
+        pytest.skip("this Python's OpenSSL has no SM3")
+    before = bring_to(old, Status.ASSIGNED)
+    after = receive(new)
+    new.submit_opinion(before, opinion=opinion(), actor=A_CO1)
+    old.submit_opinion(before, opinion=opinion(author=CO2), actor=A_CO2)
+    old.file(after, actor=A_COMMITTEE)
+    old.hash_algorithm = "sm3"  # the same workflow, set to SM3 from now on
+    old.consolidate(before, actor=A_LEAD)
+    new.assign(after, lead=LEAD, actor=A_COMMITTEE)
+    for pid, algorithm in ((before, "sha256"), (after, "sm3")):
+        history = new.history(pid)
+        assert {e.hash_text.split(":")[0] for e in history} == {algorithm}
+        for earlier, later in itertools.pairwise(history):
+            assert later.prev_hash == earlier.hash and hash_event(later) == later.hash
+        assert replay(history) == new.get(pid) == old.get(pid)
+        assert new.get(pid).last_hash_algorithm == algorithm
+    assert {r.prev_hash.split(":")[0] for r in store.records() if r.prev_hash} == {"sha256", "sm3"}
+    report = new.verify()
+    assert report.ok, str(report)
+    store.close()
 
 
 def test_unknown_hash_algorithm_is_refused() -> None:

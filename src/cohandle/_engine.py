@@ -190,8 +190,10 @@ class Engine:
     ) -> tuple[Proposal, list[RecordedEvent], list[Texts]]:
         """Seal a command's event into the chain and fold it; with a policy, add the event of
         the deadlines it starts. Returns the new state, and the events to append together with
-        their canonical text (written once, for the hash and for a SQL store)."""
-        algorithm = self.hash_algorithm
+        their canonical text (written once, for the hash and for a SQL store). The chain goes
+        on in the algorithm of the proposal's latest hash: ``hash_algorithm`` is for new
+        proposals."""
+        algorithm = state.last_hash_algorithm
         sealed, text = seal_body(
             state.id, state.version + 1, payload, at, now, actor, command_id, state.last_hash, algorithm
         )

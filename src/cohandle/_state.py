@@ -142,6 +142,9 @@ class Proposal(NamedTuple):
     # the co-handlers that countersigned (会签) the reply the lead is to send next, and when
     countersigned: tuple[tuple[str, pendulum.DateTime], ...] = ()
     publication: PublicationForm | None = None  # how its latest publication was made (全文 / 摘要)
+    # the algorithm of ``last_hash``: the next event is chained in it, whatever a workflow's
+    # ``hash_algorithm`` says, so a chain never names a hash under another algorithm's label
+    last_hash_algorithm: str = "sha256"
 
     @property
     def number(self) -> str:
@@ -644,6 +647,7 @@ def start(event: RecordedEvent) -> Proposal:
         received_at=event.occurred_at,
         last_occurred_at=event.occurred_at,
         last_hash=event.hash,
+        last_hash_algorithm=event.algorithm,
     )
 
 
@@ -673,6 +677,7 @@ def apply(p: Proposal, event: RecordedEvent) -> Proposal:
     values[_STATUS] = status
     values[_LAST_OCCURRED_AT] = event.occurred_at
     values[_LAST_HASH] = event.hash
+    values[_LAST_HASH_ALGORITHM] = event.algorithm
     evolved: Proposal = _new_tuple(Proposal, values)
     return evolved
 
@@ -682,6 +687,7 @@ _VERSION = _FIELD_INDEX["version"]
 _STATUS = _FIELD_INDEX["status"]
 _LAST_OCCURRED_AT = _FIELD_INDEX["last_occurred_at"]
 _LAST_HASH = _FIELD_INDEX["last_hash"]
+_LAST_HASH_ALGORITHM = _FIELD_INDEX["last_hash_algorithm"]
 _TABLE = PROPOSAL.table
 
 

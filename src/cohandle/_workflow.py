@@ -100,7 +100,8 @@ class Workflow:
 
     ``Workflow()`` keeps the log in memory with the system clock. Give a ``store`` to keep it
     elsewhere, a ``clock`` to control "now" (tests, imports of past cases), ``hash_algorithm``
-    ``"sm3"`` for 国密 hashing, and ``category_scheme`` for new proposals' reply categories.
+    ``"sm3"`` for 国密 hashing of new proposals (a proposal's chain keeps the algorithm it began
+    with), and ``category_scheme`` for new proposals' reply categories.
     ``withdrawal_after_assignment=False`` lets proposers withdraw only before assignment;
     ``require_countersign=True`` holds the lead's reply until the co-handlers countersign it
     (会签).
@@ -163,7 +164,9 @@ class Workflow:
 
     @property
     def hash_algorithm(self) -> str:
-        """The digest that chains new events: ``"sha256"`` or ``"sm3"``."""
+        """The digest that chains the events of proposals received from now on: ``"sha256"`` or
+        ``"sm3"``. A proposal already in the log goes on in the algorithm of its own chain
+        (:attr:`Proposal.last_hash_algorithm`)."""
         return self._engine.hash_algorithm
 
     @hash_algorithm.setter
