@@ -7,6 +7,7 @@ Nothing but a :class:`cohandle.CohandleError` ever reaches the caller.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
@@ -21,6 +22,7 @@ from cohandle import AssignmentMode, Satisfaction, Status
 from cohandle.deadlines import preset
 
 EXAMPLES = int(os.environ.get("COHANDLE_STATEFUL_EXAMPLES", "500"))
+ALGORITHMS = ["sha256", "sm3"] if "sm3" in hashlib.algorithms_available else ["sha256"]
 
 ACTORS = [
     h.A_COMMITTEE,
@@ -256,6 +258,12 @@ class Handling(RuleBasedStateMachine):
         (revise_deadlines, among the commands) can succeed."""
         self.wf.policy = preset(name)
 
+    @rule(algorithm=st.sampled_from(ALGORITHMS))
+    def change_hash_algorithm(self, algorithm: str) -> None:
+        """The log moves to another digest: proposals received from now on take it, and every
+        chain goes on in its own."""
+        self.wf.hash_algorithm = algorithm
+
     @rule()
     def receive(self) -> None:
         self.ids.append(h.receive(self.wf))
@@ -326,6 +334,12 @@ class Handling(RuleBasedStateMachine):
             if live.merged_into is not None:
                 assert pid in [item.item for item in self.wf.get(live.merged_into).merged]
             assert all(self.wf.get(item.item).merged_into == pid for item in live.merged)
+
+    @invariant()
+    def the_log_verifies(self) -> None:
+        if hasattr(self, "wf"):
+            report = self.wf.verify()
+            assert report.ok, str(report)
 
     @invariant()
     def global_positions_are_contiguous(self) -> None:
