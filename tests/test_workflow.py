@@ -202,8 +202,8 @@ def test_a_clock_behind_the_proposals_latest_day_is_refused_and_records_nothing(
     assert str(error) == (
         f"Cannot remind proposal {pid!r} (it is assigned): the clock says today is 2025-03-01 "
         "(Beijing time), before the day of the proposal's latest event (2025-03-02). Events are "
-        "recorded in the order they happened, so this clock is behind the one that recorded that "
-        "event: set it right and try again."
+        "recorded in the order they happened, and this clock is behind the one that recorded that "
+        "event: check both (the other may be ahead), set the wrong one right, and try again."
     )
     assert store.stream_version(pid) == version
     behind.clock.set(START.add(days=1, hours=-1))  # type: ignore[attr-defined]

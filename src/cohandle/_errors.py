@@ -297,8 +297,9 @@ class ClockBehind(CommandRefused):
         super().__init__(
             f"Cannot {command} proposal {proposal_id!r} (it is {state_words(state)}): the clock says "
             f"today is {today.isoformat()} (Beijing time), before the day of the proposal's latest "
-            f"event ({latest.isoformat()}). Events are recorded in the order they happened, so this "
-            "clock is behind the one that recorded that event: set it right and try again.",
+            f"event ({latest.isoformat()}). Events are recorded in the order they happened, and this "
+            "clock is behind the one that recorded that event: check both (the other may be ahead), "
+            "set the wrong one right, and try again.",
             proposal_id=proposal_id,
             command=command,
             state=state,
