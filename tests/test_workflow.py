@@ -225,6 +225,27 @@ def test_a_merge_timed_by_a_clock_behind_the_item_merged_into_is_refused() -> No
     assert behind.get(merged).status is Status.MERGED
 
 
+def test_a_workflow_moved_to_another_store_reads_its_proposals_there() -> None:
+    """The same proposal id in two logs with different histories: after ``wf.store = other``,
+    a command is decided on the other log's state and chained to its hash, not to the state
+    the workflow kept from the first."""
+    first, second = MemoryStore(), MemoryStore()
+    wf = cohandle.Workflow(first, clock=cohandle.FixedClock(START))
+    elsewhere = cohandle.Workflow(second, clock=cohandle.FixedClock(START.add(hours=1)))
+    pid = wf.receive(data("40"), actor=A_COMMITTEE).id
+    wf.file(pid, actor=A_COMMITTEE)
+    elsewhere.receive(data("40"), actor=A_COMMITTEE)
+    elsewhere.file(pid, actor=A_COMMITTEE)
+    assert wf.get(pid).last_hash != elsewhere.get(pid).last_hash  # same id and version, other events
+    wf.store = second
+    assigned = wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    assert assigned.received_at == START.add(hours=1)
+    assert cohandle.replay(second.read_stream(pid)) == assigned == elsewhere.get(pid)
+    report = elsewhere.verify()
+    assert report.ok, str(report)
+    assert first.stream_version(pid) == 2
+
+
 def test_subscribers_hear_each_command_after_it_is_stored() -> None:
     wf = workflow()
     heard: list[RecordedEvent] = []

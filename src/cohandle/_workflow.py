@@ -146,12 +146,16 @@ class Workflow:
 
     @property
     def store(self) -> EventStore:
-        """Where the log is kept."""
+        """Where the log is kept. Setting another store drops the states the workflow keeps in
+        memory, which were read from the old one: a proposal with the same id in the new store
+        is read from it, never continued from the old store's chain."""
         return self._engine.store
 
     @store.setter
     def store(self, store: EventStore) -> None:
-        self._engine.store = _store(store)
+        engine = self._engine
+        engine.store = _store(store)
+        engine.cache.clear()
 
     @property
     def clock(self) -> Clock:
