@@ -68,7 +68,9 @@ def _no_digest(body: bytes, algorithm: str) -> bytes:
     return _DIGEST
 
 
-def _no_append(self: MemoryStore, stream_id: str, expected_version: int, events: Any) -> None:
+def _no_append(
+    self: MemoryStore, stream_id: str, expected_version: int, events: Any, compare_head: bool
+) -> None:
     return None
 
 
@@ -105,7 +107,7 @@ STAGES: dict[str, Stage] = {
         "joining the hash body from its parts", _events, "_sealed_body", _no_join, "cohandle._events"
     ),
     "digest": Stage("SHA-256 of the body", _events, "digest_bytes", _no_digest, "cohandle._events"),
-    "store_append": Stage("the memory store's append", MemoryStore, "append", _no_append, None),
+    "store_append": Stage("the memory store's append", MemoryStore, "_append_events", _no_append, None),
     "clock": Stage("reading the system clock", _clock.SystemClock, "now", _no_clock, None),
     "lifecycle_and_table": Stage(
         "the lifecycle and permission-table check (relations still computed)",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -244,6 +246,33 @@ def test_a_workflow_moved_to_another_store_reads_its_proposals_there() -> None:
     report = elsewhere.verify()
     assert report.ok, str(report)
     assert first.stream_version(pid) == 2
+
+
+def test_a_command_decided_on_a_state_the_log_no_longer_holds_is_decided_again(tmp_path: Path) -> None:
+    """The log restored from a backup under a running server, and the proposal taken on by
+    another: the server's kept state has the stored version but not its latest event. The
+    store refuses events chained to that state, and the command is decided again on the log."""
+    path = tmp_path / "log.db"
+    server = cohandle.Workflow.open(path, clock=cohandle.FixedClock(START))
+    pid = server.receive(data("50"), actor=A_COMMITTEE).id
+    server.file(pid, actor=A_COMMITTEE)  # kept in the server's memory as version 2
+    db = sqlite3.connect(path, isolation_level=None)  # the restore: back to version 1
+    db.execute("DELETE FROM events WHERE stream_id = ? AND version = 2", (pid,))
+    head = db.execute("SELECT hash FROM events WHERE stream_id = ? AND version = 1", (pid,)).fetchone()[0]
+    db.execute("UPDATE streams SET version = 1, head_hash = ? WHERE stream_id = ?", (head, pid))
+    db.close()
+    with cohandle.Workflow.open(path, clock=cohandle.FixedClock(START.add(hours=2))) as other:
+        other.file(pid, actor=A_COMMITTEE)  # version 2 again, another event
+        filed = other.get(pid)
+    assert server.store.stream_version(pid) == 2
+    assigned = server.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    assert assigned.version == 3
+    history = server.history(pid)
+    assert history[2].prev_hash == history[1].hash == filed.last_hash
+    assert history[1].occurred_at == START.add(hours=2)
+    report = server.verify()
+    assert report.ok, str(report)
+    server.store.close()
 
 
 def test_subscribers_hear_each_command_after_it_is_stored() -> None:

@@ -30,7 +30,7 @@ from cohandle._events import Event, RecordedEvent, Texts, seal_body, stored_form
 from cohandle._model import Actor
 from cohandle._state import Proposal, apply, replay
 from cohandle.deadlines import Calendar, Policy
-from cohandle.stores import EventStore
+from cohandle.stores import EventStore, MemoryStore
 from cohandle.stores._rows import RowStore
 
 __all__ = ["Decide", "Engine", "Subscriber"]
@@ -214,9 +214,12 @@ class Engine:
     def append(
         self, proposal_id: str, expected: int, events: list[RecordedEvent], texts: list[Texts]
     ) -> None:
-        """Append through the store; a SQL store takes the text already written for the hash."""
+        """Append through the store; a SQL store takes the text already written for the hash,
+        the memory store the events without comparing its head (see ``_append_events``)."""
         store = self.store
-        if isinstance(store, RowStore):
+        if store.__class__ is MemoryStore:
+            store._append_events(proposal_id, expected, events, False)
+        elif isinstance(store, RowStore):
             store._append_rows(proposal_id, expected, _rows(events, texts))
         else:
             store.append(proposal_id, expected, events)

@@ -308,16 +308,27 @@ class ClockBehind(CommandRefused):
 
 
 class ConcurrencyConflict(CohandleError):
-    """Someone else wrote to the proposal since the caller read it."""
+    """Someone else wrote to the proposal since the caller read it. When ``actual`` equals
+    ``expected``, the proposal has the version the caller read but not the same latest event:
+    the events appended do not name its hash as the one before them."""
 
     def __init__(self, proposal_id: str, expected: int, actual: int) -> None:
         self.proposal_id = proposal_id
         self.expected = expected
         self.actual = actual
-        super().__init__(
-            f"Proposal {proposal_id!r} is at version {actual}, not {expected} as expected: "
-            "another command was recorded first. Read it again and decide anew."
-        )
+        if actual == expected:
+            problem = (
+                f"Proposal {proposal_id!r} is at version {actual} as expected, but its latest event "
+                "is not the one the events appended name as the event before them: the log changed "
+                "under the caller (restored from a backup, say), or they were sealed on another "
+                "log's state."
+            )
+        else:
+            problem = (
+                f"Proposal {proposal_id!r} is at version {actual}, not {expected} as expected: "
+                "another command was recorded first."
+            )
+        super().__init__(f"{problem} Read it again and decide anew.")
 
 
 class IdempotencyConflict(CohandleError):

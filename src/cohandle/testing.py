@@ -11,7 +11,9 @@
 Each ``test_*`` method makes a fresh store with :meth:`StoreContract.make_store` and closes it.
 The suite needs pytest. What it asks of ``append`` for ids and events that not every store can
 keep, :func:`cohandle.stores.refuse_unstorable` and :func:`cohandle.stores.refuse_unsealed`
-check; call them before writing.
+check; call them before writing. It also asks that the first event appended name the stream's
+latest hash as the one before it (``ConcurrencyConflict`` otherwise, with ``actual`` equal to
+``expected``), and each event the one before it (``InvalidInput``).
 """
 
 from __future__ import annotations
@@ -140,6 +142,72 @@ class StoreContract:
             else:
                 raise AssertionError("a second first event must raise ConcurrencyConflict")
             assert store.stream_version(pid) == 2
+        finally:
+            store.close()
+
+    def test_an_append_not_naming_the_streams_latest_hash_is_a_conflict_and_stores_nothing(self) -> None:
+        """The same proposal on another log, or on this one before it was restored from a
+        backup: its next event has the version expected here, but names as the event before it
+        one this stream does not hold."""
+        from cohandle._clock import FixedClock
+
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("3"), actor=_ACTOR).id
+            wf.file(pid, actor=_ACTOR)
+            held = store.read_stream(pid)
+            elsewhere = Workflow(
+                MemoryStore(), clock=FixedClock(pendulum.datetime(2025, 3, 2, tz="Asia/Shanghai"))
+            )
+            elsewhere.receive(_data("3"), actor=_ACTOR)
+            elsewhere.file(pid, actor=_ACTOR)
+            elsewhere.assign(pid, lead=_LEAD, actor=_ACTOR)
+            theirs = list(elsewhere.history(pid)[2:])
+            appends: dict[str, Callable[[], None]] = {
+                "append": lambda: store.append(pid, 2, theirs),
+                "append_streams": lambda: store.append_streams([(pid, 2, theirs)]),
+            }
+            for name, append in appends.items():
+                conflict: ConcurrencyConflict | None = None
+                try:
+                    append()
+                except ConcurrencyConflict as exc:
+                    conflict = exc
+                assert conflict is not None, (
+                    f"{name} of events chained to another log must raise ConcurrencyConflict"
+                )
+                assert (conflict.proposal_id, conflict.expected, conflict.actual) == (pid, 2, 2)
+            assert store.read_stream(pid) == held
+            assert verify(store).ok
+        finally:
+            store.close()
+
+    def test_events_that_do_not_chain_to_each_other_are_invalid_input_and_store_nothing(self) -> None:
+        store, wf = self._with_store()
+        try:
+            pid = wf.receive(_data("4"), actor=_ACTOR).id
+            first = store.read_stream(pid)[0]
+            second = first._replace(version=2, prev_hash=first.hash, hash=b"\x01" * 32)
+            wrong: dict[str, tuple[int, list[Any]]] = {  # the expected version, the events
+                "a second event naming another hash": (1, [second, second._replace(version=3)]),
+                "a second event in another algorithm": (
+                    1,
+                    [second, second._replace(version=3, prev_hash=second.hash, algorithm="sm3")],
+                ),
+                "a first event naming a hash before it": (
+                    0,
+                    [first._replace(stream_id="x", prev_hash=first.hash)],
+                ),
+                "a later event naming none": (1, [second._replace(prev_hash=b"")]),
+            }
+            for name, (expected, events) in wrong.items():
+                message = ""
+                try:
+                    store.append(events[0].stream_id, expected, events)
+                except InvalidInput as exc:
+                    message = str(exc)
+                assert "hash of the event before" in message, f"{name} must raise InvalidInput: {message}"
+            assert [p.event for p in store.read_all()] == [first]
         finally:
             store.close()
 

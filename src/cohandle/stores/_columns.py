@@ -60,11 +60,14 @@ def _moment(fields: bytes) -> pendulum.DateTime:
 
 
 def times_of(stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> bytes:
-    """Check that ``events`` continue the stream from ``expected_version`` and are sealed;
-    their times as the time column stores them. Everything that can fail fails here, before
-    any column grows."""
+    """Check that ``events`` continue the stream from ``expected_version``, are sealed, and
+    each name the hash of the one before them (none before version 1); their times as the
+    time column stores them. Everything that can fail fails here, before any column grows.
+    Whether the first of them names the stream's stored head is for the store to check."""
     times = []
     version = expected_version
+    before: bytes | None = None  # the digest of the event before, among these
+    before_algorithm = ""
     try:
         for event in events:
             version += 1
@@ -74,6 +77,15 @@ def times_of(stream_id: str, expected_version: int, events: Sequence[RecordedEve
                     "events",
                     f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
                 )
+            if (number == 1) != (not previous) or (
+                before is not None and (previous != before or algorithm != before_algorithm)
+            ):
+                raise InvalidInput(
+                    "events",
+                    "must each name the hash of the event before them, in its algorithm, and version 1 "
+                    f"none (version {number} of stream {stream_id!r} does not)",
+                )
+            before, before_algorithm = digest, algorithm
             if (
                 len(digest) != _DIGEST
                 or len(previous) not in _PREVIOUS
@@ -151,6 +163,14 @@ class Columns:
         for stream_id, first, count in (found, *self.more.get(command_id, ())):
             events.extend(self.event(stream_id, index) for index in range(first, first + count))
         return events
+
+    def continues(self, rows: array[int], event: RecordedEvent) -> bool:
+        """Whether ``event`` names the hash of the stream's latest event (its ``rows``), in
+        that event's algorithm."""
+        row = rows[-1]
+        return self.digests.startswith(event.prev_hash, row * _DIGEST) and (
+            self.objects[WIDTH * row + WIDTH - 1] == event.algorithm
+        )
 
     def event(self, stream_id: str, index: int) -> RecordedEvent:
         """Version ``index + 1`` of a stream, as the envelope it was stored from."""

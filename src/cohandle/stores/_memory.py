@@ -47,8 +47,16 @@ class MemoryStore:
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
         events = appended(stream_id, expected_version, events)
-        if not events:
-            return
+        if events:
+            self._append_events(stream_id, expected_version, events, True)
+
+    def _append_events(
+        self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent], compare_head: bool
+    ) -> None:
+        """Append checked arguments. With ``compare_head``, the first event must name the
+        stream's latest hash. The workflow, which has just sealed its events on a state read
+        from this store, passes False: a memory store's versions only grow, so a state at the
+        stream's version holds its latest event too."""
         if not expected_version or events[0].command_id is not None:
             refuse_unstorable(stream_id, expected_version, events[0].command_id)
         times = times_of(stream_id, expected_version, events)
@@ -58,7 +66,9 @@ class MemoryStore:
         try:
             rows = columns.streams.get(stream_id)
             actual = len(rows) if rows is not None else 0
-            if actual != expected_version:
+            if actual != expected_version or (
+                compare_head and rows is not None and not columns.continues(rows, events[0])
+            ):
                 raise ConcurrencyConflict(stream_id, expected_version, actual)
             columns.write(stream_id, events, times)
         finally:
@@ -73,10 +83,12 @@ class MemoryStore:
             )
         columns = self._columns
         with self._lock:
-            for stream_id, expected_version, _, _ in planned:
+            for stream_id, expected_version, events, _ in planned:
                 rows = columns.streams.get(stream_id)
                 actual = len(rows) if rows is not None else 0
-                if actual != expected_version:
+                if actual != expected_version or (
+                    rows is not None and not columns.continues(rows, events[0])
+                ):
                     raise ConcurrencyConflict(stream_id, expected_version, actual)
             for stream_id, _, events, times in planned:
                 columns.write(stream_id, events, times)

@@ -56,19 +56,22 @@ def _schema_sql(schema: str) -> list[str]:
         *table_ddl(
             f"{schema}.cohandle_events", f"{schema}.cohandle_streams", "cohandle_events_by_command", "BIGINT"
         ),
-        # One append, one round trip: check the version under the stream's row lock, take the
-        # global position under the advisory lock (held to commit), insert, move the head.
-        # Returns -1 when stored, else the stream's present version (a conflict).
+        # One append, one round trip: check the version, and the hash the first row names as
+        # the one before it, under the stream's row lock, take the global position under the
+        # advisory lock (held to commit), insert, move the head. Returns -1 when stored, else
+        # the stream's present version (a conflict).
         f"""
         CREATE OR REPLACE FUNCTION {schema}.cohandle_append(p_stream TEXT, p_expected INTEGER, p_rows JSONB)
         RETURNS INTEGER LANGUAGE plpgsql AS $$
         DECLARE
             present INTEGER;
+            head TEXT;
             first_position BIGINT;
             last_row JSONB := p_rows -> (jsonb_array_length(p_rows) - 1);
         BEGIN
-            SELECT version INTO present FROM {schema}.cohandle_streams WHERE stream_id = p_stream FOR UPDATE;
-            IF COALESCE(present, 0) <> p_expected THEN
+            SELECT version, head_hash INTO present, head
+            FROM {schema}.cohandle_streams WHERE stream_id = p_stream FOR UPDATE;
+            IF COALESCE(present, 0) <> p_expected OR head <> (p_rows -> 0 ->> 9) THEN
                 RETURN COALESCE(present, 0);
             END IF;
             PERFORM pg_advisory_xact_lock({_LOCK_KEY});

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import orjson
 
-from cohandle._errors import CohandleError, InvalidInput, SchemaError, iterable, lone_surrogate, whole_number
+from cohandle._errors import CohandleError, SchemaError, iterable, lone_surrogate, whole_number
 from cohandle._events import (
     RecordedEvent,
     actor_from_text,
@@ -28,6 +28,7 @@ from cohandle.stores._base import (
     position_argument,
     refuse_unsealed,
 )
+from cohandle.stores._columns import times_of
 from cohandle.stores._integrity import StoredRecord, record_of
 
 __all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream", "import_plan", "table_ddl"]
@@ -151,17 +152,11 @@ _LAST_POSITION = 2**63 - 1  # the largest position a 64-bit integer column holds
 
 
 def _rows_of(stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> list[tuple[Any, ...]]:
-    """The rows (the columns after ``position``) of sealed events that continue a stream."""
+    """The rows (the columns after ``position``) of sealed events that continue a stream, each
+    naming the hash of the one before it; checked as the memory store checks them."""
     refuse_unsealed(events)
-    rows = []
-    for offset, event in enumerate(events, start=expected_version + 1):
-        if event.stream_id != stream_id or event.version != offset:
-            raise InvalidInput(
-                "events",
-                f"must continue stream {stream_id!r} from version {expected_version + 1} in order",
-            )
-        rows.append(record_of(event)[1:])
-    return rows
+    times_of(stream_id, expected_version, events)
+    return [record_of(event)[1:] for event in events]
 
 
 class RowStore:

@@ -205,10 +205,11 @@ class SQLiteStore(RowStore):
         """Within a write: check the stream's version, insert its rows and move its head."""
         last = rows[-1]
         if expected_version:
-            # the version check and the head's move in one statement
+            # the checks of the version and of the hash the first row names as the one before
+            # it, and the head's move, in one statement
             moved = db.execute(
-                "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ? AND version = ?",
-                (last[1], last[10], stream_id, expected_version),
+                "UPDATE streams SET version = ?, head_hash = ? WHERE stream_id = ? AND version = ? AND head_hash = ?",
+                (last[1], last[10], stream_id, expected_version, rows[0][9]),
             ).rowcount
             if moved != 1:
                 raise ConcurrencyConflict(stream_id, expected_version, self._version(db, stream_id))
