@@ -248,22 +248,27 @@ def test_a_workflow_moved_to_another_store_reads_its_proposals_there() -> None:
     assert first.stream_version(pid) == 2
 
 
-def test_a_command_decided_on_a_state_the_log_no_longer_holds_is_decided_again(tmp_path: Path) -> None:
-    """The log restored from a backup under a running server, and the proposal taken on by
-    another: the server's kept state has the stored version but not its latest event. The
-    store refuses events chained to that state, and the command is decided again on the log."""
-    path = tmp_path / "log.db"
-    server = cohandle.Workflow.open(path, clock=cohandle.FixedClock(START))
-    pid = server.receive(data("50"), actor=A_COMMITTEE).id
-    server.file(pid, actor=A_COMMITTEE)  # kept in the server's memory as version 2
-    db = sqlite3.connect(path, isolation_level=None)  # the restore: back to version 1
-    db.execute("DELETE FROM events WHERE stream_id = ? AND version = 2", (pid,))
+def restored_under(server: cohandle.Workflow, path: Path, pid: str) -> cohandle.Proposal:
+    """The log at ``path`` restored to the proposal's first event under a running ``server``,
+    and the proposal filed again by another: back at version 2, with another event. The
+    proposal as the log now holds it."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("DELETE FROM events WHERE stream_id = ? AND version > 1", (pid,))
     head = db.execute("SELECT hash FROM events WHERE stream_id = ? AND version = 1", (pid,)).fetchone()[0]
     db.execute("UPDATE streams SET version = 1, head_hash = ? WHERE stream_id = ?", (head, pid))
     db.close()
     with cohandle.Workflow.open(path, clock=cohandle.FixedClock(START.add(hours=2))) as other:
-        other.file(pid, actor=A_COMMITTEE)  # version 2 again, another event
-        filed = other.get(pid)
+        return other.file(pid, actor=A_COMMITTEE)
+
+
+def test_a_command_decided_on_a_state_the_log_no_longer_holds_is_decided_again(tmp_path: Path) -> None:
+    """The server's kept state has the stored version but not its latest event: the store
+    refuses events chained to it, and the command is decided again on the log."""
+    path = tmp_path / "log.db"
+    server = cohandle.Workflow.open(path, clock=cohandle.FixedClock(START))
+    pid = server.receive(data("50"), actor=A_COMMITTEE).id
+    server.file(pid, actor=A_COMMITTEE)  # kept in the server's memory as version 2
+    filed = restored_under(server, path, pid)
     assert server.store.stream_version(pid) == 2
     assigned = server.assign(pid, lead=LEAD, actor=A_COMMITTEE)
     assert assigned.version == 3
@@ -272,6 +277,18 @@ def test_a_command_decided_on_a_state_the_log_no_longer_holds_is_decided_again(t
     assert history[1].occurred_at == START.add(hours=2)
     report = server.verify()
     assert report.ok, str(report)
+    server.store.close()
+
+
+def test_a_kept_state_the_log_no_longer_holds_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    server = cohandle.Workflow.open(path, clock=cohandle.FixedClock(START))
+    pid = server.receive(data("51"), actor=A_COMMITTEE).id
+    kept = server.file(pid, actor=A_COMMITTEE)
+    assert server.get(pid) is kept
+    filed = restored_under(server, path, pid)
+    assert filed.version == kept.version and filed.last_hash != kept.last_hash
+    assert server.get(pid) == filed
     server.store.close()
 
 

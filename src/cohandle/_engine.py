@@ -26,7 +26,7 @@ from cohandle._errors import (
     InvalidInput,
     ProposalNotFound,
 )
-from cohandle._events import Event, RecordedEvent, Texts, seal_body, stored_form
+from cohandle._events import Event, RecordedEvent, Texts, hash_text, seal_body, stored_form
 from cohandle._model import Actor
 from cohandle._state import Proposal, apply, replay
 from cohandle.deadlines import Calendar, Policy
@@ -276,6 +276,18 @@ class Engine:
         state = replay(events)
         self.remember(state)
         return state
+
+    def holds(self, state: Proposal) -> bool:
+        """Whether the log still holds ``state`` as the proposal's present state: the stream's
+        version, and for a SQL store its latest hash too (a database restored from a backup
+        can be back at a version with other events). A memory store's versions only grow."""
+        store = self.store
+        if isinstance(store, RowStore):
+            return store._head(state.id) == (
+                state.version,
+                hash_text(state.last_hash_algorithm, state.last_hash),
+            )
+        return store.stream_version(state.id) == state.version
 
     def remember(self, state: Proposal) -> None:
         # each step is one call on the ordered dict, so threads sharing this workflow never

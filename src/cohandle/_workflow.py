@@ -275,7 +275,7 @@ class Workflow:
     def get(self, proposal_id: str) -> Proposal:
         """The proposal's present state."""
         cached = self._cache.get(_proposal_id(proposal_id))
-        if cached is not None and self.store.stream_version(proposal_id) == cached.version:
+        if cached is not None and self._engine.holds(cached):
             return cached
         return self._engine.load(proposal_id)
 

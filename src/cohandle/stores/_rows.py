@@ -231,6 +231,13 @@ class RowStore:
         rows = self._query(f"SELECT version FROM {self.streams} WHERE stream_id = {self.p}", (stream_id,))
         return int(rows[0][0]) if rows else 0
 
+    def _head(self, stream_id: str) -> tuple[int, str] | None:
+        """The stream's version and latest hash as written (``algorithm:hex``); None for none."""
+        rows = self._query(
+            f"SELECT version, head_hash FROM {self.streams} WHERE stream_id = {self.p}", (stream_id,)
+        )
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
     def stream_ids(self) -> Iterator[str]:
         return iter(
             [row[0] for row in self._query(f"SELECT stream_id FROM {self.streams} ORDER BY first_position")]
