@@ -20,6 +20,7 @@ import cohandle
 import helpers as h
 from cohandle import AssignmentMode, Satisfaction, Status
 from cohandle.deadlines import preset
+from cohandle.stores import MemoryStore, SQLiteStore
 
 EXAMPLES = int(os.environ.get("COHANDLE_STATEFUL_EXAMPLES", "500"))
 ALGORITHMS = ["sha256", "sm3"] if "sm3" in hashlib.algorithms_available else ["sha256"]
@@ -176,10 +177,13 @@ def next_step(
 
 
 class Handling(RuleBasedStateMachine):
+    on_sqlite = False  # the log in memory; the subclass below keeps it in SQLite
+
     @initialize(with_policy=st.booleans(), require_countersign=st.booleans())
     def start(self, with_policy: bool, require_countersign: bool) -> None:
         self.clock = cohandle.FixedClock(h.START)
         self.wf = cohandle.Workflow(
+            SQLiteStore(":memory:") if self.on_sqlite else MemoryStore(),
             clock=self.clock,
             policy=preset("generic") if with_policy else None,
             require_countersign=require_countersign,
@@ -348,6 +352,17 @@ class Handling(RuleBasedStateMachine):
         positions = [p.position for p in self.wf.store.read_all()]
         assert positions == list(range(1, len(positions) + 1))
 
+    def teardown(self) -> None:
+        if hasattr(self, "wf"):
+            self.wf.store.close()
+
+
+class HandlingOnSQLite(Handling):
+    """The same machine with the log in SQLite, where the workflow appends the rows it has
+    written for the hash and the store compares the stream's head in its own statement."""
+
+    on_sqlite = True
+
 
 Handling.TestCase.settings = settings(
     max_examples=EXAMPLES,
@@ -356,6 +371,8 @@ Handling.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 TestHandling = Handling.TestCase
+HandlingOnSQLite.TestCase.settings = settings(Handling.TestCase.settings, max_examples=max(EXAMPLES // 2, 20))
+TestHandlingOnSQLite = HandlingOnSQLite.TestCase
 
 
 def test_the_clock_start_is_a_shanghai_morning() -> None:
