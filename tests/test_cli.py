@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import A_COMMITTEE, A_LEAD, LEAD, PROPOSERS, data, receive, reply, rewrite_with_hashes
 
@@ -668,3 +670,74 @@ def test_the_installed_command_is_the_same_as_python_dash_m() -> None:
     assert script.exists(), "the package installs a cohandle command beside its Python"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
     assert result.stdout == run("--version").stdout
+
+
+ACTING = {"Cc", "Cf", "Zl", "Zp"}  # control and format characters, line and paragraph separators
+
+
+def acting(text: str, keep: str = "\n") -> list[str]:
+    import unicodedata
+
+    return [ch for ch in text if ch not in keep and unicodedata.category(ch) in ACTING]
+
+
+def test_what_would_act_on_a_terminal_is_shown_as_its_escape(tmp_path: Path) -> None:
+    import cohandle
+    from cohandle import Actor, ProposalData, Proposer, Section, Unit
+
+    title = "关于\x1b[2J清屏\x1b[31m的\u2028建议\u202e倒序"
+    lead = Unit(name="省科技厅\r覆盖")  # a carriage return: what follows would overwrite it
+    proposer = "李明\b\bX"  # two backspaces: the terminal would show "X" alone
+    db = tmp_path / "acting.db"
+    with cohandle.Workflow.open(db) as wf:
+        p = wf.receive(
+            ProposalData(
+                number="7", title=title, session=data().session, proposers=[Proposer(name=proposer)]
+            ),
+            actor=A_COMMITTEE,
+            occurred_at="2025-02-01",
+        )
+        wf.assign(p.id, lead=lead, actor=A_COMMITTEE, occurred_at="2025-02-10")
+        text = "现答复如下\x1b[8m隐藏\x85。\r\n第二行\u200b。"
+        answered = cohandle.Reply(
+            author=lead,
+            category="B",
+            date="2025-03-01",
+            sections=[Section(heading="一、办理情况", text=text)],
+        )
+        wf.answer(p.id, reply=answered, actor=Actor(name="张伟", unit=lead), occurred_at="2025-03-01")
+
+    printed = {
+        "show": run("show", p.id, db=db).stdout,
+        "list": run("list", db=db).stdout,
+        "render": run("render", p.id, db=db).stdout,
+    }
+    for command, out in printed.items():
+        assert out and acting(out) == [], command
+    assert "关于\\u001b[2J清屏\\u001b[31m的\\u2028建议\\u202e倒序" in printed["show"]
+    assert "省科技厅\\r覆盖" in printed["list"] and "李明\\b\\bX" in printed["show"]
+    assert "现答复如下\\u001b[8m隐藏\\u0085。\n" in printed["render"]  # \r\n is a line end
+    assert "第二行\\u200b。" in printed["render"]
+    from cohandle._text import width
+
+    listed = printed["list"].splitlines()  # the escapes keep the columns aligned
+    assert width(listed[2][: listed[2].index(p.id)]) == width(listed[0][: listed[0].index("ID")])
+
+    as_json = run("list", "--json", db=db).stdout
+    assert acting(as_json) == []
+    assert json.loads(as_json)[0]["title"] == title and json.loads(as_json)[0]["lead"] == lead.name
+
+    refused = run("show", "cppcc-湖北省-13-1-\x1b[2J", db=db)
+    assert acting(one_line_error(refused)) == []
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")))
+@settings(max_examples=300, deadline=None)
+def test_shown_text_holds_nothing_that_acts_and_json_stays_the_same_json(text: str) -> None:
+    from cohandle._text import shown
+
+    assert acting(shown(text), keep="") == []
+    assert acting(shown(text, lines=True), keep="\n\t") == []
+    assert json.loads(shown(json.dumps([text], ensure_ascii=False))) == [text]
+    assert shown(shown(text)) == shown(text)
+    assert shown(text.replace("\r\n", "\n"), lines=True) == shown(text, lines=True)

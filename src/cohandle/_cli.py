@@ -2,7 +2,10 @@
 
 It works on the SQLite file named by ``--db`` (or ``$COHANDLE_DB``, or ``cohandle.db``); a
 ``postgresql://`` URL works too. Every command that prints data takes ``--json``. Errors are
-one line on standard error and a non-zero exit code, never a traceback.
+one line on standard error and a non-zero exit code, never a traceback. What it prints for
+people shows every character that would act on a terminal (an escape sequence, a carriage
+return, a right-to-left override) as its escape, ``\\u001b``, ``\\r``, ``\\u202e``: an official
+reads what is stored.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
 from cohandle._errors import counted, nameable, state_words, unusable_file
 from cohandle._model import session_key
-from cohandle._text import pad, width
+from cohandle._text import pad, shown, width
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     Calendar,
@@ -48,7 +51,7 @@ SHANGHAI = "Asia/Shanghai"
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Rows aligned in columns, Chinese text included."""
-    cells = [[("—" if value is None else str(value)) for value in row] for row in rows]
+    cells = [[("—" if value is None else shown(str(value))) for value in row] for row in rows]
     sizes = [max([width(h)] + [width(row[i]) for row in cells]) for i, h in enumerate(headers)]
     lines = ["  ".join(pad(h, sizes[i]) for i, h in enumerate(headers)).rstrip()]
     lines.append("  ".join("-" * size for size in sizes))
@@ -136,9 +139,9 @@ def _day(moment: pendulum.DateTime | None) -> str | None:
 
 def _emit(args: argparse.Namespace, data: object, text: Callable[[], str]) -> None:
     if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, default=str))
+        print(shown(json.dumps(data, ensure_ascii=False, default=str)))
     else:
-        print(text())
+        print(shown(text(), lines=True))
 
 
 class _Progress:
@@ -728,7 +731,7 @@ def _anchored(args: argparse.Namespace) -> tuple[str, int, str] | None:
         report = wf.verify(progress)
     progress.done()
     if not report.ok:
-        print(str(report), file=sys.stderr)
+        print(shown(str(report), lines=True), file=sys.stderr)
         print("cohandle: no anchor was written: the log is damaged.", file=sys.stderr)
         return None
     taken = pendulum.now("UTC").isoformat()
@@ -906,7 +909,7 @@ def _render(args: argparse.Namespace) -> int:
             to_docx(layout, args.docx)
         print(f"Written: {args.docx}")
     else:
-        print(to_text(layout), end="")
+        print(shown(to_text(layout), lines=True), end="")
     return 0
 
 
@@ -1088,7 +1091,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except cohandle.CohandleError as exc:
-        print(f"cohandle: {' '.join(str(exc).split())}", file=sys.stderr)
+        print(f"cohandle: {shown(' '.join(str(exc).split()))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cohandle: interrupted", file=sys.stderr)

@@ -1,12 +1,12 @@
 """Text as officials read it: laid out for a terminal, where a Chinese character takes two
-columns, and dates written as letters write them."""
+columns, shown as it is stored, and dates written as letters write them."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import unicodedata
 
-__all__ = ["chinese_date", "pad", "width"]
+__all__ = ["chinese_date", "pad", "shown", "width"]
 
 
 def chinese_date(day: _dt.date) -> str:
@@ -22,3 +22,43 @@ def width(text: str) -> int:
 def pad(text: str, columns: int) -> str:
     """``text`` padded to ``columns`` terminal columns."""
     return text + " " * max(0, columns - width(text))
+
+
+# Characters that act on a terminal or on how the text around them is laid out, instead of
+# showing: control characters (an escape sequence recolours or clears the screen, a carriage
+# return or a backspace lets what follows overwrite what came before), format characters
+# (a right-to-left override turns the text after it around; a zero-width space makes two names
+# look the same) and the line and paragraph separators.
+_ACTING = frozenset(("Cc", "Cf", "Zl", "Zp"))
+_SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _escape(ch: str) -> str:
+    short = _SHORT.get(ch)
+    if short is not None:
+        return short
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # as JSON writes it: a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def shown(text: str, *, lines: bool = False) -> str:
+    """``text`` with every character that would act on a terminal instead of showing written
+    as its escape (``\\u001b``, ``\\r``, ``\\u202e``), so that what an official reads is what
+    is stored. With ``lines``, line feeds and tabs are kept (and a carriage return before a
+    line feed dropped). The escapes are JSON's: JSON stays the same JSON.
+
+    Ideographic and other spaces, private-use characters (some systems keep rare characters of
+    names there) and characters newer than this Python's Unicode tables are shown as they are.
+    """
+    plain = text.replace("\n", "").replace("\t", "") if lines else text
+    if plain.isprintable():
+        return text
+    if lines:
+        text = text.replace("\r\n", "\n")
+    return "".join(
+        ch if (lines and ch in "\n\t") or unicodedata.category(ch) not in _ACTING else _escape(ch)
+        for ch in text
+    )
