@@ -53,12 +53,17 @@ def shown(text: str, *, lines: bool = False) -> str:
     Ideographic and other spaces, private-use characters (some systems keep rare characters of
     names there) and characters newer than this Python's Unicode tables are shown as they are.
     """
-    plain = text.replace("\n", "").replace("\t", "") if lines else text
-    if plain.isprintable():
+    if not lines:
+        return text if text.isprintable() else _escaped(text, "")
+    if text.replace("\n", "").replace("\t", "").isprintable():
         return text
-    if lines:
-        text = text.replace("\r\n", "\n")
+    return "\n".join(  # only the lines that need it are looked at character by character
+        line if line.replace("\t", "").isprintable() else _escaped(line, "\t")
+        for line in text.replace("\r\n", "\n").split("\n")
+    )
+
+
+def _escaped(text: str, kept: str) -> str:
     return "".join(
-        ch if (lines and ch in "\n\t") or unicodedata.category(ch) not in _ACTING else _escape(ch)
-        for ch in text
+        ch if ch in kept or unicodedata.category(ch) not in _ACTING else _escape(ch) for ch in text
     )
