@@ -199,8 +199,8 @@ def test_a_command_retried_on_an_imported_log_returns_its_whole_outcome(make_sto
     buffer.seek(0)
     store = make_store()  # type: ignore[operator]
     import_jsonl(store, buffer)
-    moved = cohandle.Workflow(store, clock=wf.clock, policy=preset("generic"))
-    assert moved.assign(pid, lead=LEAD, actor=A_COMMITTEE, command_id="assign-1") == assigned
-    assert [e.type for e in store.find_command("assign-1")] == ["ProposalAssigned", "DeadlinesSet"]
-    if isinstance(store, MemoryStore):  # indexed as one run, as a command appended whole is
-        assert store._columns.more == {}
+    with cohandle.Workflow(store, clock=wf.clock, policy=preset("generic")) as moved:
+        assert moved.assign(pid, lead=LEAD, actor=A_COMMITTEE, command_id="assign-1") == assigned
+        assert [e.type for e in store.find_command("assign-1")] == ["ProposalAssigned", "DeadlinesSet"]
+        if isinstance(store, MemoryStore):  # indexed as one run, as a command appended whole is
+            assert store._columns.more == {}
