@@ -145,6 +145,45 @@ def test_garbage_binary_and_huge_input() -> None:
     assert isinstance(letter.warnings, tuple)
 
 
+# Runs that made a pattern try every way of splitting them (text scraped from a page is often
+# padded so): each of these once took minutes or hours at this length, each now takes a few ms.
+RUNS = {
+    "spaces": " " * 30_000,
+    "ideographic spaces": "\u3000" * 30_000,
+    "line feeds": "\n" * 30_000,
+    "a category letter and spaces": "A" + " " * 30_000 + "x",
+    "a disclosure label and spaces": "此件" + " " * 30_000 + "x",
+    "a phone label and spaces": "电话：" + " " * 30_000 + "x",
+    "a name and spaces": "联系人：李明" + " " * 30_000 + "x",
+}
+
+
+def test_long_runs_of_spaces_or_line_feeds_are_read_in_one_pass() -> None:
+    """Each text is parsed in a child process that is given two minutes in all, a thousand
+    times what the parser takes: a parser that backtracks over the runs never finishes."""
+    script = (
+        "import json, sys\n"
+        "from cohandle.letters import parse_letter\n"
+        "for name, text in json.load(sys.stdin).items():\n"
+        "    parse_letter(text)\n"
+        "    print(name, flush=True)\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            input=json.dumps(RUNS),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired as exc:
+        finished = (exc.stdout or b"").decode().splitlines() if isinstance(exc.stdout, bytes) else []
+        unfinished = [name for name in RUNS if name not in finished]
+        pytest.fail(f"parsing did not finish in two minutes: {unfinished[0]}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == list(RUNS)
+
+
 # -- rendering ---------------------------------------------------------------------------------
 
 HAN = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"

@@ -189,14 +189,14 @@ _CONTACT = re.compile(
 _PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})")
 _POSTAL = re.compile(rf"(?:邮\s*政\s*编\s*码|邮\s*编)\s*{_COLON}?\s*(?P<code>\d{{6}})(?!\d)")
 _COPIES = re.compile(rf"抄\s*送\s*{_COLON}\s*(?P<list>[^\n。]{{1,300}})")
-_DISCLOSURE = re.compile(r"(?:此件|此文|公开属性|公开方式)?[:：]?\s*(?P<value>主动公开|依申请公开|不予公开)")
+_DISCLOSURE = re.compile(r"(?:此件|此文|公开属性|公开方式)?[:：]?(?<!\s)\s*+(?P<value>主动公开|依申请公开|不予公开)")
 _ATTACHMENTS = re.compile(rf"(?:相关)?附\s*件\s*{_COLON}(?P<list>[^\n]{{0,300}})")
-_CATEGORY_LINE = re.compile(r"(?m)^[^\S\n]*(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*(?:类)?[^\S\n]*$")
+_CATEGORY_LINE = re.compile(r"(?m)^[^\S\n]*+(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*+(?:类)?[^\S\n]*+$")
 _CATEGORY_LABEL = re.compile(
     rf"(?:答复|办理|办复|会办)?(?:类别|类型){_COLON}?\s*(?P<cat>[A-DＡ-Ｄ甲乙丙丁])(?:类)?(?![{_HAN}A-Za-z])"
 )
-_TOP_SECTION = re.compile(r"(?m)^[^\S\n]*(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
-_SUB_SECTION = re.compile(r"(?m)^[^\S\n]*(?P<head>[（(][一二三四五六七八九十]{1,3}[）)][^\n]{0,60})")
+_TOP_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
+_SUB_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[（(][一二三四五六七八九十]{1,3}[）)][^\n]{0,60})")
 
 # Labels that end in a colon and are not an addressee.
 _LABELS = (
@@ -206,10 +206,11 @@ _LABELS = (
     "上一篇", "下一篇", "上一条", "下一条", "当前位置", "相关链接", "相关文章", "手机",
 )  # fmt: skip
 _NAVIGATION = re.compile(
-    r"[^\S\n]*(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读)?|推荐阅读|热点|当前位置)"
+    r"[^\S\n]*+(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读)?|推荐阅读|热点|当前位置)"
 )
 _ADDRESSEE = re.compile(
-    rf"(?m)(?:^|(?<=[A-DＡ-Ｄ甲乙丙丁]))[^\S\n]*(?:尊敬的)?(?P<addr>[{_HAN}（）()、，, ]{{2,60}}?)[^\S\n]*{_COLON}"
+    rf"(?m)(?:^|(?<=[A-DＡ-Ｄ甲乙丙丁]))[^\S\n]*+(?:尊敬的)?(?P<addr>[{_HAN}（）()、，,][{_HAN}（）()、，, ]{{1,59}}?)"
+    rf"[^\S\n]*+{_COLON}"
 )
 _HONORIFICS = ("委员", "代表", "同志", "先生", "女士", "老师")
 
