@@ -1,7 +1,9 @@
-"""Letters parsed per second: the seed letter and the test fixtures, on one core.
+"""Letters parsed per second: the seed letter and the test fixtures, on one core; then how
+the time to parse a page padded with a long run (of spaces, line feeds, ...) grows with the
+run, against a run a quarter as long: a parser that reads a run once takes about 4x.
 
-Usage: ``python benchmarks/letters.py --size 2000`` (letters parsed per kind). Prints a table,
-then one JSON line.
+Usage: ``python benchmarks/letters.py --size 2000`` (letters parsed per kind; the padded pages
+are parsed a hundredth as often). Prints two tables, then one JSON line.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,30 @@ from cohandle.letters import parse_letter, render_reply
 ROOT = Path(__file__).parent.parent
 SEED = ROOT.parent / "shared" / "corpus" / "seed-letter-hubei-ipa-20230519.txt"
 FIXTURES = ROOT / "tests" / "fixtures" / "letters"
+
+
+# A page padded with a run, by the run's length: what pages scraped from the web hold.
+PADDED: dict[str, Callable[[int], str]] = {
+    "spaces": lambda n: " " * n,
+    "ideographic spaces": lambda n: "\u3000" * n,
+    "line feeds": lambda n: "\n" * n,
+    "a category letter, spaces": lambda n: "A" + " " * n + "x",
+    "a disclosure label, spaces": lambda n: "此件" + " " * n + "x",
+    "a phone label, spaces": lambda n: "电话：" + " " * n + "x",
+    "a name, spaces": lambda n: "联系人：李明" + " " * n + "x",
+    "lines of 100 spaces": lambda n: (" " * 100 + "x\n") * (n // 100),
+}
+LENGTHS = (2_000, 8_000, 32_000)
+
+
+def seconds(text: str, n: int) -> float:
+    """The best of ``n`` parses of ``text``."""
+    best = float("inf")
+    for _ in range(n):
+        start = time.perf_counter()
+        parse_letter(text)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def rate(text: str, n: int) -> float:
@@ -54,10 +81,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"{'letter':<40} {'chars':>7} {'letters/s':>10}")
     for name, value in rates.items():
         print(f"{name:<40} {len(texts[name]):>7,} {value:>10,.0f}")
-    figures = {"letters_per_s_min": round(min(rates.values()))}
+    figures: dict[str, Any] = {"letters_per_s_min": round(min(rates.values()))}
     if seed in rates:  # the seed letter lies beside the project, not in it
         figures["letters_per_s_seed"] = round(rates[seed])
     figures["letters_per_s_mean"] = round(sum(rates.values()) / len(rates))
+
+    repeats = max(3, args.size // 100)
+    times = {name: [seconds(make(n), repeats) for n in LENGTHS] for name, make in PADDED.items()}
+    print()
+    print(f"A page padded with a run: ms per parse (best of {repeats}), and the growth ×4 in length gives")
+    print(f"{'run':<28}" + "".join(f"{n:>10,}" for n in LENGTHS) + f"{'growth':>9}")
+    for name, row in times.items():
+        growth = row[-1] / row[-2]
+        print(f"{name:<28}" + "".join(f"{t * 1e3:>10.2f}" for t in row) + f"{growth:>8.1f}×")
+    figures["padded_ms_at_32000_max"] = round(max(row[-1] for row in times.values()) * 1e3, 2)
+    figures["padded_growth_x_max"] = round(max(row[-1] / row[-2] for row in times.values()), 2)
     print(json.dumps(figures, ensure_ascii=False))
     return figures
 
