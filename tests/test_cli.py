@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -330,6 +331,25 @@ def damaged_copy(demo_db: Path, copy: Path) -> Path:
     con.commit()
     con.close()
     return copy
+
+
+def test_progress_is_redrawn_on_a_terminal_and_written_in_lines_to_a_file_or_pipe(demo_db: Path) -> None:
+    import pty
+
+    env = {**os.environ, "COHANDLE_DB": str(demo_db)}
+    command = [sys.executable, "-m", "cohandle", "verify"]
+    piped = subprocess.run(command, capture_output=True, env=env, check=True)  # bytes: \r kept
+    assert piped.stderr == b"verified events: 53\n"  # a scheduled job's log: a line each time
+    leader, follower = pty.openpty()
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env=env) as child:
+        os.close(follower)
+        shown = b""
+        with contextlib.suppress(OSError):  # the terminal's end is gone once the child exits
+            while chunk := os.read(leader, 1024):
+                shown += chunk
+    os.close(leader)
+    assert child.returncode == 0
+    assert shown.decode().startswith("\rverified events: 53")  # redrawn in place, then a line end
 
 
 def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:

@@ -145,19 +145,25 @@ def _emit(args: argparse.Namespace, data: object, text: Callable[[], str]) -> No
 
 
 class _Progress:
-    """A progress line on standard error: ``label: N``, redrawn in place."""
+    """Progress on standard error, ``label: N``: on a terminal one line redrawn in place; in a
+    file or a pipe (a scheduled job's log) a line each time, since a carriage return there
+    would run them all together."""
 
     def __init__(self, label: str) -> None:
         self.label = label
+        self.in_place = sys.stderr.isatty()
         self.shown = False
 
     def __call__(self, count: int) -> None:
-        sys.stderr.write(f"\r{self.label}: {count:,}")
+        if self.in_place:
+            sys.stderr.write(f"\r{self.label}: {count:,}")
+        else:
+            sys.stderr.write(f"{self.label}: {count:,}\n")
         sys.stderr.flush()
         self.shown = True
 
     def done(self) -> None:
-        if self.shown:
+        if self.shown and self.in_place:
             sys.stderr.write("\n")
 
 
