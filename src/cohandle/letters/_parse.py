@@ -189,7 +189,9 @@ _CONTACT = re.compile(
 _PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})")
 _POSTAL = re.compile(rf"(?:邮\s*政\s*编\s*码|邮\s*编)\s*{_COLON}?\s*(?P<code>\d{{6}})(?!\d)")
 _COPIES = re.compile(rf"抄\s*送\s*{_COLON}\s*(?P<list>[^\n。]{{1,300}})")
-_DISCLOSURE = re.compile(r"(?:此件|此文|公开属性|公开方式)?[:：]?(?<!\s)\s*+(?P<value>主动公开|依申请公开|不予公开)")
+_DISCLOSURE = re.compile(
+    r"(?:此件|此文|公开属性|公开方式)?[:：]?(?<!\s)\s*+(?P<value>主动公开|依申请公开|不予公开)"
+)
 _ATTACHMENTS = re.compile(rf"(?:相关)?附\s*件\s*{_COLON}(?P<list>[^\n]{{0,300}})")
 _CATEGORY_LINE = re.compile(r"(?m)^[^\S\n]*+(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*+(?:类)?[^\S\n]*+$")
 _CATEGORY_LABEL = re.compile(
