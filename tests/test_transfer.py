@@ -204,3 +204,27 @@ def test_a_command_retried_on_an_imported_log_returns_its_whole_outcome(make_sto
         assert [e.type for e in store.find_command("assign-1")] == ["ProposalAssigned", "DeadlinesSet"]
         if isinstance(store, MemoryStore):  # indexed as one run, as a command appended whole is
             assert store._columns.more == {}
+
+
+def test_an_import_holds_the_text_that_repeats_once() -> None:
+    """An import holds every record until every chain is checked: a proposal's id, its event
+    types and actors, the previous hash and a recording time equal to the event's are shared."""
+    from cohandle.stores import StoredRecord, read_jsonl
+
+    wf = workflow()
+    for _ in range(3):
+        bring_to(wf, Status.CLOSED, AssignmentMode.LEAD_WITH_CO_HANDLERS)
+    buffer = io.BytesIO()
+    export_jsonl(wf.store, buffer)
+    records = read_jsonl(buffer.getvalue().splitlines())
+    assert records == [r._replace(position=k) for k, r in enumerate(wf.store.records(), start=1)]
+    latest: dict[str, StoredRecord] = {}
+    for record in records:
+        if record.stream_id in latest:
+            earlier = latest[record.stream_id]
+            assert record.stream_id is earlier.stream_id
+            assert record.prev_hash is earlier.hash
+        latest[record.stream_id] = record
+        assert record.recorded_at is record.occurred_at  # the workflow's clock: one time
+    assert len({id(r.actor) for r in records}) == len({r.actor for r in records})
+    assert len({id(r.type) for r in records}) == len({r.type for r in records})
