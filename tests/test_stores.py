@@ -92,6 +92,30 @@ def test_another_programs_database_is_refused(tmp_path: Path) -> None:
         SQLiteStore(path)
 
 
+@pytest.mark.parametrize(
+    "tables",
+    [
+        ["CREATE TABLE events (id INTEGER, name TEXT)"],  # a table name many programs use
+        ["CREATE TABLE events (id INTEGER)", "CREATE TABLE streams (id INTEGER)"],
+    ],
+    ids=["events", "events-and-streams"],
+)
+def test_another_programs_tables_of_the_same_names_are_refused_and_left_alone(
+    tmp_path: Path, tables: list[str]
+) -> None:
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    for statement in tables:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(cohandle.SchemaError, match=r"something else .*nothing was changed"):
+        SQLiteStore(path)
+    assert path.read_bytes() == before  # its journal mode too: not switched to WAL
+    assert not path.with_name("other.db-wal").exists()
+
+
 def test_bad_options_are_refused(tmp_path: Path) -> None:
     with pytest.raises(cohandle.InvalidInput, match="synchronous"):
         SQLiteStore(tmp_path / "x.db", synchronous="OFF")

@@ -42,6 +42,24 @@ SCHEMA_VERSION = 1
 
 _SCHEMA = table_ddl("events", "streams", "events_by_command", "INTEGER")
 
+
+def _columns(db: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+
+
+def _schema_columns() -> dict[str, list[str]]:
+    """The columns of each table the schema makes (tables of these names with other columns
+    are another program's)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for statement in _SCHEMA:
+            db.execute(statement)
+        return {table: _columns(db, table) for table in ("events", "streams")}
+    finally:
+        db.close()
+
+
+_COLUMNS = _schema_columns()
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 _INSERT = (
     "INSERT INTO events (stream_id, version, type, schema, payload, occurred_at, recorded_at, "
@@ -137,11 +155,14 @@ class SQLiteStore(RowStore):
                 f"{self.path} was written by a newer cohandle (schema {found}; this version knows "
                 f"{SCHEMA_VERSION}). Upgrade cohandle to open it; nothing was changed."
             )
-        if found == 0:
+        if found == 0:  # a new file, or another program's: nothing is changed before this is known
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables - {"events", "streams"}:
+            if tables - {"events", "streams"} or any(
+                _columns(db, table) != _COLUMNS[table] for table in tables
+            ):
                 raise SchemaError(
-                    f"{self.path} is a SQLite database of something else (tables: {', '.join(sorted(tables))})."
+                    f"{self.path} is a SQLite database of something else (tables: {', '.join(sorted(tables))}); "
+                    "nothing was changed."
                 )
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal" and self.path != ":memory:":
             db.execute("PRAGMA journal_mode = WAL")
