@@ -332,3 +332,37 @@ def test_a_publication_recorded_before_the_form_was_known_reads_as_in_full(tmp_p
     copy = MemoryStore()
     cohandle.stores.import_jsonl(copy, io.BytesIO(lines.getvalue()))
     assert cohandle.stores.verify(copy).ok and copy.read_stream(pid)[-1].payload == event.payload
+
+
+@pytest.mark.parametrize(
+    ("unwritable", "said"),
+    [
+        ({"log.db", "folder"}, "may not write to the file nor to its folder"),
+        ({"folder"}, "may not write to its folder"),
+        ({"log.db"}, "may read the file but not write to it"),
+        ({"log.db-shm"}, "log.db-shm beside it may not be written by this user"),
+    ],
+)
+def test_a_log_this_user_may_not_write_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unwritable: set[str], said: str
+) -> None:
+    """What SQLite says ("attempt to write a readonly database") is put in words: which file
+    or folder this user may not write, and what to do. (Tests run as root, who may write
+    anything, so which paths are writable is set here; the messages were seen as a plain user.)"""
+    from cohandle.stores import _sqlite
+
+    path = tmp_path / "folder" / "log.db"
+    path.parent.mkdir()
+    SQLiteStore(path).close()
+    for end in ("-wal", "-shm"):
+        path.with_name("log.db" + end).touch()
+
+    def access(name: str, mode: int) -> bool:
+        return Path(name).name not in unwritable
+
+    monkeypatch.setattr("cohandle.stores._sqlite.os.access", access)
+    error = _sqlite._storage_error(
+        "open the database", str(path), sqlite3.OperationalError("attempt to write a readonly database")
+    )
+    assert said in str(error) and "Run the command as the user that writes the log" in str(error)
+    assert str(error).endswith("(attempt to write a readonly database).")

@@ -82,7 +82,32 @@ def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
         return StorageError(
             f"Could not {action} in {path}: the file is not a readable cohandle database ({text})."
         )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StorageError(f"Could not {action} in {path}: {_not_writable(path)} ({text}).")
     return StorageError(f"Could not {action} in {path}: {text}.")
+
+
+def _not_writable(path: str) -> str:
+    """Why this user cannot write what SQLite must write for ``path``, in words."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.access(folder, os.W_OK):
+        why = (
+            f"this user may not write to {'the file nor to ' if not os.access(path, os.W_OK) else ''}"
+            f"its folder {folder}, where SQLite keeps the files that a log in WAL mode needs "
+            "beside it (-wal, -shm), even to read"
+        )
+    elif not os.access(path, os.W_OK):
+        why = "this user may read the file but not write to it"
+    else:
+        blocked = [path + end for end in ("-wal", "-shm") if os.path.exists(path + end)]
+        blocked = [name for name in blocked if not os.access(name, os.W_OK)]
+        if not blocked:
+            return "SQLite found the file or the files beside it read-only"
+        why = (
+            f"{' and '.join(blocked)} beside it may not be written by this user (a user that may "
+            "only read the log leaves them so; remove them while no process has the log open)"
+        )
+    return f"{why}. Run the command as the user that writes the log, or on a copy of the file"
 
 
 class SQLiteStore(RowStore):
