@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 
 import cohandle
 from cohandle import AssignmentMode
-from cohandle.stores import PostgresStore, StorageError
+from cohandle.stores import PostgresStore, StorageError, export_jsonl
 from cohandle.testing import StoreContract
 from helpers import A_COMMITTEE, assign, bring_to, receive, workflow
 
@@ -59,6 +60,75 @@ def test_a_newer_schema_is_refused(postgres_url: str, postgres_schema: str) -> N
         db.execute(f"UPDATE {postgres_schema}.cohandle_meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(cohandle.SchemaError, match="newer cohandle"):
         PostgresStore(postgres_url, schema=postgres_schema)
+
+
+@pytest.fixture
+def reading_role(postgres_url: str) -> Any:
+    """A role that may log in; gives a function of a schema that lets the role read that
+    schema's tables and returns how to connect as it."""
+    import uuid
+
+    import psycopg
+
+    role = f"cohandle_reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN")
+
+    def may_read(schema: str) -> str:
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        return str(psycopg.conninfo.make_conninfo(postgres_url, user=role))
+
+    yield may_read
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"DROP OWNED BY {role}")
+        db.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize("written_by", ["this version", "an earlier store"])
+def test_a_role_that_may_only_read_reads_and_verifies_and_may_not_write(
+    postgres_url: str, postgres_schema: str, reading_role: Any, written_by: str
+) -> None:
+    """A report's or an official's role with SELECT alone opens the log, reads and verifies
+    it; a command is refused in words, and nothing is written."""
+    import psycopg
+
+    with cohandle.Workflow.open(postgres_url, schema=postgres_schema, clock=workflow().clock) as wf:
+        pid = bring_to(wf, cohandle.Status.CLOSED, AssignmentMode.LEAD_WITH_CO_HANDLERS)
+        written = wf.get(pid)
+    if written_by == "an earlier store":  # a schema made before its text was recorded
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute(f"DELETE FROM {postgres_schema}.cohandle_meta WHERE key = 'schema_text'")
+    with cohandle.Workflow(PostgresStore(reading_role(postgres_schema), schema=postgres_schema)) as reader:
+        assert reader.get(pid) == written
+        assert reader.verify().ok
+        exported = io.BytesIO()
+        assert export_jsonl(reader.store, exported) == len(reader.history(pid))
+        with pytest.raises(StorageError, match=r"may read the schema .* but not write to it"):
+            receive(reader)
+        assert [p.id for p in reader.proposals()] == [pid]
+
+
+def test_a_store_opening_a_schema_as_it_writes_it_writes_nothing(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    """Once a store of this version has made the schema, the next opens only read its version
+    and text (the append function is not replaced again, no lock is taken)."""
+    import psycopg
+
+    PostgresStore(postgres_url, schema=postgres_schema).close()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        function = f"{postgres_schema}.cohandle_append(text, integer, jsonb)"
+        created = db.execute(
+            f"SELECT xmin::text FROM pg_proc WHERE oid = '{function}'::regprocedure"
+        ).fetchone()
+    PostgresStore(postgres_url, schema=postgres_schema).close()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        again = db.execute(
+            f"SELECT xmin::text FROM pg_proc WHERE oid = '{function}'::regprocedure"
+        ).fetchone()
+    assert again == created
 
 
 def test_bad_connection_and_schema_names_are_clear(postgres_url: str) -> None:
@@ -267,8 +337,10 @@ def test_a_schema_that_cannot_be_prepared_is_a_storage_error(postgres_url: str) 
         admin.execute(f"CREATE ROLE {role} LOGIN")  # may connect, may create nothing
     try:
         url = psycopg.conninfo.make_conninfo(postgres_url, user=role)
-        with pytest.raises(StorageError, match="Could not prepare the schema 'cohandle_denied'"):
+        with pytest.raises(StorageError, match="Could not prepare the schema 'cohandle_denied'") as caught:
             PostgresStore(url, schema="cohandle_denied")
+        assert "may not create or upgrade it" in str(caught.value)
+        assert "Open it once with a role that may" in str(caught.value)
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f"DROP ROLE {role}")

@@ -17,6 +17,7 @@ Tables live in the schema named at construction (``public`` by default).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -184,10 +185,49 @@ class PostgresStore(RowStore):
         return False
 
     def _prepare(self) -> None:
+        """Create or upgrade the schema, unless it is as this version writes it already: then
+        nothing is written, and a role that may only read the tables (a report's, an
+        official's) opens it as well. The schema's text is kept beside its version, so a change
+        to the append function is made by the first store of a new version to open it."""
+        s = self._quoted
+        statements = _schema_sql(s)
+        digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+        if self._schema_recorded() == (str(SCHEMA_VERSION), digest):
+            return
+        try:
+            self._create(statements, digest)
+        except self._psycopg.errors.InsufficientPrivilege as exc:
+            version = self._schema_recorded()[0]
+            if version is not None and int(version) == SCHEMA_VERSION:
+                return  # this role may read the schema, not change it; its writes will say so
+            raise StorageError(
+                f"Could not prepare the schema {self.schema!r} in PostgreSQL: this role may not create "
+                f"or upgrade it ({exc}). Open it once with a role that may (the one the OA servers "
+                "write with); then this one can read it."
+            ) from None
+
+    def _schema_recorded(self) -> tuple[str | None, str | None]:
+        """The schema version and text recorded in the schema; (None, None) when it has none
+        yet or this role may not read them."""
+        s = self._quoted
+        try:
+            with self._db.transaction():
+                rows = dict(
+                    self._db.execute(
+                        f"SELECT key, value FROM {s}.cohandle_meta WHERE key IN ('schema_version', 'schema_text')"
+                    ).fetchall()
+                )
+        except (self._psycopg.errors.UndefinedTable, self._psycopg.errors.InvalidSchemaName):
+            return None, None
+        except self._psycopg.errors.InsufficientPrivilege:
+            return None, None
+        return rows.get("schema_version"), rows.get("schema_text")
+
+    def _create(self, statements: list[str], digest: str) -> None:
         s = self._quoted
         with self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-            for statement in _schema_sql(s):
+            for statement in statements:
                 self._db.execute(statement)
             row = self._db.execute(
                 f"SELECT value FROM {s}.cohandle_meta WHERE key = 'schema_version'"
@@ -198,11 +238,11 @@ class PostgresStore(RowStore):
                     f"The PostgreSQL schema {self.schema!r} was written by a newer cohandle (schema {found}; this version "
                     f"knows {SCHEMA_VERSION}). Upgrade cohandle to use it; nothing was changed."
                 )
-            if found < SCHEMA_VERSION:
+            for key, value in (("schema_version", str(SCHEMA_VERSION)), ("schema_text", digest)):
                 self._db.execute(
-                    f"INSERT INTO {s}.cohandle_meta (key, value) VALUES ('schema_version', %s) "
+                    f"INSERT INTO {s}.cohandle_meta (key, value) VALUES (%s, %s) "
                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                    (str(SCHEMA_VERSION),),
+                    (key, value),
                 )
 
     def _append_rows(self, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -250,7 +290,7 @@ class PostgresStore(RowStore):
         except psycopg.Error as exc:
             if self._lost(db, exc):
                 raise
-            raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+            raise self._write_error(exc) from None
         return None if present == -1 else (stream_id, expected_version, present)
 
     def _call_append_streams(self, db: Any, appends: _Appends) -> _Conflict | None:
@@ -286,8 +326,18 @@ class PostgresStore(RowStore):
         except psycopg.Error as exc:
             if self._lost(db, exc):
                 raise
-            raise StorageError(f"Could not record the events in PostgreSQL: {exc}".strip()) from None
+            raise self._write_error(exc) from None
         return None
+
+    def _write_error(self, exc: Exception) -> StorageError:
+        if isinstance(exc, self._psycopg.errors.InsufficientPrivilege):
+            denied = str(exc).strip().splitlines()[0]  # without the function's CONTEXT lines
+            return StorageError(
+                f"Could not record the events in PostgreSQL: this role may read the schema "
+                f"{self.schema!r} but not write to it ({denied}). Commands need the role the OA "
+                "servers write with."
+            )
+        return StorageError(f"Could not record the events in PostgreSQL: {exc}".strip())
 
     def _append_call(
         self, db: Any, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
