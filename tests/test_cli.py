@@ -707,7 +707,7 @@ def test_what_would_act_on_a_terminal_is_shown_as_its_escape(tmp_path: Path) -> 
 
     title = "关于\x1b[2J清屏\x1b[31m的\u2028建议\u202e倒序"
     lead = Unit(name="省科技厅\r覆盖")  # a carriage return: what follows would overwrite it
-    proposer = "李明\b\bX"  # two backspaces: the terminal would show "X" alone
+    proposer = "李明\b\bX"  # backspaces: the X would be written over the name
     db = tmp_path / "acting.db"
     with cohandle.Workflow.open(db) as wf:
         p = wf.receive(
