@@ -217,9 +217,11 @@ class PostgresStore(RowStore):
                         f"SELECT key, value FROM {s}.cohandle_meta WHERE key IN ('schema_version', 'schema_text')"
                     ).fetchall()
                 )
-        except (self._psycopg.errors.UndefinedTable, self._psycopg.errors.InvalidSchemaName):
-            return None, None
-        except self._psycopg.errors.InsufficientPrivilege:
+        except (
+            self._psycopg.errors.UndefinedTable,
+            self._psycopg.errors.InvalidSchemaName,
+            self._psycopg.errors.InsufficientPrivilege,
+        ):
             return None, None
         return rows.get("schema_version"), rows.get("schema_text")
 

@@ -82,7 +82,7 @@ def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
         return StorageError(
             f"Could not {action} in {path}: the file is not a readable cohandle database ({text})."
         )
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
+    if "readonly" in text:  # SQLITE_READONLY: "attempt to write a readonly database"
         return StorageError(f"Could not {action} in {path}: {_not_writable(path)} ({text}).")
     return StorageError(f"Could not {action} in {path}: {text}.")
 
