@@ -761,3 +761,18 @@ def test_shown_text_holds_nothing_that_acts_and_json_stays_the_same_json(text: s
     assert json.loads(shown(json.dumps([text], ensure_ascii=False))) == [text]
     assert shown(shown(text)) == shown(text)
     assert shown(text.replace("\r\n", "\n"), lines=True) == shown(text, lines=True)
+
+
+def test_an_unknown_id_names_the_proposals_it_may_have_meant(demo_db: Path, tmp_path: Path) -> None:
+    """Officials know a proposal by its number; a number alone, or an id a little off, gets
+    the ids it may have meant. An id like none gets the plain message."""
+    by_number = one_line_error(run("show", "20230519", db=demo_db))
+    assert "No proposal with id '20230519' is in the log" in by_number
+    assert by_number.rstrip().endswith(f"Perhaps: '{SEED_ID}'.")
+    assert "Perhaps: 'npc-湖北省-14-1-1025'." in one_line_error(run("render", "01025", db=demo_db))
+    off = one_line_error(run("show", SEED_ID.replace("20230519", "20230591"), db=demo_db))
+    assert f"Perhaps: '{SEED_ID}'" in off
+    assert "Perhaps" not in one_line_error(run("show", "nonsense", db=demo_db))
+    out = tmp_path / "one.jsonl"
+    assert f"Perhaps: '{SEED_ID}'." in one_line_error(run("export", str(out), "--id", "20230519", db=demo_db))
+    assert list(tmp_path.iterdir()) == []  # no file of nothing

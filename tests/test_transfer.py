@@ -228,3 +228,15 @@ def test_an_import_holds_the_text_that_repeats_once() -> None:
         assert record.recorded_at is record.occurred_at  # the workflow's clock: one time
     assert len({id(r.actor) for r in records}) == len({r.actor for r in records})
     assert len({id(r.type) for r in records}) == len({r.type for r in records})
+
+
+def test_exporting_a_proposal_the_log_does_not_hold_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    wf = workflow()
+    receive(wf)
+    with pytest.raises(cohandle.ProposalNotFound, match="'cppcc-nowhere'"):
+        export_jsonl(wf.store, tmp_path / "one.jsonl", stream_id="cppcc-nowhere")
+    assert list(tmp_path.iterdir()) == []
+    buffer = io.BytesIO()
+    with pytest.raises(cohandle.ProposalNotFound):
+        export_jsonl(wf.store, buffer, stream_id="cppcc-nowhere")
+    assert buffer.getvalue() == b""

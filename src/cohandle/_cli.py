@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
 import re
@@ -70,6 +71,38 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
             "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
         )
     return cohandle.Workflow.open(target, **options)
+
+
+class _NotFound(cohandle.ProposalNotFound):
+    """A proposal id not in the log, and the ids it may have meant."""
+
+    def __init__(self, proposal_id: str, meant: Sequence[str]) -> None:
+        super().__init__(proposal_id)
+        self.args = (f"{self.args[0]} Perhaps: {', '.join(meant)}.",)
+
+
+@contextlib.contextmanager
+def _finding(wf: cohandle.Workflow, proposal_id: str) -> Iterator[None]:
+    """Name the proposals a mistyped ID may have meant: those whose number it is (officials
+    know a proposal by its number, 第20230519号), and the ids that differ from it a little."""
+    try:
+        yield
+    except cohandle.ProposalNotFound as exc:
+        if exc.proposal_id != proposal_id:
+            raise
+        ids = list(wf.store.stream_ids())
+        typed = proposal_id.strip()
+        numbered = []
+        if typed and "-" not in typed:  # a number alone, with or without its leading zeros
+            numbered = [
+                i for i in ids if (i.rsplit("-", 1)[-1].lstrip("0") or "0") == (typed.lstrip("0") or "0")
+            ]
+        close = difflib.get_close_matches(proposal_id, ids, n=3, cutoff=0.8)
+        meant = list(dict.fromkeys(numbered + close))
+        if not meant:
+            raise
+        shown_ids = [repr(i) for i in meant[:5]] + ([f"and {len(meant) - 5} more"] if len(meant) > 5 else [])
+        raise _NotFound(proposal_id, shown_ids) from None
 
 
 @contextlib.contextmanager
@@ -197,7 +230,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     now = _now(args)
-    with _open(args) as wf:
+    with _open(args) as wf, _finding(wf, args.id):
         history = wf.history(args.id)
         as_of = _as_of(args, now)
         if as_of is None:
@@ -815,7 +848,7 @@ def _export(args: argparse.Namespace) -> int:
 
     progress = _Progress("exported events")
     to_stdout = args.file == "-"  # the lines are the output; what is said goes to standard error
-    with _open(args) as wf, _said_as("FILE", "target"):
+    with _open(args) as wf, _said_as("FILE", "target"), _finding(wf, args.id):
         count = export_jsonl(
             wf.store, sys.stdout.buffer if to_stdout else args.file, stream_id=args.id, progress=progress
         )
@@ -879,7 +912,7 @@ def _parse(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from cohandle.letters import opinion_layout, reply_layout, to_docx, to_text
 
-    with _open(args) as wf:
+    with _open(args) as wf, _finding(wf, args.id):
         p = wf.get(args.id)
     if args.kind == "reply":
         if p.reply is None:

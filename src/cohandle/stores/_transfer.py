@@ -21,6 +21,7 @@ from cohandle._errors import (
     CohandleError,
     InvalidInput,
     ProposalExists,
+    ProposalNotFound,
     SchemaError,
     got,
     iterable,
@@ -88,7 +89,9 @@ def export_jsonl(
     """Write the log (or one proposal's events) to ``target``; returns the number of events.
 
     A file is written under a temporary name and takes its own name only when complete; if the
-    export fails, the temporary file is removed and nothing is left under either name.
+    export fails, the temporary file is removed and nothing is left under either name. A
+    ``stream_id`` the log does not hold raises :class:`~cohandle.ProposalNotFound`, and nothing
+    is written.
     """
     if not callable(getattr(store, "records", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
@@ -107,6 +110,8 @@ def export_jsonl(
             count += 1
             if progress is not None and count % 10_000 == 0:
                 progress(count)
+        if stream_id is not None and not count:  # a mistyped id: no file of nothing, no success
+            raise ProposalNotFound(stream_id)
 
     if isinstance(target, str | os.PathLike):
         path = os.fspath(target)
