@@ -73,22 +73,14 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
     return cohandle.Workflow.open(target, **options)
 
 
-class _NotFound(cohandle.ProposalNotFound):
-    """A proposal id not in the log, and the ids it may have meant."""
-
-    def __init__(self, proposal_id: str, meant: Sequence[str]) -> None:
-        super().__init__(proposal_id)
-        self.args = (f"{self.args[0]} Perhaps: {', '.join(meant)}.",)
-
-
 @contextlib.contextmanager
-def _finding(wf: cohandle.Workflow, proposal_id: str) -> Iterator[None]:
+def _finding(wf: cohandle.Workflow, proposal_id: str | None) -> Iterator[None]:
     """Name the proposals a mistyped ID may have meant: those whose number it is (officials
     know a proposal by its number, 第20230519号), and the ids that differ from it a little."""
     try:
         yield
     except cohandle.ProposalNotFound as exc:
-        if exc.proposal_id != proposal_id:
+        if proposal_id is None or exc.proposal_id != proposal_id:
             raise
         ids = list(wf.store.stream_ids())
         typed = proposal_id.strip()
@@ -101,8 +93,9 @@ def _finding(wf: cohandle.Workflow, proposal_id: str) -> Iterator[None]:
         meant = list(dict.fromkeys(numbered + close))
         if not meant:
             raise
-        shown_ids = [repr(i) for i in meant[:5]] + ([f"and {len(meant) - 5} more"] if len(meant) > 5 else [])
-        raise _NotFound(proposal_id, shown_ids) from None
+        named = [repr(i) for i in meant[:5]] + ([f"and {len(meant) - 5} more"] if len(meant) > 5 else [])
+        exc.args = (f"{exc.args[0]} Perhaps: {', '.join(named)}.",)
+        raise
 
 
 @contextlib.contextmanager
