@@ -228,8 +228,8 @@ class RowStore:
     def stream_version(self, stream_id: str) -> int:
         if self._never_held("stream_id", stream_id):
             return 0
-        rows = self._query(f"SELECT version FROM {self.streams} WHERE stream_id = {self.p}", (stream_id,))
-        return int(rows[0][0]) if rows else 0
+        head = self._head(stream_id)
+        return 0 if head is None else head[0]
 
     def _head(self, stream_id: str) -> tuple[int, str] | None:
         """The stream's version and latest hash as written (``algorithm:hex``); None for none."""

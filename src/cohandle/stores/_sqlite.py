@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import threading
@@ -47,9 +48,10 @@ def _columns(db: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
 
+@functools.cache
 def _schema_columns() -> dict[str, list[str]]:
     """The columns of each table the schema makes (tables of these names with other columns
-    are another program's)."""
+    are another program's). Made once, when a file without a schema version has tables."""
     db = sqlite3.connect(":memory:")
     try:
         for statement in _SCHEMA:
@@ -59,7 +61,6 @@ def _schema_columns() -> dict[str, list[str]]:
         db.close()
 
 
-_COLUMNS = _schema_columns()
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 _INSERT = (
     "INSERT INTO events (stream_id, version, type, schema, payload, occurred_at, recorded_at, "
@@ -183,7 +184,7 @@ class SQLiteStore(RowStore):
         if found == 0:  # a new file, or another program's: nothing is changed before this is known
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if tables - {"events", "streams"} or any(
-                _columns(db, table) != _COLUMNS[table] for table in tables
+                _columns(db, table) != _schema_columns()[table] for table in tables
             ):
                 raise SchemaError(
                     f"{self.path} is a SQLite database of something else (tables: {', '.join(sorted(tables))}); "
