@@ -93,7 +93,7 @@ def test_stages_are_restored_and_the_figures_are_named(breakdown: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "script", ["lifecycle", "store", "replay", "interleave", "deadlines", "letters", "instructions"]
+    "script", ["lifecycle", "store", "replay", "interleave", "deadlines", "letters", "instructions", "cli"]
 )
 def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     """A small run of each script, as a user would start it: a table, then one JSON line."""
@@ -118,7 +118,7 @@ def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
     for key, value in figures.items():
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
         assert math.isfinite(value), (key, value)
-    if script in ("lifecycle", "store", "replay", "interleave"):  # the build measured is named
+    if script in ("lifecycle", "store", "replay", "interleave", "cli"):  # the build measured is named
         assert lines[0].endswith(f"(cohandle {describe()})"), lines[0]
         assert figures["compiled_module_count"] == len(compiled_modules())
 

@@ -837,7 +837,7 @@ def test_a_command_pauses_the_cycle_collector_and_restores_it_as_it_was(
     many_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reading command's objects hold no cycles; walking them again and again as a large
-    log is read was a third of its time (benchmarks/cli.py). Whoever calls ``main`` in its
+    log is read cost a quarter of its time (benchmarks/cli.py). Whoever calls ``main`` in its
     own process gets the collector back as it was, after an error too."""
     import gc
 
