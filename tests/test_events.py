@@ -7,6 +7,7 @@ import datetime
 import itertools
 import json
 import re
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,15 @@ def _record() -> dict[str, Any]:
         (lambda r: r["payload"].update(surprise=True), "unexpected field.*surprise"),
         (lambda r: r["payload"]["proposal"].update(title=""), "valid data"),
         (lambda r: r["payload"]["proposal"].update(title=float("nan")), "NaN"),
+        (lambda r: r["payload"]["proposal"]["proposers"].append([{"x": float("inf")}]), "an infinity"),
+        (  # mappings other than dicts are looked into too
+            lambda r: r.update(
+                payload=types.MappingProxyType(
+                    {**r["payload"], "proposal": types.MappingProxyType({"title": float("-inf")})}
+                )
+            ),
+            "an infinity",
+        ),
         (lambda r: r.update(payload=[]), "payload must be a JSON object"),
         (lambda r: r.update(actor={"name": 3}), "actor"),
         (lambda r: r.update(command_id=5), "command_id"),

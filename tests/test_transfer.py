@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cohandle
 from cohandle import AssignmentMode, InvalidInput, Status
@@ -80,6 +83,15 @@ _GBK = "\udcb2\udce2"  # the GBK bytes of 测, decoded as if they were UTF-8 wit
             "NaN is not a JSON number",
         ),
         (lambda ex: [*ex[:1], ex[1][:-1] + ',"version":2}', *ex[2:]], 2, "appears twice"),
+        (  # a number too large for a float reads as an infinity
+            lambda ex: [
+                *ex[:1],
+                ex[1].replace('"payload":{', '"payload":{"measure":[{"x":-1e999}],', 1),
+                *ex[2:],
+            ],
+            2,
+            "NaN or an infinity",
+        ),
         (
             lambda ex: damaged(ex, 1, lambda r: r["payload"].update(note="长" * 600_000)),
             2,
@@ -240,3 +252,41 @@ def test_exporting_a_proposal_the_log_does_not_hold_is_refused_and_writes_nothin
     with pytest.raises(cohandle.ProposalNotFound):
         export_jsonl(wf.store, buffer, stream_id="cppcc-nowhere")
     assert buffer.getvalue() == b""
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(max_size=4), _JSON, min_size=1, max_size=5), st.data())
+@settings(max_examples=300, deadline=None)
+def test_an_exports_own_lines_are_read_as_the_standard_reader_reads_them(
+    record: dict[str, Any], draw: Any
+) -> None:
+    """A line written as an export writes it is read the quick way, to the same record as the
+    standard library's reader gives; any other line (a key twice, keys out of order, spaces, a
+    number too large for orjson) is left to the standard reader, which refuses or reads it."""
+    from cohandle.stores._transfer import _canonical, _no_duplicates
+
+    line = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    for ending in (b"\n", b"\r\n", b""):
+        assert _canonical(line + ending) == json.loads(line)
+    key = draw.draw(st.sampled_from(sorted(record)))
+    twice = (
+        line[:-1]
+        + b","
+        + json.dumps({key: record[key]}, ensure_ascii=False, separators=(",", ":")).encode()[1:]
+    )
+    assert _canonical(twice) is None
+    with pytest.raises(ValueError, match="appears twice"):
+        json.loads(twice, object_pairs_hook=_no_duplicates)
+    assert _canonical(json.dumps(record, ensure_ascii=False).encode()) in (
+        None,
+        record,
+    )  # spaced: quick only if none
+    assert _canonical(line.decode()) is None  # text lines: the standard reader
+    assert _canonical(b'{"n":' + str(2**64).encode() + b"}") is None
+    assert _canonical(b'{"n":1e999}') is None and _canonical(b'{"n":NaN}') is None

@@ -167,6 +167,27 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _canonical(line: bytes | str) -> Any:
+    """The record of a line written exactly as an export writes it (canonical JSON, then a line
+    feed), read by orjson; None for any other line, which the standard library's reader, told
+    to refuse duplicate keys and NaN, then reads (and explains if it cannot).
+
+    A line that is its own canonical form holds no key twice (the form of what was read would
+    be shorter), and no NaN or infinity (orjson refuses them), so the two readers give the same
+    record for it; the first is a third of the cost."""
+    if line.__class__ is not bytes:
+        return None
+    try:
+        data = orjson.loads(line)
+        written = orjson.dumps(data, option=orjson.OPT_SORT_KEYS) if data.__class__ is dict else b""
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    end = len(written)
+    if line[:end] == written and line[end:] in (b"\n", b"\r\n", b""):
+        return data
+    return None
+
+
 def _parse(
     line: bytes, number: int, max_line_bytes: int, shared: dict[str, str], heads: dict[str, str]
 ) -> StoredRecord:
@@ -178,10 +199,12 @@ def _parse(
         raise ImportRefused(
             number, f"it is {len(line):,} bytes long, more than the {max_line_bytes:,} an event may take"
         )
-    try:
-        data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImportRefused(number, f"it is not valid JSON ({exc})") from None
+    data = _canonical(line)
+    if data is None:
+        try:
+            data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ImportRefused(number, f"it is not valid JSON ({exc})") from None
     try:
         event_from_record(data)  # every check of type, schema, shape and values
     except SchemaError as exc:
