@@ -344,3 +344,45 @@ def test_a_schema_that_cannot_be_prepared_is_a_storage_error(postgres_url: str) 
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f"DROP ROLE {role}")
+
+
+def test_an_import_into_postgres_is_stored_as_it_is_read_all_or_nothing(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    """Into PostgreSQL, too, an import's records are stored a thousand at a time as the file is
+    read the second time: a proposal the store has, met after thousands of lines, or a bad
+    record met late, leaves nothing of it stored."""
+    from cohandle.stores import ImportRefused, import_jsonl
+    from helpers import LEAD
+
+    wf = workflow()
+    early = bring_to(wf, cohandle.Status.ASSIGNED)
+    for _ in range(1_500):
+        wf.remind(early, to=LEAD, actor=A_COMMITTEE)
+    late = receive(wf)
+    whole, only_late = io.BytesIO(), io.BytesIO()
+    export_jsonl(wf.store, whole)
+    export_jsonl(wf.store, only_late, stream_id=late)
+    store = PostgresStore(postgres_url, schema=postgres_schema)
+    try:
+        only_late.seek(0)
+        import_jsonl(store, only_late)
+        whole.seek(0)
+        with pytest.raises(ImportRefused, match=f"proposal '{late}' is already in the store") as refused:
+            import_jsonl(store, whole)
+        assert refused.value.line == len(whole.getvalue().splitlines())
+        assert [p.event.stream_id for p in store.read_all()] == [late]
+        records = [r for r in wf.store.records() if r.stream_id == early]
+
+        def failing() -> Any:
+            yield from records[:-1]
+            raise ImportRefused(len(records), "found bad late")
+
+        with pytest.raises(ImportRefused, match="found bad late"):
+            store.import_records(failing())
+        assert [p.event.stream_id for p in store.read_all()] == [late]
+        store.import_records(iter(records))
+        assert store.heads() == wf.store.heads()
+        assert cohandle.stores.verify(store).ok
+    finally:
+        store.close()

@@ -127,12 +127,13 @@ _GBK = "\udcb2\udce2"  # the GBK bytes of 测, decoded as if they were UTF-8 wit
 def test_a_damaged_file_is_refused_at_its_first_bad_line_and_nothing_is_stored(
     exported: list[str], make: object, line: int, message: str
 ) -> None:
-    store = MemoryStore()
-    with pytest.raises(ImportRefused, match=message) as refused:
-        import_jsonl(store, lines_to_import(make(exported)))  # type: ignore[operator]
-    assert refused.value.line == line
-    assert "Nothing was imported" in str(refused.value)
-    assert list(store.read_all()) == []
+    for store in (MemoryStore(), SQLiteStore(":memory:")):  # held, and read twice as stored
+        with pytest.raises(ImportRefused, match=message) as refused:
+            import_jsonl(store, lines_to_import(make(exported)))  # type: ignore[operator]
+        assert refused.value.line == line
+        assert "Nothing was imported" in str(refused.value)
+        assert list(store.read_all()) == []
+        store.close()
 
 
 def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) -> None:
@@ -290,3 +291,148 @@ def test_an_exports_own_lines_are_read_as_the_standard_reader_reads_them(
     assert _canonical(line.decode()) is None  # text lines: the standard reader
     assert _canonical(b'{"n":' + str(2**64).encode() + b"}") is None
     assert _canonical(b'{"n":1e999}') is None and _canonical(b'{"n":NaN}') is None
+
+
+def _reminded(n: int) -> bytes:
+    """An export of one proposal reminded ``n`` times: a file that grows, its streams not."""
+    from helpers import A_COMMITTEE, LEAD
+
+    wf = workflow()
+    pid = bring_to(wf, Status.ASSIGNED)
+    for _ in range(n):
+        wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+    out = io.BytesIO()
+    export_jsonl(wf.store, out)
+    return out.getvalue()
+
+
+class _Unseekable(io.RawIOBase):
+    """A pipe's bytes: read once, and no going back."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_an_import_into_a_sql_store_holds_little_whatever_the_files_size(tmp_path: Path) -> None:
+    """Into SQLite the file is read twice, checked and then stored, and neither reading holds
+    the records: an import of four times the events peaks at about the same memory. A held
+    import (the memory store's, as every import was before) grows with the file."""
+    import tracemalloc
+
+    def peak(data: bytes, store: Any, source: Any) -> int:
+        tracemalloc.start()
+        try:
+            import_jsonl(store, source(data))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            store.close()
+
+    small, large = _reminded(1_500), _reminded(6_000)
+    sources = {
+        "a file": lambda data: _written(tmp_path / f"{len(data)}.jsonl", data),
+        "a file object": io.BytesIO,
+        "a pipe": lambda data: io.BufferedReader(_Unseekable(data)),
+    }
+    for name, source in sources.items():
+        streamed = [peak(data, SQLiteStore(":memory:"), source) for data in (small, large)]
+        assert streamed[1] < 1.5 * streamed[0], (name, streamed)
+    held = [peak(data, MemoryStore(), io.BytesIO) for data in (small, large)]
+    assert held[1] > 2.5 * held[0], held
+
+
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+class _Changing(io.BytesIO):
+    """A file that another program changes after it has been read once."""
+
+    def __init__(self, first: bytes, then: bytes) -> None:
+        super().__init__(first)
+        self._then: bytes | None = then
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self._then is not None and self.tell() > 0:
+            then, self._then = self._then, None
+            super().seek(0)
+            self.truncate(0)
+            self.write(then)
+        return super().seek(offset, whence)
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (lambda lines: damaged(lines, 2, lambda r: r["payload"].update(note="改过")), 3),  # a line altered
+        (lambda lines: lines[:-1], 0),  # the last event taken away: every chain fits, one ends early
+        (lambda lines: [*lines[:1], "{", *lines[2:]], 2),  # no longer JSON
+    ],
+    ids=["altered", "shortened", "broken"],
+)
+def test_a_file_changed_between_its_two_readings_is_refused_and_nothing_stored(
+    exported: list[str], change: Any, line: int
+) -> None:
+    before = lines_to_import(exported).getvalue()
+    after = lines_to_import(change(exported)).getvalue()
+    store = SQLiteStore(":memory:")
+    with pytest.raises(ImportRefused, match=r"changed while it was imported|not valid JSON") as refused:
+        import_jsonl(store, _Changing(before, after))
+    assert refused.value.line == (line or len(exported) - 1)
+    assert list(store.read_all()) == [] and store.heads() == {}
+    store.close()
+
+
+def test_a_stream_the_store_has_is_found_however_late_in_the_file() -> None:
+    """The streams an import starts are looked up a thousand rows at a time as they are
+    stored; one the store has, first met after thousands of lines, still refuses the whole
+    import at its first line, and what was stored before it is taken back."""
+    from helpers import A_COMMITTEE, LEAD
+
+    wf = workflow()
+    early = bring_to(wf, Status.ASSIGNED)
+    for _ in range(2_500):
+        wf.remind(early, to=LEAD, actor=A_COMMITTEE)
+    late = receive(wf)
+    out = io.BytesIO()
+    export_jsonl(wf.store, out)
+    lines = out.getvalue().splitlines()
+    store = SQLiteStore(":memory:")
+    only_late = io.BytesIO()
+    export_jsonl(wf.store, only_late, stream_id=late)
+    only_late.seek(0)
+    import_jsonl(store, only_late)
+    with pytest.raises(ImportRefused, match=f"proposal '{late}' is already in the store") as refused:
+        import_jsonl(store, io.BytesIO(out.getvalue()))
+    assert refused.value.line == len(lines)
+    assert [p.event.stream_id for p in store.read_all()] == [late]
+    store.close()
+
+
+def test_a_sql_store_imports_records_from_any_iterable_all_or_nothing() -> None:
+    wf = workflow()
+    bring_to(wf, Status.CLOSED)
+    records = list(wf.store.records())
+    store = SQLiteStore(":memory:")
+
+    def failing() -> Any:
+        yield from records[:-1]
+        raise ImportRefused(len(records), "found bad late")
+
+    with pytest.raises(ImportRefused, match="found bad late"):
+        store.import_records(failing())
+    assert list(store.read_all()) == []
+    store.import_records(iter(records))
+    assert list(store.records()) == records
+    with pytest.raises(InvalidInput, match="must be a list of StoredRecord"):
+        store.import_records(b"bytes")  # type: ignore[arg-type]
+    store.close()

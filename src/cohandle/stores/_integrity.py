@@ -130,35 +130,7 @@ def verify_records(
         )
 
     for record in records:
-        reason = None
-        try:
-            version, prev = last.get(record.stream_id, (0, ""))
-            if record.position <= last_position:
-                reason = "it is out of global order"
-            elif record.version != version + 1:
-                reason = (
-                    f"version {version + 1} is missing before it"
-                    if record.version > version + 1
-                    else "it repeats or goes back on an earlier version (reordered or duplicated)"
-                )
-            elif record.prev_hash != prev:
-                reason = "it does not name the hash of the event before it"
-            else:
-                computed = _digest_text(record)
-                if computed is None:
-                    reason = f"its hash {record.hash[:20]!r} is not of an algorithm this Python can compute"
-                elif computed != record.hash:
-                    reason = "its content does not match its hash (altered)"
-                else:
-                    head = pinned(record.stream_id)
-                    if head is not None and head[0] == record.version and head[1] != record.hash:
-                        reason = "it is not the event recorded as the stream's head"
-                    elif anchored is not None:
-                        kept = anchored(record.stream_id)
-                        if kept is not None and kept[0] == record.version and kept[1] != record.hash:
-                            reason = "it is not the event the anchor names (the log was rewritten since)"
-        except (TypeError, AttributeError, ValueError) as exc:  # a value no cohandle store writes
-            reason = f"it cannot be read ({exc})"
+        reason = link_misfit(record, last, last_position, pinned, anchored)
         if reason is not None:
             return fail(record, reason)
         last_position = record.position
@@ -221,6 +193,45 @@ def verify_records(
                     )
                 )
     return report(None)
+
+
+def link_misfit(
+    record: StoredRecord,
+    last: Mapping[str, tuple[int, str]],
+    last_position: int,
+    pinned: Callable[[str], tuple[int, str] | None] | None = None,
+    anchored: Callable[[str], tuple[int, str] | None] | None = None,
+) -> str | None:
+    """Why ``record`` does not continue its stream's chain, or None when it does. ``last`` holds
+    each stream's latest version and hash so far, ``last_position`` the position of the record
+    before; ``pinned`` and ``anchored`` give a stream's recorded head and the event an anchor
+    names, which ``record`` must be when it has that version."""
+    try:
+        version, prev = last.get(record.stream_id, (0, ""))
+        if record.position <= last_position:
+            return "it is out of global order"
+        if record.version != version + 1:
+            return (
+                f"version {version + 1} is missing before it"
+                if record.version > version + 1
+                else "it repeats or goes back on an earlier version (reordered or duplicated)"
+            )
+        if record.prev_hash != prev:
+            return "it does not name the hash of the event before it"
+        computed = _digest_text(record)
+        if computed is None:
+            return f"its hash {record.hash[:20]!r} is not of an algorithm this Python can compute"
+        if computed != record.hash:
+            return "its content does not match its hash (altered)"
+        head = None if pinned is None else pinned(record.stream_id)
+        if head is not None and head[0] == record.version and head[1] != record.hash:
+            return "it is not the event recorded as the stream's head"
+        kept = None if anchored is None else anchored(record.stream_id)
+        if kept is not None and kept[0] == record.version and kept[1] != record.hash:
+            return "it is not the event the anchor names (the log was rewritten since)"
+    except (TypeError, AttributeError, ValueError) as exc:  # a value no cohandle store writes
+        return f"it cannot be read ({exc})"
+    return None
 
 
 def _damaged_head(

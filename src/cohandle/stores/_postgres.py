@@ -28,14 +28,12 @@ import orjson
 from cohandle._errors import (
     ConcurrencyConflict,
     InvalidInput,
-    ProposalExists,
     SchemaError,
     lone_surrogate,
     seconds,
 )
-from cohandle.stores._base import id_argument, imported, inherited, refuse_unstorable, reopen_after_fork
-from cohandle.stores._integrity import StoredRecord
-from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
+from cohandle.stores._base import id_argument, inherited, refuse_unstorable, reopen_after_fork
+from cohandle.stores._rows import InsertMany, Query, RowStore, table_ddl
 from cohandle.stores._sqlite import SCHEMA_VERSION, StorageError
 
 __all__ = ["PostgresStore"]
@@ -391,34 +389,22 @@ class PostgresStore(RowStore):
                 return False
         return True
 
-    def import_records(self, records: Sequence[StoredRecord]) -> None:
-        """Store checked records of new streams in one transaction, all or nothing."""
-        imported(records)
-        s = self._quoted
+    def _importing(self, work: Callable[[Query, InsertMany], None]) -> None:
         with self._lock:
             db = self._live()
+
+            def query(sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+                rows: list[tuple[Any, ...]] = db.execute(sql, args).fetchall()
+                return rows
+
+            def insert_many(sql: str, rows: list[tuple[Any, ...]]) -> None:
+                with db.cursor() as cursor:
+                    cursor.executemany(sql, rows)
+
             try:
                 with db.transaction():
                     db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                    for stream_id in dict.fromkeys(record.stream_id for record in records):
-                        found = db.execute(
-                            f"SELECT 1 FROM {s}.cohandle_streams WHERE stream_id = %s", (stream_id,)
-                        )
-                        if found.fetchone():
-                            raise ProposalExists(stream_id)
-                    row = db.execute(f"SELECT COALESCE(MAX(position), 0) FROM {s}.cohandle_events").fetchone()
-                    events, streams = import_plan(records, row[0] if row else 0)
-                    with db.cursor() as cursor:
-                        cursor.executemany(
-                            f"INSERT INTO {s}.cohandle_events ({COLUMNS}) VALUES "
-                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                            events,
-                        )
-                        cursor.executemany(
-                            f"INSERT INTO {s}.cohandle_streams (stream_id, version, head_hash, first_position) "
-                            "VALUES (%s, %s, %s, %s)",
-                            streams,
-                        )
+                    work(query, insert_many)
             except self._psycopg.Error as exc:
                 lost = (
                     " The connection was lost, so whether the import was committed is unknown: "

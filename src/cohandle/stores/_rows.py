@@ -6,12 +6,21 @@ through ``_append_rows`` and ``import_records``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Self
 
 import orjson
 
-from cohandle._errors import CohandleError, SchemaError, iterable, lone_surrogate, whole_number
+from cohandle._errors import (
+    CohandleError,
+    InvalidInput,
+    ProposalExists,
+    SchemaError,
+    got,
+    iterable,
+    lone_surrogate,
+    whole_number,
+)
 from cohandle._events import (
     RecordedEvent,
     actor_from_text,
@@ -27,11 +36,12 @@ from cohandle.stores._base import (
     id_argument,
     position_argument,
     refuse_unsealed,
+    refuse_unstorable,
 )
 from cohandle.stores._columns import times_of
 from cohandle.stores._integrity import StoredRecord, record_of
 
-__all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream", "import_plan", "table_ddl"]
+__all__ = ["COLUMNS", "RowStore", "decode_record", "decode_stream", "table_ddl"]
 
 COLUMNS = "position, stream_id, version, type, schema, payload, occurred_at, recorded_at, actor, command_id, prev_hash, hash"
 
@@ -131,20 +141,8 @@ def decode_stream(rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
     return events
 
 
-def import_plan(
-    records: Sequence[StoredRecord], start: int
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The event rows (numbered from ``start + 1``) and the stream rows (id, version, head hash,
-    first position) of an import."""
-    events = [(start + offset, *record[1:]) for offset, record in enumerate(records, start=1)]
-    heads: dict[str, tuple[int, str]] = {}
-    firsts: dict[str, int] = {}
-    for position, record in zip((row[0] for row in events), records, strict=True):
-        firsts.setdefault(record.stream_id, position)
-        heads[record.stream_id] = (record.version, record.hash)
-    streams = [(sid, version, hash_, firsts[sid]) for sid, (version, hash_) in heads.items()]
-    return events, streams
-
+Query = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
+InsertMany = Callable[[str, list[tuple[Any, ...]]], None]
 
 _record = tuple.__new__  # a named tuple from its values: its own __new__ costs two to four times as much
 _LAST_VERSION = 2**31 - 1  # the largest version PostgreSQL's INTEGER column holds
@@ -178,6 +176,67 @@ class RowStore:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def _importing(self, work: Callable[[Query, InsertMany], None]) -> None:
+        """Run ``work`` in one write transaction, given a function that queries and one that
+        inserts many rows: committed whole, or rolled back whatever ``work`` raises."""
+        raise NotImplementedError
+
+    def import_records(self, records: Iterable[StoredRecord]) -> None:
+        """Store checked records of new streams in one transaction, all or nothing;
+        :class:`~cohandle.ProposalExists` (and nothing stored) if it has one of them.
+
+        ``records`` may be a list or any iterable of them, which is read as they are stored, a
+        thousand at a time: an import of a large file holds no more than that in memory, and
+        whatever the iterable raises while it is read (a bad line found late) stores nothing."""
+        given: object = records
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise InvalidInput("records", f"must be a list of StoredRecord (got {got(given)})")
+        self._importing(lambda query, insert_many: self._import(records, query, insert_many))
+
+    def _import(self, records: Iterable[StoredRecord], query: Query, insert_many: InsertMany) -> None:
+        events, streams, p = self.events, self.streams, self.p
+        insert = f"INSERT INTO {events} ({COLUMNS}) VALUES ({', '.join([p] * 12)})"
+        position = int(query(f"SELECT COALESCE(MAX(position), 0) FROM {events}", ())[0][0])
+        heads: dict[str, tuple[int, str]] = {}
+        firsts: dict[str, int] = {}
+        rows: list[tuple[Any, ...]] = []
+        new: list[str] = []  # the streams the rows start, in their order
+
+        def flush() -> None:
+            for start in range(0, len(new), 500):
+                chunk = tuple(new[start : start + 500])
+                found = query(
+                    f"SELECT stream_id FROM {streams} WHERE stream_id IN ({', '.join([p] * len(chunk))})",
+                    chunk,
+                )
+                if found:
+                    held = {row[0] for row in found}
+                    raise ProposalExists(next(stream_id for stream_id in chunk if stream_id in held))
+            if rows:
+                insert_many(insert, rows)
+            rows.clear()
+            new.clear()
+
+        for record in records:
+            if not isinstance(record, StoredRecord):
+                raise InvalidInput(
+                    "records", f"must be a list of StoredRecord (got {got(record)} among them)"
+                )
+            refuse_unstorable(record.stream_id, 0, record.command_id)
+            position += 1
+            if record.stream_id not in heads:
+                new.append(record.stream_id)
+                firsts[record.stream_id] = position
+            heads[record.stream_id] = (record.version, record.hash)
+            rows.append((position, *record[1:]))
+            if len(rows) >= 1000:
+                flush()
+        flush()
+        insert_many(
+            f"INSERT INTO {streams} (stream_id, version, head_hash, first_position) VALUES ({p}, {p}, {p}, {p})",
+            [(stream_id, version, hash_, firsts[stream_id]) for stream_id, (version, hash_) in heads.items()],
+        )
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]) -> None:
         if not appended(stream_id, expected_version, events):

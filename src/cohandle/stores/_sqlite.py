@@ -28,14 +28,12 @@ from cohandle._errors import (
     CohandleError,
     ConcurrencyConflict,
     InvalidInput,
-    ProposalExists,
     SchemaError,
     nameable,
     seconds,
 )
-from cohandle.stores._base import imported, inherited, refuse_unstorable, reopen_after_fork
-from cohandle.stores._integrity import StoredRecord
-from cohandle.stores._rows import COLUMNS, RowStore, import_plan, table_ddl
+from cohandle.stores._base import inherited, refuse_unstorable, reopen_after_fork
+from cohandle.stores._rows import InsertMany, Query, RowStore, table_ddl
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "StorageError"]
 
@@ -279,25 +277,14 @@ class SQLiteStore(RowStore):
         row = db.execute("SELECT version FROM streams WHERE stream_id = ?", (stream_id,)).fetchone()
         return int(row[0]) if row else 0
 
-    def import_records(self, records: Sequence[StoredRecord]) -> None:
-        """Store checked records of new streams in one transaction, all or nothing."""
-        imported(records)
+    def _importing(self, work: Callable[[Query, InsertMany], None]) -> None:
+        def run(db: sqlite3.Connection) -> None:
+            def insert_many(sql: str, rows: list[tuple[Any, ...]]) -> None:
+                db.executemany(sql, rows)
 
-        def store(db: sqlite3.Connection) -> None:
-            for stream_id in dict.fromkeys(record.stream_id for record in records):
-                if db.execute("SELECT 1 FROM streams WHERE stream_id = ?", (stream_id,)).fetchone():
-                    raise ProposalExists(stream_id)
-            start = db.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
-            events, streams = import_plan(records, start)
-            db.executemany(
-                f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", events
-            )
-            db.executemany(
-                "INSERT INTO streams (stream_id, version, head_hash, first_position) VALUES (?, ?, ?, ?)",
-                streams,
-            )
+            work(lambda sql, args: db.execute(sql, args).fetchall(), insert_many)
 
-        self._write("import the events", store)
+        self._write("import the events", run)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -2,14 +2,18 @@
 
 Each line is one event's canonical record: the body its hash covers, plus ``hash``. An import
 reads and checks every line first (JSON, no duplicate keys, no NaN, a known event type and
-schema, each stream's hash chain from version 1), then stores everything in one transaction.
-A damaged file is refused with the number of the first bad line, and nothing is stored.
+schema, each stream's hash chain from version 1), then stores everything in one transaction:
+into a SQL store by reading the lines again as they are stored, so that nothing but each
+stream's head is held; into other stores by handing over the records it held. A damaged file
+is refused with the number of the first bad line, and nothing is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -31,7 +35,8 @@ from cohandle._errors import (
     whole_number,
 )
 from cohandle._events import MAX_EVENT_BYTES, canonical_bytes, event_from_record, record_misfit
-from cohandle.stores._integrity import StoredRecord, body_bytes, verify_records
+from cohandle.stores._integrity import StoredRecord, body_bytes, link_misfit
+from cohandle.stores._rows import RowStore
 
 __all__ = ["ImportRefused", "ImportReport", "export_jsonl", "import_jsonl", "read_jsonl"]
 
@@ -189,12 +194,22 @@ def _canonical(line: bytes | str) -> Any:
 
 
 def _parse(
-    line: bytes, number: int, max_line_bytes: int, shared: dict[str, str], heads: dict[str, str]
+    line: bytes | str,
+    number: int,
+    max_line_bytes: int,
+    shared: dict[str, str],
+    heads: dict[str, str],
+    *,
+    checked: bool = False,
 ) -> StoredRecord:
-    """One line's record. The whole file's records are held until every chain is checked, so
-    the text that repeats is kept once: a proposal's id, an event type, an actor (in
-    ``shared``), a previous hash that is the stream's latest (in ``heads``), a recording time
-    that is the time of the event. That keeps about a third less in memory."""
+    """One line's record. Records may be held until every chain is checked, so the text that
+    repeats is kept once: a proposal's id, an event type, an actor (in ``shared``), a previous
+    hash that is the stream's latest (in ``heads``), a recording time that is the time of the
+    event. That keeps about a third less in memory.
+
+    A line ``checked`` before, in an import's first reading of its file, is not made into an
+    event again: its hash, checked against its chain afterwards, shows it is the line that was
+    checked (and if the file was changed meanwhile, the import is refused)."""
     if len(line) > max_line_bytes:
         raise ImportRefused(
             number, f"it is {len(line):,} bytes long, more than the {max_line_bytes:,} an event may take"
@@ -205,10 +220,23 @@ def _parse(
             data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ImportRefused(number, f"it is not valid JSON ({exc})") from None
+    if checked:
+        try:
+            return _record(data, number, shared, heads)
+        except (KeyError, TypeError, AttributeError, ValueError, CohandleError):
+            raise ImportRefused(number, _CHANGED) from None
     try:
         event_from_record(data)  # every check of type, schema, shape and values
     except SchemaError as exc:
         raise ImportRefused(number, str(exc).rstrip(".")) from None
+    return _record(data, number, shared, heads)
+
+
+_CHANGED = "it is not the line checked before: the file was changed while it was imported"
+
+
+def _record(data: dict[str, Any], number: int, shared: dict[str, str], heads: dict[str, str]) -> StoredRecord:
+    """The record of a line's checked JSON."""
     for key in ("stream_id", "command_id"):  # text, or None for the command id: checked above
         reason = unstorable(data[key]) if data[key] is not None else None
         if reason is not None:
@@ -242,22 +270,22 @@ def _parse(
     )
 
 
-def read_jsonl(
-    lines: Iterable[bytes],
+def _records(
+    lines: Iterable[bytes | str],
+    max_line_bytes: int,
+    progress: Callable[[int], Any] | None,
+    last: dict[str, tuple[int, str]],
     *,
-    max_line_bytes: int = MAX_LINE_BYTES,
-    progress: Callable[[int], Any] | None = None,
-) -> list[StoredRecord]:
-    """Parse and check an export: every line, then every stream's chain. Raises :class:`ImportRefused`.
-
-    ``progress`` is called with the number of lines read, every 10,000 lines and at the end.
-    """
-    iterable("lines", lines, "the lines of an export, as bytes")
-    _reading_options(max_line_bytes, progress)
-    records = []
+    checked: bool = False,
+) -> Iterator[StoredRecord]:
+    """Each line's record, checked as it is read: its JSON, its event (unless ``checked``
+    before), and that it goes on from the record before it in its stream's chain. ``last`` is
+    filled with each stream's latest version and hash. Raises :class:`ImportRefused` at the
+    first bad line."""
     number = 0
     shared: dict[str, str] = {}
     heads: dict[str, str] = {}
+    last_position = 0
     for number, line in enumerate(lines, start=1):
         if progress is not None and number % 10_000 == 0:
             progress(number)
@@ -265,16 +293,36 @@ def read_jsonl(
             raise ImportRefused(number, f"it is {got(line)}, not a line of text")
         if not line.strip():
             continue
-        records.append(_parse(line, number, max_line_bytes, shared, heads))
+        record = _parse(line, number, max_line_bytes, shared, heads, checked=checked)
+        reason = link_misfit(record, last, last_position)
+        if reason is not None:
+            raise ImportRefused(
+                number,
+                _CHANGED
+                if checked
+                else f"{reason} (proposal {record.stream_id!r}, version {record.version})",
+            )
+        last_position = number
+        last[record.stream_id] = (record.version, record.hash)
+        yield record
     if progress is not None:
         progress(number)
-    report = verify_records(records)
-    if report.problem is not None:
-        raise ImportRefused(
-            report.problem.position or 0,
-            f"{report.problem.reason} (proposal {report.problem.stream_id!r}, version {report.problem.version})",
-        )
-    return records
+
+
+def read_jsonl(
+    lines: Iterable[bytes],
+    *,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    progress: Callable[[int], Any] | None = None,
+) -> list[StoredRecord]:
+    """Parse and check an export, line by line: each line's JSON and event, and each stream's
+    chain. Raises :class:`ImportRefused` at the first bad line.
+
+    ``progress`` is called with the number of lines read, every 10,000 lines and at the end.
+    """
+    iterable("lines", lines, "the lines of an export, as bytes")
+    _reading_options(max_line_bytes, progress)
+    return list(_records(lines, max_line_bytes, progress, {}))
 
 
 def import_jsonl(
@@ -284,8 +332,15 @@ def import_jsonl(
     max_line_bytes: int = MAX_LINE_BYTES,
     progress: Callable[[int], Any] | None = None,
 ) -> ImportReport:
-    """Check the whole file, then store every event in one transaction; returns what was imported.
-    ``progress`` is called with the number of lines checked."""
+    """Check the whole file, then store every event in one transaction; returns what was
+    imported. ``progress`` is called with the number of lines checked.
+
+    Into a SQLite or PostgreSQL store the file is read twice: once to check every line, keeping
+    only each proposal's latest version and hash, then again as its events are stored, so that
+    an import of any size holds little in memory. (A file object that cannot go back to its
+    start, such as standard input, is copied to a temporary file as it is checked.) The second
+    reading must find the same chains, or nothing is stored. Into other stores the checked
+    records are held and handed over at once."""
     if not callable(getattr(store, "import_records", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
     _reading_options(max_line_bytes, progress)
@@ -293,23 +348,108 @@ def import_jsonl(
         raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
         nameable("source", source)
+    with contextlib.ExitStack() as files:
+        readings = _readings(source, max_line_bytes, files)
         try:
-            with Path(source).open("rb") as handle:
-                records = read_jsonl(
-                    _capped_lines(handle, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
-                )
-        except OSError as exc:  # no such file, a folder of that name
-            raise unusable_file("source", os.fspath(source), exc) from None
-    else:
-        records = read_jsonl(
-            _capped_lines(source, max_line_bytes), max_line_bytes=max_line_bytes, progress=progress
-        )
+            if isinstance(store, RowStore) and type(store).import_records is RowStore.import_records:
+                return _import_twice(store, readings, max_line_bytes, progress)
+            return _import_held(store, next(readings), max_line_bytes, progress)
+        except OSError as exc:
+            if not isinstance(source, str | os.PathLike):
+                raise  # the caller's own file object failed
+            raise unusable_file("source", os.fspath(source), exc) from None  # no such file, a folder
+
+
+def _import_held(
+    store: _Importing,
+    lines: Iterable[bytes | str],
+    max_line_bytes: int,
+    progress: Callable[[int], Any] | None,
+) -> ImportReport:
+    """Check every line, holding the records, then hand them to the store at once."""
+    last: dict[str, tuple[int, str]] = {}
+    records = list(_records(lines, max_line_bytes, progress, last))
     try:
         store.import_records(records)
     except ProposalExists as exc:
         first_line = next(r.position for r in records if r.stream_id == exc.proposal_id)
         raise ImportRefused(first_line, f"proposal {exc.proposal_id!r} is already in the store") from None
-    return ImportReport(events=len(records), streams=len({r.stream_id for r in records}))
+    return ImportReport(events=len(records), streams=len(last))
+
+
+def _import_twice(
+    store: RowStore,
+    readings: Iterator[Iterable[bytes | str]],
+    max_line_bytes: int,
+    progress: Callable[[int], Any] | None,
+) -> ImportReport:
+    """Check every line keeping only each stream's head, then read the lines again into the
+    store as they are stored; the second reading must end at the same heads."""
+    checked: dict[str, tuple[int, str]] = {}
+    events = sum(1 for _ in _records(next(readings), max_line_bytes, progress, checked))
+    first_lines: dict[str, int] = {}
+
+    def again() -> Iterator[StoredRecord]:
+        stored: dict[str, tuple[int, str]] = {}
+        number = 0
+        for record in _records(next(readings), max_line_bytes, None, stored, checked=True):
+            number = record.position
+            first_lines.setdefault(record.stream_id, number)
+            yield record
+        if stored != checked:
+            raise ImportRefused(number, _CHANGED)
+
+    try:
+        store.import_records(again())
+    except ProposalExists as exc:
+        raise ImportRefused(
+            first_lines[exc.proposal_id], f"proposal {exc.proposal_id!r} is already in the store"
+        ) from None
+    return ImportReport(events=events, streams=len(checked))
+
+
+def _readings(
+    source: str | os.PathLike[str] | IO[bytes], max_line_bytes: int, files: contextlib.ExitStack
+) -> Iterator[Iterable[bytes | str]]:
+    """The lines of ``source``, once for each reading asked for: a file by its name opened
+    again, a file object taken back to where it was, or, if it cannot go back, copied as it
+    is first read to a temporary file, which is read after."""
+    if isinstance(source, str | os.PathLike):
+        while True:
+            handle = files.enter_context(Path(source).open("rb"))  # noqa: SIM115 - closed by ``files``
+            yield _capped_lines(handle, max_line_bytes)
+    start = _start_of(source)
+    if start is not None:
+        yield _capped_lines(source, max_line_bytes)
+        while True:
+            source.seek(start)
+            yield _capped_lines(source, max_line_bytes)
+    where = f"a temporary copy of it in {tempfile.gettempdir()}"
+    try:
+        copy = files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by ``files``
+    except OSError as exc:
+        raise unusable_file("source", where, exc, writing=True) from None
+
+    def copied() -> Iterator[bytes | str]:
+        for line in _capped_lines(source, max_line_bytes):
+            try:
+                copy.write(line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass"))
+            except OSError as exc:  # a full disk
+                raise unusable_file("source", where, exc, writing=True) from None
+            yield line
+
+    yield copied()
+    while True:
+        copy.seek(0)
+        yield _capped_lines(copy, max_line_bytes)
+
+
+def _start_of(source: IO[bytes]) -> int | None:
+    """Where a file object is now, if it can be taken back there; else None."""
+    try:
+        return source.tell() if source.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _reading_options(max_line_bytes: object, progress: object) -> None:
@@ -318,7 +458,7 @@ def _reading_options(max_line_bytes: object, progress: object) -> None:
         raise InvalidInput("progress", f"must be a function of the lines read (got {got(progress)})")
 
 
-def _capped_lines(handle: IO[bytes], cap: int) -> Iterator[bytes]:
+def _capped_lines(handle: IO[bytes], cap: int) -> Iterator[bytes | str]:
     """Lines of at most ``cap + 1`` bytes each: a longer line is cut there, and refused by the
     length check, without reading all of it into memory."""
     while True:
