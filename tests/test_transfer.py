@@ -436,3 +436,30 @@ def test_a_sql_store_imports_records_from_any_iterable_all_or_nothing() -> None:
     with pytest.raises(InvalidInput, match="must be a list of StoredRecord"):
         store.import_records(b"bytes")  # type: ignore[arg-type]
     store.close()
+
+
+def test_a_pipe_is_copied_to_a_temporary_file_only_when_it_is_read_twice(
+    exported: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe imported into the memory store is read once, as it comes; into SQLite it is
+    copied aside as it is checked, and a copy that cannot be made (a full disk) is said so."""
+    import tempfile
+
+    data = lines_to_import(exported).getvalue()
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    memory = MemoryStore()
+    assert import_jsonl(memory, io.BufferedReader(_Unseekable(data))).events == len(exported)
+    store = SQLiteStore(":memory:")
+    with pytest.raises(
+        InvalidInput, match=r"source cannot be written \(No space left on device: a temporary copy"
+    ):
+        import_jsonl(store, io.BufferedReader(_Unseekable(data)))
+    assert list(store.read_all()) == []
+    monkeypatch.undo()
+    assert import_jsonl(store, io.BufferedReader(_Unseekable(data))).events == len(exported)
+    assert list(store.records()) == list(memory.records())
+    store.close()

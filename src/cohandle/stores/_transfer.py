@@ -348,10 +348,11 @@ def import_jsonl(
         raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
         nameable("source", source)
+    twice = isinstance(store, RowStore) and type(store).import_records is RowStore.import_records
     with contextlib.ExitStack() as files:
-        readings = _readings(source, max_line_bytes, files)
+        readings = _readings(source, max_line_bytes, files, twice=twice)
         try:
-            if isinstance(store, RowStore) and type(store).import_records is RowStore.import_records:
+            if twice and isinstance(store, RowStore):
                 return _import_twice(store, readings, max_line_bytes, progress)
             return _import_held(store, next(readings), max_line_bytes, progress)
         except OSError as exc:
@@ -397,7 +398,7 @@ def _import_twice(
             first_lines.setdefault(record.stream_id, number)
             yield record
         if stored != checked:
-            raise ImportRefused(number, _CHANGED)
+            raise ImportRefused(number or 1, _CHANGED)  # line 1 for a file emptied meanwhile
 
     try:
         store.import_records(again())
@@ -409,16 +410,23 @@ def _import_twice(
 
 
 def _readings(
-    source: str | os.PathLike[str] | IO[bytes], max_line_bytes: int, files: contextlib.ExitStack
+    source: str | os.PathLike[str] | IO[bytes],
+    max_line_bytes: int,
+    files: contextlib.ExitStack,
+    *,
+    twice: bool,
 ) -> Iterator[Iterable[bytes | str]]:
     """The lines of ``source``, once for each reading asked for: a file by its name opened
-    again, a file object taken back to where it was, or, if it cannot go back, copied as it
-    is first read to a temporary file, which is read after."""
+    again, a file object taken back to where it was, or, if it cannot go back and is to be
+    read ``twice``, copied as it is first read to a temporary file, which is read after."""
     if isinstance(source, str | os.PathLike):
         while True:
             handle = files.enter_context(Path(source).open("rb"))  # noqa: SIM115 - closed by ``files``
             yield _capped_lines(handle, max_line_bytes)
     start = _start_of(source)
+    if not twice:
+        yield _capped_lines(source, max_line_bytes)
+        return
     if start is not None:
         yield _capped_lines(source, max_line_bytes)
         while True:
