@@ -11,7 +11,8 @@ memory of the process:
 - with the cycle collector left running, as Python runs it (the command line pauses it for a
   command);
 - the floor: the same process reading every row of the file, parsing its JSON and folding
-  each proposal's events into a dictionary (what any reader of the log has to do).
+  each proposal's events into a dictionary (what any reader of the log has to do), as
+  ``benchmarks/store.py``'s floor of replay does it.
 
 The variants take turns in every round; the best of the rounds counts. Usage: ``python
 benchmarks/cli.py --size 20000 --rounds 3``. Prints a table, then one JSON line of figures.
@@ -53,24 +54,16 @@ import cohandle._cli as cli
 variant, path, argv = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 if variant == "collector":
     cli._collector_paused = contextlib.nullcontext
-start = time.perf_counter()
-if variant == "floor":
-    import sqlite3, orjson
-    db = sqlite3.connect(path)
-    states = {}
-    for stream_id, version, kind, payload, actor in db.execute(
-        "SELECT stream_id, version, type, payload, actor FROM events ORDER BY position"
-    ):
-        state = states.setdefault(stream_id, {"version": 0})
-        state["version"] = version
-        state[kind] = orjson.loads(payload)
-        state["actor"] = orjson.loads(actor)
-    db.close()
-    code = 0
+if variant == "floor":  # the stores' benchmark's floor of replay
+    import pathlib
+    sys.path.insert(0, BENCHMARKS)
+    import store
+    seconds, code = store.raw_replay(pathlib.Path(path)), 0
 else:
+    start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         code = cli.main([*argv, "--db", path])
-seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start
 try:  # this process's own peak: ru_maxrss keeps the parent's, from before the exec, on Linux
     with open("/proc/self/status") as status:
         peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
@@ -82,7 +75,14 @@ print(json.dumps({"code": code, "seconds": seconds, "peak_kib": peak_kib}))
 
 def run(variant: str, path: Path, argv: list[str]) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, variant, str(path), json.dumps(argv)],
+        [
+            sys.executable,
+            "-c",
+            _CHILD.replace("BENCHMARKS", repr(str(Path(__file__).parent))),
+            variant,
+            str(path),
+            json.dumps(argv),
+        ],
         capture_output=True,
         text=True,
         check=False,
