@@ -353,6 +353,27 @@ def test_progress_is_redrawn_on_a_terminal_and_written_in_lines_to_a_file_or_pip
     assert shown.decode().startswith("\rverified events: 53")  # redrawn in place, then a line end
 
 
+def test_an_import_on_a_terminal_ends_the_checking_line_before_the_storing_one(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    import pty
+
+    out = tmp_path / "log.jsonl"
+    assert run("export", str(out), db=demo_db).returncode == 0
+    env = {**os.environ, "COHANDLE_DB": str(tmp_path / "copy.db")}
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "cohandle", "import", str(out)]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env=env) as child:
+        os.close(follower)
+        shown = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(leader, 1024):
+                shown += chunk
+    os.close(leader)
+    assert child.returncode == 0
+    assert shown.decode().replace("\r\n", "\n") == "\rchecked lines: 53\n\rstored events: 53\n"
+
+
 def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
     ok = run("verify", db=demo_db)
     assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 53" in ok.stderr
@@ -404,7 +425,7 @@ def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     target = tmp_path / "copy.db"
     imported = run("import", str(out), db=target)
     assert imported.returncode == 0 and "Imported 53 events of 5 proposals" in imported.stdout
-    assert "checked lines: 53" in imported.stderr
+    assert imported.stderr == "checked lines: 53\nstored events: 53\n"  # checked, then stored
     assert "intact: 53 events" in run("verify", db=target).stdout
     again = run("import", str(out), db=target)
     assert again.returncode == 2 and "Traceback" not in again.stderr

@@ -463,3 +463,18 @@ def test_a_pipe_is_copied_to_a_temporary_file_only_when_it_is_read_twice(
     assert import_jsonl(store, io.BufferedReader(_Unseekable(data))).events == len(exported)
     assert list(store.records()) == list(memory.records())
     store.close()
+
+
+def test_an_import_says_how_many_events_it_has_stored() -> None:
+    data = _reminded(10_500)
+    total = data.count(b"\n")
+    for store in (SQLiteStore(":memory:"), MemoryStore()):
+        checked: list[int] = []
+        stored: list[int] = []
+        import_jsonl(store, io.BytesIO(data), progress=checked.append, stored=stored.append)
+        assert checked == [10_000, total]
+        # rows written into the transaction as the file is read again, or handed over at once
+        assert stored == ([10_000, total] if isinstance(store, SQLiteStore) else [total])
+        store.close()
+    with pytest.raises(InvalidInput, match="stored must be a function of the events stored"):
+        import_jsonl(MemoryStore(), io.BytesIO(data), stored=3)  # type: ignore[arg-type]

@@ -191,8 +191,10 @@ class _Progress:
         self.shown = True
 
     def done(self) -> None:
+        """End the line redrawn in place, once."""
         if self.shown and self.in_place:
             sys.stderr.write("\n")
+        self.shown = False
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -889,12 +891,19 @@ def _import(args: argparse.Namespace) -> int:
     if not from_stdin and not os.path.isfile(args.file):  # checked before the database is opened, or made
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
-    progress = _Progress("checked lines")
+    progress, stored = _Progress("checked lines"), _Progress("stored events")
     with cohandle.Workflow.open(target) as wf, _said_as("FILE", "source"):
+        source = sys.stdin.buffer if from_stdin else args.file
+
+        def storing(count: int) -> None:  # the checking's line ends before the storing's starts
+            progress.done()
+            stored(count)
+
         try:
-            report = import_jsonl(wf.store, sys.stdin.buffer if from_stdin else args.file, progress=progress)
+            report = import_jsonl(wf.store, source, progress=progress, stored=storing)
         finally:
             progress.done()
+            stored.done()
     print(
         f"Imported {counted(report.events, 'event')} of {counted(report.streams, 'proposal')} into {target}, every chain verified."
     )

@@ -331,9 +331,12 @@ def import_jsonl(
     *,
     max_line_bytes: int = MAX_LINE_BYTES,
     progress: Callable[[int], Any] | None = None,
+    stored: Callable[[int], Any] | None = None,
 ) -> ImportReport:
     """Check the whole file, then store every event in one transaction; returns what was
-    imported. ``progress`` is called with the number of lines checked.
+    imported. ``progress`` is called with the number of lines checked, every 10,000 lines and
+    at the end; then ``stored`` with the number of events written into the transaction, every
+    10,000 and at the end, before it commits.
 
     Into a SQLite or PostgreSQL store the file is read twice: once to check every line, keeping
     only each proposal's latest version and hash, then again as its events are stored, so that
@@ -344,6 +347,8 @@ def import_jsonl(
     if not callable(getattr(store, "import_records", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
     _reading_options(max_line_bytes, progress)
+    if stored is not None and not callable(stored):
+        raise InvalidInput("stored", f"must be a function of the events stored (got {got(stored)})")
     if not isinstance(source, str | os.PathLike) and not callable(getattr(source, "readline", None)):
         raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
@@ -353,8 +358,8 @@ def import_jsonl(
         readings = _readings(source, max_line_bytes, files, twice=twice)
         try:
             if twice and isinstance(store, RowStore):
-                return _import_twice(store, readings, max_line_bytes, progress)
-            return _import_held(store, next(readings), max_line_bytes, progress)
+                return _import_twice(store, readings, max_line_bytes, progress, stored)
+            return _import_held(store, next(readings), max_line_bytes, progress, stored)
         except OSError as exc:
             if not isinstance(source, str | os.PathLike):
                 raise  # the caller's own file object failed
@@ -366,6 +371,7 @@ def _import_held(
     lines: Iterable[bytes | str],
     max_line_bytes: int,
     progress: Callable[[int], Any] | None,
+    stored: Callable[[int], Any] | None,
 ) -> ImportReport:
     """Check every line, holding the records, then hand them to the store at once."""
     last: dict[str, tuple[int, str]] = {}
@@ -375,6 +381,8 @@ def _import_held(
     except ProposalExists as exc:
         first_line = next(r.position for r in records if r.stream_id == exc.proposal_id)
         raise ImportRefused(first_line, f"proposal {exc.proposal_id!r} is already in the store") from None
+    if stored is not None:
+        stored(len(records))
     return ImportReport(events=len(records), streams=len(last))
 
 
@@ -383,6 +391,7 @@ def _import_twice(
     readings: Iterator[Iterable[bytes | str]],
     max_line_bytes: int,
     progress: Callable[[int], Any] | None,
+    stored: Callable[[int], Any] | None,
 ) -> ImportReport:
     """Check every line keeping only each stream's head, then read the lines again into the
     store as they are stored; the second reading must end at the same heads."""
@@ -391,14 +400,19 @@ def _import_twice(
     first_lines: dict[str, int] = {}
 
     def again() -> Iterator[StoredRecord]:
-        stored: dict[str, tuple[int, str]] = {}
-        number = 0
-        for record in _records(next(readings), max_line_bytes, None, stored, checked=True):
+        found: dict[str, tuple[int, str]] = {}
+        number = count = 0
+        for record in _records(next(readings), max_line_bytes, None, found, checked=True):
             number = record.position
             first_lines.setdefault(record.stream_id, number)
             yield record
-        if stored != checked:
+            count += 1
+            if stored is not None and count % 10_000 == 0:
+                stored(count)
+        if found != checked:
             raise ImportRefused(number or 1, _CHANGED)  # line 1 for a file emptied meanwhile
+        if stored is not None:
+            stored(count)
 
     try:
         store.import_records(again())
