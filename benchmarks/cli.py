@@ -51,12 +51,12 @@ COMMANDS: dict[str, list[str]] = {
 _CHILD = """
 import contextlib, io, json, resource, sys, time
 import cohandle._cli as cli
-variant, path, argv = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+variant, path, argv, benchmarks = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
 if variant == "collector":
     cli._collector_paused = contextlib.nullcontext
 if variant == "floor":  # the stores' benchmark's floor of replay
     import pathlib
-    sys.path.insert(0, BENCHMARKS)
+    sys.path.insert(0, benchmarks)
     import store
     seconds, code = store.raw_replay(pathlib.Path(path)), 0
 else:
@@ -75,14 +75,7 @@ print(json.dumps({"code": code, "seconds": seconds, "peak_kib": peak_kib}))
 
 def run(variant: str, path: Path, argv: list[str]) -> dict[str, Any]:
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _CHILD.replace("BENCHMARKS", repr(str(Path(__file__).parent))),
-            variant,
-            str(path),
-            json.dumps(argv),
-        ],
+        [sys.executable, "-c", _CHILD, variant, str(path), json.dumps(argv), str(Path(__file__).parent)],
         capture_output=True,
         text=True,
         check=False,

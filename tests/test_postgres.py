@@ -9,7 +9,7 @@ import pytest
 
 import cohandle
 from cohandle import AssignmentMode
-from cohandle.stores import PostgresStore, StorageError, export_jsonl
+from cohandle.stores import PostgresStore, StorageError, export_jsonl, import_jsonl
 from cohandle.testing import StoreContract
 from helpers import A_COMMITTEE, assign, bring_to, receive, workflow
 
@@ -107,6 +107,15 @@ def test_a_role_that_may_only_read_reads_and_verifies_and_may_not_write(
         assert export_jsonl(reader.store, exported) == len(reader.history(pid))
         with pytest.raises(StorageError, match=r"may read the schema .* but not write to it"):
             receive(reader)
+        other = workflow()
+        receive(other)
+        one = io.BytesIO()
+        export_jsonl(other.store, one)
+        one.seek(0)
+        with pytest.raises(
+            StorageError, match=r"Could not import the events into PostgreSQL: this role may read"
+        ):
+            import_jsonl(reader.store, one)
         assert [p.id for p in reader.proposals()] == [pid]
 
 

@@ -329,15 +329,16 @@ class PostgresStore(RowStore):
             raise self._write_error(exc) from None
         return None
 
-    def _write_error(self, exc: Exception) -> StorageError:
+    def _write_error(
+        self, exc: Exception, action: str = "record the events in", suffix: str = ""
+    ) -> StorageError:
         if isinstance(exc, self._psycopg.errors.InsufficientPrivilege):
             denied = str(exc).strip().splitlines()[0]  # without the function's CONTEXT lines
             return StorageError(
-                f"Could not record the events in PostgreSQL: this role may read the schema "
-                f"{self.schema!r} but not write to it ({denied}). Commands need the role the OA "
-                "servers write with."
+                f"Could not {action} PostgreSQL: this role may read the schema {self.schema!r} but "
+                f"not write to it ({denied}). Writing needs the role the OA servers write with."
             )
-        return StorageError(f"Could not record the events in PostgreSQL: {exc}".strip())
+        return StorageError(f"Could not {action} PostgreSQL: {str(exc).strip()}{suffix}")
 
     def _append_call(
         self, db: Any, stream_id: str, expected_version: int, rows: Sequence[tuple[Any, ...]]
@@ -407,14 +408,12 @@ class PostgresStore(RowStore):
                     work(query, insert_many)
             except self._psycopg.Error as exc:
                 lost = (
-                    " The connection was lost, so whether the import was committed is unknown: "
+                    ". The connection was lost, so whether the import was committed is unknown: "
                     "importing the same file again is refused with ProposalExists if it was."
                     if self._lost(db, exc)
-                    else ""
+                    else "."
                 )
-                raise StorageError(
-                    f"Could not import the events into PostgreSQL: {str(exc).strip()}.{lost}"
-                ) from None
+                raise self._write_error(exc, "import the events into", lost) from None
 
     def _never_held(self, field: str, value: object) -> bool:
         """PostgreSQL's text holds no NUL either, and refuses one as a parameter."""

@@ -198,13 +198,13 @@ def _parse(
     number: int,
     max_line_bytes: int,
     shared: dict[str, str],
-    heads: dict[str, str],
+    last: dict[str, tuple[int, str]],
     *,
     checked: bool = False,
 ) -> StoredRecord:
     """One line's record. Records may be held until every chain is checked, so the text that
     repeats is kept once: a proposal's id, an event type, an actor (in ``shared``), a previous
-    hash that is the stream's latest (in ``heads``), a recording time that is the time of the
+    hash that is the stream's latest (in ``last``), a recording time that is the time of the
     event. That keeps about a third less in memory.
 
     A line ``checked`` before, in an import's first reading of its file, is not made into an
@@ -222,20 +222,22 @@ def _parse(
             raise ImportRefused(number, f"it is not valid JSON ({exc})") from None
     if checked:
         try:
-            return _record(data, number, shared, heads)
+            return _record(data, number, shared, last)
         except (KeyError, TypeError, AttributeError, ValueError, CohandleError):
             raise ImportRefused(number, _CHANGED) from None
     try:
         event_from_record(data)  # every check of type, schema, shape and values
     except SchemaError as exc:
         raise ImportRefused(number, str(exc).rstrip(".")) from None
-    return _record(data, number, shared, heads)
+    return _record(data, number, shared, last)
 
 
 _CHANGED = "it is not the line checked before: the file was changed while it was imported"
 
 
-def _record(data: dict[str, Any], number: int, shared: dict[str, str], heads: dict[str, str]) -> StoredRecord:
+def _record(
+    data: dict[str, Any], number: int, shared: dict[str, str], last: dict[str, tuple[int, str]]
+) -> StoredRecord:
     """The record of a line's checked JSON."""
     for key in ("stream_id", "command_id"):  # text, or None for the command id: checked above
         reason = unstorable(data[key]) if data[key] is not None else None
@@ -250,10 +252,9 @@ def _record(data: dict[str, Any], number: int, shared: dict[str, str], heads: di
     occurred_at, recorded_at, prev_hash = data["occurred_at"], data["recorded_at"], data["prev_hash"]
     if recorded_at == occurred_at:
         recorded_at = occurred_at
-    head = heads.get(stream_id)
-    if head == prev_hash:
-        prev_hash = head
-    heads[stream_id] = data["hash"]
+    head = last.get(stream_id)
+    if head is not None and head[1] == prev_hash:
+        prev_hash = head[1]
     return StoredRecord(
         position=number,
         stream_id=stream_id,
@@ -284,7 +285,6 @@ def _records(
     first bad line."""
     number = 0
     shared: dict[str, str] = {}
-    heads: dict[str, str] = {}
     last_position = 0
     for number, line in enumerate(lines, start=1):
         if progress is not None and number % 10_000 == 0:
@@ -293,7 +293,7 @@ def _records(
             raise ImportRefused(number, f"it is {got(line)}, not a line of text")
         if not line.strip():
             continue
-        record = _parse(line, number, max_line_bytes, shared, heads, checked=checked)
+        record = _parse(line, number, max_line_bytes, shared, last, checked=checked)
         reason = link_misfit(record, last, last_position)
         if reason is not None:
             raise ImportRefused(
@@ -379,8 +379,7 @@ def _import_held(
     try:
         store.import_records(records)
     except ProposalExists as exc:
-        first_line = next(r.position for r in records if r.stream_id == exc.proposal_id)
-        raise ImportRefused(first_line, f"proposal {exc.proposal_id!r} is already in the store") from None
+        raise _held(next(r.position for r in records if r.stream_id == exc.proposal_id), exc) from None
     if stored is not None:
         stored(len(records))
     return ImportReport(events=len(records), streams=len(last))
@@ -417,10 +416,13 @@ def _import_twice(
     try:
         store.import_records(again())
     except ProposalExists as exc:
-        raise ImportRefused(
-            first_lines[exc.proposal_id], f"proposal {exc.proposal_id!r} is already in the store"
-        ) from None
+        raise _held(first_lines[exc.proposal_id], exc) from None
     return ImportReport(events=events, streams=len(checked))
+
+
+def _held(line: int, exc: ProposalExists) -> ImportRefused:
+    """The refusal of an import one of whose proposals the store has, at its first line."""
+    return ImportRefused(line, f"proposal {exc.proposal_id!r} is already in the store")
 
 
 def _readings(
