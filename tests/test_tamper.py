@@ -373,6 +373,62 @@ def test_a_value_of_the_wrong_kind_is_named_by_every_reading(
     assert raw == [], "a reading failed with a raw error"
 
 
+TEXT_COLUMNS = [
+    "stream_id",
+    "type",
+    "payload",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "command_id",
+    "prev_hash",
+    "hash",
+]
+
+
+@pytest.mark.parametrize("column", TEXT_COLUMNS)
+@pytest.mark.parametrize("seed", range(3))
+def test_a_byte_of_stored_text_damaged_past_utf8_is_found_and_named_by_every_reading(
+    clean_log: Path, tmp_path: Path, column: str, seed: int
+) -> None:
+    # a byte of the file changed (a disk, a hex editor) can leave text that is not UTF-8, which
+    # SQLite keeps as it is: verify names the event, and no reading fails with a raw error
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    rnd = random.Random(seed)
+    stream, position, stored = rnd.choice(
+        db.execute(
+            f"SELECT stream_id, position, coalesce(CAST({column} AS BLOB), X'636d642d31') FROM events "
+            "WHERE version = 2"
+        ).fetchall()
+    )  # a command id where the row has none: cmd-1
+    index = rnd.randrange(len(stored))
+    damaged = stored[:index] + b"\xff" + stored[index + 1 :]
+    db.execute(f"UPDATE events SET {column} = CAST(? AS TEXT) WHERE position = ?", (damaged, position))
+    db.close()
+    report = check(path)
+    assert report.problem is not None, f"a {column} that is not UTF-8 went unnoticed"
+    named = damaged.decode(errors="surrogateescape") if column == "stream_id" else stream
+    assert (report.problem.stream_id, report.problem.version, report.problem.position) == (named, 2, position)
+    assert report.problem.reason.startswith(f"its {column} is not UTF-8 text: it holds U+DC"), (
+        report.problem.reason
+    )
+    raw = []
+    with cohandle.Workflow.open(path) as wf:
+        readings = (wf.get, wf.history, lambda _: list(wf.proposals()), lambda _: list(wf.store.read_all()))
+        for read in readings:
+            try:
+                read(stream)
+            except cohandle.CohandleError:  # SchemaError naming the event, or a broken chain
+                pass
+            except Exception as exc:  # what this test looks for
+                raw.append(repr(exc))
+        with pytest.raises(cohandle.SchemaError, match=f"cannot be exported: its {column} is not UTF-8 text"):
+            cohandle.stores.export_jsonl(wf.store, io.BytesIO())
+    assert raw == [], "a reading failed with a raw error"
+
+
 def test_a_head_of_the_wrong_kind_is_named(clean_log: Path, tmp_path: Path) -> None:
     path = tmp_path / "copy.db"
     shutil.copy(clean_log, path)

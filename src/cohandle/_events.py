@@ -849,10 +849,12 @@ _COLUMN_KINDS = tuple(
 )
 
 
-def record_misfit(record: StoredRecord) -> str | None:
+def record_misfit(record: StoredRecord, *, utf8: bool = True) -> str | None:
     """The first column of a stored row holding a value of the wrong kind, in words (a byte
     string where text belongs, as a hand may write into SQLite), or None when every column
-    holds what it should."""
+    holds what it should. With ``utf8``, text whose bytes were not UTF-8 (read with each such
+    byte as a lone surrogate, as the SQLite store reads a damaged file) is of the wrong kind
+    too."""
     for (name, kind), value in zip(_COLUMN_KINDS, record, strict=True):
         if kind is _WHOLE:
             fits = isinstance(value, int) and not isinstance(value, bool)
@@ -860,6 +862,10 @@ def record_misfit(record: StoredRecord) -> str | None:
             fits = isinstance(value, str) or (value is None and kind is _TEXT_OR_NONE)
         if not fits:
             return f"its {name} holds {got(value)}, where {kind} belongs"
+        if utf8 and value.__class__ is str and not value.isascii():
+            surrogate = lone_surrogate(value)
+            if surrogate is not None:
+                return f"its {name} is not UTF-8 text: it {surrogate}"
     return None
 
 

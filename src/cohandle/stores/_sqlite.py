@@ -70,6 +70,10 @@ class StorageError(CohandleError):
     """The database could not do what was asked (locked too long, unreadable, full disk...)."""
 
 
+def _escaped(data: bytes) -> str:
+    return data.decode(errors="surrogateescape")
+
+
 def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -292,7 +296,18 @@ class SQLiteStore(RowStore):
         with self._lock:
             db = self._connection()
             try:
-                return db.execute(sql, args).fetchall()
+                try:
+                    return db.execute(sql, args).fetchall()
+                except sqlite3.OperationalError as exc:
+                    if not str(exc).startswith("Could not decode to UTF-8"):
+                        raise
+                # text whose bytes are not UTF-8, as a damaged file or a hand leaves it: read
+                # with each such byte as a lone surrogate, for the reading to name the event
+                db.text_factory = _escaped
+                try:
+                    return db.execute(sql, args).fetchall()
+                finally:
+                    db.text_factory = str
             except sqlite3.Error as exc:
                 raise _storage_error("read the log", self.path, exc) from None
 

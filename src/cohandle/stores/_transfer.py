@@ -69,9 +69,9 @@ class _Importing(Protocol):
 def record_line(record: StoredRecord) -> bytes:
     """One JSON Lines record: the canonical body plus the hash, keys sorted. A stored row that
     cannot be written so (a byte string where text belongs, text where a number does, or text
-    that is not JSON where the payload belongs, as a hand may write into SQLite) raises
-    :class:`SchemaError` naming the event."""
-    reason = record_misfit(record)
+    that is not JSON where the payload belongs, as a hand may write into SQLite, or text whose
+    bytes are not UTF-8) raises :class:`SchemaError` naming the event."""
+    reason = record_misfit(record, utf8=False)
     if reason is None:
         try:
             data = orjson.loads(body_bytes(record))
@@ -79,6 +79,10 @@ def record_line(record: StoredRecord) -> bytes:
             return canonical_bytes(data) + b"\n"
         except orjson.JSONDecodeError:
             reason = "its payload or its actor is not valid JSON"
+        except (UnicodeEncodeError, orjson.JSONEncodeError, InvalidInput):  # text with no UTF-8 form
+            reason = record_misfit(record)
+            if reason is None:
+                raise
     raise SchemaError(
         f"Stored event {record.stream_id!r} version {record.version!r} cannot be exported: {reason}."
     )
