@@ -429,6 +429,57 @@ def test_a_byte_of_stored_text_damaged_past_utf8_is_found_and_named_by_every_rea
     assert raw == [], "a reading failed with a raw error"
 
 
+@pytest.mark.parametrize("reading", ["get", "history", "proposals", "read_all"])
+def test_a_reading_names_the_column_of_the_wrong_kind_and_not_the_payload_it_reads_as_bytes(
+    clean_log: Path, tmp_path: Path, reading: str
+) -> None:
+    # the SQLite store reads payloads and actors as UTF-8 bytes to decode them; a hash of bytes
+    # must still be what the refusal names, with the payload's text taken as text
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    stream, position = db.execute(
+        "SELECT stream_id, position FROM events WHERE version = 2 ORDER BY position"
+    ).fetchone()
+    db.execute("UPDATE events SET hash = ? WHERE position = ?", (b"\x00\xff", position))
+    db.close()
+    with cohandle.Workflow.open(path) as wf:
+        readings: dict[str, Callable[[], object]] = {
+            "get": lambda: wf.get(stream),
+            "history": lambda: wf.history(stream),
+            "proposals": lambda: list(wf.proposals()),
+            "read_all": lambda: list(wf.store.read_all()),
+        }
+        with pytest.raises(cohandle.SchemaError) as refused:
+            readings[reading]()
+    assert str(refused.value) == (
+        f"Stored event {stream!r} version 2 cannot be read: "
+        "its hash holds b'\\x00\\xff', a bytes, where text belongs."
+    )
+
+
+def test_a_stored_payload_that_is_not_utf8_is_refused_by_name(clean_log: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    (stream, position), (other, other_position) = db.execute(
+        "SELECT stream_id, position FROM events WHERE version = 2 ORDER BY position LIMIT 2"
+    ).fetchall()
+    # text whose bytes are not UTF-8, as a hand can write it with the sqlite3 shell
+    db.execute("UPDATE events SET payload = CAST(X'7B22FF227D' AS TEXT) WHERE position = ?", (position,))
+    db.execute("UPDATE events SET actor = CAST(X'7B22FE227D' AS TEXT) WHERE position = ?", (other_position,))
+    db.close()
+    with cohandle.Workflow.open(path) as wf:
+        with pytest.raises(
+            cohandle.SchemaError, match=f"{re.escape(repr(stream))} version 2 is not valid JSON"
+        ):
+            wf.history(stream)
+        with pytest.raises(
+            cohandle.SchemaError, match=re.escape("The actor '{\"\ufffd\"}' is not valid JSON")
+        ):
+            wf.get(other)
+
+
 def test_a_head_of_the_wrong_kind_is_named(clean_log: Path, tmp_path: Path) -> None:
     path = tmp_path / "copy.db"
     shutil.copy(clean_log, path)

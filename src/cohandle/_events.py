@@ -703,12 +703,14 @@ def _describe(exc: BaseException, _type: Any) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def actor_from_text(text: str) -> Actor:
-    """An actor from its stored JSON text; actors repeat, so this is cached (they are frozen)."""
+def actor_from_text(text: str | bytes) -> Actor:
+    """An actor from its stored JSON text (or that text's UTF-8 bytes); actors repeat, so this
+    is cached (they are frozen)."""
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise SchemaError(f"The actor {text[:80]!r} is not valid JSON ({exc}).") from None
+        shown = text.decode(errors="replace") if isinstance(text, bytes) else text
+        raise SchemaError(f"The actor {shown[:80]!r} is not valid JSON ({exc}).") from None
     return actor_from_dict(data)
 
 

@@ -83,7 +83,7 @@ def decode_record(
     """Decode one stored row; a row that cannot be read raises :class:`SchemaError`.
 
     Given the stream's ``previous`` event and the text of its hash, its digest is shared rather
-    than parsed again.
+    than parsed again. The payload and the actor may come as their text's UTF-8 bytes.
     """
     try:
         try:
@@ -123,9 +123,21 @@ def decode_record(
             raise
         raise SchemaError(
             f"Stored event {record.stream_id!r} version {record.version!r} cannot be read: "
-            f"{record_misfit(record) or exc}."
+            f"{record_misfit(_as_stored(record)) or exc}."
         ) from None
     return event
+
+
+def _as_stored(record: StoredRecord) -> StoredRecord:
+    """The row with a payload and an actor read as UTF-8 bytes (``RowStore.decoded``) as the
+    text they are stored as (a byte that is not UTF-8 as a lone surrogate, as the SQLite store
+    reads other text), so that only a column that holds no text is named as such."""
+    payload: Any = record.payload
+    actor: Any = record.actor
+    return record._replace(
+        payload=payload.decode(errors="surrogateescape") if isinstance(payload, bytes) else payload,
+        actor=actor.decode(errors="surrogateescape") if isinstance(actor, bytes) else actor,
+    )
 
 
 def decode_stream(rows: Sequence[tuple[Any, ...]]) -> list[RecordedEvent]:
@@ -159,11 +171,14 @@ def _rows_of(stream_id: str, expected_version: int, events: Sequence[RecordedEve
 
 class RowStore:
     """Reads shared by the SQL stores. ``events`` and ``streams`` are table names, ``p`` the
-    driver's placeholder."""
+    driver's placeholder, ``decoded`` the columns read for decoding: :data:`COLUMNS`, or a
+    store's own expressions of them giving the payload and the actor as UTF-8 bytes (which
+    the JSON reader takes as they are, where text it would first encode again)."""
 
     events = "events"
     streams = "streams"
     p = "?"
+    decoded = COLUMNS
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -262,7 +277,7 @@ class RowStore:
             return []
         p = self.p
         rows = self._query(
-            f"SELECT {COLUMNS} FROM {self.events} WHERE stream_id = {p} AND version <= {p} ORDER BY version",
+            f"SELECT {self.decoded} FROM {self.events} WHERE stream_id = {p} AND version <= {p} ORDER BY version",
             (stream_id, _LAST_VERSION if up_to is None else min(up_to, _LAST_VERSION)),
         )
         return decode_stream(rows)
@@ -278,7 +293,7 @@ class RowStore:
             chunk = tuple(wanted[start : start + 500])
             marks = ", ".join([self.p] * len(chunk))
             for row in self._query(
-                f"SELECT {COLUMNS} FROM {self.events} WHERE stream_id IN ({marks}) ORDER BY stream_id, version",
+                f"SELECT {self.decoded} FROM {self.events} WHERE stream_id IN ({marks}) ORDER BY stream_id, version",
                 chunk,
             ):
                 found[row[1]].append(row)
@@ -336,7 +351,7 @@ class RowStore:
         if self._never_held("command_id", command_id):
             return []
         rows = self._query(
-            f"SELECT {COLUMNS} FROM {self.events} WHERE command_id = {self.p} ORDER BY position",
+            f"SELECT {self.decoded} FROM {self.events} WHERE command_id = {self.p} ORDER BY position",
             (command_id,),
         )
         return [decode_record(_record(StoredRecord, row)) for row in rows]

@@ -117,6 +117,12 @@ class SQLiteStore(RowStore):
     """Events in one SQLite file. Share one store between threads. A process forked after the
     store was opened gets its own connection at its first call."""
 
+    # the JSON read as SQLite keeps it, UTF-8: as text it would be decoded, then encoded again
+    decoded = (
+        "position, stream_id, version, type, schema, CAST(payload AS BLOB), occurred_at, "
+        "recorded_at, CAST(actor AS BLOB), command_id, prev_hash, hash"
+    )
+
     def __init__(
         self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0
     ) -> None:
