@@ -21,8 +21,15 @@ and first-level misses per 1,000 instructions. Simulated, not measured: a way to
 one implementation waits on memory more often per instruction than another, where the
 processor's own counters are not available.
 
+With ``--replay`` it counts reading a log back instead: SQLite files of N and 5N of the same
+lifecycles are written first (outside valgrind), then each is replayed in a fresh process
+under valgrind, by cohandle as ``benchmarks/store.py`` times it (``Workflow.open(path,
+cache_size=0)``, every proposal of ``proposals()``) and by that script's raw floor (read the
+rows, parse their JSON, fold into dicts). Replay computes no hash, so its count has no
+software hashing in it.
+
 Needs valgrind (``apt-get install valgrind``). Usage: ``python benchmarks/instructions.py
---size 50 [--cache]``. Prints a table, then one JSON line of figures and ratios.
+--size 50 [--cache | --replay]``. Prints a table, then one JSON line of figures and ratios.
 """
 
 from __future__ import annotations
@@ -43,11 +50,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import lifecycle  # the same steps as the timed benchmark
+import store  # the same replay and raw floor as the timed benchmark
+
+import cohandle
 
 MEASURED = {
     "cohandle": "cohandle",
     "transitions_rules": lifecycle.FULL_NAIVE,
     "eventsourcing": "eventsourcing (popo, save per command)",
+}
+REPLAYED = {
+    "replay": "cohandle replay (Workflow.proposals(), SQLite)",
+    "raw_replay": "raw floor: read + JSON + dict fold",
 }
 _COLLECTED = re.compile(r"I\s+refs:\s+([\d,]+)")
 # what cachegrind's cache simulation prints, by the names this script gives them
@@ -106,16 +120,24 @@ def simulated(command: list[str], out: str) -> dict[str, int]:
 
 
 def _per_event(
-    script: str, children: list[str], n: int, measure: Callable[[list[str], str], dict[str, int]]
+    script: str,
+    children: list[str],
+    n: int,
+    measure: Callable[[list[str], str], dict[str, int]],
+    logs: Path | None = None,
 ) -> dict[str, dict[str, float]]:
     """``measure`` of each ``--child`` of ``script`` per event: it runs N and 5N proposals,
     each in a fresh process under valgrind, and the difference is divided by the 4N
-    lifecycles' events."""
+    lifecycles' events. With ``logs``, a folder holding the logs :func:`write_logs` wrote, the
+    children replay those."""
     events = 4 * n * lifecycle.EVENTS_PER_LIFECYCLE
+    where = [] if logs is None else ["--logs", str(logs)]
     with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         jobs = {
             (child, size): pool.submit(
-                measure, [script, "--child", child, "--size", str(size)], f"{folder}/{child}-{size}.out"
+                measure,
+                [script, "--child", child, "--size", str(size), *where],
+                f"{folder}/{child}-{size}.out",
             )
             for child in children
             for size in (n, 5 * n)
@@ -129,11 +151,43 @@ def _per_event(
     }
 
 
-def per_event(script: str, children: list[str], n: int) -> dict[str, float]:
+def per_event(script: str, children: list[str], n: int, logs: Path | None = None) -> dict[str, float]:
     """Instructions per event of each ``--child`` of ``script`` (N and 5N proposals, as
     :func:`_per_event` says)."""
-    counts = _per_event(script, children, n, lambda command, out: {"instructions": counted(command, out)})
+    counts = _per_event(
+        script, children, n, lambda command, out: {"instructions": counted(command, out)}, logs
+    )
     return {child: figures["instructions"] for child, figures in counts.items()}
+
+
+def _log(folder: Path, size: int) -> Path:
+    return folder / f"lifecycles-{size}.db"
+
+
+def write_logs(folder: Path, n: int) -> None:
+    """SQLite logs of N and 5N full lifecycles in ``folder``, for the replay children."""
+    for size in (n, 5 * n):
+        with cohandle.Workflow.open(_log(folder, size), synchronous="NORMAL") as wf:
+            store.run_lifecycles(wf, size)
+
+
+def replay_counts(n: int) -> dict[str, Any]:
+    """Count the replay children over logs of N and 5N lifecycles; print the table, and return
+    the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        write_logs(Path(folder), n)
+        counts = per_event(__file__, list(REPLAYED), n, Path(folder))
+    ours = counts["replay"]
+    print(f"Replay of SQLite logs of {n:,} and {5 * n:,} full lifecycles: machine instructions (valgrind)")
+    print(f"{'implementation':<50} {'per event':>12} {'× cohandle':>11}")
+    for key, value in counts.items():
+        print(f"{REPLAYED[key]:<50} {value:>12,.0f} {value / ours:>11.2f}")
+    return {
+        "proposals": n,
+        "replay_instructions_per_event": round(ours),
+        "raw_replay_instructions_per_event": round(counts["raw_replay"]),
+        "replay_to_raw_x": round(ours / counts["raw_replay"], 2),
+    }
 
 
 def cache_table(found: dict[str, dict[str, float]]) -> dict[str, Any]:
@@ -167,10 +221,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         action="store_true",
         help="simulate the caches too and count their misses per event (the runs take longer)",
     )
-    parser.add_argument("--child", choices=sorted(MEASURED), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="count reading SQLite logs back into every proposal, beside the raw floor",
+    )
+    parser.add_argument("--child", choices=sorted(MEASURED | REPLAYED), help=argparse.SUPPRESS)
+    parser.add_argument("--logs", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.size < 1:
         parser.error("--size must be at least 1")
+    if args.cache and args.replay:
+        parser.error("--cache and --replay are two different counts: ask for one")
+    if args.child in REPLAYED:  # inside valgrind: one replay of one log
+        path = _log(args.logs, args.size)
+        (store.cohandle_replay if args.child == "replay" else store.raw_replay)(path)
+        return {}
     if args.child:  # inside valgrind: one implementation, one size
         lifecycle.RUNNERS[MEASURED[args.child]](args.size)
         return {}
@@ -178,6 +244,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error("valgrind is not installed (apt-get install valgrind)")
 
     n = args.size
+    if args.replay:
+        replayed = replay_counts(n)
+        print(json.dumps(replayed, ensure_ascii=False))
+        return replayed
     if args.cache:  # the simulation counts the same instructions, and the misses besides
         found = _per_event(__file__, list(MEASURED), n, simulated)
         counts = {key: them["instructions"] for key, them in found.items()}

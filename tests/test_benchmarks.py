@@ -123,6 +123,42 @@ def test_every_benchmark_runs_and_ends_with_its_figures(script: str) -> None:
         assert figures["compiled_module_count"] == len(compiled_modules())
 
 
+def test_the_instruction_count_of_replay_is_per_event_and_beside_the_raw_floor() -> None:
+    if shutil.which("valgrind") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but valgrind is missing: benchmarks/instructions.py must run under CI")
+        pytest.skip("benchmarks/instructions.py counts instructions with valgrind: apt-get install valgrind")
+    script = str(BENCHMARKS / "instructions.py")
+    done = subprocess.run(
+        [sys.executable, script, "--size", "3", "--replay"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("Replay of SQLite logs of 3 and 15 full lifecycles"), lines[0]
+    figures = json.loads(lines[-1])
+    assert set(figures) == {
+        "proposals",
+        "replay_instructions_per_event",
+        "raw_replay_instructions_per_event",
+        "replay_to_raw_x",
+    }
+    # the floor parses and folds too, but makes no typed event: it must come out cheaper, and
+    # neither count can be the start-up alone (what N and 5N share is taken out)
+    assert 0 < figures["raw_replay_instructions_per_event"] < figures["replay_instructions_per_event"]
+    assert figures["replay_to_raw_x"] > 1
+    refused = subprocess.run(
+        [sys.executable, script, "--size", "3", "--replay", "--cache"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2 and "ask for one" in refused.stderr
+
+
 def test_the_size_sweep_times_each_size_with_the_collector_on_and_off(
     lifecycle: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
