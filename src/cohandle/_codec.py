@@ -187,18 +187,19 @@ class _Structure(_Generator):
                 if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                     raise TypeError(f"no codec for the default factory of {cls.__name__}.{field.name}")
                 values.append(f"({read} if {field.name!r} in d else {self.constant(default)})")
-        make = f"{self.constant(cls)}({', '.join(f'{field.alias}=v[{i}]' for i, field in enumerate(fields))})"
+        made = self.constant(cls)
+        make = f"{made}({', '.join(f'{field.alias}=v[{i}]' for i, field in enumerate(fields))})"
         lines = [
             f"def {name}(d):",
             f"    if d.__class__ is not dict or not d.keys() <= {keys}:",
             "        raise Refused",
-            f"    v = ({', '.join(values)},)",
         ]
         if all(_flat(hints[field.name]) for field in fields):
             # small values of plain fields (units, contacts, sessions, actors, category schemes)
             # repeat across a log: one object per distinct value, checked once
             cache = self.constant({})
             lines += [
+                f"    v = ({', '.join(values)},)",
                 f"    found = {cache}.get(v)",
                 "    if found is None:",
                 f"        if len({cache}) >= {_INTERNED}:",
@@ -206,8 +207,10 @@ class _Structure(_Generator):
                 f"        found = {cache}[v] = {make}",
                 "    return found",
             ]
-        else:
-            lines.append(f"    return {make}")
+        else:  # made from the values as they are read, in the fields' order
+            lines.append(
+                f"    return {made}({', '.join(f'{f.alias}={value}' for f, value in zip(fields, values, strict=True))})"
+            )
         self.define("\n".join(lines) + "\n")
 
     def read(self, kind: Any, value: str) -> str:
