@@ -429,6 +429,54 @@ def test_a_byte_of_stored_text_damaged_past_utf8_is_found_and_named_by_every_rea
     assert raw == [], "a reading failed with a raw error"
 
 
+def test_a_head_kept_under_an_id_damaged_past_utf8_is_named_by_verify_and_by_a_listing(
+    clean_log: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    stream = db.execute("SELECT stream_id FROM streams ORDER BY first_position").fetchone()[0]
+    db.execute(
+        "UPDATE streams SET stream_id = CAST(CAST(stream_id AS BLOB) || X'FF' AS TEXT) WHERE stream_id = ?",
+        (stream,),
+    )
+    db.close()
+    damaged = stream + "\udcff"
+    at = len(stream)
+    problem = check(path).problem
+    assert problem is not None
+    assert (problem.stream_id, problem.reason) == (
+        damaged,
+        f"the id its recorded head is kept under is not UTF-8 text: it holds U+DCFF at position {at}, "
+        "a lone surrogate, which is not a character (text decoded from bytes that were not UTF-8 carries such)",
+    )
+    with cohandle.Workflow.open(path) as wf:
+        with pytest.raises(
+            cohandle.ChainBroken,
+            match=f"the id the log lists it under is not UTF-8 text: it holds U\\+DCFF at position {at},",
+        ):
+            list(wf.proposals())
+        assert wf.get(stream).version > 1  # the proposal's own events are whole
+
+
+def test_a_proposal_listed_without_events_is_a_broken_log_not_an_unknown_id(
+    clean_log: Path, tmp_path: Path
+) -> None:
+    # its events deleted by hand, its head kept: a listing must not say an id was mistyped
+    path = tmp_path / "copy.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    stream = db.execute("SELECT stream_id FROM streams ORDER BY first_position").fetchone()[0]
+    db.execute("DELETE FROM events WHERE stream_id = ?", (stream,))
+    db.close()
+    with cohandle.Workflow.open(path) as wf, pytest.raises(cohandle.ChainBroken) as broken:
+        list(wf.proposals())
+    assert str(broken.value) == (
+        f"The log of proposal {stream!r} is broken at version 1: the log lists it among its proposals, but "
+        "holds none of its events. Restore the log from a verified export or backup."
+    )
+
+
 @pytest.mark.parametrize("reading", ["get", "history", "proposals", "read_all"])
 def test_a_reading_names_the_column_of_the_wrong_kind_and_not_the_payload_it_reads_as_bytes(
     clean_log: Path, tmp_path: Path, reading: str

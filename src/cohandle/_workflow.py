@@ -22,6 +22,7 @@ from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
 from cohandle._clocks import DeadlineChange, changes_of
 from cohandle._engine import Decide, Engine, Subscriber
 from cohandle._errors import (
+    ChainBroken,
     ConcurrencyConflict,
     IdempotencyConflict,
     InvalidInput,
@@ -30,6 +31,7 @@ from cohandle._errors import (
     ProposalNotFound,
     expect,
     got,
+    lone_surrogate,
     state_words,
     storable_id,
     whole_number,
@@ -363,8 +365,15 @@ class Workflow:
             else:
                 histories = [store.read_stream(proposal_id) for proposal_id in chunk]
             for proposal_id, events in zip(chunk, histories, strict=True):
-                if not events:
-                    raise ProposalNotFound(proposal_id)
+                if not events:  # listed, but not there: the log is damaged, no id was mistyped
+                    surrogate = lone_surrogate(proposal_id)
+                    raise ChainBroken(
+                        proposal_id,
+                        1,
+                        "the log lists it among its proposals, but holds none of its events"
+                        if surrogate is None
+                        else f"the id the log lists it under is not UTF-8 text: it {surrogate}",
+                    )
                 yield events
 
     def deadline_changes(

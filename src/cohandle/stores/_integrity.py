@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from cohandle._errors import InvalidInput, counted, got, whole_number
+from cohandle._errors import InvalidInput, counted, got, lone_surrogate, whole_number
 from cohandle._events import HASH_ALGORITHMS, StoredRecord, body_bytes, record_misfit, record_of
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
@@ -238,22 +238,27 @@ def _damaged_head(
     heads: Mapping[str, tuple[int, str]], last: Mapping[str, tuple[int, str]]
 ) -> Problem | None:
     """The first recorded head that is not a version and a hash (as a hand may write into
-    SQLite), named at its stream's last event."""
+    SQLite), or that is kept under an id that is not UTF-8 text (as a damaged file leaves
+    it), named at its stream's last event."""
     for stream_id, head in heads.items():
         pair: Any = head
         version, hash_ = pair if isinstance(pair, tuple | list) and len(pair) == 2 else (None, None)
+        surrogate = lone_surrogate(stream_id) if isinstance(stream_id, str) else None
         if (
             isinstance(version, int)
             and not isinstance(version, bool)
             and version >= 1
             and isinstance(hash_, str)
+            and surrogate is None
         ):
             continue
         return Problem(
             stream_id=stream_id,
             version=last.get(stream_id, (1, ""))[0],
             position=None,
-            reason=f"its recorded head holds {got(head)}, where a version and a hash belong",
+            reason=f"its recorded head holds {got(head)}, where a version and a hash belong"
+            if surrogate is None
+            else f"the id its recorded head is kept under is not UTF-8 text: it {surrogate}",
         )
     return None
 
