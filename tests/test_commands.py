@@ -149,6 +149,22 @@ def test_reject_needs_a_reason() -> None:
     assert p.rejection is not None and p.rejection.forwarded_to == OUTSIDER
 
 
+def test_empty_text_is_refused_with_a_hint_only_where_the_hint_fits() -> None:
+    wf = workflow()
+    pid = receive(wf)
+    with unchanged(wf, pid), pytest.raises(InvalidInput) as refused:
+        wf.reject(pid, reason=" ", actor=A_COMMITTEE)
+    assert str(refused.value) == "reason must not be empty: say why."
+    with unchanged(wf, pid), pytest.raises(InvalidInput) as refused:
+        wf.file(pid, actor=A_COMMITTEE, command_id=" ")
+    assert str(refused.value) == "command_id must not be empty."
+    bring = receive(wf)
+    wf.assign(bring, lead=LEAD, actor=A_COMMITTEE)
+    with unchanged(wf, bring), pytest.raises(InvalidInput) as refused:
+        wf.extend(bring, until="2025-09-01", approval="", reason="调研需要", actor=A_COMMITTEE)
+    assert str(refused.value) == "approval must not be empty."
+
+
 def test_a_refusal_says_a_state_in_words_and_keeps_its_value() -> None:
     wf = workflow()
     pid = receive(wf)

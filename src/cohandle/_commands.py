@@ -189,7 +189,7 @@ def text(field: str, value: object, *, required: bool = True) -> str:
         raise InvalidInput(field, f"must be text (got {got(value)})")
     value = value.strip()
     if required and not value:
-        raise InvalidInput(field, "must not be empty: say why")
+        raise InvalidInput(field, "must not be empty: say why" if field == "reason" else "must not be empty")
     return value
 
 
