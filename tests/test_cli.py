@@ -187,7 +187,17 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     reminders = json.loads(run("reminders", "--now", NOW, "--json", db=demo_db).stdout)
     assert {r["level"] for r in reminders} == {"escalate", "remind"}
     assert all(r["level"] == "remind" for r in reminders if r["party"] == "提案者")
-    assert "must be one of generic" in one_line_error(run("reminders", "--policy", "nowhere", db=demo_db))
+    refused = one_line_error(run("reminders", "--policy", "nowhere", db=demo_db))
+    assert refused.startswith("cohandle: --policy must be one of generic, ") and "(got 'nowhere')" in refused
+    done = subprocess.run(  # the preset named by the environment is named as the environment's
+        [sys.executable, "-m", "cohandle", "reminders", "--db", str(demo_db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COHANDLE_POLICY": "nowhere"},
+    )
+    assert one_line_error(done).startswith("cohandle: COHANDLE_POLICY must be one of generic, ")
 
 
 def test_what_one_unit_owes_and_what_one_session_owes(demo_db: Path) -> None:
@@ -212,6 +222,23 @@ def test_what_one_unit_owes_and_what_one_session_owes(demo_db: Path) -> None:
     for command in ("due", "overdue", "reminders"):
         refused = one_line_error(run(command, "--session", "14", db=demo_db))
         assert "--session must be a session key such as cppcc-湖北省-13-1" in refused
+
+
+def test_unit_is_a_units_name_as_kept_and_never_empty(demo_db: Path) -> None:
+    # a unit's name is kept without the spaces around it, so --unit is read the same way; an
+    # empty one (a script's unset variable) filtered nothing in list and everything in due
+    listed = json.loads(run("list", "--unit", " 省财政厅 ", "--json", db=demo_db).stdout)
+    assert listed and listed == json.loads(run("list", "--unit", "省财政厅", "--json", db=demo_db).stdout)
+    due = json.loads(
+        run(
+            "due", "--within", "10wd", "--now", "2023-05-10", "--unit", "　省财政厅", "--json", db=demo_db
+        ).stdout
+    )
+    assert [(d["number"], d["party"]) for d in due] == [("20230412", "省财政厅")]
+    for command in (["list"], ["due"], ["overdue"], ["reminders"], ["render", SEED_ID]):
+        for empty in ("", "  "):
+            refused = one_line_error(run(*command, "--unit", empty, db=demo_db))
+            assert refused == "cohandle: --unit must name a unit, but it is empty.\n", command
 
 
 def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:

@@ -134,7 +134,8 @@ def _policy(args: argparse.Namespace) -> Policy:
     name = getattr(args, "policy", None) or os.environ.get(ENV_POLICY) or "generic"
     if name.endswith(".toml"):
         return policy_from_toml(Path(nameable("--policy", name)))
-    return preset(name)
+    with _said_as("--policy" if getattr(args, "policy", None) else ENV_POLICY, "preset"):
+        return preset(name)
 
 
 def _calendar(args: argparse.Namespace, *, weekends_only_after: bool = True) -> Calendar:
@@ -1175,9 +1176,20 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _unit_option(args: argparse.Namespace) -> None:
+    """``--unit`` as units' names are kept, without spaces around it; an empty one (a script's
+    unset variable) is refused, where it would have filtered nothing or everything."""
+    if getattr(args, "unit", None) is None:
+        return
+    args.unit = args.unit.strip()
+    if not args.unit:
+        raise cohandle.InvalidInput("--unit", "must name a unit, but it is empty")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _unit_option(args)
         with _collector_paused():
             code: int = args.run(args)
     except cohandle.CohandleError as exc:
