@@ -241,6 +241,26 @@ def test_unit_is_a_units_name_as_kept_and_never_empty(demo_db: Path) -> None:
             assert refused == "cohandle: --unit must name a unit, but it is empty.\n", command
 
 
+@pytest.mark.parametrize(
+    ("command", "option", "what"),
+    [
+        (["verify"], "--anchor", "a file"),  # was: verified without an anchor
+        (["render", SEED_ID], "--docx", "a file"),  # was: the letter on standard output
+        (["recount"], "--schedules", "a file"),  # was: no schedules
+        (["recount"], "--policy", "a preset or a policy .toml"),  # was: the default policy
+        (["export", "-"], "--id", "a proposal"),
+        (["list"], "--db", "a SQLite file or a PostgreSQL URL"),  # was: $COHANDLE_DB or ./cohandle.db
+    ],
+)
+def test_an_option_given_empty_is_refused_not_taken_as_not_given(
+    demo_db: Path, command: list[str], option: str, what: str
+) -> None:
+    # a script's unset variable ("--anchor $ANCHOR") must not quietly do less than it asked
+    done = run(*command, option, "", db=demo_db)
+    assert one_line_error(done) == f"cohandle: {option} must name {what}, but it is empty.\n"
+    assert done.stdout == ""
+
+
 def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:
     # on 30 March the opinions of 20230519 and 20230233 were late; both came in April
     overdue = json.loads(run("overdue", "--now", "2023-03-30", "--json", db=demo_db).stdout)

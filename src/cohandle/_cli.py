@@ -766,7 +766,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    anchor = _read_anchor(args.anchor) if args.anchor else None
+    anchor = None if args.anchor is None else _read_anchor(args.anchor)
     progress = _Progress("verified events")
     with _open(args) as wf:
         report = wf.verify(progress, anchor=anchor)
@@ -847,11 +847,12 @@ def _anchor(args: argparse.Namespace) -> int:
 
 def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
     """The heads of an anchor file written by ``cohandle anchor``."""
+    named = path if path == "-" else nameable("--anchor", path)  # its refusal is not a JSON one
     try:
-        if path == "-":
+        if named == "-":
             data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
         else:
-            with open(nameable("--anchor", path), encoding="utf-8") as source:
+            with open(named, encoding="utf-8") as source:
                 data = json.load(source)
     except OSError as exc:
         raise unusable_file("--anchor", path, exc) from None
@@ -1176,9 +1177,23 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _unit_option(args: argparse.Namespace) -> None:
-    """``--unit`` as units' names are kept, without spaces around it; an empty one (a script's
-    unset variable) is refused, where it would have filtered nothing or everything."""
+_NAMING = {
+    "db": "a SQLite file or a PostgreSQL URL",
+    "policy": "a preset or a policy .toml",
+    "schedules": "a file",
+    "anchor": "a file",
+    "docx": "a file",
+    "id": "a proposal",
+}
+
+
+def _options_named(args: argparse.Namespace) -> None:
+    """Refuse an option given empty (a script's unset variable), which would otherwise be taken
+    as not given at all: the default database, no anchor to check, the letter on standard
+    output. ``--unit`` is read as units' names are kept, without the spaces around it."""
+    for option, what in _NAMING.items():
+        if getattr(args, option, None) == "":
+            raise cohandle.InvalidInput(f"--{option}", f"must name {what}, but it is empty")
     if getattr(args, "unit", None) is None:
         return
     args.unit = args.unit.strip()
@@ -1189,7 +1204,7 @@ def _unit_option(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        _unit_option(args)
+        _options_named(args)
         with _collector_paused():
             code: int = args.run(args)
     except cohandle.CohandleError as exc:
