@@ -331,7 +331,8 @@ class Workflow:
         quarter's end, judged on what had happened by then. An event recorded later but dated
         earlier (a letter entered a week after its date) counts from its date, as it does in
         the state it is folded into. From a SQL store they are rebuilt from the log, a few
-        hundred proposals per query.
+        hundred proposals per query; a proposal the store lists but holds no event of raises
+        :class:`~cohandle.ChainBroken` (the log is damaged).
         """
         # read here, so that a moment that cannot be read is refused by the call itself
         return self._proposals(None if as_of is None else business_time("as_of", as_of))
