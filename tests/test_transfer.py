@@ -149,6 +149,23 @@ def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) 
         import_jsonl(MemoryStore(), tmp_path)
     with pytest.raises(InvalidInput, match=r"source cannot be read \(No such file or directory"):
         import_jsonl(MemoryStore(), tmp_path / "missing.jsonl")
+    with pytest.raises(InvalidInput, match="source must name a file, but it is empty"):
+        import_jsonl(MemoryStore(), "")
+
+
+def test_an_export_to_a_stream_of_text_is_refused_before_it_writes(tmp_path: Path) -> None:
+    # sys.stdout, or a file opened with "w": the lines are bytes, and the stream would fail at
+    # the first with a bare TypeError
+    wf = workflow()
+    receive(wf)
+    for text in (io.StringIO(), (tmp_path / "log.jsonl").open("w", encoding="utf-8")):
+        with text, pytest.raises(InvalidInput) as refused:
+            export_jsonl(wf.store, text)  # type: ignore[arg-type]
+        assert str(refused.value) == (
+            'target must be a binary file object, but this one takes text: open the file with "wb", '
+            "or give standard output as sys.stdout.buffer."
+        )
+    assert (tmp_path / "log.jsonl").read_bytes() == b""
 
 
 def test_garbage_and_empty_input(tmp_path: Path) -> None:

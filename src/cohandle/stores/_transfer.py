@@ -11,12 +11,13 @@ is refused with the number of the first bad line, and nothing is stored.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 import attrs
 import orjson
@@ -154,6 +155,12 @@ def export_jsonl(
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+    elif isinstance(cast(object, target), io.TextIOBase):  # sys.stdout, a "w" file: text
+        raise InvalidInput(
+            "target",
+            'must be a binary file object, but this one takes text: open the file with "wb", '
+            "or give standard output as sys.stdout.buffer",
+        )
     elif callable(getattr(target, "write", None)):
         write(target.write)
     else:
