@@ -740,6 +740,13 @@ def test_diagram_and_version_and_bad_arguments() -> None:
 
 def test_a_missing_a_corrupt_and_a_newer_database(tmp_path: Path) -> None:
     assert "names no file" in one_line_error(run("list", db=tmp_path / "none.db"))
+    empty = tmp_path / "empty.db"  # a reading command does not give it a log's tables
+    empty.touch()
+    for command in (["list"], ["verify"], ["export", "-"], ["stats"]):
+        assert "empty.db holds no cohandle log (it is an empty database)" in one_line_error(
+            run(*command, db=empty)
+        )
+    assert empty.read_bytes() == b"" and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"\x00garbage" * 100)
     assert "not a readable cohandle database" in one_line_error(run("list", db=junk))

@@ -52,6 +52,34 @@ def test_a_whole_case_on_postgres(postgres_url: str, postgres_schema: str) -> No
         assert again.verify().ok
 
 
+def test_a_store_opened_to_read_refuses_a_schema_without_a_log_and_makes_nothing(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    import psycopg
+
+    def tables() -> list[str]:
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            rows = db.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (postgres_schema,))
+            return sorted(row[0] for row in rows)
+
+    with pytest.raises(StorageError) as refused:
+        cohandle.Workflow.open(postgres_url, schema=postgres_schema, create=False)
+    assert str(refused.value) == (
+        f"The PostgreSQL schema {postgres_schema!r} at {postgres_url} holds no cohandle log, and the store "
+        "was opened to read one, not to create it; nothing was changed."
+    )
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        assert db.execute("SELECT to_regnamespace(%s)", (postgres_schema,)).fetchone() == (None,)
+    with cohandle.Workflow.open(postgres_url, schema=postgres_schema, clock=workflow().clock) as wf:
+        pid = receive(wf)
+    made = tables()
+    with cohandle.Workflow.open(postgres_url, schema=postgres_schema, create=False) as reading:
+        assert reading.get(pid).version == 1
+    assert tables() == made == ["cohandle_events", "cohandle_meta", "cohandle_streams"]
+    with pytest.raises(cohandle.InvalidInput, match="create must be True or False"):
+        PostgresStore(postgres_url, schema=postgres_schema, create="no")  # type: ignore[arg-type]
+
+
 def test_a_newer_schema_is_refused(postgres_url: str, postgres_schema: str) -> None:
     import psycopg
 

@@ -82,6 +82,32 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
         SQLiteStore(path)
 
 
+def test_a_store_opened_to_read_refuses_a_missing_or_empty_database_and_makes_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    with pytest.raises(StorageError) as refused:
+        cohandle.Workflow.open(missing, create=False)
+    assert str(refused.value) == (
+        f"{missing} holds no cohandle log: there is no such file, and the store was opened to read one, "
+        "not to create it."
+    )
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(StorageError) as refused:
+        SQLiteStore(empty, create=False)
+    assert str(refused.value) == (
+        f"{empty} holds no cohandle log (it is an empty database), and the store was opened to read one, "
+        "not to create it; nothing was changed."
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.db"]  # no typo.db, no -wal
+    assert empty.read_bytes() == b""
+    with cohandle.Workflow.open(tmp_path / "log.db", clock=workflow().clock) as wf:
+        pid = receive(wf)
+    with cohandle.Workflow.open(tmp_path / "log.db", create=False) as reading:
+        assert reading.get(pid).version == 1
+    with pytest.raises(cohandle.InvalidInput, match="create must be True or False"):
+        SQLiteStore(tmp_path / "log.db", create=1)  # type: ignore[arg-type]
+
+
 def test_another_programs_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     db = sqlite3.connect(path)

@@ -67,12 +67,14 @@ def _target(args: argparse.Namespace) -> str:
 
 
 def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
+    """The log to read: it must be there already (only ``demo`` and ``import`` make one), so a
+    mistyped name or URL is refused rather than given a new, empty log."""
     target = _target(args)
     if not target.startswith(("postgresql://", "postgres://")) and not os.path.exists(target):
         raise cohandle.InvalidInput(
             "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
         )
-    return cohandle.Workflow.open(target, **options)
+    return cohandle.Workflow.open(target, create=False, **options)
 
 
 @contextlib.contextmanager

@@ -227,8 +227,11 @@ class Workflow:
         ``path`` is a ``postgresql://`` URL.
 
         ``synchronous`` (``"FULL"``, the default, or ``"NORMAL"``) and ``busy_timeout`` go to
-        the SQLite store, ``schema`` and ``connect_timeout`` to the PostgreSQL one; every other
-        option to :class:`Workflow`.
+        the SQLite store, ``schema`` and ``connect_timeout`` to the PostgreSQL one, ``create``
+        to either; every other option to :class:`Workflow`. With ``create=False`` (a report, a
+        reading job) a database that holds no cohandle log is refused with
+        :class:`~cohandle.stores.StorageError` and nothing is made in it, where by default the
+        log's tables are created: a mistyped file name or URL is not given a new, empty log.
         """
         if not isinstance(path, str | os.PathLike):
             raise InvalidInput("path", f"must name a database file or a postgresql:// URL (got {got(path)})")

@@ -29,6 +29,7 @@ from cohandle._errors import (
     ConcurrencyConflict,
     InvalidInput,
     SchemaError,
+    got,
     lone_surrogate,
     seconds,
 )
@@ -97,9 +98,14 @@ def _schema_sql(schema: str) -> list[str]:
 
 class PostgresStore(RowStore):
     """Events in PostgreSQL, over one connection that the threads of a process share. A
-    process forked after the store was opened gets its own connection at its first call."""
+    process forked after the store was opened gets its own connection at its first call. The
+    log's tables are made in ``schema`` (and the schema itself), unless ``create`` is False:
+    then a schema that holds no cohandle log is refused with :class:`StorageError`, and
+    nothing is written."""
 
-    def __init__(self, url: str, *, schema: str = "public", connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, schema: str = "public", connect_timeout: float = 10.0, create: bool = True
+    ) -> None:
         try:
             import psycopg
         except ImportError:
@@ -120,6 +126,9 @@ class PostgresStore(RowStore):
         if not isinstance(schema, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise InvalidInput("schema", f"must be a plain lower-case SQL name (got {schema!r})")
         timeout = seconds("connect_timeout", connect_timeout, zero_allowed=False)
+        if not isinstance(create, bool):
+            raise InvalidInput("create", f"must be True or False (got {got(create)})")
+        self._create_log = create
         self._psycopg = psycopg
         self.url = url
         self.schema = schema
@@ -192,6 +201,14 @@ class PostgresStore(RowStore):
         digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
         if self._schema_recorded() == (str(SCHEMA_VERSION), digest):
             return
+        if (
+            not self._create_log
+            and self._db.execute("SELECT to_regclass(%s) IS NULL", (f"{s}.cohandle_meta",)).fetchone()[0]
+        ):
+            raise StorageError(
+                f"The PostgreSQL schema {self.schema!r} at {_safe(self.url)} holds no cohandle log, and "
+                "the store was opened to read one, not to create it; nothing was changed."
+            )
         try:
             self._create(statements, digest)
         except self._psycopg.errors.InsufficientPrivilege as exc:

@@ -29,6 +29,7 @@ from cohandle._errors import (
     ConcurrencyConflict,
     InvalidInput,
     SchemaError,
+    got,
     nameable,
     seconds,
 )
@@ -115,7 +116,9 @@ def _not_writable(path: str) -> str:
 
 class SQLiteStore(RowStore):
     """Events in one SQLite file. Share one store between threads. A process forked after the
-    store was opened gets its own connection at its first call."""
+    store was opened gets its own connection at its first call. The file is made, and the log's
+    tables in it, unless ``create`` is False: then a missing file or an empty database is
+    refused with :class:`StorageError`, and nothing is written."""
 
     # the JSON read as SQLite keeps it, UTF-8: as text it would be decoded, then encoded again
     decoded = (
@@ -124,7 +127,12 @@ class SQLiteStore(RowStore):
     )
 
     def __init__(
-        self, path: str | os.PathLike[str], *, synchronous: str = "FULL", busy_timeout: float = 10.0
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "FULL",
+        busy_timeout: float = 10.0,
+        create: bool = True,
     ) -> None:
         named = os.fspath(path) if isinstance(path, str | os.PathLike) else None
         if not isinstance(named, str) or not named:
@@ -135,12 +143,20 @@ class SQLiteStore(RowStore):
                 "synchronous", f"must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})"
             )
         self._busy_timeout = seconds("busy_timeout", busy_timeout, zero_allowed=True)
+        if not isinstance(create, bool):
+            raise InvalidInput("create", f"must be True or False (got {got(create)})")
+        self._create_log = create
         self.path = os.fspath(path)
         self.synchronous = synchronous.upper()
         self._lock = threading.RLock()
         self._closed = False
         if self.path != ":memory:" and not Path(self.path).parent.exists():
             raise InvalidInput("path", f"names a folder that does not exist: {Path(self.path).parent}")
+        if not create and self.path != ":memory:" and not Path(self.path).is_file():
+            raise StorageError(
+                f"{self.path} holds no cohandle log: there is no such file, and the store was opened "
+                "to read one, not to create it."
+            )
         self._db: sqlite3.Connection | None = self._open()
         reopen_after_fork(self)
 
@@ -197,6 +213,11 @@ class SQLiteStore(RowStore):
                 raise SchemaError(
                     f"{self.path} is a SQLite database of something else (tables: {', '.join(sorted(tables))}); "
                     "nothing was changed."
+                )
+            if not tables and not self._create_log:
+                raise StorageError(
+                    f"{self.path} holds no cohandle log (it is an empty database), and the store was "
+                    "opened to read one, not to create it; nothing was changed."
                 )
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal" and self.path != ":memory:":
             db.execute("PRAGMA journal_mode = WAL")
