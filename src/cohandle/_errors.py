@@ -98,10 +98,10 @@ def counted(number: int, noun: str) -> str:
 
 
 def nameable(field: str, path: str | os.PathLike[str]) -> str:
-    """``path`` as text, refused when no file name can hold it: nothing, a NUL, or a lone surrogate the
-    system's encoding has no bytes for (the system's calls would raise a bare ``ValueError`` or
-    ``UnicodeEncodeError``). A name read from the command line in bytes that are not UTF-8
-    holds surrogates that stand for those bytes, and is taken."""
+    """``path`` as text, refused when it names no file: nothing at all, or what no file name can
+    hold, a NUL or a lone surrogate the system's encoding has no bytes for (the system's calls
+    would raise a bare ``ValueError`` or ``UnicodeEncodeError``). A name read from the command
+    line in bytes that are not UTF-8 holds surrogates that stand for those bytes, and is taken."""
     name = os.fspath(path)
     if not name:  # a script's unset variable: never the folder it runs in, nor nothing at all
         raise InvalidInput(field, "must name a file, but it is empty")
