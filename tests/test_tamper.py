@@ -340,10 +340,9 @@ WRONG_KINDS = [
 ]
 
 
-@pytest.mark.parametrize(("column", "value", "reason"), WRONG_KINDS, ids=[kind[0] for kind in WRONG_KINDS])
-def test_a_value_of_the_wrong_kind_is_named_by_every_reading(
-    clean_log: Path, tmp_path: Path, column: str, value: object, reason: str
-) -> None:
+def set_in_copy(clean_log: Path, tmp_path: Path, column: str, value: object) -> tuple[Path, str, int]:
+    """A copy of the log with ``column`` of its first event at version 2 set to ``value`` by
+    hand: the copy, and that event's stream and position."""
     path = tmp_path / "copy.db"
     shutil.copy(clean_log, path)
     db = sqlite3.connect(path, isolation_level=None)
@@ -352,38 +351,43 @@ def test_a_value_of_the_wrong_kind_is_named_by_every_reading(
     ).fetchone()
     db.execute(f"UPDATE events SET {column} = ? WHERE position = ?", (value, position))
     db.close()
-    problem = check(path).problem
-    assert problem is not None, f"{column} of the wrong kind went unnoticed"
-    named = value if column == "stream_id" else stream  # the event is named as it is stored
-    assert (problem.stream_id, problem.position) == (named, position)
-    assert problem.reason == reason
+    return path, stream, position
+
+
+def read_without_raw_errors(path: Path, stream: str, export_refusal: str) -> None:
+    """Each reading of ``stream`` in the log at ``path`` gives it or raises a ``CohandleError``
+    (a ``SchemaError`` naming the event, or a broken chain), never a raw error; an export is
+    refused with a ``SchemaError`` matching ``export_refusal``."""
     raw = []
     with cohandle.Workflow.open(path) as wf:
         for read in (wf.get, wf.history, lambda _: list(wf.proposals()), lambda _: list(wf.store.read_all())):
             try:
                 read(stream)
-            except cohandle.CohandleError:  # SchemaError naming the event, or a broken chain
+            except cohandle.CohandleError:
                 pass
-            except Exception as exc:  # what this test looks for
+            except Exception as exc:  # what the tests look for
                 raw.append(repr(exc))
-        with pytest.raises(
-            cohandle.SchemaError, match=f"{re.escape(repr(named))} .* cannot be exported: {re.escape(reason)}"
-        ):
+        with pytest.raises(cohandle.SchemaError, match=export_refusal):
             cohandle.stores.export_jsonl(wf.store, io.BytesIO())
     assert raw == [], "a reading failed with a raw error"
 
 
-TEXT_COLUMNS = [
-    "stream_id",
-    "type",
-    "payload",
-    "occurred_at",
-    "recorded_at",
-    "actor",
-    "command_id",
-    "prev_hash",
-    "hash",
-]
+@pytest.mark.parametrize(("column", "value", "reason"), WRONG_KINDS, ids=[kind[0] for kind in WRONG_KINDS])
+def test_a_value_of_the_wrong_kind_is_named_by_every_reading(
+    clean_log: Path, tmp_path: Path, column: str, value: object, reason: str
+) -> None:
+    path, stream, position = set_in_copy(clean_log, tmp_path, column, value)
+    problem = check(path).problem
+    assert problem is not None, f"{column} of the wrong kind went unnoticed"
+    named = value if column == "stream_id" else stream  # the event is named as it is stored
+    assert (problem.stream_id, problem.position) == (named, position)
+    assert problem.reason == reason
+    read_without_raw_errors(
+        path, stream, f"{re.escape(repr(named))} .* cannot be exported: {re.escape(reason)}"
+    )
+
+
+TEXT_COLUMNS = [name for name in StoredRecord._fields if name not in ("position", "version", "schema")]
 
 
 @pytest.mark.parametrize("column", TEXT_COLUMNS)
@@ -414,19 +418,7 @@ def test_a_byte_of_stored_text_damaged_past_utf8_is_found_and_named_by_every_rea
     assert report.problem.reason.startswith(f"its {column} is not UTF-8 text: it holds U+DC"), (
         report.problem.reason
     )
-    raw = []
-    with cohandle.Workflow.open(path) as wf:
-        readings = (wf.get, wf.history, lambda _: list(wf.proposals()), lambda _: list(wf.store.read_all()))
-        for read in readings:
-            try:
-                read(stream)
-            except cohandle.CohandleError:  # SchemaError naming the event, or a broken chain
-                pass
-            except Exception as exc:  # what this test looks for
-                raw.append(repr(exc))
-        with pytest.raises(cohandle.SchemaError, match=f"cannot be exported: its {column} is not UTF-8 text"):
-            cohandle.stores.export_jsonl(wf.store, io.BytesIO())
-    assert raw == [], "a reading failed with a raw error"
+    read_without_raw_errors(path, stream, f"cannot be exported: its {column} is not UTF-8 text")
 
 
 def test_a_head_kept_under_an_id_damaged_past_utf8_is_named_by_verify_and_by_a_listing(
@@ -465,14 +457,7 @@ def test_a_reading_names_the_column_of_the_wrong_kind_and_not_the_payload_it_rea
 ) -> None:
     # the SQLite store reads payloads and actors as UTF-8 bytes to decode them; a hash of bytes
     # must still be what the refusal names, with the payload's text taken as text
-    path = tmp_path / "copy.db"
-    shutil.copy(clean_log, path)
-    db = sqlite3.connect(path, isolation_level=None)
-    stream, position = db.execute(
-        "SELECT stream_id, position FROM events WHERE version = 2 ORDER BY position"
-    ).fetchone()
-    db.execute("UPDATE events SET hash = ? WHERE position = ?", (b"\x00\xff", position))
-    db.close()
+    path, stream, _ = set_in_copy(clean_log, tmp_path, "hash", b"\x00\xff")
     with cohandle.Workflow.open(path) as wf:
         readings: dict[str, Callable[[], object]] = {
             "get": lambda: wf.get(stream),
