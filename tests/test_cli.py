@@ -28,7 +28,7 @@ def run(
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("COHANDLE_DB", "COHANDLE_POLICY", "COHANDLE_SCHEDULES")
+        if k not in ("COHANDLE_DB", "COHANDLE_POLICY", "COHANDLE_SCHEDULES", "COHANDLE_SCHEMA")
     }
     if db is not None:
         env["COHANDLE_DB"] = str(db)
@@ -1022,3 +1022,38 @@ def test_list_and_the_boards_hold_one_proposal_at_a_time(
     with contextlib.redirect_stdout(io.StringIO()):
         assert main([*argv, "--db", str(many_db)]) == 0
     assert len(held) == 25 and max(held) <= 2, held
+
+
+def test_a_log_in_a_postgresql_schema_is_reached_with_schema(
+    demo_db: Path, tmp_path: Path, postgres_url: str, postgres_schema: str
+) -> None:
+    # the servers keep their log in a schema of their own (the howto's "cohandle"): the
+    # command line reaches it with --schema or $COHANDLE_SCHEMA, and never makes one elsewhere
+    export = tmp_path / "log.jsonl"
+    assert run("export", str(export), db=demo_db).returncode == 0
+    imported = run("import", str(export), "--db", postgres_url, "--schema", postgres_schema)
+    assert imported.returncode == 0, imported.stderr
+    listed = run("list", "--db", postgres_url, "--schema", postgres_schema)
+    assert listed.returncode == 0 and listed.stdout.splitlines()[-1] == "5 件", listed
+    done = subprocess.run(
+        [sys.executable, "-m", "cohandle", "verify", "--db", postgres_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COHANDLE_SCHEMA": postgres_schema},
+    )
+    assert done.returncode == 0 and "53 events in 5 proposals" in done.stdout, done
+    other = postgres_schema + "_x"  # no log there: refused, and not made
+    refused = one_line_error(run("list", "--db", postgres_url, "--schema", other))
+    assert f"The PostgreSQL schema {other!r} at {postgres_url} holds no cohandle log" in refused
+    import psycopg
+
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT to_regnamespace(%s)", (other,)).fetchone() == (None,)
+    assert one_line_error(run("list", "--db", postgres_url, "--schema", "Cohandle")) == (
+        "cohandle: --schema must be a plain lower-case SQL name (got 'Cohandle').\n"
+    )
+    assert one_line_error(run("list", "--schema", postgres_schema, db=demo_db)) == (
+        f"cohandle: --schema is for a PostgreSQL log, and --db names a SQLite file ({demo_db}).\n"
+    )

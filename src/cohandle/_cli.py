@@ -44,6 +44,7 @@ from cohandle.deadlines import (
 from cohandle.stores._integrity import anchor_argument
 
 ENV_DB = "COHANDLE_DB"
+ENV_SCHEMA = "COHANDLE_SCHEMA"
 ENV_POLICY = "COHANDLE_POLICY"
 ENV_SCHEDULES = "COHANDLE_SCHEDULES"
 SHANGHAI = "Asia/Shanghai"
@@ -66,15 +67,33 @@ def _target(args: argparse.Namespace) -> str:
     return str(getattr(args, "db", None) or os.environ.get(ENV_DB) or "cohandle.db")
 
 
+def _postgres(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.Workflow:
+    """The workflow on ``target``, in the PostgreSQL schema of ``--schema`` (or
+    ``$COHANDLE_SCHEMA``, or ``public``); ``--schema`` with a SQLite file is refused."""
+    schema = getattr(args, "schema", None)
+    if _postgres(target):
+        options["schema"] = schema or os.environ.get(ENV_SCHEMA) or "public"
+    elif schema is not None:
+        raise cohandle.InvalidInput(
+            "--schema", f"is for a PostgreSQL log, and --db names a SQLite file ({target})"
+        )
+    with _said_as("--schema", "schema"):
+        return cohandle.Workflow.open(target, **options)
+
+
 def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
     """The log to read: it must be there already (only ``demo`` and ``import`` make one), so a
     mistyped name or URL is refused rather than given a new, empty log."""
     target = _target(args)
-    if not target.startswith(("postgresql://", "postgres://")) and not os.path.exists(target):
+    if not _postgres(target) and not os.path.exists(target):
         raise cohandle.InvalidInput(
             "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
         )
-    return cohandle.Workflow.open(target, create=False, **options)
+    return _opened(args, target, create=False, **options)
 
 
 @contextlib.contextmanager
@@ -896,7 +915,7 @@ def _import(args: argparse.Namespace) -> int:
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
     progress, stored = _Progress("checked lines"), _Progress("stored events")
-    with cohandle.Workflow.open(target) as wf, _said_as("FILE", "source"):
+    with _opened(args, target) as wf, _said_as("FILE", "source"):
         source = sys.stdin.buffer if from_stdin else args.file
 
         def storing(count: int) -> None:  # the checking's line ends before the storing's starts
@@ -1036,6 +1055,10 @@ def build_parser() -> argparse.ArgumentParser:
         if db:
             sub.add_argument(
                 "--db", help=f"the database file or a postgresql:// URL (default: ${ENV_DB} or cohandle.db)"
+            )
+            sub.add_argument(
+                "--schema",
+                help=f"the PostgreSQL schema the log is in, for a postgresql:// --db (default: ${ENV_SCHEMA} or public)",
             )
         if json_flag:
             sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -1186,6 +1209,7 @@ _NAMING = {
     "anchor": "a file",
     "docx": "a file",
     "id": "a proposal",
+    "schema": "a PostgreSQL schema",
 }
 
 
