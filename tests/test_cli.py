@@ -1046,7 +1046,9 @@ def test_a_log_in_a_postgresql_schema_is_reached_with_schema(
     assert done.returncode == 0 and "53 events in 5 proposals" in done.stdout, done
     other = postgres_schema + "_x"  # no log there: refused, and not made
     refused = one_line_error(run("list", "--db", postgres_url, "--schema", other))
-    assert f"The PostgreSQL schema {other!r} at {postgres_url} holds no cohandle log" in refused
+    from cohandle._cli import _shown
+
+    assert f"The PostgreSQL schema {other!r} at {_shown(postgres_url)} holds no cohandle log" in refused
     import psycopg
 
     with psycopg.connect(postgres_url) as db:
@@ -1057,3 +1059,24 @@ def test_a_log_in_a_postgresql_schema_is_reached_with_schema(
     assert one_line_error(run("list", "--schema", postgres_schema, db=demo_db)) == (
         f"cohandle: --schema is for a PostgreSQL log, and --db names a SQLite file ({demo_db}).\n"
     )
+
+
+def test_the_demo_writes_only_a_fresh_log_and_never_prints_a_password(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    from cohandle._cli import _shown
+
+    written = run("demo", "--db", postgres_url, "--schema", postgres_schema)
+    assert written.returncode == 0, written.stderr
+    # a log in use (the demo's or any other): the demo does not add its proposals to it
+    assert one_line_error(run("demo", "--db", postgres_url, "--schema", postgres_schema)) == (
+        f"cohandle: --db holds a cohandle log already ({_shown(postgres_url)}); the demo writes a fresh "
+        "database.\n"
+    )
+    listed = run("list", "--db", postgres_url, "--schema", postgres_schema)
+    assert listed.stdout.splitlines()[-1] == "5 件"
+    assert one_line_error(run("demo", "--schema", postgres_schema)) == (
+        "cohandle: --schema is for a PostgreSQL log, and without --db the demo writes a SQLite file.\n"
+    )
+    assert _shown("postgresql://oa:s3cret@db.internal:5432/oa") == "postgresql://oa:***@db.internal:5432/oa"
+    assert _shown("/srv/oa/cohandle.db") == "/srv/oa/cohandle.db"

@@ -64,9 +64,11 @@ def test_a_store_opened_to_read_refuses_a_schema_without_a_log_and_makes_nothing
 
     with pytest.raises(StorageError) as refused:
         cohandle.Workflow.open(postgres_url, schema=postgres_schema, create=False)
+    from cohandle.stores._postgres import _safe
+
     assert str(refused.value) == (
-        f"The PostgreSQL schema {postgres_schema!r} at {postgres_url} holds no cohandle log, and the store "
-        "was opened to read one, not to create it; nothing was changed."
+        f"The PostgreSQL schema {postgres_schema!r} at {_safe(postgres_url)} holds no cohandle log, and the "
+        "store was opened to read one, not to create it; nothing was changed."
     )
     with psycopg.connect(postgres_url, autocommit=True) as db:
         assert db.execute("SELECT to_regnamespace(%s)", (postgres_schema,)).fetchone() == (None,)

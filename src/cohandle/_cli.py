@@ -71,6 +71,13 @@ def _postgres(target: str) -> bool:
     return target.startswith(("postgresql://", "postgres://"))
 
 
+def _shown(target: str) -> str:
+    """``--db`` as it may be printed: a PostgreSQL URL without its password."""
+    from cohandle.stores._postgres import _safe
+
+    return _safe(target) if _postgres(target) else target
+
+
 def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.Workflow:
     """The workflow on ``target``, in the PostgreSQL schema of ``--schema`` (or
     ``$COHANDLE_SCHEMA``, or ``public``); ``--schema`` with a SQLite file is refused."""
@@ -223,25 +230,34 @@ class _Progress:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.db is None and args.schema is not None:  # refused before a folder is made for nothing
+        raise cohandle.InvalidInput(
+            "--schema", "is for a PostgreSQL log, and without --db the demo writes a SQLite file"
+        )
     path = args.db or os.path.join(tempfile.mkdtemp(prefix="cohandle-demo-"), "demo.db")
     if os.path.exists(path):
         raise cohandle.InvalidInput(
             "--db", f"names an existing file ({path}); the demo writes a fresh database"
         )
-    with cohandle.Workflow.open(path, policy=preset("generic")) as wf:
+    shown = _shown(path)
+    with _opened(args, path, policy=preset("generic")) as wf:
+        if next(iter(wf.store.stream_ids()), None) is not None:  # a PostgreSQL log in use
+            raise cohandle.InvalidInput(
+                "--db", f"holds a cohandle log already ({shown}); the demo writes a fresh database"
+            )
         ids = record_demo(wf)
         for proposal_id in ids:
             print(timeline(wf, proposal_id))
             print()
-        print(f"Database: {path}")
+        print(f"Database: {shown}")
         print(wf.verify())
     print()
     print("Next, try:")
     for line in (
-        f"cohandle show {ids[0]} --db {path}",
-        f"cohandle overdue --db {path}",
-        f"cohandle stats --db {path}",
-        f"cohandle render {ids[0]} --db {path}",
+        f"cohandle show {ids[0]} --db {shown}",
+        f"cohandle overdue --db {shown}",
+        f"cohandle stats --db {shown}",
+        f"cohandle render {ids[0]} --db {shown}",
     ):
         print(f"  {line}")
     return 0
@@ -928,7 +944,7 @@ def _import(args: argparse.Namespace) -> int:
             progress.done()
             stored.done()
     print(
-        f"Imported {counted(report.events, 'event')} of {counted(report.streams, 'proposal')} into {target}, every chain verified."
+        f"Imported {counted(report.events, 'event')} of {counted(report.streams, 'proposal')} into {_shown(target)}, every chain verified."
     )
     return 0
 
@@ -1072,7 +1088,14 @@ def build_parser() -> argparse.ArgumentParser:
         db=False,
         json_flag=False,
     )
-    demo.add_argument("--db", help="the new database file (default: one in a new temporary folder)")
+    demo.add_argument(
+        "--db",
+        help="the new database file, or a postgresql:// URL (default: a file in a new temporary folder)",
+    )
+    demo.add_argument(
+        "--schema",
+        help=f"the PostgreSQL schema to write it in, for a postgresql:// --db (default: ${ENV_SCHEMA} or public)",
+    )
 
     show = command("show", _show, "a proposal: state, parties, deadlines, timeline")
     show.add_argument("id", metavar="ID")
