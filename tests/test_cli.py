@@ -1080,3 +1080,37 @@ def test_the_demo_writes_only_a_fresh_log_and_never_prints_a_password(
     )
     assert _shown("postgresql://oa:s3cret@db.internal:5432/oa") == "postgresql://oa:***@db.internal:5432/oa"
     assert _shown("/srv/oa/cohandle.db") == "/srv/oa/cohandle.db"
+
+
+@pytest.mark.parametrize(
+    ("command", "argument", "what"),
+    [
+        (["import", "-"], "FILE", "an export (cohandle export - --db A | cohandle import - --db B)"),
+        (["verify", "--anchor", "-"], "--anchor", "an anchor (… | cohandle verify --anchor -)"),
+    ],
+)
+def test_standard_input_that_is_a_terminal_is_refused_where_a_file_must_be_piped(
+    demo_db: Path, tmp_path: Path, command: list[str], argument: str, what: str
+) -> None:
+    # run at a prompt without the pipe, these waited for a file nobody types
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COHANDLE_DB": str(tmp_path / "new.db" if command[0] == "import" else demo_db)}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cohandle", *command],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert one_line_error(done) == (
+        f"cohandle: {argument} is -, standard input, but that is a terminal: pipe {what} into it.\n"
+    )
+    assert not (tmp_path / "new.db").exists()

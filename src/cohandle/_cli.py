@@ -882,8 +882,19 @@ def _anchor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _piped(argument: str, what: str) -> None:
+    """Refuse ``-`` for ``argument`` when standard input is a terminal: the command would wait
+    for ``what``, which nobody types by hand."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        raise cohandle.InvalidInput(
+            argument, f"is -, standard input, but that is a terminal: pipe {what} into it"
+        )
+
+
 def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
     """The heads of an anchor file written by ``cohandle anchor``."""
+    if path == "-":
+        _piped("--anchor", "an anchor (… | cohandle verify --anchor -)")
     named = path if path == "-" else nameable("--anchor", path)  # its refusal is not a JSON one
     try:
         if named == "-":
@@ -927,6 +938,8 @@ def _import(args: argparse.Namespace) -> int:
     from cohandle.stores import import_jsonl
 
     from_stdin = args.file == "-"
+    if from_stdin:
+        _piped("FILE", "an export (cohandle export - --db A | cohandle import - --db B)")
     if not from_stdin and not os.path.isfile(args.file):  # checked before the database is opened, or made
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
