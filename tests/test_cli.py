@@ -908,6 +908,31 @@ def test_overdue_runs_a_units_items_on_over_lines_within_the_terminal(
     assert printed[-1] == f"{sum(len(items) for items in owed.values())} 项逾期"
 
 
+@pytest.mark.parametrize("columns", [80, 160])
+def test_show_runs_a_joint_proposals_proposers_on_over_lines_within_the_terminal(
+    tmp_path: Path, columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty members' names made one line of 160 columns, and the table's rule as long."""
+    import cohandle
+    from cohandle._text import width
+
+    db = tmp_path / "joint.db"
+    names = tuple(f"委员{i}" for i in range(30))
+    with cohandle.Workflow.open(db) as wf:
+        pid = wf.receive(data("0777", proposers=names), actor=A_COMMITTEE).id
+    monkeypatch.setenv("COLUMNS", str(columns))
+    printed = run("show", pid, db=db).stdout.splitlines()
+    first = next(i for i, line in enumerate(printed) if line.startswith("提案者"))
+    lines = [printed[first].split(maxsplit=1)[1]]
+    for line in printed[first + 1 :]:
+        if not line.startswith(" "):
+            break
+        lines.append(line.strip())
+    assert len(lines) > 1 and max(width(line) for line in printed[first - 2 : first + len(lines)]) <= columns
+    assert all(line.endswith("、") for line in lines[:-1]) and not lines[-1].endswith("、")
+    assert "".join(lines).split("、") == list(names)
+
+
 def test_a_command_pauses_the_cycle_collector_and_restores_it_as_it_was(
     many_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

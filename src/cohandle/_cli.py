@@ -283,15 +283,15 @@ def _show(args: argparse.Namespace) -> int:
         notes += (f"会签 {latest[name]}",) if name in latest else ()
         return f"{name} ({', '.join(notes)})" if notes else name
 
-    parties = [("交办单位", p.assigning_body.name)]
+    parties: list[tuple[str, Sequence[str]]] = [("交办单位", [p.assigning_body.name])]
     if p.lead is not None:
-        parties.append(("主办单位", unit(p.lead.name)))
-    parties += [("会办单位", unit(part.unit.name, part.status)) for part in p.co_handlers]
-    parties += [("分办单位", unit(part.unit.name, part.status)) for part in p.handlers]
+        parties.append(("主办单位", [unit(p.lead.name)]))
+    parties += [("会办单位", [unit(part.unit.name, part.status)]) for part in p.co_handlers]
+    parties += [("分办单位", [unit(part.unit.name, part.status)]) for part in p.handlers]
     who = _proposers_word(p)
-    parties.append((who, "、".join(p.data.proposer_names)))
+    parties.append((who, p.data.proposer_names))
     if p.merged:  # the items merged into it (并案): their proposers are answered with it
-        parties.append((f"并案{who}", "、".join(p.addressees[len(p.data.proposer_names) :])))
+        parties.append((f"并案{who}", p.addressees[len(p.data.proposer_names) :]))
     deadlines = [
         {
             "kind": t.deadline.kind.value,
@@ -378,7 +378,7 @@ def _show(args: argparse.Namespace) -> int:
             *(f"{label}: {value}" for _, label, value in outcome),
             *(f"并入本件: {m.item} 第{m.proposal.number}号《{m.proposal.title}》" for m in p.merged),
             "",
-            table(["角色", "单位/人员"], parties),
+            table(["角色", "单位/人员"], _run_on(parties)),
         ]
         if deadlines:
             rows = [
@@ -650,6 +650,18 @@ def _overdue(args: argparse.Namespace) -> int:
 
 
 _ITEMS_AT_LEAST = 40  # columns for a unit's overdue items however narrow the terminal
+
+
+def _run_on(labelled: Sequence[tuple[str, Sequence[str]]]) -> list[list[object]]:
+    """Rows of a label and its names joined by 、, the names running on over as many rows as
+    they need within the terminal's width (a joint proposal's many proposers)."""
+    left = max([width("角色"), *(width(shown(label)) for label, _ in labelled)]) + 2
+    room = max(shutil.get_terminal_size().columns - left, _ITEMS_AT_LEAST)
+    rows: list[list[object]] = []
+    for label, names in labelled:
+        texts = [shown(name) for name in names]
+        rows += [[label if line == 0 else "", text] for line, text in enumerate(_wrapped(texts, "、", room))]
+    return rows
 
 
 def _wrapped(texts: Sequence[str], separator: str, columns: int) -> list[str]:
