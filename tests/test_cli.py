@@ -933,6 +933,48 @@ def test_show_runs_a_joint_proposals_proposers_on_over_lines_within_the_terminal
     assert "".join(lines).split("、") == list(names)
 
 
+def test_list_runs_a_long_title_on_over_lines_on_a_terminal_and_keeps_it_whole_in_a_file(
+    tmp_path: Path,
+) -> None:
+    import pty
+
+    import cohandle
+    from cohandle._text import width
+
+    db = tmp_path / "titles.db"
+    long_title = "关于" + "进一步加强基层医疗卫生服务体系建设" * 4 + "的建议"
+    with cohandle.Workflow.open(db) as wf:
+        pid = wf.receive(data("0001"), actor=A_COMMITTEE).id
+        wf.receive(
+            cohandle.ProposalData(
+                number="0002",
+                title=long_title,
+                session=data().session,
+                proposers=[cohandle.Proposer(name="李明")],
+            ),
+            actor=A_COMMITTEE,
+        )
+    env = {**os.environ, "COHANDLE_DB": str(db), "COLUMNS": "80"}
+    leader, follower = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "cohandle", "list"], stdout=follower, env=env) as child:
+        os.close(follower)
+        shown = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(leader, 1024):
+                shown += chunk
+    os.close(leader)
+    assert child.returncode == 0
+    printed = shown.decode().replace("\r\n", "\n").splitlines()
+    assert max(width(line) for line in printed) <= 80
+    start = next(i for i, line in enumerate(printed) if line.startswith("0002 "))
+    pieces = [printed[start].split()[1]] + [line.strip() for line in printed[start + 1 : -1]]
+    assert "".join(pieces) == long_title and len(pieces) > 2
+    assert pid in printed[start - 1]  # the short title's row is one line
+    # to a file or a pipe, a title stays whole, to be found by what it says
+    piped = run("list", db=db).stdout.splitlines()
+    assert any(long_title in line for line in piped) and len(piped) == 5
+
+
 def test_a_command_pauses_the_cycle_collector_and_restores_it_as_it_was(
     many_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

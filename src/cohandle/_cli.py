@@ -515,8 +515,45 @@ def _list(args: argparse.Namespace) -> int:
                     p.id,
                 ]
             )
-    _emit(args, data, lambda: table(["编号", "标题", "状态", "主办/分办", "ID"], rows) + f"\n{len(rows)} 件")
+    _emit(args, data, lambda: _listing(rows))
     return 0
+
+
+_TITLE_AT_LEAST = 20  # columns for a title in `list` however narrow the terminal
+
+
+def _listing(rows: Sequence[Sequence[object]]) -> str:
+    """The table of ``list``. On a terminal, each title runs on over as many lines as it needs
+    for the rows to fit its width (a title often takes more than half of it); written to a
+    file or a pipe, each stays on one line, to be found by what it says."""
+    headers = ["编号", "标题", "状态", "主办/分办", "ID"]
+    if not sys.stdout.isatty():
+        return table(headers, rows) + f"\n{len(rows)} 件"
+    others = sum(
+        max([width(h)] + [width(shown(str(row[i]))) for row in rows]) for i, h in enumerate(headers) if i != 1
+    )
+    room = max(shutil.get_terminal_size().columns - others - 2 * (len(headers) - 1), _TITLE_AT_LEAST)
+    lines: list[list[object]] = []
+    for row in rows:
+        for line, piece in enumerate(_folded(shown(str(row[1])), room)):
+            lines.append([row[0], piece, *row[2:]] if line == 0 else ["", piece, "", "", ""])
+    return table(headers, lines) + f"\n{len(rows)} 件"
+
+
+def _folded(text: str, columns: int) -> list[str]:
+    """``text`` cut into pieces of at most ``columns`` terminal columns each: a Chinese title
+    has no spaces to break at, so it is cut between any two characters."""
+    pieces: list[str] = []
+    piece, used = "", 0
+    for character in text:
+        size = width(character)
+        if piece and used + size > columns:
+            pieces.append(piece)
+            piece, used = "", 0
+        piece += character
+        used += size
+    pieces.append(piece)
+    return pieces
 
 
 def _items(items: Sequence[cohandle.DueItem]) -> list[dict[str, object]]:
