@@ -381,44 +381,44 @@ def damaged_copy(demo_db: Path, copy: Path) -> Path:
     return copy
 
 
-def test_progress_is_redrawn_on_a_terminal_and_written_in_lines_to_a_file_or_pipe(demo_db: Path) -> None:
+def on_terminal(command: list[str], env: dict[str, str], *, stream: str) -> tuple[int, str]:
+    """Run ``cohandle`` with its ``stream`` ("stdout" or "stderr") on a pseudo-terminal, the
+    other thrown away: its return code, and what the terminal was sent."""
     import pty
 
-    env = {**os.environ, "COHANDLE_DB": str(demo_db)}
-    command = [sys.executable, "-m", "cohandle", "verify"]
-    piped = subprocess.run(command, capture_output=True, env=env, check=True)  # bytes: \r kept
-    assert piped.stderr == b"verified events: 53\n"  # a scheduled job's log: a line each time
     leader, follower = pty.openpty()
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env=env) as child:
+    out, err = (follower, subprocess.DEVNULL) if stream == "stdout" else (subprocess.DEVNULL, follower)
+    with subprocess.Popen(
+        [sys.executable, "-m", "cohandle", *command], stdout=out, stderr=err, env=env
+    ) as child:
         os.close(follower)
         shown = b""
         with contextlib.suppress(OSError):  # the terminal's end is gone once the child exits
             while chunk := os.read(leader, 1024):
                 shown += chunk
     os.close(leader)
-    assert child.returncode == 0
-    assert shown.decode().startswith("\rverified events: 53")  # redrawn in place, then a line end
+    return child.returncode, shown.decode()
+
+
+def test_progress_is_redrawn_on_a_terminal_and_written_in_lines_to_a_file_or_pipe(demo_db: Path) -> None:
+    env = {**os.environ, "COHANDLE_DB": str(demo_db)}
+    command = [sys.executable, "-m", "cohandle", "verify"]
+    piped = subprocess.run(command, capture_output=True, env=env, check=True)  # bytes: \r kept
+    assert piped.stderr == b"verified events: 53\n"  # a scheduled job's log: a line each time
+    code, shown = on_terminal(["verify"], env, stream="stderr")
+    assert code == 0
+    assert shown.startswith("\rverified events: 53")  # redrawn in place, then a line end
 
 
 def test_an_import_on_a_terminal_ends_the_checking_line_before_the_storing_one(
     demo_db: Path, tmp_path: Path
 ) -> None:
-    import pty
-
     out = tmp_path / "log.jsonl"
     assert run("export", str(out), db=demo_db).returncode == 0
     env = {**os.environ, "COHANDLE_DB": str(tmp_path / "copy.db")}
-    leader, follower = pty.openpty()
-    command = [sys.executable, "-m", "cohandle", "import", str(out)]
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env=env) as child:
-        os.close(follower)
-        shown = b""
-        with contextlib.suppress(OSError):
-            while chunk := os.read(leader, 1024):
-                shown += chunk
-    os.close(leader)
-    assert child.returncode == 0
-    assert shown.decode().replace("\r\n", "\n") == "\rchecked lines: 53\n\rstored events: 53\n"
+    code, shown = on_terminal(["import", str(out)], env, stream="stderr")
+    assert code == 0
+    assert shown.replace("\r\n", "\n") == "\rchecked lines: 53\n\rstored events: 53\n"
 
 
 def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
@@ -936,8 +936,6 @@ def test_show_runs_a_joint_proposals_proposers_on_over_lines_within_the_terminal
 def test_list_runs_a_long_title_on_over_lines_on_a_terminal_and_keeps_it_whole_in_a_file(
     tmp_path: Path,
 ) -> None:
-    import pty
-
     import cohandle
     from cohandle._text import width
 
@@ -954,17 +952,11 @@ def test_list_runs_a_long_title_on_over_lines_on_a_terminal_and_keeps_it_whole_i
             ),
             actor=A_COMMITTEE,
         )
-    env = {**os.environ, "COHANDLE_DB": str(db), "COLUMNS": "80"}
-    leader, follower = pty.openpty()
-    with subprocess.Popen([sys.executable, "-m", "cohandle", "list"], stdout=follower, env=env) as child:
-        os.close(follower)
-        shown = b""
-        with contextlib.suppress(OSError):
-            while chunk := os.read(leader, 1024):
-                shown += chunk
-    os.close(leader)
-    assert child.returncode == 0
-    printed = shown.decode().replace("\r\n", "\n").splitlines()
+    code, shown = on_terminal(
+        ["list"], {**os.environ, "COHANDLE_DB": str(db), "COLUMNS": "80"}, stream="stdout"
+    )
+    assert code == 0
+    printed = shown.replace("\r\n", "\n").splitlines()
     assert max(width(line) for line in printed) <= 80
     start = next(i for i, line in enumerate(printed) if line.startswith("0002 "))
     pieces = [printed[start].split()[1]] + [line.strip() for line in printed[start + 1 : -1]]
