@@ -378,7 +378,10 @@ def _show(args: argparse.Namespace) -> int:
             *(f"{label}: {value}" for _, label, value in outcome),
             *(f"并入本件: {m.item} 第{m.proposal.number}号《{m.proposal.title}》" for m in p.merged),
             "",
-            table(["角色", "单位/人员"], _run_on(parties)),
+            table(
+                ["角色", "单位/人员"],
+                _run_on(["角色", "单位/人员"], [((role,), names) for role, names in parties]),
+            ),
         ]
         if deadlines:
             rows = [
@@ -665,39 +668,38 @@ def _overdue(args: argparse.Namespace) -> int:
             by_party.setdefault(_party(party, words[i.proposal_id]), []).append(i)
     # each item with its due day: one proposal may owe the same kind twice (a publication per reply)
     listed = {
-        party: [
-            shown(f"{i.number}({_kind(i.deadline.kind, words[i.proposal_id])} {_day(i.due)})") for i in items
-        ]
+        party: [f"{i.number}({_kind(i.deadline.kind, words[i.proposal_id])} {_day(i.due)})" for i in items]
         for party, items in by_party.items()
     }
     # a unit's items run on over as many lines as they need, within the terminal's width
-    left = max([width("单位"), *(width(shown(party)) for party in listed)]) + 2
-    left += max([width("逾期"), *(len(str(len(items))) for items in listed.values())]) + 2
-    room = max(shutil.get_terminal_size().columns - left, _ITEMS_AT_LEAST)
-    rows: list[list[object]] = []
-    for party, texts in listed.items():
-        for line, text in enumerate(_wrapped(texts, "、", room)):
-            rows.append([party, len(texts), text] if line == 0 else ["", "", text])
-    _emit(
-        args,
-        data,
-        lambda: table(["单位", "逾期", "事项"], rows) + f"\n{sum(len(v) for v in grouped.values())} 项逾期",
-    )
+    headers = ["单位", "逾期", "事项"]
+    rows = _run_on(headers, [((party, len(texts)), texts) for party, texts in listed.items()])
+    _emit(args, data, lambda: table(headers, rows) + f"\n{sum(len(v) for v in grouped.values())} 项逾期")
     return 0
 
 
-_ITEMS_AT_LEAST = 40  # columns for a unit's overdue items however narrow the terminal
+_ITEMS_AT_LEAST = 40  # columns for a list run on (items, names) however narrow the terminal
 
 
-def _run_on(labelled: Sequence[tuple[str, Sequence[str]]]) -> list[list[object]]:
-    """Rows of a label and its names joined by 、, the names running on over as many rows as
-    they need within the terminal's width (a joint proposal's many proposers)."""
-    left = max([width("角色"), *(width(shown(label)) for label, _ in labelled)]) + 2
+def _run_on(
+    headers: Sequence[str], labelled: Sequence[tuple[Sequence[object], Sequence[str]]]
+) -> list[list[object]]:
+    """Rows of :func:`table` under ``headers``: each entry's leading cells, then its texts
+    joined by 、 in the last column, running on over as many rows as they need within the
+    terminal's width (a unit's overdue items, a joint proposal's proposers); the leading cells
+    are written on the first of them."""
+    lead = len(headers) - 1
+    left = sum(
+        max([width(headers[i]), *(width(shown(str(cells[i]))) for cells, _ in labelled)]) + 2
+        for i in range(lead)
+    )
     room = max(shutil.get_terminal_size().columns - left, _ITEMS_AT_LEAST)
     rows: list[list[object]] = []
-    for label, names in labelled:
-        texts = [shown(name) for name in names]
-        rows += [[label if line == 0 else "", text] for line, text in enumerate(_wrapped(texts, "、", room))]
+    for cells, texts in labelled:
+        pieces = _wrapped([shown(text) for text in texts], "、", room)
+        rows += [
+            [*cells, piece] if line == 0 else [*([""] * lead), piece] for line, piece in enumerate(pieces)
+        ]
     return rows
 
 
