@@ -137,6 +137,18 @@ def test_list_filters(demo_db: Path) -> None:
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
 
+def test_an_unknown_option_is_refused_with_the_command_s_own_usage(tmp_path: Path) -> None:
+    # argparse says so through the top-level parser, whose usage names no option of the command
+    db = tmp_path / "none.db"
+    days = run("due", "--days", "5", db=db)
+    assert days.returncode == 2 and not db.exists()
+    assert days.stderr.startswith("usage: cohandle due ") and "--within WITHIN" in days.stderr
+    assert days.stderr.endswith("cohandle due: error: unrecognized arguments: --days 5\n")
+    extra = run("show", SEED_ID, "again", db=db)
+    assert extra.returncode == 2 and extra.stderr.startswith("usage: cohandle show ")
+    assert extra.stderr.endswith("cohandle show: error: unrecognized arguments: again\n")
+
+
 def test_list_what_a_term_left_unfinished(demo_db: Path) -> None:
     # at a change of term (换届) every item not yet finished must still be answered
     unfinished = json.loads(

@@ -1142,7 +1142,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if json_flag:
             sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
-        sub.set_defaults(run=run)
+        sub.set_defaults(run=run, command_parser=sub)
         return sub
 
     demo = command(
@@ -1315,7 +1315,9 @@ def _options_named(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # said by the command's own parser, whose usage lists the options it does take
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         _options_named(args)
         with _collector_paused():
