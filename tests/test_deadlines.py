@@ -143,6 +143,11 @@ def test_years_without_an_official_schedule_are_refused_unless_supplied() -> Non
     assert not supplied.is_working_day(D(2027, 3, 1))
     assert supplied.is_working_day(D(2027, 3, 6))
     assert supplied.version != CHINA.version
+    # the years a calendar knows are named as spans of consecutive years
+    later = YearSchedule(year=2029, holidays=["2029-01-01"], workdays=[], source="test notice")
+    with pytest.raises(CalendarError) as gap:
+        Calendar.china(schedules=[schedule, later]).is_working_day(D(2028, 3, 1))
+    assert gap.value.known == "2020-2027, 2029"
 
 
 def test_a_schedule_file_is_read(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ from cohandle.deadlines import (
     policy_from_toml,
     preset,
 )
+from cohandle.deadlines._calendar import year_spans
 from cohandle.stores._integrity import anchor_argument
 
 ENV_DB = "COHANDLE_DB"
@@ -180,10 +181,10 @@ def _say_weekends_only(calendar: Calendar, first: pendulum.DateTime, last: pendu
     """Tell the reader, on standard error, which years of the count had no schedule."""
     known = set(calendar.known_years)
     years = range(first.in_timezone(SHANGHAI).year, last.in_timezone(SHANGHAI).year + 1)
-    guessed = [str(year) for year in years if year not in known]
+    guessed = [year for year in years if year not in known]
     if guessed:
         print(
-            f"cohandle: note: {', '.join(guessed)} {'has' if len(guessed) == 1 else 'have'} no official "
+            f"cohandle: note: {year_spans(guessed)} {'has' if len(guessed) == 1 else 'have'} no official "
             "holiday schedule here, so working days were counted as weekends only; give the "
             "schedule with --schedules FILE",
             file=sys.stderr,

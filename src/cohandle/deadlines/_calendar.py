@@ -77,6 +77,17 @@ def day_argument(field: str, value: object) -> _dt.date:
     return _to_date(field, value)
 
 
+def year_spans(years: Iterable[int]) -> str:
+    """Years in words, each run of consecutive ones as its first and last: 2020-2026, 2028."""
+    spans: list[list[int]] = []
+    for year in sorted(set(years)):
+        if spans and year == spans[-1][1] + 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in spans)
+
+
 def beyond_dates(field: str, start: _dt.date, count: str) -> InvalidInput:
     """The error for counting to a day before 0001-01-01 or after 9999-12-31."""
     return InvalidInput(
@@ -265,10 +276,7 @@ class Calendar:
         return tuple(sorted(self._years))
 
     def _known(self) -> str:
-        years = self.known_years
-        if years == tuple(range(years[0], years[-1] + 1)):
-            return f"{years[0]}-{years[-1]}"
-        return ", ".join(map(str, years))
+        return year_spans(self.known_years)
 
     def _year(self, year: int) -> tuple[int, list[int]]:
         """The year's first day as an ordinal, and the running count of working days: entry
