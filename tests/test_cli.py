@@ -493,15 +493,20 @@ def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     assert again.returncode == 2 and "Traceback" not in again.stderr
     assert again.stderr.splitlines()[-1].startswith("cohandle: Line 1 of the import cannot be accepted")
     assert "already in the store" in again.stderr
+    assert "intact: 53 events" in run("verify", db=target).stdout  # a log it did not make stays
     one = tmp_path / "one.jsonl"
     assert "Exported 11 events" in run("export", str(one), "--id", SEED_ID, db=demo_db).stdout
     broken = tmp_path / "broken.jsonl"
     broken.write_text(
         out.read_text(encoding="utf-8").replace('"version":3', '"version":NaN', 1), encoding="utf-8"
     )
-    refused = run("import", str(broken), db=tmp_path / "other.db")
+    other = tmp_path / "other.db"
+    refused = run("import", str(broken), db=other)
     assert refused.returncode == 2 and "Line 3 of the import cannot be accepted" in refused.stderr
     assert "Traceback" not in refused.stderr
+    # the file the refused import made is taken away with its journal: `demo` would refuse it
+    assert sorted(tmp_path.glob("other.db*")) == []
+    assert run("demo", "--db", str(other)).returncode == 0
 
 
 def test_files_that_cannot_be_written_or_read_are_one_line_errors(demo_db: Path, tmp_path: Path) -> None:

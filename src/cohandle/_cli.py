@@ -995,23 +995,44 @@ def _import(args: argparse.Namespace) -> int:
     if not from_stdin and not os.path.isfile(args.file):  # checked before the database is opened, or made
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
+    new_file = not _postgres(target) and not os.path.exists(target)
     progress, stored = _Progress("checked lines"), _Progress("stored events")
-    with _opened(args, target) as wf, _said_as("FILE", "source"):
-        source = sys.stdin.buffer if from_stdin else args.file
+    try:
+        with _opened(args, target) as wf, _said_as("FILE", "source"):
+            source = sys.stdin.buffer if from_stdin else args.file
 
-        def storing(count: int) -> None:  # the checking's line ends before the storing's starts
-            progress.done()
-            stored(count)
+            def storing(count: int) -> None:  # the checking's line ends before the storing's starts
+                progress.done()
+                stored(count)
 
-        try:
-            report = import_jsonl(wf.store, source, progress=progress, stored=storing)
-        finally:
-            progress.done()
-            stored.done()
+            try:
+                report = import_jsonl(wf.store, source, progress=progress, stored=storing)
+            finally:
+                progress.done()
+                stored.done()
+    except BaseException:
+        if new_file:
+            _remove_empty_log(target)
+        raise
     print(
         f"Imported {counted(report.events, 'event')} of {counted(report.streams, 'proposal')} into {_shown(target)}, every chain verified."
     )
     return 0
+
+
+def _remove_empty_log(path: str) -> None:
+    """Take away the SQLite file a refused import made, so that a refusal leaves nothing behind
+    (``demo`` would refuse the file, and a retry would find an empty log): only if it still
+    holds no event, in case another process has begun to use it since."""
+    try:
+        with cohandle.Workflow.open(path, create=False) as wf:
+            if wf.store.heads():
+                return
+    except cohandle.CohandleError:
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path + suffix)
 
 
 def _parse(args: argparse.Namespace) -> int:
