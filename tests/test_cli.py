@@ -536,6 +536,12 @@ def test_parse_and_render(demo_db: Path, tmp_path: Path) -> None:
     assert "文号" in run("parse", str(fixture)).stdout
     from_stdin = json.loads(run("parse", "-", "--json", stdin=fixture.read_text(encoding="utf-8")).stdout)
     assert from_stdin == data
+    # a file holding nothing of a letter is printed as found, and the exit status says so
+    nothing = run("parse", "-", "--json", stdin="明天下午三点在三楼开会。\n")
+    assert nothing.returncode == 1 and json.loads(nothing.stdout)["warnings"] == [
+        "nothing that looks like a 会办意见 or a 答复 was found"
+    ]
+    assert run("parse", "-", stdin="明天下午三点在三楼开会。\n").returncode == 1
     letter = run("render", SEED_ID, db=demo_db).stdout
     assert "关于对湖北省政协十三届一次会议第20230519号提案的答复" in letter
     opinion = run("render", SEED_ID, "--kind", "opinion", db=demo_db).stdout

@@ -1061,7 +1061,8 @@ def _parse(args: argparse.Namespace) -> int:
         return table(["字段", "内容"], rows) + notes
 
     _emit(args, data, text)
-    return 0
+    # nothing of a letter found (the wrong file, say) is a finding, as a damaged log is to verify
+    return 1 if all(data[key] in (None, []) for key in labels) else 0
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -1272,7 +1273,11 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", metavar="FILE")
 
     parse = command(
-        "parse", _parse, "read a 会办意见 or 答复 letter (a text file, or - for standard input)", db=False
+        "parse",
+        _parse,
+        "read a 会办意见 or 答复 letter (a text file, or - for standard input); exits with 1 if "
+        "nothing of a letter is found",
+        db=False,
     )
     parse.add_argument("file", metavar="FILE")
 
