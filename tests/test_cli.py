@@ -766,6 +766,16 @@ def test_diagram_and_version_and_bad_arguments() -> None:
 
 def test_a_missing_a_corrupt_and_a_newer_database(tmp_path: Path) -> None:
     assert "names no file" in one_line_error(run("list", db=tmp_path / "none.db"))
+    # the library's "path" is named as --db; a folder and a URL that is not PostgreSQL's say so
+    assert one_line_error(run("import", "-", db=tmp_path / "no such folder" / "x.db", stdin="")).startswith(
+        "cohandle: --db names a folder that does not exist:"
+    )
+    for command in (["list"], ["import", "-"], ["demo", "--db", str(tmp_path)]):
+        assert "--db names a" in one_line_error(run(*command, db=tmp_path, stdin=""))
+    assert "names an existing folder" in one_line_error(run("demo", "--db", str(tmp_path)))
+    for name in ("list", "demo"):
+        said = one_line_error(run(name, "--db", "mysql://oa@db/oa"))
+        assert said.startswith("cohandle: --db is a mysql:// URL, and cohandle opens a SQLite file")
     empty = tmp_path / "empty.db"  # a reading command does not give it a log's tables
     empty.touch()
     for command in (["list"], ["verify"], ["export", "-"], ["stats"]):

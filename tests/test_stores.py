@@ -147,6 +147,25 @@ def test_bad_options_are_refused(tmp_path: Path) -> None:
         SQLiteStore(tmp_path / "x.db", synchronous="OFF")
     with pytest.raises(cohandle.InvalidInput, match="folder that does not exist"):
         SQLiteStore(tmp_path / "missing" / "x.db")
+    for create in (True, False):  # a folder is named so, not "unable to open" or "no such file"
+        with pytest.raises(cohandle.InvalidInput, match="names a folder, not a database file"):
+            SQLiteStore(tmp_path, create=create)
+
+
+@pytest.mark.parametrize("url", ["sqlite:///x.db", "mysql://oa:secret@db/oa", "POSTGRESQL://db/oa"])
+def test_a_url_of_another_database_is_named_as_one(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # taken as a file's name, "mysql://db/oa" said that the folder "mysql:/db" does not exist,
+    # and "sqlite:x.db" would have made a folder "sqlite:" where one does
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sqlite:").mkdir()
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"^path is a \w+:// URL, and cohandle opens a SQLite file"
+    ) as raised:
+        cohandle.Workflow.open(url)
+    assert "secret" not in str(raised.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["sqlite:"] and not any((tmp_path / "sqlite:").iterdir())
 
 
 def test_a_held_write_lock_becomes_a_storage_error_not_a_raw_one(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from cohandle._demo import record_demo, timeline
 from cohandle._errors import counted, nameable, state_words, unusable_file
 from cohandle._model import session_key
 from cohandle._text import pad, shown, width
+from cohandle._workflow import url_scheme
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     Calendar,
@@ -89,7 +90,7 @@ def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.W
         raise cohandle.InvalidInput(
             "--schema", f"is for a PostgreSQL log, and --db names a SQLite file ({target})"
         )
-    with _said_as("--schema", "schema"):
+    with _said_as("--schema", "schema"), _said_as("--db", "path"):
         return cohandle.Workflow.open(target, **options)
 
 
@@ -97,7 +98,7 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
     """The log to read: it must be there already (only ``demo`` and ``import`` make one), so a
     mistyped name or URL is refused rather than given a new, empty log."""
     target = _target(args)
-    if not _postgres(target) and not os.path.exists(target):
+    if not _postgres(target) and not url_scheme(target) and not os.path.exists(target):
         raise cohandle.InvalidInput(
             "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
         )
@@ -238,7 +239,9 @@ def _demo(args: argparse.Namespace) -> int:
     path = args.db or os.path.join(tempfile.mkdtemp(prefix="cohandle-demo-"), "demo.db")
     if os.path.exists(path):
         raise cohandle.InvalidInput(
-            "--db", f"names an existing file ({path}); the demo writes a fresh database"
+            "--db",
+            f"names an existing {'folder' if os.path.isdir(path) else 'file'} ({path}); the demo "
+            "writes a fresh database",
         )
     shown = _shown(path)
     with _opened(args, path, policy=preset("generic")) as wf:

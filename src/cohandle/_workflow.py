@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
@@ -237,6 +238,13 @@ class Workflow:
             raise InvalidInput("path", f"must name a database file or a postgresql:// URL (got {got(path)})")
         target = os.fspath(path)
         postgres = isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+        scheme = url_scheme(target) if isinstance(target, str) and not postgres else None
+        if scheme is not None:  # taken as a file name, it made a folder "mysql:" or said none exists
+            raise InvalidInput(
+                "path",
+                f"is a {scheme}:// URL, and cohandle opens a SQLite file, named by its path "
+                "(cohandle.db, /srv/oa/cohandle.db), or a postgresql:// URL",
+            )
         store_names = _options_of(PostgresStore if postgres else SQLiteStore)
         workflow_names = _options_of(cls)
         unknown = sorted(set(options) - store_names - workflow_names)
@@ -893,6 +901,15 @@ def _calendar(value: object) -> Calendar:
     if not isinstance(value, Calendar):
         raise InvalidInput("calendar", f"must be a Calendar, such as Calendar.china() (got {got(value)})")
     return value
+
+
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def url_scheme(target: str) -> str | None:
+    """The scheme of ``target`` if it is written as a URL (``mysql://…``), else None."""
+    match = _URL.match(target)
+    return match.group(1) if match else None
 
 
 def _options_of(cls: type) -> set[str]:

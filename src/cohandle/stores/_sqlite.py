@@ -152,6 +152,8 @@ class SQLiteStore(RowStore):
         self._closed = False
         if self.path != ":memory:" and not Path(self.path).parent.exists():
             raise InvalidInput("path", f"names a folder that does not exist: {Path(self.path).parent}")
+        if Path(self.path).is_dir():
+            raise InvalidInput("path", f"names a folder, not a database file: {self.path}")
         if not create and self.path != ":memory:" and not Path(self.path).is_file():
             raise StorageError(
                 f"{self.path} holds no cohandle log: there is no such file, and the store was opened "
