@@ -366,6 +366,50 @@ def test_a_closed_store_says_so_and_stays_closed(postgres_url: str, postgres_sch
         store.stream_version("x")
 
 
+def test_a_role_without_the_grants_to_read_a_log_is_told_which_it_lacks(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    """Without USAGE on the schema, or SELECT on the log's tables, a role is told which grant
+    it lacks, as reader or as writer, where it was told "permission denied for schema" or that
+    it "may not create or upgrade" a schema that is there."""
+    import uuid
+
+    import psycopg
+
+    with cohandle.Workflow.open(postgres_url, schema=postgres_schema, clock=workflow().clock) as wf:
+        pid = receive(wf)
+    role = f"cohandle_nobody_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        url = psycopg.conninfo.make_conninfo(postgres_url, user=role)
+        for create in (False, True):
+            with pytest.raises(StorageError) as no_usage:
+                PostgresStore(url, schema=postgres_schema, create=create)
+            assert f"role {role} at " in str(no_usage.value)
+            assert f"may not use the schema {postgres_schema!r}: it has no USAGE privilege" in str(
+                no_usage.value
+            )
+            assert f'GRANT USAGE ON SCHEMA "{postgres_schema}" TO {role};' in str(no_usage.value)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"GRANT USAGE ON SCHEMA {postgres_schema} TO {role}")
+        for create in (False, True):
+            with pytest.raises(StorageError) as no_select:
+                PostgresStore(url, schema=postgres_schema, create=create)
+            assert "it has no SELECT privilege on its tables" in str(no_select.value)
+            assert str(no_select.value).endswith(
+                f'GRANT SELECT ON ALL TABLES IN SCHEMA "{postgres_schema}" TO {role}.'
+            )
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {postgres_schema} TO {role}")
+        with cohandle.Workflow(PostgresStore(url, schema=postgres_schema, create=False)) as reader:
+            assert [p.id for p in reader.proposals()] == [pid]
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
 def test_a_schema_that_cannot_be_prepared_is_a_storage_error(postgres_url: str) -> None:
     import uuid
 

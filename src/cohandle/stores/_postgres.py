@@ -201,6 +201,7 @@ class PostgresStore(RowStore):
         digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
         if self._schema_recorded() == (str(SCHEMA_VERSION), digest):
             return
+        self._refuse_unusable_schema()
         if (
             not self._create_log
             and self._db.execute("SELECT to_regclass(%s) IS NULL", (f"{s}.cohandle_meta",)).fetchone()[0]
@@ -220,6 +221,35 @@ class PostgresStore(RowStore):
                 f"or upgrade it ({exc}). Open it once with a role that may (the one the OA servers "
                 "write with); then this one can read it."
             ) from None
+
+    def _refuse_unusable_schema(self) -> None:
+        """A schema this role has no USAGE on, or a log in it whose tables it may not read, is
+        named so, with the grant it needs: PostgreSQL would say only "permission denied" (or,
+        as the store goes on to make the schema, "permission denied for database")."""
+        row = self._db.execute(
+            "SELECT quote_ident(current_user), has_schema_privilege(n.oid, 'USAGE'), "
+            "(SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
+            "WHERE c.relnamespace = n.oid AND c.relname = 'cohandle_meta') "
+            "FROM pg_namespace n WHERE n.nspname = %s",
+            (self.schema,),
+        ).fetchone()
+        if row is None:
+            return
+        role, usage, select = row
+        grant_select = f"GRANT SELECT ON ALL TABLES IN SCHEMA {self._quoted} TO {role}"
+        if not usage:
+            raise StorageError(
+                f"The PostgreSQL role {role} at {_safe(self.url)} may not use the schema "
+                f"{self.schema!r}: it has no USAGE privilege on it, so it can neither read a log there "
+                f"nor make one; nothing was changed. Grant it, as the schema's owner: GRANT USAGE ON "
+                f"SCHEMA {self._quoted} TO {role}; and, for a role that reads, {grant_select}."
+            )
+        if select is False:
+            raise StorageError(
+                f"The PostgreSQL role {role} at {_safe(self.url)} may not read the cohandle log in the "
+                f"schema {self.schema!r}: it has no SELECT privilege on its tables; nothing was "
+                f"changed. Grant it, as the schema's owner: {grant_select}."
+            )
 
     def _schema_recorded(self) -> tuple[str | None, str | None]:
         """The schema version and text recorded in the schema; (None, None) when it has none
