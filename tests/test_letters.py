@@ -405,6 +405,33 @@ def test_a_reply_rendered_then_parsed_gives_back_its_fields(
     assert data["doc_number"] == reply.doc_number
 
 
+def test_every_paragraph_of_a_text_letter_a_heading_too_is_indented_two_characters() -> None:
+    # GB/T 9704-2012 7.3.3: each paragraph 左空二字, the numbered headings (一、 （一）) being
+    # paragraphs too, as the Word document indents them
+    reply = Reply(
+        author=Unit(name="省科技厅"), category="B", date="2023-05-10",
+        sections=[
+            Section(heading="一、办理情况", text="我厅高度重视。", subsections=[Section(heading="（一）加大投入", text="……")]),
+            Section(heading="二、下一步工作", text="……"),
+        ],
+    )  # fmt: skip
+    proposal = ProposalData(
+        number="1", title="关于促进基础研发的建议", session=SESSION, proposers=[Proposer(name="李明")]
+    )
+    lines = render_reply(reply, proposal).splitlines()
+    after = lines[lines.index("李明委员：") + 1 :]
+    body = after[: after.index("")]  # up to the blank line before the signature
+    assert body == [
+        "　　您提出的《关于促进基础研发的建议》收悉。现答复如下：",
+        "　　一、办理情况",
+        "　　我厅高度重视。",
+        "　　（一）加大投入",
+        "　　……",
+        "　　二、下一步工作",
+        "　　……",
+    ]
+
+
 def test_the_items_merged_in_must_be_proposal_data() -> None:
     reply = Reply(
         author=Unit(name="省科技厅"), category="B", date="2023-05-10", sections=[Section(text="……")]

@@ -168,8 +168,8 @@ def reply_layout(
 def _section_lines(sections: Sequence[Section], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for section in sections:
-        if section.heading:
-            lines.append(section.heading)
+        if section.heading:  # a heading is a paragraph of its own, indented as every one is
+            lines.append("　　" + section.heading)
         if section.text:
             lines.append("　　" + section.text)
         lines.extend(_section_lines(section.subsections, depth + 1))
