@@ -754,6 +754,34 @@ def test_render_writes_the_reply_of_the_unit_named_in_separate_handling(demo_db:
     # one unit answering (again, after re-handling) needs no --unit: its latest reply
     rehandled = run("render", "cppcc-湖北省-13-1-20230377", db=demo_db).stdout
     assert "经实地调研" in rehandled and "因条件限制" not in rehandled
+    # an item without co-handlers, or whose co-handlers have sent nothing yet, is named so
+    assert one_line_error(
+        run("render", "cppcc-湖北省-13-1-20230377", "--kind", "opinion", db=demo_db)
+    ).endswith("names proposal 'cppcc-湖北省-13-1-20230377', which has no co-handlers.\n")
+    assert "which has no co-handler's opinion in yet" in one_line_error(
+        run("render", "npc-湖北省-14-1-1025", "--kind", "opinion", db=demo_db)
+    )
+
+
+def test_render_says_when_the_letter_lacks_the_contacts_it_must_carry(demo_db: Path, tmp_path: Path) -> None:
+    # the demo's replies and opinions carry their 主管领导 and 经办人 with phones: nothing said
+    for kind in ("reply", "opinion"):
+        written = run("render", SEED_ID, "--kind", kind, db=demo_db)
+        assert written.returncode == 0 and written.stderr == ""
+        assert "主管领导：" in written.stdout and "经办人：" in written.stdout
+    import cohandle
+
+    db = tmp_path / "bare.db"
+    with cohandle.Workflow.open(db) as wf:
+        pid = receive(wf)
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+        wf.answer(pid, reply=reply(), actor=A_LEAD)  # no signatory, no handler
+    bare = run("render", pid, db=db)
+    assert bare.returncode == 0 and "主管领导" not in bare.stdout
+    assert bare.stderr == (
+        "cohandle: note: the reply as recorded gives no 主管领导 (signatory) and no 经办人 (handler); a "
+        "letter must carry the names and phones of both, and this one is written without them\n"
+    )
 
 
 def test_diagram_and_version_and_bad_arguments() -> None:

@@ -1068,6 +1068,23 @@ def _parse(args: argparse.Namespace) -> int:
     return 1 if all(data[key] in (None, []) for key in labels) else 0
 
 
+def _say_contacts_missing(
+    kind: str, signatory: cohandle.Contact | None, handler: cohandle.Contact | None
+) -> None:
+    """Tell the reader, on standard error, that the letter lacks a name or a phone it must carry."""
+    missing = [
+        f"no {role}" if person is None else f"no phone for its {role} {person.name}"
+        for role, person in (("主管领导 (signatory)", signatory), ("经办人 (handler)", handler))
+        if person is None or not person.phone
+    ]
+    if missing:
+        print(
+            f"cohandle: note: the {kind} as recorded gives {' and '.join(missing)}; a letter must carry "
+            "the names and phones of both, and this one is written without them",
+            file=sys.stderr,
+        )
+
+
 def _render(args: argparse.Namespace) -> int:
     from cohandle.letters import opinion_layout, reply_layout, to_docx, to_text
 
@@ -1092,9 +1109,17 @@ def _render(args: argparse.Namespace) -> int:
                 "--unit",
                 f"must name the unit whose reply to write: each answered for itself (replies from: {names})",
             )
-        layout = reply_layout(next(iter(latest.values())), p)  # to the items merged in too
+        reply = next(iter(latest.values()))
+        layout = reply_layout(reply, p)  # to the items merged in too
+        _say_contacts_missing("reply", reply.signatory, reply.handler)
     else:
         submitted = [part.opinion for part in p.co_handlers if part.opinion is not None]
+        if not submitted:
+            raise cohandle.InvalidInput(
+                "ID",
+                f"names proposal {p.id!r}, which "
+                + ("has no co-handlers" if not p.co_handlers else "has no co-handler's opinion in yet"),
+            )
         opinions = [o for o in submitted if o.author.name == args.unit] if args.unit else submitted
         if len(opinions) != 1:
             names = "、".join(o.author.name for o in submitted) or "none"
@@ -1102,6 +1127,7 @@ def _render(args: argparse.Namespace) -> int:
                 "--unit", f"must name one co-handler whose opinion is in (opinions from: {names})"
             )
         layout = opinion_layout(opinions[0], p.data)
+        _say_contacts_missing("opinion", opinions[0].signatory, opinions[0].handler)
     if args.docx:
         with _said_as("--docx", "path"):
             to_docx(layout, args.docx)

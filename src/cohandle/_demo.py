@@ -9,6 +9,8 @@ handling and an NPC suggestion.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cohandle._model import (
     Actor,
     Body,
@@ -50,6 +52,34 @@ def _person(name: str, unit: Unit) -> Actor:
 
 def _text(heading: str, text: str) -> tuple[Section, ...]:
     return (Section(heading=heading, text=text),)
+
+
+# who signs each unit's replies and who handled them, made up as their phone numbers are: a
+# letter carries both names and phones
+_SIGNED = {
+    unit.name: (Contact(name=leader, phone=f"{phone}0"), Contact(name=officer, phone=f"{phone}1"))
+    for unit, leader, officer, phone in (
+        (SCIENCE, "赵强", "张伟", "027-8700000"),
+        (FINANCE, "吴刚", "周杰", "027-8700010"),
+        (EDUCATION, "杜娟", "陈静", "027-8700020"),
+        (TRANSPORT, "何军", "刘洋", "027-8700030"),
+        (HOUSING, "郑华", "黄磊", "027-8700040"),
+    )
+}
+
+
+def _reply(author: Unit, category: str, date: str, heading: str, text: str, **more: Any) -> Reply:
+    """A reply of one section, signed and handled by the unit's people."""
+    signatory, handler = _SIGNED[author.name]
+    return Reply(
+        author=author,
+        category=category,
+        date=date,
+        sections=_text(heading, text),
+        signatory=signatory,
+        handler=handler,
+        **more,
+    )
 
 
 def record_demo(wf: Workflow) -> list[str]:
@@ -95,11 +125,12 @@ def _seed_case(wf: Workflow) -> str:
     )
     wf.submit_opinion(pid, opinion=opinion, actor=_person("杨鑫", IPA), occurred_at="2023-04-10")
     wf.consolidate(pid, actor=lead, occurred_at="2023-04-20")
-    reply = Reply(
-        author=SCIENCE,
-        category="B",
-        date="2023-05-10",
-        sections=_text("一、办理情况", "关于促进基础研发的建议收悉,现答复如下……"),
+    reply = _reply(
+        SCIENCE,
+        "B",
+        "2023-05-10",
+        "一、办理情况",
+        "关于促进基础研发的建议收悉,现答复如下……",
         copies=(COMMITTEE, IPA),
         disclosure=Disclosure.PUBLIC,
     )
@@ -148,13 +179,7 @@ def _returned_opinion(wf: Workflow) -> str:
     wf.submit_opinion(pid, opinion=full, actor=finance, occurred_at="2023-04-10")
     wf.consolidate(pid, actor=lead, occurred_at="2023-04-18")
     wf.countersign(pid, actor=finance, note="同意答复意见", occurred_at="2023-04-28")  # 会签
-    reply = Reply(
-        author=EDUCATION,
-        category="A",
-        date="2023-05-05",
-        sections=_text("一、办理情况", "现答复如下……"),
-        copies=(COMMITTEE, FINANCE),
-    )
+    reply = _reply(EDUCATION, "A", "2023-05-05", "一、办理情况", "现答复如下……", copies=(COMMITTEE, FINANCE))
     wf.answer(pid, reply=reply, actor=lead, occurred_at="2023-05-05")
     wf.review_reply(  # the committee reviews the reply (审核) before the proposers are asked
         pid,
@@ -178,9 +203,7 @@ def _rehandled(wf: Workflow) -> str:
     pid = wf.receive(data, actor=committee, occurred_at="2023-01-17").id
     wf.file(pid, actor=committee, occurred_at="2023-02-10")
     wf.assign(pid, lead=TRANSPORT, actor=committee, occurred_at="2023-02-20")
-    first = Reply(
-        author=TRANSPORT, category="C", date="2023-05-12", sections=_text("一、办理情况", "因条件限制……")
-    )
+    first = _reply(TRANSPORT, "C", "2023-05-12", "一、办理情况", "因条件限制……")
     wf.answer(pid, reply=first, actor=lead, occurred_at="2023-05-12")
     wf.record_feedback(
         pid,
@@ -189,9 +212,7 @@ def _rehandled(wf: Workflow) -> str:
         occurred_at="2023-05-30",
     )
     wf.order_rehandling(pid, reason="提案者对答复不满意", actor=committee, occurred_at="2023-06-02")
-    second = Reply(
-        author=TRANSPORT, category="B", date="2023-07-10", sections=_text("一、再次办理情况", "经实地调研……")
-    )
+    second = _reply(TRANSPORT, "B", "2023-07-10", "一、再次办理情况", "经实地调研……")
     wf.answer(pid, reply=second, actor=lead, occurred_at="2023-07-10")
     wf.record_feedback(
         pid,
@@ -225,7 +246,7 @@ def _separate(wf: Workflow) -> str:
         (HOUSING, "黄磊", "老旧小区改造进展……"),
         (FINANCE, "周杰", "加装电梯补助资金……"),
     ):
-        reply = Reply(author=unit, category="A", date="2023-05-20", sections=_text("一、办理情况", text))
+        reply = _reply(unit, "A", "2023-05-20", "一、办理情况", text)
         wf.answer(pid, reply=reply, actor=_person(name, unit), occurred_at="2023-05-20")
     return pid
 
