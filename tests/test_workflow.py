@@ -171,8 +171,12 @@ def test_business_time_may_be_in_the_past_but_not_the_future_nor_out_of_order() 
         wf.file(p.id, actor=A_COMMITTEE, occurred_at="2025-03-02")
     with pytest.raises(InvalidInput, match="before the proposal's latest event"):
         wf.file(p.id, actor=A_COMMITTEE, occurred_at=dt.date(2025, 1, 15))
-    with pytest.raises(InvalidInput, match="time zone"):
+    with pytest.raises(InvalidInput) as naive:
         wf.file(p.id, actor=A_COMMITTEE, occurred_at=dt.datetime(2025, 2, 1, 9, 0))
+    assert str(naive.value) == (
+        "occurred_at must carry a time zone, as 2025-02-01T09:00:00+08:00 would for Beijing time (got "
+        "the naive 2025-02-01T09:00:00); a date alone is read as that day in Shanghai."
+    )
     with pytest.raises(InvalidInput, match="ISO"):
         wf.file(p.id, actor=A_COMMITTEE, occurred_at="early February")
     with pytest.raises(InvalidInput, match="date or a timezone-aware datetime"):

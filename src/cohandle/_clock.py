@@ -90,7 +90,11 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
     try:
         if isinstance(value, _dt.datetime):
             if value.tzinfo is None or value.utcoffset() is None:
-                raise InvalidInput(field, f"must carry a time zone (got the naive {value.isoformat()})")
+                raise InvalidInput(
+                    field,
+                    f"must carry a time zone, as {value.isoformat()}+08:00 would for Beijing time (got "
+                    f"the naive {value.isoformat()}); a date alone is read as that day in Shanghai",
+                )
             return utc(value)
         if isinstance(value, _dt.date):
             return pendulum.DateTime(value.year, value.month, value.day, tzinfo=SHANGHAI).in_timezone(
