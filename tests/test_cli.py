@@ -253,6 +253,26 @@ def test_unit_is_a_units_name_as_kept_and_never_empty(demo_db: Path) -> None:
             assert refused == "cohandle: --unit must name a unit, but it is empty.\n", command
 
 
+def test_a_unit_no_proposal_names_is_noted_with_the_names_nearest(demo_db: Path) -> None:
+    # a mistyped name lists nothing, as a unit that owes nothing does; the note tells them apart
+    for command in (["list"], ["due"], ["overdue"], ["reminders"]):
+        typo = run(*command, "--unit", "省财政局", db=demo_db)
+        assert typo.returncode == 0 and typo.stdout.rstrip().endswith(("0 件", "0 项", "0 项逾期", "0 条"))
+        assert (
+            typo.stderr == "cohandle: note: no proposal in the log names a unit 省财政局; perhaps 省财政厅\n"
+        )
+        assert run(*command, "--unit", "省财政厅", db=demo_db).stderr == ""
+        nowhere = run(*command, "--unit", "省财政厅", "--session", "npc-湖北省-14", db=demo_db)
+        assert (
+            nowhere.stderr == "cohandle: note: no proposal of --session npc-湖北省-14 names a unit 省财政厅\n"
+        )
+    # the proposers are a party of the boards, and the assigning body a unit a proposal names
+    for command in (["due"], ["overdue"], ["reminders"]):
+        for party in ("提案者", "代表", "省政协提案委员会"):
+            assert run(*command, "--unit", party, db=demo_db).stderr == "", (command, party)
+    assert "names a unit 无此单位\n" in run("due", "--unit", "无此单位", db=demo_db).stderr  # none near
+
+
 @pytest.mark.parametrize(
     ("command", "option", "what"),
     [

@@ -487,22 +487,24 @@ def _list(args: argparse.Namespace) -> int:
         )
     data: list[dict[str, object]] = []
     rows: list[list[object]] = []
+    known: set[str] = set()  # the units --unit may name
     with _open(args) as wf:
         for p in wf.proposals(as_of=_as_of(args, now)):  # one at a time: a large log is not held whole
-            if states and p.status.value not in states:
-                continue
-            if args.open and p.status.final:
-                continue
             if session is not None and not p.data.session.within(session):
                 continue
             if args.unit:
-                units = {
+                handling = {
                     p.lead.name if p.lead else None,
                     *(c.unit.name for c in p.co_handlers),
                     *(h.unit.name for h in p.handlers),
                 }
-                if args.unit not in units:
+                known.update(_units_of(p))
+                if args.unit not in handling:
                     continue
+            if states and p.status.value not in states:
+                continue
+            if args.open and p.status.final:
+                continue
             data.append(
                 {
                     "id": p.id,
@@ -522,6 +524,8 @@ def _list(args: argparse.Namespace) -> int:
                     p.id,
                 ]
             )
+    if args.unit:
+        _say_unit_unknown(args, known)
     _emit(args, data, lambda: _listing(rows))
     return 0
 
@@ -576,6 +580,32 @@ def _items(items: Sequence[cohandle.DueItem]) -> list[dict[str, object]]:
     ]
 
 
+def _units_of(p: cohandle.Proposal) -> set[str]:
+    """The units a proposal names: its assigning body, supervisor and handling units."""
+    units = [
+        p.assigning_body,
+        p.supervisor,
+        p.lead,
+        *(c.unit for c in p.co_handlers),
+        *(h.unit for h in p.handlers),
+    ]
+    return {unit.name for unit in units if unit is not None}
+
+
+def _say_unit_unknown(args: argparse.Namespace, known: set[str]) -> None:
+    """Tell the reader, on standard error, that no proposal read names the ``--unit`` asked for
+    (a name mistyped lists nothing, as a unit that owes nothing does), with the names nearest."""
+    if args.unit is None or args.unit in known:
+        return
+    close = difflib.get_close_matches(args.unit, sorted(known), n=3, cutoff=0.6)
+    which = "in the log" if args.session is None else f"of --session {args.session}"
+    print(
+        f"cohandle: note: no proposal {which} names a unit {args.unit}"
+        + (f"; perhaps {'、'.join(close)}" if close else ""),
+        file=sys.stderr,
+    )
+
+
 def _proposers_word(p: cohandle.Proposal) -> str:
     """A committee's members are its proposers (提案者); a congress's, its deputies (代表)."""
     return "提案者" if p.data.session.body is cohandle.Body.CPPCC else "代表"
@@ -597,14 +627,18 @@ def _board(
     ``--session`` names), and the word for each proposal's proposers."""
     session = _session(args)
     words: dict[str, str] = {}
+    known: set[str] = set()  # the parties --unit may name
 
     def chosen() -> Iterator[cohandle.Proposal]:  # one at a time: a large log is not held whole
         for p in wf.proposals(as_of=_as_of(args, now)):
             if session is None or p.data.session.within(session):
                 words[p.id] = _proposers_word(p)
+                known.update(_units_of(p), (cohandle.PROPOSER_PARTY, words[p.id]))
                 yield p
 
-    return cohandle.DeadlineBoard.build(chosen()), words
+    board = cohandle.DeadlineBoard.build(chosen())
+    _say_unit_unknown(args, known)
+    return board, words
 
 
 def _owed_by(
