@@ -228,7 +228,7 @@ def link_misfit(
             return "it is not the event recorded as the stream's head"
         kept = None if anchored is None else anchored(record.stream_id)
         if kept is not None and kept[0] == record.version and kept[1] != record.hash:
-            return "it is not the event the anchor names (the log was rewritten since)"
+            return "it is not the event the anchor names (the log was rewritten since, unless the anchor is another log's)"
     except (TypeError, AttributeError, ValueError) as exc:  # a value no cohandle store writes
         return f"it cannot be read ({exc})"
     return None
