@@ -88,7 +88,7 @@ def test_show_prints_parties_deadlines_and_timeline(demo_db: Path) -> None:
 
 def test_show_prints_countersignatures_reviews_and_reports_on_implementation(demo_db: Path) -> None:
     text = run("show", "cppcc-湖北省-13-1-20230233", "--now", NOW, db=demo_db).stdout
-    assert "会办单位  省财政厅 (submitted, 签收 2023-02-23, 会签 2023-04-28)" in text
+    assert "会办单位  省财政厅 (已报送意见, 签收 2023-02-23, 会签 2023-04-28)" in text
     assert "日期        审核人                   答复单位  答复类别   审核意见" in text
     assert "2023-05-08  王芳 (省政协提案委员会)  省教育厅  A类 → B类  补充教师计划正在实施,按B类统计" in text
     data = json.loads(run("show", "cppcc-湖北省-13-1-20230233", "--now", NOW, "--json", db=demo_db).stdout)
@@ -302,7 +302,7 @@ def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:
         "省财政厅": ["20230233"],
     }
     shown = run("show", "cppcc-湖北省-13-1-20230233", "--now", "2023-03-30", db=demo_db).stdout
-    assert "省财政厅 (pending, 签收 2023-02-23)" in shown and "省教育厅 (签收 2023-02-21)" in shown
+    assert "省财政厅 (办理中, 签收 2023-02-23)" in shown and "省教育厅 (签收 2023-02-21)" in shown
     assert "ReminderIssued" in shown and "OpinionSubmitted" not in shown
     before = run("show", "cppcc-湖北省-13-1-20230233", "--now", "2023-02-22", "--json", db=demo_db).stdout
     assert json.loads(before)["signed"] == [{"unit": "省教育厅", "date": "2023-02-21"}]

@@ -61,3 +61,8 @@ def test_statuses_carry_chinese_labels() -> None:
     assert cohandle.Relation.LEAD.label == "主办单位"
     assert cohandle.Satisfaction.BASICALLY_SATISFIED.label == "基本满意"
     assert str(cohandle.Status.ASSIGNED) == "assigned"
+    # every state of a proposal and of a unit's part has one, each its own
+    for states in (cohandle.Status, cohandle.PartStatus):
+        labels = [state.label for state in states]
+        assert all(labels) and len(set(labels)) == len(labels)
+    assert cohandle.PartStatus.SUBMITTED.label == "已报送意见"

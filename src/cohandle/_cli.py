@@ -290,8 +290,8 @@ def _show(args: argparse.Namespace) -> int:
     parties: list[tuple[str, Sequence[str]]] = [("交办单位", [p.assigning_body.name])]
     if p.lead is not None:
         parties.append(("主办单位", [unit(p.lead.name)]))
-    parties += [("会办单位", [unit(part.unit.name, part.status)]) for part in p.co_handlers]
-    parties += [("分办单位", [unit(part.unit.name, part.status)]) for part in p.handlers]
+    parties += [("会办单位", [unit(part.unit.name, part.status.label)]) for part in p.co_handlers]
+    parties += [("分办单位", [unit(part.unit.name, part.status.label)]) for part in p.handlers]
     who = _proposers_word(p)
     parties.append((who, p.data.proposer_names))
     if p.merged:  # the items merged into it (并案): their proposers are answered with it

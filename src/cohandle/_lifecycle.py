@@ -69,6 +69,20 @@ class PartStatus(enum.StrEnum):
     ANSWERED = "answered"
     RELEASED = "released"
 
+    @property
+    def label(self) -> str:
+        return _PART_LABELS[self]
+
+
+_PART_LABELS = {
+    PartStatus.PENDING: "办理中",
+    PartStatus.SUBMITTED: "已报送意见",
+    PartStatus.RETURNED: "意见已退回",
+    PartStatus.EXCUSED: "免于会办",
+    PartStatus.ANSWERED: "已答复",
+    PartStatus.RELEASED: "不再承办",
+}
+
 
 _S = Status
 _P = PartStatus
