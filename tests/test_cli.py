@@ -530,6 +530,24 @@ def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     assert run("demo", "--db", str(other)).returncode == 0
 
 
+def test_a_refused_import_takes_away_only_a_file_that_holds_no_event(demo_db: Path, tmp_path: Path) -> None:
+    import cohandle
+    from cohandle._cli import _remove_empty_log
+
+    empty_log = tmp_path / "empty-log.db"
+    cohandle.Workflow.open(empty_log).store.close()
+    bare = tmp_path / "bare.db"  # as a file is left when the log's tables could not be made
+    bare.touch()
+    other = tmp_path / "other.txt"
+    other.write_text("not a database", encoding="utf-8")
+    used = tmp_path / "used.db"
+    used.write_bytes(demo_db.read_bytes())
+    for path in (empty_log, bare, other, used, tmp_path / "none.db"):
+        _remove_empty_log(str(path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.txt", "used.db"]
+    assert used.read_bytes() == demo_db.read_bytes()
+
+
 def test_files_that_cannot_be_written_or_read_are_one_line_errors(demo_db: Path, tmp_path: Path) -> None:
     nowhere = tmp_path / "no such folder"
     written = one_line_error(run("export", str(nowhere / "log.jsonl"), db=demo_db))

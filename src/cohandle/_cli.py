@@ -1066,7 +1066,8 @@ def _remove_empty_log(path: str) -> None:
             if wf.store.heads():
                 return
     except cohandle.CohandleError:
-        return
+        if not os.path.isfile(path) or os.path.getsize(path):  # not the empty file it began as
+            return
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             os.remove(path + suffix)
