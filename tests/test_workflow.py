@@ -404,6 +404,32 @@ def test_history_of_an_unknown_proposal() -> None:
         workflow().get(42)  # type: ignore[arg-type]
 
 
+def test_a_proposal_given_where_its_id_belongs_is_told_to_give_its_id() -> None:
+    # the message repeated the whole state, a thousand characters, and said only "must be text"
+    wf = workflow()
+    p = wf.receive(data(), actor=A_COMMITTEE)
+    other = wf.receive(data(), actor=A_COMMITTEE)
+    said = f"must be a proposal's id, text such as {p.id!r}: give proposal.id."
+    for call in (
+        lambda: wf.get(p),  # type: ignore[arg-type]
+        lambda: wf.history(p),  # type: ignore[arg-type]
+        lambda: wf.file(p, actor=A_COMMITTEE),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidInput) as raised:
+            call()
+        assert str(raised.value) == f"proposal_id {said}"
+    with pytest.raises(InvalidInput) as into:
+        wf.merge(other.id, into=p, actor=A_COMMITTEE)  # type: ignore[arg-type]
+    assert str(into.value) == f"into {said}"
+    # any other value is named with its type, cut short when it is long
+    with pytest.raises(InvalidInput) as unit:
+        wf.get(LEAD)  # type: ignore[arg-type]
+    assert str(unit.value) == "proposal_id must be text (got Unit(name='省科技厅', code=None), a Unit)."
+    with pytest.raises(InvalidInput) as long:
+        wf.get(["x" * 500])  # type: ignore[arg-type]
+    assert len(str(long.value)) < 200 and "…, a list)" in str(long.value)
+
+
 def test_lead_and_co_handler_are_looked_up_by_unit_name() -> None:
     wf = workflow()
     pid = bring_to(wf, Status.ASSIGNED)

@@ -87,9 +87,18 @@ class CommandRefused(CohandleError):
 
 
 def got(value: object) -> str:
-    """A wrong value for a message, with its type: ``1, an int`` or ``'x', a str``."""
+    """A wrong value for a message, with its type: ``1, an int``, ``'x', a str``, ``Unit(…), a
+    Unit``. A value written long (a proposal's state) is cut to its start."""
     name = type(value).__name__
-    return f"{value!r}, {'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+    lowered = name.lower()
+    vowel = lowered[:1] in "aeiou" and not lowered.startswith(("uni", "use", "usu", "uu"))  # a Unit
+    shown = repr(value)
+    if len(shown) > _SHOWN_AT_MOST:
+        shown = shown[: _SHOWN_AT_MOST - 1] + "…"
+    return f"{shown}, {'an' if vowel else 'a'} {name}"
+
+
+_SHOWN_AT_MOST = 120  # characters of a wrong value a message repeats
 
 
 def counted(number: int, noun: str) -> str:

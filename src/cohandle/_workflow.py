@@ -551,7 +551,7 @@ class Workflow:
         proposers of both (``addressees``), and they all may give feedback on it. The other
         must not have answered yet; an item that others are merged into is not merged, rejected
         or withdrawn itself. ``expected_version`` is this item's."""
-        into = _proposal_id(c.text("into", into))
+        into = c.text("into", _proposal_id(into, "into"))
         return self._run(
             proposal_id, "merge", actor, c.decide_merge, {"reason": reason}, other=into, **options
         )
@@ -921,9 +921,11 @@ def _options_of(cls: type) -> set[str]:
     }
 
 
-def _proposal_id(value: object) -> str:
+def _proposal_id(value: object, field: str = "proposal_id") -> str:
     if not isinstance(value, str):
-        raise InvalidInput("proposal_id", f"must be text (got {got(value)})")
+        if isinstance(value, Proposal):  # the state where its id belongs: a slip easily made
+            raise InvalidInput(field, f"must be a proposal's id, text such as {value.id!r}: give proposal.id")
+        raise InvalidInput(field, f"must be text (got {got(value)})")
     return value
 
 
