@@ -421,6 +421,12 @@ def test_a_missing_setting_is_one_problem_and_one_problem_is_said_so() -> None:
             {"name": None, "version": "1", "title": "t", "rules": [{**rules[0], "source": "s"}]}
         )
     assert info.value.problems == ("name: is required",)
+    with pytest.raises(PolicyError) as info:  # no rules at all: said once, as any missing setting
+        policy_from_mapping({"name": "x", "version": "1", "title": "t"})
+    assert info.value.problems == ("rules: is required",)
+    with pytest.raises(PolicyError) as info:
+        policy_from_mapping({"name": "x", "version": "1", "title": "t", "rules": []})
+    assert info.value.problems == ("rules: must be a non-empty list of rules ([[rules]] tables)",)
 
 
 def test_bad_toml_and_missing_files_are_policy_errors(tmp_path: Path) -> None:

@@ -462,8 +462,10 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "mapping") -> Pol
         reminders = {}
     r.keys("reminders", reminders, {"before_working_days", "escalate_after_working_days"}, set())
     rules: list[Rule] = []
-    raw_rules = data.get("rules", [])
-    if not isinstance(raw_rules, list) or not raw_rules:
+    raw_rules = data.get("rules")
+    if raw_rules is None:  # said once, by keys(): "is required"
+        raw_rules = []
+    elif not isinstance(raw_rules, list) or not raw_rules:
         r.problem("rules", "must be a non-empty list of rules ([[rules]] tables)")
         raw_rules = []
     names: set[str] = set()
