@@ -178,8 +178,12 @@ def test_a_schedule_file_is_read(tmp_path: Path) -> None:
     ],
 )
 def test_bad_schedules_are_refused(data: dict[str, object], message: str) -> None:
-    with pytest.raises(Exception, match=message):
-        schedules_from_mapping(data)
+    with pytest.raises(InvalidInput, match=message) as raised:
+        schedules_from_mapping(data, where="later.toml")
+    # named where it is: the file and the year's table, and the key where there is one
+    assert raised.value.field.startswith(("later.toml: [2027]", "later.toml: [next]"))
+    if message == "ISO date":
+        assert raised.value.field == "later.toml: [2027] holidays"
 
 
 def test_local_days_change_the_national_calendar() -> None:

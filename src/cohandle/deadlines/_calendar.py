@@ -180,14 +180,17 @@ def schedules_from_mapping(data: Mapping[str, Any], where: str = "schedule") -> 
         unknown = set(entry) - {"holidays", "workdays", "source"}
         if unknown:
             raise InvalidInput(f"{where}: [{key}]", f"has unknown keys {', '.join(sorted(unknown))}")
-        found.append(
-            YearSchedule(
+        try:
+            schedule = YearSchedule(
                 year=int(key),
                 holidays=entry.get("holidays", ()),
                 workdays=entry.get("workdays", ()),
                 source=str(entry.get("source", "")),
             )
-        )
+        except InvalidInput as exc:  # named where it is in the file, as the checks above are
+            field = exc.field.removeprefix("YearSchedule").lstrip(".")
+            raise InvalidInput(f"{where}: [{key}]{' ' + field if field else ''}", exc.problem) from None
+        found.append(schedule)
     return tuple(found)
 
 
