@@ -548,6 +548,29 @@ def test_a_refused_import_takes_away_only_a_file_that_holds_no_event(demo_db: Pa
     assert used.read_bytes() == demo_db.read_bytes()
 
 
+def test_no_file_a_command_writes_takes_the_place_of_the_log_or_of_a_pipe(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    # `cohandle anchor cohandle.db` with the log in $COHANDLE_DB replaced the log with its anchor
+    log = tmp_path / "log.db"
+    log.write_bytes(demo_db.read_bytes())
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for command, field in (
+        (["export"], "FILE"),
+        (["anchor"], "FILE"),
+        (["render", SEED_ID, "--docx"], "--docx"),
+    ):
+        for target in (log, pipe):
+            said = one_line_error(run(*command, str(target), db=log))
+            assert said.startswith(f"cohandle: {field} names "), said
+            assert (
+                "a SQLite database" in said if target == log else "not a file but a device or a pipe" in said
+            )
+    assert "intact: 53 events" in run("verify", db=log).stdout
+    assert pipe.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["log.db", "pipe"]
+
+
 def test_files_that_cannot_be_written_or_read_are_one_line_errors(demo_db: Path, tmp_path: Path) -> None:
     nowhere = tmp_path / "no such folder"
     written = one_line_error(run("export", str(nowhere / "log.jsonl"), db=demo_db))

@@ -153,6 +153,38 @@ def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) 
         import_jsonl(MemoryStore(), "")
 
 
+def test_an_export_never_takes_the_place_of_a_database_a_pipe_or_a_link(tmp_path: Path) -> None:
+    import os
+
+    log = tmp_path / "log.db"
+    with cohandle.Workflow.open(log, clock=workflow().clock) as wf:
+        pid = receive(wf)
+        # the log named where the export belongs: written there, it would have been replaced
+        with pytest.raises(InvalidInput) as raised:
+            export_jsonl(wf.store, log)
+        assert str(raised.value) == (
+            f"target names a SQLite database ({log}), which writing there would destroy: give the "
+            "name of a new file, or of one that may be replaced."
+        )
+        # a pipe (a device, as /dev/null is, the same) would have been replaced by a file
+        pipe = tmp_path / "pipe"
+        os.mkfifo(pipe)
+        with pytest.raises(
+            InvalidInput, match=r"^target names .*pipe, which is not a file but a device or a pipe"
+        ):
+            export_jsonl(wf.store, pipe)
+        assert pipe.is_fifo()
+        # a symbolic link is written where it points, and stays a link
+        (tmp_path / "exports").mkdir()
+        link = tmp_path / "latest.jsonl"
+        link.symlink_to(Path("exports") / "2026-12-07.jsonl")
+        assert export_jsonl(wf.store, link) == 1
+        assert link.is_symlink() and (tmp_path / "exports" / "2026-12-07.jsonl").stat().st_size > 0
+    with cohandle.Workflow.open(log, create=False) as reopened:
+        assert reopened.verify().ok and [p.id for p in reopened.proposals()] == [pid]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "latest.jsonl", "log.db", "pipe"]
+
+
 def test_an_export_to_a_stream_of_text_is_refused_before_it_writes(tmp_path: Path) -> None:
     # sys.stdout, or a file opened with "w": the lines are bytes, and the stream would fail at
     # the first with a bare TypeError

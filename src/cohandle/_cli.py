@@ -29,7 +29,7 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
-from cohandle._errors import counted, nameable, state_words, unusable_file
+from cohandle._errors import counted, nameable, state_words, unusable_file, writable
 from cohandle._model import session_key
 from cohandle._text import pad, shown, width
 from cohandle._workflow import url_scheme
@@ -944,7 +944,8 @@ def _anchor(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         print(f"Anchored {counted(count, 'proposal')} on standard output, taken at {taken}.", file=sys.stderr)
         return 0
-    partial = f"{nameable('FILE', args.file)}.partial"
+    target = writable("FILE", args.file)
+    partial = f"{target}.partial"
     written = False
     try:
         with open(partial, "w", encoding="utf-8"):
@@ -957,7 +958,7 @@ def _anchor(args: argparse.Namespace) -> int:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(partial, args.file)  # never a half-written anchor under the real name
+        os.replace(partial, target)  # never a half-written anchor under the real name
         written = True
     except OSError as exc:
         raise unusable_file("FILE", args.file, exc, writing=True) from None

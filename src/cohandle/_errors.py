@@ -6,9 +6,11 @@ line or an error page can show ``str(error)`` as it is, and code can read the fi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import math
 import os
+import stat
 from collections.abc import Iterable
 from typing import Any
 
@@ -126,6 +128,43 @@ def nameable(field: str, path: str | os.PathLike[str]) -> str:
                 f"no file name can hold (got {name!r})",
             ) from None
     return name
+
+
+# how a SQLite database file and its write-ahead log begin
+_DATABASE_STARTS = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+
+
+def writable(field: str, path: str | os.PathLike[str]) -> str:
+    """Where to write the file ``path`` names, which is written under a temporary name and then
+    put in its place: ``path`` as :func:`nameable` takes it, or where it points if it is a
+    symbolic link. Refused when what is there would be destroyed rather than written: a device
+    or a pipe (``/dev/null`` replaced by a file, for a user who may), or a SQLite database or
+    its write-ahead log (``cohandle export cohandle.db``, the log named where the file
+    belongs). A folder is left to the write, which says so."""
+    name = nameable(field, path)
+    target = os.path.realpath(name) if os.path.islink(name) else name
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # nothing there yet, or nothing to look into: the write will say
+        return target
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise InvalidInput(
+            field,
+            f"names {name}, which is not a file but a device or a pipe: cohandle puts a finished "
+            "file in its place, which would replace it. Write to standard output (-) and redirect "
+            "it there, where the command offers that",
+        )
+    start = b""
+    if stat.S_ISREG(mode):
+        with contextlib.suppress(OSError), open(target, "rb") as existing:
+            start = existing.read(16)
+    if start.startswith(_DATABASE_STARTS):
+        raise InvalidInput(
+            field,
+            f"names a SQLite database ({name}), which writing there would destroy: give the name of "
+            "a new file, or of one that may be replaced",
+        )
+    return target
 
 
 def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = False) -> InvalidInput:

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import InvalidInput, expect, lone_surrogate, nameable, unusable_file
+from cohandle._errors import InvalidInput, expect, lone_surrogate, unusable_file, writable
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 from cohandle._state import Proposal
 from cohandle._text import chinese_date
@@ -223,7 +223,9 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     """Write the letter as a .docx with the GB/T 9704 page, fonts and sizes (python-docx).
 
     A vertical tab or form feed in the text (as text copied out of Word carries) becomes a line
-    break; other control characters, which Word cannot hold, are left out.
+    break; other control characters, which Word cannot hold, are left out. The file is written
+    under a temporary name and then put in its place (where a symbolic link points); a device,
+    a pipe or a SQLite database at ``path`` is refused rather than replaced.
     """
     expect("layout", layout, LetterLayout, "a LetterLayout")
     expect("path", path, (str, os.PathLike), "a file name")
@@ -281,7 +283,7 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
         paragraph("附件：" + "；".join(layout.attachments), size=14)
     if layout.copies:
         paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
-    target = nameable("path", path)
+    target = writable("path", path)
     partial = f"{target}.partial"
     try:
         document.save(partial)

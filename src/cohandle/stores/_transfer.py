@@ -34,6 +34,7 @@ from cohandle._errors import (
     unstorable,
     unusable_file,
     whole_number,
+    writable,
 )
 from cohandle._events import MAX_EVENT_BYTES, canonical_bytes, event_from_record, record_misfit
 from cohandle.stores._integrity import StoredRecord, body_bytes, link_misfit
@@ -98,8 +99,10 @@ def export_jsonl(
 ) -> int:
     """Write the log (or one proposal's events) to ``target``; returns the number of events.
 
-    A file is written under a temporary name and takes its own name only when complete; if the
-    export fails, the temporary file is removed and nothing is left under either name. A
+    A file is written under a temporary name and takes its own name only when complete (where a
+    symbolic link points); if the export fails, the temporary file is removed and nothing is
+    left under either name. A device, a pipe or a SQLite database at ``target`` is refused
+    rather than replaced: to write into a pipe, give its binary file object. A
     ``stream_id`` the log does not hold raises :class:`~cohandle.ProposalNotFound`, and nothing
     is written.
     """
@@ -127,7 +130,7 @@ def export_jsonl(
         path = os.fspath(target)
         if not isinstance(path, str) or not path:
             raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
-        nameable("target", path)
+        path = writable("target", path)
         partial = Path(f"{path}.partial")
         try:
             try:
