@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import cohandle
 from cohandle import AssignmentMode, InvalidInput, Status
-from cohandle.stores import ImportRefused, MemoryStore, SQLiteStore, export_jsonl, import_jsonl
+from cohandle.stores import ImportRefused, MemoryStore, SQLiteStore, StoredRecord, export_jsonl, import_jsonl
 from helpers import bring_to, receive, workflow
 
 
@@ -45,7 +46,7 @@ def test_export_of_one_proposal_to_a_file(tmp_path: Path) -> None:
     path = tmp_path / "one.jsonl"
     count = export_jsonl(wf.store, path, stream_id=pid)
     assert count == len(wf.history(pid))
-    assert not (tmp_path / "one.jsonl.partial").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.jsonl"]  # no temporary file left
     store = SQLiteStore(tmp_path / "copy.db")
     import_jsonl(store, path)
     assert cohandle.Workflow(store).get(pid) == wf.get(pid)
@@ -144,7 +145,7 @@ def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) 
     with pytest.raises(InvalidInput, match=r"target cannot be written \(Is a directory"):
         export_jsonl(wf.store, tmp_path)
     assert list(tmp_path.iterdir()) == [], "a failed export left a file behind"
-    assert not Path(f"{tmp_path}.partial").exists(), "a failed export left a file behind"
+    assert not list(tmp_path.parent.glob(f"{tmp_path.name}*.partial")), "a failed export left a file behind"
     with pytest.raises(InvalidInput, match=r"source cannot be read \(Is a directory"):
         import_jsonl(MemoryStore(), tmp_path)
     with pytest.raises(InvalidInput, match=r"source cannot be read \(No such file or directory"):
@@ -183,6 +184,37 @@ def test_an_export_never_takes_the_place_of_a_database_a_pipe_or_a_link(tmp_path
     with cohandle.Workflow.open(log, create=False) as reopened:
         assert reopened.verify().ok and [p.id for p in reopened.proposals()] == [pid]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "latest.jsonl", "log.db", "pipe"]
+
+
+def test_two_exports_of_one_file_at_once_leave_one_whole_export(tmp_path: Path) -> None:
+    # each writes its own temporary file: with one name for both, they wrote into one file,
+    # and the second to finish found it gone
+    import threading
+
+    wf = workflow()
+    for _ in range(3):
+        bring_to(wf, Status.CLOSED)
+    both_writing = threading.Barrier(2, timeout=10)
+
+    class Slow:  # a store whose reading waits, after one record, until both exports are writing
+        def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
+            for index, record in enumerate(wf.store.records(after=after)):
+                if index == 1:
+                    both_writing.wait()
+                yield record
+
+    target = tmp_path / "log.jsonl"
+    counts: list[int] = []
+    exports = [threading.Thread(target=lambda: counts.append(export_jsonl(Slow(), target))) for _ in range(2)]
+    for export in exports:
+        export.start()
+    for export in exports:
+        export.join()
+    total = sum(len(wf.history(p.id)) for p in wf.proposals())
+    assert counts == [total, total]
+    store = MemoryStore()
+    assert import_jsonl(store, target).events == total  # whole, every line and chain verified
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl"]
 
 
 def test_an_export_to_a_stream_of_text_is_refused_before_it_writes(tmp_path: Path) -> None:
@@ -271,7 +303,7 @@ def test_a_command_retried_on_an_imported_log_returns_its_whole_outcome(make_sto
 def test_an_import_holds_the_text_that_repeats_once() -> None:
     """An import holds every record until every chain is checked: a proposal's id, its event
     types and actors, the previous hash and a recording time equal to the event's are shared."""
-    from cohandle.stores import StoredRecord, read_jsonl
+    from cohandle.stores import read_jsonl
 
     wf = workflow()
     for _ in range(3):

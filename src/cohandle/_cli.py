@@ -29,7 +29,7 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
-from cohandle._errors import counted, nameable, state_words, unusable_file, writable
+from cohandle._errors import counted, nameable, partial_name, state_words, unusable_file, writable
 from cohandle._model import session_key
 from cohandle._text import pad, shown, width
 from cohandle._workflow import url_scheme
@@ -945,7 +945,7 @@ def _anchor(args: argparse.Namespace) -> int:
         print(f"Anchored {counted(count, 'proposal')} on standard output, taken at {taken}.", file=sys.stderr)
         return 0
     target = writable("FILE", args.file)
-    partial = f"{target}.partial"
+    partial = partial_name(target)
     written = False
     try:
         with open(partial, "w", encoding="utf-8"):

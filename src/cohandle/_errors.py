@@ -10,6 +10,7 @@ import contextlib
 import datetime as _dt
 import math
 import os
+import secrets
 import stat
 from collections.abc import Iterable
 from typing import Any
@@ -165,6 +166,13 @@ def writable(field: str, path: str | os.PathLike[str]) -> str:
             "a new file, or of one that may be replaced",
         )
     return target
+
+
+def partial_name(target: str) -> str:
+    """The temporary name a file is written under before it is put in ``target``'s place: beside
+    it, and this write's own, so that two writes of one file at once (two exports by two jobs)
+    never write into one temporary file; the last to finish leaves its whole file."""
+    return f"{target}.{os.getpid()}-{secrets.token_hex(4)}.partial"
 
 
 def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = False) -> InvalidInput:

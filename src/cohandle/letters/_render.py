@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import InvalidInput, expect, lone_surrogate, unusable_file, writable
+from cohandle._errors import InvalidInput, expect, lone_surrogate, partial_name, unusable_file, writable
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 from cohandle._state import Proposal
 from cohandle._text import chinese_date
@@ -284,7 +284,7 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     if layout.copies:
         paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
     target = writable("path", path)
-    partial = f"{target}.partial"
+    partial = partial_name(target)
     try:
         document.save(partial)
         os.replace(partial, target)  # never a half-written letter under the real name

@@ -31,6 +31,7 @@ from cohandle._errors import (
     got,
     iterable,
     nameable,
+    partial_name,
     unstorable,
     unusable_file,
     whole_number,
@@ -131,7 +132,7 @@ def export_jsonl(
         if not isinstance(path, str) or not path:
             raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
         path = writable("target", path)
-        partial = Path(f"{path}.partial")
+        partial = Path(partial_name(path))
         try:
             try:
                 out = partial.open("wb")
