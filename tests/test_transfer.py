@@ -243,6 +243,16 @@ def test_garbage_and_empty_input(tmp_path: Path) -> None:
     huge.write_bytes(b"x" * (3 << 20))
     with pytest.raises(ImportRefused, match="more than"):
         import_jsonl(store, huge)
+    # a log's database given where its export belongs is named so, not as JSON gone wrong
+    log = tmp_path / "log.db"
+    with cohandle.Workflow.open(log, clock=workflow().clock) as wf:
+        receive(wf)
+    with pytest.raises(ImportRefused) as database:
+        import_jsonl(store, log)
+    assert str(database.value).startswith(
+        "Line 1 of the import cannot be accepted: it is the start of a SQLite database, not of an export"
+    )
+    assert [p.id for p in cohandle.Workflow(store).proposals()] == []
 
 
 def test_an_event_is_as_long_as_an_import_takes_and_no_longer() -> None:

@@ -234,6 +234,13 @@ def _parse(
         try:
             data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError) as exc:
+            start = line[:16] if isinstance(line, bytes) else line[:16].encode("utf-8", "surrogateescape")
+            if number == 1 and start == b"SQLite format 3\x00":  # the log's file, not its export
+                raise ImportRefused(
+                    number,
+                    "it is the start of a SQLite database, not of an export: export the log first "
+                    "(cohandle export - --db LOG | cohandle import - --db NEW)",
+                ) from None
             raise ImportRefused(number, f"it is not valid JSON ({exc})") from None
     if checked:
         try:
