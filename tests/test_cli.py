@@ -23,7 +23,11 @@ SEED_ID = "cppcc-湖北省-13-1-20230519"
 
 
 def run(
-    *args: str, db: Path | None = None, stdin: str | None = None, cwd: Path | None = None
+    *args: str,
+    db: Path | None = None,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    variables: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
@@ -32,6 +36,7 @@ def run(
     }
     if db is not None:
         env["COHANDLE_DB"] = str(db)
+    env.update(variables or {})
     return subprocess.run(
         [sys.executable, "-m", "cohandle", *args],
         capture_output=True,
@@ -291,6 +296,27 @@ def test_an_option_given_empty_is_refused_not_taken_as_not_given(
     done = run(*command, option, "", db=demo_db)
     assert one_line_error(done) == f"cohandle: {option} must name {what}, but it is empty.\n"
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "what"),
+    [
+        (["import", "-"], "COHANDLE_DB", "a SQLite file or a PostgreSQL URL"),  # was: ./cohandle.db made
+        (["list"], "COHANDLE_DB", "a SQLite file or a PostgreSQL URL"),
+        (["reminders", "--db", "DEMO"], "COHANDLE_POLICY", "a preset or a policy .toml"),
+        (["due", "--db", "DEMO"], "COHANDLE_SCHEDULES", "a file"),
+        (["list", "--db", "postgresql://nobody@127.0.0.1:1/none"], "COHANDLE_SCHEMA", "a PostgreSQL schema"),
+    ],
+)
+def test_a_variable_set_empty_is_refused_not_taken_as_not_set(
+    demo_db: Path, tmp_path: Path, command: list[str], variable: str, what: str
+) -> None:
+    # `COHANDLE_DB=$DB cohandle import -` with $DB unset imported into ./cohandle.db
+    command = [str(demo_db) if part == "DEMO" else part for part in command]
+    done = run(*command, cwd=tmp_path, stdin="", variables={variable: ""})
+    said = f"cohandle: {variable} must name {what}, but it is set and empty; unset it for the default.\n"
+    assert one_line_error(done) == said
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []
 
 
 def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:

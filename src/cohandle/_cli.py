@@ -66,7 +66,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _target(args: argparse.Namespace) -> str:
-    return str(getattr(args, "db", None) or os.environ.get(ENV_DB) or "cohandle.db")
+    return str(
+        getattr(args, "db", None) or _environ(ENV_DB, "a SQLite file or a PostgreSQL URL") or "cohandle.db"
+    )
+
+
+def _environ(name: str, what: str) -> str | None:
+    """The variable ``name``, or None when it is not set. Set but empty (``COHANDLE_DB=$DB`` with
+    ``$DB`` unset) it is refused, as an empty option is, rather than taken as not set: the
+    default database is not the one a script meant."""
+    value = os.environ.get(name)
+    if value == "":
+        raise cohandle.InvalidInput(
+            name, f"must name {what}, but it is set and empty; unset it for the default"
+        )
+    return value
 
 
 def _postgres(target: str) -> bool:
@@ -85,7 +99,7 @@ def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.W
     ``$COHANDLE_SCHEMA``, or ``public``); ``--schema`` with a SQLite file is refused."""
     schema = getattr(args, "schema", None)
     if _postgres(target):
-        options["schema"] = schema or os.environ.get(ENV_SCHEMA) or "public"
+        options["schema"] = schema or _environ(ENV_SCHEMA, "a PostgreSQL schema") or "public"
     elif schema is not None:
         raise cohandle.InvalidInput(
             "--schema", f"is for a PostgreSQL log, and --db names a SQLite file ({target})"
@@ -161,7 +175,7 @@ def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTim
 
 
 def _policy(args: argparse.Namespace) -> Policy:
-    name = getattr(args, "policy", None) or os.environ.get(ENV_POLICY) or "generic"
+    name = getattr(args, "policy", None) or _environ(ENV_POLICY, "a preset or a policy .toml") or "generic"
     if name.endswith(".toml"):
         return policy_from_toml(Path(nameable("--policy", name)))
     with _said_as("--policy" if getattr(args, "policy", None) else ENV_POLICY, "preset"):
@@ -172,7 +186,7 @@ def _calendar(args: argparse.Namespace, *, weekends_only_after: bool = True) -> 
     """China's calendar with the schedules of ``--schedules``; a later year without one counts
     weekends only, since these commands judge what is due rather than record a deadline (unless
     ``weekends_only_after`` is False: then such a year is refused)."""
-    path = getattr(args, "schedules", None) or os.environ.get(ENV_SCHEDULES)
+    path = getattr(args, "schedules", None) or _environ(ENV_SCHEDULES, "a file")
     with _said_as("--schedules", "path"):
         schedules = load_schedules(path) if path else ()
     return Calendar.china(schedules=schedules, weekends_only_after=weekends_only_after)
