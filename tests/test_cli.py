@@ -423,6 +423,16 @@ def test_stats(demo_db: Path) -> None:
     later = run("stats", "--now", "2023-12-01", db=demo_db).stdout
     assert "报告落实情况              1" in later and "现A类                     3" in later
     assert (data["contacted"], data["met"], data["meeting_rate_pct"]) == (0, 0, 0.0)  # none recorded
+    assert run("stats", "--year", "2023", db=demo_db).stderr == ""
+    # a year or a session that holds nothing (23 for 2023) is noted, where it gave zeros unsaid
+    short = run("stats", "--year", "23", db=demo_db)
+    assert short.returncode == 0 and "收到                      0" in short.stdout
+    assert short.stderr == "cohandle: note: the log holds no proposal received in 23\n"
+    both = run("stats", "--session", "npc-湖北省-15", "--year", "2023", db=demo_db).stderr
+    assert both == "cohandle: note: the log holds no proposal of --session npc-湖北省-15 received in 2023\n"
+    assert one_line_error(run("stats", "--year", "0", db=demo_db)).startswith(
+        "cohandle: --year must be a whole number from 1"
+    )
     assert "沟通率 / 见面率           0.0% / 0.0%" in text
     only_npc = json.loads(run("stats", "--session", "npc-湖北省-14-1", "--json", db=demo_db).stdout)
     assert only_npc["received"] == 1

@@ -870,7 +870,14 @@ def _stats(args: argparse.Namespace) -> int:
     session = _session(args)
     with _open(args) as wf:
         proposals = wf.proposals(as_of=_as_of(args, now))
-        s = cohandle.statistics(proposals, now, session_key=session, year=args.year)
+        with _said_as("--year", "year"):
+            s = cohandle.statistics(proposals, now, session_key=session, year=args.year)
+    if not s.received and (session is not None or args.year is not None):  # a mistyped filter
+        chosen = " ".join(
+            ([f"of --session {args.session}"] if session is not None else [])
+            + ([f"received in {args.year}"] if args.year is not None else [])
+        )
+        print(f"cohandle: note: the log holds no proposal {chosen}", file=sys.stderr)
 
     def text() -> str:
         rows: list[list[object]] = [

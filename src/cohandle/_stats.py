@@ -210,7 +210,7 @@ def statistics(
     if session_key is not None:
         session_key = session_key_of("session_key", session_key)
     if year is not None:
-        whole_number("year", year)
+        whole_number("year", year, least=1)
     received = filed = not_filed = merged = assigned = replied = published = summarized = 0
     with_contact = with_meeting = 0
     on_time = 0
