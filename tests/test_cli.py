@@ -276,6 +276,12 @@ def test_a_unit_no_proposal_names_is_noted_with_the_names_nearest(demo_db: Path)
         for party in ("提案者", "代表", "省政协提案委员会"):
             assert run(*command, "--unit", party, db=demo_db).stderr == "", (command, party)
     assert "names a unit 无此单位\n" in run("due", "--unit", "无此单位", db=demo_db).stderr  # none near
+    # a session the log holds nothing of is said so, once, whatever the unit
+    for command in (["list"], ["due"], ["overdue"], ["reminders"]):
+        for unit in ([], ["--unit", "省财政厅"]):
+            stray = run(*command, "--session", "cppcc-湖北省-31", *unit, db=demo_db)
+            assert stray.stderr == "cohandle: note: the log holds no proposal of --session cppcc-湖北省-31\n"
+        assert run(*command, "--session", "cppcc-湖北省-13", db=demo_db).stderr == ""
 
 
 @pytest.mark.parametrize(

@@ -502,10 +502,12 @@ def _list(args: argparse.Namespace) -> int:
     data: list[dict[str, object]] = []
     rows: list[list[object]] = []
     known: set[str] = set()  # the units --unit may name
+    in_session = 0
     with _open(args) as wf:
         for p in wf.proposals(as_of=_as_of(args, now)):  # one at a time: a large log is not held whole
             if session is not None and not p.data.session.within(session):
                 continue
+            in_session += 1
             if args.unit:
                 handling = {
                     p.lead.name if p.lead else None,
@@ -538,8 +540,7 @@ def _list(args: argparse.Namespace) -> int:
                     p.id,
                 ]
             )
-    if args.unit:
-        _say_unit_unknown(args, known)
+    _say_unmatched(args, in_session, known)
     _emit(args, data, lambda: _listing(rows))
     return 0
 
@@ -606,9 +607,13 @@ def _units_of(p: cohandle.Proposal) -> set[str]:
     return {unit.name for unit in units if unit is not None}
 
 
-def _say_unit_unknown(args: argparse.Namespace, known: set[str]) -> None:
-    """Tell the reader, on standard error, that no proposal read names the ``--unit`` asked for
-    (a name mistyped lists nothing, as a unit that owes nothing does), with the names nearest."""
+def _say_unmatched(args: argparse.Namespace, in_session: int, known: set[str]) -> None:
+    """Tell the reader, on standard error, that no proposal is of the ``--session`` asked for,
+    or that none of them names the ``--unit`` asked for (a key or a name mistyped lists nothing,
+    as a unit that owes nothing does), with the unit names nearest."""
+    if args.session is not None and not in_session:
+        print(f"cohandle: note: the log holds no proposal of --session {args.session}", file=sys.stderr)
+        return
     if args.unit is None or args.unit in known:
         return
     close = difflib.get_close_matches(args.unit, sorted(known), n=3, cutoff=0.6)
@@ -640,7 +645,7 @@ def _board(
     """The deadline board of the log (as it stood at ``--now``, when given; of the sessions
     ``--session`` names), and the word for each proposal's proposers."""
     session = _session(args)
-    words: dict[str, str] = {}
+    words: dict[str, str] = {}  # also counts the proposals of the session
     known: set[str] = set()  # the parties --unit may name
 
     def chosen() -> Iterator[cohandle.Proposal]:  # one at a time: a large log is not held whole
@@ -651,7 +656,7 @@ def _board(
                 yield p
 
     board = cohandle.DeadlineBoard.build(chosen())
-    _say_unit_unknown(args, known)
+    _say_unmatched(args, len(words), known)
     return board, words
 
 
