@@ -56,6 +56,34 @@ def test_mermaid_diagram_comes_from_the_definition() -> None:
     assert text.count("-->") == sum(1 for (s, _), d in PROPOSAL.table.items() if s != d)
 
 
+def test_every_refusal_says_its_command_in_words_and_names_the_method() -> None:
+    from cohandle._errors import _COMMAND_WORDS, doing
+
+    commands = {command for status in cohandle.Status for command in cohandle.allowed_commands(status)}
+    assert commands | {"receive"} == set(_COMMAND_WORDS)  # none left to its bare name
+    assert all("{p}" in words for words in _COMMAND_WORDS.values())
+    assert doing("consolidate", "x") == "consolidate proposal 'x'"  # the verb is the name
+    assert doing("mark_key", "x") == "mark proposal 'x' as key (mark_key)"
+    refused = cohandle.NotAllowedInState(
+        proposal_id="x", command="submit_opinion", state="not_filed", actor="王芳", allowed=["withdraw"]
+    )
+    assert str(refused) == (
+        "Cannot submit an opinion on proposal 'x' (submit_opinion): it is not filed, and "
+        "submit_opinion is not possible then. Commands possible now: withdraw."
+    )
+    denied = cohandle.PermissionDenied(
+        proposal_id="x",
+        command="record_feedback",
+        state="answered",
+        actor="王芳",
+        relations=[],
+        allowed_relations=["proposer"],
+    )
+    assert str(denied).startswith(
+        "王芳 may not record feedback on proposal 'x' (record_feedback; it is answered): they hold no role"
+    )
+
+
 def test_statuses_carry_chinese_labels() -> None:
     assert cohandle.Status.CLOSED.label == "已办结"
     assert cohandle.Relation.LEAD.label == "主办单位"

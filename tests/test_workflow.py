@@ -206,7 +206,7 @@ def test_a_clock_behind_the_proposals_latest_day_is_refused_and_records_nothing(
     assert (error.proposal_id, error.command, error.state) == (pid, "remind", "assigned")
     assert (error.today, error.latest) == (dt.date(2025, 3, 1), dt.date(2025, 3, 2))
     assert str(error) == (
-        f"Cannot remind proposal {pid!r} (it is assigned): the clock says today is 2025-03-01 "
+        f"Cannot send a reminder on proposal {pid!r} (remind; it is assigned): the clock says today is 2025-03-01 "
         "(Beijing time), before the day of the proposal's latest event (2025-03-02). Events are "
         "recorded in the order they happened, and this clock is behind the one that recorded that "
         "event: check both (the other may be ahead), set the wrong one right, and try again."

@@ -282,6 +282,53 @@ def state_words(state: object) -> str:
     return str(state).replace("_", " ")
 
 
+# How a sentence says each command, around the proposal ({p}); the refusals name the method
+# too, in brackets, where its name is not already the sentence's verb
+_COMMAND_WORDS = {
+    "receive": "receive {p}",
+    "file": "file {p}",
+    "reject": "reject {p}",
+    "merge": "merge {p}",
+    "assign": "assign {p}",
+    "sign_for": "sign for {p}",
+    "request_reassignment": "request the reassignment of {p}",
+    "decide_reassignment": "decide on the reassignment of {p}",
+    "submit_opinion": "submit an opinion on {p}",
+    "return_opinion": "return an opinion on {p}",
+    "excuse_co_handler": "excuse a co-handler of {p}",
+    "consolidate": "consolidate {p}",
+    "countersign": "countersign the reply to {p}",
+    "answer": "answer {p}",
+    "record_feedback": "record feedback on {p}",
+    "order_rehandling": "order the re-handling of {p}",
+    "close": "close {p}",
+    "withdraw": "withdraw {p}",
+    "extend": "extend a deadline of {p}",
+    "remind": "send a reminder on {p}",
+    "record_contact": "record a contact on {p}",
+    "mark_key": "mark {p} as key",
+    "revise_deadlines": "revise the deadlines of {p}",
+    "publish": "publish the reply to {p}",
+    "report_implementation": "report on the implementation of {p}",
+    "review_reply": "review the reply to {p}",
+}
+
+
+def doing(command: str, proposal_id: str) -> str:
+    """``command`` on the proposal as a sentence says it: "submit an opinion on proposal 'x'
+    (submit_opinion)", the method named where the words are not its name."""
+    template = _COMMAND_WORDS.get(command, f"{command} {{p}}")
+    words = template.format(p=f"proposal {proposal_id!r}")
+    return words if template == f"{command} {{p}}" else f"{words} ({command})"
+
+
+def _in_state(done: str, state: str) -> str:
+    """``done`` with the proposal's state in its brackets: "… (submit_opinion; it is assigned)"."""
+    if done.endswith(")"):
+        return f"{done[:-1]}; it is {state_words(state)})"
+    return f"{done} (it is {state_words(state)})"
+
+
 class NotAllowedInState(CommandRefused):
     """The lifecycle does not allow this command in the proposal's present state."""
 
@@ -290,7 +337,7 @@ class NotAllowedInState(CommandRefused):
     ) -> None:
         self.allowed = tuple(sorted(allowed))
         super().__init__(
-            f"Cannot {command} proposal {proposal_id!r}: it is {state_words(state)}, and {command} is not "
+            f"Cannot {doing(command, proposal_id)}: it is {state_words(state)}, and {command} is not "
             f"possible then. Commands possible now: {_listing(self.allowed)}.",
             proposal_id=proposal_id,
             command=command,
@@ -318,7 +365,7 @@ class PermissionDenied(CommandRefused):
         held = f"act on it as {_listing(self.relations)}" if self.relations else "hold no role on it"
         more = f" {detail}" if detail else ""
         super().__init__(
-            f"{actor} may not {command} proposal {proposal_id!r} (it is {state_words(state)}): they {held}, "
+            f"{actor} may not {_in_state(doing(command, proposal_id), state)}: they {held}, "
             f"and only the {_listing(self.allowed_relations)} may.{more}",
             proposal_id=proposal_id,
             command=command,
@@ -333,7 +380,7 @@ class PreconditionFailed(CommandRefused):
     def __init__(self, reason: str, *, proposal_id: str, command: str, state: str, actor: str) -> None:
         self.reason = reason
         super().__init__(
-            f"Cannot {command} proposal {proposal_id!r} (it is {state_words(state)}): {reason}",
+            f"Cannot {_in_state(doing(command, proposal_id), state)}: {reason}",
             proposal_id=proposal_id,
             command=command,
             state=state,
@@ -353,7 +400,7 @@ class ClockBehind(CommandRefused):
         self.today = today
         self.latest = latest
         super().__init__(
-            f"Cannot {command} proposal {proposal_id!r} (it is {state_words(state)}): the clock says "
+            f"Cannot {_in_state(doing(command, proposal_id), state)}: the clock says "
             f"today is {today.isoformat()} (Beijing time), before the day of the proposal's latest "
             f"event ({latest.isoformat()}). Events are recorded in the order they happened, and this "
             "clock is behind the one that recorded that event: check both (the other may be ahead), "
