@@ -667,6 +667,14 @@ def test_an_anchor_to_standard_output_and_read_from_standard_input(demo_db: Path
     heads[SEED_ID] = [11, "sha256:" + "0" * 64]
     moved = run("verify", "--anchor", "-", db=demo_db, stdin=json.dumps({"heads": heads}))
     assert moved.returncode == 1 and SEED_ID in moved.stdout + moved.stderr
+    # saved again by an editor that begins it with a BOM, it is the same anchor
+    edited = tmp_path / "edited.json"
+    edited.write_bytes(b"\xef\xbb\xbf" + piped.stdout.encode("utf-8"))
+    assert run("verify", "--anchor", str(edited), db=demo_db).returncode == 0
+    # the log named where its anchor belongs is named as a database, not as JSON gone wrong
+    assert one_line_error(run("verify", "--anchor", str(demo_db), db=demo_db)) == (
+        "cohandle: --anchor is a SQLite database, not an anchor written by `cohandle anchor`.\n"
+    )
 
 
 def test_export_to_standard_output_and_import_from_standard_input(demo_db: Path, tmp_path: Path) -> None:

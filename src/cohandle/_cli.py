@@ -1014,12 +1014,18 @@ def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
     named = path if path == "-" else nameable("--anchor", path)  # its refusal is not a JSON one
     try:
         if named == "-":
-            data = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+            raw = sys.stdin.buffer.read()
         else:
-            with open(named, encoding="utf-8") as source:
-                data = json.load(source)
+            with open(named, "rb") as source:
+                raw = source.read()
     except OSError as exc:
         raise unusable_file("--anchor", path, exc) from None
+    if raw.startswith(b"SQLite format 3\x00"):  # the log named where its anchor belongs
+        raise cohandle.InvalidInput(
+            "--anchor", "is a SQLite database, not an anchor written by `cohandle anchor`"
+        )
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))  # a BOM, as an editor on Windows writes it, is taken
     except (ValueError, UnicodeDecodeError) as exc:
         raise cohandle.InvalidInput(
             "--anchor", f"is not JSON, so not an anchor written by `cohandle anchor` ({exc})"
