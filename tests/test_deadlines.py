@@ -158,6 +158,15 @@ def test_a_schedule_file_is_read(tmp_path: Path) -> None:
     )
     (schedule,) = load_schedules(path)
     assert schedule.year == 2027 and D(2027, 9, 26) in schedule.workdays
+    bom = tmp_path / "bom.toml"  # as an editor on Windows saves it
+    bom.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_schedules(bom) == (schedule,)
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    with pytest.raises(
+        InvalidInput, match="is not UTF-8 text, so it cannot be a schedule file: save it as UTF-8"
+    ):
+        load_schedules(gbk)
     with pytest.raises(Exception, match="not valid TOML"):
         (tmp_path / "bad.toml").write_text("[2027\n", encoding="utf-8")
         load_schedules(tmp_path / "bad.toml")
@@ -446,6 +455,16 @@ def test_bad_toml_and_missing_files_are_policy_errors(tmp_path: Path) -> None:
     )
     policy = policy_from_toml(good)
     assert str(policy.rules[0].period) == "2个月"
+    # saved by an editor on Windows: with a BOM it is the same policy; as GBK, a PolicyError,
+    # where a raw UnicodeDecodeError escaped (and the command line printed a traceback)
+    text = good.read_text(encoding="utf-8")
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert policy_from_toml(tmp_path / "bom.toml") == policy
+    (tmp_path / "gbk.toml").write_bytes(text.encode("gbk"))
+    with pytest.raises(PolicyError) as gbk:
+        policy_from_toml(tmp_path / "gbk.toml")
+    assert gbk.value.problems[0].startswith("the file is not UTF-8 text (byte ")
+    assert gbk.value.problems[0].endswith("): save it as UTF-8")
 
 
 def test_a_policy_never_runs_code() -> None:

@@ -158,11 +158,15 @@ def load_schedules(path: str | Path) -> tuple[YearSchedule, ...]:
         raise InvalidInput("path", f"must name a TOML file (got {got(path)})")
     nameable("path", path)
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = tomllib.loads(
+            Path(path).read_text(encoding="utf-8-sig")
+        )  # a BOM, as Windows editors write, is taken
     except OSError as exc:
         raise InvalidInput("path", f"cannot be read: {exc}") from None
     except UnicodeDecodeError:
-        raise InvalidInput(str(path), "is not UTF-8 text, so it cannot be a schedule file") from None
+        raise InvalidInput(
+            str(path), "is not UTF-8 text, so it cannot be a schedule file: save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(str(path), f"is not valid TOML: {exc}") from None
     return schedules_from_mapping(data, where=str(path))

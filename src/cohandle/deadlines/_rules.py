@@ -545,9 +545,13 @@ def policy_from_toml(text_or_path: str | Path) -> Policy:
     ):
         path = Path(nameable("path", text_or_path))
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a BOM, as an editor on Windows writes it, is taken
         except OSError as exc:
             raise PolicyError(str(path), [f"the file cannot be read ({exc.strerror})"]) from None
+        except UnicodeDecodeError as exc:  # saved as GBK, as Chinese Windows saves text by default
+            raise PolicyError(
+                str(path), [f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8"]
+            ) from None
         source = str(path)
     else:
         text, source = str(text_or_path), "text"
