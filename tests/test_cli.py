@@ -304,6 +304,25 @@ def test_an_option_given_empty_is_refused_not_taken_as_not_given(
     assert done.stdout == ""
 
 
+def test_the_notes_show_what_would_act_on_a_terminal_as_its_escape(tmp_path: Path) -> None:
+    # a unit's name kept with an escape sequence, and one typed so, are named in the note as
+    # everything cohandle prints names them: the escape shown, not done to the terminal
+    import cohandle
+
+    db = tmp_path / "log.db"
+    odd = cohandle.Unit(name="省财政厅\x1b[2J")
+    with cohandle.Workflow.open(db) as wf:
+        pid = receive(wf)
+        wf.assign(pid, lead=odd, actor=A_COMMITTEE)
+        wf.answer(pid, reply=reply(author=odd), actor=cohandle.Actor(name="周杰", unit=odd))
+    said = run("list", "--unit", "省财政厅", db=db).stderr
+    assert (
+        said == "cohandle: note: no proposal in the log names a unit 省财政厅; perhaps 省财政厅\\u001b[2J\n"
+    )
+    assert "\x1b" not in run("due", "--unit", "\x1b[31m省财政厅", db=db).stderr
+    assert "\x1b" not in run("list", "--session", "cppcc-\x1b[31m", db=db).stderr
+
+
 @pytest.mark.parametrize(
     ("command", "variable", "what"),
     [

@@ -612,15 +612,19 @@ def _say_unmatched(args: argparse.Namespace, in_session: int, known: set[str]) -
     or that none of them names the ``--unit`` asked for (a key or a name mistyped lists nothing,
     as a unit that owes nothing does), with the unit names nearest."""
     if args.session is not None and not in_session:
-        print(f"cohandle: note: the log holds no proposal of --session {args.session}", file=sys.stderr)
+        print(
+            shown(f"cohandle: note: the log holds no proposal of --session {args.session}"), file=sys.stderr
+        )
         return
     if args.unit is None or args.unit in known:
         return
     close = difflib.get_close_matches(args.unit, sorted(known), n=3, cutoff=0.6)
     which = "in the log" if args.session is None else f"of --session {args.session}"
     print(
-        f"cohandle: note: no proposal {which} names a unit {args.unit}"
-        + (f"; perhaps {'、'.join(close)}" if close else ""),
+        shown(
+            f"cohandle: note: no proposal {which} names a unit {args.unit}"
+            + (f"; perhaps {'、'.join(close)}" if close else "")
+        ),
         file=sys.stderr,
     )
 
@@ -882,7 +886,7 @@ def _stats(args: argparse.Namespace) -> int:
             ([f"of --session {args.session}"] if session is not None else [])
             + ([f"received in {args.year}"] if args.year is not None else [])
         )
-        print(f"cohandle: note: the log holds no proposal {chosen}", file=sys.stderr)
+        print(shown(f"cohandle: note: the log holds no proposal {chosen}"), file=sys.stderr)
 
     def text() -> str:
         rows: list[list[object]] = [
@@ -1147,8 +1151,10 @@ def _say_contacts_missing(
     ]
     if missing:
         print(
-            f"cohandle: note: the {kind} as recorded gives {' and '.join(missing)}; a letter must carry "
-            "the names and phones of both, and this one is written without them",
+            shown(
+                f"cohandle: note: the {kind} as recorded gives {' and '.join(missing)}; a letter must "
+                "carry the names and phones of both, and this one is written without them"
+            ),
             file=sys.stderr,
         )
 
