@@ -399,7 +399,9 @@ def test_due_counts_days_without_a_calendar_and_later_years_by_their_schedules(
     assert "1025" in with_schedule.stdout and "1 项" in with_schedule.stdout
     for command in ("due", "reminders"):
         missing = run(command, "--schedules", str(tmp_path / "none.toml"), db=demo_db)
-        assert "--schedules cannot be read" in one_line_error(missing)
+        assert one_line_error(missing) == (  # as every file that cannot be read is said
+            f"cohandle: --schedules cannot be read (No such file or directory: {tmp_path / 'none.toml'}).\n"
+        )
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError, InvalidInput, expect, got, nameable, whole_number
+from cohandle._errors import CohandleError, InvalidInput, expect, got, nameable, unusable_file, whole_number
 
 __all__ = ["OFFICIAL_YEARS", "Calendar", "CalendarError", "YearSchedule", "load_schedules"]
 
@@ -157,12 +157,10 @@ def load_schedules(path: str | Path) -> tuple[YearSchedule, ...]:
     if not isinstance(path, str | Path) or not str(path):
         raise InvalidInput("path", f"must name a TOML file (got {got(path)})")
     nameable("path", path)
-    try:
-        data = tomllib.loads(
-            Path(path).read_text(encoding="utf-8-sig")
-        )  # a BOM, as Windows editors write, is taken
+    try:  # a BOM at the start, as editors on Windows write one, is taken
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        raise InvalidInput("path", f"cannot be read: {exc}") from None
+        raise unusable_file("path", path, exc) from None
     except UnicodeDecodeError:
         raise InvalidInput(
             str(path), "is not UTF-8 text, so it cannot be a schedule file: save it as UTF-8"

@@ -544,8 +544,8 @@ def policy_from_toml(text_or_path: str | Path) -> Policy:
         isinstance(text_or_path, str) and text_or_path.endswith(".toml") and "\n" not in text_or_path
     ):
         path = Path(nameable("path", text_or_path))
-        try:
-            text = path.read_text(encoding="utf-8-sig")  # a BOM, as an editor on Windows writes it, is taken
+        try:  # a BOM at the start, as editors on Windows write one, is taken
+            text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise PolicyError(str(path), [f"the file cannot be read ({exc.strerror})"]) from None
         except UnicodeDecodeError as exc:  # saved as GBK, as Chinese Windows saves text by default
