@@ -460,6 +460,7 @@ def test_bad_toml_and_missing_files_are_policy_errors(tmp_path: Path) -> None:
     text = good.read_text(encoding="utf-8")
     (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert policy_from_toml(tmp_path / "bom.toml") == policy
+    assert policy_from_toml("\ufeff" + text) == policy  # the same text, read with its BOM
     (tmp_path / "gbk.toml").write_bytes(text.encode("gbk"))
     with pytest.raises(PolicyError) as gbk:
         policy_from_toml(tmp_path / "gbk.toml")

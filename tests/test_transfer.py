@@ -175,6 +175,10 @@ def test_an_export_never_takes_the_place_of_a_database_a_pipe_or_a_link(tmp_path
         ):
             export_jsonl(wf.store, pipe)
         assert pipe.is_fifo()
+        # the log's write-ahead log, index or journal, there or not (empty between writes)
+        for companion in ("-wal", "-shm", "-journal"):
+            with pytest.raises(InvalidInput, match=r"^target names a file of the SQLite database "):
+                export_jsonl(wf.store, f"{log}{companion}")
         # a symbolic link is written where it points, and stays a link
         (tmp_path / "exports").mkdir()
         link = tmp_path / "latest.jsonl"

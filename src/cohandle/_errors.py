@@ -140,15 +140,15 @@ def writable(field: str, path: str | os.PathLike[str]) -> str:
     put in its place: ``path`` as :func:`nameable` takes it, or where it points if it is a
     symbolic link. Refused when what is there would be destroyed rather than written: a device
     or a pipe (``/dev/null`` replaced by a file, for a user who may), or a SQLite database or
-    its write-ahead log (``cohandle export cohandle.db``, the log named where the file
-    belongs). A folder is left to the write, which says so."""
+    one of its own files, ``-wal``, ``-shm``, ``-journal`` (``cohandle export cohandle.db``, the
+    log named where the file belongs). A folder is left to the write, which says so."""
     name = nameable(field, path)
     target = os.path.realpath(name) if os.path.islink(name) else name
     try:
-        mode = os.stat(target).st_mode
+        mode: int | None = os.stat(target).st_mode
     except OSError:  # nothing there yet, or nothing to look into: the write will say
-        return target
-    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         raise InvalidInput(
             field,
             f"names {name}, which is not a file but a device or a pipe: cohandle puts a finished "
@@ -156,14 +156,25 @@ def writable(field: str, path: str | os.PathLike[str]) -> str:
             "it there, where the command offers that",
         )
     start = b""
-    if stat.S_ISREG(mode):
+    if mode is not None and stat.S_ISREG(mode):
         with contextlib.suppress(OSError), open(target, "rb") as existing:
             start = existing.read(16)
+    # a database's write-ahead log, index or journal, empty or not there between its writes:
+    # what it belongs to is what is said
+    database = target.removesuffix("-wal").removesuffix("-shm").removesuffix("-journal")
+    if database != target:
+        with contextlib.suppress(OSError), open(database, "rb") as owner:
+            start = owner.read(16)
     if start.startswith(_DATABASE_STARTS):
+        what = (
+            f"a SQLite database ({name})"
+            if database == target
+            else f"a file of the SQLite database {database} ({name})"
+        )
         raise InvalidInput(
             field,
-            f"names a SQLite database ({name}), which writing there would destroy: give the name of "
-            "a new file, or of one that may be replaced",
+            f"names {what}, which writing there would destroy: give the name of a new file, or of "
+            "one that may be replaced",
         )
     return target
 

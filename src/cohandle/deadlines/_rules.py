@@ -554,7 +554,7 @@ def policy_from_toml(text_or_path: str | Path) -> Policy:
             ) from None
         source = str(path)
     else:
-        text, source = str(text_or_path), "text"
+        text, source = str(text_or_path).removeprefix("\ufeff"), "text"  # as read with its BOM
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
