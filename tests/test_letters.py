@@ -90,6 +90,24 @@ def test_fixtures_parse_to_what_they_say(path: Path) -> None:
         assert any(warning in w for w in letter.warnings), letter.warnings
 
 
+def test_a_traditional_letter_without_the_letters_extra_says_what_it_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # without opencc it was read as it is, fewer fields found, and nothing said
+    from cohandle.letters import _parse
+
+    text = (FIXTURES / "reply-traditional.txt").read_text(encoding="utf-8")
+    converted = parse_letter(text)
+    assert not any("install cohandle[letters]" in w for w in converted.warnings)
+    monkeypatch.setattr(_parse, "_converter", lambda: None)
+    unconverted = parse_letter(text)
+    assert (
+        "the letter seems to be in traditional characters, read as they are: install "
+        "cohandle[letters] (opencc) to have them converted"
+    ) in unconverted.warnings
+    assert parse_letter("省科技厅：\n现答复如下。").warnings == ()  # simplified text: nothing said
+
+
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.stem)
 def test_every_field_says_where_it_was_found(path: Path) -> None:
     letter = parse_letter(path.read_text(encoding="utf-8"))

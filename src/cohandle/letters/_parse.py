@@ -281,6 +281,11 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
         raise LetterError("The input holds NUL bytes: it is binary data, not a letter.")
     found = _Found()
     if any(ch in _TRADITIONAL_HINTS for ch in text[:20000]):
+        if _converter() is None:  # without the letters extra, fewer fields are found, unsaid
+            found.warnings.append(
+                "the letter seems to be in traditional characters, read as they are: install "
+                "cohandle[letters] (opencc) to have them converted"
+            )
         text, changed = _simplified(text)
         if changed:
             found.warnings.append(
