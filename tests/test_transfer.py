@@ -179,6 +179,14 @@ def test_an_export_never_takes_the_place_of_a_database_a_pipe_or_a_link(tmp_path
         for companion in ("-wal", "-shm", "-journal"):
             with pytest.raises(InvalidInput, match=r"^target names a file of the SQLite database "):
                 export_jsonl(wf.store, f"{log}{companion}")
+        # a name that would be a pipe's companion is only a name: the pipe is never opened
+        import threading
+
+        beside = threading.Thread(target=export_jsonl, args=(wf.store, f"{pipe}-wal"), daemon=True)
+        beside.start()
+        beside.join(10)
+        assert not beside.is_alive(), "the export waited on the pipe"
+        Path(f"{pipe}-wal").unlink()
         # a symbolic link is written where it points, and stays a link
         (tmp_path / "exports").mkdir()
         link = tmp_path / "latest.jsonl"

@@ -161,8 +161,10 @@ def writable(field: str, path: str | os.PathLike[str]) -> str:
             start = existing.read(16)
     # a database's write-ahead log, index or journal, empty or not there between its writes:
     # what it belongs to is what is said
-    database = target.removesuffix("-wal").removesuffix("-shm").removesuffix("-journal")
-    if database != target:
+    database = next(
+        (target.removesuffix(end) for end in ("-wal", "-shm", "-journal") if target.endswith(end)), target
+    )
+    if database != target and os.path.isfile(database):  # never a pipe opened, which would wait
         with contextlib.suppress(OSError), open(database, "rb") as owner:
             start = owner.read(16)
     if start.startswith(_DATABASE_STARTS):
