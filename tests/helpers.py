@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import sqlite3
 from pathlib import Path
 
 import pendulum
+import pytest
 
 import cohandle
 from cohandle import (
@@ -217,3 +219,16 @@ def rewrite_with_hashes(path: Path, stream: str, version: int, *, drop_last: boo
     )
     db.execute("COMMIT")
     db.close()
+
+
+def synced(monkeypatch: pytest.MonkeyPatch, target: Path) -> list[tuple[int, bool]]:
+    """Record, for each ``os.fsync``, the inode synced and whether ``target`` was there yet."""
+    calls: list[tuple[int, bool]] = []
+    real = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        calls.append((os.fstat(descriptor).st_ino, target.exists()))
+        real(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return calls

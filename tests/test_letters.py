@@ -527,6 +527,24 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
     assert not list(tmp_path.parent.glob(f"{tmp_path.name}*.partial")), "a failed write left a file behind"
 
 
+def test_a_docx_is_on_the_disk_before_it_takes_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import synced
+
+    pytest.importorskip("docx")
+    reply = Reply(
+        author=Unit(name="省科技厅"), category="B", date="2023-05-10", sections=[Section(text="……")]
+    )
+    proposal = ProposalData(
+        number="1", title="关于促进基础研发的建议", session=SESSION, proposers=[Proposer(name="李明")]
+    )
+    target = tmp_path / "reply.docx"
+    calls = synced(monkeypatch, target)
+    write_docx(reply, proposal, target)
+    assert calls == [(target.stat().st_ino, False), (tmp_path.stat().st_ino, True)]
+
+
 def test_control_characters_copied_with_the_text_do_not_stop_a_docx(tmp_path: Path) -> None:
     docx = pytest.importorskip("docx")
     from cohandle.letters import reply_layout, to_docx

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import cohandle
 from cohandle import AssignmentMode, InvalidInput, Status
 from cohandle.stores import ImportRefused, MemoryStore, SQLiteStore, StoredRecord, export_jsonl, import_jsonl
-from helpers import bring_to, receive, workflow
+from helpers import bring_to, receive, synced, workflow
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +196,18 @@ def test_an_export_never_takes_the_place_of_a_database_a_pipe_or_a_link(tmp_path
     with cohandle.Workflow.open(log, create=False) as reopened:
         assert reopened.verify().ok and [p.id for p in reopened.proposals()] == [pid]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "latest.jsonl", "log.db", "pipe"]
+
+
+def test_an_export_is_on_the_disk_before_it_takes_its_name_and_its_name_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it was renamed into place unsynced: after a crash, an empty file under the real name
+    wf = workflow()
+    receive(wf)
+    target = tmp_path / "log.jsonl"
+    calls = synced(monkeypatch, target)
+    export_jsonl(wf.store, target)
+    assert calls == [(target.stat().st_ino, False), (tmp_path.stat().st_ino, True)]
 
 
 def test_two_exports_of_one_file_at_once_leave_one_whole_export(tmp_path: Path) -> None:

@@ -29,7 +29,15 @@ import pendulum
 import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
-from cohandle._errors import counted, nameable, partial_name, state_words, unusable_file, writable
+from cohandle._errors import (
+    counted,
+    nameable,
+    partial_name,
+    put_in_place,
+    state_words,
+    unusable_file,
+    writable,
+)
 from cohandle._model import session_key
 from cohandle._text import pad, shown, width
 from cohandle._workflow import url_scheme
@@ -986,9 +994,7 @@ def _anchor(args: argparse.Namespace) -> int:
         text, count, taken = anchored
         with open(partial, "w", encoding="utf-8") as out:
             out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)  # never a half-written anchor under the real name
+        put_in_place(partial, target)  # never a half-written anchor under the real name
         written = True
     except OSError as exc:
         raise unusable_file("FILE", args.file, exc, writing=True) from None

@@ -188,6 +188,29 @@ def partial_name(target: str) -> str:
     return f"{target}.{os.getpid()}-{secrets.token_hex(4)}.partial"
 
 
+def put_in_place(partial: str | os.PathLike[str], target: str) -> None:
+    """Put the finished file ``partial`` in ``target``'s place so that it stays there: its bytes
+    are on the disk before the rename, and the rename is before this returns (the folder is
+    synced too, where the system lets a folder be opened). Without the first, a crash soon after
+    could leave an empty file under the real name; without the second, the old one."""
+    descriptor = os.open(partial, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    os.replace(partial, target)
+    try:
+        folder = os.open(os.path.dirname(os.path.abspath(target)), os.O_RDONLY)
+    except OSError:  # a system whose folders cannot be opened (Windows) syncs its renames itself
+        return
+    try:
+        os.fsync(folder)
+    except OSError:  # a file system that does not sync folders
+        pass
+    finally:
+        os.close(folder)
+
+
 def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = False) -> InvalidInput:
     """An :class:`InvalidInput` for a file the system would not let cohandle read or write (no
     such file or folder, a folder of that name, a full disk), naming the argument, the reason

@@ -18,7 +18,15 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import InvalidInput, expect, lone_surrogate, partial_name, unusable_file, writable
+from cohandle._errors import (
+    InvalidInput,
+    expect,
+    lone_surrogate,
+    partial_name,
+    put_in_place,
+    unusable_file,
+    writable,
+)
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 from cohandle._state import Proposal
 from cohandle._text import chinese_date
@@ -287,7 +295,7 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     partial = partial_name(target)
     try:
         document.save(partial)
-        os.replace(partial, target)  # never a half-written letter under the real name
+        put_in_place(partial, target)  # never a half-written letter under the real name
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(partial)

@@ -32,6 +32,7 @@ from cohandle._errors import (
     iterable,
     nameable,
     partial_name,
+    put_in_place,
     unstorable,
     unusable_file,
     whole_number,
@@ -153,7 +154,7 @@ def export_jsonl(
                 except OSError as exc:
                     raise unusable_file("target", path, exc, writing=True) from None
             try:
-                partial.replace(path)  # never a half-written export under the real name
+                put_in_place(partial, path)  # never a half-written export under the real name
             except OSError as exc:
                 raise unusable_file("target", path, exc, writing=True) from None
         except BaseException:
