@@ -193,7 +193,7 @@ def put_in_place(partial: str | os.PathLike[str], target: str) -> None:
     are on the disk before the rename, and the rename is before this returns (the folder is
     synced too, where the system lets a folder be opened). Without the first, a crash soon after
     could leave an empty file under the real name; without the second, the old one."""
-    descriptor = os.open(partial, os.O_RDONLY)
+    descriptor = os.open(partial, os.O_RDWR)  # Windows syncs only what is open for writing
     try:
         os.fsync(descriptor)
     finally:
