@@ -164,6 +164,10 @@ def test_filters_by_session_and_year(counted: tuple[cohandle.Workflow, pendulum.
     assert statistics(wf.proposals(), now, year=2025).received == 8
     assert statistics(wf.proposals(), now, year=2024).received == 0
     assert statistics([], now).reply_rate is None
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"^proposals must be a list of Proposal, such as wf.proposals\(\)"
+    ):
+        statistics(wf, now)  # type: ignore[arg-type]  # the workflow, where its proposals belong
     for year in (0, -2025):  # no year a proposal is received in
         with pytest.raises(cohandle.InvalidInput, match=r"^year must be a whole number from 1 \(got"):
             statistics(wf.proposals(), now, year=year)
