@@ -717,6 +717,10 @@ def test_the_board_answers_overdue_by_unit_and_due_within() -> None:
     assert [(i.proposal_id, i.party) for i in soon] == [(first, "省教育厅")]
     rebuilt = DeadlineBoard.build(wf.proposals())
     assert rebuilt.overdue(now) == overdue
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"^proposals must be a list of Proposal, such as wf.proposals\(\)"
+    ):
+        DeadlineBoard.build(wf)  # type: ignore[arg-type]  # the workflow, where its proposals belong
     assert len(rebuilt) == len(board)
     assert second in {i.proposal_id for items in board.overdue(at("2026-01-01")).values() for i in items}
 

@@ -21,7 +21,7 @@ import attrs
 import pendulum
 
 from cohandle._clock import business_time
-from cohandle._errors import InvalidInput, expect, iterable, whole_number
+from cohandle._errors import InvalidInput, expect, proposals_of, whole_number
 from cohandle._events import RecordedEvent
 from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineStatus
 from cohandle._state import Proposal
@@ -106,7 +106,7 @@ class DeadlineBoard:
     def build(cls, proposals: Iterable[Proposal]) -> DeadlineBoard:
         """A board of ``proposals`` (e.g. ``wf.proposals()``), built in one pass."""
         board = cls()
-        for proposal in iterable("proposals", proposals, "a list of Proposal"):
+        for proposal in proposals_of("proposals", proposals):
             expect("proposals", proposal, Proposal, "a list of Proposal")
             board._heap.extend(board._put(proposal))
         heapq.heapify(board._heap)

@@ -228,6 +228,14 @@ def iterable(field: str, value: object, what: str) -> Iterable[Any]:
     return value
 
 
+def proposals_of(field: str, value: object) -> Iterable[Any]:
+    """``value`` as the proposals a report reads; the workflow itself, given where its proposals
+    belong, is told to give ``wf.proposals()``."""
+    if callable(getattr(value, "proposals", None)):
+        raise InvalidInput(field, f"must be a list of Proposal, such as wf.proposals() (got {got(value)})")
+    return iterable(field, value, "a list of Proposal")
+
+
 def expect(field: str, value: object, kind: type | tuple[type, ...], what: str) -> None:
     """Refuse ``value`` unless it is a ``kind``, with an :class:`InvalidInput` naming the field
     and saying ``what`` it must be."""

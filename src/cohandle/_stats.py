@@ -10,7 +10,7 @@ import attrs
 import pendulum
 
 from cohandle._clock import business_time
-from cohandle._errors import InvalidInput, expect, got, iterable, whole_number
+from cohandle._errors import expect, proposals_of, whole_number
 from cohandle._lifecycle import Status
 from cohandle._model import (
     AssignmentMode,
@@ -205,11 +205,7 @@ def statistics(
     term, a region or a body by the start of the key (``cppcc-湖北省-13``: every meeting of the
     13th committee; :meth:`Session.within`), or of the proposals received in one ``year``
     (Asia/Shanghai)."""
-    if callable(getattr(proposals, "proposals", None)):  # the workflow given for its proposals
-        raise InvalidInput(
-            "proposals", f"must be a list of Proposal, such as wf.proposals() (got {got(proposals)})"
-        )
-    given = iterable("proposals", proposals, "a list of Proposal")
+    given = proposals_of("proposals", proposals)
     now = business_time("now", now)
     if session_key is not None:
         session_key = session_key_of("session_key", session_key)
