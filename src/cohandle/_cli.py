@@ -30,6 +30,8 @@ import cohandle
 from cohandle._build import describe
 from cohandle._demo import record_demo, timeline
 from cohandle._errors import (
+    SQLITE_COMPANIONS,
+    SQLITE_START,
     counted,
     nameable,
     partial_name,
@@ -40,7 +42,7 @@ from cohandle._errors import (
 )
 from cohandle._model import session_key
 from cohandle._text import pad, shown, width
-from cohandle._workflow import url_scheme
+from cohandle._workflow import postgres_url, url_scheme
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
     Calendar,
@@ -74,40 +76,35 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _target(args: argparse.Namespace) -> str:
-    return str(
-        getattr(args, "db", None) or _environ(ENV_DB, "a SQLite file or a PostgreSQL URL") or "cohandle.db"
-    )
+    return str(getattr(args, "db", None) or _environ(ENV_DB, "db") or "cohandle.db")
 
 
-def _environ(name: str, what: str) -> str | None:
-    """The variable ``name``, or None when it is not set. Set but empty (``COHANDLE_DB=$DB`` with
-    ``$DB`` unset) it is refused, as an empty option is, rather than taken as not set: the
-    default database is not the one a script meant."""
+def _environ(name: str, option: str) -> str | None:
+    """The variable ``name``, which stands for ``--option``, or None when it is not set. Set
+    but empty (``COHANDLE_DB=$DB`` with ``$DB`` unset) it is refused, as an empty option is
+    (:func:`_options_named`), rather than taken as not set: the default database is not the
+    one a script meant."""
     value = os.environ.get(name)
     if value == "":
         raise cohandle.InvalidInput(
-            name, f"must name {what}, but it is set and empty; unset it for the default"
+            name, f"must name {_NAMING[option]}, but it is set and empty; unset it for the default"
         )
     return value
-
-
-def _postgres(target: str) -> bool:
-    return target.startswith(("postgresql://", "postgres://"))
 
 
 def _shown(target: str) -> str:
     """``--db`` as it may be printed: a PostgreSQL URL without its password."""
     from cohandle.stores._postgres import _safe
 
-    return _safe(target) if _postgres(target) else target
+    return _safe(target) if postgres_url(target) else target
 
 
 def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.Workflow:
     """The workflow on ``target``, in the PostgreSQL schema of ``--schema`` (or
     ``$COHANDLE_SCHEMA``, or ``public``); ``--schema`` with a SQLite file is refused."""
     schema = getattr(args, "schema", None)
-    if _postgres(target):
-        options["schema"] = schema or _environ(ENV_SCHEMA, "a PostgreSQL schema") or "public"
+    if postgres_url(target):
+        options["schema"] = schema or _environ(ENV_SCHEMA, "schema") or "public"
     elif schema is not None:
         raise cohandle.InvalidInput(
             "--schema", f"is for a PostgreSQL log, and --db names a SQLite file ({target})"
@@ -120,7 +117,7 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
     """The log to read: it must be there already (only ``demo`` and ``import`` make one), so a
     mistyped name or URL is refused rather than given a new, empty log."""
     target = _target(args)
-    if not _postgres(target) and not url_scheme(target) and not os.path.exists(target):
+    if not postgres_url(target) and not url_scheme(target) and not os.path.exists(target):
         raise cohandle.InvalidInput(
             "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
         )
@@ -183,7 +180,7 @@ def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTim
 
 
 def _policy(args: argparse.Namespace) -> Policy:
-    name = getattr(args, "policy", None) or _environ(ENV_POLICY, "a preset or a policy .toml") or "generic"
+    name = getattr(args, "policy", None) or _environ(ENV_POLICY, "policy") or "generic"
     if name.endswith(".toml"):
         return policy_from_toml(Path(nameable("--policy", name)))
     with _said_as("--policy" if getattr(args, "policy", None) else ENV_POLICY, "preset"):
@@ -194,7 +191,7 @@ def _calendar(args: argparse.Namespace, *, weekends_only_after: bool = True) -> 
     """China's calendar with the schedules of ``--schedules``; a later year without one counts
     weekends only, since these commands judge what is due rather than record a deadline (unless
     ``weekends_only_after`` is False: then such a year is refused)."""
-    path = getattr(args, "schedules", None) or _environ(ENV_SCHEDULES, "a file")
+    path = getattr(args, "schedules", None) or _environ(ENV_SCHEDULES, "schedules")
     with _said_as("--schedules", "path"):
         schedules = load_schedules(path) if path else ()
     return Calendar.china(schedules=schedules, weekends_only_after=weekends_only_after)
@@ -563,31 +560,25 @@ def _listing(rows: Sequence[Sequence[object]]) -> str:
     headers = ["编号", "标题", "状态", "主办/分办", "ID"]
     if not sys.stdout.isatty():
         return table(headers, rows) + f"\n{len(rows)} 件"
-    others = sum(
-        max([width(h)] + [width(shown(str(row[i]))) for row in rows]) for i, h in enumerate(headers) if i != 1
-    )
-    room = max(shutil.get_terminal_size().columns - others - 2 * (len(headers) - 1), _TITLE_AT_LEAST)
+    room = _room(headers, rows, 1, _TITLE_AT_LEAST)
     lines: list[list[object]] = []
     for row in rows:
-        for line, piece in enumerate(_folded(shown(str(row[1])), room)):
+        # a Chinese title has no spaces to break at: it is cut between any two characters
+        for line, piece in enumerate(_wrapped(list(shown(str(row[1]))), "", room)):
             lines.append([row[0], piece, *row[2:]] if line == 0 else ["", piece, "", "", ""])
     return table(headers, lines) + f"\n{len(rows)} 件"
 
 
-def _folded(text: str, columns: int) -> list[str]:
-    """``text`` cut into pieces of at most ``columns`` terminal columns each: a Chinese title
-    has no spaces to break at, so it is cut between any two characters."""
-    pieces: list[str] = []
-    piece, used = "", 0
-    for character in text:
-        size = width(character)
-        if piece and used + size > columns:
-            pieces.append(piece)
-            piece, used = "", 0
-        piece += character
-        used += size
-    pieces.append(piece)
-    return pieces
+def _room(headers: Sequence[str], rows: Sequence[Sequence[object]], column: int, least: int) -> int:
+    """The terminal columns left for ``column`` of a :func:`table` of ``rows`` under
+    ``headers``, once the other columns and the gaps between them have theirs; ``least`` at
+    the least, however narrow the terminal."""
+    taken = sum(
+        max([width(header), *(width(shown(str(row[i]))) for row in rows)]) + 2
+        for i, header in enumerate(headers)
+        if i != column
+    )
+    return max(shutil.get_terminal_size().columns - taken, least)
 
 
 def _items(items: Sequence[cohandle.DueItem]) -> list[dict[str, object]]:
@@ -758,11 +749,7 @@ def _run_on(
     terminal's width (a unit's overdue items, a joint proposal's proposers); the leading cells
     are written on the first of them."""
     lead = len(headers) - 1
-    left = sum(
-        max([width(headers[i]), *(width(shown(str(cells[i]))) for cells, _ in labelled)]) + 2
-        for i in range(lead)
-    )
-    room = max(shutil.get_terminal_size().columns - left, _ITEMS_AT_LEAST)
+    room = _room(headers, [cells for cells, _ in labelled], lead, _ITEMS_AT_LEAST)
     rows: list[list[object]] = []
     for cells, texts in labelled:
         pieces = _wrapped([shown(text) for text in texts], "、", room)
@@ -785,7 +772,7 @@ def _wrapped(texts: Sequence[str], separator: str, columns: int) -> list[str]:
             line, used = "", 0
         line += text + separator
         used += size
-    lines.append(line[: -len(separator)] if line else line)
+    lines.append(line[: len(line) - len(separator)])
     return lines
 
 
@@ -1030,7 +1017,7 @@ def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
                 raw = source.read()
     except OSError as exc:
         raise unusable_file("--anchor", path, exc) from None
-    if raw.startswith(b"SQLite format 3\x00"):  # the log named where its anchor belongs
+    if raw.startswith(SQLITE_START):  # the log named where its anchor belongs
         raise cohandle.InvalidInput(
             "--anchor", "is a SQLite database, not an anchor written by `cohandle anchor`"
         )
@@ -1075,7 +1062,7 @@ def _import(args: argparse.Namespace) -> int:
     if not from_stdin and not os.path.isfile(args.file):  # checked before the database is opened, or made
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
     target = _target(args)
-    new_file = not _postgres(target) and not os.path.exists(target)
+    new_file = not postgres_url(target) and not os.path.exists(target)
     progress, stored = _Progress("checked lines"), _Progress("stored events")
     try:
         with _opened(args, target) as wf, _said_as("FILE", "source"):
@@ -1111,7 +1098,7 @@ def _remove_empty_log(path: str) -> None:
     except cohandle.CohandleError:
         if not os.path.isfile(path) or os.path.getsize(path):  # not the empty file it began as
             return
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", *SQLITE_COMPANIONS):
         with contextlib.suppress(FileNotFoundError):
             os.remove(path + suffix)
 

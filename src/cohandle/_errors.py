@@ -131,8 +131,10 @@ def nameable(field: str, path: str | os.PathLike[str]) -> str:
     return name
 
 
-# how a SQLite database file and its write-ahead log begin
-_DATABASE_STARTS = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+SQLITE_START = b"SQLite format 3\x00"  # how a SQLite database file begins
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # the files SQLite keeps beside a database
+# how a database and its write-ahead log begin
+_DATABASE_STARTS = (SQLITE_START, b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 
 
 def writable(field: str, path: str | os.PathLike[str]) -> str:
@@ -161,9 +163,7 @@ def writable(field: str, path: str | os.PathLike[str]) -> str:
             start = existing.read(16)
     # a database's write-ahead log, index or journal, empty or not there between its writes:
     # what it belongs to is what is said
-    database = next(
-        (target.removesuffix(end) for end in ("-wal", "-shm", "-journal") if target.endswith(end)), target
-    )
+    database = next((target.removesuffix(end) for end in SQLITE_COMPANIONS if target.endswith(end)), target)
     if database != target and os.path.isfile(database):  # never a pipe opened, which would wait
         with contextlib.suppress(OSError), open(database, "rb") as owner:
             start = owner.read(16)

@@ -237,7 +237,7 @@ class Workflow:
         if not isinstance(path, str | os.PathLike):
             raise InvalidInput("path", f"must name a database file or a postgresql:// URL (got {got(path)})")
         target = os.fspath(path)
-        postgres = isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+        postgres = isinstance(target, str) and postgres_url(target)
         scheme = url_scheme(target) if isinstance(target, str) and not postgres else None
         if scheme is not None:  # taken as a file name, it made a folder "mysql:" or said none exists
             raise InvalidInput(
@@ -904,6 +904,11 @@ def _calendar(value: object) -> Calendar:
 
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def postgres_url(target: str) -> bool:
+    """Whether ``target`` is a PostgreSQL URL, which :meth:`Workflow.open` opens with psycopg."""
+    return target.startswith(("postgresql://", "postgres://"))
 
 
 def url_scheme(target: str) -> str | None:

@@ -128,6 +128,12 @@ def decode_record(
     return event
 
 
+def escaped_text(data: bytes) -> str:
+    """``data`` as UTF-8 text, each byte that is not UTF-8 a lone surrogate (as a damaged file or
+    a hand leaves text), for a reading to name where it is rather than stop."""
+    return data.decode(errors="surrogateescape")
+
+
 def _as_stored(record: StoredRecord) -> StoredRecord:
     """The row with a payload and an actor read as UTF-8 bytes (``RowStore.decoded``) as the
     text they are stored as (a byte that is not UTF-8 as a lone surrogate, as the SQLite store
@@ -135,8 +141,8 @@ def _as_stored(record: StoredRecord) -> StoredRecord:
     payload: Any = record.payload
     actor: Any = record.actor
     return record._replace(
-        payload=payload.decode(errors="surrogateescape") if isinstance(payload, bytes) else payload,
-        actor=actor.decode(errors="surrogateescape") if isinstance(actor, bytes) else actor,
+        payload=escaped_text(payload) if isinstance(payload, bytes) else payload,
+        actor=escaped_text(actor) if isinstance(actor, bytes) else actor,
     )
 
 

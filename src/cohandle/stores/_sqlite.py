@@ -34,7 +34,7 @@ from cohandle._errors import (
     seconds,
 )
 from cohandle.stores._base import inherited, refuse_unstorable, reopen_after_fork
-from cohandle.stores._rows import InsertMany, Query, RowStore, table_ddl
+from cohandle.stores._rows import InsertMany, Query, RowStore, escaped_text, table_ddl
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore", "StorageError"]
 
@@ -69,10 +69,6 @@ _INSERT = (
 
 class StorageError(CohandleError):
     """The database could not do what was asked (locked too long, unreadable, full disk...)."""
-
-
-def _escaped(data: bytes) -> str:
-    return data.decode(errors="surrogateescape")
 
 
 def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
@@ -332,7 +328,7 @@ class SQLiteStore(RowStore):
                         raise
                 # text whose bytes are not UTF-8, as a damaged file or a hand leaves it: read
                 # with each such byte as a lone surrogate, for the reading to name the event
-                db.text_factory = _escaped
+                db.text_factory = escaped_text
                 try:
                     return db.execute(sql, args).fetchall()
                 finally:

@@ -23,6 +23,7 @@ import attrs
 import orjson
 
 from cohandle._errors import (
+    SQLITE_START,
     CohandleError,
     InvalidInput,
     ProposalExists,
@@ -236,7 +237,7 @@ def _parse(
             data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError) as exc:
             start = line[:16] if isinstance(line, bytes) else line[:16].encode("utf-8", "surrogateescape")
-            if number == 1 and start == b"SQLite format 3\x00":  # the log's file, not its export
+            if number == 1 and start == SQLITE_START:  # the log's file, not its export
                 raise ImportRefused(
                     number,
                     "it is the start of a SQLite database, not of an export: export the log first "
