@@ -183,6 +183,36 @@ def test_a_held_write_lock_becomes_a_storage_error_not_a_raw_one(tmp_path: Path)
         assert wf.file(pid, actor=A_COMMITTEE).version == 2
 
 
+def test_a_log_with_no_room_left_says_so_and_keeps_every_command_whole(tmp_path: Path) -> None:
+    """SQLite's "database or disk is full" is put in words, nothing of the command is kept, and
+    the work goes on once there is room. The room is taken away with ``max_page_count``, which
+    makes SQLite answer as on a full disk (a full small file system was seen to answer the same)."""
+    path = tmp_path / "full.db"
+    with cohandle.Workflow(SQLiteStore(path), clock=workflow().clock) as wf:
+        connection = wf.store._db  # type: ignore[attr-defined]
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+        recorded = 0
+        with pytest.raises(StorageError) as refused:
+            for _ in range(200):  # a page holds a few events, so the room runs out soon
+                bring_to(wf, cohandle.Status.ANSWERED)
+                recorded += 1
+        assert str(refused.value).startswith(
+            f"Could not record the events in {path}: the disk that holds it is full"
+        )
+        assert str(refused.value).endswith(
+            "(database or disk is full). Free space on that disk and try again."
+        )
+        assert recorded < 200
+        kept = len(list(wf.store.read_all()))
+        assert stores.verify(wf.store).events == kept
+        # the workflow's own states, the refused command's proposal among them, are the log's
+        with cohandle.Workflow.open(path) as again:
+            assert [wf.get(p.id) for p in again.proposals()] == list(again.proposals())
+        connection.execute("PRAGMA max_page_count = 1073741823")
+        assert wf.get(bring_to(wf, cohandle.Status.CLOSED)).status is cohandle.Status.CLOSED
+
+
 def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_path: Path) -> None:
     import hashlib
 
