@@ -896,6 +896,14 @@ def test_render_writes_the_reply_of_the_unit_named_in_separate_handling(demo_db:
     )
 
 
+def test_the_demos_replies_read_as_letters(demo_db: Path) -> None:
+    """A reply's body follows the opening the letter writes (……收悉。现答复如下：), and does not
+    say it again."""
+    for pid in (SEED_ID, "cppcc-湖北省-13-1-20230233"):
+        letter = run("render", pid, db=demo_db).stdout
+        assert letter.count("收悉") == 1 and letter.count("现答复如下") == 1, letter
+
+
 def test_render_says_when_the_letter_lacks_the_contacts_it_must_carry(demo_db: Path, tmp_path: Path) -> None:
     # the demo's replies and opinions carry their 主管领导 and 经办人 with phones: nothing said
     for kind in ("reply", "opinion"):

@@ -130,7 +130,7 @@ def _seed_case(wf: Workflow) -> str:
         "B",
         "2023-05-10",
         "一、办理情况",
-        "关于促进基础研发的建议收悉,现答复如下……",
+        "我厅会同湖北省知识产权局对您的建议进行了认真研究。近年来，我省持续加大基础研究投入……",
         copies=(COMMITTEE, IPA),
         disclosure=Disclosure.PUBLIC,
     )
@@ -179,7 +179,14 @@ def _returned_opinion(wf: Workflow) -> str:
     wf.submit_opinion(pid, opinion=full, actor=finance, occurred_at="2023-04-10")
     wf.consolidate(pid, actor=lead, occurred_at="2023-04-18")
     wf.countersign(pid, actor=finance, note="同意答复意见", occurred_at="2023-04-28")  # 会签
-    reply = _reply(EDUCATION, "A", "2023-05-05", "一、办理情况", "现答复如下……", copies=(COMMITTEE, FINANCE))
+    reply = _reply(
+        EDUCATION,
+        "A",
+        "2023-05-05",
+        "一、办理情况",
+        "我厅会同省财政厅对你们的建议进行了认真研究。2023年，我省安排农村教师专项补助资金……",
+        copies=(COMMITTEE, FINANCE),
+    )
     wf.answer(pid, reply=reply, actor=lead, occurred_at="2023-05-05")
     wf.review_reply(  # the committee reviews the reply (审核) before the proposers are asked
         pid,
