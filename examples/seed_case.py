@@ -103,7 +103,11 @@ def run(wf: cohandle.Workflow | None = None) -> cohandle.Workflow:
         author=LEAD,
         category="B",
         date="2023-05-10",
-        sections=[Section(heading="一、基本情况", text="我厅会同湖北省知识产权局、省教育厅对您的建议进行了认真研究……")],
+        sections=[
+            Section(
+                heading="一、基本情况", text="我厅会同湖北省知识产权局、省教育厅对您的建议进行了认真研究……"
+            )
+        ],
         signatory=Contact(name="赵强", phone="027-87000000"),
         handler=Contact(name="张伟", phone="027-87000001"),
         copies=[COMMITTEE, IPA, EDUCATION],
