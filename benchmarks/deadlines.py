@@ -43,7 +43,7 @@ from cohandle.deadlines import Calendar, due_date, end_of_day, preset
 COMMITTEE = Unit(name="市政协提案委员会")
 LEADS = [Unit(name=f"主办单位{i:02d}") for i in range(20)]
 CO = [Unit(name=f"会办单位{i:02d}") for i in range(30)]
-SESSION = Session(body=Body.CPPCC, level=Level.CITY, region="重庆市", term=6, meeting=3, year=2025)
+SESSION = Session(body=Body.CPPCC, level=Level.PROVINCE, region="重庆市", term=6, meeting=3, year=2025)
 NOW = pendulum.datetime(2025, 12, 15, 10, tz="Asia/Shanghai")
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 

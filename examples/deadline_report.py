@@ -26,7 +26,7 @@ from cohandle.deadlines import Calendar, preset
 COMMITTEE = Unit(name="市人大常委会代表工作委员会")
 LEADS = [Unit(name="市交通局"), Unit(name="市教委"), Unit(name="市住房城乡建委")]
 CO = [Unit(name="市财政局"), Unit(name="市规划自然资源局")]
-SESSION = Session(body=Body.NPC, level=Level.CITY, region="重庆市", term=6, meeting=3, year=2025)
+SESSION = Session(body=Body.NPC, level=Level.PROVINCE, region="重庆市", term=6, meeting=3, year=2025)
 
 
 def record(wf: cohandle.Workflow, clock: cohandle.FixedClock) -> None:

@@ -334,6 +334,59 @@ def test_a_session_is_named_as_officials_write_it_and_read_back(
     assert read == (body.value, level.value, 13, 1)
 
 
+@pytest.mark.parametrize(
+    ("place", "level"),
+    [
+        ("北京市政协十四届二次会议", "province"),  # a municipality (直辖市) is of a province's level
+        ("重庆市六届人大一次会议", "province"),
+        ("湖北省武汉市江岸区政协", "county"),  # the last place named is the body's
+        ("深圳市南山区政协七届三次会议", "county"),
+        ("上海市浦东新区政协", "county"),
+        ("恩施土家族苗族自治州政协", "city"),
+        ("内蒙古自治区政协", "province"),
+        ("长阳土家族自治县政协", "county"),
+        ("杭州市政协", "city"),
+        ("贵州省政协", "province"),
+    ],
+)
+def test_the_level_is_that_of_the_last_place_named(place: str, level: str) -> None:
+    item = "建议" if "人大" in place else "提案"
+    parsed = parse_letter(f"关于对{place}第0157号{item}的答复\n\n王红委员：\n　　现答复如下。\n")
+    assert parsed.to_json()["level"] == level
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "　　现答复如下：\n　　一、办理情况\n",
+        "　　现将办理情况答复如下：\n",
+        "　　（一）主要做法：\n　　加强规划。\n",
+        "　　一是加强规划：\n",
+        "　　一、主要做法：\n",
+        "　　我们的主要做法是：\n",
+        "　　下一步，我们将：\n",
+    ],
+)
+def test_a_line_of_the_body_ending_in_a_colon_is_not_an_addressee(body: str) -> None:
+    """Only the line after the title names the addressee; a lead-in or a point of a list that
+    ends in a colon, later, is the body's (it made the addressee a conflict, left empty)."""
+    title = "关于对市政协十五届三次会议第0157号提案的答复\n\n"
+    parsed = parse_letter(f"{title}王红委员：\n　　您提出的《关于建设口袋公园的建议》收悉。\n{body}")
+    assert parsed.addressee == ("王红",) and parsed.warnings == ()
+    # without a salutation, none of these is taken for one
+    assert parse_letter(f"{title}{body}").addressee is None
+
+
+def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
+    letter = "关于对市政协十五届三次会议第{0}号提案的答复\n\n{1}委员：\n　　现答复如下：\n　　一、办理情况\n"
+    parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))
+    assert parsed.addressee is None
+    assert "addressee: the text gives both ('王红',) and ('李明',); left empty" in parsed.warnings
+    # the same letter printed twice (run together, then with its line breaks) is one letter
+    twice = parse_letter(letter.format("0157", "王红") * 2)
+    assert twice.addressee == ("王红",) and not any("addressee" in w for w in twice.warnings)
+
+
 def test_a_letter_typed_with_full_width_digits_reads_as_one_typed_in_ascii() -> None:
     proposal = ProposalData(
         number="20230519", title="关于促进基础研发的建议", session=SESSION, proposers=[Proposer(name="李明")]

@@ -215,6 +215,12 @@ _ADDRESSEE = re.compile(
     rf"[^\S\n]*+{_COLON}"
 )
 _HONORIFICS = ("委员", "代表", "同志", "先生", "女士", "老师")
+# A line of the body that ends in a colon too: a lead-in (现答复如下：, 主要做法是：) or a point
+# of a list (一是……：, （一）……：), which no unit's or person's name reads as.
+_LEAD_IN = re.compile(
+    r"如下|^(?:[一二三四五六七八九十]+[、是]|[（(][一二三四五六七八九十0-9]+[）)]|第[一二三四五六七八九十]+|首先|其次|最后|下一步)"
+    r"|(?:是|将|为|包括|要求|措施|做法|情况)$"
+)
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -340,20 +346,31 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
     )
 
 
+_PLACE_MARK = re.compile(r"自治区|自治州|自治县|省|市|州|盟|县|区|旗")
+_PLACE_LEVEL = {
+    "自治区": "province",
+    "省": "province",
+    "自治州": "city",
+    "市": "city",
+    "州": "city",
+    "盟": "city",
+}
+_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")  # 直辖市: of a province's level
+
+
 def _level(inner: str) -> str | None:
+    """The level of the body an item was put to, from the place before it: the last mark of a
+    place counts (湖北省武汉市江岸区政协 is a district's), and the four municipalities under the
+    central government (北京市) are of a province's level."""
     if "全国" in inner:
         return "national"
-    for mark, level in (
-        ("省", "province"),
-        ("自治区", "province"),
-        ("市", "city"),
-        ("州", "city"),
-        ("县", "county"),
-        ("区", "county"),
-    ):
-        if mark in inner:
-            return level
-    return None
+    marks = list(_PLACE_MARK.finditer(inner))
+    if not marks:
+        return "province" if any(name in inner for name in _MUNICIPALITIES) else None
+    last = marks[-1]
+    if last.group() == "市" and inner[: last.start()].endswith(_MUNICIPALITIES):
+        return "province"
+    return _PLACE_LEVEL.get(last.group(), "county")
 
 
 def _on_navigation_line(text: str, position: int) -> bool:
@@ -516,7 +533,8 @@ def _read_misc(text: str, ascii_signs: str, found: _Found) -> None:
 def _addressees(text: str) -> Iterator[re.Match[str]]:
     for match in _ADDRESSEE.finditer(text):
         addr = match.group("addr").strip()
-        if any(label in _squeeze(addr) for label in _LABELS):
+        squeezed = _squeeze(addr)
+        if any(label in squeezed for label in _LABELS) or _LEAD_IN.search(squeezed.removeprefix("尊敬的")):
             continue
         if _TITLE.search(addr):
             continue
@@ -524,11 +542,15 @@ def _addressees(text: str) -> Iterator[re.Match[str]]:
 
 
 def _read_addressee(text: str, found: _Found) -> int:
-    """The addressee: a unit for an opinion, proposers for a reply. Returns where it ends."""
+    """The addressee: a unit for an opinion, proposers for a reply, the first line after the
+    title that ends in a colon (after each title, for a page that prints the letter twice);
+    what the body says after a colon is not one. Returns where the first ends."""
     first_end = -1
-    title = _TITLE.search(text)
-    start = title.end() if title else 0
-    for match in _addressees(text[start:]):
+    titles = [title.end() for title in _TITLE.finditer(text)] or [0]
+    for start, end in zip(titles, [*titles[1:], len(text)], strict=True):
+        match = next(_addressees(text[start:end]), None)
+        if match is None:
+            continue
         addr = _squeeze(match.group("addr"))
         addr = addr.removeprefix("尊敬的")
         if found.values.get("kind") == "reply":
