@@ -377,6 +377,30 @@ def test_a_line_of_the_body_ending_in_a_colon_is_not_an_addressee(body: str) -> 
     assert parse_letter(f"{title}{body}").addressee is None
 
 
+@pytest.mark.parametrize(
+    ("mark", "category"),
+    [("（B类）", "B"), ("(B)", "B"), ("B类", "B"), ("Ｂ", "B"), ("（乙类）", "乙"), ("（B", None)],
+)
+def test_a_category_mark_in_brackets_is_read(mark: str, category: str | None) -> None:
+    letter = f"{mark}\n关于市政协十四届三次会议第123号提案的答复\n\n张三委员：\n　　现答复如下。\n"
+    assert parse_letter(letter).category == category
+
+
+@pytest.mark.parametrize(
+    ("note", "disclosure"),
+    [
+        ("（此件公开发布）", "主动公开"),  # the 附注 as GB/T 9704 gives it
+        ("（此件不公开）", "不予公开"),
+        ("（此件主动公开）", "主动公开"),
+        ("（此件依申请公开）", "依申请公开"),
+        ("详见本局政府信息公开发布平台。", None),
+    ],
+)
+def test_the_note_on_disclosure_is_read_in_its_usual_words(note: str, disclosure: str | None) -> None:
+    letter = "关于市政协十四届三次会议第123号提案的答复\n\n张三委员：\n　　现答复如下。\n武汉市教育局\n2024年5月20日\n"
+    assert parse_letter(letter + note + "\n").disclosure == disclosure
+
+
 def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
     letter = "关于对市政协十五届三次会议第{0}号提案的答复\n\n{1}委员：\n　　现答复如下：\n　　一、办理情况\n"
     parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))

@@ -191,9 +191,14 @@ _POSTAL = re.compile(rf"(?:邮\s*政\s*编\s*码|邮\s*编)\s*{_COLON}?\s*(?P<co
 _COPIES = re.compile(rf"抄\s*送\s*{_COLON}\s*(?P<list>[^\n。]{{1,300}})")
 _DISCLOSURE = re.compile(
     r"(?:此件|此文|公开属性|公开方式)?[:：]?(?<!\s)\s*+(?P<value>主动公开|依申请公开|不予公开)"
+    r"|此[件文]\s*(?P<said>公开发布|不公开)"  # the 附注 of GB/T 9704 written in other words
 )
+_DISCLOSURE_SAID = {"公开发布": "主动公开", "不公开": "不予公开"}
 _ATTACHMENTS = re.compile(rf"(?:相关)?附\s*件\s*{_COLON}(?P<list>[^\n]{{0,300}})")
-_CATEGORY_LINE = re.compile(r"(?m)^[^\S\n]*+(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*+(?:类)?[^\S\n]*+$")
+_CATEGORY_LINE = re.compile(
+    r"(?m)^[^\S\n]*+(?P<open>[（(])?[^\S\n]*+(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*+(?:类)?[^\S\n]*+"
+    r"(?(open)[）)])[^\S\n]*+$"
+)
 _CATEGORY_LABEL = re.compile(
     rf"(?:答复|办理|办复|会办)?(?:类别|类型){_COLON}?\s*(?P<cat>[A-DＡ-Ｄ甲乙丙丁])(?:类)?(?![{_HAN}A-Za-z])"
 )
@@ -524,7 +529,10 @@ def _read_misc(text: str, ascii_signs: str, found: _Found) -> None:
         )
         found.put("copies", names, *match.span("list"))
     for match in _DISCLOSURE.finditer(text):
-        found.put("disclosure", match.group("value"), *match.span("value"))
+        if match.group("value") is not None:
+            found.put("disclosure", match.group("value"), *match.span("value"))
+        else:
+            found.put("disclosure", _DISCLOSURE_SAID[match.group("said")], *match.span("said"))
     for match in _ATTACHMENTS.finditer(text):
         items = tuple(a.strip() for a in re.split(r"[、；;]|\s{2,}", match.group("list")) if a.strip())
         found.put("attachments", items, *match.span("list"))
