@@ -401,6 +401,53 @@ def test_the_note_on_disclosure_is_read_in_its_usual_words(note: str, disclosure
     assert parse_letter(letter + note + "\n").disclosure == disclosure
 
 
+_SIGNED = "关于市政协十四届三次会议第123号提案的答复\n\n张三委员：\n　　现答复如下。\n\n武汉市教育局\n2024年5月20日\n"
+
+
+@pytest.mark.parametrize(
+    ("people", "issuer", "contact"),
+    [
+        # each on a line, the next line holding the name or the phone
+        ("签发人：李强\n经办人：王五", ("李强", None), ("王五", None)),
+        ("联系人：王五\n联系电话：027-85000000", (None, None), ("王五", "027-85000000")),
+        (
+            "主管领导：李强\n联系电话：027-85000001\n经办人：王五\n联系电话：027-85000000",
+            ("李强", "027-85000001"),
+            ("王五", "027-85000000"),
+        ),
+        # the phone beside the name, in brackets or after a space
+        (
+            "主管领导：李强（027-85000001）\n经办人：王五（027-85000000）",
+            ("李强", "027-85000001"),
+            ("王五", "027-85000000"),
+        ),
+        ("联系人：王五 13912345678", (None, None), ("王五", "13912345678")),
+        ("联系人：王五　139 1234 5678", (None, None), ("王五", "139 1234 5678")),
+        # one line for both: the phone belongs to the person it follows
+        (
+            "主管领导：李强　　经办人：王五　　联系电话：027-85000000",
+            ("李强", None),
+            ("王五", "027-85000000"),
+        ),
+    ],
+)
+def test_the_people_of_a_letter_and_their_phones_are_read_as_letters_lay_them_out(
+    people: str, issuer: tuple[str | None, str | None], contact: tuple[str | None, str | None]
+) -> None:
+    parsed = parse_letter(f"{_SIGNED}{people}\n")
+    assert (parsed.issuer, parsed.issuer_phone) == issuer
+    assert (parsed.contact_name, parsed.contact_phone) == contact
+
+
+def test_attachments_numbered_one_to_a_line_are_all_read() -> None:
+    parsed = parse_letter(f"{_SIGNED}附件：1.征询意见表\n　　　2.办理情况表\n\n抄送：市政协提案委员会\n")
+    assert parsed.attachments == ("1.征询意见表", "2.办理情况表") and parsed.copies == ("市政协提案委员会",)
+    assert parse_letter(f"{_SIGNED}附件：1、征询意见表\n2、办理情况表\n").attachments == (
+        "1、征询意见表",
+        "2、办理情况表",
+    )
+
+
 def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
     letter = "关于对市政协十五届三次会议第{0}号提案的答复\n\n{1}委员：\n　　现答复如下：\n　　一、办理情况\n"
     parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))

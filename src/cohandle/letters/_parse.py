@@ -148,7 +148,7 @@ def chinese_int(text: str) -> int | None:
 
 
 _HAN = r"\u4e00-\u9fff"
-_NAME = rf"[{_HAN}](?:[^\S\n]{{0,3}}[{_HAN}]){{1,3}}?(?=[^\S\n]*(?:联\s*系|电\s*话|手\s*机|$|[，,；;、（(]|[^\S\n]{{2,}}))"
+_NAME = rf"[{_HAN}](?:[^\S\n]{{0,3}}[{_HAN}]){{1,3}}?(?=[^\S\n]*(?:联\s*系|电\s*话|手\s*机|\n|$|[，,；;、（(]|[^\S\n]{{2,}}|[^\S\n]\d))"
 # a mobile number, whole or in groups (139 0000 1234, 139-0000-1234), or a landline with its
 # area code and extension
 _PHONE = r"1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:-\d{1,5})?(?!\d)"
@@ -187,6 +187,10 @@ _CONTACT = re.compile(
     rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})"
 )
 _PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})")
+_PHONE_BESIDE = re.compile(rf"[^\S\n]*(?:[（(](?P<open>)[^\S\n]*)?(?P<phone>{_PHONE})[^\S\n]*(?(open)[）)])")
+_PHONE_LINE = re.compile(
+    rf"\n[^\S\n]*(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})[^\S\n]*(?=\n|$)"
+)
 _POSTAL = re.compile(rf"(?:邮\s*政\s*编\s*码|邮\s*编)\s*{_COLON}?\s*(?P<code>\d{{6}})(?!\d)")
 _COPIES = re.compile(rf"抄\s*送\s*{_COLON}\s*(?P<list>[^\n。]{{1,300}})")
 _DISCLOSURE = re.compile(
@@ -194,6 +198,8 @@ _DISCLOSURE = re.compile(
     r"|此[件文]\s*(?P<said>公开发布|不公开)"  # the 附注 of GB/T 9704 written in other words
 )
 _DISCLOSURE_SAID = {"公开发布": "主动公开", "不公开": "不予公开"}
+_NUMBERED = re.compile(r"\d{1,2}\s*[.．、]")
+_NUMBERED_LINE = re.compile(r"\n[^\S\n]*(?P<item>\d{1,2}\s*[.．、][^\n]{1,300})")
 _ATTACHMENTS = re.compile(rf"(?:相关)?附\s*件\s*{_COLON}(?P<list>[^\n]{{0,300}})")
 _CATEGORY_LINE = re.compile(
     r"(?m)^[^\S\n]*+(?P<open>[（(])?[^\S\n]*+(?P<cat>[A-DＡ-Ｄ]|[甲乙丙丁])[^\S\n]*+(?:类)?[^\S\n]*+"
@@ -482,12 +488,19 @@ def _read_dates(text: str, found: _Found) -> None:
 
 
 def _phone_after(text: str, position: int) -> re.Match[str] | None:
-    """A phone number labelled right after ``position``, on the same line and before the next
-    person's label."""
+    """The phone number of the person named just before ``position``: labelled on the same
+    line before the next person's label (联系电话：…), unlabelled right after the name (王五
+    13912345678, 李强（027-85000001）), or labelled alone on the next line."""
     line_end = text.find("\n", position)
     line_end = len(text) if line_end < 0 else line_end
-    next_person = _CONTACT.search(text, position, line_end)
-    return _PHONE_LABEL.search(text, position, next_person.start() if next_person else line_end)
+    next_person = _CONTACT.search(text, position, line_end) or _ISSUER.search(text, position, line_end)
+    labelled = _PHONE_LABEL.search(text, position, next_person.start() if next_person else line_end)
+    if labelled is not None:
+        return labelled
+    beside = _PHONE_BESIDE.match(text, position, line_end)
+    if beside is not None:
+        return beside
+    return _PHONE_LINE.match(text, line_end)
 
 
 def _read_people(text: str, found: _Found) -> None:
@@ -534,8 +547,13 @@ def _read_misc(text: str, ascii_signs: str, found: _Found) -> None:
         else:
             found.put("disclosure", _DISCLOSURE_SAID[match.group("said")], *match.span("said"))
     for match in _ATTACHMENTS.finditer(text):
-        items = tuple(a.strip() for a in re.split(r"[、；;]|\s{2,}", match.group("list")) if a.strip())
-        found.put("attachments", items, *match.span("list"))
+        items = [a.strip() for a in re.split(r"(?<!\d)、|[；;]|\s{2,}", match.group("list")) if a.strip()]
+        end = match.end("list")
+        if items and _NUMBERED.match(items[0]):  # 附件：1.……, the next ones each on a line of its own
+            while (more := _NUMBERED_LINE.match(text, end)) is not None:
+                items.append(more.group("item").strip())
+                end = more.end()
+        found.put("attachments", tuple(items), match.start("list"), end)
 
 
 def _addressees(text: str) -> Iterator[re.Match[str]]:
