@@ -448,6 +448,27 @@ def test_attachments_numbered_one_to_a_line_are_all_read() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "关于市十五届人大三次会议第0088号代表建议的答复",
+        "关于市十五届人大三次会议第0088号代表建议办理情况的函",
+        "关于对市十五届人大三次会议第0088号建议的答复",
+    ],
+)
+def test_a_deputys_suggestion_named_with_the_word_for_deputy_is_read(title: str) -> None:
+    parsed = parse_letter(
+        f"{title}\n\n李四代表：\n　　您提出的《关于加强校园安全的建议》收悉。现答复如下。\n"
+    )
+    read = parsed.to_json()
+    assert (read["body"], read["number"], read["session_term"], read["session_meeting"]) == (
+        "npc",
+        "0088",
+        15,
+        3,
+    )
+
+
 def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
     letter = "关于对市政协十五届三次会议第{0}号提案的答复\n\n{1}委员：\n　　现答复如下：\n　　一、办理情况\n"
     parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))
