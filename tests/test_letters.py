@@ -75,6 +75,9 @@ def test_the_seed_letter() -> None:
     assert [s.heading for s in letter.sections] == ["一、主要工作情况", "二、下一步工作打算"]
     assert len(letter.sections[0].subsections) == 4
     assert letter.issuer_phone == "027-86759052"
+    # the body ends where the signature begins: the signing unit is not its last words
+    assert letter.sections[-1].text.endswith("为我省高质量发展提供有力支撑。")
+    assert letter.body_text is not None and letter.body_text.endswith("为我省高质量发展提供有力支撑。")
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.stem)
@@ -466,6 +469,26 @@ def test_a_deputys_suggestion_named_with_the_word_for_deputy_is_read(title: str)
         "0088",
         15,
         3,
+    )
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "\n　　　　　　　　武汉市财政局\n　　　　　　　　2024年4月2日\n",
+        "\n武汉市财政局　2024年4月2日\n",
+        "武汉市财政局2024年4月2日",
+    ],
+)
+def test_the_last_section_and_the_body_end_before_the_signing_unit(signature: str) -> None:
+    letter = parse_letter(
+        "关于市政协十四届三次会议第123号提案会办意见的函\n\n市教育局：\n　　现将会办意见函告如下：\n"
+        f"　　一、资金保障情况\n　　安排专项资金。\n　　二、下一步工作\n　　我局将于2024年6月1日召开专题会议，继续支持。{signature}"
+    )
+    assert letter.author_unit == "武汉市财政局" and letter.letter_date is not None
+    assert letter.sections[-1].text == "我局将于2024年6月1日召开专题会议，继续支持。"  # a date of its own
+    assert letter.body_text is not None and letter.body_text.endswith(
+        "二、下一步工作\n　　我局将于2024年6月1日召开专题会议，继续支持。"
     )
 
 

@@ -246,6 +246,7 @@ class _Found:
         self.warnings: list[str] = []
         self.conflicted: set[str] = set()
         self.signatures: list[tuple[int, int]] = []
+        self.signed: list[int] = []  # where each signature begins: its unit's line, or its date's
 
     def put(self, field: str, value: Any, start: int, end: int) -> None:
         if value is None or field in self.conflicted:
@@ -318,10 +319,10 @@ def parse_letter(text: str | bytes) -> ParsedLetter:
     addressee_end = _read_addressee(text, found)
     _read_category(text, found, addressee_end)
     _read_author(text, found)
-    sections = _read_sections(text)
+    sections = _read_sections(text, found.signed)
     body_text = None
     if addressee_end >= 0:
-        ends = [start for start, _ in found.signatures if start > addressee_end]
+        ends = [start for start in found.signed if start > addressee_end]
         if ends:
             body_text = text[addressee_end : min(ends)].strip() or None
     if not found.values:
@@ -647,6 +648,7 @@ def _read_author(text: str, found: _Found) -> None:
     for start, _ in found.signatures:
         line_start = text.rfind("\n", 0, start) + 1
         same_line = text[line_start:start].strip()
+        found.signed.append(start if same_line else line_start)
         if same_line:
             glued = (
                 _GLUED_UNIT.search(text[max(line_start, start - 40) : start]) if len(same_line) > 2 else None
@@ -656,9 +658,11 @@ def _read_author(text: str, found: _Found) -> None:
             ):
                 begin = text.find(same_line, line_start)
                 found.put("author_unit", _squeeze(same_line), begin, begin + len(same_line))
+                found.signed[-1] = line_start
             elif glued is not None:
                 begin = start - len(text[max(line_start, start - 40) : start]) + glued.start(1)
                 found.put("author_unit", glued.group(1), begin, begin + len(glued.group(1)))
+                found.signed[-1] = begin
             continue
         previous_end = line_start - 1
         while previous_end > 0 and not text[text.rfind("\n", 0, previous_end) + 1 : previous_end].strip():
@@ -670,10 +674,12 @@ def _read_author(text: str, found: _Found) -> None:
         ):
             begin = text.find(candidate, previous_start)
             found.put("author_unit", _squeeze(candidate), begin, begin + len(candidate))
+            found.signed[-1] = previous_start
 
 
-def _read_sections(text: str) -> tuple[ParsedSection, ...]:
-    """Numbered parts at line starts: 一、… with （一）… under them (the line-broken copy)."""
+def _read_sections(text: str, signed: list[int]) -> tuple[ParsedSection, ...]:
+    """Numbered parts at line starts: 一、… with （一）… under them (the line-broken copy); the
+    last ends where a signature begins (``signed``), its unit's line included."""
     heads = sorted(
         [(m.start("head"), m.end("head"), m.group("head").strip(), 0) for m in _TOP_SECTION.finditer(text)]
         + [(m.start("head"), m.end("head"), m.group("head").strip(), 1) for m in _SUB_SECTION.finditer(text)]
@@ -683,7 +689,7 @@ def _read_sections(text: str) -> tuple[ParsedSection, ...]:
     top: tuple[str, str] | None = None
     seen: set[str] = set()
     for index, (_, end, head, depth) in enumerate(heads):
-        nxt = heads[index + 1][0] if index + 1 < len(heads) else _body_end(text, end)
+        nxt = heads[index + 1][0] if index + 1 < len(heads) else _body_end(text, end, signed)
         body = text[end:nxt].strip()
         if depth == 0:
             if top is not None:
@@ -700,10 +706,12 @@ def _read_sections(text: str) -> tuple[ParsedSection, ...]:
     return tuple(sections)
 
 
-def _body_end(text: str, start: int) -> int:
-    """Where the body stops: at the signature's date, the contact lines, or the end."""
-    ends = [len(text)]
-    for pattern in (_DATE, _ISSUER, _CONTACT, _COPIES):
+def _body_end(text: str, start: int, signed: list[int]) -> int:
+    """Where the body stops: at the signature (its unit, or its date), the contact lines, or
+    the end."""
+    ends = [len(text), *(at for at in signed if at >= start)]
+    # a date is the signature's only where no signature was found: one in the body is the body's
+    for pattern in (_ISSUER, _CONTACT, _COPIES) if len(ends) > 1 else (_DATE, _ISSUER, _CONTACT, _COPIES):
         match = pattern.search(text, start)
         if match is not None:
             ends.append(
