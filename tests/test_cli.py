@@ -858,6 +858,27 @@ def test_recount_shows_which_open_deadlines_a_notice_or_a_policy_would_move(tmp_
     assert f"Proposal '{pid}': its deadline for 答复 (省科技厅)" in refused
 
 
+def test_parse_reads_a_letter_in_the_encoding_it_was_saved_in(tmp_path: Path) -> None:
+    letter = "关于市政协十四届三次会议第123号提案的答复\n\n张三委员：\n　　现答复如下。\n"
+    saved = tmp_path / "gbk.txt"
+    saved.write_bytes(letter.encode("gb18030"))  # as Chinese Windows saves a page
+    assert one_line_error(run("parse", str(saved))) == (
+        "cohandle: FILE is not utf-8 text (byte 0): give --encoding gb18030 for a file saved on Chinese "
+        "Windows, or save it as UTF-8.\n"
+    )
+    read = run("parse", str(saved), "--encoding", "gb18030", "--json")
+    assert read.returncode == 0 and json.loads(read.stdout)["number"] == "123"
+    assert "give the encoding it was saved in with --encoding" in one_line_error(
+        run("parse", str(saved), "--encoding", "big5")
+    )
+    assert one_line_error(run("parse", str(saved), "--encoding", "gbk2")) == (
+        "cohandle: --encoding names no encoding Python knows, such as gb18030 (got 'gbk2').\n"
+    )
+    notepad = tmp_path / "unicode.txt"
+    notepad.write_bytes(letter.encode("utf-16"))  # Notepad's "Unicode"
+    assert json.loads(run("parse", str(notepad), "--json").stdout)["number"] == "123"
+
+
 def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:
     fixture = Path(__file__).parent / "fixtures" / "letters" / "opinion-form-page.txt"
     rows = {

@@ -147,10 +147,33 @@ def test_a_content_type_tag_is_not_a_reply_category() -> None:
     assert parse_letter(text).category is None
 
 
+def test_a_letter_saved_as_gb18030_or_utf_16_is_read_in_its_encoding() -> None:
+    letter = "关于市政协十四届三次会议第123号提案的答复\n\n张三委员：\n　　现答复如下。\n"
+    with pytest.raises(LetterError) as refused:
+        parse_letter(letter.encode("gb18030"))
+    assert str(refused.value) == (
+        "The input is not utf-8 text (byte 0); give its encoding, as encoding='gb18030' for a page "
+        "saved on Chinese Windows."
+    )
+    expected = parse_letter(letter).to_json()
+    assert parse_letter(letter.encode("gb18030"), encoding="gb18030").to_json() == expected
+    # a byte-order mark says the encoding itself: UTF-16 (Notepad's "Unicode"), UTF-8
+    for marked in (
+        letter.encode("utf-16"),
+        b"\xfe\xff" + letter.encode("utf-16-be"),
+        letter.encode("utf-8-sig"),
+    ):
+        read = parse_letter(marked, encoding="gb18030")
+        assert read.to_json() == expected and read.text == letter
+    for wrong in ("", None, "no-such-encoding"):
+        with pytest.raises(cohandle.InvalidInput, match="encoding"):
+            parse_letter(letter.encode("gb18030"), encoding=wrong)  # type: ignore[arg-type]
+
+
 def test_garbage_binary_and_huge_input() -> None:
     with pytest.raises(LetterError, match="binary"):
         parse_letter("abc\x00def")
-    with pytest.raises(LetterError, match="not UTF-8"):
+    with pytest.raises(LetterError, match="not utf-8 text"):
         noise = random.Random(1)
         parse_letter(bytes(noise.randrange(128, 256) for _ in range(4096)))
     rnd = random.Random(2)

@@ -11,6 +11,7 @@ reads what is stored.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import difflib
 import gc
@@ -1105,12 +1106,26 @@ def _remove_empty_log(path: str) -> None:
 
 def _parse(args: argparse.Namespace) -> int:
     from cohandle.letters import parse_letter
+    from cohandle.letters._parse import decoded
 
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise cohandle.InvalidInput(
+            "--encoding", f"names no encoding Python knows, such as gb18030 (got {args.encoding!r})"
+        ) from None
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(nameable("FILE", args.file)).read_bytes()
     except OSError as exc:
         raise cohandle.InvalidInput("FILE", f"cannot be read ({exc.strerror}: {args.file})") from None
-    data = parse_letter(raw).to_json()
+    try:
+        text = decoded(raw, args.encoding)
+    except UnicodeDecodeError as exc:
+        advice = "give --encoding gb18030 for a file saved on Chinese Windows, or save it as UTF-8"
+        if args.encoding != "utf-8":
+            advice = "give the encoding it was saved in with --encoding, or save it as UTF-8"
+        raise cohandle.InvalidInput("FILE", f"is not {exc.encoding} text (byte {exc.start}): {advice}") from None
+    data = parse_letter(text).to_json()
     labels = {
         "kind": "类型", "body": "政协/人大", "level": "级别", "session_term": "届次", "session_meeting": "会次",
         "number": "编号", "proposal_title": "提案标题", "author_unit": "来文单位", "addressee": "主送",
@@ -1376,6 +1391,12 @@ def build_parser() -> argparse.ArgumentParser:
         db=False,
     )
     parse.add_argument("file", metavar="FILE")
+    parse.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="the encoding FILE was saved in (default utf-8; gb18030 for a page saved on Chinese "
+        "Windows); a file that begins with UTF-16's byte-order mark is read as UTF-16",
+    )
 
     render = command(
         "render", _render, "write a proposal's reply or opinion as an official letter", json_flag=False

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError, expect
+from cohandle._errors import CohandleError, InvalidInput, expect, got
 from cohandle._model import narrow
 
 __all__ = ["LetterError", "ParsedLetter", "Span", "parse_letter"]
@@ -284,14 +284,33 @@ def _simplified(text: str) -> tuple[str, bool]:
 _TRADITIONAL_HINTS = frozenset("關於對會議號辦見屆經聯繫電話郵編碼廳簽發類別處長書記黨")
 
 
-def parse_letter(text: str | bytes) -> ParsedLetter:
-    """Read a letter out of ``text``. Never guesses: what is not there is None."""
+def decoded(data: bytes, encoding: str = "utf-8") -> str:
+    """``data`` as text in ``encoding``; text that begins with the byte-order mark of UTF-16
+    (Notepad's "Unicode") or UTF-8 is read so whatever ``encoding`` says, without its mark.
+    Raises ``UnicodeDecodeError``, and ``LookupError`` for an encoding Python does not know."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig")
+    return data.decode(encoding)
+
+
+def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
+    """Read a letter out of ``text``. Never guesses: what is not there is None.
+
+    Bytes are read in ``encoding`` (``"gb18030"`` for a page saved on Chinese Windows), or as
+    UTF-16 when they begin with its byte-order mark."""
+    if not isinstance(encoding, str) or not encoding:
+        raise InvalidInput("encoding", f"must name an encoding, such as 'gb18030' (got {got(encoding)})")
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
+            text = decoded(text, encoding)
+        except LookupError:
+            raise InvalidInput("encoding", f"names no encoding Python knows (got {got(encoding)})") from None
+        except UnicodeDecodeError as exc:
             raise LetterError(
-                "The input is not UTF-8 text; decode it first (GB 18030 pages: text.decode('gb18030'))."
+                f"The input is not {exc.encoding} text (byte {exc.start}); give its encoding, as "
+                "encoding='gb18030' for a page saved on Chinese Windows."
             ) from None
     if not isinstance(text, str):
         raise LetterError(f"A letter is text, not a {type(text).__name__}.")
