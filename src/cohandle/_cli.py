@@ -1119,13 +1119,13 @@ def _parse(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise cohandle.InvalidInput("FILE", f"cannot be read ({exc.strerror}: {args.file})") from None
     try:
-        text = decoded(raw, args.encoding)
+        letter = decoded(raw, args.encoding)
     except UnicodeDecodeError as exc:
         advice = "give --encoding gb18030 for a file saved on Chinese Windows, or save it as UTF-8"
         if args.encoding != "utf-8":
             advice = "give the encoding it was saved in with --encoding, or save it as UTF-8"
         raise cohandle.InvalidInput("FILE", f"is not {exc.encoding} text (byte {exc.start}): {advice}") from None
-    data = parse_letter(text).to_json()
+    data = parse_letter(letter).to_json()
     labels = {
         "kind": "类型", "body": "政协/人大", "level": "级别", "session_term": "届次", "session_meeting": "会次",
         "number": "编号", "proposal_title": "提案标题", "author_unit": "来文单位", "addressee": "主送",
