@@ -954,14 +954,43 @@ def test_diagram_and_version_and_bad_arguments() -> None:
     assert run().returncode == 2
 
 
+def test_a_log_named_by_nothing_or_with_a_tilde_no_shell_expanded_is_said_so(tmp_path: Path) -> None:
+    assert one_line_error(run("list", cwd=tmp_path)) == (
+        f"cohandle: --db is not given, nor $COHANDLE_DB, and there is no cohandle.db in this folder "
+        f"({tmp_path}) to read: give --db, or run `cohandle demo --db cohandle.db` to make one.\n"
+    )
+    home = tmp_path / "home"
+    (home / "oa").mkdir(parents=True)
+    # a variable set in a service's unit file, or a quoted --db, keeps its ~ as it is
+    for said, how in (("COHANDLE_DB", {"variables": {"COHANDLE_DB": "~/oa/cohandle.db"}}), ("--db", {})):
+        args = ("list",) if how else ("list", "--db", "~/oa/cohandle.db")
+        result = run(*args, variables={"HOME": str(home), **how.get("variables", {})}, cwd=tmp_path)
+        assert one_line_error(result) == (
+            f"cohandle: {said} names no file (~/oa/cohandle.db); it begins with ~, which only a shell "
+            f"expands, and only where it is not quoted: write the whole path ({home}/oa/cohandle.db).\n"
+        )
+    made = run(
+        "import", "-", variables={"HOME": str(home), "COHANDLE_DB": "~/oa/new.db"}, cwd=tmp_path, stdin=""
+    )
+    assert "COHANDLE_DB names a folder that does not exist: ~/oa; it begins with ~" in one_line_error(made)
+    assert list(tmp_path.iterdir()) == [home]
+
+
 def test_a_missing_a_corrupt_and_a_newer_database(tmp_path: Path) -> None:
     assert "names no file" in one_line_error(run("list", db=tmp_path / "none.db"))
-    # the library's "path" is named as --db; a folder and a URL that is not PostgreSQL's say so
-    assert one_line_error(run("import", "-", db=tmp_path / "no such folder" / "x.db", stdin="")).startswith(
+    # the library's "path" is named as --db, or as COHANDLE_DB where the variable named the log
+    # (run's db=); a folder and a URL that is not PostgreSQL's say so
+    folderless = str(tmp_path / "no such folder" / "x.db")
+    assert one_line_error(run("import", "-", "--db", folderless, stdin="")).startswith(
         "cohandle: --db names a folder that does not exist:"
     )
-    for command in (["list"], ["import", "-"], ["demo", "--db", str(tmp_path)]):
-        assert "--db names a" in one_line_error(run(*command, db=tmp_path, stdin=""))
+    assert one_line_error(run("import", "-", variables={"COHANDLE_DB": folderless}, stdin="")).startswith(
+        "cohandle: COHANDLE_DB names a folder that does not exist:"
+    )
+    for command in (["list"], ["import", "-"]):
+        assert "COHANDLE_DB names a folder" in one_line_error(run(*command, db=tmp_path, stdin=""))
+        assert "--db names a folder" in one_line_error(run(*command, "--db", str(tmp_path), stdin=""))
+    assert "--db names an existing folder" in one_line_error(run("demo", "--db", str(tmp_path), db=tmp_path))
     assert "names an existing folder" in one_line_error(run("demo", "--db", str(tmp_path)))
     for name in ("list", "demo"):
         said = one_line_error(run(name, "--db", "mysql://oa@db/oa"))

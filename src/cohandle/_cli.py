@@ -80,6 +80,22 @@ def _target(args: argparse.Namespace) -> str:
     return str(getattr(args, "db", None) or _environ(ENV_DB, "db") or "cohandle.db")
 
 
+def _db_named(args: argparse.Namespace) -> str:
+    """What named the log, as a message names it: ``--db``, or ``$COHANDLE_DB`` without it."""
+    return ENV_DB if not getattr(args, "db", None) and os.environ.get(ENV_DB) else "--db"
+
+
+def _tilde(target: str) -> str:
+    """What to say of a name that begins with ~, which no shell expanded: quoted, or set in a
+    file of variables (a service's unit, a crontab)."""
+    if not target.startswith("~") or os.path.expanduser(target) == target:
+        return ""
+    return (
+        f"; it begins with ~, which only a shell expands, and only where it is not quoted: write "
+        f"the whole path ({os.path.expanduser(target)})"
+    )
+
+
 def _environ(name: str, option: str) -> str | None:
     """The variable ``name``, which stands for ``--option``, or None when it is not set. Set
     but empty (``COHANDLE_DB=$DB`` with ``$DB`` unset) it is refused, as an empty option is
@@ -110,8 +126,14 @@ def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.W
         raise cohandle.InvalidInput(
             "--schema", f"is for a PostgreSQL log, and --db names a SQLite file ({target})"
         )
-    with _said_as("--schema", "schema"), _said_as("--db", "path"):
-        return cohandle.Workflow.open(target, **options)
+    named = _db_named(args)
+    try:
+        with _said_as("--schema", "schema"), _said_as(named, "path"):
+            return cohandle.Workflow.open(target, **options)
+    except cohandle.InvalidInput as exc:
+        if exc.field != named or not _tilde(target):
+            raise
+        raise cohandle.InvalidInput(named, exc.problem + _tilde(target)) from None
 
 
 def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
@@ -119,9 +141,14 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
     mistyped name or URL is refused rather than given a new, empty log."""
     target = _target(args)
     if not postgres_url(target) and not url_scheme(target) and not os.path.exists(target):
-        raise cohandle.InvalidInput(
-            "--db", f"names no file ({target}); run `cohandle demo --db {target}` to make one"
-        )
+        if getattr(args, "db", None) is None and os.environ.get(ENV_DB) is None:
+            raise cohandle.InvalidInput(
+                "--db",
+                f"is not given, nor ${ENV_DB}, and there is no {target} in this folder ({os.getcwd()}) "
+                f"to read: give --db, or run `cohandle demo --db {target}` to make one",
+            )
+        advice = _tilde(target) or f"; run `cohandle demo --db {target}` to make one"
+        raise cohandle.InvalidInput(_db_named(args), f"names no file ({target}){advice}")
     return _opened(args, target, create=False, **options)
 
 
