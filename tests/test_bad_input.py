@@ -665,3 +665,27 @@ def test_text_without_a_utf8_form_is_refused_where_it_is() -> None:
     with pytest.raises(cohandle.InvalidInput, match=r"^actor\.name must be valid Unicode text"):
         wf.receive(data("2"), actor=cohandle.Actor(name=bad, unit=A_COMMITTEE.unit))
     assert list(wf.store.read_all()) == []
+
+
+def test_a_path_that_begins_with_a_tilde_no_shell_expanded_is_said_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path read from a configuration file keeps its ~, which Python does not expand: where
+    no such file is, the message says so and gives the path it likely means."""
+    from cohandle.deadlines import PolicyError, load_schedules, policy_from_toml
+    from cohandle.stores import export_jsonl, import_jsonl
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    hint = f"it begins with ~, which only a shell expands, and only where it is not quoted: write the whole path ({tmp_path}/"
+    with pytest.raises(cohandle.InvalidInput, match=re.escape(hint)):
+        load_schedules("~/holidays.toml")
+    with pytest.raises(PolicyError, match=re.escape(hint)):
+        policy_from_toml(Path("~/policy.toml"))
+    with pytest.raises(cohandle.InvalidInput, match=re.escape(hint)):
+        export_jsonl(MemoryStore(), "~/backups/log.jsonl")
+    with pytest.raises(cohandle.InvalidInput, match=re.escape(hint)):
+        import_jsonl(MemoryStore(), "~/log.jsonl")
+    # a path that is there, or that does not begin with ~, is said as before
+    with pytest.raises(cohandle.InvalidInput) as elsewhere:
+        load_schedules(tmp_path / "none.toml")
+    assert "~" not in str(elsewhere.value)

@@ -974,6 +974,21 @@ def test_a_log_named_by_nothing_or_with_a_tilde_no_shell_expanded_is_said_so(tmp
     )
     assert "COHANDLE_DB names a folder that does not exist: ~/oa; it begins with ~" in one_line_error(made)
     assert list(tmp_path.iterdir()) == [home]
+    # every file an option or a variable names
+    demo = tmp_path / "demo.db"
+    assert run("demo", "--db", str(demo)).returncode == 0
+    tilde = "; it begins with ~, which only a shell expands, and only where it is not quoted: write the whole path"
+    for args, variables, said in (
+        (["due"], {"COHANDLE_SCHEDULES": "~/s.toml"}, "COHANDLE_SCHEDULES cannot be read"),
+        (["due", "--schedules", "~/s.toml"], {}, "--schedules cannot be read"),
+        (["recount"], {"COHANDLE_POLICY": "~/p.toml"}, "the file cannot be read"),
+        (["export", "~/x.jsonl"], {}, "FILE cannot be written"),
+        (["import", "~/x.jsonl"], {}, "FILE names no file"),
+        (["verify", "--anchor", "~/a.json"], {}, "--anchor cannot be read"),
+        (["parse", "~/l.txt"], {}, "FILE cannot be read"),
+    ):
+        error = one_line_error(run(*args, db=demo, variables={"HOME": str(home), **variables}))
+        assert said in error and f"{tilde} ({home}/" in error, error
 
 
 def test_a_missing_a_corrupt_and_a_newer_database(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from cohandle._errors import (
     partial_name,
     put_in_place,
     state_words,
+    tilde_hint,
     unusable_file,
     writable,
 )
@@ -85,17 +86,6 @@ def _db_named(args: argparse.Namespace) -> str:
     return ENV_DB if not getattr(args, "db", None) and os.environ.get(ENV_DB) else "--db"
 
 
-def _tilde(target: str) -> str:
-    """What to say of a name that begins with ~, which no shell expanded: quoted, or set in a
-    file of variables (a service's unit, a crontab)."""
-    if not target.startswith("~") or os.path.expanduser(target) == target:
-        return ""
-    return (
-        f"; it begins with ~, which only a shell expands, and only where it is not quoted: write "
-        f"the whole path ({os.path.expanduser(target)})"
-    )
-
-
 def _environ(name: str, option: str) -> str | None:
     """The variable ``name``, which stands for ``--option``, or None when it is not set. Set
     but empty (``COHANDLE_DB=$DB`` with ``$DB`` unset) it is refused, as an empty option is
@@ -131,9 +121,9 @@ def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.W
         with _said_as("--schema", "schema"), _said_as(named, "path"):
             return cohandle.Workflow.open(target, **options)
     except cohandle.InvalidInput as exc:
-        if exc.field != named or not _tilde(target):
+        if exc.field != named or not tilde_hint(target):
             raise
-        raise cohandle.InvalidInput(named, exc.problem + _tilde(target)) from None
+        raise cohandle.InvalidInput(named, exc.problem + tilde_hint(target)) from None
 
 
 def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
@@ -147,7 +137,7 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
                 f"is not given, nor ${ENV_DB}, and there is no {target} in this folder ({os.getcwd()}) "
                 f"to read: give --db, or run `cohandle demo --db {target}` to make one",
             )
-        advice = _tilde(target) or f"; run `cohandle demo --db {target}` to make one"
+        advice = tilde_hint(target) or f"; run `cohandle demo --db {target}` to make one"
         raise cohandle.InvalidInput(_db_named(args), f"names no file ({target}){advice}")
     return _opened(args, target, create=False, **options)
 
@@ -220,7 +210,7 @@ def _calendar(args: argparse.Namespace, *, weekends_only_after: bool = True) -> 
     weekends only, since these commands judge what is due rather than record a deadline (unless
     ``weekends_only_after`` is False: then such a year is refused)."""
     path = getattr(args, "schedules", None) or _environ(ENV_SCHEDULES, "schedules")
-    with _said_as("--schedules", "path"):
+    with _said_as("--schedules" if getattr(args, "schedules", None) else ENV_SCHEDULES, "path"):
         schedules = load_schedules(path) if path else ()
     return Calendar.china(schedules=schedules, weekends_only_after=weekends_only_after)
 
@@ -1088,7 +1078,7 @@ def _import(args: argparse.Namespace) -> int:
     if from_stdin:
         _piped("FILE", "an export (cohandle export - --db A | cohandle import - --db B)")
     if not from_stdin and not os.path.isfile(args.file):  # checked before the database is opened, or made
-        raise cohandle.InvalidInput("FILE", f"names no file ({args.file})")
+        raise cohandle.InvalidInput("FILE", f"names no file ({args.file}){tilde_hint(args.file)}")
     target = _target(args)
     new_file = not postgres_url(target) and not os.path.exists(target)
     progress, stored = _Progress("checked lines"), _Progress("stored events")
@@ -1144,7 +1134,7 @@ def _parse(args: argparse.Namespace) -> int:
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(nameable("FILE", args.file)).read_bytes()
     except OSError as exc:
-        raise cohandle.InvalidInput("FILE", f"cannot be read ({exc.strerror}: {args.file})") from None
+        raise unusable_file("FILE", args.file, exc) from None
     try:
         letter = decoded(raw, args.encoding)
     except UnicodeDecodeError as exc:

@@ -215,8 +215,22 @@ def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = Fal
     """An :class:`InvalidInput` for a file the system would not let cohandle read or write (no
     such file or folder, a folder of that name, a full disk), naming the argument, the reason
     and the path."""
+    hint = tilde_hint(path) if isinstance(exc, FileNotFoundError) else ""
     return InvalidInput(
-        field, f"cannot be {'written' if writing else 'read'} ({exc.strerror or exc}: {path})"
+        field, f"cannot be {'written' if writing else 'read'} ({exc.strerror or exc}: {path}){hint}"
+    )
+
+
+def tilde_hint(path: object) -> str:
+    """What to say of a path that begins with ~, which no shell expanded (it was quoted, or set
+    in a service's unit file or a crontab) and which no program expands on its own: "" for any
+    other path."""
+    name = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(name, str) or not name.startswith("~") or os.path.expanduser(name) == name:
+        return ""
+    return (
+        f"; it begins with ~, which only a shell expands, and only where it is not quoted: write "
+        f"the whole path ({os.path.expanduser(name)})"
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from cohandle._errors import CohandleError, InvalidInput, counted, expect, nameable, whole_number
+from cohandle._errors import CohandleError, InvalidInput, counted, expect, nameable, tilde_hint, whole_number
 from cohandle._model import Body, DeadlineKind, _sequence, _typed
 from cohandle.deadlines._calendar import Calendar, beyond_dates, day_argument
 
@@ -547,7 +547,8 @@ def policy_from_toml(text_or_path: str | Path) -> Policy:
         try:  # a BOM at the start, as editors on Windows write one, is taken
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise PolicyError(str(path), [f"the file cannot be read ({exc.strerror})"]) from None
+            hint = tilde_hint(text_or_path) if isinstance(exc, FileNotFoundError) else ""
+            raise PolicyError(str(path), [f"the file cannot be read ({exc.strerror}){hint}"]) from None
         except UnicodeDecodeError as exc:  # saved as GBK, as Chinese Windows saves text by default
             raise PolicyError(
                 str(path), [f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8"]
