@@ -199,6 +199,10 @@ RUNS = {
     "a disclosure label and spaces": "此件" + " " * 30_000 + "x",
     "a phone label and spaces": "电话：" + " " * 30_000 + "x",
     "a name and spaces": "联系人：李明" + " " * 30_000 + "x",
+    "a name, spaces and a digit": "联系人：李明" + " " * 30_000 + "1",
+    "a title broken on every line": "关于" + " \n中" * 30_000,
+    "a list of attachments, one to a line": "附件：1.x" + "\n1.x" * 30_000,
+    "a bracket and spaces": "（" + " " * 30_000 + "B" + " " * 30_000 + "x",
 }
 
 
@@ -513,6 +517,25 @@ def test_the_last_section_and_the_body_end_before_the_signing_unit(signature: st
     assert letter.body_text is not None and letter.body_text.endswith(
         "二、下一步工作\n　　我局将于2024年6月1日召开专题会议，继续支持。"
     )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "关于对市政协十四届三次会议第123号提案\n的答复",
+        "关于对市政协十四届三次会议\n第123号提案的答复",
+        "　　　关于对市政协十四届三次会议第123号\n　　　　　　提案的答复",
+    ],
+)
+def test_a_title_set_on_two_lines_is_read_whole(title: str) -> None:
+    read = parse_letter(f"{title}\n\n张三委员：\n　　现答复如下。\n").to_json()
+    assert (read["kind"], read["number"], read["session_term"], read["session_meeting"]) == (
+        "reply",
+        "123",
+        14,
+        3,
+    )
+    assert read["addressee"] == ["张三"] and read["warnings"] == []
 
 
 def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
