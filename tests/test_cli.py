@@ -978,7 +978,7 @@ def test_a_log_named_by_nothing_or_with_a_tilde_no_shell_expanded_is_said_so(tmp
     demo = tmp_path / "demo.db"
     assert run("demo", "--db", str(demo)).returncode == 0
     tilde = "; it begins with ~, which only a shell expands, and only where it is not quoted: write the whole path"
-    for args, variables, said in (
+    for command, variables, said in (
         (["due"], {"COHANDLE_SCHEDULES": "~/s.toml"}, "COHANDLE_SCHEDULES cannot be read"),
         (["due", "--schedules", "~/s.toml"], {}, "--schedules cannot be read"),
         (["recount"], {"COHANDLE_POLICY": "~/p.toml"}, "the file cannot be read"),
@@ -987,7 +987,7 @@ def test_a_log_named_by_nothing_or_with_a_tilde_no_shell_expanded_is_said_so(tmp
         (["verify", "--anchor", "~/a.json"], {}, "--anchor cannot be read"),
         (["parse", "~/l.txt"], {}, "FILE cannot be read"),
     ):
-        error = one_line_error(run(*args, db=demo, variables={"HOME": str(home), **variables}))
+        error = one_line_error(run(*command, db=demo, variables={"HOME": str(home), **variables}))
         assert said in error and f"{tilde} ({home}/" in error, error
 
 
