@@ -538,6 +538,24 @@ def test_a_title_set_on_two_lines_is_read_whole(title: str) -> None:
     assert read["addressee"] == ["张三"] and read["warnings"] == []
 
 
+@pytest.mark.parametrize(
+    ("salutation", "addressees"),
+    [
+        ("省政协社会和法制委员会", ("省政协社会和法制委员会",)),  # a committee proposes too
+        ("省政协港澳台侨和外事委员会", ("省政协港澳台侨和外事委员会",)),
+        ("张三和李四委员", ("张三", "李四")),
+        ("张三及欧阳明委员", ("张三", "欧阳明")),
+        ("王和平委员", ("王和平",)),
+        ("民建湖北省委、民进湖北省委", ("民建湖北省委", "民进湖北省委")),
+    ],
+)
+def test_a_reply_is_addressed_to_people_or_to_a_body_whose_name_holds_and(
+    salutation: str, addressees: tuple[str, ...]
+) -> None:
+    letter = parse_letter(f"关于市政协十四届三次会议第123号提案的答复\n\n{salutation}：\n　　现答复如下。\n")
+    assert letter.addressee == addressees
+
+
 def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
     letter = "关于对市政协十五届三次会议第{0}号提案的答复\n\n{1}委员：\n　　现答复如下：\n　　一、办理情况\n"
     parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))

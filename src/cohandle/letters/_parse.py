@@ -602,12 +602,13 @@ def _read_addressee(text: str, found: _Found) -> int:
         addr = _squeeze(match.group("addr"))
         addr = addr.removeprefix("尊敬的")
         if found.values.get("kind") == "reply":
-            names = [n for n in re.split(r"[、，,和及]", addr) if n]
             cleaned = []
-            for name in names:
+            for name in (n for n in re.split(r"[、，,]", addr) if n):
                 for honorific in _HONORIFICS:
                     name = name.removesuffix(honorific)
-                cleaned.append(name)
+                # 张三和李四: two people; 社会和法制委员会: one committee, whose name is longer
+                people = re.split(r"[和及]", name)
+                cleaned.extend(people if all(2 <= len(p) <= 4 for p in people) else [name])
             value: Any = tuple(cleaned)
         else:
             value = addr
