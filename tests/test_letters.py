@@ -556,6 +556,25 @@ def test_a_reply_is_addressed_to_people_or_to_a_body_whose_name_holds_and(
     assert letter.addressee == addressees
 
 
+@pytest.mark.parametrize(
+    ("proposers", "you"),
+    [
+        ([Proposer(name="张三")], "您"),
+        ([Proposer(name="张三"), Proposer(name="李四")], "你们"),
+        ([Proposer(name="民盟湖北省委", kind=ProposerKind.PARTY)], "你们"),
+        ([Proposer(name="省政协社会和法制委员会", kind=ProposerKind.COMMITTEE)], "你们"),
+    ],
+)
+def test_a_reply_says_you_to_one_person_and_you_all_to_several_or_to_a_body(
+    proposers: list[Proposer], you: str
+) -> None:
+    data = ProposalData(number="1", title="关于X的建议", session=SESSION, proposers=proposers)
+    reply = Reply(
+        author=Unit(name="省科技厅"), category="A", date="2023-05-10", sections=[Section(text="现答复。")]
+    )
+    assert f"　　{you}提出的《关于X的建议》收悉。现答复如下：" in render_reply(reply, data).splitlines()
+
+
 def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
     letter = "关于对市政协十五届三次会议第{0}号提案的答复\n\n{1}委员：\n　　现答复如下：\n　　一、办理情况\n"
     parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))

@@ -118,6 +118,14 @@ def _addressee(proposal: ProposalData, names: Sequence[str], merged: Sequence[Pr
     return "、".join(parts) + "："
 
 
+def _you(proposal: ProposalData, names: Sequence[str], merged: Sequence[ProposalData] = ()) -> str:
+    """您 to one member or deputy; 你们 to several proposers, or to a party, a committee, a sector
+    or a delegation, as replies address them."""
+    kinds = {p.name: p.kind for item in (*merged, proposal) for p in item.proposers}
+    alone = len(names) == 1 and kinds.get(names[0]) in (ProposerKind.MEMBER, ProposerKind.DEPUTY, None)
+    return "您" if alone else "你们"
+
+
 _NOTES = {
     Disclosure.PUBLIC: "（此件主动公开）",
     Disclosure.ON_REQUEST: "（此件依申请公开）",
@@ -162,7 +170,7 @@ def reply_layout(
         doc_number=reply.doc_number,
         title=f"关于对{session}{number}{item}的答复",
         addressee=_addressee(proposal, names, merged),
-        opening=f"您提出的{titles}收悉。现答复如下：",
+        opening=f"{_you(proposal, names, merged)}提出的{titles}收悉。现答复如下：",
         sections=reply.sections,
         signature=reply.author.name,
         date=reply.date,
