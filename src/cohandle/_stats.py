@@ -48,8 +48,9 @@ class Statistics:
 
     Definitions (each a count of proposals unless said otherwise):
 
-    - received: every proposal; filed: those filed (立案) or assigned; not filed: 不予立案; merged: 并案;
-      立案率 = filed / (filed + not filed).
+    - received: every proposal; filed: those filed (立案) or assigned, and not merged since;
+      not filed: 不予立案; merged: 并案, whether filed before or not, and counted apart from both
+      (the item merged into is the one handled); 立案率 = filed / (filed + not filed).
     - assigned: assigned and not withdrawn; replied: assigned ones with a reply sent (answered,
       re-handled or closed); 办复率 = replied / assigned.
     - on time: replied ones whose first reply deadline recorded in the log (as extended, if it was)
