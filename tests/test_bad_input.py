@@ -290,6 +290,32 @@ def test_a_failed_export_leaves_no_file_behind(tmp_path: Any) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["log.jsonl"]
 
 
+def test_an_export_onto_a_full_disk_says_to_free_space_and_keeps_the_file_there(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from cohandle.stores import _transfer, export_jsonl
+
+    wf = workflow()
+    bring_to(wf, Status.ASSIGNED)
+    kept = tmp_path / "log.jsonl"
+    kept.write_bytes(b"yesterday's export\n")
+
+    def full(partial: object, path: object) -> None:  # the sync a full disk refuses (NFS, quotas)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(_transfer, "put_in_place", full)
+    with pytest.raises(cohandle.InvalidInput) as refused:
+        export_jsonl(wf.store, kept)
+    assert str(refused.value) == (
+        f"target cannot be written ({os.strerror(errno.ENOSPC)}: {kept}); free space on that disk and try again."
+    )
+    assert kept.read_bytes() == b"yesterday's export\n" and [p.name for p in tmp_path.iterdir()] == [
+        "log.jsonl"
+    ]
+
+
 def test_open_refuses_what_names_no_database(tmp_path: Any) -> None:
     for bad in (None, 1, ["x"], b"log.db", ""):
         with pytest.raises(cohandle.InvalidInput, match="path"):

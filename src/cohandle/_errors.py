@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import math
 import os
 import secrets
@@ -216,6 +217,8 @@ def unusable_file(field: str, path: object, exc: OSError, *, writing: bool = Fal
     such file or folder, a folder of that name, a full disk), naming the argument, the reason
     and the path."""
     hint = tilde_hint(path) if isinstance(exc, FileNotFoundError) else ""
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):  # a full disk, or a quota used up
+        hint = "; free space on that disk and try again"
     return InvalidInput(
         field, f"cannot be {'written' if writing else 'read'} ({exc.strerror or exc}: {path}){hint}"
     )
