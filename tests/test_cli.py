@@ -879,6 +879,41 @@ def test_parse_reads_a_letter_in_the_encoding_it_was_saved_in(tmp_path: Path) ->
     assert json.loads(run("parse", str(notepad), "--json").stdout)["number"] == "123"
 
 
+def test_a_terminal_in_gbk_is_given_a_rare_character_as_an_escape_and_an_anchor_in_utf_8(
+    tmp_path: Path,
+) -> None:
+    """A server or a console set to GBK cannot show every character a name may hold (生僻字):
+    text shows it as its escape, JSON as a JSON escape, and the anchor, read back by `verify
+    --anchor`, is UTF-8 as its file is. Each of these stopped with a UnicodeEncodeError, or
+    wrote an anchor that could not be read back."""
+    import cohandle
+
+    db = tmp_path / "rare.db"
+    with cohandle.Workflow.open(db) as wf:
+        pid = wf.receive(data(number="0001", proposers=("王𡒄",)), actor=A_COMMITTEE).id
+
+    def gbk(*args: str) -> subprocess.CompletedProcess[bytes]:
+        env = {**os.environ, "PYTHONIOENCODING": "gbk", "COHANDLE_DB": str(db)}
+        return subprocess.run(
+            [sys.executable, "-m", "cohandle", *args], capture_output=True, env=env, timeout=120
+        )
+
+    shown = gbk("show", pid)
+    assert shown.returncode == 0 and "王\\U00021484".encode("gbk") in shown.stdout
+    assert "交办单位".encode("gbk") in shown.stdout  # the rest in the terminal's own encoding
+    as_json = gbk("show", pid, "--json")
+    assert as_json.returncode == 0
+    parties = json.loads(as_json.stdout.decode("gbk"))["parties"]
+    assert {"role": "提案者", "name": ["王𡒄"]} in parties
+    anchored = gbk("anchor", "-")
+    assert anchored.returncode == 0
+    (tmp_path / "anchor.json").write_bytes(anchored.stdout)
+    assert json.loads(anchored.stdout.decode("utf-8"))["heads"][pid][0] == 1
+    assert gbk("verify", "--anchor", str(tmp_path / "anchor.json")).returncode == 0
+    missing = gbk("show", pid + "𠮷")
+    assert missing.returncode == 2 and b"\\U00020bb7" in missing.stderr
+
+
 def test_parse_prints_the_leaders_phone_and_a_dash_for_no_copies() -> None:
     fixture = Path(__file__).parent / "fixtures" / "letters" / "opinion-form-page.txt"
     rows = {

@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import difflib
 import gc
+import io
 import json
 import os
 import re
@@ -235,9 +236,31 @@ def _day(moment: pendulum.DateTime | None) -> str | None:
 
 def _emit(args: argparse.Namespace, data: object, text: Callable[[], str]) -> None:
     if getattr(args, "json", False):
-        print(shown(json.dumps(data, ensure_ascii=False, default=str)))
+        print(_for_output(shown(json.dumps(data, ensure_ascii=False, default=str))))
     else:
         print(shown(text(), lines=True))
+
+
+def _for_output(json_text: str) -> str:
+    """JSON as standard output can hold it: Chinese as itself, but a character its encoding
+    (GBK, say) cannot hold as a JSON escape (\\ud842\\udfb7 for 𠮷), which reads back as the same
+    character, where the escape of :func:`_printable_anywhere` would not be JSON."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        json_text.encode(encoding)
+    except UnicodeEncodeError:
+        return "".join(ch if _holds(encoding, ch) else json.dumps(ch)[1:-1] for ch in json_text)
+    except LookupError:
+        pass
+    return json_text
+
+
+def _holds(encoding: str, character: str) -> bool:
+    try:
+        character.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _Progress:
@@ -983,8 +1006,16 @@ def _anchor(args: argparse.Namespace) -> int:
         if anchored is None:
             return 1
         text, count, taken = anchored
-        sys.stdout.write(text)
+        # UTF-8 whatever the terminal's encoding, as the file's is and as an export's is: an
+        # anchor is read back by `verify --anchor`, maybe on another machine
         sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        if out is not None:
+            out.write(text.encode("utf-8"))
+            out.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
         print(f"Anchored {counted(count, 'proposal')} on standard output, taken at {taken}.", file=sys.stderr)
         return 0
     target = writable("FILE", args.file)
@@ -1475,7 +1506,17 @@ def _options_named(args: argparse.Namespace) -> None:
         raise cohandle.InvalidInput("--unit", "must name a unit, but it is empty")
 
 
+def _printable_anywhere() -> None:
+    """A terminal or a file in an encoding other than UTF-8 (GBK, on an older Chinese server or
+    console) cannot hold every character a log may: a rare one in a name (生僻字, such as 𠮷)
+    is printed as its escape (\\U00020bb7), not left to stop the command with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _printable_anywhere()
     args, unknown = build_parser().parse_known_args(argv)
     if unknown:  # said by the command's own parser, whose usage lists the options it does take
         args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
