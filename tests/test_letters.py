@@ -575,6 +575,12 @@ def test_a_reply_says_you_to_one_person_and_you_all_to_several_or_to_a_body(
     assert f"　　{you}提出的《关于X的建议》收悉。现答复如下：" in render_reply(reply, data).splitlines()
 
 
+@pytest.mark.parametrize("name", ["李为", "张大为", "王将"])
+def test_a_name_that_ends_as_a_lead_in_does_is_still_an_addressee(name: str) -> None:
+    letter = parse_letter(f"关于市政协十四届三次会议第123号提案的答复\n\n{name}：\n　　现答复如下。\n")
+    assert letter.addressee == (name,)
+
+
 def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() -> None:
     letter = "关于对市政协十五届三次会议第{0}号提案的答复\n\n{1}委员：\n　　现答复如下：\n　　一、办理情况\n"
     parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))
