@@ -211,6 +211,16 @@ def test_a_log_with_no_room_left_says_so_and_keeps_every_command_whole(tmp_path:
             assert [wf.get(p.id) for p in again.proposals()] == list(again.proposals())
         connection.execute("PRAGMA max_page_count = 1073741823")
         assert wf.get(bring_to(wf, cohandle.Status.CLOSED)).status is cohandle.Status.CLOSED
+    # an error made by hand has no code: its words say the same, and other words pass as they are
+    from cohandle.stores._sqlite import _storage_error
+
+    said = str(
+        _storage_error("open the database", "x.db", sqlite3.OperationalError("database or disk is full"))
+    )
+    assert said.startswith("Could not open the database in x.db: the disk that holds it is full")
+    assert str(_storage_error("read the log", "x.db", sqlite3.OperationalError("disk I/O error"))) == (
+        "Could not read the log in x.db: disk I/O error."
+    )
 
 
 def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_path: Path) -> None:

@@ -84,7 +84,8 @@ def _storage_error(action: str, path: str, exc: sqlite3.Error) -> StorageError:
         )
     if "readonly" in text:  # SQLITE_READONLY: "attempt to write a readonly database"
         return StorageError(f"Could not {action} in {path}: {_not_writable(path)} ({text}).")
-    if exc.sqlite_errorcode == sqlite3.SQLITE_FULL:  # "database or disk is full"
+    # an error made by hand (a test's, a wrapper's) has no code, only its words
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or text == "database or disk is full":
         return StorageError(
             f"Could not {action} in {path}: the disk that holds it is full, or the log has reached "
             f"the size it may not grow beyond; nothing was written ({text}). Free space on that "
