@@ -1170,7 +1170,7 @@ def _parse(args: argparse.Namespace) -> int:
         letter = decoded(raw, args.encoding)
     except UnicodeDecodeError as exc:
         advice = "give --encoding gb18030 for a file saved on Chinese Windows, or save it as UTF-8"
-        if args.encoding != "utf-8":
+        if codecs.lookup(args.encoding).name != "utf-8":  # utf8, UTF-8: the default, named again
             advice = "give the encoding it was saved in with --encoding, or save it as UTF-8"
         raise cohandle.InvalidInput("FILE", f"is not {exc.encoding} text (byte {exc.start}): {advice}") from None
     data = parse_letter(letter).to_json()
