@@ -193,8 +193,9 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     assert {d["kind"] for d in due} == {"reply"}
     assert "4 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
     assert "must be a number of working days" in one_line_error(run("due", "--within", "soon", db=demo_db))
-    assert "--now must be an ISO date or timestamp (got '')" in one_line_error(
-        run("due", "--now", "", db=demo_db)
+    assert (
+        "--now must be an ISO date or timestamp, such as 2023-05-01 or 2023-05-01T09:00:00+08:00 (got '')"
+        in one_line_error(run("due", "--now", "", db=demo_db))
     )
     overdue = json.loads(run("overdue", "--now", NOW, "--json", db=demo_db).stdout)
     assert [i["kind"] for i in overdue["省科技厅"]] == ["reply"]

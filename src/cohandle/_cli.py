@@ -1172,7 +1172,9 @@ def _parse(args: argparse.Namespace) -> int:
         advice = "give --encoding gb18030 for a file saved on Chinese Windows, or save it as UTF-8"
         if codecs.lookup(args.encoding).name != "utf-8":  # utf8, UTF-8: the default, named again
             advice = "give the encoding it was saved in with --encoding, or save it as UTF-8"
-        raise cohandle.InvalidInput("FILE", f"is not {exc.encoding} text (byte {exc.start}): {advice}") from None
+        raise cohandle.InvalidInput(
+            "FILE", f"is not {exc.encoding} text (byte {exc.start}): {advice}"
+        ) from None
     data = parse_letter(letter).to_json()
     labels = {
         "kind": "类型", "body": "政协/人大", "level": "级别", "session_term": "届次", "session_meeting": "会次",

@@ -86,7 +86,10 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
                 else _dt.date.fromisoformat(value)
             )
         except ValueError:
-            raise InvalidInput(field, f"must be an ISO date or timestamp (got {value!r})") from None
+            raise InvalidInput(
+                field,
+                f"must be an ISO date or timestamp, such as 2023-05-01 or 2023-05-01T09:00:00+08:00 (got {value!r})",
+            ) from None
     try:
         if isinstance(value, _dt.datetime):
             if value.tzinfo is None or value.utcoffset() is None:
