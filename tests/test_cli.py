@@ -192,6 +192,16 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
     ]
     assert {d["kind"] for d in due} == {"reply"}
     assert "4 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
+    # as an official writes it: 工作日 are working days, 日 and 天 calendar days
+    for within, same_as in (
+        ("10个工作日", "10wd"),
+        ("１０工作日", "10wd"),
+        ("20日", "20d"),
+        ("20 天", "20d"),
+    ):
+        assert run("due", "--within", within, "--now", "2023-05-10", "--json", db=demo_db).stdout == (
+            run("due", "--within", same_as, "--now", "2023-05-10", "--json", db=demo_db).stdout
+        )
     assert "must be a number of working days" in one_line_error(run("due", "--within", "soon", db=demo_db))
     assert (
         "--now must be an ISO date or timestamp, such as 2023-05-01 or 2023-05-01T09:00:00+08:00 (got '')"

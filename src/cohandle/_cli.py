@@ -43,7 +43,7 @@ from cohandle._errors import (
     unusable_file,
     writable,
 )
-from cohandle._model import session_key
+from cohandle._model import narrow, session_key
 from cohandle._text import pad, shown, width
 from cohandle._workflow import postgres_url, url_scheme
 from cohandle.deadlines import (
@@ -715,12 +715,14 @@ def _owed_by(
 
 
 def _within(text: str) -> tuple[int, bool]:
-    match = re.fullmatch(r"(\d+)\s*(wd|d)", text.strip())
+    """``--within``: a number of working days (5wd, 5个工作日) or of calendar days (10d, 10日,
+    10天), and whether they are working days."""
+    match = re.fullmatch(r"(\d+)\s*(wd|d|个?工作日|日|天)", narrow(text.strip()))
     if match is None:
         raise cohandle.InvalidInput(
             "--within", f'must be a number of working days or days, e.g. "5wd" or "10d" (got {text!r})'
         )
-    return int(match.group(1)), match.group(2) == "wd"
+    return int(match.group(1)), match.group(2) in ("wd", "工作日", "个工作日")
 
 
 def _due(args: argparse.Namespace) -> int:
@@ -1367,7 +1369,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     due = command("due", _due, "obligations falling due soon")
     due.add_argument(
-        "--within", default="5wd", help='how soon: "5wd" working days or "10d" days (default 5wd)'
+        "--within",
+        default="5wd",
+        help='how soon: "5wd" (5个工作日) working days or "10d" (10日) days (default 5wd)',
     )
     due.add_argument("--now", help=f"the moment to count from, {AS_OF} (ISO; default: now)")
     due.add_argument("--schedules", metavar="FILE", help=SCHEDULES_HELP)
