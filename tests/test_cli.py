@@ -138,8 +138,16 @@ def test_list_filters(demo_db: Path) -> None:
     npc = json.loads(run("list", "--session", "npc-湖北省-14-1", "--json", db=demo_db).stdout)
     assert [p["number"] for p in npc] == ["1025"]
     assert "5 件" in run("list", db=demo_db).stdout
-    bad = run("list", "--state", "lost", db=demo_db)
-    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    bad = one_line_error(run("list", "--state", "lost", db=demo_db))
+    assert bad.startswith("cohandle: --state must be one of received (已收到), filed (已立案),")
+    assert "(got 'lost')" in bad
+    assert one_line_error(run("list", "--state", "answerd", db=demo_db)).endswith("; perhaps answered.\n")
+    # a state as the lists print it
+    assert (
+        run("list", "--state", "已办结", "--json", db=demo_db).stdout
+        == json.dumps(closed, ensure_ascii=False) + "\n"
+    )
+    assert one_line_error(run("list", "--state", "已答", db=demo_db)).endswith("; perhaps 已答复.\n")
 
 
 def test_an_unknown_option_is_refused_with_the_command_s_own_usage(tmp_path: Path) -> None:

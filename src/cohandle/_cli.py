@@ -534,10 +534,23 @@ def _outcome(p: cohandle.Proposal, history: Sequence[cohandle.RecordedEvent]) ->
     return found
 
 
+def _state(given: str) -> str:
+    """A state given to ``--state``: its name (answered) or its label, as lists print it (已答复)."""
+    for status in cohandle.Status:
+        if given.strip() in (status.value, status.label):
+            return status.value
+    names = [f"{status.value} ({status.label})" for status in cohandle.Status]
+    near = difflib.get_close_matches(
+        given, [*(s.value for s in cohandle.Status), *(s.label for s in cohandle.Status)], n=1
+    )
+    perhaps = f"; perhaps {near[0]}" if near else ""
+    raise cohandle.InvalidInput("--state", f"must be one of {', '.join(names)} (got {given!r}){perhaps}")
+
+
 def _list(args: argparse.Namespace) -> int:
     now = _now(args)
     session = _session(args)
-    states = set(args.state or ())
+    states = {_state(given) for given in args.state or ()}
     finished = sorted(state for state in states if cohandle.Status(state).final)
     if args.open and finished:
         raise cohandle.InvalidInput(
@@ -1355,8 +1368,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "--state",
         action="append",
-        choices=[s.value for s in cohandle.Status],
-        help="only proposals in this state; give it again for any of several",
+        help="only proposals in this state, by its name or as lists print it: "
+        + ", ".join(f"{status.value} ({status.label})" for status in cohandle.Status)
+        + "; give it again for any of several",
     )
     listing.add_argument(
         "--open",
