@@ -1333,7 +1333,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         if db:
             sub.add_argument(
-                "--db", help=f"the database file or a postgresql:// URL (default: ${ENV_DB} or cohandle.db)"
+                "--db",
+                help=f"the database file or a postgresql:// URL (default: ${ENV_DB}, or cohandle.db in "
+                "this folder)",
             )
             sub.add_argument(
                 "--schema",
@@ -1470,10 +1472,16 @@ def build_parser() -> argparse.ArgumentParser:
         "render", _render, "write a proposal's reply or opinion as an official letter", json_flag=False
     )
     render.add_argument("id", metavar="ID")
-    render.add_argument("--kind", choices=("reply", "opinion"), default="reply")
+    render.add_argument(
+        "--kind",
+        choices=("reply", "opinion"),
+        default="reply",
+        help="a reply (答复; the default) or a co-handler's opinion (会办意见)",
+    )
     render.add_argument(
         "--unit",
-        help="the co-handler whose opinion to write, or in separate handling (分办) the unit whose reply",
+        help="the co-handler whose opinion to write, or in separate handling (分办) the unit whose "
+        "reply to write",
     )
     render.add_argument("--docx", metavar="PATH", help="write a Word document instead of printing text")
 
