@@ -576,7 +576,7 @@ def test_a_reply_says_you_to_one_person_and_you_all_to_several_or_to_a_body(
 
 
 @pytest.mark.parametrize("name", ["李为", "张大为", "王将"])
-def test_a_name_that_ends_as_a_lead_in_does_is_still_an_addressee(name: str) -> None:
+def test_a_name_ending_as_a_lead_in_may_end_is_still_an_addressee(name: str) -> None:
     letter = parse_letter(f"关于市政协十四届三次会议第123号提案的答复\n\n{name}：\n　　现答复如下。\n")
     assert letter.addressee == (name,)
 
@@ -586,7 +586,7 @@ def test_two_letters_on_one_page_to_different_addressees_are_said_to_differ() ->
     parsed = parse_letter(letter.format("0157", "王红") + letter.format("0158", "李明"))
     assert parsed.addressee is None
     assert "addressee: the text gives both ('王红',) and ('李明',); left empty" in parsed.warnings
-    # the same letter printed twice (run together, then with its line breaks) is one letter
+    # the same letter printed twice on its page is one letter
     twice = parse_letter(letter.format("0157", "王红") * 2)
     assert twice.addressee == ("王红",) and not any("addressee" in w for w in twice.warnings)
 
