@@ -247,7 +247,8 @@ def _for_output(json_text: str) -> str:
     character, where the escape of :func:`_printable_anywhere` would not be JSON."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
-        json_text.encode(encoding)
+        if codecs.lookup(encoding).name != "utf-8":
+            json_text.encode(encoding)
     except UnicodeEncodeError:
         return "".join(ch if _holds(encoding, ch) else json.dumps(ch)[1:-1] for ch in json_text)
     except LookupError:
