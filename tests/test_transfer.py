@@ -137,6 +137,18 @@ def test_a_damaged_file_is_refused_at_its_first_bad_line_and_nothing_is_stored(
         store.close()
 
 
+def test_an_export_saved_again_as_gbk_is_said_to_be_so(exported: list[str]) -> None:
+    """An editor on Chinese Windows saves the file again as GBK: its first line with Chinese in
+    it is named as not UTF-8, where the refusal quoted the codec's words after "not valid JSON"."""
+    store = MemoryStore()
+    with pytest.raises(ImportRefused) as refused:
+        import_jsonl(store, io.BytesIO(("\n".join(exported) + "\n").encode("gb18030")))
+    assert refused.value.line == 1
+    assert "it is not UTF-8 text (byte " in str(refused.value)
+    assert "was the file saved again in another encoding, such as GBK?" in str(refused.value)
+    assert list(store.read_all()) == []
+
+
 def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) -> None:
     wf = workflow()
     receive(wf)

@@ -243,6 +243,13 @@ def _parse(
                     "it is the start of a SQLite database, not of an export: export the log first "
                     "(cohandle export - --db LOG | cohandle import - --db NEW)",
                 ) from None
+            if isinstance(exc, UnicodeDecodeError):  # an export saved again as GBK, say, by an editor
+                raise ImportRefused(
+                    number,
+                    f"it is not UTF-8 text (byte {exc.start} of the line), as an export is: was the "
+                    "file saved again in another encoding, such as GBK? Import the export as it "
+                    "was written",
+                ) from None
             raise ImportRefused(number, f"it is not valid JSON ({exc})") from None
     if checked:
         try:
