@@ -711,6 +711,11 @@ def test_an_anchor_to_standard_output_and_read_from_standard_input(demo_db: Path
     edited = tmp_path / "edited.json"
     edited.write_bytes(b"\xef\xbb\xbf" + piped.stdout.encode("utf-8"))
     assert run("verify", "--anchor", str(edited), db=demo_db).returncode == 0
+    # saved again as GBK, by an editor on Chinese Windows, it is named so, not as JSON gone wrong
+    edited.write_bytes(piped.stdout.encode("gb18030"))
+    assert "--anchor is not UTF-8 text (byte " in one_line_error(
+        run("verify", "--anchor", str(edited), db=demo_db)
+    )
     # the log named where its anchor belongs is named as a database, not as JSON gone wrong
     assert one_line_error(run("verify", "--anchor", str(demo_db), db=demo_db)) == (
         "cohandle: --anchor is a SQLite database, not an anchor written by `cohandle anchor`.\n"

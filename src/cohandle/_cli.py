@@ -1088,7 +1088,13 @@ def _read_anchor(path: str) -> dict[str, tuple[int, str]]:
         )
     try:
         data = json.loads(raw.decode("utf-8-sig"))  # a BOM, as an editor on Windows writes it, is taken
-    except (ValueError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # saved again as GBK, say, by an editor
+        raise cohandle.InvalidInput(
+            "--anchor",
+            f"is not UTF-8 text (byte {exc.start}), as an anchor written by `cohandle anchor` is: was "
+            "it saved again in another encoding, such as GBK? Give the anchor as it was written",
+        ) from None
+    except ValueError as exc:
         raise cohandle.InvalidInput(
             "--anchor", f"is not JSON, so not an anchor written by `cohandle anchor` ({exc})"
         ) from None
