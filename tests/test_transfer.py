@@ -271,8 +271,12 @@ def test_an_export_to_a_stream_of_text_is_refused_before_it_writes(tmp_path: Pat
 def test_garbage_and_empty_input(tmp_path: Path) -> None:
     store = MemoryStore()
     assert import_jsonl(store, io.BytesIO(b"")).events == 0
-    with pytest.raises(ImportRefused, match="not valid JSON"):
+    with pytest.raises(ImportRefused, match="it is binary data, not the text of an export"):
         import_jsonl(store, io.BytesIO(b"\x00\xff\xfe garbage\n"))
+    with pytest.raises(ImportRefused, match="it is binary data, not the text of an export"):
+        import_jsonl(store, io.BytesIO(b"PK\x03\x04\x14\x00\x00\x00\x08\x00s)\x87]\xadR\n"))  # a .docx
+    with pytest.raises(ImportRefused, match="not valid JSON"):
+        import_jsonl(store, io.BytesIO(b"garbage\n"))
     with pytest.raises(ImportRefused, match="JSON object"):
         import_jsonl(store, io.BytesIO(b"[1, 2, 3]\n"))
     huge = tmp_path / "huge.jsonl"

@@ -243,6 +243,8 @@ def _parse(
                     "it is the start of a SQLite database, not of an export: export the log first "
                     "(cohandle export - --db LOG | cohandle import - --db NEW)",
                 ) from None
+            if b"\x00" in start or start.startswith(b"PK\x03\x04"):  # a Word file, an archive
+                raise ImportRefused(number, "it is binary data, not the text of an export") from None
             if isinstance(exc, UnicodeDecodeError):  # an export saved again as GBK, say, by an editor
                 raise ImportRefused(
                     number,
