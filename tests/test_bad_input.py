@@ -711,6 +711,9 @@ def test_a_path_that_begins_with_a_tilde_no_shell_expanded_is_said_to(
         export_jsonl(MemoryStore(), "~/backups/log.jsonl")
     with pytest.raises(cohandle.InvalidInput, match=re.escape(hint)):
         import_jsonl(MemoryStore(), "~/log.jsonl")
+    for create in (True, False):  # the log itself, said by the store for every caller
+        with pytest.raises(cohandle.InvalidInput, match=re.escape(hint)):
+            cohandle.Workflow.open("~/oa/cohandle.db", create=create)
     # a path that does not begin with ~ is said as before
     with pytest.raises(cohandle.InvalidInput) as elsewhere:
         load_schedules(tmp_path / "none.toml")

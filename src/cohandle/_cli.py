@@ -117,14 +117,8 @@ def _opened(args: argparse.Namespace, target: str, **options: Any) -> cohandle.W
         raise cohandle.InvalidInput(
             "--schema", f"is for a PostgreSQL log, and --db names a SQLite file ({target})"
         )
-    named = _db_named(args)
-    try:
-        with _said_as("--schema", "schema"), _said_as(named, "path"):
-            return cohandle.Workflow.open(target, **options)
-    except cohandle.InvalidInput as exc:
-        if exc.field != named or not tilde_hint(target):
-            raise
-        raise cohandle.InvalidInput(named, exc.problem + tilde_hint(target)) from None
+    with _said_as("--schema", "schema"), _said_as(_db_named(args), "path"):
+        return cohandle.Workflow.open(target, **options)
 
 
 def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:

@@ -32,6 +32,7 @@ from cohandle._errors import (
     got,
     nameable,
     seconds,
+    tilde_hint,
 )
 from cohandle.stores._base import inherited, refuse_unstorable, reopen_after_fork
 from cohandle.stores._rows import InsertMany, Query, RowStore, escaped_text, table_ddl
@@ -154,13 +155,16 @@ class SQLiteStore(RowStore):
         self._lock = threading.RLock()
         self._closed = False
         if self.path != ":memory:" and not Path(self.path).parent.exists():
-            raise InvalidInput("path", f"names a folder that does not exist: {Path(self.path).parent}")
+            raise InvalidInput(
+                "path",
+                f"names a folder that does not exist: {Path(self.path).parent}{tilde_hint(self.path)}",
+            )
         if Path(self.path).is_dir():
             raise InvalidInput("path", f"names a folder, not a database file: {self.path}")
         if not create and self.path != ":memory:" and not Path(self.path).is_file():
             raise StorageError(
                 f"{self.path} holds no cohandle log: there is no such file, and the store was opened "
-                "to read one, not to create it."
+                f"to read one, not to create it{tilde_hint(self.path)}."
             )
         self._db: sqlite3.Connection | None = self._open()
         reopen_after_fork(self)
