@@ -175,6 +175,14 @@ def test_list_what_a_term_left_unfinished(demo_db: Path) -> None:
     either = json.loads(run("list", "--state", "closed", "--state", "assigned", "--json", db=demo_db).stdout)
     assert {p["number"] for p in either} == {"20230519", "20230377", "1025"}
     assert len(json.loads(run("list", "--session", "cppcc", "--json", db=demo_db).stdout)) == 4
+    # the session as `show` prints it, or the start of that name for the term
+    for name in ("湖北省政协十三届", "湖北省政协十三届一次会议", "湖北省政协第十三届委员会第一次会议"):
+        named = json.loads(run("list", "--open", "--session", name, "--json", db=demo_db).stdout)
+        assert named == unfinished, name
+    stats = json.loads(run("stats", "--session", "湖北省十四届人大一次会议", "--json", db=demo_db).stdout)
+    assert stats["received"] == 1
+    refused = one_line_error(run("list", "--session", "省政协十三届", db=demo_db))
+    assert "--session names no region: '省政协十三届' could be any province's" in refused
     assert json.loads(run("list", "--session", "cppcc-湖北省-1", "--json", db=demo_db).stdout) == []
     for command in ("list", "stats"):
         refused = one_line_error(run(command, "--session", "湖北省-13", db=demo_db))

@@ -927,6 +927,10 @@ def test_letter_dates_in_chinese_or_arabic_numerals(written: str, day: str) -> N
         ("〇十", None),
         ("十x", None),
         ("", None),
+        # digits of other kinds, which str.isdigit() takes and int() refuses: never a ValueError
+        ("²", None),
+        ("①", None),
+        ("１３", 13),  # full width, as an input method types them
     ],
 )
 def test_chinese_numerals_and_slips_that_are_not_numbers(written: str, value: int | None) -> None:

@@ -190,6 +190,67 @@ def test_a_session_is_within_the_keys_its_own_key_starts_with() -> None:
     assert dashed.within("cppcc-甲-乙-13") and not dashed.within("cppcc-甲")
 
 
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("湖北省政协十三届一次会议", "cppcc-湖北省-13-1"),  # as Session.describe() and `show` write it
+        ("湖北省政协第十三届委员会第一次会议", "cppcc-湖北省-13-1"),
+        ("中国人民政治协商会议湖北省第十三届委员会第一次会议", "cppcc-湖北省-13-1"),
+        ("中国人民政治协商会议第十四届全国委员会第二次会议", "cppcc-全国-14-2"),
+        ("全国政协十四届二次会议", "cppcc-全国-14-2"),
+        ("湖北省政协十三届一次全体会议", "cppcc-湖北省-13-1"),
+        ("湖北省政协13届1次会议", "cppcc-湖北省-13-1"),
+        ("湖北省政协　十三届 一次会议", "cppcc-湖北省-13-1"),  # spaces, full width too
+        ("湖北省政协十三届", "cppcc-湖北省-13"),  # a term
+        ("湖北省政协第十三届委员会", "cppcc-湖北省-13"),
+        ("湖北省政协", "cppcc-湖北省"),  # every term
+        ("十四届全国人大一次会议", "npc-全国-14-1"),
+        ("第十四届全国人民代表大会第二次会议", "npc-全国-14-2"),
+        ("湖北省十四届人大一次会议", "npc-湖北省-14-1"),
+        ("湖北省第十四届人民代表大会第一次会议", "npc-湖北省-14-1"),
+        ("湖北省人大十四届一次会议", "npc-湖北省-14-1"),
+        ("武汉市十五届人大", "npc-武汉市-15"),
+        ("全国人大", "npc-全国"),
+    ],
+)
+def test_a_session_is_named_as_officials_write_it(name: str, key: str) -> None:
+    assert cohandle.Session.within(_session_of(key), name)
+    assert statistics([], pendulum.datetime(2025, 1, 1), session_key=name).received == 0
+    if key.count("-") == 3:  # not the very session of a key one meeting off
+        other = _session_of(key[:-1] + ("2" if key.endswith("1") else "1"))
+        assert not other.within(name)
+
+
+def _session_of(key: str) -> cohandle.Session:
+    body, region, term, meeting = [*key.split("-"), "1", "1"][:4]
+    return cohandle.Session(
+        body=next(b for b in cohandle.Body if b.value == body),
+        level=cohandle.Level.PROVINCE,
+        region=region,
+        term=int(term),
+        meeting=int(meeting),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("省政协十三届一次会议", "names no region: '省政协十三届一次会议' could be any province's"),
+        ("市十五届人大", "names no region"),
+        ("十三届一次会议", "must be a session key such as cppcc-湖北省-13-1"),
+        ("湖北省政协〇届", "must be a session key"),
+        ("湖北省政协", None),
+    ],
+)
+def test_a_session_named_without_its_region_or_a_number_is_refused(name: str, said: str | None) -> None:
+    session = _session_of("cppcc-湖北省-13-1")
+    if said is None:
+        assert session.within(name)
+        return
+    with pytest.raises(cohandle.InvalidInput, match=f"^key {said}"):
+        session.within(name)
+
+
 _sessions = st.builds(
     cohandle.Session,
     body=st.sampled_from(cohandle.Body),
@@ -211,6 +272,41 @@ def test_a_start_of_a_key_names_exactly_the_sessions_that_share_those_parts(
 
     start = "-".join(parts(other)[:count])
     assert session.within(start) == (parts(session)[:count] == parts(other)[:count])
+
+
+_local = st.sampled_from([cohandle.Level.PROVINCE, cohandle.Level.CITY, cohandle.Level.COUNTY])
+
+
+@given(
+    st.one_of(
+        st.builds(
+            cohandle.Session,
+            body=st.sampled_from(cohandle.Body),
+            level=_local,
+            region=st.sampled_from(["湖北省", "武汉市", "重庆市", "江岸区", "恩施土家族苗族自治州"]),
+            term=st.integers(1, 120),
+            meeting=st.integers(1, 120),
+        ),
+        st.builds(
+            cohandle.Session,
+            body=st.sampled_from(cohandle.Body),
+            level=st.just(cohandle.Level.NATIONAL),
+            region=st.just("全国"),
+            term=st.integers(1, 120),
+            meeting=st.integers(1, 120),
+        ),
+    )
+)
+def test_a_sessions_name_reads_back_as_its_key(session: cohandle.Session) -> None:
+    name = session.describe()  # as `show` prints it
+    assert session.within(name), name
+    for other in (  # the name is of this very session, not a term or a region of it
+        attrs.evolve(session, term=session.term % 120 + 1),
+        attrs.evolve(session, meeting=session.meeting % 120 + 1),
+        attrs.evolve(session, body=next(body for body in cohandle.Body if body is not session.body)),
+        attrs.evolve(session, region=session.region + "乙"),
+    ):
+        assert not other.within(name), name
 
 
 def test_a_term_is_counted_over_all_its_meetings() -> None:

@@ -1306,8 +1306,9 @@ class _Version(argparse.Action):
 
 AS_OF = "on the log as it stood then (events that occurred later left out)"
 SESSION_HELP = (
-    "only this session, by its key (cppcc-湖北省-13-1), or every session its start names: "
-    "cppcc-湖北省-13 for every meeting of the 13th committee"
+    "only this session, by its key (cppcc-湖北省-13-1) or its name (湖北省政协十三届一次会议), or "
+    "every session its start names: cppcc-湖北省-13 or 湖北省政协十三届 for every meeting of the "
+    "13th committee"
 )
 OWED_HELP = "only what this unit owes (its name as recorded, e.g. 省科技厅; 提案者 or 代表 for the proposers' feedback)"
 SCHEDULES_HELP = (

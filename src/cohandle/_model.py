@@ -20,6 +20,7 @@ import pendulum
 from cohandle._clock import moment
 from cohandle._codec import Misfit, make_check
 from cohandle._errors import InvalidInput, got
+from cohandle._text import CHINESE_NUMERALS, chinese_int
 
 __all__ = [
     "ABC",
@@ -384,8 +385,10 @@ class Session:
         """Whether this is the session ``key`` names (its :attr:`key`, ``cppcc-湖北省-13-1``),
         or one of those the start of a key names: ``cppcc-湖北省-13`` every meeting of the 13th
         committee, ``cppcc-湖北省`` every term of it, ``npc`` every congress. The start is
-        whole parts: ``cppcc-湖北省-1`` is the 1st committee, never the 13th. A key that
-        does not begin with ``cppcc`` or ``npc`` is refused with :class:`InvalidInput`."""
+        whole parts: ``cppcc-湖北省-1`` is the 1st committee, never the 13th. The session's name
+        with its region, as :meth:`describe` and officials write it, is read as its key:
+        ``湖北省政协十三届一次会议``, ``湖北省政协十三届`` (the term), ``湖北省第十四届人民代表大会第一次
+        会议``. Anything else is refused with :class:`InvalidInput`."""
         key = session_key("key", key)
         parts = (self.body.value, self.region, str(self.term), str(self.meeting))
         return any(key == "-".join(parts[:count]) for count in range(1, 5))
@@ -405,16 +408,75 @@ class Session:
 _BODIES = frozenset(body.value for body in Body)
 
 
+_N = f"[0-9{CHINESE_NUMERALS}]{{1,3}}"
+_MEETING = rf"(?:第?(?P<meeting>{_N})次(?:全体)?会议)?"
+_CONGRESS = "人(?:大|民代表大会)"
+# A session as officials name it, the name's region (or 全国) and numbers as the key's parts;
+# with the meeting left out, every meeting of the term, and with the term, every term.
+_SESSION_NAMES = (
+    # 湖北省政协十三届一次会议, 全国政协十四届二次会议, 湖北省政协第十三届委员会第一次会议
+    (Body.CPPCC, re.compile(rf"(?P<region>.+?)政协(?:第?(?P<term>{_N})届(?:委员会)?{_MEETING})?(?:委员会)?")),
+    # 中国人民政治协商会议湖北省第十三届委员会第一次会议, 中国人民政治协商会议第十四届全国委员会
+    (
+        Body.CPPCC,
+        re.compile(
+            rf"中国人民政治协商会议(?P<region>.*?)第?(?P<term>{_N})届(?P<national>全国)?委员会{_MEETING}"
+        ),
+    ),
+    # 十四届全国人大一次会议, 第十四届全国人民代表大会第二次会议
+    (Body.NPC, re.compile(rf"第?(?P<term>{_N})届(?P<national>全国){_CONGRESS}{_MEETING}")),
+    # 湖北省十四届人大一次会议, 湖北省第十四届人民代表大会第一次会议
+    (Body.NPC, re.compile(rf"(?P<region>.+?)第?(?P<term>{_N})届{_CONGRESS}(?:常务委员会)?{_MEETING}")),
+    # 湖北省人大十四届一次会议, 湖北省人大, 全国人大
+    (Body.NPC, re.compile(rf"(?P<region>.+?){_CONGRESS}(?:第?(?P<term>{_N})届{_MEETING})?")),
+)
+
+
+_LEVEL_WORDS = frozenset(
+    ("省", "市", "县", "区", "自治区", "自治州", "州", "盟", "旗", "本省", "本市", "我省", "我市")
+)
+
+
+def _key_of_name(field: str, name: str) -> str | None:
+    """The session key (or start of one) of a session's name, or None if it is not one."""
+    name = "".join(narrow(name).split())
+    for body, pattern in _SESSION_NAMES:
+        match = pattern.fullmatch(name)
+        if match is None:
+            continue
+        named = match.groupdict()
+        region = "全国" if named.get("national") else named.get("region") or ""
+        if region in _LEVEL_WORDS:  # 省政协: every province has one
+            raise InvalidInput(
+                field,
+                f"names no region: {name!r} could be any province's, city's or county's; name the "
+                "region as the log does, such as 湖北省政协十三届一次会议 or 武汉市十五届人大",
+            )
+        if not region or region.startswith(("第", "中国人民政治协商会议")):
+            continue
+        numbers = [chinese_int(named[part]) for part in ("term", "meeting") if named.get(part)]
+        if any(number is None or number < 1 for number in numbers):
+            continue
+        return "-".join([body.value, region, *(str(number) for number in numbers)])
+    return None
+
+
 def session_key(field: str, value: object) -> str:
-    """``value`` checked as :meth:`Session.within` reads it: a session's key or its start."""
+    """``value`` checked as :meth:`Session.within` reads it: a session's key or its start, or the
+    session's name as :meth:`Session.describe` and officials write it (``湖北省政协十三届一次会议``,
+    ``湖北省政协十三届``, ``湖北省第十四届人民代表大会第一次会议``), read as the key it names."""
     key = _text(field, value)
-    if key.partition("-")[0] not in _BODIES:
+    if key.partition("-")[0] in _BODIES:
+        return key
+    named = _key_of_name(field, key)
+    if named is None:
         raise InvalidInput(
             field,
             f"must be a session key such as cppcc-湖北省-13-1, or its start (cppcc-湖北省-13 for "
-            f"every meeting of a term), beginning with cppcc or npc (got {key!r})",
+            f"every meeting of a term), beginning with cppcc or npc, or the session's name with its "
+            f"region, such as 湖北省政协十三届一次会议 or 湖北省十四届人大 (got {key!r})",
         )
-    return key
+    return named
 
 
 @attrs.frozen(kw_only=True)

@@ -204,8 +204,8 @@ def statistics(
 ) -> Statistics:
     """The statistics of ``proposals``, optionally of one session (``Session.key``), or of a
     term, a region or a body by the start of the key (``cppcc-湖北省-13``: every meeting of the
-    13th committee; :meth:`Session.within`), or of the proposals received in one ``year``
-    (Asia/Shanghai)."""
+    13th committee), or by its name (``湖北省政协十三届``; :meth:`Session.within` says which
+    names are read), or of the proposals received in one ``year`` (Asia/Shanghai)."""
     given = proposals_of("proposals", proposals)
     now = business_time("now", now)
     if session_key is not None:

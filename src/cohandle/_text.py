@@ -1,17 +1,59 @@
 """Text as officials read it: laid out for a terminal, where a Chinese character takes two
-columns, shown as it is stored, and dates written as letters write them."""
+columns, shown as it is stored, dates written as letters write them, and numbers read in
+Chinese numerals."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import unicodedata
 
-__all__ = ["chinese_date", "pad", "shown", "width"]
+from cohandle._errors import expect
+
+__all__ = ["CHINESE_NUMERALS", "chinese_date", "chinese_int", "pad", "shown", "width"]
 
 
 def chinese_date(day: _dt.date) -> str:
     """2023年4月10日: Arabic numerals, the year in full, no zero padding."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+_DIGIT = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "Ｏ": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+CHINESE_NUMERALS = "〇○零Ｏ一二三四五六七八九十"
+
+
+def chinese_int(text: str) -> int | None:
+    """A number written in Arabic or Chinese numerals up to 99 (十三, 二十, 一), or a year (二〇二二)."""
+    expect("text", text, str, "text")
+    text = text.strip()
+    if text.isdecimal():  # not isdigit(), which takes ² and ①, which int() refuses
+        return int(text)
+    if not text or any(ch not in CHINESE_NUMERALS for ch in text):
+        return None
+    if "十" not in text:
+        value = 0
+        for ch in text:
+            value = value * 10 + _DIGIT[ch]
+        return value
+    tens, _, ones = text.partition("十")
+    high = _DIGIT.get(tens) if tens else 1
+    low = _DIGIT.get(ones) if ones else 0
+    if not high or low is None:  # 十十三, 十四五, 一二十, 〇十: not a number
+        return None
+    return high * 10 + low
 
 
 def width(text: str) -> int:

@@ -14,7 +14,8 @@ import pendulum
 from cohandle._errors import expect
 from cohandle._model import Body, Contact, Opinion, ProposalData, Reply, Section, Unit
 from cohandle._state import Proposal
-from cohandle.letters._parse import LetterError, ParsedLetter, ParsedSection, Span, chinese_int, parse_letter
+from cohandle._text import chinese_int
+from cohandle.letters._parse import LetterError, ParsedLetter, ParsedSection, Span, parse_letter
 from cohandle.letters._render import LetterLayout, letter_date, opinion_layout, reply_layout, to_docx, to_text
 
 __all__ = [

@@ -21,8 +21,10 @@ from typing import Any
 
 import attrs
 
-from cohandle._errors import CohandleError, InvalidInput, expect, got
+from cohandle._errors import CohandleError, InvalidInput, got
 from cohandle._model import narrow
+from cohandle._text import CHINESE_NUMERALS as _CN
+from cohandle._text import chinese_int
 
 __all__ = ["LetterError", "ParsedLetter", "Span", "parse_letter"]
 
@@ -107,45 +109,6 @@ class ParsedLetter:
 
 
 # -- numerals and names --------------------------------------------------------------------------
-
-_DIGIT = {
-    "〇": 0,
-    "○": 0,
-    "零": 0,
-    "Ｏ": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN = "〇○零Ｏ一二三四五六七八九十"
-
-
-def chinese_int(text: str) -> int | None:
-    """A number written in Arabic or Chinese numerals up to 99 (十三, 二十, 一), or a year (二〇二二)."""
-    expect("text", text, str, "text")
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN for ch in text):
-        return None
-    if "十" not in text:
-        value = 0
-        for ch in text:
-            value = value * 10 + _DIGIT[ch]
-        return value
-    tens, _, ones = text.partition("十")
-    high = _DIGIT.get(tens) if tens else 1
-    low = _DIGIT.get(ones) if ones else 0
-    if not high or low is None:  # 十十三, 十四五, 一二十, 〇十: not a number
-        return None
-    return high * 10 + low
-
 
 _HAN = r"\u4e00-\u9fff"
 _NAME = rf"[{_HAN}](?:[^\S\n]{{0,3}}[{_HAN}]){{1,3}}?(?=[^\S\n]*(?:联\s*系|电\s*话|手\s*机|\n|$|[，,；;、（(]|[^\S\n]{{2,}}|[^\S\n]\d))"
