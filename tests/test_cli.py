@@ -1450,6 +1450,12 @@ def test_a_log_in_a_postgresql_schema_is_reached_with_schema(
 
     with psycopg.connect(postgres_url) as db:
         assert db.execute("SELECT to_regnamespace(%s)", (other,)).fetchone() == (None,)
+    # the same log named by a libpq connection string, as a DBA's configuration often gives it
+    import psycopg.conninfo
+
+    conninfo = " ".join(f"{k}={v}" for k, v in psycopg.conninfo.conninfo_to_dict(postgres_url).items())
+    listed = run("list", "--db", conninfo, "--schema", postgres_schema)
+    assert listed.returncode == 0 and listed.stdout.splitlines()[-1] == "5 件", listed
     assert one_line_error(run("list", "--db", postgres_url, "--schema", "Cohandle")) == (
         "cohandle: --schema must be a plain lower-case SQL name (got 'Cohandle').\n"
     )
@@ -1477,6 +1483,49 @@ def test_the_demo_writes_only_a_fresh_log_and_never_prints_a_password(
     )
     assert _shown("postgresql://oa:s3cret@db.internal:5432/oa") == "postgresql://oa:***@db.internal:5432/oa"
     assert _shown("/srv/oa/cohandle.db") == "/srv/oa/cohandle.db"
+
+
+@pytest.mark.parametrize(
+    ("target", "postgres"),
+    [
+        ("postgresql://oa@db.internal:5432/oa", True),
+        ("postgres://oa@db.internal/oa", True),
+        ("host=db.internal dbname=oa user=oa", True),
+        ("host = db.internal  dbname = oa ", True),
+        ("dbname=oa password='a b\\' c'", True),
+        ("hots=db.internal dbname=oa", True),  # one keyword of libpq's: psycopg names the other
+        ("cohandle.db", False),
+        ("/srv/oa/cohandle.db", False),
+        ("a=b", False),  # pairs, but none of libpq's: a file's name
+        ("host=db.internal trailing", False),
+        ("oa/host=1.db", False),
+        ("password='unterminated", False),
+    ],
+)
+def test_a_postgresql_database_is_named_by_a_url_or_a_libpq_connection_string(
+    target: str, postgres: bool
+) -> None:
+    from cohandle._workflow import postgres_url
+
+    assert postgres_url(target) is postgres
+
+
+def test_a_libpq_connection_string_reaches_postgresql_and_its_password_is_never_printed(
+    tmp_path: Path,
+) -> None:
+    # it was taken for a file's name: "--db names no file (host=… password=s3cret); run
+    # `cohandle demo --db host=… password=s3cret` to make one", the password printed twice
+    conninfo = "host=127.0.0.1 port=1 user=nobody password=s3cret dbname=none connect_timeout=2"
+    for command in (["list", "--db", conninfo], ["demo", "--db", conninfo]):
+        done = run(*command, cwd=tmp_path)
+        refused = one_line_error(done)
+        assert refused.startswith(
+            "cohandle: Could not connect to PostgreSQL at host=127.0.0.1 port=1 user=nobody password=*** "
+        ), refused
+        assert "s3cret" not in done.stdout + done.stderr
+    assert list(tmp_path.iterdir()) == []  # no file of that name made
+    refused = one_line_error(run("list", cwd=tmp_path, variables={"COHANDLE_DB": conninfo}))
+    assert "PostgreSQL" in refused and "s3cret" not in refused
 
 
 @pytest.mark.parametrize(

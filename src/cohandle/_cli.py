@@ -1,7 +1,7 @@
 """The ``cohandle`` command: a thin shell over the public API.
 
 It works on the SQLite file named by ``--db`` (or ``$COHANDLE_DB``, or ``cohandle.db``); a
-``postgresql://`` URL works too. Every command that prints data takes ``--json``. Errors are
+``postgresql://`` URL or a libpq connection string (``host=… dbname=…``) works too. Every command that prints data takes ``--json``. Errors are
 one line on standard error and a non-zero exit code, never a traceback. What it prints for
 people shows every character that would act on a terminal (an escape sequence, a carriage
 return, a right-to-left override) as its escape, ``\\u001b``, ``\\r``, ``\\u202e``: an official
@@ -1336,12 +1336,12 @@ def build_parser() -> argparse.ArgumentParser:
         if db:
             sub.add_argument(
                 "--db",
-                help=f"the database file or a postgresql:// URL (default: ${ENV_DB}, or cohandle.db in "
+                help=f"the database file, or a postgresql:// URL or host=… dbname=… string (default: ${ENV_DB}, or cohandle.db in "
                 "this folder)",
             )
             sub.add_argument(
                 "--schema",
-                help=f"the PostgreSQL schema the log is in, for a postgresql:// --db (default: ${ENV_SCHEMA} or public)",
+                help=f"the PostgreSQL schema the log is in, for a PostgreSQL --db (default: ${ENV_SCHEMA} or public)",
             )
         if json_flag:
             sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -1357,11 +1357,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--db",
-        help="the new database file, or a postgresql:// URL (default: a file in a new temporary folder)",
+        help=(
+            "the new database file, or a postgresql:// URL or host=… dbname=… string (default: a file "
+            "in a new temporary folder)"
+        ),
     )
     demo.add_argument(
         "--schema",
-        help=f"the PostgreSQL schema to write it in, for a postgresql:// --db (default: ${ENV_SCHEMA} or public)",
+        help=f"the PostgreSQL schema to write it in, for a PostgreSQL --db (default: ${ENV_SCHEMA} or public)",
     )
 
     show = command("show", _show, "a proposal: state, parties, deadlines, timeline")

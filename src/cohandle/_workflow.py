@@ -225,7 +225,8 @@ class Workflow:
     @classmethod
     def open(cls, path: str | os.PathLike[str] = "cohandle.db", **options: Any) -> Workflow:
         """A workflow on the SQLite file at ``path`` (created if missing), or on PostgreSQL when
-        ``path`` is a ``postgresql://`` URL.
+        ``path`` is a ``postgresql://`` URL or a libpq connection string of ``keyword=value``
+        pairs (``host=db.internal dbname=oa user=oa``).
 
         ``synchronous`` (``"FULL"``, the default, or ``"NORMAL"``) and ``busy_timeout`` go to
         the SQLite store, ``schema`` and ``connect_timeout`` to the PostgreSQL one, ``create``
@@ -235,7 +236,9 @@ class Workflow:
         log's tables are created: a mistyped file name or URL is not given a new, empty log.
         """
         if not isinstance(path, str | os.PathLike):
-            raise InvalidInput("path", f"must name a database file or a postgresql:// URL (got {got(path)})")
+            raise InvalidInput(
+                "path", f"must name a database file, or a PostgreSQL database by its URL (got {got(path)})"
+            )
         target = os.fspath(path)
         postgres = isinstance(target, str) and postgres_url(target)
         scheme = url_scheme(target) if isinstance(target, str) and not postgres else None
@@ -906,9 +909,26 @@ def _calendar(value: object) -> Calendar:
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
+# The keywords of libpq's connection strings that say where the database is and who connects;
+# a string of such pairs names one (psycopg then names any other keyword it does not know).
+_WHERE_KEYWORDS = frozenset(("host", "hostaddr", "port", "dbname", "user", "password", "passfile", "service"))
+_CONNINFO_PAIR = re.compile(r"\s*([A-Za-z_]+)\s*=\s*(?:'(?:[^'\\]|\\.)*'|[^\s']+)")
+
+
 def postgres_url(target: str) -> bool:
-    """Whether ``target`` is a PostgreSQL URL, which :meth:`Workflow.open` opens with psycopg."""
-    return target.startswith(("postgresql://", "postgres://"))
+    """Whether ``target`` names a PostgreSQL database, which :meth:`Workflow.open` opens with
+    psycopg: a ``postgresql://`` (or ``postgres://``) URL, or a libpq connection string of
+    ``keyword=value`` pairs, one of them saying where or as whom to connect (``host=127.0.0.1
+    dbname=oa user=cohandle``)."""
+    if target.startswith(("postgresql://", "postgres://")):
+        return True
+    keys, end = [], 0
+    for pair in _CONNINFO_PAIR.finditer(target):
+        if pair.start() != end:
+            return False
+        keys.append(pair.group(1))
+        end = pair.end()
+    return bool(keys) and not target[end:].strip() and any(key in _WHERE_KEYWORDS for key in keys)
 
 
 def url_scheme(target: str) -> str | None:
