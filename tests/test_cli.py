@@ -779,7 +779,7 @@ def test_show_and_render_name_the_items_merged_in_and_the_contacts(tmp_path: Pat
         wf.record_contact(kept, method="meeting", proposers=["赵敏"], note="座谈", actor=A_LEAD)
         wf.answer(kept, reply=reply(), actor=A_LEAD)
     shown = run("show", kept, db=db).stdout
-    assert f"并入本件: {merged} 第20230520号《关于促进基础研发的建议》" in shown
+    assert f"并入本件: {merged} 第20230520号提案《关于促进基础研发的建议》" in shown
     assert "并案提案者" in shown and "赵敏" in shown
     assert json.loads(run("show", kept, "--json", db=db).stdout)["merged"] == [
         {
@@ -846,7 +846,7 @@ def test_show_and_the_boards_call_a_congress_items_proposers_its_deputies(tmp_pa
     deputies = json.loads(run("reminders", "--now", "2025-04-03", "--unit", "代表", "--json", db=db).stdout)
     assert [r["number"] for r in deputies] == ["1025"]
     lines = [line.split() for line in run("show", pid, db=db).stdout.splitlines()]
-    assert ["湖北省十四届人大一次会议", "第1025号《关于促进基础研发的建议》"] in lines
+    assert ["湖北省十四届人大一次会议", "第1025号建议《关于促进基础研发的建议》"] in lines
     assert ["代表", "、".join(PROPOSERS)] in lines
     assert any(line[:2] == ["代表", "代表反馈"] for line in lines)
     assert ["日期", "单位", "沟通方式", "代表", "备注"] in lines

@@ -173,6 +173,11 @@ def _said_as(argument: str, parameter: str) -> Iterator[None]:
         raise cohandle.InvalidInput(argument, exc.problem) from None
 
 
+def _item_word(data: cohandle.ProposalData) -> str:
+    """What the item is called after its number: 第20230519号提案, 第1025号建议."""
+    return "提案" if data.session.body is cohandle.Body.CPPCC else "建议"
+
+
 def _session(args: argparse.Namespace) -> str | None:
     """``--session``, checked: a session's key or its start (:meth:`cohandle.Session.within`)."""
     return None if args.session is None else session_key("--session", args.session)
@@ -432,10 +437,13 @@ def _show(args: argparse.Namespace) -> int:
 
     def text() -> str:
         lines = [
-            f"{p.data.session.describe()} 第{p.number}号《{p.title}》",
+            f"{p.data.session.describe()} 第{p.number}号{_item_word(p.data)}《{p.title}》",
             f"状态: {p.status.label} ({p.status})",
             *(f"{label}: {value}" for _, label, value in outcome),
-            *(f"并入本件: {m.item} 第{m.proposal.number}号《{m.proposal.title}》" for m in p.merged),
+            *(
+                f"并入本件: {m.item} 第{m.proposal.number}号{_item_word(m.proposal)}《{m.proposal.title}》"
+                for m in p.merged
+            ),
             "",
             table(
                 ["角色", "单位/人员"],
