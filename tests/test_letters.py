@@ -878,6 +878,30 @@ def test_a_letter_about_a_congress_item_is_not_taken_for_a_committee_item() -> N
         opinion_from_letter(letter, proposal, lead)
 
 
+def test_an_opinion_in_an_oa_systems_form_is_taken_as_its_letter_is() -> None:
+    # 会办意见表, as an OA system prints one or as a table copied out of Word: its fields were
+    # not read (the number, the title, the lead, the co-handler, the 分管领导 beside a tab), and
+    # its first label, 提案号, was taken for the addressee
+    npc = Session(body=Body.NPC, level=Level.PROVINCE, region="湖北省", term=14, meeting=1)
+    suggestion = ProposalData(
+        number="1025", title="关于加快建设科技创新平台的建议", session=npc, proposers=[Proposer(name="钱勇")]
+    )
+    lead = Unit(name="省科技厅")
+    letter = parse_letter((FIXTURES / "opinion-oa-table.txt").read_text(encoding="utf-8"))
+    opinion = opinion_from_letter(letter, suggestion, lead)
+    assert opinion.author == Unit(name="省教育厅") and opinion.addressee == lead
+    assert opinion.suggested_category == "A"
+    assert opinion.signatory == Contact(name="周敏", phone="027-87328001")
+    assert opinion.handler == Contact(name="何静", phone="027-87328002")
+    assert [section.heading for section in opinion.sections] == ["一、工作开展情况", "二、下一步打算"]
+    assert opinion.sections[-1].text == "继续加强产学研协同……"  # not the lines of the people under it
+    # a label is never an addressee, nor a lead's name the author of a reply
+    form = (FIXTURES / "opinion-oa-form.txt").read_text(encoding="utf-8")
+    assert parse_letter(form).addressee == "省科技厅"
+    assert parse_letter(form.replace("主办单位：省科技厅\n", "")).addressee is None
+    assert parse_letter(form).body_text == "一、主要工作情况\n　　我局……\n　　二、下一步打算\n　　我局将……"
+
+
 def test_cli_parse_prints_the_json_form(tmp_path: Path) -> None:
     path = FIXTURES / "reply-city-ascii-noise.txt"
     result = subprocess.run(

@@ -116,6 +116,7 @@ _NAME = rf"[{_HAN}](?:[^\S\n]{{0,3}}[{_HAN}]){{1,3}}?(?=[^\S\n]*(?:联\s*系|电
 # area code and extension
 _PHONE = r"1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:-\d{1,5})?(?!\d)"
 _COLON = r"[:：]"
+_SAYS = rf"(?:\s*{_COLON}|[^\S\n]*\t)"  # a label's colon, or the tab of a table copied out of Word
 
 
 def _squeeze(text: str) -> str:
@@ -147,17 +148,17 @@ _DATE = re.compile(
 )
 _DOC_NUMBER = re.compile(r"[〔\[【(（]\s*(?P<year>\d{4})\s*[〕\]】)）]\s*(?P<serial>\d{1,5})\s*号")
 _AGENCY = re.compile(rf"[{_HAN}]{{1,10}}$")
-_ISSUER = re.compile(rf"(?:签\s*发\s*人|主\s*管\s*领\s*导)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})")
-_CONTACT = re.compile(
-    rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?\s*{_COLON}\s*(?P<name>{_NAME})"
+_ISSUER = re.compile(
+    rf"(?:签\s*发\s*人|[主分]\s*管\s*领\s*导|(?:单\s*位\s*)?负\s*责\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})"
 )
-_PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})")
+_CONTACT = re.compile(rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})")
+_PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机){_SAYS}\s*(?P<phone>{_PHONE})")
 _PHONE_BESIDE = re.compile(rf"[^\S\n]*(?:[（(](?P<open>)[^\S\n]*)?(?P<phone>{_PHONE})[^\S\n]*(?(open)[）)])")
 _PHONE_LINE = re.compile(
-    rf"\n[^\S\n]*(?:(?:联\s*系\s*)?电\s*话|手\s*机)\s*{_COLON}\s*(?P<phone>{_PHONE})[^\S\n]*(?=\n|$)"
+    rf"\n[^\S\n]*(?:(?:联\s*系\s*)?电\s*话|手\s*机){_SAYS}\s*(?P<phone>{_PHONE})[^\S\n]*(?=\n|$)"
 )
 _POSTAL = re.compile(rf"(?:邮\s*政\s*编\s*码|邮\s*编)\s*{_COLON}?\s*(?P<code>\d{{6}})(?!\d)")
-_COPIES = re.compile(rf"抄\s*送\s*{_COLON}\s*(?P<list>[^\n。]{{1,300}})")
+_COPIES = re.compile(rf"抄\s*送{_SAYS}\s*(?P<list>[^\n。]{{1,300}})")
 _DISCLOSURE = re.compile(
     r"(?:此件|此文|公开属性|公开方式)?[:：]?(?<!\s)\s*+(?P<value>主动公开|依申请公开|不予公开)"
     r"|此[件文]\s*(?P<said>公开发布|不公开)"  # the 附注 of GB/T 9704 written in other words
@@ -173,7 +174,10 @@ _CATEGORY_LINE = re.compile(
 _CATEGORY_LABEL = re.compile(
     rf"(?:答复|办理|办复|会办)?(?:类别|类型){_COLON}?\s*(?P<cat>[A-DＡ-Ｄ甲乙丙丁])(?:类)?(?![{_HAN}A-Za-z])"
 )
-_TOP_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
+# at a line's start, or after a form's label: 会办意见：一、……, 会办意见<tab>一、……
+_TOP_SECTION = re.compile(
+    r"(?m)(?:^|(?<=\t)|(?<=意见[:：]))[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})"
+)
 _SUB_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[（(][一二三四五六七八九十]{1,3}[）)][^\n]{0,60})")
 
 # Labels that end in a colon and are not an addressee.
@@ -181,8 +185,35 @@ _LABELS = (
     "发布时间", "发布日期", "栏目", "来源", "主管领导", "联系电话", "电话", "经办人", "承办人", "联系人", "相关附件",
     "附件", "抄送", "类别", "标题", "索引号", "发文机关", "发布机构", "签发人", "邮政编码", "邮编", "时间", "作者",
     "主题分类", "文号", "成文日期", "公开方式", "公开属性", "答复类别", "办理类别", "浏览次数", "字号",
-    "上一篇", "下一篇", "上一条", "下一条", "当前位置", "相关链接", "相关文章", "手机",
+    "上一篇", "下一篇", "上一条", "下一条", "当前位置", "相关链接", "相关文章", "手机", "分管领导", "负责人",
 )  # fmt: skip
+# A form's fields (会办意见表, 办理情况表, as an OA system prints one): a label at a line's start
+# (its characters spread apart or not: 案    由), then a colon, a tab (a table copied out of
+# Word) or a wide space, then the value.
+_FORM_LABELS = {
+    "number": re.compile(r"(?P<item>提案|建议|议案)(?:编号|序号|号)"),
+    "proposal_title": re.compile(r"(?:提案|建议|议案)(?:标题|题目|名称)|案由"),
+    "lead": re.compile(r"主办单位(?:名称)?"),
+    "author": re.compile(r"会办单位(?:名称)?"),
+    "proposers": re.compile(r"(?:领衔|第一)?(?:提案人|提出人)|领衔代表|提出代表|代表姓名"),
+    "opinion": re.compile(r"(?:会办|办理|答复)意见|办理情况"),
+}
+_FORM_FIELD = re.compile(
+    rf"(?m)^[^\S\n]*+(?P<label>[{_HAN}](?:[^\S\n]{{0,6}}[{_HAN}]){{1,7}})"
+    rf"(?:{_SAYS}|[^\S\n]{{2,}})[^\S\n]*(?P<value>[^\n]*?)[^\S\n]*$"
+)
+
+
+def _form_label(label: str) -> tuple[str, re.Match[str]] | None:
+    """The field a form's label names, and its match (whose ``item`` says 提案 or 建议)."""
+    squeezed = _squeeze(label)
+    for field, pattern in _FORM_LABELS.items():
+        match = pattern.fullmatch(squeezed)
+        if match is not None:
+            return field, match
+    return None
+
+
 _NAVIGATION = re.compile(
     r"[^\S\n]*+(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读)?|推荐阅读|热点|当前位置)"
 )
@@ -295,6 +326,7 @@ def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
             )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     _read_title(text, found)
+    form_body = _read_form(text, found)
     _read_quoted_title(text, found)
     _read_dates(text, found)
     ascii_signs = narrow(text)  # one character for one: what is found keeps its place
@@ -305,10 +337,11 @@ def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
     _read_author(text, found)
     sections = _read_sections(text, found.signed)
     body_text = None
-    if addressee_end >= 0:
-        ends = [start for start in found.signed if start > addressee_end]
+    body_start = addressee_end if addressee_end >= 0 else form_body
+    if body_start >= 0:
+        ends = [start for start in found.signed if start > body_start]
         if ends:
-            body_text = text[addressee_end : min(ends)].strip() or None
+            body_text = text[body_start : _body_end(text, body_start, ends)].strip() or None
     if not found.values:
         found.warnings.append("nothing that looks like a 会办意见 or a 答复 was found")
     v = found.values
@@ -387,6 +420,56 @@ def _read_title(text: str, found: _Found) -> None:
         if mention is not None:
             _read_item(text, mention, found)
     _read_kind_from_body(text, found)
+
+
+def _read_form(text: str, found: _Found) -> int:
+    """The fields of a form, one to a line: the number, the title, the lead unit (an opinion's
+    addressee), the co-handler (its author), the proposers (a reply's addressees). Returns
+    where the form's opinion or reply begins (its label's value), or -1."""
+    body_start = -1
+    kind = found.values.get("kind")
+    for match in _FORM_FIELD.finditer(text):
+        named = _form_label(match.group("label"))
+        if named is None:
+            continue
+        field, label = named
+        value, start, end = match.group("value"), match.start("value"), match.end("value")
+        if field == "opinion":
+            body_start = start if body_start < 0 else body_start
+        elif not value:
+            continue
+        elif field == "number":
+            number = re.fullmatch(r"(?:第[^\S\n]*)?(?P<n>[0-9０-９]{1,12})[^\S\n]*号?", value)
+            if number is not None:
+                found.put(
+                    "number", narrow(number.group("n")), start + number.start("n"), start + number.end("n")
+                )
+                found.put("body", "cppcc" if label.group("item") == "提案" else "npc", *match.span("label"))
+        elif field == "proposal_title":
+            title = value.strip('《》“”"「」')
+            if title:
+                begin = start + value.index(title)
+                found.put("proposal_title", title, begin, begin + len(title))
+        elif field == "lead" and kind == "cohandler_opinion":
+            found.put("addressee", _squeeze(value), start, end)
+        elif field == "author" and kind == "cohandler_opinion":
+            if not re.search(r"[、，,；;]", value):  # a reply's form lists them all: not its author
+                found.put("author_unit", _squeeze(value), start, end)
+        elif field == "proposers" and kind == "reply":
+            found.put("addressee", _proposers(value), start, end)
+    return body_start
+
+
+def _proposers(addr: str) -> tuple[str, ...]:
+    """The people a reply is addressed to, without their honorifics (委员, 代表)."""
+    cleaned = []
+    for name in (n for n in re.split(r"[、，,]", _squeeze(addr)) if n):
+        for honorific in _HONORIFICS:
+            name = name.removesuffix(honorific)
+        # 张三和李四: two people; 社会和法制委员会: one committee, whose name is longer
+        people = re.split(r"[和及]", name)
+        cleaned.extend(people if all(2 <= len(p) <= 4 for p in people) else [name])
+    return tuple(cleaned)
 
 
 def _read_item(text: str, match: re.Match[str], found: _Found) -> None:
@@ -547,6 +630,8 @@ def _addressees(text: str) -> Iterator[re.Match[str]]:
         squeezed = _squeeze(addr)
         if any(label in squeezed for label in _LABELS) or _LEAD_IN.search(squeezed.removeprefix("尊敬的")):
             continue
+        if _form_label(squeezed) is not None:  # 提案号：20230519, 主办单位：省科技厅
+            continue
         if _TITLE.search(addr):
             continue
         yield match
@@ -564,17 +649,7 @@ def _read_addressee(text: str, found: _Found) -> int:
             continue
         addr = _squeeze(match.group("addr"))
         addr = addr.removeprefix("尊敬的")
-        if found.values.get("kind") == "reply":
-            cleaned = []
-            for name in (n for n in re.split(r"[、，,]", addr) if n):
-                for honorific in _HONORIFICS:
-                    name = name.removesuffix(honorific)
-                # 张三和李四: two people; 社会和法制委员会: one committee, whose name is longer
-                people = re.split(r"[和及]", name)
-                cleaned.extend(people if all(2 <= len(p) <= 4 for p in people) else [name])
-            value: Any = tuple(cleaned)
-        else:
-            value = addr
+        value: Any = _proposers(addr) if found.values.get("kind") == "reply" else addr
         found.put("addressee", value, start + match.start("addr"), start + match.end("addr"))
         if first_end < 0:
             first_end = start + match.end()
