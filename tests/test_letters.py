@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -819,6 +820,111 @@ def test_control_characters_copied_with_the_text_do_not_stop_a_docx(tmp_path: Pa
     assert sorted(f.name for f in tmp_path.iterdir()) == ["reply.docx"]
 
 
+def test_a_word_document_is_read_as_its_text(tmp_path: Path) -> None:
+    # an official's letter comes as a .docx as often as not: it was refused as "not UTF-8
+    # text", and `cohandle parse` advised --encoding gb18030
+    docx = pytest.importorskip("docx")
+    from helpers import data, opinion
+
+    written, proposal = tmp_path / "opinion.docx", data()
+    write_docx(opinion(), proposal, written)
+    from_word = parse_letter(written.read_bytes()).to_json()
+    from_text = parse_letter(render_opinion(opinion(), proposal)).to_json()
+    assert from_word == from_text
+    assert from_word["number"] == proposal.number and from_word["letter_date"] is not None
+
+    # a form kept as a table (会办意见表), a merged cell over two columns among its rows
+    document = docx.Document()
+    document.add_paragraph("政协提案会办意见表")
+    rows = [
+        ("提案号", "20230519"),
+        ("提案标题", "关于促进基础研发的建议"),
+        ("主办单位", "省科技厅"),
+        ("会办单位", "湖北省知识产权局"),
+        ("建议答复类别", "B类"),
+        ("会办意见", "一、主要工作情况\n我局……\n二、下一步打算\n我局将……"),
+        ("分管领导", "程浩", "联系电话", "027-86759052"),
+    ]
+    table = document.add_table(rows=len(rows), cols=4)
+    for cells, row in zip(table.rows, rows, strict=True):
+        if len(row) == 2:
+            merged = cells.cells[1].merge(cells.cells[3])
+            cells.cells[0].text, merged.text = row
+        else:
+            for cell, value in zip(cells.cells, row, strict=True):
+                cell.text = value
+    document.add_paragraph("经办人：杨鑫　联系电话：027-86759081")
+    document.add_paragraph("2023年4月10日")
+    form = tmp_path / "form.docx"
+    document.save(str(form))
+    letter = parse_letter(form.read_bytes())
+    assert (letter.number, letter.author_unit, letter.addressee, letter.category) == (
+        "20230519",
+        "湖北省知识产权局",
+        "省科技厅",
+        "B",
+    )
+    assert (letter.issuer, letter.issuer_phone, letter.contact_name) == ("程浩", "027-86759052", "杨鑫")
+    assert [section.heading for section in letter.sections] == ["一、主要工作情况", "二、下一步打算"]
+    assert letter.sections[-1].text == "我局将……"
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"%PDF-1.7\n...", "The input is a PDF, which is not read: copy its text into a text file"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "The input is a Word 97-2003 or WPS document (.doc, .wps)"),
+        (
+            b"PK\x03\x04 cut short",
+            "The input is a ZIP archive but not a Word document (.docx) that can be read",
+        ),
+    ],
+)
+def test_a_pdf_an_old_word_file_or_another_archive_is_refused_saying_what_to_give(
+    data: bytes, said: str
+) -> None:
+    pytest.importorskip("docx")
+    with pytest.raises(LetterError, match=re.escape(said)):
+        parse_letter(data)
+
+
+def test_a_word_document_without_python_docx_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "docx", None)  # as if cohandle[letters] were not installed
+    with pytest.raises(
+        LetterError, match=re.escape("needs python-docx to be read: pip install 'cohandle[letters]'")
+    ):
+        parse_letter(b"PK\x03\x04...")
+
+
+def test_cli_parse_reads_a_word_document_and_names_what_it_cannot_read(tmp_path: Path) -> None:
+    pytest.importorskip("docx")
+    from helpers import data, opinion
+
+    written, proposal = tmp_path / "opinion.docx", data()
+    write_docx(opinion(), proposal, written)
+
+    def parse(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cohandle", "parse", str(path), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    done = parse(written)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["number"] == proposal.number
+    scanned = tmp_path / "scan.pdf"
+    scanned.write_bytes(b"%PDF-1.4\n")
+    done = parse(scanned)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "cohandle: FILE is a PDF, which is not read: copy its text into a text file, or give the "
+        "letter as .docx.\n"
+    )
+
+
 # -- importing into a workflow -----------------------------------------------------------------
 
 
@@ -860,6 +966,28 @@ def test_a_letter_about_another_proposal_or_from_another_unit_is_refused() -> No
     with pytest.raises(cohandle.PermissionDenied):
         wf.submit_opinion_letter(pid, text, actor=stranger)
     assert len(wf.history(pid)) == 2
+
+
+def test_an_opinion_is_submitted_from_its_word_document(tmp_path: Path) -> None:
+    pytest.importorskip("docx")
+    wf = cohandle.Workflow(clock=cohandle.FixedClock("2023-07-21T09:00:00+08:00"))
+    pid = _assigned(wf)
+    unit = Unit(name="湖北省知识产权局")
+    ipa = cohandle.Actor(name="杨鑫", unit=unit)
+    sent = Opinion(
+        author=unit,
+        addressee=Unit(name="省科技厅"),
+        date="2023-04-10",
+        suggested_category="B",
+        sections=[Section(heading="一、主要工作情况", text="我局……")],
+        signatory=Contact(name="程浩", phone="027-86759052"),
+    )
+    path = tmp_path / "会办意见.docx"
+    write_docx(sent, wf.get(pid).data, path)
+    part = wf.submit_opinion_letter(pid, path.read_bytes(), actor=ipa).co_handler(unit)
+    assert part is not None and part.opinion is not None
+    assert (part.opinion.date.isoformat(), part.opinion.signatory) == ("2023-04-10", sent.signatory)
+    assert part.opinion.sections == sent.sections
 
 
 def test_a_letter_about_a_congress_item_is_not_taken_for_a_committee_item() -> None:

@@ -1178,7 +1178,7 @@ def _remove_empty_log(path: str) -> None:
 
 def _parse(args: argparse.Namespace) -> int:
     from cohandle.letters import parse_letter
-    from cohandle.letters._parse import decoded
+    from cohandle.letters._parse import NOT_READ, decoded, word_text
 
     try:
         codecs.lookup(args.encoding)
@@ -1190,8 +1190,11 @@ def _parse(args: argparse.Namespace) -> int:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(nameable("FILE", args.file)).read_bytes()
     except OSError as exc:
         raise unusable_file("FILE", args.file, exc) from None
+    for start, what in NOT_READ:
+        if raw.startswith(start):
+            raise cohandle.InvalidInput("FILE", f"is {what}")
     try:
-        letter = decoded(raw, args.encoding)
+        letter = word_text(raw) if raw.startswith(b"PK\x03\x04") else decoded(raw, args.encoding)
     except UnicodeDecodeError as exc:
         advice = "give --encoding gb18030 for a file saved on Chinese Windows, or save it as UTF-8"
         if codecs.lookup(args.encoding).name != "utf-8":  # utf8, UTF-8: the default, named again
@@ -1469,7 +1472,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse = command(
         "parse",
         _parse,
-        "read a 会办意见 or 答复 letter (a text file, or - for standard input); exits with 1 if "
+        "read a 会办意见 or 答复 letter (a text file, a Word .docx, or - for standard input); exits with 1 if "
         "nothing of a letter is found",
         db=False,
     )

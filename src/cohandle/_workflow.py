@@ -622,9 +622,15 @@ class Workflow:
         return self._run(proposal_id, "submit_opinion", actor, c.decide_submit_opinion, args, **options)
 
     def submit_opinion_letter(
-        self, proposal_id: str, letter: str | ParsedLetter, *, actor: Actor, **options: Unpack[CommandOptions]
+        self,
+        proposal_id: str,
+        letter: str | bytes | ParsedLetter,
+        *,
+        actor: Actor,
+        **options: Unpack[CommandOptions],
     ) -> Proposal:
-        """Submit a co-handler's opinion from its letter (text as found, or already parsed).
+        """Submit a co-handler's opinion from its letter: text as found, a file's bytes (UTF-8,
+        or a Word document's), or a letter :func:`~cohandle.letters.parse_letter` has read.
 
         The letter's date is the business time unless ``occurred_at`` is given. A letter about
         another proposal, or addressed to another unit, raises

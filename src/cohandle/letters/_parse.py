@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -291,14 +293,60 @@ def decoded(data: bytes, encoding: str = "utf-8") -> str:
     return data.decode(encoding)
 
 
+_ZIP = b"PK\x03\x04"
+NOT_READ = (  # files that are not text, by how they begin, and what to do with each instead
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Word 97-2003 or WPS document (.doc, .wps), which is not read: save it as .docx or as text"),
+    (b"%PDF-", "a PDF, which is not read: copy its text into a text file, or give the letter as .docx"),
+)  # fmt: skip
+
+
+def word_text(data: bytes) -> str:
+    """The text of a Word document (.docx): its paragraphs, and its tables a row to a line
+    with a tab between cells (as Word saves a document as text), in the order they stand."""
+    try:
+        import docx
+        from docx.table import Table
+    except ImportError:
+        raise LetterError(
+            "The input is a Word document (.docx), which needs python-docx to be read: "
+            "pip install 'cohandle[letters]'."
+        ) from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:  # damaged, or an Excel file, say
+        raise LetterError(
+            f"The input is a ZIP archive but not a Word document (.docx) that can be read ({exc})."
+        ) from None
+    lines = []
+    for block in document.iter_inner_content():
+        if not isinstance(block, Table):
+            lines.append(block.text)
+            continue
+        for row in block.rows:
+            cells, seen = [], set()
+            for cell in row.cells:  # a merged cell stands in each column it spans: once is enough
+                if id(cell._tc) not in seen:
+                    seen.add(id(cell._tc))
+                    cells.append("\n".join(paragraph.text for paragraph in cell.paragraphs))
+            lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
 def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
     """Read a letter out of ``text``. Never guesses: what is not there is None.
 
     Bytes are read in ``encoding`` (``"gb18030"`` for a page saved on Chinese Windows), or as
-    UTF-16 when they begin with its byte-order mark."""
+    UTF-16 when they begin with its byte-order mark; the bytes of a Word document (.docx) are
+    read as its text (with ``cohandle[letters]``, which brings python-docx). A .doc, a .wps or
+    a PDF is refused with :class:`LetterError`, saying what to give instead."""
     if not isinstance(encoding, str) or not encoding:
         raise InvalidInput("encoding", f"must name an encoding, such as 'gb18030' (got {got(encoding)})")
+    if isinstance(text, bytes) and text.startswith(_ZIP):
+        text = word_text(text)
     if isinstance(text, bytes):
+        for start, what in NOT_READ:
+            if text.startswith(start):
+                raise LetterError(f"The input is {what}.")
         try:
             text = decoded(text, encoding)
         except LookupError:
