@@ -220,9 +220,26 @@ def test_due_overdue_and_reminders(demo_db: Path) -> None:
         )
     assert "must be a number of working days" in one_line_error(run("due", "--within", "soon", db=demo_db))
     assert (
-        "--now must be an ISO date or timestamp, such as 2023-05-01 or 2023-05-01T09:00:00+08:00 (got '')"
-        in one_line_error(run("due", "--now", "", db=demo_db))
-    )
+        "--now must be a day or a time, such as 2023-05-01, 2023年5月1日, 2023-05-01 09:00 (Beijing time) "
+        "or 2023-05-01T09:00:00+08:00 (got '')"
+    ) in one_line_error(run("due", "--now", "", db=demo_db))
+    # as an official writes a day or a time: Beijing time unless it names its zone
+    for written, same_as in (
+        ("2023年9月1日", "2023-09-01"),
+        ("２０２３年９月１日", "2023-09-01"),
+        ("2023/9/1", "2023-09-01"),
+        ("2023.9.1", "2023-09-01"),
+        ("2023-06-05 17:30", "2023-06-05T17:30:00+08:00"),
+        ("2023年6月5日 17时30分", "2023-06-05T17:30:00+08:00"),
+        ("2023-06-05T17:30", "2023-06-05T17:30:00+08:00"),
+    ):
+        assert run("overdue", "--now", written, "--json", db=demo_db).stdout == (
+            run("overdue", "--now", same_as, "--json", db=demo_db).stdout
+        ), written
+    for wrong in ("2023年13月1日", "2023年6月5日 25时", "2023年6月"):
+        assert "--now must be a day or a time, such as 2023-05-01" in one_line_error(
+            run("overdue", "--now", wrong, db=demo_db)
+        ), wrong
     overdue = json.loads(run("overdue", "--now", NOW, "--json", db=demo_db).stdout)
     assert [i["kind"] for i in overdue["省科技厅"]] == ["reply"]
     # the same kind owed twice by one proposal (a publication per reply) is told apart by its day
@@ -491,6 +508,13 @@ def test_stats(demo_db: Path) -> None:
     only_npc = json.loads(run("stats", "--session", "npc-湖北省-14-1", "--json", db=demo_db).stdout)
     assert only_npc["received"] == 1
     assert json.loads(run("stats", "--year", "2020", "--json", db=demo_db).stdout)["received"] == 0
+    for written in ("2023年", "２０２３", "二〇二三年"):  # as an official writes a year
+        assert run("stats", "--year", written, "--json", db=demo_db).stdout == (
+            run("stats", "--year", "2023", "--json", db=demo_db).stdout
+        ), written
+    assert one_line_error(run("stats", "--year", "去年", db=demo_db)) == (
+        "cohandle: --year must be a year, such as 2023 or 2023年 (got '去年').\n"
+    )
 
 
 def damaged_copy(demo_db: Path, copy: Path) -> Path:

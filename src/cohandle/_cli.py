@@ -44,7 +44,7 @@ from cohandle._errors import (
     writable,
 )
 from cohandle._model import narrow, session_key
-from cohandle._text import pad, shown, width
+from cohandle._text import chinese_int, pad, shown, width
 from cohandle._workflow import postgres_url, url_scheme
 from cohandle.deadlines import (
     OFFICIAL_YEARS,
@@ -183,12 +183,52 @@ def _session(args: argparse.Namespace) -> str | None:
     return None if args.session is None else session_key("--session", args.session)
 
 
+_CHINESE_DAY = re.compile(
+    r"(?P<y>\d{4})\s*(?:年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日|[/.]\s*(?P<m2>\d{1,2})\s*[/.]\s*(?P<d2>\d{1,2}))"
+    r"(?:\s*(?P<H>\d{1,2})\s*[:：时点]\s*(?P<M>\d{2})?\s*分?)?"
+)
+_NAIVE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
+
+
+def _moment(option: str, given: str) -> pendulum.DateTime:
+    """A moment as an official types it: ISO (2023-05-01, 2023-05-01T09:00:00+08:00), or as
+    letters write a day (2023年5月1日, 2023/5/1, 2023年5月1日 9时), digits full width or not; a
+    time that names no zone is Beijing time, as a day alone is that day in Shanghai."""
+    from cohandle._clock import business_time
+
+    text = narrow(given).strip()
+    day = _CHINESE_DAY.fullmatch(text)
+    if day is not None:
+        month, date = day.group("m") or day.group("m2"), day.group("d") or day.group("d2")
+        text = f"{day.group('y')}-{int(month):02d}-{int(date):02d}"
+        if day.group("H") is not None:
+            text += f"T{int(day.group('H')):02d}:{day.group('M') or '00'}"
+    if _NAIVE_TIME.fullmatch(text):
+        text += "+08:00"
+    try:
+        return business_time(option, text)
+    except cohandle.InvalidInput:
+        raise cohandle.InvalidInput(
+            option,
+            "must be a day or a time, such as 2023-05-01, 2023年5月1日, 2023-05-01 09:00 (Beijing "
+            f"time) or 2023-05-01T09:00:00+08:00 (got {given!r})",
+        ) from None
+
+
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
     if getattr(args, "now", None) is not None:  # an empty --now is a mistake, not "now"
-        from cohandle._clock import business_time
-
-        return business_time("--now", args.now)
+        return _moment("--now", args.now)
     return pendulum.now("UTC")
+
+
+def _year(args: argparse.Namespace) -> int | None:
+    """``--year``: 2023, or as written in Chinese, 2023年 or 二〇二三年."""
+    if args.year is None:
+        return None
+    year = chinese_int(narrow(args.year).strip().removesuffix("年"))
+    if year is None:
+        raise cohandle.InvalidInput("--year", f"must be a year, such as 2023 or 2023年 (got {args.year!r})")
+    return year
 
 
 def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTime | None:
@@ -933,12 +973,13 @@ def _stats(args: argparse.Namespace) -> int:
     session = _session(args)
     with _open(args) as wf:
         proposals = wf.proposals(as_of=_as_of(args, now))
+        year = _year(args)
         with _said_as("--year", "year"):
-            s = cohandle.statistics(proposals, now, session_key=session, year=args.year)
-    if not s.received and (session is not None or args.year is not None):  # a mistyped filter
+            s = cohandle.statistics(proposals, now, session_key=session, year=year)
+    if not s.received and (session is not None or year is not None):  # a mistyped filter
         chosen = " ".join(
             ([f"of --session {args.session}"] if session is not None else [])
-            + ([f"received in {args.year}"] if args.year is not None else [])
+            + ([f"received in {year}"] if year is not None else [])
         )
         print(shown(f"cohandle: note: the log holds no proposal {chosen}"), file=sys.stderr)
 
@@ -1316,6 +1357,7 @@ class _Version(argparse.Action):
 
 
 AS_OF = "on the log as it stood then (events that occurred later left out)"
+WHEN = "(a day, 2023-08-30 or 2023年8月30日, or a time, Beijing time unless it names its zone; default: now)"
 SESSION_HELP = (
     "only this session, by its key (cppcc-湖北省-13-1) or its name (湖北省政协十三届一次会议), or "
     "every session its start names: cppcc-湖北省-13 or 湖北省政协十三届 for every meeting of the "
@@ -1380,7 +1422,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = command("show", _show, "a proposal: state, parties, deadlines, timeline")
     show.add_argument("id", metavar="ID")
-    show.add_argument("--now", help=f"the moment deadlines are judged at, {AS_OF} (ISO; default: now)")
+    show.add_argument("--now", help=f"the moment deadlines are judged at, {AS_OF} {WHEN}")
 
     listing = command("list", _list, "proposals, filtered by state, unit or session")
     listing.add_argument(
@@ -1397,7 +1439,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--unit", help="a unit taking part (lead, co-handler or separate handler)")
     listing.add_argument("--session", help=SESSION_HELP)
-    listing.add_argument("--now", help=f"the moment their states are taken at, {AS_OF} (ISO; default: now)")
+    listing.add_argument("--now", help=f"the moment their states are taken at, {AS_OF} {WHEN}")
 
     due = command("due", _due, "obligations falling due soon")
     due.add_argument(
@@ -1405,14 +1447,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="5wd",
         help='how soon: "5wd" (5个工作日) working days or "10d" (10日) days (default 5wd)',
     )
-    due.add_argument("--now", help=f"the moment to count from, {AS_OF} (ISO; default: now)")
+    due.add_argument("--now", help=f"the moment to count from, {AS_OF} {WHEN}")
     due.add_argument("--schedules", metavar="FILE", help=SCHEDULES_HELP)
 
     overdue = command("overdue", _overdue, "obligations past due, by unit")
-    overdue.add_argument("--now", help=f"the moment to judge at, {AS_OF} (ISO; default: now)")
+    overdue.add_argument("--now", help=f"the moment to judge at, {AS_OF} {WHEN}")
 
     reminders = command("reminders", _reminders, "reminders (催办) and escalations (督办) due now")
-    reminders.add_argument("--now", help=f"the moment to judge at, {AS_OF} (ISO; default: now)")
+    reminders.add_argument("--now", help=f"the moment to judge at, {AS_OF} {WHEN}")
     for owed in (due, overdue, reminders):
         owed.add_argument("--unit", help=OWED_HELP)
         owed.add_argument("--session", help=SESSION_HELP)
@@ -1438,8 +1480,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = command("stats", _stats, "办复率, 按时办复率, 满意率, categories and per-unit counts")
     stats.add_argument("--session", help=SESSION_HELP)
-    stats.add_argument("--year", type=int, help="only proposals received in this year")
-    stats.add_argument("--now", help=f"the moment overdue items are counted at, {AS_OF} (ISO; default: now)")
+    stats.add_argument("--year", help="only proposals received in this year (2023, or 2023年)")
+    stats.add_argument("--now", help=f"the moment overdue items are counted at, {AS_OF} {WHEN}")
 
     verifying = command("verify", _verify, "check every hash chain of the log (progress on standard error)")
     verifying.add_argument(
