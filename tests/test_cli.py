@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cohandle
 from helpers import A_COMMITTEE, A_LEAD, LEAD, PROPOSERS, data, receive, reply, rewrite_with_hashes
 
 NOW = "2023-07-21T09:00:00+08:00"
@@ -1201,19 +1203,47 @@ def test_shown_text_holds_nothing_that_acts_and_json_stays_the_same_json(text: s
     assert shown(text.replace("\r\n", "\n"), lines=True) == shown(text, lines=True)
 
 
-def test_an_unknown_id_names_the_proposals_it_may_have_meant(demo_db: Path, tmp_path: Path) -> None:
-    """Officials know a proposal by its number; a number alone, or an id a little off, gets
+def test_a_proposal_is_found_by_its_number_or_an_id_copied_with_a_slip(demo_db: Path, tmp_path: Path) -> None:
+    """Officials know a proposal by its number: a number alone that the log holds once names
+    that proposal (said on standard error), and an id copied with a space, full-width signs or
+    an upper-case body names the id; a number the log holds twice, or an id a little off, gets
     the ids it may have meant. An id like none gets the plain message."""
-    by_number = one_line_error(run("show", "20230519", db=demo_db))
+    for typed in ("20230519", "第20230519号", "２０２３０５１９"):
+        done = run("show", typed, db=demo_db)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("湖北省政协十三届一次会议 第20230519号提案《关于促进基础研发的建议》")
+        assert done.stderr == (
+            f"cohandle: note: {typed} is taken as {SEED_ID}, the log's one proposal of that number\n"
+        )
+    assert "第1025号建议" in run("show", "01025", db=demo_db).stdout
+    for typed in (f" {SEED_ID} ", SEED_ID.upper(), SEED_ID.replace("-", "－")):
+        done = run("show", typed, db=demo_db)
+        assert (done.returncode, done.stderr) == (0, ""), typed
+        assert done.stdout == run("show", SEED_ID, db=demo_db).stdout
+    out, whole = tmp_path / "one.jsonl", tmp_path / "whole.jsonl"
+    assert run("export", str(out), "--id", "20230519", db=demo_db).returncode == 0
+    assert run("export", str(whole), "--id", SEED_ID, db=demo_db).returncode == 0
+    assert out.read_bytes() == whole.read_bytes()
+    out.unlink()
+    whole.unlink()
+
+    twice = tmp_path / "twice.db"
+    twice.write_bytes(demo_db.read_bytes())
+    with cohandle.Workflow.open(twice) as wf:  # the same number at the next year's meeting
+        seed = wf.get(SEED_ID)
+        again = attrs.evolve(seed.data, session=attrs.evolve(seed.data.session, meeting=2))
+        wf.receive(again, actor=A_COMMITTEE)
+    by_number = one_line_error(run("show", "20230519", db=twice))
     assert "No proposal with id '20230519' is in the log" in by_number
-    assert by_number.rstrip().endswith(f"Perhaps: '{SEED_ID}'.")
-    assert "Perhaps: 'npc-湖北省-14-1-1025'." in one_line_error(run("render", "01025", db=demo_db))
+    assert by_number.rstrip().endswith(f"Perhaps: '{SEED_ID}', 'cppcc-湖北省-13-2-20230519'.")
+    assert "Perhaps" in one_line_error(run("export", str(out), "--id", "20230519", db=twice))
     off = one_line_error(run("show", SEED_ID.replace("20230519", "20230591"), db=demo_db))
     assert f"Perhaps: '{SEED_ID}'" in off
     assert "Perhaps" not in one_line_error(run("show", "nonsense", db=demo_db))
-    out = tmp_path / "one.jsonl"
-    assert f"Perhaps: '{SEED_ID}'." in one_line_error(run("export", str(out), "--id", "20230519", db=demo_db))
-    assert list(tmp_path.iterdir()) == []  # no file of nothing
+    assert one_line_error(run("show", "99", db=demo_db)) == (
+        "cohandle: No proposal with id '99' is in the log; check the id, or receive the proposal first.\n"
+    )
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["twice.db"]  # no file of nothing
 
 
 def record_many(db: Path, n: int) -> Path:

@@ -137,6 +137,43 @@ def _open(args: argparse.Namespace, **options: Any) -> cohandle.Workflow:
     return _opened(args, target, create=False, **options)
 
 
+def _typed_number(typed: str) -> str | None:
+    """The number of an ID typed as a number alone (20230519, 第20230519号), without its
+    leading zeros; None for an ID."""
+    text = narrow(typed).strip()
+    number = re.fullmatch(r"第?\s*(\d{1,12})\s*号?(?:提案|建议)?", text)
+    return None if number is None else (number.group(1).lstrip("0") or "0")
+
+
+def _of_number(ids: Iterator[str], number: str) -> list[str]:
+    return [i for i in ids if (i.rsplit("-", 1)[-1].lstrip("0") or "0") == number]
+
+
+def _resolved(wf: cohandle.Workflow, typed: str | None) -> str | None:
+    """The proposal an official named, as the log holds its id: the id as typed; or copied
+    with a space around it, full-width signs or an upper-case body (CPPCC-湖北省-…); or its
+    number alone (20230519, 第20230519号) where the log holds one proposal of that number,
+    said on standard error. Otherwise the id as typed, for :func:`_finding` to refuse."""
+    if typed is None or wf.store.stream_version(typed) > 0:
+        return typed
+    body, dash, rest = narrow(typed).strip().partition("-")
+    cleaned = body.lower() + dash + rest
+    if dash and cleaned != typed and wf.store.stream_version(cleaned) > 0:
+        return cleaned
+    number = _typed_number(typed)
+    if number is not None:
+        matches = _of_number(wf.store.stream_ids(), number)
+        if len(matches) == 1:
+            print(
+                shown(
+                    f"cohandle: note: {typed.strip()} is taken as {matches[0]}, the log's one proposal of that number"
+                ),
+                file=sys.stderr,
+            )
+            return matches[0]
+    return typed
+
+
 @contextlib.contextmanager
 def _finding(wf: cohandle.Workflow, proposal_id: str | None) -> Iterator[None]:
     """Name the proposals a mistyped ID may have meant: those whose number it is (officials
@@ -147,12 +184,8 @@ def _finding(wf: cohandle.Workflow, proposal_id: str | None) -> Iterator[None]:
         if proposal_id is None or exc.proposal_id != proposal_id:
             raise
         ids = list(wf.store.stream_ids())
-        typed = proposal_id.strip()
-        numbered = []
-        if typed and "-" not in typed:  # a number alone, with or without its leading zeros
-            numbered = [
-                i for i in ids if (i.rsplit("-", 1)[-1].lstrip("0") or "0") == (typed.lstrip("0") or "0")
-            ]
+        number = _typed_number(proposal_id)  # a number alone, with or without its leading zeros
+        numbered = [] if number is None else _of_number(iter(ids), number)
         close = difflib.get_close_matches(proposal_id, ids, n=3, cutoff=0.8)
         meant = list(dict.fromkeys(numbered + close))
         if not meant:
@@ -370,6 +403,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     now = _now(args)
     with _open(args) as wf, _finding(wf, args.id):
+        args.id = _resolved(wf, args.id)
         history = wf.history(args.id)
         as_of = _as_of(args, now)
         if as_of is None:
@@ -1155,6 +1189,7 @@ def _export(args: argparse.Namespace) -> int:
     progress = _Progress("exported events")
     to_stdout = args.file == "-"  # the lines are the output; what is said goes to standard error
     with _open(args) as wf, _said_as("FILE", "target"), _finding(wf, args.id):
+        args.id = _resolved(wf, args.id)
         count = export_jsonl(
             wf.store, sys.stdout.buffer if to_stdout else args.file, stream_id=args.id, progress=progress
         )
@@ -1289,6 +1324,7 @@ def _render(args: argparse.Namespace) -> int:
     from cohandle.letters import opinion_layout, reply_layout, to_docx, to_text
 
     with _open(args) as wf, _finding(wf, args.id):
+        args.id = _resolved(wf, args.id)
         p = wf.get(args.id)
     if args.kind == "reply":
         if p.reply is None:
