@@ -1393,6 +1393,7 @@ class _Version(argparse.Action):
 
 
 AS_OF = "on the log as it stood then (events that occurred later left out)"
+ID_HELP = "the proposal's id (cppcc-湖北省-13-1-20230519), or its number where the log holds one of it"
 WHEN = "(a day, 2023-08-30 or 2023年8月30日, or a time, Beijing time unless it names its zone; default: now)"
 SESSION_HELP = (
     "only this session, by its key (cppcc-湖北省-13-1) or its name (湖北省政协十三届一次会议), or "
@@ -1457,7 +1458,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     show = command("show", _show, "a proposal: state, parties, deadlines, timeline")
-    show.add_argument("id", metavar="ID")
+    show.add_argument("id", metavar="ID", help=ID_HELP)
     show.add_argument("--now", help=f"the moment deadlines are judged at, {AS_OF} {WHEN}")
 
     listing = command("list", _list, "proposals, filtered by state, unit or session")
@@ -1539,7 +1540,7 @@ def build_parser() -> argparse.ArgumentParser:
         json_flag=False,
     )  # fmt: skip
     export.add_argument("file", metavar="FILE")
-    export.add_argument("--id", help="only this proposal")
+    export.add_argument("--id", help=f"only this proposal: {ID_HELP}")
 
     importing = command(
         "import", _import, "read a JSON Lines export (FILE, or - for standard input) into the log, verified, "
@@ -1565,7 +1566,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = command(
         "render", _render, "write a proposal's reply or opinion as an official letter", json_flag=False
     )
-    render.add_argument("id", metavar="ID")
+    render.add_argument("id", metavar="ID", help=ID_HELP)
     render.add_argument(
         "--kind",
         choices=("reply", "opinion"),
