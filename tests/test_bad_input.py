@@ -184,6 +184,32 @@ def test_full_width_digits_and_signs_are_kept_as_ascii() -> None:
     assert number == "20230519"
 
 
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("A", "A"),
+        ("A类", "A"),
+        ("a", "A"),
+        ("Ａ", "A"),
+        ("Ｂ类", "B"),
+        ("c 类", "C"),
+        (" B ", "B"),
+        ("乙类", "乙"),
+    ],
+)
+def test_a_category_written_as_officials_write_it_is_kept_as_its_code(written: str, code: str) -> None:
+    # an OA system's form says A类; it was refused as "must be one of A/B/C (got 'A类')"
+    reply = cohandle.Reply(**{**SAMPLES[cohandle.Reply], "category": written})
+    assert reply.category == code
+    opinion = cohandle.Opinion(**{**SAMPLES[cohandle.Opinion], "suggested_category": written})
+    assert opinion.suggested_category == code
+
+
+def test_a_category_not_written_as_a_letter_is_kept_for_the_scheme_to_judge() -> None:
+    for kept in ("一类", "AB", "A级", "1"):  # a local scheme's codes, or a slip the scheme refuses
+        assert cohandle.Reply(**{**SAMPLES[cohandle.Reply], "category": kept}).category == kept
+
+
 def test_a_phone_number_is_the_whole_text() -> None:
     # the line break at the end, which the check let through, is dropped; one inside is refused
     assert cohandle.Contact(name="程浩", phone="027-86759052\n").phone == "027-86759052"

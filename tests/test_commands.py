@@ -1057,6 +1057,9 @@ def test_only_the_assigning_body_or_the_supervisor_reviews_an_answered_reply() -
             wf.review_reply(early, actor=A_COMMITTEE)
     closed = bring_to(wf, Status.CLOSED)
     assert wf.review_reply(closed, category="A", actor=A_COMMITTEE).category() == "A"
+    assert (
+        wf.review_reply(closed, category="Ｂ类", actor=A_COMMITTEE).category() == "B"
+    )  # as officials write it
 
 
 def test_a_reply_sent_again_after_rehandling_is_reviewed_again() -> None:

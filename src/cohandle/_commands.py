@@ -71,6 +71,7 @@ from cohandle._model import (
     Reply,
     Satisfaction,
     Unit,
+    category_code,
 )
 from cohandle._permissions import PERMISSIONS, Relation
 from cohandle._state import Proposal
@@ -847,6 +848,7 @@ def _category_or_none(p: Proposal, category: object) -> str | None:
     """``category`` when it is None or one of the item's scheme's codes."""
     if category is None:
         return None
+    category = category_code(category)
     scheme = p.category_scheme
     if not isinstance(category, str) or category not in scheme.codes:
         raise InvalidInput(

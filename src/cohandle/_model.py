@@ -283,6 +283,19 @@ def _postal_code(value: object) -> object:
     return value
 
 
+_PLAIN_CATEGORIES = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ甲乙丙丁")
+_CATEGORY_MARK = re.compile(r"([A-Za-z]|[甲乙丙丁])[^\S\n]*类?")
+
+
+def category_code(value: object) -> object:
+    """A reply category as an official writes it, as its code: A类, a, Ａ and Ａ类 are A, 乙类 is
+    乙. Anything else (a local scheme's 一类, a number) is kept as it is, for the scheme to judge."""
+    if value in _PLAIN_CATEGORIES or not isinstance(value, str):
+        return value
+    mark = _CATEGORY_MARK.fullmatch(narrow(value).strip())
+    return value if mark is None else mark.group(1).upper()
+
+
 def _title(value: object) -> str:
     return _text("ProposalData.title", value)
 
@@ -581,7 +594,7 @@ class Opinion:
     addressee: Unit
     date: pendulum.Date = attrs.field(converter=_opinion_date)
     sections: tuple[Section, ...] = attrs.field(converter=_opinion_sections)
-    suggested_category: str | None = None
+    suggested_category: str | None = attrs.field(default=None, converter=category_code)
     signatory: Contact | None = None
     handler: Contact | None = None
     postal_code: str | None = attrs.field(default=None, converter=_postal_code)
@@ -598,14 +611,15 @@ class Opinion:
 @attrs.frozen(kw_only=True)
 @_typed
 class Reply:
-    """The answer (答复) to the proposer(s), with its category and its copies (抄送).
+    """The answer (答复) to the proposer(s), with its category and its copies (抄送). A category
+    written as officials write it (A类, Ａ, a) is kept as its code (A).
 
     ``addressees`` names the proposers it is written to; left empty, it is written to every
     proposer of the item.
     """
 
     author: Unit
-    category: str
+    category: str = attrs.field(converter=category_code)
     date: pendulum.Date = attrs.field(converter=_reply_date)
     sections: tuple[Section, ...] = attrs.field(converter=_reply_sections)
     addressees: tuple[str, ...] = attrs.field(default=(), converter=_addressees)
