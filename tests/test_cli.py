@@ -350,6 +350,20 @@ def test_an_option_given_empty_is_refused_not_taken_as_not_given(
     assert done.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["show", ""], "ID must name a proposal"),  # was: --id, an option show does not have
+        (["render", ""], "ID must name a proposal"),
+        (["export", ""], "FILE must name a file"),  # was: "or be a binary file object (got '', a str)"
+    ],
+)
+def test_an_argument_given_empty_is_named_as_the_command_names_it(
+    demo_db: Path, command: list[str], said: str
+) -> None:
+    assert one_line_error(run(*command, db=demo_db)) == f"cohandle: {said}, but it is empty.\n"
+
+
 def test_the_notes_show_what_would_act_on_a_terminal_as_its_escape(tmp_path: Path) -> None:
     # a unit's name kept with an escape sequence, and one typed so, are named in the note as
     # everything cohandle prints names them: the escape shown, not done to the terminal

@@ -164,6 +164,8 @@ def test_a_file_that_cannot_be_written_or_read_is_invalid_input(tmp_path: Path) 
         import_jsonl(MemoryStore(), tmp_path / "missing.jsonl")
     with pytest.raises(InvalidInput, match="source must name a file, but it is empty"):
         import_jsonl(MemoryStore(), "")
+    with pytest.raises(InvalidInput, match=r"^target must name a file, but it is empty"):
+        export_jsonl(wf.store, "")
 
 
 def test_an_export_never_takes_the_place_of_a_database_a_pipe_or_a_link(tmp_path: Path) -> None:

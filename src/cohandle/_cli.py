@@ -1621,7 +1621,10 @@ def _options_named(args: argparse.Namespace) -> None:
     output. ``--unit`` is read as units' names are kept, without the spaces around it."""
     for option, what in _NAMING.items():
         if getattr(args, option, None) == "":
-            raise cohandle.InvalidInput(f"--{option}", f"must name {what}, but it is empty")
+            positional = option == "id" and args.command != "export"  # show ID, render ID
+            raise cohandle.InvalidInput(
+                "ID" if positional else f"--{option}", f"must name {what}, but it is empty"
+            )
     if getattr(args, "unit", None) is None:
         return
     args.unit = args.unit.strip()

@@ -131,9 +131,9 @@ def export_jsonl(
 
     if isinstance(target, str | os.PathLike):
         path = os.fspath(target)
-        if not isinstance(path, str) or not path:
+        if not isinstance(path, str):
             raise InvalidInput("target", f"must name a file or be a binary file object (got {got(target)})")
-        path = writable("target", path)
+        path = writable("target", path)  # an empty name: "must name a file, but it is empty"
         partial = Path(partial_name(path))
         try:
             try:
