@@ -548,6 +548,13 @@ def test_a_title_set_on_two_lines_is_read_whole(title: str) -> None:
         ("张三及欧阳明委员", ("张三", "欧阳明")),
         ("王和平委员", ("王和平",)),
         ("民建湖北省委、民进湖北省委", ("民建湖北省委", "民进湖北省委")),
+        # a joint item written to its first proposer "and the others": 等 is none of their names
+        ("李明等委员", ("李明",)),
+        ("李明委员等", ("李明",)),
+        ("李明等5位委员", ("李明",)),
+        ("李明等五位代表", ("李明",)),
+        ("李明、王芳等委员", ("李明", "王芳")),
+        ("民盟湖北省委等", ("民盟湖北省委",)),
     ],
 )
 def test_a_reply_is_addressed_to_people_or_to_a_body_whose_name_holds_and(

@@ -220,7 +220,7 @@ _NAVIGATION = re.compile(
     r"[^\S\n]*+(?:上一篇|下一篇|上一条|下一条|相关(?:链接|文章|阅读)?|推荐阅读|热点|当前位置)"
 )
 _ADDRESSEE = re.compile(
-    rf"(?m)(?:^|(?<=[A-DＡ-Ｄ甲乙丙丁]))[^\S\n]*+(?:尊敬的)?(?P<addr>[{_HAN}（）()、，,][{_HAN}（）()、，, ]{{1,59}}?)"
+    rf"(?m)(?:^|(?<=[A-DＡ-Ｄ甲乙丙丁]))[^\S\n]*+(?:尊敬的)?(?P<addr>[{_HAN}（）()、，,][{_HAN}（）()、，, 0-9０-９]{{1,59}}?)"
     rf"[^\S\n]*+{_COLON}"
 )
 _HONORIFICS = ("委员", "代表", "同志", "先生", "女士", "老师")
@@ -508,11 +508,18 @@ def _read_form(text: str, found: _Found) -> int:
     return body_start
 
 
+_OTHERS = re.compile(rf"(?<=[{_HAN}]{{2}})等(?:[0-9０-９]{{1,3}}|[{_CN}]{{1,3}})?[位名人]?$")
+
+
 def _proposers(addr: str) -> tuple[str, ...]:
-    """The people a reply is addressed to, without their honorifics (委员, 代表)."""
+    """The people a reply is addressed to, without their honorifics (委员, 代表) and without the
+    等 that stands for the others of a joint item (李明等委员, 李明等5位代表: 李明)."""
     cleaned = []
     for name in (n for n in re.split(r"[、，,]", _squeeze(addr)) if n):
         for honorific in _HONORIFICS:
+            name = name.removesuffix(honorific)
+        name = _OTHERS.sub("", name)
+        for honorific in _HONORIFICS:  # 李明委员等
             name = name.removesuffix(honorific)
         # 张三和李四: two people; 社会和法制委员会: one committee, whose name is longer
         people = re.split(r"[和及]", name)
