@@ -514,7 +514,7 @@ _OTHERS = re.compile(rf"(?<=[{_HAN}]{{2}})等(?:[0-9０-９]{{1,3}}|[{_CN}]{{1,3
 def _proposers(addr: str) -> tuple[str, ...]:
     """The people a reply is addressed to, without their honorifics (委员, 代表) and without the
     等 that stands for the others of a joint item (李明等委员, 李明等5位代表: 李明)."""
-    cleaned = []
+    cleaned: list[str] = []
     for name in (n for n in re.split(r"[、，,]", _squeeze(addr)) if n):
         for honorific in _HONORIFICS:
             name = name.removesuffix(honorific)
