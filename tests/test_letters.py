@@ -1037,6 +1037,17 @@ def test_an_opinion_in_an_oa_systems_form_is_taken_as_its_letter_is() -> None:
     assert parse_letter(form).body_text == "一、主要工作情况\n　　我局……\n　　二、下一步打算\n　　我局将……"
 
 
+def test_a_projects_leader_named_in_the_body_is_not_the_letters_signatory() -> None:
+    text = (
+        "关于省政协十三届一次会议第20230519号提案会办工作的意见\n\n省科技厅：\n"
+        "　　一、主要工作情况\n　　实验室建设项目负责人：张三，已完成验收。\n"
+        "\n湖北省知识产权局\n2023年4月10日\n单位负责人：程浩　联系电话：027-86759052\n"
+    )
+    letter = parse_letter(text)
+    assert letter.issuer == "程浩" and letter.warnings == ()
+    assert letter.sections[0].text == "实验室建设项目负责人：张三，已完成验收。"
+
+
 def test_cli_parse_prints_the_json_form(tmp_path: Path) -> None:
     path = FIXTURES / "reply-city-ascii-noise.txt"
     result = subprocess.run(

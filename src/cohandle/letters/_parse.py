@@ -150,8 +150,9 @@ _DATE = re.compile(
 )
 _DOC_NUMBER = re.compile(r"[〔\[【(（]\s*(?P<year>\d{4})\s*[〕\]】)）]\s*(?P<serial>\d{1,5})\s*号")
 _AGENCY = re.compile(rf"[{_HAN}]{{1,10}}$")
+# a unit's 负责人 (单位负责人, 会办单位负责人, or alone at a line's start), not a project's in the body
 _ISSUER = re.compile(
-    rf"(?:签\s*发\s*人|[主分]\s*管\s*领\s*导|(?:单\s*位\s*)?负\s*责\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})"
+    rf"(?:签\s*发\s*人|[主分]\s*管\s*领\s*导|(?:(?<!\S)|(?<=位))负\s*责\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})"
 )
 _CONTACT = re.compile(rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})")
 _PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机){_SAYS}\s*(?P<phone>{_PHONE})")
