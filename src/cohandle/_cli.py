@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import datetime as _dt
 import difflib
 import gc
 import io
@@ -238,14 +239,15 @@ def _moment(option: str, given: str) -> pendulum.DateTime:
             text += f"T{int(day.group('H')):02d}:{day.group('M') or '00'}"
     if _NAIVE_TIME.fullmatch(text):
         text += "+08:00"
-    try:
-        return business_time(option, text)
-    except cohandle.InvalidInput:
+    try:  # read as business_time reads it; a moment it reads may still be refused (0001-01-01)
+        (_dt.datetime.fromisoformat if "T" in text or " " in text else _dt.date.fromisoformat)(text)
+    except ValueError:
         raise cohandle.InvalidInput(
             option,
             "must be a day or a time, such as 2023-05-01, 2023年5月1日, 2023-05-01 09:00 (Beijing "
             f"time) or 2023-05-01T09:00:00+08:00 (got {given!r})",
         ) from None
+    return business_time(option, text)
 
 
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
