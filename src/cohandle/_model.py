@@ -290,7 +290,7 @@ _CATEGORY_MARK = re.compile(r"([A-Za-z]|[甲乙丙丁])[^\S\n]*类?")
 def category_code(value: object) -> object:
     """A reply category as an official writes it, as its code: A类, a, Ａ and Ａ类 are A, 乙类 is
     乙. Anything else (a local scheme's 一类, a number) is kept as it is, for the scheme to judge."""
-    if value in _PLAIN_CATEGORIES or not isinstance(value, str):
+    if not isinstance(value, str) or value in _PLAIN_CATEGORIES:  # a list is unhashable: checked later
         return value
     mark = _CATEGORY_MARK.fullmatch(narrow(value).strip())
     return value if mark is None else mark.group(1).upper()
