@@ -1323,11 +1323,34 @@ def _say_contacts_missing(
 
 
 def _render(args: argparse.Namespace) -> int:
-    from cohandle.letters import opinion_layout, reply_layout, to_docx, to_text
+    from cohandle.letters import (
+        feedback_form_layout,
+        form_docx,
+        form_text,
+        opinion_layout,
+        reply_layout,
+        to_docx,
+        to_text,
+    )
 
     with _open(args) as wf, _finding(wf, args.id):
         args.id = _resolved(wf, args.id)
         p = wf.get(args.id)
+    if args.kind == "feedback-form":
+        if p.reply is None:
+            raise cohandle.InvalidInput(
+                "ID",
+                f"names proposal {p.id!r}, which has no reply yet for a form to go with (it is {state_words(p.status)})",
+            )
+        with _said_as("--unit", "unit"):
+            form = feedback_form_layout(p, unit=cohandle.Unit(name=args.unit) if args.unit else None)
+        if args.docx:
+            with _said_as("--docx", "path"):
+                form_docx(form, args.docx)
+            print(f"Written: {args.docx}")
+        else:
+            print(shown(form_text(form), lines=True), end="")
+        return 0
     if args.kind == "reply":
         if p.reply is None:
             raise cohandle.InvalidInput(
@@ -1571,14 +1594,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("id", metavar="ID", help=ID_HELP)
     render.add_argument(
         "--kind",
-        choices=("reply", "opinion"),
+        choices=("reply", "opinion", "feedback-form"),
         default="reply",
-        help="a reply (答复; the default) or a co-handler's opinion (会办意见)",
+        help="a reply (答复; the default), a co-handler's opinion (会办意见), or the feedback form (征询意见表) that goes with the reply",
     )
     render.add_argument(
         "--unit",
         help="the co-handler whose opinion to write, or in separate handling (分办) the unit whose "
-        "reply to write",
+        "reply (or whose reply's feedback form) to write",
     )
     render.add_argument("--docx", metavar="PATH", help="write a Word document instead of printing text")
 

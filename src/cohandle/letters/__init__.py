@@ -2,6 +2,8 @@
 
 :func:`parse_letter` reads text into a :class:`ParsedLetter`; :func:`render_opinion` and
 :func:`render_reply` write the letter as text; :func:`write_docx` as a Word document.
+:func:`render_feedback_form` writes the feedback form (征询意见表) that goes with a reply, and
+:func:`parse_feedback_form` and :func:`feedback_from_form` read one filled in.
 """
 
 from __future__ import annotations
@@ -12,24 +14,50 @@ from collections.abc import Sequence
 import pendulum
 
 from cohandle._errors import expect
-from cohandle._model import Body, Contact, Opinion, ProposalData, Reply, Section, Unit
+from cohandle._model import (
+    AssignmentMode,
+    Body,
+    Contact,
+    Feedback,
+    Opinion,
+    ProposalData,
+    Reply,
+    Section,
+    Unit,
+)
 from cohandle._state import Proposal
 from cohandle._text import chinese_int
+from cohandle.letters._form import (
+    FormLayout,
+    ParsedFeedbackForm,
+    feedback_form_layout,
+    form_docx,
+    form_text,
+    parse_feedback_form,
+)
 from cohandle.letters._parse import LetterError, ParsedLetter, ParsedSection, Span, parse_letter
 from cohandle.letters._render import LetterLayout, letter_date, opinion_layout, reply_layout, to_docx, to_text
 
 __all__ = [
+    "FormLayout",
     "LetterError",
     "LetterLayout",
     "LetterMismatch",
+    "ParsedFeedbackForm",
     "ParsedLetter",
     "ParsedSection",
     "Span",
     "chinese_int",
+    "feedback_form_layout",
+    "feedback_from_form",
+    "form_docx",
+    "form_text",
     "letter_date",
     "opinion_from_letter",
     "opinion_layout",
+    "parse_feedback_form",
     "parse_letter",
+    "render_feedback_form",
     "render_opinion",
     "render_reply",
     "reply_layout",
@@ -134,3 +162,35 @@ def opinion_from_letter(letter: ParsedLetter, proposal: ProposalData, lead: Unit
         doc_number=letter.doc_number,
         attachments=letter.attachments,
     )
+
+
+def render_feedback_form(proposal: Proposal, *, unit: Unit | None = None) -> str:
+    """The feedback form (征询意见表) that goes with the proposal's reply, as text
+    (:func:`feedback_form_layout`; :func:`form_docx` writes it as a Word document)."""
+    return form_text(feedback_form_layout(proposal, unit=unit))
+
+
+def feedback_from_form(form: ParsedFeedbackForm, proposal: Proposal, *, unit: Unit | None = None) -> Feedback:
+    """The :class:`~cohandle.Feedback` a feedback form filled in gives, checked against the
+    proposal it is said to be about; record it with ``wf.record_feedback``. When the units
+    answer apart (分办), it is about ``unit``'s reply, or the handler the form names. Raises
+    :class:`LetterMismatch` with every problem found: another number, no box of satisfaction
+    ticked, or two."""
+    expect("form", form, ParsedFeedbackForm, "a ParsedFeedbackForm (from parse_feedback_form)")
+    expect("proposal", proposal, Proposal, "a Proposal (wf.get(id))")
+    if unit is not None:
+        expect("unit", unit, Unit, "a Unit")
+    problems = []
+    if form.number is not None and form.number.lstrip("0") != proposal.number.lstrip("0"):
+        problems.append(f"it is about No. {form.number}, not No. {proposal.number}")
+    if form.satisfaction is None:
+        problems.append("it ticks no one answer of 满意, 基本满意 or 不满意")
+    if unit is None and proposal.mode is AssignmentMode.SEPARATE and form.unit is not None:
+        unit = Unit(name=form.unit)
+    if problems:
+        raise LetterMismatch(
+            "The form cannot be taken as this proposal's feedback: " + "; ".join(problems) + "."
+        )
+    assert form.satisfaction is not None
+    day = None if form.date is None else pendulum.Date(form.date.year, form.date.month, form.date.day)
+    return Feedback(satisfaction=form.satisfaction, comments=form.comments, unit=unit, date=day)

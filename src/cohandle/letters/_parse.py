@@ -333,13 +333,10 @@ def word_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
-    """Read a letter out of ``text``. Never guesses: what is not there is None.
-
-    Bytes are read in ``encoding`` (``"gb18030"`` for a page saved on Chinese Windows), or as
-    UTF-16 when they begin with its byte-order mark; the bytes of a Word document (.docx) are
-    read as its text (with ``cohandle[letters]``, which brings python-docx). A .doc, a .wps or
-    a PDF is refused with :class:`LetterError`, saying what to give instead."""
+def read_text(text: str | bytes, encoding: str = "utf-8") -> str:
+    """The text of a letter or a form given as text, or as a file's bytes: in ``encoding``, by
+    its byte-order mark, or a Word document's; a .doc, a .wps, a PDF or binary data refused
+    with :class:`LetterError`, saying what to give instead."""
     if not isinstance(encoding, str) or not encoding:
         raise InvalidInput("encoding", f"must name an encoding, such as 'gb18030' (got {got(encoding)})")
     if isinstance(text, bytes) and text.startswith(_ZIP):
@@ -361,6 +358,17 @@ def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
         raise LetterError(f"A letter is text, not a {type(text).__name__}.")
     if "\x00" in text:
         raise LetterError("The input holds NUL bytes: it is binary data, not a letter.")
+    return text
+
+
+def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
+    """Read a letter out of ``text``. Never guesses: what is not there is None.
+
+    Bytes are read in ``encoding`` (``"gb18030"`` for a page saved on Chinese Windows), or as
+    UTF-16 when they begin with its byte-order mark; the bytes of a Word document (.docx) are
+    read as its text (with ``cohandle[letters]``, which brings python-docx). A .doc, a .wps or
+    a PDF is refused with :class:`LetterError`, saying what to give instead."""
+    text = read_text(text, encoding)
     found = _Found()
     if any(ch in _TRADITIONAL_HINTS for ch in text[:20000]):
         if _converter() is None:  # without the letters extra, fewer fields are found, unsaid

@@ -299,6 +299,12 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
         paragraph("附件：" + "；".join(layout.attachments), size=14)
     if layout.copies:
         paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
+    save_docx(document, path)
+
+
+def save_docx(document: Any, path: str | os.PathLike[str]) -> None:
+    """Write a python-docx ``document`` to ``path``: under a temporary name, then put in its
+    place, so that a failed write leaves no half-written file under the real name."""
     target = writable("path", path)
     partial = partial_name(target)
     try:

@@ -1,0 +1,190 @@
+"""The feedback form (征询意见表) that goes with a reply: written, filled in, read back, recorded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cohandle
+from cohandle import AssignmentMode, ContactMethod, Satisfaction, Status
+from cohandle.letters import (
+    LetterError,
+    LetterMismatch,
+    feedback_form_layout,
+    feedback_from_form,
+    form_docx,
+    parse_feedback_form,
+    render_feedback_form,
+)
+from helpers import A_PROPOSER, CO1, CO2, H1, H2, LEAD, bring_to, workflow
+
+
+def _filled(form: str, **ticks: str) -> str:
+    """``form`` with the boxes of ``ticks`` (choice: mark) ticked."""
+    for choice, mark in ticks.items():
+        form = form.replace("□" + choice, mark + choice, 1)
+    return form
+
+
+def test_the_form_names_the_item_the_units_and_the_reply_and_asks_three_things() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    p = wf.get(pid)
+    form = render_feedback_form(p)
+    assert form.splitlines()[:10] == [
+        "湖北省政协十三届一次会议提案办理情况征询意见表",
+        "",
+        f"提案号：{p.number}",
+        f"提案标题：{p.title}",
+        "提案人：李明、王红",
+        f"主办单位：{LEAD.name}",
+        f"会办单位：{CO1.name}、{CO2.name}",
+        "答复类别：B",
+        f"答复日期：{p.reply.date.year}年{p.reply.date.month}月{p.reply.date.day}日",  # type: ignore[union-attr]
+        "",
+    ]
+    assert "三、对办理结果的意见：□满意　□基本满意　□不满意" in form
+    assert "提案人（签名）：" in form
+    assert form.rstrip().endswith("请填写后将此表送回省政协提案委员会。")  # no feedback deadline recorded
+
+
+def test_a_form_goes_with_a_reply_and_in_separate_handling_with_one_units() -> None:
+    wf = workflow()
+    early = bring_to(wf, Status.CONSOLIDATED)
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"^proposal has no reply yet .* a form goes with a reply"
+    ):
+        render_feedback_form(wf.get(early))
+    apart = bring_to(wf, Status.ANSWERED, mode=AssignmentMode.SEPARATE)
+    with pytest.raises(cohandle.InvalidInput, match=r"answered: 省财政厅、省人社厅"):
+        render_feedback_form(wf.get(apart))
+    assert f"承办单位：{H2.name}" in render_feedback_form(wf.get(apart), unit=H2)
+    with pytest.raises(cohandle.InvalidInput, match=r"^unit must be the lead unit \(省科技厅\) or left out"):
+        render_feedback_form(wf.get(bring_to(wf, Status.ANSWERED)), unit=CO1)
+
+
+@pytest.mark.parametrize(
+    ("line", "satisfaction"),
+    [
+        ("三、对办理结果的意见：☑满意　□基本满意　□不满意", Satisfaction.SATISFIED),
+        ("三、对办理结果的意见：□满意　√基本满意　□不满意", Satisfaction.BASICALLY_SATISFIED),
+        ("三、对办理结果的意见：□满意　□基本满意　■不满意", Satisfaction.DISSATISFIED),
+        ("三、对办理结果的意见：□满意　（√）基本满意　□不满意", Satisfaction.BASICALLY_SATISFIED),
+        ("三、对办理结果的意见：满意　基本满意√　不满意", Satisfaction.BASICALLY_SATISFIED),  # ticked after
+        ("三、对办理结果的意见：满意✓", Satisfaction.SATISFIED),
+        ("三、对办理结果的意见：基本满意", Satisfaction.BASICALLY_SATISFIED),  # written, with no boxes
+        ("三、对办理结果的意见：☑满意　☑基本满意　□不满意", None),  # two: never guessed
+        ("三、对办理结果的意见：□满意　□基本满意　□不满意", None),  # none
+    ],
+)
+def test_the_box_ticked_is_read_however_it_is_ticked(line: str, satisfaction: Satisfaction | None) -> None:
+    read = parse_feedback_form(f"提案号：0001\n{line}\n")
+    assert read.satisfaction is satisfaction
+    if satisfaction is None:
+        assert len(read.warnings) == 1 and read.warnings[0].startswith("satisfaction: ")
+
+
+def test_a_form_filled_in_is_read_back_and_recorded_as_the_proposers_feedback() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    filled = _filled(render_feedback_form(wf.get(pid)), 是="☑", 电话="√", 见面="√", 不满意="■")
+    filled = filled.replace("四、意见和建议：\n", "四、意见和建议：\n希望细化扶持措施。\n（可另附页）\n")
+    filled = filled.replace("（签名）：　", "（签名）：李 明　").replace("年　　月　　日", "2025年3月20日")
+    read = parse_feedback_form(filled)
+    assert (read.number, read.unit, read.satisfaction, read.contacted) == (
+        wf.get(pid).number,
+        LEAD.name,
+        Satisfaction.DISSATISFIED,
+        True,
+    )
+    assert read.methods == (ContactMethod.MEETING, ContactMethod.PHONE)
+    assert (read.comments, read.signed_by, str(read.date), read.warnings) == (
+        "希望细化扶持措施。",
+        "李明",
+        "2025-03-20",
+        (),
+    )
+    feedback = feedback_from_form(read, wf.get(pid))
+    assert (feedback.satisfaction, feedback.comments, str(feedback.date)) == (
+        Satisfaction.DISSATISFIED,
+        "希望细化扶持措施。",
+        "2025-03-20",
+    )
+    p = wf.record_feedback(pid, feedback=feedback, actor=A_PROPOSER)
+    assert p.dissatisfied
+
+
+def test_a_day_left_blank_is_no_day_and_the_note_under_the_signature_is_not_one() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    text = _filled(render_feedback_form(wf.get(pid)), 满意="☑").replace(
+        "请填写后将此表送回", "请于2025年4月1日前将此表送回"
+    )
+    read = parse_feedback_form(text)
+    assert (read.date, read.signed_by, read.comments) == (None, None, "")
+
+
+def test_a_form_about_another_item_or_without_an_answer_is_refused() -> None:
+    wf = workflow()
+    pid, other = bring_to(wf, Status.ANSWERED), bring_to(wf, Status.ANSWERED)
+    form = render_feedback_form(wf.get(pid))
+    with pytest.raises(LetterMismatch, match=r"it is about No\. .*, not No\. .*; it ticks no one answer"):
+        feedback_from_form(parse_feedback_form(form), wf.get(other))
+    with pytest.raises(cohandle.InvalidInput, match=r"^form must be a ParsedFeedbackForm"):
+        feedback_from_form(form, wf.get(pid))  # type: ignore[arg-type]
+
+
+def test_in_separate_handling_the_feedback_is_about_the_unit_the_form_names() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, mode=AssignmentMode.SEPARATE)
+    form = _filled(render_feedback_form(wf.get(pid), unit=H1), 基本满意="☑")
+    feedback = feedback_from_form(parse_feedback_form(form), wf.get(pid))
+    assert feedback.unit == H1
+    p = wf.record_feedback(pid, feedback=feedback, actor=A_PROPOSER)
+    assert p.latest_feedback(H1) is not None and p.latest_feedback(H2) is None
+
+
+def test_the_form_as_a_word_document_reads_back(tmp_path: Path) -> None:
+    pytest.importorskip("docx")
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    path = tmp_path / "征询意见表.docx"
+    form_docx(feedback_form_layout(wf.get(pid)), path)
+    read = parse_feedback_form(path.read_bytes())
+    assert (read.number, read.unit, read.satisfaction) == (wf.get(pid).number, LEAD.name, None)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["征询意见表.docx"]
+    with pytest.raises(LetterError, match="is a PDF"):
+        parse_feedback_form(b"%PDF-1.7\n")
+
+
+def test_cli_render_writes_the_feedback_form(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "cohandle", "demo", "--db", str(db)], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+
+    def render(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cohandle", "render", *args, "--db", str(db)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    done = render("cppcc-湖北省-13-1-20230233", "--kind", "feedback-form")
+    assert done.returncode == 0, done.stderr
+    assert "请于2023年6月5日前将此表送回省政协提案委员会。" in done.stdout  # the feedback deadline recorded
+    separate = render("cppcc-湖北省-13-1-20230412", "--kind", "feedback-form", "--unit", "省财政厅")
+    assert (
+        "承办单位：省财政厅" in separate.stdout and "提案者（盖章）：" in separate.stdout
+    )  # a party proposed it
+    refused = render("npc-湖北省-14-1-1025", "--kind", "feedback-form")
+    assert refused.returncode == 2
+    assert "which has no reply yet for a form to go with (it is assigned)" in refused.stderr
