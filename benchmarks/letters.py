@@ -1,6 +1,7 @@
-"""Letters parsed per second: the seed letter and the test fixtures, on one core; then how
-the time to parse a page padded with a long run (of spaces, line feeds, ...) grows with the
-run, against a run a quarter as long: a parser that reads a run once takes about 4x.
+"""Letters parsed per second: the seed letter and the test fixtures, on one core, and a
+feedback form (征询意见表) filled in; then how the time to parse a page padded with a long run
+(of spaces, line feeds, ticks, ...) grows with the run, against a run a quarter as long: a
+parser that reads a run once takes about 4x.
 
 Usage: ``python benchmarks/letters.py --size 2000`` (letters parsed per kind; the padded pages
 are parsed a hundredth as often). Prints two tables, then one JSON line.
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cohandle.letters import parse_letter, render_reply
+from cohandle.letters import parse_feedback_form, parse_letter, render_feedback_form, render_reply
 
 ROOT = Path(__file__).parent.parent
 SEED = ROOT.parent / "shared" / "corpus" / "seed-letter-hubei-ipa-20230519.txt"
@@ -34,24 +35,31 @@ PADDED: dict[str, Callable[[int], str]] = {
     "a name, spaces": lambda n: "联系人：李明" + " " * n + "x",
     "lines of 100 spaces": lambda n: (" " * 100 + "x\n") * (n // 100),
 }
+# The same for a feedback form filled in, read by parse_feedback_form.
+PADDED_FORMS: dict[str, Callable[[int], str]] = {
+    "form: ticks": lambda n: "三、对办理结果的意见：满意" + "√" * n + "x",
+    "form: ticks in brackets": lambda n: "三、满意：" + "（√）" * (n // 3),
+    "form: an answer, spaces": lambda n: "三、对办理结果的意见：满意" + " " * n + "x",
+    "form: a signature, spaces": lambda n: "提案人（签名）：李明" + " " * n + "x",
+}
 LENGTHS = (2_000, 8_000, 32_000)
 
 
-def seconds(text: str, n: int) -> float:
+def seconds(text: str, n: int, parse: Callable[[str], Any] = parse_letter) -> float:
     """The best of ``n`` parses of ``text``."""
     best = float("inf")
     for _ in range(n):
         start = time.perf_counter()
-        parse_letter(text)
+        parse(text)
         best = min(best, time.perf_counter() - start)
     return best
 
 
-def rate(text: str, n: int) -> float:
-    parse_letter(text)  # warm up
+def rate(text: str, n: int, parse: Callable[[str], Any] = parse_letter) -> float:
+    parse(text)  # warm up
     start = time.perf_counter()
     for _ in range(n):
-        parse_letter(text)
+        parse(text)
     return n / (time.perf_counter() - start)
 
 
@@ -75,8 +83,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = wf.get(record_demo(wf)[0])
     assert p.reply is not None
     texts["rendered reply"] = render_reply(p.reply, p.data)
+    form = (
+        render_feedback_form(p)
+        .replace("□是", "☑是")
+        .replace("□电话", "√电话")
+        .replace("□基本满意", "■基本满意")
+    )
+    form = form.replace("四、意见和建议：\n", "四、意见和建议：\n希望进一步加大基础研究投入。\n")
+    form_name = "feedback form, filled in"
 
     rates = {name: rate(text, args.size) for name, text in texts.items()}
+    form_rate = rate(form, args.size, parse_feedback_form)
     print(f"Letters parsed per second, {args.size} parses of each, one core")
     print(f"{'letter':<40} {'chars':>7} {'letters/s':>10}")
     for name, value in rates.items():
@@ -85,9 +102,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if seed in rates:  # the seed letter lies beside the project, not in it
         figures["letters_per_s_seed"] = round(rates[seed])
     figures["letters_per_s_mean"] = round(sum(rates.values()) / len(rates))
+    print(f"{form_name:<40} {len(form):>7,} {form_rate:>10,.0f}")
+    figures["forms_per_s"] = round(form_rate)
 
     repeats = max(3, args.size // 100)
     times = {name: [seconds(make(n), repeats) for n in LENGTHS] for name, make in PADDED.items()}
+    for name, make in PADDED_FORMS.items():
+        times[name] = [seconds(make(n), repeats, parse_feedback_form) for n in LENGTHS]
     print()
     print(f"A page padded with a run: ms per parse (best of {repeats}), and the growth ×4 in length gives")
     print(f"{'run':<28}" + "".join(f"{n:>10,}" for n in LENGTHS) + f"{'growth':>9}")

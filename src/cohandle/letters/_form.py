@@ -189,8 +189,9 @@ def form_docx(form: FormLayout, path: str | os.PathLike[str]) -> None:
 # -- reading a form filled in --------------------------------------------------------------------
 
 _MARK = "☑☒✅■▇●◆✓✔√×Xxｘ✗✘"
+_GAP = re.compile(r"[^\S\n]*")
 _TICK = rf"(?:[{_MARK}]|[（(][^\S\n]*[{_MARK}][^\S\n]*[）)])"
-_NOT_AFTER = {"满意": "(?<![本不])"}  # 满意 is the end of 基本满意 and of 不满意 too
+_NOT_AFTER = {"满意": "本不"}  # 满意 is the end of 基本满意 and of 不满意 too
 
 
 def _marked(line: str, choices: tuple[str, ...]) -> tuple[str, ...]:
@@ -198,12 +199,20 @@ def _marked(line: str, choices: tuple[str, ...]) -> tuple[str, ...]:
     (☑满意, (√)满意) or, written right after a choice, of that one (满意√); where it could be
     either, of the one after it on a form with boxes, else of the one before. On a line with no
     mark and no box, the choice written alone as its answer (对办理结果的意见：基本满意)."""
-    patterns = {choice: _NOT_AFTER.get(choice, "") + re.escape(choice) for choice in choices}
     boxed = _BOX in line or "☐" in line
     ticked: list[str] = []
+
+    def ends_at(choice: str, end: int) -> bool:  # without slicing the line: a long one is read once
+        start = end - len(choice)
+        if start < 0 or not line.startswith(choice, start, end):
+            return False
+        return start == 0 or line[start - 1] not in _NOT_AFTER.get(choice, "")
+
     for tick in re.finditer(_TICK, line):
-        ahead = next((c for c in choices if re.match(rf"[^\S\n]*{patterns[c]}", line[tick.end() :])), None)
-        behind = next((c for c in choices if re.search(rf"{patterns[c]}$", line[: tick.start()])), None)
+        gap = _GAP.match(line, tick.end())
+        after = gap.end() if gap is not None else tick.end()
+        ahead = next((c for c in choices if ends_at(c, after + len(c))), None)
+        behind = next((c for c in choices if ends_at(c, tick.start())), None)
         choice = ahead if ahead is not None and (behind is None or boxed) else behind
         if choice is not None and choice not in ticked:
             ticked.append(choice)
@@ -252,9 +261,9 @@ def parse_feedback_form(text: str | bytes, *, encoding: str = "utf-8") -> Parsed
         named = _form_label(match.group("label"))
         label = _squeeze(match.group("label"))
         if named is not None and named[0] == "number":
-            found = re.fullmatch(r"(?:第\s*)?(\d{1,12})\s*号?", match.group("value"))
+            found = re.fullmatch(r"(?:第\s*)?(\d{1,12})\s*号?", match.group("value").strip())
             number = number or (found.group(1) if found else None)
-        elif label in ("承办单位", "主办单位") and unit is None and match.group("value"):
+        elif label in ("承办单位", "主办单位") and unit is None and match.group("value").strip():
             unit = _squeeze(match.group("value"))
     satisfaction = contacted = None
     methods: tuple[ContactMethod, ...] = ()

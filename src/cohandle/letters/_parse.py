@@ -203,7 +203,7 @@ _FORM_LABELS = {
 }
 _FORM_FIELD = re.compile(
     rf"(?m)^[^\S\n]*+(?P<label>[{_HAN}](?:[^\S\n]{{0,6}}[{_HAN}]){{1,7}})"
-    rf"(?:{_SAYS}|[^\S\n]{{2,}})[^\S\n]*(?P<value>[^\n]*?)[^\S\n]*$"
+    rf"(?:{_SAYS}|[^\S\n]{{2,}})[^\S\n]*+(?P<value>[^\n]*)"  # to the line's end: stripped where read
 )
 
 
@@ -490,7 +490,8 @@ def _read_form(text: str, found: _Found) -> int:
         if named is None:
             continue
         field, label = named
-        value, start, end = match.group("value"), match.start("value"), match.end("value")
+        value, start = match.group("value").rstrip(), match.start("value")
+        end = start + len(value)
         if field == "opinion":
             body_start = start if body_start < 0 else body_start
         elif not value:
