@@ -74,6 +74,7 @@ def test_a_form_goes_with_a_reply_and_in_separate_handling_with_one_units() -> N
         ("三、对办理结果的意见：□满意　□基本满意　■不满意", Satisfaction.DISSATISFIED),
         ("三、对办理结果的意见：□满意　（√）基本满意　□不满意", Satisfaction.BASICALLY_SATISFIED),
         ("三、对办理结果的意见：满意　基本满意√　不满意", Satisfaction.BASICALLY_SATISFIED),  # ticked after
+        ("三、对办理结果的意见：满意□　基本满意■　不满意□", Satisfaction.BASICALLY_SATISFIED),  # boxes after
         ("三、对办理结果的意见：满意✓", Satisfaction.SATISFIED),
         ("三、对办理结果的意见：基本满意", Satisfaction.BASICALLY_SATISFIED),  # written, with no boxes
         ("三、对办理结果的意见：☑满意　☑基本满意　□不满意", None),  # two: never guessed
@@ -85,6 +86,22 @@ def test_the_box_ticked_is_read_however_it_is_ticked(line: str, satisfaction: Sa
     assert read.satisfaction is satisfaction
     if satisfaction is None:
         assert len(read.warnings) == 1 and read.warnings[0].startswith("satisfaction: ")
+
+
+@pytest.mark.parametrize(
+    ("line", "contacted"),
+    [
+        ("一、办理中是否与您联系沟通：☑是　□否", True),
+        ("一、办理中是否与您联系沟通：□是　☑否", False),
+        ("一、办理中是否与您联系沟通：是☑　否□", True),  # the boxes after the choices: the tick is 是's
+        ("一、办理中是否与您联系沟通：是□　否☑", False),
+        ("一、办理中是否与您联系沟通：☑是　☑否", None),
+    ],
+)
+def test_whether_the_unit_was_in_touch_is_read_where_the_boxes_stand(
+    line: str, contacted: bool | None
+) -> None:
+    assert parse_feedback_form(f"{line}\n三、对办理结果的意见：☑满意\n").contacted is contacted
 
 
 def test_a_form_filled_in_is_read_back_and_recorded_as_the_proposers_feedback() -> None:

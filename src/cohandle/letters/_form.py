@@ -208,12 +208,20 @@ def _marked(line: str, choices: tuple[str, ...]) -> tuple[str, ...]:
             return False
         return start == 0 or line[start - 1] not in _NOT_AFTER.get(choice, "")
 
-    for tick in re.finditer(_TICK, line):
-        gap = _GAP.match(line, tick.end())
-        after = gap.end() if gap is not None else tick.end()
+    def next_to(start: int, end: int) -> tuple[str | None, str | None]:
+        """The choice right after ``end`` (past spaces), and the one that ends at ``start``."""
+        gap = _GAP.match(line, end)
+        after = gap.end() if gap is not None else end
         ahead = next((c for c in choices if ends_at(c, after + len(c))), None)
-        behind = next((c for c in choices if ends_at(c, tick.start())), None)
-        choice = ahead if ahead is not None and (behind is None or boxed) else behind
+        return ahead, next((c for c in choices if ends_at(c, start)), None)
+
+    # a form prints its boxes before the choices (□满意) or after them (满意□): a tick between
+    # two choices belongs where the boxes stand
+    boxes_after = any(next_to(box.start(), box.end())[1] is not None for box in re.finditer("[□☐]", line))
+    for tick in re.finditer(_TICK, line):
+        ahead, behind = next_to(tick.start(), tick.end())
+        before_its_choice = boxed and not boxes_after
+        choice = ahead if ahead is not None and (behind is None or before_its_choice) else behind
         if choice is not None and choice not in ticked:
             ticked.append(choice)
     if ticked:
