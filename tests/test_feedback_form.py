@@ -134,6 +134,20 @@ def test_a_form_filled_in_is_read_back_and_recorded_as_the_proposers_feedback() 
     assert p.dissatisfied
 
 
+def test_the_workflow_records_a_form_with_the_day_it_was_signed() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    wf.clock.advance(days=30)  # type: ignore[attr-defined]  # the form comes back weeks later
+    form = _filled(render_feedback_form(wf.get(pid)), 满意="☑").replace("年　　月　　日", "2025年3月20日")
+    p = wf.record_feedback_form(pid, form.encode("utf-8"), actor=A_PROPOSER)
+    assert p.feedback[-1].feedback.satisfaction is Satisfaction.SATISFIED
+    assert wf.history(pid)[-1].occurred_at.in_timezone("Asia/Shanghai").to_date_string() == "2025-03-20"
+    other = bring_to(wf, Status.ANSWERED)
+    with pytest.raises(LetterMismatch, match=r"it is about No\. "):
+        wf.record_feedback_form(other, form, actor=A_PROPOSER)
+    assert wf.get(other).feedback == ()
+
+
 def test_a_day_left_blank_is_no_day_and_the_note_under_the_signature_is_not_one() -> None:
     wf = workflow()
     pid = bring_to(wf, Status.ANSWERED)

@@ -61,7 +61,15 @@ from cohandle._model import (
 from cohandle._permissions import PERMISSIONS
 from cohandle._state import GENESIS, Proposal, replay, start
 from cohandle.deadlines import Calendar, Policy
-from cohandle.letters import LetterMismatch, ParsedLetter, opinion_from_letter, parse_letter
+from cohandle.letters import (
+    LetterMismatch,
+    ParsedFeedbackForm,
+    ParsedLetter,
+    feedback_from_form,
+    opinion_from_letter,
+    parse_feedback_form,
+    parse_letter,
+)
 from cohandle.stores import EventStore, MemoryStore, PostgresStore, SQLiteStore, VerifyReport, verify
 from cohandle.stores._rows import RowStore
 
@@ -692,6 +700,28 @@ class Workflow:
         """Record a proposer's view of the reply: 满意, 基本满意 or 不满意."""
         args = {"feedback": feedback}
         return self._run(proposal_id, "record_feedback", actor, c.decide_record_feedback, args, **options)
+
+    def record_feedback_form(
+        self,
+        proposal_id: str,
+        form: str | bytes | ParsedFeedbackForm,
+        *,
+        actor: Actor,
+        unit: Unit | None = None,
+        **options: Unpack[CommandOptions],
+    ) -> Proposal:
+        """Record a proposer's view of the reply from the feedback form (征询意见表) they filled
+        in: text as found, a file's bytes (a Word document's too), or a form
+        :func:`~cohandle.letters.parse_feedback_form` has read. The day they signed it is the
+        business time unless ``occurred_at`` is given. A form about another item, or with no
+        one answer of 满意, 基本满意 or 不满意 ticked, raises
+        :class:`~cohandle.letters.LetterMismatch`; in separate handling (分办) the feedback is on
+        ``unit``'s reply, or on that of the handler the form names."""
+        parsed = form if isinstance(form, ParsedFeedbackForm) else parse_feedback_form(form)
+        feedback = feedback_from_form(parsed, self.get(proposal_id), unit=unit)
+        if "occurred_at" not in options and feedback.date is not None:
+            options["occurred_at"] = feedback.date
+        return self.record_feedback(proposal_id, feedback=feedback, actor=actor, **options)
 
     def order_rehandling(
         self, proposal_id: str, *, reason: str, actor: Actor, **options: Unpack[CommandOptions]
