@@ -152,7 +152,10 @@ _DOC_NUMBER = re.compile(r"[〔\[【(（]\s*(?P<year>\d{4})\s*[〕\]】)）]\s*(
 _AGENCY = re.compile(rf"[{_HAN}]{{1,10}}$")
 # a unit's 负责人 (单位负责人, 会办单位负责人, or alone at a line's start), not a project's in the body
 _ISSUER = re.compile(
-    rf"(?:签\s*发\s*人|[主分]\s*管\s*领\s*导|(?:(?<!\S)|(?<=位))负\s*责\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})"
+    # (the check of what stands before 负 follows it, and each label is spelt out from its
+    # first character, so that the search skips to those characters rather than trying every
+    # position: a class of them, [主分], or a look behind first, would make it try them all)
+    rf"(?:签\s*发\s*人|主\s*管\s*领\s*导|分\s*管\s*领\s*导|负(?<![^\s位]负)\s*责\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})"
 )
 _CONTACT = re.compile(rf"(?:经\s*办\s*人|承\s*办\s*人|联\s*系\s*人)(?:姓\s*名)?{_SAYS}\s*(?P<name>{_NAME})")
 _PHONE_LABEL = re.compile(rf"(?:(?:联\s*系\s*)?电\s*话|手\s*机){_SAYS}\s*(?P<phone>{_PHONE})")
@@ -177,10 +180,10 @@ _CATEGORY_LINE = re.compile(
 _CATEGORY_LABEL = re.compile(
     rf"(?:答复|办理|办复|会办)?(?:类别|类型){_COLON}?\s*(?P<cat>[A-DＡ-Ｄ甲乙丙丁])(?:类)?(?![{_HAN}A-Za-z])"
 )
-# at a line's start, or after a form's label: 会办意见：一、……, 会办意见<tab>一、……
-_TOP_SECTION = re.compile(
-    r"(?m)(?:^|(?<=\t)|(?<=意见[:：]))[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})"
-)
+_TOP_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
+# the same after a form's label: 会办意见：一、……, 会办意见<tab>一、…… (a pattern of its own, so
+# that the one above still skips from line start to line start)
+_FORM_SECTION = re.compile(r"(?:\t|意见[:：])[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
 _SUB_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[（(][一二三四五六七八九十]{1,3}[）)][^\n]{0,60})")
 
 # Labels that end in a colon and are not an addressee.
@@ -805,8 +808,13 @@ def _read_author(text: str, found: _Found) -> None:
 def _read_sections(text: str, signed: list[int]) -> tuple[ParsedSection, ...]:
     """Numbered parts at line starts: 一、… with （一）… under them (the line-broken copy); the
     last ends where a signature begins (``signed``), its unit's line included."""
+    tops = {  # a heading after a tab at a line's start is found by both patterns: once is enough
+        m.start("head"): (m.start("head"), m.end("head"), m.group("head").strip(), 0)
+        for pattern in (_TOP_SECTION, _FORM_SECTION)
+        for m in pattern.finditer(text)
+    }
     heads = sorted(
-        [(m.start("head"), m.end("head"), m.group("head").strip(), 0) for m in _TOP_SECTION.finditer(text)]
+        [*tops.values()]
         + [(m.start("head"), m.end("head"), m.group("head").strip(), 1) for m in _SUB_SECTION.finditer(text)]
     )
     sections: list[ParsedSection] = []
