@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import cohandle
-from cohandle import AssignmentMode, ContactMethod, Satisfaction, Status
+from cohandle import AssignmentMode, ContactMethod, DeadlineKind, Satisfaction, Status
 from cohandle.letters import (
     LetterError,
     LetterMismatch,
@@ -19,7 +19,7 @@ from cohandle.letters import (
     parse_feedback_form,
     render_feedback_form,
 )
-from helpers import A_PROPOSER, CO1, CO2, H1, H2, LEAD, bring_to, workflow
+from helpers import A_H1, A_H2, A_PROPOSER, CO1, CO2, H1, H2, LEAD, bring_to, reply, workflow
 
 
 def _filled(form: str, **ticks: str) -> str:
@@ -176,6 +176,23 @@ def test_in_separate_handling_the_feedback_is_about_the_unit_the_form_names() ->
     assert feedback.unit == H1
     p = wf.record_feedback(pid, feedback=feedback, actor=A_PROPOSER)
     assert p.latest_feedback(H1) is not None and p.latest_feedback(H2) is None
+
+
+def test_the_form_names_the_day_the_proposers_feedback_is_due() -> None:
+    from cohandle.deadlines import Calendar, preset
+
+    wf = workflow(policy=preset("generic"), calendar=Calendar.china())
+    pid = bring_to(wf, Status.ASSIGNED, mode=AssignmentMode.SEPARATE)
+    wf.answer(pid, reply=reply(H1), actor=A_H1)
+    wf.clock.advance(days=10)  # type: ignore[attr-defined]
+    wf.answer(pid, reply=reply(H2), actor=A_H2)  # the proposers' month starts when both have answered
+    (due,) = [
+        t.deadline.due for t in wf.get(pid).deadlines if t.deadline.kind is DeadlineKind.PROPOSER_FEEDBACK
+    ]
+    day = due.in_timezone("Asia/Shanghai")
+    for unit in (H1, H2):
+        note = render_feedback_form(wf.get(pid), unit=unit).splitlines()[-1]
+        assert note == f"请于{day.year}年{day.month}月{day.day}日前将此表送回省政协提案委员会。"
 
 
 def test_the_form_as_a_word_document_reads_back(tmp_path: Path) -> None:

@@ -1,11 +1,11 @@
 """The ``cohandle`` command: a thin shell over the public API.
 
 It works on the SQLite file named by ``--db`` (or ``$COHANDLE_DB``, or ``cohandle.db``); a
-``postgresql://`` URL or a libpq connection string (``host=… dbname=…``) works too. Every command that prints data takes ``--json``. Errors are
-one line on standard error and a non-zero exit code, never a traceback. What it prints for
-people shows every character that would act on a terminal (an escape sequence, a carriage
-return, a right-to-left override) as its escape, ``\\u001b``, ``\\r``, ``\\u202e``: an official
-reads what is stored.
+``postgresql://`` URL or a libpq connection string (``host=… dbname=…``) works too. Every
+command that prints data takes ``--json``. Errors are one line on standard error and a non-zero
+exit code, never a traceback. What it prints for people shows every character that would act
+on a terminal (an escape sequence, a carriage return, a right-to-left override) as its escape,
+``\\u001b``, ``\\r``, ``\\u202e``: an official reads what is stored.
 """
 
 from __future__ import annotations

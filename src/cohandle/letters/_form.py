@@ -22,6 +22,7 @@ from cohandle._model import (
     Body,
     ContactMethod,
     DeadlineKind,
+    DeadlineStatus,
     ProposerKind,
     Reply,
     Satisfaction,
@@ -102,11 +103,13 @@ def feedback_form_layout(proposal: Proposal, *, unit: Unit | None = None) -> For
         if co:
             rows.append(("会办单位", "、".join(co)))
     rows += [("答复类别", reply.category), ("答复日期", chinese_date(reply.date))]
-    due = [
-        tracked.deadline.due
+    # the proposers' open deadline for feedback on this reply: the one whose clock the reply started
+    open_ = [
+        tracked.deadline
         for tracked in proposal.deadlines
-        if tracked.deadline.kind is DeadlineKind.PROPOSER_FEEDBACK and tracked.settled_at is None
+        if tracked.deadline.kind is DeadlineKind.PROPOSER_FEEDBACK and tracked.status is DeadlineStatus.OPEN
     ]
+    due = [d.due for d in open_ if d.start == reply.date] or [d.due for d in open_]
     back = proposal.assigning_body.name
     when = f"请于{chinese_date(max(due).in_timezone('Asia/Shanghai').date())}前" if due else "请填写后"
     return FormLayout(
