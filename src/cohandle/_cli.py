@@ -1344,13 +1344,7 @@ def _render(args: argparse.Namespace) -> int:
             )
         with _said_as("--unit", "unit"):
             form = feedback_form_layout(p, unit=cohandle.Unit(name=args.unit) if args.unit else None)
-        if args.docx:
-            with _said_as("--docx", "path"):
-                form_docx(form, args.docx)
-            print(f"Written: {args.docx}")
-        else:
-            print(shown(form_text(form), lines=True), end="")
-        return 0
+        return _written(args, lambda path: form_docx(form, path), lambda: form_text(form))
     if args.kind == "reply":
         if p.reply is None:
             raise cohandle.InvalidInput(
@@ -1389,12 +1383,17 @@ def _render(args: argparse.Namespace) -> int:
             )
         layout = opinion_layout(opinions[0], p.data)
         _say_contacts_missing("opinion", opinions[0].signatory, opinions[0].handler)
+    return _written(args, lambda path: to_docx(layout, path), lambda: to_text(layout))
+
+
+def _written(args: argparse.Namespace, docx: Callable[[str], None], text: Callable[[], str]) -> int:
+    """A letter or a form written as a Word document at ``--docx``, or printed as text."""
     if args.docx:
         with _said_as("--docx", "path"):
-            to_docx(layout, args.docx)
+            docx(args.docx)
         print(f"Written: {args.docx}")
     else:
-        print(shown(to_text(layout), lines=True), end="")
+        print(shown(text(), lines=True), end="")
     return 0
 
 

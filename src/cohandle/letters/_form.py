@@ -31,7 +31,7 @@ from cohandle._model import (
 from cohandle._state import Proposal
 from cohandle._text import chinese_date
 from cohandle.letters._parse import _DATE, _FORM_FIELD, _date, _form_label, _squeeze, read_text
-from cohandle.letters._render import _for_word, save_docx
+from cohandle.letters._render import _for_word, a4_document, save_docx, set_font
 
 __all__ = [
     "FormLayout",
@@ -148,29 +148,14 @@ def form_docx(form: FormLayout, path: str | os.PathLike[str]) -> None:
     :func:`~cohandle.letters.to_docx` writes a letter: under a temporary name, then in place."""
     expect("form", form, FormLayout, "a FormLayout")
     expect("path", path, (str, os.PathLike), "a file name")
-    try:
-        import docx
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml.ns import qn
-        from docx.shared import Mm, Pt
-    except ImportError:
-        raise InvalidInput("docx", "needs python-docx: pip install 'cohandle[letters]'") from None
-    document = docx.Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Mm(297), Mm(210)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-
-    def styled(run: Any, font: str, size: float) -> None:
-        run.font.size = Pt(size)
-        run.font.name = font
-        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+    document = a4_document()
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     def paragraph(text: str, *, font: str = "仿宋_GB2312", size: float = 14, align: Any = None) -> None:
         para = document.add_paragraph()
         if align is not None:
             para.alignment = align
-        styled(para.add_run(_for_word(text)), font, size)
+        set_font(para.add_run(_for_word(text)), font, size)
 
     paragraph(form.title, font="方正小标宋简体", size=18, align=WD_ALIGN_PARAGRAPH.CENTER)
     table = document.add_table(rows=len(form.rows), cols=2)
@@ -178,7 +163,7 @@ def form_docx(form: FormLayout, path: str | os.PathLike[str]) -> None:
     for row, (label, value) in zip(table.rows, form.rows, strict=True):
         for cell, text in zip(row.cells, (label, value), strict=True):
             cell.text = ""
-            styled(cell.paragraphs[0].add_run(_for_word(text)), "仿宋_GB2312", 14)
+            set_font(cell.paragraphs[0].add_run(_for_word(text)), "仿宋_GB2312", 14)
     for question, choices in form.questions:
         paragraph(_question_line(question, choices))
     paragraph(f"{form.comments}：")

@@ -245,18 +245,9 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     """
     expect("layout", layout, LetterLayout, "a LetterLayout")
     expect("path", path, (str, os.PathLike), "a file name")
-    try:
-        import docx
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml.ns import qn
-        from docx.shared import Mm, Pt
-    except ImportError:
-        raise InvalidInput("docx", "needs python-docx: pip install 'cohandle[letters]'") from None
-    document = docx.Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Mm(297), Mm(210)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    document = a4_document()
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
 
     def paragraph(
         text: str, *, font: str = "仿宋_GB2312", size: float = 16, align: Any = None, indent: bool = False
@@ -266,10 +257,7 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
             para.alignment = align
         if indent:
             para.paragraph_format.first_line_indent = Pt(size * 2)
-        run = para.add_run(_for_word(text))
-        run.font.size = Pt(size)
-        run.font.name = font
-        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+        set_font(para.add_run(_for_word(text)), font, size)
 
     right = WD_ALIGN_PARAGRAPH.RIGHT
     if layout.category:
@@ -300,6 +288,32 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     if layout.copies:
         paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
     save_docx(document, path)
+
+
+def a4_document() -> Any:
+    """A new Word document with the GB/T 9704 page: A4 and its margins (python-docx, which
+    ``cohandle[letters]`` brings)."""
+    try:
+        import docx
+        from docx.shared import Mm
+    except ImportError:
+        raise InvalidInput("docx", "needs python-docx: pip install 'cohandle[letters]'") from None
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    return document
+
+
+def set_font(run: Any, font: str, size: float) -> None:
+    """A python-docx run in ``font`` (for Chinese text too) and ``size`` points."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    run.font.size = Pt(size)
+    run.font.name = font
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
 
 
 def save_docx(document: Any, path: str | os.PathLike[str]) -> None:
