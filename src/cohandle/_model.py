@@ -400,8 +400,8 @@ class Session:
         committee, ``cppcc-湖北省`` every term of it, ``npc`` every congress. The start is
         whole parts: ``cppcc-湖北省-1`` is the 1st committee, never the 13th. The session's name
         with its region, as :meth:`describe` and officials write it, is read as its key:
-        ``湖北省政协十三届一次会议``, ``湖北省政协十三届`` (the term), ``湖北省第十四届人民代表大会第一次
-        会议``. Anything else is refused with :class:`InvalidInput`."""
+        ``湖北省政协十三届一次会议``, ``湖北省政协十三届`` (the term),
+        ``湖北省第十四届人民代表大会第一次会议``. Anything else is refused with :class:`InvalidInput`."""
         key = session_key("key", key)
         parts = (self.body.value, self.region, str(self.term), str(self.meeting))
         return any(key == "-".join(parts[:count]) for count in range(1, 5))
