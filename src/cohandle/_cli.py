@@ -1588,7 +1588,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     render = command(
-        "render", _render, "write a proposal's reply or opinion as an official letter", json_flag=False
+        "render",
+        _render,
+        "write a proposal's reply or opinion as an official letter, or the feedback form that goes with the reply",
+        json_flag=False,
     )
     render.add_argument("id", metavar="ID", help=ID_HELP)
     render.add_argument(
