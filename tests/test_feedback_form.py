@@ -208,6 +208,51 @@ def test_the_form_as_a_word_document_reads_back(tmp_path: Path) -> None:
         parse_feedback_form(b"%PDF-1.7\n")
 
 
+def test_a_form_ticked_in_word_keeps_its_ticks() -> None:
+    # ticked with Word's check boxes (content controls, legacy form fields) or a Wingdings box:
+    # python-docx's text leaves all three out, and the form read as ticking nothing
+    docx = pytest.importorskip("docx")
+    import io
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def xml(text: str) -> object:  # an element of WordprocessingML, its namespace declared at %s
+        return parse_xml(text % nsdecls("w"))
+
+    document = docx.Document()
+    document.add_paragraph("提案号：0001")
+    touch = document.add_paragraph("一、办理中是否与您联系沟通：")
+    for box, choice in (("☒", "是"), ("☐", "否")):  # content controls, as Word's 复选框内容控件
+        touch._p.append(xml(f"<w:sdt %s><w:sdtContent><w:r><w:t>{box}</w:t></w:r></w:sdtContent></w:sdt>"))
+        touch.add_run(choice + "　")
+    how = document.add_paragraph("二、沟通方式：")
+    for char, choice in (("F0A8", "见面"), ("F0FE", "电话")):  # Wingdings boxes, by 插入符号
+        how._p.append(xml(f'<w:r %s><w:sym w:font="Wingdings" w:char="{char}"/></w:r>'))
+        how.add_run(choice + "　")
+    result = document.add_paragraph("三、对办理结果的意见：")
+    for checked, choice in (("", "满意"), ("<w:checked/>", "基本满意"), ("", "不满意")):  # legacy fields
+        field = f'<w:ffData><w:checkBox><w:default w:val="0"/>{checked}</w:checkBox></w:ffData>'
+        result._p.append(xml(f'<w:r %s><w:fldChar w:fldCharType="begin">{field}</w:fldChar></w:r>'))
+        result._p.append(xml("<w:r %s><w:instrText> FORMCHECKBOX </w:instrText></w:r>"))
+        result._p.append(xml('<w:r %s><w:fldChar w:fldCharType="end"/></w:r>'))
+        result.add_run(choice + "　")
+    comments = document.add_paragraph()
+    comments._p.append(
+        xml('<w:del %s w:id="1" w:author="x"><w:r><w:delText>删去的话</w:delText></w:r></w:del>')
+    )
+    comments.add_run("四、意见和建议：无")
+    saved = io.BytesIO()
+    document.save(saved)
+    read = parse_feedback_form(saved.getvalue())
+    assert (read.contacted, read.methods, read.satisfaction) == (
+        True,
+        (ContactMethod.PHONE,),
+        Satisfaction.BASICALLY_SATISFIED,
+    )
+    assert (read.comments, read.warnings) == ("无", ())  # a deletion tracked is not read
+
+
 def test_cli_render_writes_the_feedback_form(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     assert (

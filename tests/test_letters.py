@@ -876,6 +876,35 @@ def test_a_word_document_is_read_as_its_text(tmp_path: Path) -> None:
     assert letter.sections[-1].text == "我局将……"
 
 
+def test_a_word_document_is_read_through_content_controls_and_merged_cells() -> None:
+    docx = pytest.importorskip("docx")
+    import io
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    # the title and the addressee inside a content control around whole paragraphs, as a
+    # template's fields are
+    control = parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtContent>"
+        "<w:p><w:r><w:t>关于对省政协十三届一次会议第20230519号提案会办工作的意见</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>省科技厅：</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    document.element.body.insert(0, control)
+    document.add_paragraph("一、主要工作情况")
+    document.add_paragraph("我局……")
+    table = document.add_table(rows=2, cols=2)  # the signature laid out in a table, one cell merged down
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "湖北省知识产权局"
+    table.cell(1, 1).text = "2023年4月10日"
+    saved = io.BytesIO()
+    document.save(saved)
+    letter = parse_letter(saved.getvalue())
+    assert (letter.number, letter.addressee, letter.kind) == ("20230519", "省科技厅", "cohandler_opinion")
+    assert str(letter.letter_date) == "2023-04-10"
+    assert "湖北省知识产权局" in letter.text and letter.text.count("湖北省知识产权局") == 1
+
+
 @pytest.mark.parametrize(
     ("data", "said"),
     [
