@@ -274,6 +274,10 @@ def test_a_start_of_a_key_names_exactly_the_sessions_that_share_those_parts(
     assert session.within(start) == (parts(session)[:count] == parts(other)[:count])
 
 
+def test_each_body_names_its_items() -> None:
+    assert (cohandle.Body.CPPCC.item, cohandle.Body.NPC.item) == ("提案", "建议")
+
+
 _local = st.sampled_from([cohandle.Level.PROVINCE, cohandle.Level.CITY, cohandle.Level.COUNTY])
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import datetime as _dt
 import difflib
 import gc
 import io
@@ -207,11 +206,6 @@ def _said_as(argument: str, parameter: str) -> Iterator[None]:
         raise cohandle.InvalidInput(argument, exc.problem) from None
 
 
-def _item_word(data: cohandle.ProposalData) -> str:
-    """What the item is called after its number: 第20230519号提案, 第1025号建议."""
-    return "提案" if data.session.body is cohandle.Body.CPPCC else "建议"
-
-
 def _session(args: argparse.Namespace) -> str | None:
     """``--session``, checked: a session's key or its start (:meth:`cohandle.Session.within`)."""
     return None if args.session is None else session_key("--session", args.session)
@@ -228,7 +222,7 @@ def _moment(option: str, given: str) -> pendulum.DateTime:
     """A moment as an official types it: ISO (2023-05-01, 2023-05-01T09:00:00+08:00), or as
     letters write a day (2023年5月1日, 2023/5/1, 2023年5月1日 9时), digits full width or not; a
     time that names no zone is Beijing time, as a day alone is that day in Shanghai."""
-    from cohandle._clock import business_time
+    from cohandle._clock import business_time, iso_value
 
     text = narrow(given).strip()
     day = _CHINESE_DAY.fullmatch(text)
@@ -239,15 +233,15 @@ def _moment(option: str, given: str) -> pendulum.DateTime:
             text += f"T{int(day.group('H')):02d}:{day.group('M') or '00'}"
     if _NAIVE_TIME.fullmatch(text):
         text += "+08:00"
-    try:  # read as business_time reads it; a moment it reads may still be refused (0001-01-01)
-        (_dt.datetime.fromisoformat if "T" in text or " " in text else _dt.date.fromisoformat)(text)
+    try:
+        value = iso_value(text)
     except ValueError:
         raise cohandle.InvalidInput(
             option,
             "must be a day or a time, such as 2023-05-01, 2023年5月1日, 2023-05-01 09:00 (Beijing "
             f"time) or 2023-05-01T09:00:00+08:00 (got {given!r})",
         ) from None
-    return business_time(option, text)
+    return business_time(option, value)  # which may still refuse it: 0001-01-01 is too near the end
 
 
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
@@ -513,11 +507,11 @@ def _show(args: argparse.Namespace) -> int:
 
     def text() -> str:
         lines = [
-            f"{p.data.session.describe()} 第{p.number}号{_item_word(p.data)}《{p.title}》",
+            f"{p.data.session.describe()} 第{p.number}号{p.data.session.body.item}《{p.title}》",
             f"状态: {p.status.label} ({p.status})",
             *(f"{label}: {value}" for _, label, value in outcome),
             *(
-                f"并入本件: {m.item} 第{m.proposal.number}号{_item_word(m.proposal)}《{m.proposal.title}》"
+                f"并入本件: {m.item} 第{m.proposal.number}号{m.proposal.session.body.item}《{m.proposal.title}》"
                 for m in p.merged
             ),
             "",

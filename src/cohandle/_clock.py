@@ -72,6 +72,12 @@ _UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds", "mi
 _OUTSIDE = "would take the clock outside the days a date can hold, 0001-01-01 to 9999-12-31"
 
 
+def iso_value(text: str) -> _dt.date | _dt.datetime:
+    """ISO text as :func:`business_time` reads it: a timestamp (with ``T`` or a space), else a
+    date. Raises ``ValueError`` for text that is neither."""
+    return _dt.datetime.fromisoformat(text) if "T" in text or " " in text else _dt.date.fromisoformat(text)
+
+
 def business_time(field: str, value: object) -> pendulum.DateTime:
     """Normalise a business time to UTC.
 
@@ -80,11 +86,7 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
     """
     if isinstance(value, str):
         try:
-            value = (
-                _dt.datetime.fromisoformat(value)
-                if "T" in value or " " in value
-                else _dt.date.fromisoformat(value)
-            )
+            value = iso_value(value)
         except ValueError:
             raise InvalidInput(
                 field,

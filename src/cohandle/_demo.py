@@ -278,9 +278,8 @@ def _npc_suggestion(wf: Workflow) -> str:
 def timeline(wf: Workflow, proposal_id: str) -> str:
     """A proposal's history as lines an official can read."""
     p = wf.get(proposal_id)
-    kind = "提案" if p.data.session.body is Body.CPPCC else "建议"
     lines = [
-        f"{p.data.session.describe()} 第{p.number}号{kind}《{p.title}》",
+        f"{p.data.session.describe()} 第{p.number}号{p.data.session.body.item}《{p.title}》",
         f"状态: {p.status.label} ({p.status})",
     ]
     for event in wf.history(proposal_id):

@@ -71,6 +71,11 @@ class Body(_LabelledEnum):
     CPPCC = ("cppcc", "政协提案")
     NPC = ("npc", "人大代表建议")
 
+    @property
+    def item(self) -> str:
+        """What an item is called after its number: 提案 (第20230519号提案), 建议 (第1025号建议)."""
+        return "提案" if self is Body.CPPCC else "建议"
+
 
 class Level(_LabelledEnum):
     NATIONAL = ("national", "全国")

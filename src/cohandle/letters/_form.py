@@ -92,7 +92,7 @@ def feedback_form_layout(proposal: Proposal, *, unit: Unit | None = None) -> For
     reply, answering = _reply_of(proposal, unit)
     data = proposal.data
     cppcc = data.session.body is Body.CPPCC
-    item, person = ("提案", "提案人") if cppcc else ("建议", "代表")
+    item, person = data.session.body.item, "提案人" if cppcc else "代表"
     people = all(p.kind in (ProposerKind.MEMBER, ProposerKind.DEPUTY) for p in data.proposers)
     rows = [(f"{item}号", data.number), (f"{item}标题", data.title), (person, "、".join(data.proposer_names))]
     if answering is not None:

@@ -60,10 +60,6 @@ def letter_date(day: _dt.date) -> str:
     return chinese_date(day)
 
 
-def _item(proposal: ProposalData) -> str:
-    return "提案" if proposal.session.body is Body.CPPCC else "建议"
-
-
 def _contacts(signatory: Contact | None, handler: Contact | None, postal_code: str | None) -> tuple[str, ...]:
     lines = []
     if signatory is not None:
@@ -88,7 +84,7 @@ def opinion_layout(opinion: Opinion, proposal: ProposalData | Proposal) -> Lette
     expect("opinion", opinion, Opinion, "an Opinion")
     proposal = _data(proposal)
     session = proposal.session.describe()
-    item = _item(proposal)
+    item = proposal.session.body.item
     who = "提案者" if proposal.session.body is Body.CPPCC else "代表"
     return LetterLayout(
         category=opinion.suggested_category,
@@ -157,7 +153,7 @@ def reply_layout(
     for other in merged:
         expect("merged", other, ProposalData, "a list of ProposalData")
     session = proposal.session.describe()
-    item = _item(proposal)
+    item = proposal.session.body.item
     number = f"第{proposal.number}号"
     if merged:
         number += "（并" + "、".join(f"第{other.number}号" for other in merged) + "）"
