@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -903,6 +904,109 @@ def test_a_word_document_is_read_through_content_controls_and_merged_cells() -> 
     assert (letter.number, letter.addressee, letter.kind) == ("20230519", "省科技厅", "cohandler_opinion")
     assert str(letter.letter_date) == "2023-04-10"
     assert "湖北省知识产权局" in letter.text and letter.text.count("湖北省知识产权局") == 1
+
+
+def _numbered(document: Any, levels: str, *, restart: int | None = None) -> str:
+    """Adds to ``document`` a list whose levels are ``levels`` (numFmt:lvlText, ...) and an
+    instance of it, started again at ``restart`` when given; returns the instance's numId."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    numbering = document.part.numbering_part.element
+    abstract = str(len(numbering.findall(qn("w:abstractNum"))) + 10)
+    number = str(len(numbering.findall(qn("w:num"))) + 10)
+    lvls = "".join(
+        f'<w:lvl w:ilvl="{index}"><w:start w:val="1"/><w:numFmt w:val="{form}"/>'
+        f'<w:lvlText w:val="{text}"/></w:lvl>'
+        for index, (form, text) in enumerate(level.split(":", 1) for level in levels.split(","))
+    )
+    numbering.insert(
+        0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract}">{lvls}</w:abstractNum>')
+    )
+    override = (
+        f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{restart}"/></w:lvlOverride>' if restart else ""
+    )
+    numbering.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{number}"><w:abstractNumId w:val="{abstract}"/>{override}</w:num>'
+        )
+    )
+    return number
+
+
+def _item(document: Any, text: str, number: str, level: int = 0) -> None:
+    """A paragraph numbered by Word, its number not in its text."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    paragraph = document.add_paragraph(text)
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{number}"/></w:numPr>')
+    )
+
+
+def test_a_word_document_is_read_with_the_numbers_word_puts_before_its_headings() -> None:
+    # Chinese Word turns 一、 typed at a line's start into a numbered list: the letter's
+    # headings were read without their numbers, and the letter as having no sections
+    docx = pytest.importorskip("docx")
+    import io
+
+    document = docx.Document()
+    document.add_paragraph("关于对省政协十三届一次会议第20230519号提案会办工作的意见")
+    document.add_paragraph("省科技厅：")
+    headings = _numbered(document, "chineseCounting:%1、,chineseCounting:（%2）")
+    _item(document, "主要工作情况", headings)
+    _item(document, "加强专利保护", headings, 1)
+    document.add_paragraph("我局……")
+    _item(document, "推进成果转化", headings, 1)
+    document.add_paragraph("我局……")
+    _item(document, "下一步打算", headings)
+    _item(document, "继续加强合作", headings, 1)  # starts at （一） again under 二、
+    document.add_paragraph("我局将……")
+    document.add_paragraph("附件：", style="List Number")  # a style's own numbering: 1.
+    document.add_paragraph("湖北省知识产权局")
+    document.add_paragraph("2023年4月10日")
+    saved = io.BytesIO()
+    document.save(saved)
+    letter = parse_letter(saved.getvalue())
+    assert [section.heading for section in letter.sections] == ["一、主要工作情况", "二、下一步打算"]
+    assert [sub.heading for sub in letter.sections[0].subsections] == [
+        "（一）加强专利保护",
+        "（二）推进成果转化",
+    ]
+    assert [sub.heading for sub in letter.sections[1].subsections] == ["（一）继续加强合作"]
+    assert "1.\t附件：" in letter.text
+
+
+@pytest.mark.parametrize(
+    ("levels", "restart", "printed"),
+    [
+        ("decimal:%1.,decimal:%1.%2", None, ["1.\ta", "1.1\tb", "1.2\tc", "2.\td", "2.1\te"]),
+        ("decimal:(%1),lowerLetter:%2)", 3, ["(3)\ta", "a)\tb", "b)\tc", "(4)\td", "a)\te"]),
+        (
+            "ideographTraditional:%1、,decimalEnclosedCircle:%2",
+            None,
+            ["甲、a", "①\tb", "②\tc", "乙、d", "①\te"],
+        ),
+        ("upperRoman:%1.,chineseLegalSimplified:%2", None, ["I.\ta", "壹\tb", "贰\tc", "II.\td", "壹\te"]),
+        ("none:,bullet:\uf0b7", None, ["a", "•\tb", "•\tc", "d", "•\te"]),
+    ],
+)
+def test_word_numbers_are_written_as_the_list_says(
+    levels: str, restart: int | None, printed: list[str]
+) -> None:
+    docx = pytest.importorskip("docx")
+    import io
+
+    from cohandle.letters._word import word_text
+
+    document = docx.Document()
+    number = _numbered(document, levels, restart=restart)
+    for text, level in zip("abcde", (0, 1, 1, 0, 1), strict=True):
+        _item(document, text, number, level)
+    saved = io.BytesIO()
+    document.save(saved)
+    assert word_text(saved.getvalue()).split("\n") == printed
 
 
 @pytest.mark.parametrize(

@@ -1250,7 +1250,8 @@ def _remove_empty_log(path: str) -> None:
 
 def _parse(args: argparse.Namespace) -> int:
     from cohandle.letters import parse_letter
-    from cohandle.letters._parse import NOT_READ, decoded, word_text
+    from cohandle.letters._parse import NOT_READ, decoded
+    from cohandle.letters._word import word_text
 
     try:
         codecs.lookup(args.encoding)

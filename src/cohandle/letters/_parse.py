@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import io
 import re
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -304,96 +302,6 @@ NOT_READ = (  # files that are not text, by how they begin, and what to do with 
 )  # fmt: skip
 
 
-def word_text(data: bytes) -> str:
-    """The text of a Word document (.docx): its paragraphs, and its tables a row to a line
-    with a tab between cells (as Word saves a document as text), in the order they stand. Text
-    in content controls is read too, and a check box as ☒ or □: a form ticked in Word keeps
-    its ticks (python-docx's own ``text`` leaves both out)."""
-    try:
-        import docx
-    except ImportError:
-        raise LetterError(
-            "The input is a Word document (.docx), which needs python-docx to be read: "
-            "pip install 'cohandle[letters]'."
-        ) from None
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:  # damaged, or an Excel file, say
-        raise LetterError(
-            f"The input is a ZIP archive but not a Word document (.docx) that can be read ({exc})."
-        ) from None
-    return "\n".join(_word_blocks(document.element.body))
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-# what holds no text of the letter: properties (a paragraph's tab stops are w:tab too), drawings
-# and text boxes, a field's code, text deleted or moved away with changes tracked, the other
-# form of what is written twice for older readers
-_NOT_TEXT = frozenset(
-    (
-        *(_W + tag for tag in ("pPr", "rPr", "sdtPr", "drawing", "pict", "instrText", "del", "moveFrom")),
-        _MC + "AlternateContent",
-    )
-)
-# a box drawn as a symbol of the Wingdings fonts, as Word's "insert symbol" puts it
-_SYMBOL_BOXES = {"F0FE": "☒", "F0FD": "☒", "F078": "☒", "F0A8": "□", "F06F": "□", "F0A1": "□"}
-
-
-def _word_blocks(parent: Any) -> Iterator[str]:
-    """The lines of a Word body, a table cell or a content control: a paragraph a line, a
-    table a row to a line."""
-    for child in parent:
-        if child.tag == _W + "p":
-            yield _word_runs(child)
-        elif child.tag == _W + "tbl":
-            for row in child.iter(_W + "tr"):
-                if row.getparent() is not child:
-                    continue  # a row of a table nested in a cell: read with its cell
-                cells = []
-                for cell in row.iter(_W + "tc"):
-                    if cell.getparent() is not row:
-                        continue
-                    merge = cell.find(f"{_W}tcPr/{_W}vMerge")
-                    if merge is not None and merge.get(_W + "val", "continue") == "continue":
-                        continue  # the lower part of a cell merged down: said once, above
-                    cells.append("\n".join(_word_blocks(cell)))
-                yield "\t".join(cells)
-        elif child.tag == _W + "sdt":  # a content control around whole paragraphs or a table
-            content = child.find(_W + "sdtContent")
-            if content is not None:
-                yield from _word_blocks(content)
-
-
-def _word_runs(node: Any) -> str:
-    """The text of a paragraph, as it reads: its runs, those in content controls, hyperlinks
-    and insertions among them; a tab, a line break, a check box as ☒ or □."""
-    out: list[str] = []
-    for child in node:
-        tag = child.tag
-        if tag in _NOT_TEXT:
-            continue
-        if tag == _W + "t":
-            out.append(child.text or "")
-        elif tag in (_W + "tab", _W + "ptab"):
-            out.append("\t")
-        elif tag in (_W + "br", _W + "cr"):
-            out.append("\n")
-        elif tag == _W + "sym":
-            out.append(_SYMBOL_BOXES.get((child.get(_W + "char") or "").upper(), ""))
-        elif tag == _W + "checkBox":  # a legacy form field: checked, or checked by default
-            value = child.find(_W + "checked")
-            if value is None:
-                value = child.find(_W + "default")
-                ticked = value is not None and value.get(_W + "val", "0") in ("1", "true", "on")
-            else:
-                ticked = value.get(_W + "val", "1") in ("1", "true", "on")
-            out.append("☒" if ticked else "□")
-        else:
-            out.append(_word_runs(child))
-    return "".join(out)
-
-
 def read_text(text: str | bytes, encoding: str = "utf-8") -> str:
     """The text of a letter or a form given as text, or as a file's bytes: in ``encoding``, by
     its byte-order mark, or a Word document's; a .doc, a .wps, a PDF or binary data refused
@@ -401,6 +309,8 @@ def read_text(text: str | bytes, encoding: str = "utf-8") -> str:
     if not isinstance(encoding, str) or not encoding:
         raise InvalidInput("encoding", f"must name an encoding, such as 'gb18030' (got {got(encoding)})")
     if isinstance(text, bytes) and text.startswith(_ZIP):
+        from cohandle.letters._word import word_text  # python-docx is imported only for a .docx
+
         text = word_text(text)
     if isinstance(text, bytes):
         for start, what in NOT_READ:

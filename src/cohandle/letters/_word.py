@@ -1,0 +1,304 @@
+"""Reading a Word document (.docx) as the text its reader sees.
+
+python-docx's own ``text`` leaves out what a letter or a form often holds: content controls (a
+template's fields), check boxes, boxes drawn in the Wingdings fonts, and the numbers of Word's
+automatic numbering (Word turns 一、 typed at a line's start into a numbered list, so a letter's
+headings, 一、主要工作情况, are often not in its text at all). It repeats a cell merged down in
+every row it spans, and keeps text deleted with changes tracked. The document is read here from
+its XML, as it prints.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from cohandle._model import chinese_number
+from cohandle.letters._parse import LetterError
+
+__all__ = ["word_text"]
+
+
+def word_text(data: bytes) -> str:
+    """The text of a Word document (.docx): its paragraphs, and its tables a row to a line
+    with a tab between cells (as Word saves a document as text), in the order they stand. Text
+    in content controls is read too, a check box as ☒ or □, and a numbered paragraph with its
+    number (一、, （一）, 1.) as Word prints it."""
+    try:
+        import docx
+    except ImportError:
+        raise LetterError(
+            "The input is a Word document (.docx), which needs python-docx to be read: "
+            "pip install 'cohandle[letters]'."
+        ) from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:  # damaged, or an Excel file, say
+        raise LetterError(
+            f"The input is a ZIP archive but not a Word document (.docx) that can be read ({exc})."
+        ) from None
+    return "\n".join(_blocks(document.element.body, _Numbering(document)))
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# what holds no text of the letter: properties (a paragraph's tab stops are w:tab too), drawings
+# and text boxes, a field's code, text deleted or moved away with changes tracked, the other
+# form of what is written twice for older readers
+_NOT_TEXT = frozenset(
+    (
+        *(_W + tag for tag in ("pPr", "rPr", "sdtPr", "drawing", "pict", "instrText", "del", "moveFrom")),
+        _MC + "AlternateContent",
+    )
+)
+# a box drawn as a symbol of the Wingdings fonts, as Word's "insert symbol" puts it
+_SYMBOL_BOXES = {"F0FE": "☒", "F0FD": "☒", "F078": "☒", "F0A8": "□", "F06F": "□", "F0A1": "□"}
+
+
+def _blocks(parent: Any, numbering: _Numbering) -> Iterator[str]:
+    """The lines of a Word body, a table cell or a content control: a paragraph a line, a
+    table a row to a line."""
+    for child in parent:
+        if child.tag == _W + "p":
+            yield numbering.label(child) + _runs(child)
+        elif child.tag == _W + "tbl":
+            for row in child.iter(_W + "tr"):
+                if row.getparent() is not child:
+                    continue  # a row of a table nested in a cell: read with its cell
+                cells = []
+                for cell in row.iter(_W + "tc"):
+                    if cell.getparent() is not row:
+                        continue
+                    merge = cell.find(f"{_W}tcPr/{_W}vMerge")
+                    if merge is not None and merge.get(_W + "val", "continue") == "continue":
+                        continue  # the lower part of a cell merged down: said once, above
+                    cells.append("\n".join(_blocks(cell, numbering)))
+                yield "\t".join(cells)
+        elif child.tag == _W + "sdt":  # a content control around whole paragraphs or a table
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _blocks(content, numbering)
+
+
+def _runs(node: Any) -> str:
+    """The text of a paragraph, as it reads: its runs, those in content controls, hyperlinks
+    and insertions among them; a tab, a line break, a check box as ☒ or □."""
+    out: list[str] = []
+    for child in node:
+        tag = child.tag
+        if tag in _NOT_TEXT:
+            continue
+        if tag == _W + "t":
+            out.append(child.text or "")
+        elif tag in (_W + "tab", _W + "ptab"):
+            out.append("\t")
+        elif tag in (_W + "br", _W + "cr"):
+            out.append("\n")
+        elif tag == _W + "sym":
+            out.append(_SYMBOL_BOXES.get((child.get(_W + "char") or "").upper(), ""))
+        elif tag == _W + "checkBox":  # a legacy form field: checked, or checked by default
+            value = child.find(_W + "checked")
+            if value is None:
+                value = child.find(_W + "default")
+                ticked = value is not None and value.get(_W + "val", "0") in ("1", "true", "on")
+            else:
+                ticked = value.get(_W + "val", "1") in ("1", "true", "on")
+            out.append("☒" if ticked else "□")
+        else:
+            out.append(_runs(child))
+    return "".join(out)
+
+
+def _val(node: Any, path: str) -> str | None:
+    """The ``w:val`` of the first element at ``path`` under ``node``, or None."""
+    found = None if node is None else node.find(path)
+    return None if found is None else found.get(_W + "val")
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+_ROMAN: tuple[tuple[int, str], ...] = (
+    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+    (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+)  # fmt: skip
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+_CAPITALS = "零壹贰叁肆伍陆柒捌玖"
+
+
+def _roman(value: int) -> str:
+    out = []
+    for size, letters in _ROMAN:
+        count, value = divmod(value, size)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def _letters(value: int) -> str:
+    """A, B, …, Z, AA, BB, … as Word counts in letters."""
+    repeat, index = divmod(value - 1, 26)
+    return chr(ord("A") + index) * (repeat + 1)
+
+
+def _capitals(value: int) -> str:
+    """壹, 贰, …, 壹拾, 壹拾壹: the financial numerals, for 1 to 99."""
+    if not 0 < value < 100:
+        return str(value)
+    tens, ones = divmod(value, 10)
+    return (_CAPITALS[tens] + "拾" if tens else "") + (_CAPITALS[ones] if ones else "")
+
+
+def _enclosed(first: int, last: int) -> Any:
+    return lambda value: chr(first + value - 1) if 0 < value <= last else str(value)
+
+
+# Word's number formats (ST_NumberFormat) as each writes a number; one not here is written in
+# digits, as Word falls back
+_FORMATS: dict[str, Any] = {
+    "decimal": str,
+    "decimalZero": lambda value: f"{value:02d}",
+    "decimalFullWidth": lambda value: str(value).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    ),
+    "chineseCounting": chinese_number,
+    "chineseCountingThousand": chinese_number,
+    "japaneseCounting": chinese_number,
+    "taiwaneseCounting": chinese_number,
+    "taiwaneseCountingThousand": chinese_number,
+    "ideographDigital": lambda value: "".join("〇一二三四五六七八九"[int(digit)] for digit in str(value)),
+    "chineseLegalSimplified": _capitals,
+    "ideographTraditional": lambda value: _STEMS[value - 1] if 0 < value <= 10 else str(value),
+    "decimalEnclosedCircle": _enclosed(0x2460, 20),
+    "decimalEnclosedCircleChinese": _enclosed(0x2460, 20),
+    "ideographEnclosedCircle": _enclosed(0x3280, 10),
+    "decimalEnclosedParen": _enclosed(0x2474, 20),
+    "decimalEnclosedFullstop": _enclosed(0x2488, 20),
+    "upperLetter": _letters,
+    "lowerLetter": lambda value: _letters(value).lower(),
+    "upperRoman": _roman,
+    "lowerRoman": lambda value: _roman(value).lower(),
+    "none": lambda value: "",
+}
+# after a number ending in one of these, the tab Word puts before the text only aligns it
+_CLOSING_MARKS = frozenset("、，．。：）〕】」』")
+
+
+class _Level:
+    """One level of a list: where it starts, how its number is written and what follows it."""
+
+    __slots__ = ("form", "legal", "start", "suffix", "text")
+
+    def __init__(self, node: Any) -> None:
+        self.start = _int(_val(node, _W + "start"), 1)
+        self.form = _val(node, _W + "numFmt") or "decimal"
+        self.text = _val(node, _W + "lvlText")
+        self.suffix = {"nothing": "", "space": " "}.get(_val(node, _W + "suff") or "tab", "\t")
+        self.legal = node.find(_W + "isLgl") is not None
+
+
+class _Numbering:
+    """Word's automatic numbering: the number each numbered paragraph prints before its text,
+    counted in the document's order, a list's deeper levels starting again after a higher one."""
+
+    def __init__(self, document: Any) -> None:
+        self._levels: dict[str, dict[int, _Level]] = {}  # abstract list -> its levels
+        self._lists: dict[str, tuple[str, dict[int, int]]] = {}  # list -> abstract list, restarts
+        self._styles: dict[str, tuple[str | None, str | None, str | None]] = {}  # numId, ilvl, basedOn
+        self._counts: dict[str, dict[int, int]] = {}
+        self._used: set[str] = set()  # lists whose first paragraph has been read
+        try:
+            numbering = document.part.numbering_part.element
+            styles = document.styles.element
+        except (KeyError, NotImplementedError):  # a document without a part of either
+            return
+        for style in styles.iterfind(_W + "style"):
+            properties = style.find(_W + "pPr")
+            self._styles[style.get(_W + "styleId") or ""] = (
+                _val(properties, f"{_W}numPr/{_W}numId"),
+                _val(properties, f"{_W}numPr/{_W}ilvl"),
+                _val(style, _W + "basedOn"),
+            )
+        links: dict[str, str] = {}  # an abstract list that only names a list style
+        for abstract in numbering.iterfind(_W + "abstractNum"):
+            key = abstract.get(_W + "abstractNumId") or ""
+            self._levels[key] = {
+                _int(lvl.get(_W + "ilvl"), 0): _Level(lvl) for lvl in abstract.iterfind(_W + "lvl")
+            }
+            link = _val(abstract, _W + "numStyleLink")
+            if link is not None:
+                links[key] = link
+        for instance in numbering.iterfind(_W + "num"):
+            restarts = {
+                _int(override.get(_W + "ilvl"), 0): _int(_val(override, _W + "startOverride"), 1)
+                for override in instance.iterfind(_W + "lvlOverride")
+                if override.find(_W + "startOverride") is not None
+            }
+            self._lists[instance.get(_W + "numId") or ""] = (
+                _val(instance, _W + "abstractNumId") or "",
+                restarts,
+            )
+        for key, style in links.items():  # the levels are the list style's list's
+            linked = self._lists.get(self._styles.get(style, (None, None, None))[0] or "")
+            if linked is not None and linked[0] in self._levels:
+                self._levels[key] = self._levels[linked[0]]
+
+    def _of_style(self, style: str | None) -> tuple[str | None, str | None]:
+        """The list and the level a paragraph style numbers its paragraphs with, through the
+        styles it is based on."""
+        seen: set[str] = set()
+        while style is not None and style not in seen:
+            seen.add(style)
+            number, level, based = self._styles.get(style, (None, None, None))
+            if number is not None:
+                return number, level
+            style = based
+        return None, None
+
+    def label(self, paragraph: Any) -> str:
+        """The number the paragraph prints before its text, and what follows it; "" for a
+        paragraph that is not numbered."""
+        properties = paragraph.find(_W + "pPr")
+        if properties is None or not self._lists:
+            return ""
+        number, level = _val(properties, f"{_W}numPr/{_W}numId"), _val(properties, f"{_W}numPr/{_W}ilvl")
+        if number is None:
+            number, style_level = self._of_style(_val(properties, _W + "pStyle"))
+            level = level if level is not None else style_level
+        if number is None or number == "0" or number not in self._lists:
+            return ""  # not numbered, or numbering taken off (numId 0)
+        abstract, restarts = self._lists[number]
+        levels = self._levels.get(abstract, {})
+        depth = _int(level, 0)
+        this = levels.get(depth)
+        if this is None or this.text is None:
+            return ""
+        # lists that share an abstract list count on together, unless one starts again
+        counts = self._counts.setdefault(abstract, {})
+        if number not in self._used:
+            self._used.add(number)
+            for restarted, start in restarts.items():
+                counts[restarted] = start - 1
+        counts[depth] = counts.get(depth, this.start - 1) + 1
+        for deeper in [key for key in counts if key > depth]:
+            del counts[deeper]  # 一、 after （三） starts its （一） again
+        if this.form == "bullet":
+            text = this.text if this.text and not "\ue000" <= this.text[0] <= "\uf8ff" else "•"
+            return text + this.suffix
+        text = this.text
+        for index in range(8, -1, -1):  # %1 … %9, each the number of its level
+            mark = f"%{index + 1}"
+            if mark in text:
+                other = levels.get(index)
+                value = counts.get(index, other.start if other is not None else 1)
+                form = "decimal" if this.legal else (other.form if other is not None else "decimal")
+                text = text.replace(mark, _FORMATS.get(form, str)(value))
+        if not text:
+            return ""  # a level that prints no number
+        suffix = "" if text[-1] in _CLOSING_MARKS and this.suffix == "\t" else this.suffix
+        return text + suffix
