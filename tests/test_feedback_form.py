@@ -196,11 +196,15 @@ def test_the_form_names_the_day_the_proposers_feedback_is_due() -> None:
 
 
 def test_the_form_as_a_word_document_reads_back(tmp_path: Path) -> None:
-    pytest.importorskip("docx")
+    docx = pytest.importorskip("docx")
     wf = workflow()
     pid = bring_to(wf, Status.ANSWERED)
     path = tmp_path / "征询意见表.docx"
     form_docx(feedback_form_layout(wf.get(pid)), path)
+    # the labels in a narrow column, the item in the rest of the line (both were half of it)
+    table = docx.Document(str(path)).tables[0]
+    label, value = (cell.width for cell in table.rows[0].cells)
+    assert label * 3 < value and abs(label + value - docx.shared.Mm(156)) < docx.shared.Mm(0.1)  # in twips
     read = parse_feedback_form(path.read_bytes())
     assert (read.number, read.unit, read.satisfaction) == (wf.get(pid).number, LEAD.name, None)
     assert sorted(f.name for f in tmp_path.iterdir()) == ["征询意见表.docx"]

@@ -781,7 +781,8 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "reply.docx"
     write_docx(p.reply, p.data, path)
     paragraphs = [para.text for para in docx.Document(str(path)).paragraphs]
-    assert "关于对湖北省政协十三届一次会议第20230519号提案的答复" in paragraphs
+    # the title broken where its words allow, not where the line runs out (…会议第 / 20230519号…)
+    assert "关于对湖北省政协十三届一次会议\n第20230519号提案的答复" in paragraphs
     assert "李明委员：" in paragraphs and "2023年5月10日" in paragraphs and "（此件主动公开）" in paragraphs
     text = "\n".join(paragraphs)
     assert parse_letter(text).to_json()["number"] == "20230519"
@@ -791,6 +792,46 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
         write_docx(p.reply, p.data, tmp_path)
     assert [f.name for f in tmp_path.iterdir()] == ["reply.docx"], "a failed write left a file behind"
     assert not list(tmp_path.parent.glob(f"{tmp_path.name}*.partial")), "a failed write left a file behind"
+
+
+@pytest.mark.parametrize(
+    ("title", "size", "lines"),
+    [
+        ("关于省政协提案的答复", 22, "关于省政协提案的答复"),  # on one line
+        (
+            "关于对湖北省政协十三届一次会议第20230519号提案会办工作的意见",
+            22,
+            "关于对湖北省政协十三届一次会议\n第20230519号提案会办工作的意见",
+        ),
+        (
+            "关于对省十四届人大一次会议第１０２５号建议的答复",
+            22,
+            "关于对省十四届人大一次会议\n第１０２５号建议的答复",
+        ),
+        # 第二次 is not a number's start; the break is before 第01234号
+        (
+            "关于政协十四届全国委员会第二次会议第01234号提案答复的函",
+            22,
+            "关于政协十四届全国委员会第二次会议\n第01234号提案答复的函",
+        ),
+        (
+            "关于对湖北省政协十三届一次会议第20230519号提案的答复",
+            16,
+            "关于对湖北省政协十三届一次会议第20230519号提案的答复",
+        ),
+        # no 第…号, or a line too long either way: left for the word processor to break
+        (
+            "关于进一步加强和改进全省城乡基层社会治理体系建设的若干意见",
+            22,
+            "关于进一步加强和改进全省城乡基层社会治理体系建设的若干意见",
+        ),
+        ("关于对湖北省武汉市江岸区政协第十三届委员会第一次会议第20230519号提案的答复", 22, None),
+    ],
+)
+def test_a_long_title_is_broken_before_its_number(title: str, size: float, lines: str | None) -> None:
+    from cohandle.letters._render import title_lines
+
+    assert title_lines(title, size) == (title if lines is None else lines)
 
 
 def test_a_docx_is_on_the_disk_before_it_takes_its_name(

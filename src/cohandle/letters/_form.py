@@ -31,7 +31,7 @@ from cohandle._model import (
 from cohandle._state import Proposal
 from cohandle._text import chinese_date
 from cohandle.letters._parse import _DATE, _FORM_FIELD, _date, _form_label, _squeeze, read_text
-from cohandle.letters._render import _for_word, a4_document, save_docx, set_font
+from cohandle.letters._render import TEXT_WIDTH_MM, _for_word, a4_document, save_docx, set_font, title_lines
 
 __all__ = [
     "FormLayout",
@@ -149,7 +149,9 @@ def form_docx(form: FormLayout, path: str | os.PathLike[str]) -> None:
     expect("form", form, FormLayout, "a FormLayout")
     expect("path", path, (str, os.PathLike), "a file name")
     document = a4_document()
+    from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
 
     def paragraph(text: str, *, font: str = "仿宋_GB2312", size: float = 14, align: Any = None) -> None:
         para = document.add_paragraph()
@@ -157,13 +159,22 @@ def form_docx(form: FormLayout, path: str | os.PathLike[str]) -> None:
             para.alignment = align
         set_font(para.add_run(_for_word(text)), font, size)
 
-    paragraph(form.title, font="方正小标宋简体", size=18, align=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph(title_lines(form.title, 18), font="方正小标宋简体", size=18, align=WD_ALIGN_PARAGRAPH.CENTER)
     table = document.add_table(rows=len(form.rows), cols=2)
     table.style = "Table Grid"
+    table.autofit = False
+    # the labels' column as wide as its longest label (5 characters at 14 points, and room),
+    # the values' the rest of the line; Word reads the cells' widths, others the columns'
+    widths = (Mm(36), Mm(TEXT_WIDTH_MM - 36))
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for row, (label, value) in zip(table.rows, form.rows, strict=True):
-        for cell, text in zip(row.cells, (label, value), strict=True):
+        row.height, row.height_rule = Mm(9), WD_ROW_HEIGHT_RULE.AT_LEAST
+        for cell, text, width in zip(row.cells, (label, value), widths, strict=True):
             cell.text = ""
+            cell.width, cell.vertical_alignment = width, WD_ALIGN_VERTICAL.CENTER
             set_font(cell.paragraphs[0].add_run(_for_word(text)), "仿宋_GB2312", 14)
+    document.add_paragraph()  # a line between the table and the questions
     for question, choices in form.questions:
         paragraph(_question_line(question, choices))
     paragraph(f"{form.comments}：")

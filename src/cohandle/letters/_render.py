@@ -260,7 +260,7 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
         paragraph(layout.category, font="黑体", align=right)
     if layout.doc_number:
         paragraph(layout.doc_number, align=right)
-    paragraph(layout.title, font="方正小标宋简体", size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph(title_lines(layout.title, 22), font="方正小标宋简体", size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph(layout.addressee)
     paragraph(layout.opening, indent=True)
 
@@ -284,6 +284,32 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     if layout.copies:
         paragraph("抄送：" + "，".join(layout.copies) + "。", size=14)
     save_docx(document, path)
+
+
+TEXT_WIDTH_MM = 156  # A4, less GB/T 9704's margins: 28 mm left, 26 mm right
+_BREAK_BEFORE = re.compile("第[0-9０-９]")  # 第20230519号: a line broken inside it breaks the number
+
+
+def title_lines(title: str, size: float) -> str:
+    """``title`` as it is set in ``size`` points across the page: as it is where it fits on one
+    line; else broken (a line feed) before its 第…号, when both lines then fit, since GB/T 9704
+    keeps a title's words whole where it breaks (关于对湖北省政协十三届一次会议 /
+    第20230519号提案的答复), where a word processor breaks where the line runs out (…一次会议第
+    / 20230519号…); else as it is, for the word processor to break."""
+
+    def width(text: str) -> float:  # in the font's full-width characters; Latin letters and digits half
+        return sum(0.5 if char.isascii() else 1.0 for char in text)
+
+    fits = TEXT_WIDTH_MM / (size * 25.4 / 72)
+    if width(title) <= fits:
+        return title
+    breaks = [
+        (max(width(title[: m.start()]), width(title[m.start() :])), m.start())
+        for m in _BREAK_BEFORE.finditer(title)
+        if m.start() > 0
+    ]
+    widest, at = min(breaks, default=(fits + 1, 0))
+    return title if widest > fits else title[:at] + "\n" + title[at:]
 
 
 def a4_document() -> Any:
