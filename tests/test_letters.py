@@ -834,6 +834,42 @@ def test_a_long_title_is_broken_before_its_number(title: str, size: float, lines
     assert title_lines(title, size) == (title if lines is None else lines)
 
 
+@pytest.mark.parametrize("unit", ["省科技厅", "省住房和城乡建设厅", "中国人民政治协商会议湖北省委员会办公厅"])
+def test_the_date_ends_four_characters_from_the_line_end_and_the_unit_is_centred_over_it(
+    unit: str, tmp_path: Path
+) -> None:
+    # GB/T 9704 7.3.5.1, a sealed letter: the date four characters from the line's end, the
+    # unit centred above it; both stood at the line's very end
+    from cohandle.letters._render import width
+    from helpers import data, reply
+
+    letter = reply(author=cohandle.Unit(name=unit))
+    lines = render_reply(letter, data()).splitlines()
+    at = next(index for index, line in enumerate(lines) if line.endswith("2025年3月1日"))
+    signed, dated = lines[at - 1], lines[at]
+    assert signed.strip() == unit
+
+    def span(line: str) -> tuple[float, float]:  # where the text starts and ends, in characters
+        start = width(line) - width(line.lstrip())
+        return start, width(line)
+
+    (unit_start, unit_end), (date_start, date_end) = span(signed), span(dated)
+    assert date_end == 28 - 4
+    if width(unit) <= width("2025年3月1日") + 2 * 4:
+        assert abs((unit_start + unit_end) / 2 - (date_start + date_end) / 2) <= 0.25
+    else:  # too long to stand centred: it ends at the line's end
+        assert unit_end == 28
+
+    docx = pytest.importorskip("docx")
+    path = tmp_path / "reply.docx"
+    write_docx(letter, data(), path)
+    paragraphs = {para.text: para for para in docx.Document(str(path)).paragraphs}
+    date_gap = paragraphs["2025年3月1日"].paragraph_format.right_indent
+    unit_gap = paragraphs[unit].paragraph_format.right_indent or 0
+    assert date_gap == docx.shared.Pt(16 * 4)
+    assert unit_gap == docx.shared.Pt(max(0, 16 * (4 + (width("2025年3月1日") - width(unit)) / 2)))
+
+
 def test_a_docx_is_on_the_disk_before_it_takes_its_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,6 +34,7 @@ from cohandle._text import chinese_date
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
 
 _WIDTH = 28  # characters of a line of an A4 page in 3号 type
+_DATE_GAP = 4  # GB/T 9704: a sealed letter's date ends four characters from the line's end
 
 
 @attrs.frozen(kw_only=True)
@@ -188,8 +189,28 @@ def _section_lines(sections: Sequence[Section], depth: int = 0) -> list[str]:
     return lines
 
 
+def width(text: str) -> float:
+    """How wide ``text`` is set, in the font's full-width characters: Latin letters and digits
+    are half as wide."""
+    return sum(0.5 if char.isascii() else 1.0 for char in text)
+
+
+def _padded(text: str, gap: float) -> str:
+    """``text`` ending ``gap`` characters from the line's right end: full-width spaces before
+    it, and a plain one for a half."""
+    halves = max(0, round((_WIDTH - gap - width(text)) * 2))
+    return "　" * (halves // 2) + " " * (halves % 2) + text
+
+
 def _right(text: str) -> str:
-    return "　" * max(0, _WIDTH - len(text)) + text
+    return _padded(text, 0)
+
+
+def signature_gaps(signature: str, date: str) -> tuple[float, float]:
+    """How far from the line's right end the signing unit and the date end, in characters, as
+    GB/T 9704 (7.3.5.1) sets a sealed letter: the date four characters from the end, the unit
+    centred above it (over the seal); a unit too long for that ends at the line's end."""
+    return max(0.0, _DATE_GAP + (width(date) - width(signature)) / 2), _DATE_GAP
 
 
 def to_text(layout: LetterLayout) -> str:
@@ -202,7 +223,9 @@ def to_text(layout: LetterLayout) -> str:
         lines.append(_right(layout.doc_number))
     lines += ["", layout.title, "", layout.addressee, "　　" + layout.opening]
     lines += _section_lines(layout.sections)
-    lines += ["", _right(layout.signature), _right(letter_date(layout.date))]
+    date = letter_date(layout.date)
+    unit_gap, date_gap = signature_gaps(layout.signature, date)
+    lines += ["", _padded(layout.signature, unit_gap), _padded(date, date_gap)]
     if layout.note:
         lines.append("　　" + layout.note)
     lines.append("")
@@ -246,13 +269,21 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
     from docx.shared import Pt
 
     def paragraph(
-        text: str, *, font: str = "仿宋_GB2312", size: float = 16, align: Any = None, indent: bool = False
+        text: str,
+        *,
+        font: str = "仿宋_GB2312",
+        size: float = 16,
+        align: Any = None,
+        indent: bool = False,
+        gap: float = 0,
     ) -> None:
         para = document.add_paragraph()
         if align is not None:
             para.alignment = align
         if indent:
             para.paragraph_format.first_line_indent = Pt(size * 2)
+        if gap:
+            para.paragraph_format.right_indent = Pt(size * gap)
         set_font(para.add_run(_for_word(text)), font, size)
 
     right = WD_ALIGN_PARAGRAPH.RIGHT
@@ -273,8 +304,11 @@ def to_docx(layout: LetterLayout, path: str | os.PathLike[str]) -> None:
             sections(item.subsections, depth + 1)
 
     sections(layout.sections, 0)
-    paragraph(layout.signature, align=right)
-    paragraph(letter_date(layout.date), align=right)
+    date = letter_date(layout.date)
+    unit_gap, date_gap = signature_gaps(layout.signature, date)
+    paragraph("")  # a line between the body and the seal
+    paragraph(layout.signature, align=right, gap=unit_gap)
+    paragraph(date, align=right, gap=date_gap)
     if layout.note:
         paragraph(layout.note, indent=True)
     for line in layout.contacts:
@@ -296,9 +330,6 @@ def title_lines(title: str, size: float) -> str:
     keeps a title's words whole where it breaks (关于对湖北省政协十三届一次会议 /
     第20230519号提案的答复), where a word processor breaks where the line runs out (…一次会议第
     / 20230519号…); else as it is, for the word processor to break."""
-
-    def width(text: str) -> float:  # in the font's full-width characters; Latin letters and digits half
-        return sum(0.5 if char.isascii() else 1.0 for char in text)
 
     fits = TEXT_WIDTH_MM / (size * 25.4 / 72)
     if width(title) <= fits:
