@@ -93,6 +93,17 @@ def test_show_prints_parties_deadlines_and_timeline(demo_db: Path) -> None:
     )
 
 
+def test_show_lists_deadlines_by_the_day_they_fall_due(demo_db: Path) -> None:
+    # they were listed as they were set: a unit's publication after the proposers' feedback
+    # due days later, the other unit's publication after that
+    text = run("show", "cppcc-湖北省-13-1-20230412", "--now", NOW, db=demo_db).stdout
+    lines = text.split("责任方")[1].split("\n\n")[0].splitlines()[2:]
+    days = [line.split()[2] for line in lines]  # 责任方, 事项, 期限, 状态
+    assert len(days) == 7 and days == sorted(days)
+    data = json.loads(run("show", "cppcc-湖北省-13-1-20230412", "--now", NOW, "--json", db=demo_db).stdout)
+    assert sorted(d["due"] for d in data["deadlines"]) == days  # --json keeps the order they were set in
+
+
 def test_show_prints_countersignatures_reviews_and_reports_on_implementation(demo_db: Path) -> None:
     text = run("show", "cppcc-湖北省-13-1-20230233", "--now", NOW, db=demo_db).stdout
     assert "会办单位  省财政厅 (已报送意见, 签收 2023-02-23, 会签 2023-04-28)" in text

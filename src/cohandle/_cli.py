@@ -521,14 +521,14 @@ def _show(args: argparse.Namespace) -> int:
             ),
         ]
         if deadlines:
-            rows = [
+            rows = [  # by the day each falls due, as one reads a calendar; in the order set on one day
                 [
                     _party(t.deadline.party, who),
                     _kind(t.deadline.kind, who),
                     _day(t.deadline.due),
                     status.label,
                 ]
-                for t, status in p.deadlines_at(now)
+                for t, status in sorted(p.deadlines_at(now), key=lambda pair: pair[0].deadline.due)
             ]
             lines += ["", table(["责任方", "事项", "期限", "状态"], rows)]
         if contacts:
