@@ -1055,6 +1055,80 @@ def test_a_word_document_is_read_with_the_numbers_word_puts_before_its_headings(
     assert "1.\t附件：" in letter.text
 
 
+_BOX_NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
+)
+
+
+def _text_box(*lines: str, inner: str = "", legacy: bool = False) -> str:
+    """A run holding a text box of ``lines`` (and ``inner``, a box inside it): as Word 2010 and
+    later write one, a drawing with its VML copy for older readers, or (``legacy``) VML alone."""
+    content = "<w:txbxContent>" + "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in lines)
+    content += (f"<w:p>{inner}</w:p>" if inner else "") + "</w:txbxContent>"
+    vml = f'<w:pict><v:shape style="position:absolute;width:40pt;height:30pt"><v:textbox>{content}</v:textbox></v:shape></w:pict>'
+    if legacy:
+        return f"<w:r {_BOX_NS}>{vml}</w:r>"
+    drawing = (
+        '<w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" '
+        'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="column"><wp:posOffset>4800000</wp:posOffset></wp:positionH>'
+        '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        '<wp:extent cx="500000" cy="400000"/><wp:wrapNone/><wp:docPr id="1" name="Text Box 1"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr/>'
+        f"<wps:txbx>{content}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing>"
+    )
+    return (
+        f'<w:r {_BOX_NS}><mc:AlternateContent><mc:Choice Requires="wps">{drawing}</mc:Choice>'
+        f"<mc:Fallback>{vml}</mc:Fallback></mc:AlternateContent></w:r>"
+    )
+
+
+def test_a_word_documents_text_boxes_are_read_once_before_the_paragraph_they_stand_by() -> None:
+    # a reply's category is often a letter boxed in the top corner: it was not read, and the
+    # letter had no category
+    docx = pytest.importorskip("docx")
+    import io
+
+    from docx.oxml import parse_xml
+
+    from cohandle.letters._word import word_text
+
+    document = docx.Document()
+    title = document.add_paragraph()
+    title._p.append(parse_xml(_text_box("B")))
+    title.add_run("关于对省政协十三届一次会议第20230519号提案会办工作的意见")
+    document.add_paragraph("省科技厅：")
+    document.add_paragraph("现将……办理情况函告如下，请综合后一并答复提案者。")
+    document.add_paragraph("湖北省知识产权局")
+    document.add_paragraph("2023年4月10日")
+    end = document.add_paragraph()
+    end._p.append(parse_xml(_text_box("附件：无", legacy=True)))  # an older document's VML box
+    end._p.append(parse_xml(_text_box("外框", inner=_text_box("内框").replace(f" {_BOX_NS}", ""))))
+    saved = io.BytesIO()
+    document.save(saved)
+    assert word_text(saved.getvalue()).split("\n") == [
+        "B",
+        "关于对省政协十三届一次会议第20230519号提案会办工作的意见",
+        "省科技厅：",
+        "现将……办理情况函告如下，请综合后一并答复提案者。",
+        "湖北省知识产权局",
+        "2023年4月10日",
+        "附件：无",
+        "外框",
+        "内框",  # a box in a box: read once, with the box it is in
+        "",  # the outer box's paragraph the inner one stands by
+        "",  # the paragraph the boxes stand by
+    ]
+    letter = parse_letter(saved.getvalue())
+    assert (letter.category, letter.number, letter.author_unit) == ("B", "20230519", "湖北省知识产权局")
+
+
 @pytest.mark.parametrize(
     ("levels", "restart", "printed"),
     [

@@ -1,8 +1,8 @@
 """Reading a Word document (.docx) as the text its reader sees.
 
 python-docx's own ``text`` leaves out what a letter or a form often holds: content controls (a
-template's fields), check boxes, boxes drawn in the Wingdings fonts, and the numbers of Word's
-automatic numbering (Word turns 一、 typed at a line's start into a numbered list, so a letter's
+template's fields), check boxes, boxes drawn in the Wingdings fonts, text boxes (a category's
+letter boxed in a corner), and the numbers of Word's automatic numbering (Word turns 一、 typed at a line's start into a numbered list, so a letter's
 headings, 一、主要工作情况, are often not in its text at all). It repeats a cell merged down in
 every row it spans, and keeps text deleted with changes tracked. The document is read here from
 its XML, as it prints.
@@ -24,8 +24,9 @@ __all__ = ["word_text"]
 def word_text(data: bytes) -> str:
     """The text of a Word document (.docx): its paragraphs, and its tables a row to a line
     with a tab between cells (as Word saves a document as text), in the order they stand. Text
-    in content controls is read too, a check box as ☒ or □, and a numbered paragraph with its
-    number (一、, （一）, 1.) as Word prints it."""
+    in content controls is read too, a check box as ☒ or □, a numbered paragraph with its
+    number (一、, （一）, 1.) as Word prints it, and a text box's lines before the paragraph it
+    is anchored in."""
     try:
         import docx
     except ImportError:
@@ -62,6 +63,8 @@ def _blocks(parent: Any, numbering: _Numbering) -> Iterator[str]:
     table a row to a line."""
     for child in parent:
         if child.tag == _W + "p":
+            for box in _boxes(child):  # a text box's lines before the paragraph it is anchored in
+                yield from _blocks(box, numbering)
             yield numbering.label(child) + _runs(child)
         elif child.tag == _W + "tbl":
             for row in child.iter(_W + "tr"):
@@ -80,6 +83,20 @@ def _blocks(parent: Any, numbering: _Numbering) -> Iterator[str]:
             content = child.find(_W + "sdtContent")
             if content is not None:
                 yield from _blocks(content, numbering)
+
+
+def _boxes(paragraph: Any) -> Iterator[Any]:
+    """The text boxes anchored in ``paragraph`` (a category's letter boxed in a corner, a
+    header laid out in boxes), each once: Word writes a box twice, as a drawing and as VML for
+    older readers (mc:Fallback), and a box inside a box is read with the box it is in."""
+    if paragraph.find(f".//{_W}txbxContent") is None:  # most paragraphs: one search in C
+        return
+    for box in paragraph.iter(_W + "txbxContent"):
+        node = box.getparent()
+        while node is not paragraph and node.tag not in (_MC + "Fallback", _W + "txbxContent"):
+            node = node.getparent()
+        if node is paragraph:
+            yield box
 
 
 def _runs(node: Any) -> str:
