@@ -834,6 +834,32 @@ def test_a_long_title_is_broken_before_its_number(title: str, size: float, lines
     assert title_lines(title, size) == (title if lines is None else lines)
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "关于对湖北省政协十三届\n一次会议第20230519号提案的答复",  # the term and meeting were lost
+        "关于对湖北省政协十三届一次\n会议第20230519号提案的答复",
+        "关于对湖北省政协十三届一次会议\n第20230519号提案的答复",
+        "关于对湖北省政协十三届一次会议第20230519\n号提案的答复",
+    ],
+)
+def test_a_title_set_on_two_lines_is_read_wherever_it_breaks(title: str) -> None:
+    letter = parse_letter(f"{title}\n\n李明委员：\n　　现答复如下。\n省科技厅\n2023年5月10日\n")
+    assert (letter.body, letter.level, letter.session_term, letter.session_meeting, letter.number) == (
+        "cppcc",
+        "province",
+        13,
+        1,
+        "20230519",
+    )
+
+
+def test_a_municipalitys_name_broken_from_its_shi_is_still_a_provinces() -> None:
+    # a municipality's name broken from its 市 (北京 / 市) was read as a city's, not a province's
+    capital = parse_letter("关于对北京\n市政协十三届一次会议第1025号提案的答复\n李明委员：\n现答复如下。\n")
+    assert (capital.level, capital.session_term, capital.number) == ("province", 13, "1025")
+
+
 @pytest.mark.parametrize("unit", ["省科技厅", "省住房和城乡建设厅", "中国人民政治协商会议湖北省委员会办公厅"])
 def test_the_date_ends_four_characters_from_the_line_end_and_the_unit_is_centred_over_it(
     unit: str, tmp_path: Path

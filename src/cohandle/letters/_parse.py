@@ -136,8 +136,9 @@ _TITLE = re.compile(
 _MENTION = re.compile(
     rf"(?P<inner>[{_HAN}]{{0,30}}?)第\s*(?P<number>[0-9０-９]{{1,12}})\s*号(?:代表)?(?P<item>提案|建议|议案)"
 )
-_SESSION = re.compile(
-    rf"(?P<term>[0-9{_CN}]{{1,3}})届(?:[{_HAN}]{{0,8}}?)(?:第)?(?P<meeting>[0-9{_CN}]{{1,3}})次(?:全体)?会议"
+_SESSION = re.compile(  # in a title set on two lines, the break may fall after 届 or before 会议
+    rf"(?P<term>[0-9{_CN}]{{1,3}})届(?:[{_HAN}]|{_WRAP}){{0,8}}?(?:第)?(?P<meeting>[0-9{_CN}]{{1,3}})次"
+    rf"(?:{_WRAP})?(?:全体)?(?:{_WRAP})?会议"
 )
 _QUOTED_TITLE = re.compile(r"[“\"「《](?P<title>关于[^”\"」》\n]{2,80}?)[”\"」》]")
 _PUBLISHED = re.compile(
@@ -511,9 +512,10 @@ def _proposers(addr: str) -> tuple[str, ...]:
 def _read_item(text: str, match: re.Match[str], found: _Found) -> None:
     """Body, level, session and number from a title or a mention of the item."""
     inner, item = match.group("inner"), match.group("item")
-    body = "npc" if ("人大" in inner or item in ("建议", "议案")) else "cppcc"
+    joined = "".join(inner.split())  # a title set on two lines: 湖北省人 / 大十四届…
+    body = "npc" if ("人大" in joined or item in ("建议", "议案")) else "cppcc"
     found.put("body", body, *match.span("inner"))
-    found.put("level", _level(inner), *match.span("inner"))
+    found.put("level", _level(joined), *match.span("inner"))
     number = match.group("number").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     found.put("number", number, *match.span("number"))
     session = _SESSION.search(inner)
