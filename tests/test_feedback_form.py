@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,6 +256,62 @@ def test_a_form_ticked_in_word_keeps_its_ticks() -> None:
         Satisfaction.BASICALLY_SATISFIED,
     )
     assert (read.comments, read.warnings) == ("无", ())  # a deletion tracked is not read
+
+
+def test_a_box_ticked_in_a_symbol_font_is_read_as_the_box_it_shows() -> None:
+    # the common way to tick a box in Word: type R and set it in Wingdings 2 (£ is its empty
+    # box); read as the letters R and £, the form ticked nothing, or 满意 by its answer alone
+    docx = pytest.importorskip("docx")
+    import io
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from cohandle.letters._word import word_text
+
+    def typed(paragraph: Any, letter: str, font: str) -> None:
+        paragraph._p.append(
+            parse_xml(
+                f'<w:r {nsdecls("w")}><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}"/></w:rPr>'
+                f"<w:t>{letter}</w:t></w:r>"
+            )
+        )
+
+    document = docx.Document()
+    document.add_paragraph("提案号：0001")
+    touch = document.add_paragraph("一、办理中是否与您联系沟通：")
+    for letter, choice in (("R", "是"), ("£", "否")):
+        typed(touch, letter, "Wingdings 2")
+        touch.add_run(choice + "　")
+    how = document.add_paragraph("二、沟通方式：")
+    # in Word's private use area (U+F000 above the font's code) too, and in Wingdings
+    for letter, font, choice in (
+        ("\uf0a3", "Wingdings 2", "见面"),
+        ("\uf052", "Wingdings 2", "电话"),
+        ("o", "Wingdings", "书面"),
+        ("þ", "Wingdings", "网络"),
+    ):
+        typed(how, letter, font)
+        how.add_run(choice + "　")
+    result = document.add_paragraph("三、对办理结果的意见：")
+    for code, choice in (("F0A3", "满意"), ("F052", "基本满意"), ("F0A3", "不满意")):  # 插入符号
+        result._p.append(
+            parse_xml(f'<w:r {nsdecls("w")}><w:sym w:font="Wingdings 2" w:char="{code}"/></w:r>')
+        )
+        result.add_run(choice + "　")
+    saved = io.BytesIO()
+    document.save(saved)
+    assert word_text(saved.getvalue()).splitlines()[1:] == [
+        "一、办理中是否与您联系沟通：☑是　□否　",
+        "二、沟通方式：□见面　☑电话　□书面　☑网络　",
+        "三、对办理结果的意见：□满意　☑基本满意　□不满意　",
+    ]
+    read = parse_feedback_form(saved.getvalue())
+    assert (read.contacted, read.methods, read.satisfaction) == (
+        True,
+        (ContactMethod.PHONE, ContactMethod.ONLINE),
+        Satisfaction.BASICALLY_SATISFIED,
+    )
 
 
 def test_cli_render_writes_the_feedback_form(tmp_path: Path) -> None:

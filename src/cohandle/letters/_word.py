@@ -54,8 +54,17 @@ _NOT_TEXT = frozenset(
         _MC + "AlternateContent",
     )
 )
-# a box drawn as a symbol of the Wingdings fonts, as Word's "insert symbol" puts it
-_SYMBOL_BOXES = {"F0FE": "☒", "F0FD": "☒", "F078": "☒", "F0A8": "□", "F06F": "□", "F0A1": "□"}
+# Boxes and ticks drawn in a symbol font, by the letter the font draws them for: inserted as a
+# symbol (w:sym), or typed (R in Wingdings 2 is a ticked box, the common way to tick a box in a
+# Chinese form: type R, set the font to Wingdings 2). Other characters of these fonts are
+# pictures, not text, and are left out.
+_SYMBOL_FONTS = {
+    "wingdings": {
+        "\xfe": "☑", "\xfd": "☒", "x": "☒", "\xfc": "✓", "\xfb": "✗", "\xa8": "□", "o": "□", "q": "□", "r": "□",
+        "\xa1": "□", "n": "■",
+    },
+    "wingdings 2": {"R": "☑", "Q": "☒", "S": "☒", "T": "☒", "P": "✓", "O": "✗", "\xa3": "□", "\xa2": "■"},
+}  # fmt: skip
 
 
 def _blocks(parent: Any, numbering: _Numbering) -> Iterator[str]:
@@ -99,22 +108,46 @@ def _boxes(paragraph: Any) -> Iterator[Any]:
             yield box
 
 
-def _runs(node: Any) -> str:
+def _symbols(text: str, font: str) -> str:
+    """What ``text`` set in a symbol font shows, as far as it is a box or a tick."""
+    table = _SYMBOL_FONTS[font]
+    # Word may keep a symbol font's character in the private use area, U+F000 above its code
+    return "".join(table.get(chr(ord(char) - 0xF000) if ord(char) >= 0xF000 else char, "") for char in text)
+
+
+def _symbol_font(run: Any) -> str | None:
+    """The symbol font a run is set in (one of :data:`_SYMBOL_FONTS`), or None."""
+    fonts = run.find(f"{_W}rPr/{_W}rFonts")
+    if fonts is None:
+        return None
+    name = (fonts.get(_W + "ascii") or fonts.get(_W + "hAnsi") or "").strip().lower()
+    return name if name in _SYMBOL_FONTS else None
+
+
+def _runs(node: Any, font: str | None = None) -> str:
     """The text of a paragraph, as it reads: its runs, those in content controls, hyperlinks
-    and insertions among them; a tab, a line break, a check box as ☒ or □."""
+    and insertions among them; a tab, a line break, a check box as ☒ or □, a box or a tick
+    set in a symbol font as the box or tick it shows."""
     out: list[str] = []
     for child in node:
         tag = child.tag
         if tag in _NOT_TEXT:
             continue
         if tag == _W + "t":
-            out.append(child.text or "")
+            out.append((child.text or "") if font is None else _symbols(child.text or "", font))
+        elif tag == _W + "r":
+            out.append(_runs(child, _symbol_font(child)))
         elif tag in (_W + "tab", _W + "ptab"):
             out.append("\t")
         elif tag in (_W + "br", _W + "cr"):
             out.append("\n")
-        elif tag == _W + "sym":
-            out.append(_SYMBOL_BOXES.get((child.get(_W + "char") or "").upper(), ""))
+        elif tag == _W + "sym":  # a symbol inserted: a code of its font, often U+F000 above it
+            named = (child.get(_W + "font") or "wingdings").strip().lower()
+            try:
+                code = chr(int(child.get(_W + "char") or "", 16))
+            except (ValueError, OverflowError):
+                continue
+            out.append(_symbols(code, named) if named in _SYMBOL_FONTS else "")
         elif tag == _W + "checkBox":  # a legacy form field: checked, or checked by default
             value = child.find(_W + "checked")
             if value is None:
@@ -124,7 +157,7 @@ def _runs(node: Any) -> str:
                 ticked = value.get(_W + "val", "1") in ("1", "true", "on")
             out.append("☒" if ticked else "□")
         else:
-            out.append(_runs(child))
+            out.append(_runs(child, font))
     return "".join(out)
 
 
