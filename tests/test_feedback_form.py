@@ -314,6 +314,58 @@ def test_a_box_ticked_in_a_symbol_font_is_read_as_the_box_it_shows() -> None:
     )
 
 
+def test_a_tick_enclosed_in_a_box_is_read_as_a_ticked_box() -> None:
+    # Word's 带圈字符 (enclosed characters) puts √ in □ with a field, EQ \\o\\ac(□,√), whose code
+    # is all there is of it: the tick was not read, and the form ticked nothing
+    docx = pytest.importorskip("docx")
+    import io
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from cohandle.letters._word import word_text
+
+    def enclosed(paragraph: Any, shape: str, inside: str) -> None:
+        runs = [
+            '<w:fldChar w:fldCharType="begin"/>',
+            '<w:instrText xml:space="preserve">eq \\o\\ac(</w:instrText>',
+            f"<w:instrText>{shape}</w:instrText>",  # as Word writes it: the shape in a run of its own
+            f'<w:instrText xml:space="preserve">,{inside})</w:instrText>',
+            '<w:fldChar w:fldCharType="end"/>',
+        ]
+        for run in runs:
+            paragraph._p.append(parse_xml(f"<w:r {nsdecls('w')}>{run}</w:r>"))
+
+    document = docx.Document()
+    document.add_paragraph("提案号：0001")
+    result = document.add_paragraph("三、对办理结果的意见：")
+    for inside, choice in (("√", "满意"), (" ", "基本满意"), ("", "不满意")):
+        if inside:
+            enclosed(result, "□", inside)
+        else:
+            result.add_run("□")
+        result.add_run(choice + "　")
+    numbered = document.add_paragraph("附注")
+    enclosed(numbered, "○", "1")  # a number in a circle: the number
+    linked = document.add_paragraph()  # any other field: its result, as before
+    for run in (
+        '<w:fldChar w:fldCharType="begin"/>',
+        "<w:instrText> HYPERLINK x </w:instrText>",
+        '<w:fldChar w:fldCharType="separate"/>',
+        "<w:t>链接</w:t>",
+        '<w:fldChar w:fldCharType="end"/>',
+    ):
+        linked._p.append(parse_xml(f"<w:r {nsdecls('w')}>{run}</w:r>"))
+    saved = io.BytesIO()
+    document.save(saved)
+    assert word_text(saved.getvalue()).splitlines()[1:] == [
+        "三、对办理结果的意见：☑满意　□基本满意　□不满意　",
+        "附注1",
+        "链接",
+    ]
+    assert parse_feedback_form(saved.getvalue()).satisfaction is Satisfaction.SATISFIED
+
+
 def test_cli_render_writes_the_feedback_form(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     assert (

@@ -11,6 +11,7 @@ its XML, as it prints.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -115,6 +116,30 @@ def _symbols(text: str, font: str) -> str:
     return "".join(table.get(chr(ord(char) - 0xF000) if ord(char) >= 0xF000 else char, "") for char in text)
 
 
+# Word's 带圈字符 (enclosed characters): a field, EQ \o\ac(□,√), that draws one over the other;
+# the other common way to tick a box. Its code is all there is of it: it has no result text.
+_ENCLOSED = re.compile(r"(?i)^\s*eq\s+\\o(?:\s*\\a[clr])?\s*\((?P<chars>[^()]*)\)\s*$")
+_SHAPES = frozenset("□☐○◯◇△")
+_TICKS, _CROSSES = frozenset("√✓✔"), frozenset("×✗✘Xxｘ")
+
+
+def _enclosed_characters(code: str) -> str:
+    """What a field of enclosed characters shows: ☑ for a tick in a box (or a circle), ☒ for
+    a cross, else the characters enclosed (a box with nothing in it, the box); "" for any other
+    field, whose result is its text."""
+    match = _ENCLOSED.match(code)
+    if match is None:
+        return ""
+    chars = [char for char in match.group("chars") if char not in ",，" and not char.isspace()]
+    inside = "".join(char for char in chars if char not in _SHAPES)
+    shaped = len(inside) < len(chars)
+    if shaped and inside in _TICKS:
+        return "☑"
+    if shaped and inside in _CROSSES:
+        return "☒"
+    return inside or "".join(chars)  # a shape with nothing in it: the shape
+
+
 def _symbol_font(run: Any) -> str | None:
     """The symbol font a run is set in (one of :data:`_SYMBOL_FONTS`), or None."""
     fonts = run.find(f"{_W}rPr/{_W}rFonts")
@@ -127,8 +152,9 @@ def _symbol_font(run: Any) -> str | None:
 def _runs(node: Any, font: str | None = None) -> str:
     """The text of a paragraph, as it reads: its runs, those in content controls, hyperlinks
     and insertions among them; a tab, a line break, a check box as ☒ or □, a box or a tick
-    set in a symbol font as the box or tick it shows."""
+    set in a symbol font as the box or tick it shows, a tick enclosed in a box (带圈字符) as ☑."""
     out: list[str] = []
+    field: list[str] | None = None  # a field's code, read from its start to its result
     for child in node:
         tag = child.tag
         if tag in _NOT_TEXT:
@@ -136,7 +162,15 @@ def _runs(node: Any, font: str | None = None) -> str:
         if tag == _W + "t":
             out.append((child.text or "") if font is None else _symbols(child.text or "", font))
         elif tag == _W + "r":
+            marks = [mark.get(_W + "fldCharType") for mark in child.iterfind(_W + "fldChar")]
+            if "begin" in marks:
+                field = []
+            if field is not None:
+                field.extend(text.text or "" for text in child.iterfind(_W + "instrText"))
             out.append(_runs(child, _symbol_font(child)))
+            if field is not None and ("separate" in marks or "end" in marks):
+                out.append(_enclosed_characters("".join(field)))  # a field shows its result, or this
+                field = None
         elif tag in (_W + "tab", _W + "ptab"):
             out.append("\t")
         elif tag in (_W + "br", _W + "cr"):
