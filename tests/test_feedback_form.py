@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -394,3 +395,50 @@ def test_cli_render_writes_the_feedback_form(tmp_path: Path) -> None:
     refused = render("npc-湖北省-14-1-1025", "--kind", "feedback-form")
     assert refused.returncode == 2
     assert "which has no reply yet for a form to go with (it is assigned)" in refused.stderr
+
+
+def test_cli_parse_reads_a_feedback_form_filled_in(tmp_path: Path) -> None:
+    # it was read as a letter: addressed to "提案人（签名）", of no kind, its answers not shown
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    filled = (
+        render_feedback_form(wf.get(pid))
+        .replace("□是", "☑是")
+        .replace("□电话", "☑电话")
+        .replace("□基本满意", "☑基本满意")
+        .replace("四、意见和建议：", "四、意见和建议：希望加快进度。")
+        .replace("（签名）：", "（签名）：李明　2025年6月1日")
+    )
+    path = tmp_path / "征询意见表.txt"
+    path.write_text(filled, encoding="utf-8")
+
+    def parse(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cohandle", "parse", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    done = parse(str(path))
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines()]
+    assert ["类型", "征询意见表"] in lines and ["对办理结果的意见", "基本满意"] in lines
+    assert ["沟通方式", "电话"] in lines and ["签名", "李明"] in lines and ["日期", "2025-06-01"] in lines
+    data = json.loads(parse(str(path), "--json").stdout)
+    assert data == {
+        "kind": "feedback_form",
+        "number": wf.get(pid).number,
+        "unit": LEAD.name,
+        "contacted": True,
+        "methods": ["phone"],
+        "satisfaction": "basically_satisfied",
+        "comments": "希望加快进度。",
+        "signed_by": "李明",
+        "date": "2025-06-01",
+        "warnings": [],
+    }
+    blank = tmp_path / "blank.txt"  # a form's title and nothing of one: nothing found
+    blank.write_text("提案办理情况征询意见表\n\n", encoding="utf-8")
+    assert parse(str(blank)).returncode == 1

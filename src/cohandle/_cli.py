@@ -1250,6 +1250,7 @@ def _remove_empty_log(path: str) -> None:
 
 def _parse(args: argparse.Namespace) -> int:
     from cohandle.letters import parse_letter
+    from cohandle.letters._form import is_feedback_form
     from cohandle.letters._parse import NOT_READ, decoded
     from cohandle.letters._word import word_text
 
@@ -1275,6 +1276,8 @@ def _parse(args: argparse.Namespace) -> int:
         raise cohandle.InvalidInput(
             "FILE", f"is not {exc.encoding} text (byte {exc.start}): {advice}"
         ) from None
+    if is_feedback_form(letter):
+        return _parse_form(args, letter)
     data = parse_letter(letter).to_json()
     labels = {
         "kind": "类型", "body": "政协/人大", "level": "级别", "session_term": "届次", "session_meeting": "会次",
@@ -1296,6 +1299,43 @@ def _parse(args: argparse.Namespace) -> int:
     _emit(args, data, text)
     # nothing of a letter found (the wrong file, say) is a finding, as a damaged log is to verify
     return 1 if all(data[key] in (None, []) for key in labels) else 0
+
+
+def _parse_form(args: argparse.Namespace, letter: str) -> int:
+    """``cohandle parse`` of a feedback form filled in (征询意见表): what it says."""
+    from cohandle.letters import parse_feedback_form
+
+    form = parse_feedback_form(letter)
+    data: dict[str, Any] = {
+        "kind": "feedback_form",
+        "number": form.number,
+        "unit": form.unit,
+        "contacted": form.contacted,
+        "methods": [method.value for method in form.methods],
+        "satisfaction": None if form.satisfaction is None else form.satisfaction.value,
+        "comments": form.comments or None,
+        "signed_by": form.signed_by,
+        "date": None if form.date is None else form.date.isoformat(),
+        "warnings": list(form.warnings),
+    }
+
+    def text() -> str:
+        rows: list[list[str | None]] = [
+            ["类型", "征询意见表"],
+            ["编号", form.number],
+            ["承办单位", form.unit],
+            ["是否联系沟通", None if form.contacted is None else ("是" if form.contacted else "否")],
+            ["沟通方式", "、".join(method.label for method in form.methods) or None],
+            ["对办理结果的意见", None if form.satisfaction is None else form.satisfaction.label],
+            ["意见和建议", form.comments or None],
+            ["签名", form.signed_by],
+            ["日期", data["date"]],
+        ]
+        return table(["字段", "内容"], rows) + "".join(f"\n注意: {warning}" for warning in form.warnings)
+
+    _emit(args, data, text)
+    found = [form.number, form.unit, form.contacted, form.methods, form.satisfaction, form.comments]
+    return 1 if not any(value not in (None, (), "") for value in found) else 0
 
 
 def _say_contacts_missing(
@@ -1570,8 +1610,8 @@ def build_parser() -> argparse.ArgumentParser:
     parse = command(
         "parse",
         _parse,
-        "read a 会办意见 or 答复 letter (a text file, a Word .docx, or - for standard input); exits with 1 if "
-        "nothing of a letter is found",
+        "read a 会办意见 or 答复 letter, or a feedback form (征询意见表) filled in (a text file, a Word .docx, "
+        "or - for standard input); exits with 1 if nothing of one is found",
         db=False,
     )
     parse.add_argument("file", metavar="FILE")

@@ -257,6 +257,19 @@ _NAME_SIGNED = re.compile(
 )
 
 
+# a feedback form's title: 征询意见表 (as cohandle writes it), 征求意见表, 意见反馈表, 回执
+_FORM_TITLE = re.compile(
+    r"征询意见表|意见征询表|征求意见表|反馈意见表|意见反馈表|满意度(?:调查|测评)?表|办理[^\n]{0,6}回执"
+)
+
+
+def is_feedback_form(text: str) -> bool:
+    """Whether ``text`` is a feedback form rather than a letter: its title, in its first lines,
+    names one (征询意见表, 意见反馈表, 回执)."""
+    head = "\n".join(line for line in text[:2000].split("\n") if line.strip())[:200]
+    return _FORM_TITLE.search(head) is not None
+
+
 def parse_feedback_form(text: str | bytes, *, encoding: str = "utf-8") -> ParsedFeedbackForm:
     """Read a feedback form filled in: text, or a file's bytes (a Word document's among them),
     as :func:`~cohandle.letters.parse_letter` takes them. Never guesses: a question with no box
