@@ -210,6 +210,26 @@ def test_the_form_as_a_word_document_reads_back(tmp_path: Path) -> None:
     read = parse_feedback_form(path.read_bytes())
     assert (read.number, read.unit, read.satisfaction) == (wf.get(pid).number, LEAD.name, None)
     assert sorted(f.name for f in tmp_path.iterdir()) == ["征询意见表.docx"]
+
+    # each box a check box control, ticked with a click (they were □ typed, to be replaced by
+    # hand): clicked as Word does it, the form reads as ticked there
+    w, w14 = (
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}",
+        "{http://schemas.microsoft.com/office/word/2010/wordml}",
+    )
+    document = docx.Document(str(path))
+    boxes = [
+        sdt
+        for sdt in document.element.body.iter(f"{w}sdt")
+        if sdt.find(f"{w}sdtPr/{w14}checkbox") is not None
+    ]
+    assert len(boxes) == 2 + 4 + 3
+    clicked = boxes[2 + 4 + 1]  # 基本满意
+    clicked.find(f"{w}sdtPr/{w14}checkbox/{w14}checked").set(f"{w14}val", "1")
+    next(clicked.iter(f"{w}t")).text = "☑"
+    ticked = tmp_path / "ticked.docx"
+    document.save(str(ticked))
+    assert parse_feedback_form(ticked.read_bytes()).satisfaction is Satisfaction.BASICALLY_SATISFIED
     with pytest.raises(LetterError, match="is a PDF"):
         parse_feedback_form(b"%PDF-1.7\n")
 

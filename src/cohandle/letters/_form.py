@@ -142,15 +142,29 @@ def form_text(form: FormLayout) -> str:
     return "\n".join(lines) + "\n"
 
 
+# A check box content control (Word 2010 and later, WPS, LibreOffice 7.5 and later): □ until
+# clicked, then ☑; read back as either, as a box typed would be
+_CHECK_BOX = (
+    '<w:sdt xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"><w:sdtPr><w14:checkbox>'
+    '<w14:checked w14:val="0"/><w14:checkedState w14:val="2611" w14:font="Segoe UI Symbol"/>'
+    '<w14:uncheckedState w14:val="2610" w14:font="Segoe UI Symbol"/></w14:checkbox></w:sdtPr>'
+    '<w:sdtContent><w:r><w:rPr><w:rFonts w:ascii="Segoe UI Symbol" w:eastAsia="Segoe UI Symbol" '
+    'w:hAnsi="Segoe UI Symbol"/><w:sz w:val="28"/></w:rPr><w:t>☐</w:t></w:r></w:sdtContent></w:sdt>'
+)
+
+
 def form_docx(form: FormLayout, path: str | os.PathLike[str]) -> None:
     """Write the form as a .docx (python-docx): the title, a table of the item, the questions
-    with their boxes, room for comments, the signature line and the note. Written as
+    with a check box before each choice (ticked with a click in Word or WPS, or by hand on
+    paper), room for comments, the signature line and the note. Written as
     :func:`~cohandle.letters.to_docx` writes a letter: under a temporary name, then in place."""
     expect("form", form, FormLayout, "a FormLayout")
     expect("path", path, (str, os.PathLike), "a file name")
     document = a4_document()
     from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
     from docx.shared import Mm
 
     def paragraph(text: str, *, font: str = "仿宋_GB2312", size: float = 14, align: Any = None) -> None:
@@ -175,8 +189,16 @@ def form_docx(form: FormLayout, path: str | os.PathLike[str]) -> None:
             cell.width, cell.vertical_alignment = width, WD_ALIGN_VERTICAL.CENTER
             set_font(cell.paragraphs[0].add_run(_for_word(text)), "仿宋_GB2312", 14)
     document.add_paragraph()  # a line between the table and the questions
-    for question, choices in form.questions:
-        paragraph(_question_line(question, choices))
+    for question, choices in form.questions:  # each box a check box Word and WPS tick with a click
+        para = document.add_paragraph()
+        set_font(para.add_run(_for_word(f"{question}：")), "仿宋_GB2312", 14)
+        for index, choice in enumerate(choices):
+            para._p.append(parse_xml(_CHECK_BOX))
+            set_font(
+                para.add_run(_for_word(choice + ("　" if index < len(choices) - 1 else ""))),
+                "仿宋_GB2312",
+                14,
+            )
     paragraph(f"{form.comments}：")
     for _ in range(4):
         paragraph("")
