@@ -866,7 +866,7 @@ def test_the_date_ends_four_characters_from_the_line_end_and_the_unit_is_centred
 ) -> None:
     # GB/T 9704 7.3.5.1, a sealed letter: the date four characters from the line's end, the
     # unit centred above it; both stood at the line's very end
-    from cohandle.letters._render import width
+    from cohandle.letters._render import characters_wide as width
     from helpers import data, reply
 
     letter = reply(author=cohandle.Unit(name=unit))

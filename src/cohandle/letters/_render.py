@@ -29,7 +29,7 @@ from cohandle._errors import (
 )
 from cohandle._model import Body, Contact, Disclosure, Opinion, ProposalData, ProposerKind, Reply, Section
 from cohandle._state import Proposal
-from cohandle._text import chinese_date
+from cohandle._text import chinese_date, width
 
 __all__ = ["LetterLayout", "opinion_layout", "reply_layout", "to_docx", "to_text"]
 
@@ -189,16 +189,16 @@ def _section_lines(sections: Sequence[Section], depth: int = 0) -> list[str]:
     return lines
 
 
-def width(text: str) -> float:
-    """How wide ``text`` is set, in the font's full-width characters: Latin letters and digits
-    are half as wide."""
-    return sum(0.5 if char.isascii() else 1.0 for char in text)
+def characters_wide(text: str) -> float:
+    """How wide ``text`` is set, in full-width characters: a Latin letter or a digit is half of
+    one (as in a terminal, where it takes one column of a Chinese character's two)."""
+    return width(text) / 2
 
 
 def _padded(text: str, gap: float) -> str:
     """``text`` ending ``gap`` characters from the line's right end: full-width spaces before
     it, and a plain one for a half."""
-    halves = max(0, round((_WIDTH - gap - width(text)) * 2))
+    halves = max(0, round((_WIDTH - gap - characters_wide(text)) * 2))
     return "　" * (halves // 2) + " " * (halves % 2) + text
 
 
@@ -210,7 +210,7 @@ def signature_gaps(signature: str, date: str) -> tuple[float, float]:
     """How far from the line's right end the signing unit and the date end, in characters, as
     GB/T 9704 (7.3.5.1) sets a sealed letter: the date four characters from the end, the unit
     centred above it (over the seal); a unit too long for that ends at the line's end."""
-    return max(0.0, _DATE_GAP + (width(date) - width(signature)) / 2), _DATE_GAP
+    return max(0.0, _DATE_GAP + (characters_wide(date) - characters_wide(signature)) / 2), _DATE_GAP
 
 
 def to_text(layout: LetterLayout) -> str:
@@ -330,12 +330,11 @@ def title_lines(title: str, size: float) -> str:
     keeps a title's words whole where it breaks (关于对湖北省政协十三届一次会议 /
     第20230519号提案的答复), where a word processor breaks where the line runs out (…一次会议第
     / 20230519号…); else as it is, for the word processor to break."""
-
     fits = TEXT_WIDTH_MM / (size * 25.4 / 72)
-    if width(title) <= fits:
+    if characters_wide(title) <= fits:
         return title
     breaks = [
-        (max(width(title[: m.start()]), width(title[m.start() :])), m.start())
+        (max(characters_wide(title[: m.start()]), characters_wide(title[m.start() :])), m.start())
         for m in _BREAK_BEFORE.finditer(title)
         if m.start() > 0
     ]

@@ -1,11 +1,11 @@
 """Reading a Word document (.docx) as the text its reader sees.
 
 python-docx's own ``text`` leaves out what a letter or a form often holds: content controls (a
-template's fields), check boxes, boxes drawn in the Wingdings fonts, text boxes (a category's
-letter boxed in a corner), and the numbers of Word's automatic numbering (Word turns 一、 typed at a line's start into a numbered list, so a letter's
-headings, 一、主要工作情况, are often not in its text at all). It repeats a cell merged down in
-every row it spans, and keeps text deleted with changes tracked. The document is read here from
-its XML, as it prints.
+template's fields), check boxes, boxes and ticks in symbol fonts, text boxes (a category's
+letter boxed in a corner), and the numbers of Word's automatic numbering (Word turns 一、 typed
+at a line's start into a numbered list, so a letter's headings, 一、主要工作情况, are often not
+in its text at all). It repeats a cell merged down in every row it spans, and keeps text
+deleted with changes tracked. The document is read here from its XML, as it prints.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ def word_text(data: bytes) -> str:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-# what holds no text of the letter: properties (a paragraph's tab stops are w:tab too), drawings
-# and text boxes, a field's code, text deleted or moved away with changes tracked, the other
-# form of what is written twice for older readers
+# what holds no text of the paragraph: properties (a paragraph's tab stops are w:tab too),
+# drawings (a text box in one is read as lines of its own, by _boxes), a field's code, text
+# deleted or moved away with changes tracked, the other form of what is written twice for older
+# readers
 _NOT_TEXT = frozenset(
     (
         *(_W + tag for tag in ("pPr", "rPr", "sdtPr", "drawing", "pict", "instrText", "del", "moveFrom")),
@@ -62,7 +63,7 @@ _NOT_TEXT = frozenset(
 _SYMBOL_FONTS = {
     "wingdings": {
         "\xfe": "☑", "\xfd": "☒", "x": "☒", "\xfc": "✓", "\xfb": "✗", "\xa8": "□", "o": "□", "q": "□", "r": "□",
-        "\xa1": "□", "n": "■",
+        "\xa1": "□", "n": "■",  # \xa1 is a white circle, an empty choice as a box is
     },
     "wingdings 2": {"R": "☑", "Q": "☒", "S": "☒", "T": "☒", "P": "✓", "O": "✗", "\xa3": "□", "\xa2": "■"},
 }  # fmt: skip
@@ -238,7 +239,8 @@ def _capitals(value: int) -> str:
     return (_CAPITALS[tens] + "拾" if tens else "") + (_CAPITALS[ones] if ones else "")
 
 
-def _enclosed(first: int, last: int) -> Any:
+def _in_block(first: int, last: int) -> Any:
+    """Numbers written as the characters of a Unicode block from ``first`` (①, ⑴, ⒈)."""
     return lambda value: chr(first + value - 1) if 0 < value <= last else str(value)
 
 
@@ -258,11 +260,11 @@ _FORMATS: dict[str, Any] = {
     "ideographDigital": lambda value: "".join("〇一二三四五六七八九"[int(digit)] for digit in str(value)),
     "chineseLegalSimplified": _capitals,
     "ideographTraditional": lambda value: _STEMS[value - 1] if 0 < value <= 10 else str(value),
-    "decimalEnclosedCircle": _enclosed(0x2460, 20),
-    "decimalEnclosedCircleChinese": _enclosed(0x2460, 20),
-    "ideographEnclosedCircle": _enclosed(0x3280, 10),
-    "decimalEnclosedParen": _enclosed(0x2474, 20),
-    "decimalEnclosedFullstop": _enclosed(0x2488, 20),
+    "decimalEnclosedCircle": _in_block(0x2460, 20),
+    "decimalEnclosedCircleChinese": _in_block(0x2460, 20),
+    "ideographEnclosedCircle": _in_block(0x3280, 10),
+    "decimalEnclosedParen": _in_block(0x2474, 20),
+    "decimalEnclosedFullstop": _in_block(0x2488, 20),
     "upperLetter": _letters,
     "lowerLetter": lambda value: _letters(value).lower(),
     "upperRoman": _roman,
