@@ -459,6 +459,15 @@ def test_cli_parse_reads_a_feedback_form_filled_in(tmp_path: Path) -> None:
         "date": "2025-06-01",
         "warnings": [],
     }
-    blank = tmp_path / "blank.txt"  # a form's title and nothing of one: nothing found
-    blank.write_text("提案办理情况征询意见表\n\n", encoding="utf-8")
+    blank = tmp_path / "blank.txt"  # a form's title and nothing filled in: nothing found
+    blank.write_text(
+        "提案办理情况征询意见表\n对办理结果的意见：□满意　□基本满意　□不满意\n", encoding="utf-8"
+    )
     assert parse(str(blank)).returncode == 1
+    page = tmp_path / "page.txt"  # a page whose menu names the form, above a reply: a letter
+    page.write_text(
+        "首页 > 建议提案 > 征询意见表下载\n关于对省政协十三届一次会议第20230519号提案的答复\n李明委员：\n"
+        "现答复如下。\n省科技厅\n2023年5月10日\n",
+        encoding="utf-8",
+    )
+    assert json.loads(parse(str(page), "--json").stdout)["kind"] == "reply"

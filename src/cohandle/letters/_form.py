@@ -287,9 +287,10 @@ _FORM_TITLE = re.compile(
 
 def is_feedback_form(text: str) -> bool:
     """Whether ``text`` is a feedback form rather than a letter: its title, in its first lines,
-    names one (征询意见表, 意见反馈表, 回执)."""
+    names one (征询意见表, 意见反馈表, 回执), and it asks whether the proposers are satisfied
+    (不满意 among its choices: a page whose menu names the form, above a letter, is a letter)."""
     head = "\n".join(line for line in text[:2000].split("\n") if line.strip())[:200]
-    return _FORM_TITLE.search(head) is not None
+    return _FORM_TITLE.search(head) is not None and "不满意" in text
 
 
 def parse_feedback_form(text: str | bytes, *, encoding: str = "utf-8") -> ParsedFeedbackForm:
