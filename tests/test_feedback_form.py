@@ -336,7 +336,7 @@ def test_a_box_ticked_in_a_symbol_font_is_read_as_the_box_it_shows() -> None:
 
 
 def test_a_tick_enclosed_in_a_box_is_read_as_a_ticked_box() -> None:
-    # Word's 带圈字符 (enclosed characters) puts √ in □ with a field, EQ \\o\\ac(□,√), whose code
+    # Word's 带圈字符 (enclosed characters) puts √ in □ with a field, EQ \o\ac(□,√), whose code
     # is all there is of it: the tick was not read, and the form ticked nothing
     docx = pytest.importorskip("docx")
     import io
