@@ -781,8 +781,18 @@ def test_a_docx_is_written_and_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "reply.docx"
     write_docx(p.reply, p.data, path)
     paragraphs = [para.text for para in docx.Document(str(path)).paragraphs]
-    # the title broken where its words allow, not where the line runs out (…会议第 / 20230519号…)
-    assert "关于对湖北省政协十三届一次会议\n第20230519号提案的答复" in paragraphs
+    # the title broken where its words allow, not where the line runs out (…会议第 / 20230519号…),
+    # with a line above it and one below, before the addressee
+    title = paragraphs.index("关于对湖北省政协十三届一次会议\n第20230519号提案的答复")
+    assert paragraphs[title - 1 : title + 3 : 2] == ["", ""] and paragraphs[title + 2] == "李明委员："
+    # 22 lines to the page: a line every 28.95 points, nothing between paragraphs (python-docx's
+    # template gave 1.15 lines and 10 points after each)
+    spacing = docx.Document(str(path)).styles["Normal"].paragraph_format
+    assert (spacing.line_spacing, spacing.space_before, spacing.space_after) == (
+        docx.shared.Pt(28.95),
+        docx.shared.Pt(0),
+        docx.shared.Pt(0),
+    )
     assert "李明委员：" in paragraphs and "2023年5月10日" in paragraphs and "（此件主动公开）" in paragraphs
     text = "\n".join(paragraphs)
     assert parse_letter(text).to_json()["number"] == "20230519"
