@@ -348,10 +348,10 @@ LINE_PITCH_PT = 28.95  # GB/T 9704: 22 lines to the page's 225 mm of text
 
 
 def a4_document() -> Any:
-    """A new Word document with the GB/T 9704 page: A4, its margins, and 22 lines to a page (a
-    line every 28.95 points, no space between paragraphs, where python-docx's template puts
-    Word 2007's 1.15 lines and 10 points after each) (python-docx, which ``cohandle[letters]``
-    brings)."""
+    """A new python-docx document (``cohandle[letters]`` brings python-docx) with the GB/T 9704
+    page: A4, its margins, and 22 lines to a page, a line every 28.95 points with no space
+    between paragraphs, where python-docx's template puts Word 2007's 1.15 lines and 10 points
+    after each."""
     try:
         import docx
         from docx.enum.text import WD_LINE_SPACING
