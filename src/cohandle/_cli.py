@@ -1334,8 +1334,9 @@ def _parse_form(args: argparse.Namespace, letter: str) -> int:
         return table(["字段", "内容"], rows) + "".join(f"\n注意: {warning}" for warning in form.warnings)
 
     _emit(args, data, text)
-    found = [form.number, form.unit, form.contacted, form.methods, form.satisfaction, form.comments]
-    return 1 if not any(value not in (None, (), "") for value in found) else 0
+    # nothing of a form found (a blank one) is a finding, as nothing of a letter is
+    found = (form.number, form.unit, form.contacted, form.methods, form.satisfaction, form.comments)
+    return 0 if any(value not in (None, (), "") for value in found) else 1
 
 
 def _say_contacts_missing(
