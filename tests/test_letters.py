@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import random
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -1213,6 +1215,178 @@ def test_a_pdf_an_old_word_file_or_another_archive_is_refused_saying_what_to_giv
     pytest.importorskip("docx")
     with pytest.raises(LetterError, match=re.escape(said)):
         parse_letter(data)
+
+
+@functools.cache
+def _numbered_reply() -> bytes:
+    """A reply as a Word document, its heading numbered by Word."""
+    docx = pytest.importorskip("docx")
+    import io
+
+    document = docx.Document()
+    document.add_paragraph("关于对湖北省政协十三届一次会议第20230519号提案的答复")
+    document.add_paragraph("李明委员：")
+    _item(document, "主要工作情况", _numbered(document, "chineseCounting:%1、"))
+    document.add_paragraph("我厅……")
+    saved = io.BytesIO()
+    document.save(saved)
+    return saved.getvalue()
+
+
+def _repacked(data: bytes, name: str, change: Callable[[bytes], bytes | None]) -> bytes:
+    """The Word document ``data`` with the bytes of its part ``name`` changed by ``change``
+    (None leaves the part out)."""
+    import io
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            part = old.read(info) if info.filename != name else change(old.read(info))
+            if part is not None:
+                new.writestr(info, part)
+    return packed.getvalue()
+
+
+def _damaged_deflate(data: bytes, name: str) -> bytes:
+    """``data`` with 16 bytes in the middle of its part ``name``'s packed data inverted."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2
+    damaged = bytearray(data)
+    damaged[start : start + 16] = bytes(byte ^ 0xFF for byte in damaged[start : start + 16])
+    return bytes(damaged)
+
+
+def _marked_encrypted(data: bytes, name: str) -> bytes:
+    """``data`` with its part ``name`` marked encrypted in the archive's directory (bit 0 of
+    the flags of its entry there, which is what a reader goes by)."""
+    end = data.rindex(b"PK\x05\x06")  # the end of the directory says where it starts
+    entry = int.from_bytes(data[end + 16 : end + 20], "little")
+    while data[entry + 46 : entry + 46 + len(name)] != name.encode():  # each entry's name, after 46 bytes
+        lengths = (data[entry + at : entry + at + 2] for at in (28, 30, 32))  # name, extra, comment
+        entry += 46 + sum(int.from_bytes(length, "little") for length in lengths)
+    flags = int.from_bytes(data[entry + 8 : entry + 10], "little") | 0x1
+    return data[: entry + 8] + flags.to_bytes(2, "little") + data[entry + 10 :]
+
+
+_NOT_XML = "The input is a damaged Word document (.docx): a part of it is not XML"
+_UNREADABLE = "The input is a ZIP archive but not a Word document (.docx) that can be read"
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda data: _repacked(data, "word/document.xml", lambda part: part[:-20]), _NOT_XML),
+        (lambda data: _repacked(data, "word/numbering.xml", lambda part: b"<w:numbering"), _NOT_XML),
+        (lambda data: _repacked(data, "word/styles.xml", lambda part: part.replace(b"<w:", b"<w:w:", 1)), _NOT_XML),
+        (
+            lambda data: _repacked(data, "word/document.xml", lambda part: re.sub(rb"<w:body>.*</w:body>", b"", part)),
+            "The input is a damaged Word document (.docx): it has no body.",
+        ),
+        (lambda data: _damaged_deflate(data, "word/document.xml"), _UNREADABLE),
+        (
+            lambda data: _marked_encrypted(data, "word/document.xml"),
+            "The input is a damaged Word document (.docx): a part of it is marked encrypted.",
+        ),
+        (lambda data: _repacked(data, "[Content_Types].xml", lambda part: None), _UNREADABLE),
+    ],
+    ids=["document cut short", "numbering not xml", "styles not xml", "no body", "packed data damaged",
+         "part marked encrypted", "no content types"],
+)  # fmt: skip
+def test_a_damaged_word_document_is_refused_as_one(damage: Any, said: str) -> None:
+    # a part that was not XML gave lxml's XMLSyntaxError, damaged packed data zlib's error, a
+    # document without a body a TypeError: `cohandle parse` printed a traceback
+    with pytest.raises(LetterError, match=re.escape(said)):
+        parse_letter(damage(_numbered_reply()))
+
+
+def test_a_word_documents_part_of_a_misnamed_type_is_read_as_a_missing_one() -> None:
+    # the numbering part, declared of another content type, is loaded as a part without XML:
+    # an AttributeError; Word's numbers are then left out, and the text read
+    data = _repacked(
+        _numbered_reply(),
+        "[Content_Types].xml",
+        lambda part: part.replace(b"wordprocessingml.numbering+xml", b"wordprocessingml.unknown+xml"),
+    )
+    letter = parse_letter(data)
+    assert "\n主要工作情况\n" in letter.text
+    assert "一、" not in letter.text
+
+
+_EDITS_OF_BYTES = st.lists(
+    st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=4
+)
+
+
+@given(_EDITS_OF_BYTES)
+@settings(max_examples=300, deadline=None)
+def test_a_word_document_damaged_anywhere_reads_or_is_a_letter_error(edits: list[tuple[float, int]]) -> None:
+    damaged = bytearray(_numbered_reply())
+    for where, byte in edits:
+        damaged[int(where * len(damaged))] = byte
+    with contextlib.suppress(LetterError):
+        parse_letter(bytes(damaged))
+
+
+def _with_part(data: bytes, name: str, part: bytes) -> bytes:
+    """``data`` with a part ``name`` added."""
+    import io
+    import zipfile
+
+    packed = io.BytesIO(data)
+    with zipfile.ZipFile(packed, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, part)
+    return packed.getvalue()
+
+
+def test_a_word_document_that_unpacks_to_more_than_a_letters_is_refused_unread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a ZIP's parts can unpack to a thousand times their packed size: a document of a megabyte
+    # was read into gigabytes of memory
+    from cohandle.letters import _word
+
+    monkeypatch.setattr(_word, "MAX_XML_BYTES", 2**20)
+    monkeypatch.setattr(_word, "MAX_UNPACKED_BYTES", 2 * 2**20)
+    data = _numbered_reply()
+    assert parse_letter(data).number == "20230519"  # within both
+    padded = _repacked(
+        data, "word/document.xml", lambda part: part.replace(b"<w:body>", b"<w:body>" + b" " * (3 * 2**19))
+    )
+    assert len(padded) - len(data) < 3 * 2**19 // 100  # it packs into less than a hundredth
+    with pytest.raises(
+        LetterError,
+        match=r"^The input is a Word document \(\.docx\) whose XML parts unpack to 2\.\d MiB, more than the 1 "
+        r"MiB read of one: it is refused unread\.$",
+    ):
+        parse_letter(padded)
+    with pytest.raises(LetterError, match=r"whose parts unpack to 3\.\d MiB, more than the 2 MiB read"):
+        parse_letter(_with_part(data, "word/media/image1.png", b"\0" * 3 * 2**20))
+
+
+def test_a_word_document_protected_by_a_password_is_refused_saying_so() -> None:
+    # an encrypted .docx is an OLE file, as a .doc is, and was refused as a .doc to be saved as
+    # .docx, which it already is. The fixture was encrypted with msoffcrypto-tool (password
+    # 123456), as Word encrypts.
+    data = (FIXTURES / "reply-password-123456.docx").read_bytes()
+    with pytest.raises(LetterError, match=re.escape("The input is a Word document protected by a password")):
+        parse_letter(data)
+    run = subprocess.run(
+        [sys.executable, "-m", "cohandle", "parse", str(FIXTURES / "reply-password-123456.docx")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert run.stderr == (
+        "cohandle: FILE is a Word document protected by a password (an encrypted .docx), which cannot be "
+        "read: save it again without its password.\n"
+    )
 
 
 def test_a_word_document_without_python_docx_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1251,7 +1251,7 @@ def _remove_empty_log(path: str) -> None:
 def _parse(args: argparse.Namespace) -> int:
     from cohandle.letters import parse_letter
     from cohandle.letters._form import is_feedback_form
-    from cohandle.letters._parse import NOT_READ, decoded
+    from cohandle.letters._parse import decoded, not_read
     from cohandle.letters._word import word_text
 
     try:
@@ -1264,9 +1264,9 @@ def _parse(args: argparse.Namespace) -> int:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(nameable("FILE", args.file)).read_bytes()
     except OSError as exc:
         raise unusable_file("FILE", args.file, exc) from None
-    for start, what in NOT_READ:
-        if raw.startswith(start):
-            raise cohandle.InvalidInput("FILE", f"is {what}")
+    what = not_read(raw)
+    if what is not None:
+        raise cohandle.InvalidInput("FILE", f"is {what}")
     try:
         letter = word_text(raw) if raw.startswith(b"PK\x03\x04") else decoded(raw, args.encoding)
     except UnicodeDecodeError as exc:

@@ -297,10 +297,25 @@ def decoded(data: bytes, encoding: str = "utf-8") -> str:
 
 
 _ZIP = b"PK\x03\x04"
-NOT_READ = (  # files that are not text, by how they begin, and what to do with each instead
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Word 97-2003 or WPS document (.doc, .wps), which is not read: save it as .docx or as text"),
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file's first bytes
+_NOT_READ = (  # files that are not text, by how they begin, and what to do with each instead
+    (_OLE, "a Word 97-2003 or WPS document (.doc, .wps), which is not read: save it as .docx or as text"),
     (b"%PDF-", "a PDF, which is not read: copy its text into a text file, or give the letter as .docx"),
 )  # fmt: skip
+# A .docx protected by a password is not a ZIP archive but an OLE compound file, as a .doc is,
+# holding the encrypted document in a stream of this name (MS-OFFCRYPTO 2.3.4.4).
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def not_read(data: bytes) -> str | None:
+    """What ``data`` is, and what to give instead, when it is a kind of file that is not read
+    (a .doc, a .docx protected by a password, a PDF); None for any other."""
+    if data.startswith(_OLE) and _ENCRYPTED in data:
+        return (
+            "a Word document protected by a password (an encrypted .docx), which cannot be read: save "
+            "it again without its password"
+        )
+    return next((what for start, what in _NOT_READ if data.startswith(start)), None)
 
 
 def read_text(text: str | bytes, encoding: str = "utf-8") -> str:
@@ -314,9 +329,9 @@ def read_text(text: str | bytes, encoding: str = "utf-8") -> str:
 
         text = word_text(text)
     if isinstance(text, bytes):
-        for start, what in NOT_READ:
-            if text.startswith(start):
-                raise LetterError(f"The input is {what}.")
+        what = not_read(text)
+        if what is not None:
+            raise LetterError(f"The input is {what}.")
         try:
             text = decoded(text, encoding)
         except LookupError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,13 +36,55 @@ def word_text(data: bytes) -> str:
             "The input is a Word document (.docx), which needs python-docx to be read: "
             "pip install 'cohandle[letters]'."
         ) from None
+    from docx.opc.exceptions import OpcError
+    from lxml.etree import LxmlError
+
     try:
+        _within_limits(zipfile.ZipFile(io.BytesIO(data)).infolist())
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:  # damaged, or an Excel file, say
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        KeyError,
+        ValueError,
+        OpcError,
+    ) as exc:
+        # cut short, its bytes damaged, packed in a way Word never packs, or an Excel file, say
         raise LetterError(
             f"The input is a ZIP archive but not a Word document (.docx) that can be read ({exc})."
         ) from None
-    return "\n".join(_blocks(document.element.body, _Numbering(document)))
+    except LxmlError as exc:  # a part that is not well-formed XML
+        raise LetterError(
+            f"The input is a damaged Word document (.docx): a part of it is not XML ({exc})."
+        ) from None
+    body = document.element.find(_W + "body")
+    if body is None:
+        raise LetterError("The input is a damaged Word document (.docx): it has no body.")
+    return "\n".join(_blocks(body, _Numbering(document)))
+
+
+# Every part of a Word document is read whole, and an XML part takes several times its size in
+# memory once parsed. A ZIP archive's parts may unpack to a thousand times what they take in it,
+# so a file of a megabyte can unpack to a gigabyte; its listing says how much each part unpacks
+# to (which reading it never exceeds), and a document beyond these is refused unread. A letter
+# of a hundred pages unpacks to a few megabytes.
+MAX_XML_BYTES = 64 * 2**20  # the parts read as XML (.xml, .rels), together
+MAX_UNPACKED_BYTES = 512 * 2**20  # every part, pictures included
+
+
+def _within_limits(parts: list[zipfile.ZipInfo]) -> None:
+    if any(part.flag_bits & 0x1 for part in parts):  # Word encrypts a whole file, never a part
+        raise LetterError("The input is a damaged Word document (.docx): a part of it is marked encrypted.")
+    xml = sum(part.file_size for part in parts if part.filename.endswith((".xml", ".rels")))
+    whole = sum(part.file_size for part in parts)
+    for size, limit, what in ((xml, MAX_XML_BYTES, "XML parts"), (whole, MAX_UNPACKED_BYTES, "parts")):
+        if size > limit:
+            raise LetterError(
+                f"The input is a Word document (.docx) whose {what} unpack to {size / 2**20:,.1f} MiB, "
+                f"more than the {limit / 2**20:g} MiB read of one: it is refused unread."
+            )
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -298,12 +341,17 @@ class _Numbering:
         self._styles: dict[str, tuple[str | None, str | None, str | None]] = {}  # numId, ilvl, basedOn
         self._counts: dict[str, dict[int, int]] = {}
         self._used: set[str] = set()  # lists whose first paragraph has been read
+        # a part may be missing, or not of its type (its content type misnamed): a document's
+        # lists are then not numbered, and a style names no list
         try:
             numbering = document.part.numbering_part.element
-            styles = document.styles.element
-        except (KeyError, NotImplementedError):  # a document without a part of either
+        except (KeyError, NotImplementedError, AttributeError):
             return
-        for style in styles.iterfind(_W + "style"):
+        try:
+            styles = document.styles.element.iterfind(_W + "style")
+        except (KeyError, NotImplementedError, AttributeError):
+            styles = iter(())
+        for style in styles:
             properties = style.find(_W + "pPr")
             self._styles[style.get(_W + "styleId") or ""] = (
                 _val(properties, f"{_W}numPr/{_W}numId"),
