@@ -29,6 +29,7 @@ PADDED: dict[str, Callable[[int], str]] = {
     "spaces": lambda n: " " * n,
     "ideographic spaces": lambda n: "\u3000" * n,
     "line feeds": lambda n: "\n" * n,
+    "tabs (a row of empty cells)": lambda n: "\t" * n,
     "a category letter, spaces": lambda n: "A" + " " * n + "x",
     "a disclosure label, spaces": lambda n: "此件" + " " * n + "x",
     "a phone label, spaces": lambda n: "电话：" + " " * n + "x",

@@ -1507,6 +1507,30 @@ def test_a_letter_about_a_congress_item_is_not_taken_for_a_committee_item() -> N
         opinion_from_letter(letter, proposal, lead)
 
 
+@pytest.mark.parametrize(
+    ("between", "headings"),
+    [
+        ("\t", ["一、主要工作情况", "二、下一步打算"]),
+        (" \t", ["一、主要工作情况", "二、下一步打算"]),
+        ("\t\t\t", ["一、主要工作情况", "二、下一步打算"]),  # cells left empty between
+        ("\t \u3000", ["一、主要工作情况", "二、下一步打算"]),
+        ("：", ["一、主要工作情况", "二、下一步打算"]),
+        ("　", ["二、下一步打算"]),  # blanks alone are not a cell's end: 一、 is not at a line's start
+    ],
+    ids=["tab", "space tab", "tabs", "tab blanks", "colon", "blank"],
+)
+def test_a_forms_first_heading_is_read_after_its_label_and_a_tab_or_a_colon(
+    between: str, headings: list[str]
+) -> None:
+    # a run of blanks with a tab in it is tried once, from its start: each tab of a long run was
+    # tried to the run's end (2.7 seconds for a row of 32,000 empty cells; benchmarks/letters.py)
+    letter = parse_letter(
+        "关于对省政协十三届一次会议第20230519号提案会办工作的意见\n省科技厅：\n"
+        f"会办意见{between}一、主要工作情况\n我局……\n二、下一步打算\n我局将……\n湖北省知识产权局\n2023年4月10日\n"
+    )
+    assert [section.heading for section in letter.sections] == headings
+
+
 def test_an_opinion_in_an_oa_systems_form_is_taken_as_its_letter_is() -> None:
     # 会办意见表, as an OA system prints one or as a table copied out of Word: its fields were
     # not read (the number, the title, the lead, the co-handler, the 分管领导 beside a tab), and

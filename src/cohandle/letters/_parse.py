@@ -181,8 +181,12 @@ _CATEGORY_LABEL = re.compile(
 )
 _TOP_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
 # the same after a form's label: 会办意见：一、……, 会办意见<tab>一、…… (a pattern of its own, so
-# that the one above still skips from line start to line start)
-_FORM_SECTION = re.compile(r"(?:\t|意见[:：])[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})")
+# that the one above still skips from line start to line start); a run of blanks with a tab in
+# it is tried once, from its start, not again from each of its tabs (a row of empty cells is a
+# run of tabs, and each try went to the run's end)
+_FORM_SECTION = re.compile(
+    r"(?:(?<![^\S\n])(?=[^\S\n]*\t)|意见[:：])[^\S\n]*+(?P<head>[一二三四五六七八九十]{1,3}、[^\n]{0,60})"
+)
 _SUB_SECTION = re.compile(r"(?m)^[^\S\n]*+(?P<head>[（(][一二三四五六七八九十]{1,3}[）)][^\n]{0,60})")
 
 # Labels that end in a colon and are not an addressee.
