@@ -469,3 +469,28 @@ def test_an_import_into_postgres_is_stored_as_it_is_read_all_or_nothing(
         assert cohandle.stores.verify(store).ok
     finally:
         store.close()
+
+
+def test_an_import_into_postgres_reads_every_proposal_back_before_it_commits(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    """A file whose chains hold but whose events could not have happened in their order (its
+    hashes computed again) is refused at the event's line, and nothing of it stays stored."""
+    from cohandle.stores import ImportRefused
+    from test_transfer import _closed_at_once, _resealed
+
+    wf = workflow()
+    bring_to(wf, cohandle.Status.CLOSED)
+    bring_to(wf, cohandle.Status.ANSWERED, AssignmentMode.SEPARATE)
+    records, bad = _closed_at_once(list(wf.store.records()))
+    store = PostgresStore(postgres_url, schema=postgres_schema)
+    try:
+        with pytest.raises(
+            ImportRefused, match="ProposalClosed cannot happen while the proposal is received"
+        ) as refused:
+            import_jsonl(store, io.BytesIO(_resealed(records)))
+        assert refused.value.line == bad
+        assert list(store.read_all()) == [] and store.heads() == {}
+        assert import_jsonl(store, io.BytesIO(_resealed(list(wf.store.records())))).streams == 2
+    finally:
+        store.close()

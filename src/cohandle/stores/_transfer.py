@@ -4,8 +4,12 @@ Each line is one event's canonical record: the body its hash covers, plus ``hash
 reads and checks every line first (JSON, no duplicate keys, no NaN, a known event type and
 schema, each stream's hash chain from version 1), then stores everything in one transaction:
 into a SQL store by reading the lines again as they are stored, so that nothing but each
-stream's head is held; into other stores by handing over the records it held. A damaged file
-is refused with the number of the first bad line, and nothing is stored.
+stream's head is held; into other stores by handing over the records it held. Each proposal is
+also read back as the workflow reads it, its events folded into its state, before anything is
+committed: a chain whose hashes hold but whose events could not have happened in that order (a
+file written by another program, or rewritten and its hashes computed again) is refused, as it
+could not be read once stored. A damaged file is refused with the number of the first bad line,
+and nothing is stored.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import orjson
 
 from cohandle._errors import (
     SQLITE_START,
+    ChainBroken,
     CohandleError,
     InvalidInput,
     ProposalExists,
@@ -39,9 +44,10 @@ from cohandle._errors import (
     whole_number,
     writable,
 )
-from cohandle._events import MAX_EVENT_BYTES, canonical_bytes, event_from_record, record_misfit
+from cohandle._events import MAX_EVENT_BYTES, RecordedEvent, canonical_bytes, event_from_record, record_misfit
+from cohandle._state import Proposal, apply, replay, start
 from cohandle.stores._integrity import StoredRecord, body_bytes, link_misfit
-from cohandle.stores._rows import RowStore
+from cohandle.stores._rows import Query, RowStore, decode_record, decode_stream
 
 __all__ = ["ImportRefused", "ImportReport", "export_jsonl", "import_jsonl", "read_jsonl"]
 
@@ -349,13 +355,16 @@ def read_jsonl(
     progress: Callable[[int], Any] | None = None,
 ) -> list[StoredRecord]:
     """Parse and check an export, line by line: each line's JSON and event, and each stream's
-    chain. Raises :class:`ImportRefused` at the first bad line.
+    chain; then each proposal, read back as the workflow reads it. Raises
+    :class:`ImportRefused` at the first bad line.
 
     ``progress`` is called with the number of lines read, every 10,000 lines and at the end.
     """
     iterable("lines", lines, "the lines of an export, as bytes")
     _reading_options(max_line_bytes, progress)
-    return list(_records(lines, max_line_bytes, progress, {}))
+    records = list(_records(lines, max_line_bytes, progress, {}))
+    _replay_held(records)
+    return records
 
 
 def import_jsonl(
@@ -376,7 +385,12 @@ def import_jsonl(
     an import of any size holds little in memory. (A file object that cannot go back to its
     start, such as standard input, is copied to a temporary file as it is checked.) The second
     reading must find the same chains, or nothing is stored. Into other stores the checked
-    records are held and handed over at once."""
+    records are held and handed over at once.
+
+    Every proposal is read back as the workflow reads it, its events folded into its state,
+    before the import commits (from the held records, or from a SQL store in its transaction):
+    events that could not have happened in their order, in a file whose hashes were computed
+    again, are refused at their line."""
     if not callable(getattr(store, "import_records", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
     _reading_options(max_line_bytes, progress)
@@ -409,6 +423,7 @@ def _import_held(
     """Check every line, holding the records, then hand them to the store at once."""
     last: dict[str, tuple[int, str]] = {}
     records = list(_records(lines, max_line_bytes, progress, last))
+    _replay_held(records)
     try:
         store.import_records(records)
     except ProposalExists as exc:
@@ -446,11 +461,73 @@ def _import_twice(
         if stored is not None:
             stored(count)
 
+    def work(query: Query, insert_many: Callable[[str, list[tuple[Any, ...]]], None]) -> None:
+        store._import(again(), query, insert_many)
+        _replay_stored(store, query, list(checked))
+
     try:
-        store.import_records(again())
+        store._importing(work)  # committed whole, or rolled back whatever ``work`` raises
     except ProposalExists as exc:
         raise _held(first_lines[exc.proposal_id], exc) from None
+    except ChainBroken as exc:  # the line of the event, found in a third reading
+        found = _records(next(readings), max_line_bytes, None, {}, checked=True)
+        line = next(
+            (r.position for r in found if r.stream_id == exc.proposal_id and r.version == exc.version), 1
+        )
+        raise _unfolded(line, exc) from None
     return ImportReport(events=events, streams=len(checked))
+
+
+def _replay_held(records: list[StoredRecord]) -> None:
+    """Read back each proposal of ``records`` (checked lines) as the workflow reads it: its
+    events decoded and folded into its state, one proposal at a time."""
+    streams: dict[str, list[StoredRecord]] = {}
+    for record in records:
+        streams.setdefault(record.stream_id, []).append(record)
+    for stream in streams.values():
+        try:
+            replay(decode_stream(stream))
+        except ChainBroken as exc:  # versions go from 1 without a gap: checked with the chain
+            raise _unfolded(stream[exc.version - 1].position, exc) from None
+
+
+def _replay_stored(store: RowStore, query: Query, stream_ids: list[str]) -> None:
+    """Read back the proposals an import has just stored, in its transaction, as the workflow
+    reads them: 500 proposals at a time, a thousand rows to a query, each folded as it is read,
+    so that an import of any size, or of a proposal of any length, holds little in memory."""
+    p = store.p
+    for first in range(0, len(stream_ids), 500):
+        chunk = tuple(stream_ids[first : first + 500])
+        sql = (
+            f"SELECT {store.decoded} FROM {store.events} WHERE stream_id IN ({', '.join([p] * len(chunk))}) "
+            f"AND (stream_id > {p} OR (stream_id = {p} AND version > {p})) ORDER BY stream_id, version LIMIT 1000"
+        )
+        state: Proposal | None = None
+        previous: RecordedEvent | None = None
+        previous_text = ""
+        after: tuple[str, int] = ("", 0)  # the last row read: every id comes after ""
+        while True:
+            rows = query(sql, (*chunk, after[0], after[0], after[1]))
+            for row in rows:
+                record = StoredRecord._make(row)
+                if state is not None and record.stream_id == state.id:
+                    previous = decode_record(record, previous, previous_text)
+                    state = apply(state, previous)
+                else:  # the next proposal's first event
+                    previous = decode_record(record)
+                    state = start(previous)
+                previous_text = record.hash
+            if len(rows) < 1000:
+                break
+            after = (rows[-1][1], rows[-1][2])
+
+
+def _unfolded(line: int, exc: ChainBroken) -> ImportRefused:
+    """The refusal of an import one of whose proposals cannot be read back."""
+    return ImportRefused(
+        line,
+        f"{exc.reason}, so the proposal could not be read (proposal {exc.proposal_id!r}, version {exc.version})",
+    )
 
 
 def _held(line: int, exc: ProposalExists) -> ImportRefused:
