@@ -125,6 +125,11 @@ class PostgresStore(RowStore):
             raise InvalidInput("url", f"must be UTF-8 text, but it {surrogate} (got {_safe(url)!r})")
         if not isinstance(schema, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise InvalidInput("schema", f"must be a plain lower-case SQL name (got {schema!r})")
+        if schema == "information_schema" or schema.startswith("pg_"):  # the server took the first
+            raise InvalidInput(
+                "schema",
+                f"names one of PostgreSQL's own schemas, which hold the server's catalog, not a log (got {schema!r})",
+            )
         timeout = seconds("connect_timeout", connect_timeout, zero_allowed=False)
         if not isinstance(create, bool):
             raise InvalidInput("create", f"must be True or False (got {got(create)})")
