@@ -184,6 +184,34 @@ def test_full_width_digits_and_signs_are_kept_as_ascii() -> None:
     assert number == "20230519"
 
 
+def test_a_unit_is_one_unit_however_its_name_is_typed_or_copied() -> None:
+    """省人民政府(办公厅), its brackets typed half width, was another unit than
+    省人民政府（办公厅）: an official of the one was refused as an outsider to an item led by the
+    other; a name copied from a page with a zero-width space in it, or padded, likewise."""
+    same = [
+        "省人民政府（办公厅）",
+        "省人民政府(办公厅)",
+        "省人民政府 (办公厅)",
+        " 省人民政府（办公厅）\u200b",
+        "\ufeff省人民政府\u3000（办公厅）",
+    ]
+    assert {cohandle.Unit(name=name).name for name in same} == {"省人民政府（办公厅）"}
+    assert cohandle.Unit(name="湖北省 知识产权局") == cohandle.Unit(name="湖北省知识产权局")
+    assert cohandle.Unit(name="ＸＸ市第１中学").name == "XX市第1中学"
+    assert cohandle.Unit(name="IBM  China (Beijing)").name == "IBM China (Beijing)"  # no Chinese: as typed
+    assert cohandle.Contact(name="程\u200b浩").name == "程浩"
+    with pytest.raises(cohandle.InvalidInput, match=r"Unit\.name must not be empty"):
+        cohandle.Unit(name="\u200b")
+    wf = cohandle.Workflow()
+    committee = cohandle.Actor(name="王芳", unit=cohandle.Unit(name="省政协提案委员会"))
+    data = cohandle.ProposalData(**SAMPLES[cohandle.ProposalData])
+    pid = wf.receive(data, actor=committee).id
+    wf.assign(pid, lead=cohandle.Unit(name="省人民政府（办公厅）"), actor=committee)
+    officer = cohandle.Actor(name="张伟", unit=cohandle.Unit(name="省人民政府(办公厅)"))
+    reply = cohandle.Reply(**{**SAMPLES[cohandle.Reply], "author": officer.unit})
+    assert wf.answer(pid, reply=reply, actor=officer).status is cohandle.Status.ANSWERED
+
+
 @pytest.mark.parametrize(
     ("written", "code"),
     [

@@ -309,6 +309,8 @@ def test_unit_is_a_units_name_as_kept_and_never_empty(demo_db: Path) -> None:
         ).stdout
     )
     assert [(d["number"], d["party"]) for d in due] == [("20230412", "省财政厅")]
+    # nor the spaces a page pads a name with, nor a zero-width space copied with it
+    assert listed == json.loads(run("list", "--unit", "省 财政厅\u200b", "--json", db=demo_db).stdout)
     for command in (["list"], ["due"], ["overdue"], ["reminders"], ["render", SEED_ID]):
         for empty in ("", "  "):
             refused = one_line_error(run(*command, "--unit", empty, db=demo_db))

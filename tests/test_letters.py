@@ -1491,6 +1491,25 @@ def test_an_opinion_is_submitted_from_its_word_document(tmp_path: Path) -> None:
     assert part.opinion.sections == sent.sections
 
 
+def test_an_opinion_addressed_to_the_lead_however_its_brackets_were_typed_is_taken() -> None:
+    # 省人民政府(办公厅)： typed half width was "addressed to 省人民政府(办公厅), not to the lead
+    # unit 省人民政府（办公厅）"
+    from helpers import data
+
+    lead = Unit(name="省人民政府（办公厅）")
+    letter = parse_letter(
+        "关于对省政协十三届一次会议第20230519号提案会办工作的意见\n\n省人民政府(办公厅)：\n"
+        "　　我局认真研究了该提案。\n\n湖北省知识产权局\n2023年4月10日\n"
+    )
+    assert letter.addressee == "省人民政府(办公厅)"  # read as written
+    assert opinion_from_letter(letter, data("20230519"), lead).addressee == lead
+    other = Unit(name="省人民政府（研究室）")
+    with pytest.raises(
+        LetterMismatch, match=r"it is addressed to 省人民政府\(办公厅\), not to the lead unit"
+    ):
+        opinion_from_letter(letter, data("20230519"), other)
+
+
 def test_a_letter_about_a_congress_item_is_not_taken_for_a_committee_item() -> None:
     npc = Session(body=Body.NPC, level=Level.PROVINCE, region="湖北省", term=14, meeting=1)
     suggestion = ProposalData(

@@ -1681,7 +1681,8 @@ _NAMING = {
 def _options_named(args: argparse.Namespace) -> None:
     """Refuse an option given empty (a script's unset variable), which would otherwise be taken
     as not given at all: the default database, no anchor to check, the letter on standard
-    output. ``--unit`` is read as units' names are kept, without the spaces around it."""
+    output. ``--unit`` is read as units' names are kept (``Unit.name``: 省人民政府(办公厅) as
+    省人民政府（办公厅）, without the spaces around it)."""
     for option, what in _NAMING.items():
         if getattr(args, option, None) == "":
             positional = option == "id" and args.command != "export"  # show ID, render ID
@@ -1690,9 +1691,10 @@ def _options_named(args: argparse.Namespace) -> None:
             )
     if getattr(args, "unit", None) is None:
         return
-    args.unit = args.unit.strip()
-    if not args.unit:
-        raise cohandle.InvalidInput("--unit", "must name a unit, but it is empty")
+    try:
+        args.unit = cohandle.Unit(name=args.unit).name
+    except cohandle.InvalidInput:  # blank
+        raise cohandle.InvalidInput("--unit", "must name a unit, but it is empty") from None
 
 
 def _printable_anywhere() -> None:

@@ -232,13 +232,35 @@ def as_date(field: str, value: object) -> pendulum.Date:
     raise InvalidInput(field, f"must be a date (got {got(value)})")
 
 
+# Characters that print as nothing, which a name copied from a page or a document can carry:
+# zero-width spaces and joiners, a word joiner, a byte-order mark, a soft hyphen.
+_UNSEEN = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Full-width letters and digits (ＸＸ市第１中学), which an input method types as readily as ASCII.
+_WIDE_ALNUM = str.maketrans(
+    {chr(code): chr(code - 0xFEE0) for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for code in range(start, end + 1)}
+)  # fmt: skip
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff（）〔〕【】《》、·"
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
 def _person(field: str, value: object) -> str:
-    """A person's name without the padding spaces some pages put inside it (程 浩 → 程浩)."""
-    return "".join(_text(field, value).split())
+    """A person's name without the padding spaces some pages put inside it (程 浩 → 程浩), nor
+    characters that print as nothing."""
+    return "".join(_text(field, value.translate(_UNSEEN) if isinstance(value, str) else value).split())
 
 
 def _unit_name(value: object) -> str:
-    return _text("Unit.name", value)
+    """A unit's name in one form however it was typed or copied, so that a unit is the same
+    unit whoever names it: without characters that print as nothing, nor spaces between
+    Chinese characters (湖北省 知识产权局, as pages pad names), other spaces one, full-width
+    letters and digits as ASCII, and a Chinese name's brackets full width (省人民政府（办公厅）,
+    as GB/T 9704 sets them, however the input method typed them)."""
+    name = _text("Unit.name", value.translate(_UNSEEN) if isinstance(value, str) else value)
+    name = " ".join(name.translate(_WIDE_ALNUM).split())
+    if _HAN.search(name):
+        name = name.replace("(", "（").replace(")", "）")
+    return _SPACE_IN_CHINESE.sub("", name)
 
 
 def _contact_name(value: object) -> str:

@@ -132,7 +132,10 @@ def opinion_from_letter(letter: ParsedLetter, proposal: ProposalData, lead: Unit
         problems.append(
             f"it names meeting {letter.session_meeting}, the proposal's is meeting {session.meeting}"
         )
-    if letter.addressee is not None and letter.addressee != lead.name:
+    addressed = letter.addressee
+    if addressed is not None and (
+        not isinstance(addressed, str) or not addressed.strip() or Unit(name=addressed) != lead
+    ):  # a name as a unit's is kept: 省人民政府(办公厅) is 省人民政府（办公厅）
         problems.append(f"it is addressed to {letter.addressee}, not to the lead unit {lead.name}")
     if letter.author_unit is None:
         problems.append("no signing unit was found")
