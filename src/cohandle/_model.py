@@ -247,7 +247,14 @@ _SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 def _person(field: str, value: object) -> str:
     """A person's name without the padding spaces some pages put inside it (程 浩 → 程浩), nor
     characters that print as nothing."""
-    return "".join(_text(field, value.translate(_UNSEEN) if isinstance(value, str) else value).split())
+    if isinstance(value, str):
+        return _person_form(field, str(value))
+    return _text(field, value)  # refused: not text
+
+
+@functools.lru_cache(maxsize=4096)  # a log names the same people again and again
+def _person_form(field: str, value: str) -> str:
+    return "".join(_text(field, value.translate(_UNSEEN)).split())
 
 
 def _unit_name(value: object) -> str:
@@ -256,8 +263,14 @@ def _unit_name(value: object) -> str:
     Chinese characters (湖北省 知识产权局, as pages pad names), other spaces one, full-width
     letters and digits as ASCII, and a Chinese name's brackets full width (省人民政府（办公厅）,
     as GB/T 9704 sets them, however the input method typed them)."""
-    name = _text("Unit.name", value.translate(_UNSEEN) if isinstance(value, str) else value)
-    name = " ".join(name.translate(_WIDE_ALNUM).split())
+    if isinstance(value, str):
+        return _unit_form(str(value))
+    return _text("Unit.name", value)  # refused: not text
+
+
+@functools.lru_cache(maxsize=4096)  # a log names the same units again and again
+def _unit_form(value: str) -> str:
+    name = " ".join(_text("Unit.name", value.translate(_UNSEEN)).translate(_WIDE_ALNUM).split())
     if _HAN.search(name):
         name = name.replace("(", "（").replace(")", "）")
     return _SPACE_IN_CHINESE.sub("", name)
