@@ -11,6 +11,8 @@ from typing import Any
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cohandle
 from cohandle import Status
@@ -210,6 +212,22 @@ def test_a_unit_is_one_unit_however_its_name_is_typed_or_copied() -> None:
     officer = cohandle.Actor(name="张伟", unit=cohandle.Unit(name="省人民政府(办公厅)"))
     reply = cohandle.Reply(**{**SAMPLES[cohandle.Reply], "author": officer.unit})
     assert wf.answer(pid, reply=reply, actor=officer).status is cohandle.Status.ANSWERED
+
+
+_NAME_PARTS = st.sampled_from(list("省科技厅湖北办公室() （）〔〕ＡＢ１2ab·、\u3000\u200b\ufeff\t\n"))
+
+
+@given(st.text(_NAME_PARTS, min_size=1, max_size=20) | st.text(min_size=1, max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_a_units_name_kept_is_kept_as_it_is(written: str) -> None:
+    """The form a name is kept in is its own form: read again (from the log, say), it is the
+    same name, and the same unit."""
+    try:
+        kept = cohandle.Unit(name=written).name
+    except cohandle.InvalidInput:  # nothing but blanks
+        assert not written.translate(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))).strip()
+        return
+    assert cohandle.Unit(name=kept).name == kept
 
 
 @pytest.mark.parametrize(
