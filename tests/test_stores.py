@@ -456,3 +456,46 @@ def test_a_log_this_user_may_not_write_is_explained(
     )
     assert said in str(error) and "Run the command as the user that writes the log" in str(error)
     assert str(error).endswith("(attempt to write a readonly database).")
+
+
+def test_a_unit_a_log_holds_in_another_form_is_read_in_its_kept_form(tmp_path: Path) -> None:
+    """A log written when 省人民政府(办公厅) was kept as typed: its text stays as it was (its
+    hashes cover it), and it is read as 省人民政府（办公厅）, the unit its officials name now."""
+    from cohandle.stores import export_jsonl, import_jsonl
+    from helpers import data, sealed
+
+    path = tmp_path / "before.db"
+    lead = cohandle.Unit(name="省人民政府（办公厅）")
+    with sqlite_workflow(path) as wf:
+        pid = wf.receive(data(), actor=A_COMMITTEE).id
+        wf.assign(pid, lead=lead, actor=A_COMMITTEE)
+    db = sqlite3.connect(path)
+    prev = ""
+    for row in db.execute("SELECT * FROM events ORDER BY position").fetchall():
+        record = StoredRecord(*row)
+        record = sealed(
+            record._replace(payload=record.payload.replace("（办公厅）", "(办公厅)"), prev_hash=prev)
+        )
+        db.execute("UPDATE events SET payload = ?, prev_hash = ?, hash = ? WHERE position = ?",
+                   (record.payload, record.prev_hash, record.hash, record.position))  # fmt: skip
+        prev = record.hash
+    db.execute("UPDATE streams SET head_hash = ?", (prev,))
+    db.commit()
+    db.close()
+    with sqlite_workflow(path) as wf:
+        assert '"name":"省人民政府(办公厅)"' in next(r for r in wf.store.records() if r.version == 2).payload
+        assert wf.verify().ok
+        assert wf.get(pid).lead == lead and wf.get(pid).lead.name == "省人民政府（办公厅）"  # type: ignore[union-attr]
+        officer = cohandle.Actor(name="张伟", unit=cohandle.Unit(name="省人民政府(办公厅)"))
+        reply = cohandle.Reply(
+            author=lead, category="B", date="2023-05-10", sections=[cohandle.Section(text="现答复如下。")]
+        )
+        wf.answer(pid, reply=reply, actor=officer)
+        exported = io.BytesIO()
+        export_jsonl(wf.store, exported)
+    moved = MemoryStore()  # an import keeps the text as it came: its hashes hold there too
+    import_jsonl(moved, io.BytesIO(exported.getvalue()))
+    again = io.BytesIO()
+    export_jsonl(moved, again)
+    assert again.getvalue() == exported.getvalue()
+    assert stores.verify(moved).ok
