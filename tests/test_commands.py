@@ -302,8 +302,14 @@ def test_a_contact_names_a_known_method_and_the_items_proposers() -> None:
             wf.record_contact(pid, method="phone", proposers=["赵六"], actor=A_LEAD)
         with pytest.raises(InvalidInput, match="must be a list of proposers' names"):
             wf.record_contact(pid, method="phone", proposers="李明", actor=A_LEAD)
+        with pytest.raises(
+            InvalidInput, match=r"must be a list of proposers' names \(got 1, an int, among them\)"
+        ):
+            wf.record_contact(pid, method="phone", proposers=[1], actor=A_LEAD)  # type: ignore[list-item]
         with pytest.raises(PermissionDenied):
             wf.record_contact(pid, method="phone", actor=A_COMMITTEE)
+    contacted = wf.record_contact(pid, method="phone", proposers=["李\ufeff明"], actor=A_LEAD)
+    assert contacted.contacts[0].proposers == ("李明",)  # a byte-order mark copied with the name
     first, _ = _merged_pair(wf)
     wf.assign(first, lead=LEAD, actor=A_COMMITTEE)
     contact = wf.record_contact(first, method="phone", proposers=["赵敏"], actor=A_LEAD).contacts[0]
@@ -738,9 +744,15 @@ def test_joint_item_withdrawn_only_with_every_signature() -> None:
             wf.withdraw(pid, signed_by=[*PROPOSERS, "赵六"], reason="x", actor=A_PROPOSER)
         with pytest.raises(InvalidInput, match="list of proposer names"):
             wf.withdraw(pid, signed_by="李明", reason="x", actor=A_PROPOSER)
+        # was read as the name "None", a stranger to the item
+        with pytest.raises(
+            InvalidInput, match=r"list of proposer names \(got None, a NoneType, among them\)"
+        ):
+            wf.withdraw(pid, signed_by=[None, *PROPOSERS], reason="x", actor=A_PROPOSER)  # type: ignore[list-item]
         with pytest.raises(PermissionDenied):
             wf.withdraw(pid, signed_by=PROPOSERS, reason="x", actor=A_COMMITTEE)
-    p = wf.withdraw(pid, signed_by=["王 红", "李明"], reason="情况已变化", actor=A_COSIGNER)
+    # a name copied with a zero-width space in it is the proposer's name, as it is in a Proposer
+    p = wf.withdraw(pid, signed_by=["王 红", "李\u200b明"], reason="情况已变化", actor=A_COSIGNER)
     assert p.status is Status.WITHDRAWN
     assert p.withdrawal is not None and p.withdrawal.signed_by == ("王红", "李明")
 

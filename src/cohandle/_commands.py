@@ -72,6 +72,7 @@ from cohandle._model import (
     Satisfaction,
     Unit,
     category_code,
+    person_name,
 )
 from cohandle._permissions import PERMISSIONS, Relation
 from cohandle._state import Proposal
@@ -679,6 +680,16 @@ def decide_close(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, no
     return _noted(ProposalClosed, note)
 
 
+def _people(field: str, names: Iterable[object], what: str) -> tuple[str, ...]:
+    """People's names as a proposer's is kept (程 浩 as 程浩), each checked to be text."""
+    people = []
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidInput(field, f"must be {what} (got {got(name)}, among them)")
+        people.append(person_name(field, name))
+    return tuple(people)
+
+
 def decide_withdraw(
     p: Proposal,
     actor: Actor,
@@ -690,7 +701,7 @@ def decide_withdraw(
 ) -> ProposalWithdrawn:
     if signed_by is None or isinstance(signed_by, str) or not isinstance(signed_by, Iterable):
         raise InvalidInput("signed_by", "must be a list of proposer names")
-    signers = tuple("".join(str(s).split()) for s in signed_by)
+    signers = _people("signed_by", signed_by, "a list of proposer names")
     names = p.data.proposer_names
     strangers = [s for s in signers if s not in names]
     if strangers:
@@ -811,7 +822,7 @@ def decide_record_contact(
     elif isinstance(proposers, str) or not isinstance(proposers, Iterable):
         raise InvalidInput("proposers", f"must be a list of proposers' names (got {got(proposers)})")
     else:
-        names = tuple(dict.fromkeys("".join(str(n).split()) for n in proposers))
+        names = tuple(dict.fromkeys(_people("proposers", proposers, "a list of proposers' names")))
     everyone = p.addressees
     strangers = [n for n in names if n not in everyone]
     if strangers:

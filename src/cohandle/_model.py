@@ -244,7 +244,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 
 
-def _person(field: str, value: object) -> str:
+def person_name(field: str, value: object) -> str:
     """A person's name without the padding spaces some pages put inside it (程 浩 → 程浩), nor
     characters that print as nothing."""
     if isinstance(value, str):
@@ -277,15 +277,15 @@ def _unit_form(value: str) -> str:
 
 
 def _contact_name(value: object) -> str:
-    return _person("Contact.name", value)
+    return person_name("Contact.name", value)
 
 
 def _proposer_name(value: object) -> str:
-    return _person("Proposer.name", value)
+    return person_name("Proposer.name", value)
 
 
 def _actor_name(value: object) -> str:
-    return _person("Actor.name", value)
+    return person_name("Actor.name", value)
 
 
 def _region(value: object) -> str:
