@@ -582,10 +582,12 @@ def test_progress_is_redrawn_on_a_terminal_and_written_in_lines_to_a_file_or_pip
     env = {**os.environ, "COHANDLE_DB": str(demo_db)}
     command = [sys.executable, "-m", "cohandle", "verify"]
     piped = subprocess.run(command, capture_output=True, env=env, check=True)  # bytes: \r kept
-    assert piped.stderr == b"verified events: 53\n"  # a scheduled job's log: a line each time
+    # a scheduled job's log: a line each time
+    assert piped.stderr == b"verified events: 53\nproposals read back: 5\n"
     code, shown = on_terminal(["verify"], env, stream="stderr")
     assert code == 0
-    assert shown.startswith("\rverified events: 53")  # redrawn in place, then a line end
+    # redrawn in place, each count on a line of its own
+    assert shown.replace("\r\n", "\n") == "\rverified events: 53\n\rproposals read back: 5\n"
 
 
 def test_an_import_on_a_terminal_ends_the_checking_line_before_the_storing_one(
@@ -602,9 +604,33 @@ def test_an_import_on_a_terminal_ends_the_checking_line_before_the_storing_one(
 def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:
     ok = run("verify", db=demo_db)
     assert ok.returncode == 0 and "intact" in ok.stdout and "verified events: 53" in ok.stderr
+    assert ok.stdout.endswith("every hash chain verified, and every proposal read back.\n")
+    quick = run("verify", "--chains-only", "--json", db=demo_db)
+    assert json.loads(quick.stdout)["read_back"] is False and "read back" not in quick.stderr
     damaged = run("verify", "--json", db=damaged_copy(demo_db, tmp_path / "copy.db"))
     assert damaged.returncode == 1
     assert f"proposal '{SEED_ID}', version 5" in json.loads(damaged.stdout)["problem"]
+
+
+def test_verify_reads_every_proposal_back_unless_told_to_check_the_chains_only(tmp_path: Path) -> None:
+    # a proposal appended through the store, closed as soon as it was received: its chain holds,
+    # and `verify` said "The log is intact" while `list` and `stats` could not read the log
+    from cohandle.stores import SQLiteStore
+    from test_tamper import _closed_as_soon_as_received
+
+    path = tmp_path / "unreadable.db"
+    with SQLiteStore(path) as store:
+        pid = _closed_as_soon_as_received(store)
+    found = run("verify", db=path)
+    assert found.returncode == 1
+    assert found.stdout == (
+        "Every hash chain of the log holds (9 events in 2 proposals), but it cannot be read at "
+        f"proposal '{pid}', version 2: ProposalClosed cannot happen while the proposal is received.\n"
+    )
+    assert run("verify", "--chains-only", db=path).returncode == 0
+    refused = run("anchor", str(tmp_path / "anchor.json"), db=path)
+    assert refused.returncode == 1 and "no anchor was written" in refused.stderr
+    assert not (tmp_path / "anchor.json").exists()
 
 
 def test_anchor_then_verify_against_it(demo_db: Path, tmp_path: Path) -> None:

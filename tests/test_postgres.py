@@ -494,3 +494,17 @@ def test_an_import_into_postgres_reads_every_proposal_back_before_it_commits(
         assert import_jsonl(store, io.BytesIO(_resealed(list(wf.store.records())))).streams == 2
     finally:
         store.close()
+
+
+def test_verify_reads_every_postgres_proposal_back(postgres_url: str, postgres_schema: str) -> None:
+    from cohandle.stores import verify
+    from test_tamper import _closed_as_soon_as_received
+
+    store = PostgresStore(postgres_url, schema=postgres_schema)
+    try:
+        pid = _closed_as_soon_as_received(store)
+        assert verify(store).ok
+        problem = verify(store, replay=True).problem
+        assert problem is not None and (problem.stream_id, problem.version) == (pid, 2)
+    finally:
+        store.close()

@@ -49,6 +49,15 @@ def test_a_clean_log_has_no_false_alarm(clean_log: Path) -> None:
     report = check(clean_log)
     assert report.ok, str(report)
     assert "intact" in str(report)
+    store = SQLiteStore(clean_log)
+    try:
+        read: list[int] = []
+        replayed = verify(store, replay=True, read_back=read.append)
+        assert replayed.ok and replayed.read_back, str(replayed)
+        assert str(replayed).endswith("every hash chain verified, and every proposal read back.")
+        assert read == [len(store.heads())]
+    finally:
+        store.close()
 
 
 def test_a_report_counts_in_words_that_fit_the_number() -> None:
@@ -65,6 +74,14 @@ def test_a_report_counts_in_words_that_fit_the_number() -> None:
     )
     assert str(report(events=1, streams=1, problem=problem)).endswith(". 1 event was read before it.")
     assert str(report(events=3, streams=1, problem=problem)).endswith(". 3 events were read before it.")
+    assert str(report(events=1, streams=1, problem=None, anchored=1, read_back=True)) == (
+        "The log is intact: 1 event in 1 proposal, every hash chain verified, the anchor's 1 proposal "
+        "found, and every proposal read back."
+    )
+    assert str(report(events=3, streams=1, problem=problem, read_back=True)) == (
+        "Every hash chain of the log holds (3 events in 1 proposal), but it cannot be read at "
+        "proposal 'p', version 2: its hash does not match."
+    )
 
 
 Run = Callable[[str, tuple[object, ...]], list[tuple[Any, ...]]]
@@ -506,3 +523,83 @@ def test_a_head_of_the_wrong_kind_is_named(clean_log: Path, tmp_path: Path) -> N
     assert problem is not None, "a head of the wrong kind went unnoticed"
     assert (problem.stream_id, problem.version) == (stream, version)
     assert "its recorded head holds" in problem.reason
+
+
+def _closed_as_soon_as_received(store: Any) -> str:
+    """Into ``store``, through its own ``append``, a proposal sealed as a chain should be but
+    closed as its second event, which no command records; and another, whole. The first's id."""
+    from cohandle.stores._rows import decode_record
+
+    wf = workflow()
+    whole = bring_to(wf, Status.CLOSED)
+    other = bring_to(wf, Status.ANSWERED)
+    records = [r for r in wf.store.records() if r.stream_id == whole]
+    closed = sealed(records[-1]._replace(version=2, prev_hash=records[0].hash))
+    first = decode_record(records[0])
+    store.append(whole, 0, [first])
+    store.append(whole, 1, [decode_record(closed, first, records[0].hash)])
+    store.append(other, 0, wf.store.read_stream(other))
+    return whole
+
+
+@pytest.mark.parametrize(
+    "make", [cohandle.stores.MemoryStore, lambda: SQLiteStore(":memory:")], ids=["memory", "sqlite"]
+)
+def test_a_chain_that_holds_but_cannot_be_read_is_found_by_reading_every_proposal_back(make: Any) -> None:
+    # the chains all hold, and verify() said "The log is intact"; the proposal then could not be
+    # read (`cohandle list`: "The log of proposal … is broken at version 2")
+    store = make()
+    try:
+        pid = _closed_as_soon_as_received(store)
+        assert verify(store).ok
+        report = verify(store, replay=True)
+        assert not report.ok and report.read_back
+        assert report.problem == Problem(
+            stream_id=pid,
+            version=2,
+            position=None,
+            reason="ProposalClosed cannot happen while the proposal is received",
+        )
+        with pytest.raises(cohandle.ChainBroken):
+            cohandle.Workflow(store).get(pid)
+        assert not cohandle.Workflow(store).verify(replay=True).ok
+    finally:
+        store.close()
+
+
+def test_an_event_that_cannot_be_decoded_is_found_by_reading_every_proposal_back(
+    clean_log: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "undecodable.db"
+    shutil.copy(clean_log, path)
+    db = sqlite3.connect(path)
+    stream, version = db.execute(
+        "SELECT stream_id, version FROM events WHERE type = 'ProposalClosed' LIMIT 1"
+    ).fetchone()
+    db.execute(
+        "UPDATE events SET payload = ? WHERE stream_id = ? AND version = ?", ('{"note":5}', stream, version)
+    )
+    db.commit()
+    db.close()
+    rewrite_with_hashes(path, stream, version)  # every hash from it on computed again
+    store = SQLiteStore(path)
+    try:
+        assert verify(store).ok
+        report = verify(store, replay=True)
+        assert report.problem is not None and (report.problem.stream_id, report.problem.version) == (
+            stream,
+            version,
+        )
+        assert (
+            report.problem.reason == "Event ProposalClosed does not hold valid data: 5 is not a str @ $.note"
+        )
+    finally:
+        store.close()
+
+
+def test_verify_is_asked_to_read_back_or_not() -> None:
+    store = cohandle.stores.MemoryStore()
+    with pytest.raises(cohandle.InvalidInput, match=r"replay must be True or False \(got 'yes', a str\)"):
+        verify(store, replay="yes")  # type: ignore[arg-type]
+    with pytest.raises(cohandle.InvalidInput, match="read_back must be a function"):
+        verify(store, replay=True, read_back=5)  # type: ignore[arg-type]

@@ -284,15 +284,21 @@ class Workflow:
         progress: Callable[[int], Any] | None = None,
         *,
         anchor: Mapping[str, tuple[int, str]] | None = None,
+        replay: bool = False,
+        read_back: Callable[[int], Any] | None = None,
     ) -> VerifyReport:
         """Check the whole log: every hash chain, against the text the store keeps, and every
         proposal against its recorded head. It may run while commands are recorded.
 
         ``progress``, if given, is called with the number of events checked so far.
         ``anchor``, the ``store.heads()`` of an earlier day kept outside the database, must
-        still be found: each event it names, with its hash.
+        still be found: each event it names, with its hash. With ``replay``, every proposal is
+        then read back as :meth:`get` reads it, and one that cannot be (its chain holds, but its
+        events could not have happened in their order, or cannot be decoded) is the problem;
+        ``read_back`` is called with the number of proposals read back. See
+        :func:`cohandle.stores.verify`.
         """
-        return verify(self.store, progress, anchor=anchor)
+        return verify(self.store, progress, anchor=anchor, replay=replay, read_back=read_back)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -44,21 +44,27 @@ class VerifyReport:
     problem: Problem | None
     anchored: int | None = None
     """How many proposals an anchor named, when one was given."""
+    read_back: bool = False
+    """Whether every proposal was then read back as the workflow reads it (``replay=True``):
+    a problem found then is of a proposal whose chain holds but which cannot be read."""
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
     def __str__(self) -> str:
+        size = f"{counted(self.events, 'event')} in {counted(self.streams, 'proposal')}"
         if self.problem is None:
             found = ""
             if self.anchored is not None:
                 every = "found" if self.anchored == 1 else "all found"
-                found = f", and the anchor's {counted(self.anchored, 'proposal')} {every}"
-            return (
-                f"The log is intact: {counted(self.events, 'event')} in {counted(self.streams, 'proposal')}, "
-                f"every hash chain verified{found}."
-            )
+                found = f", the anchor's {counted(self.anchored, 'proposal')} {every}"
+            read = ", and every proposal read back" if self.read_back else ""
+            if found and not read:
+                found = found.replace(", the", ", and the", 1)
+            return f"The log is intact: {size}, every hash chain verified{found}{read}."
+        if self.read_back:
+            return f"Every hash chain of the log holds ({size}), but it cannot be read at {self.problem}."
         read = f"{counted(self.events, 'event')} {'was' if self.events == 1 else 'were'}"
         return f"The log is damaged at {self.problem}. {read} read before it."
 
@@ -325,6 +331,8 @@ def verify(
     progress: Callable[[int], Any] | None = None,
     *,
     anchor: Mapping[str, tuple[int, str]] | None = None,
+    replay: bool = False,
+    read_back: Callable[[int], Any] | None = None,
 ) -> VerifyReport:
     """Check every hash chain of a store against its stored text, and every stream against its head.
 
@@ -332,10 +340,77 @@ def verify(
     the ``store.heads()`` of an earlier day kept outside the store, must still be found in the
     log: each event it names, with its hash. That shows a log rewritten with every hash
     recomputed, which the chain alone cannot.
+
+    With ``replay``, every proposal is then read back as the workflow reads it, its events
+    decoded and folded into its state, 500 at a time: a chain that holds but whose events could
+    not have happened in their order (appended through a store's own ``append`` in an order no
+    command records, or rewritten with every hash recomputed), or cannot be decoded, is named at
+    its first such event. It takes about three times as long. ``read_back`` is called with the
+    number of proposals read back, every 1,000 and at the end.
     """
     if not callable(getattr(store, "records", None)) or not callable(getattr(store, "heads", None)):
         raise InvalidInput("store", f"must be an event store (got {got(store)})")
+    if not isinstance(replay, bool):
+        raise InvalidInput("replay", f"must be True or False (got {got(replay)})")
+    if read_back is not None and not callable(read_back):
+        raise InvalidInput(
+            "read_back", f"must be a function of the proposals read back (got {got(read_back)})"
+        )
     heads = store.heads()  # before the records: every event they name is stored by then
-    return verify_records(
+    report = verify_records(
         store.records(), heads=heads, heads_after=store.heads, progress=progress, anchor=anchor
     )
+    if not replay or report.problem is not None:
+        return report
+    return attrs.evolve(report, problem=_unreadable(store, read_back), read_back=True)
+
+
+def _unreadable(store: Any, read_back: Callable[[int], Any] | None) -> Problem | None:
+    """The first event of the first proposal that cannot be read back, or None."""
+    from cohandle._errors import ChainBroken, SchemaError
+    from cohandle._state import replay
+    from cohandle.stores._rows import RowStore
+
+    ids = list(store.stream_ids())
+    for first in range(0, len(ids), 500):
+        chunk = ids[first : first + 500]
+        try:
+            histories = (
+                store.read_streams(chunk)
+                if isinstance(store, RowStore)
+                else [store.read_stream(stream_id) for stream_id in chunk]
+            )
+        except SchemaError as exc:  # which of them holds the event that cannot be decoded
+            found = (_undecodable(store, stream_id) for stream_id in chunk)
+            fallback = Problem(stream_id=chunk[0], version=1, position=None, reason=str(exc).rstrip("."))
+            return next((problem for problem in found if problem is not None), fallback)
+        for done, (stream_id, events) in enumerate(zip(chunk, histories, strict=True), start=first + 1):
+            try:
+                if not events:
+                    raise ChainBroken(
+                        stream_id, 1, "the log lists it among its proposals, but holds none of its events"
+                    )
+                replay(events)
+            except ChainBroken as exc:
+                return Problem(
+                    stream_id=exc.proposal_id, version=exc.version, position=None, reason=exc.reason
+                )
+            if read_back is not None and done % 1_000 == 0:
+                read_back(done)
+    if read_back is not None:
+        read_back(len(ids))
+    return None
+
+
+def _undecodable(store: Any, stream_id: str) -> Problem | None:
+    """The first event of ``stream_id`` that cannot be decoded, or None: read one more event
+    at a time, as only a damaged log makes anyone."""
+    from cohandle._errors import SchemaError
+
+    version = store.stream_version(stream_id)
+    for upto in range(1, version + 1):
+        try:
+            store.read_stream(stream_id, up_to=upto)
+        except SchemaError as exc:
+            return Problem(stream_id=stream_id, version=upto, position=None, reason=str(exc).rstrip("."))
+    return None
