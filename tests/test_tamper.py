@@ -74,6 +74,9 @@ def test_a_report_counts_in_words_that_fit_the_number() -> None:
     )
     assert str(report(events=1, streams=1, problem=problem)).endswith(". 1 event was read before it.")
     assert str(report(events=3, streams=1, problem=problem)).endswith(". 3 events were read before it.")
+    assert str(report(events=166_695, streams=20_000, problem=None)) == (  # as the progress lines
+        "The log is intact: 166,695 events in 20,000 proposals, every hash chain verified."
+    )
     assert str(report(events=1, streams=1, problem=None, anchored=1, read_back=True)) == (
         "The log is intact: 1 event in 1 proposal, every hash chain verified, the anchor's 1 proposal "
         "found, and every proposal read back."

@@ -106,8 +106,9 @@ _SHOWN_AT_MOST = 120  # characters of a wrong value a message repeats
 
 
 def counted(number: int, noun: str) -> str:
-    """``1 event``, ``2 events``: a count with its noun, plural when it is not one."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    """``1 event``, ``2 events``, ``166,695 events``: a count with its noun, plural when it is
+    not one, its thousands marked as the progress lines mark them."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def nameable(field: str, path: str | os.PathLike[str]) -> str:
