@@ -598,7 +598,9 @@ def test_an_import_on_a_terminal_ends_the_checking_line_before_the_storing_one(
     env = {**os.environ, "COHANDLE_DB": str(tmp_path / "copy.db")}
     code, shown = on_terminal(["import", str(out)], env, stream="stderr")
     assert code == 0
-    assert shown.replace("\r\n", "\n") == "\rchecked lines: 53\n\rstored events: 53\n"
+    assert shown.replace("\r\n", "\n") == (
+        "\rchecked lines: 53\n\rstored events: 53\n\rproposals read back: 5\n"
+    )
 
 
 def test_verify_with_progress_and_damage(demo_db: Path, tmp_path: Path) -> None:

@@ -613,6 +613,26 @@ def test_an_import_says_how_many_events_it_has_stored() -> None:
         store.close()
     with pytest.raises(InvalidInput, match="stored must be a function of the events stored"):
         import_jsonl(MemoryStore(), io.BytesIO(data), stored=3)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="read_back must be a function of the proposals read back"):
+        import_jsonl(MemoryStore(), io.BytesIO(data), read_back=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("proposals", "said"), [(0, [0]), (1_000, [1_000]), (2_001, [1_000, 2_000, 2_001])])
+def test_an_import_says_how_many_proposals_it_has_read_back(proposals: int, said: list[int]) -> None:
+    """Every 1,000 and at the end, once; and so does a verification that reads them back."""
+    wf = workflow()
+    for _ in range(proposals):
+        receive(wf)
+    out = io.BytesIO()
+    export_jsonl(wf.store, out)
+    for store in (SQLiteStore(":memory:"), MemoryStore()):  # from the store, from the held records
+        read: list[int] = []
+        import_jsonl(store, io.BytesIO(out.getvalue()), read_back=read.append)
+        assert read == said, store
+        verified: list[int] = []  # as verify says it, reading the proposals back from the store
+        assert cohandle.stores.verify(store, replay=True, read_back=verified.append).ok
+        assert verified == said, store
+        store.close()
 
 
 def _resealed(records: list[StoredRecord]) -> bytes:

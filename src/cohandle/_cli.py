@@ -1224,7 +1224,11 @@ def _import(args: argparse.Namespace) -> int:
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file}){tilde_hint(args.file)}")
     target = _target(args)
     new_file = not postgres_url(target) and not os.path.exists(target)
-    progress, stored = _Progress("checked lines"), _Progress("stored events")
+    progress, stored, read = (
+        _Progress("checked lines"),
+        _Progress("stored events"),
+        _Progress("proposals read back"),
+    )
     try:
         with _opened(args, target) as wf, _said_as("FILE", "source"):
             source = sys.stdin.buffer if from_stdin else args.file
@@ -1233,11 +1237,17 @@ def _import(args: argparse.Namespace) -> int:
                 progress.done()
                 stored(count)
 
+            def reading(count: int) -> None:  # and the storing's before the reading back's
+                progress.done()
+                stored.done()
+                read(count)
+
             try:
-                report = import_jsonl(wf.store, source, progress=progress, stored=storing)
+                report = import_jsonl(wf.store, source, progress=progress, stored=storing, read_back=reading)
             finally:
                 progress.done()
                 stored.done()
+                read.done()
     except BaseException:
         if new_file:
             _remove_empty_log(target)

@@ -397,7 +397,7 @@ def _unreadable(store: Any, read_back: Callable[[int], Any] | None) -> Problem |
                 )
             if read_back is not None and done % 1_000 == 0:
                 read_back(done)
-    if read_back is not None:
+    if read_back is not None and (not ids or len(ids) % 1_000):  # the end, once
         read_back(len(ids))
     return None
 

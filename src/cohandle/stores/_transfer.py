@@ -374,11 +374,13 @@ def import_jsonl(
     max_line_bytes: int = MAX_LINE_BYTES,
     progress: Callable[[int], Any] | None = None,
     stored: Callable[[int], Any] | None = None,
+    read_back: Callable[[int], Any] | None = None,
 ) -> ImportReport:
     """Check the whole file, then store every event in one transaction; returns what was
     imported. ``progress`` is called with the number of lines checked, every 10,000 lines and
     at the end; then ``stored`` with the number of events written into the transaction, every
-    10,000 and at the end, before it commits.
+    10,000 and at the end; then ``read_back`` with the number of proposals read back (below),
+    every 1,000 and at the end, before it commits.
 
     Into a SQLite or PostgreSQL store the file is read twice: once to check every line, keeping
     only each proposal's latest version and hash, then again as its events are stored, so that
@@ -396,6 +398,10 @@ def import_jsonl(
     _reading_options(max_line_bytes, progress)
     if stored is not None and not callable(stored):
         raise InvalidInput("stored", f"must be a function of the events stored (got {got(stored)})")
+    if read_back is not None and not callable(read_back):
+        raise InvalidInput(
+            "read_back", f"must be a function of the proposals read back (got {got(read_back)})"
+        )
     if not isinstance(source, str | os.PathLike) and not callable(getattr(source, "readline", None)):
         raise InvalidInput("source", f"must name a file or be a binary file object (got {got(source)})")
     if isinstance(source, str | os.PathLike):
@@ -405,8 +411,8 @@ def import_jsonl(
         readings = _readings(source, max_line_bytes, files, twice=twice)
         try:
             if twice and isinstance(store, RowStore):
-                return _import_twice(store, readings, max_line_bytes, progress, stored)
-            return _import_held(store, next(readings), max_line_bytes, progress, stored)
+                return _import_twice(store, readings, max_line_bytes, progress, stored, read_back)
+            return _import_held(store, next(readings), max_line_bytes, progress, stored, read_back)
         except OSError as exc:
             if not isinstance(source, str | os.PathLike):
                 raise  # the caller's own file object failed
@@ -419,11 +425,12 @@ def _import_held(
     max_line_bytes: int,
     progress: Callable[[int], Any] | None,
     stored: Callable[[int], Any] | None,
+    read_back: Callable[[int], Any] | None,
 ) -> ImportReport:
     """Check every line, holding the records, then hand them to the store at once."""
     last: dict[str, tuple[int, str]] = {}
     records = list(_records(lines, max_line_bytes, progress, last))
-    _replay_held(records)
+    _replay_held(records, read_back)
     try:
         store.import_records(records)
     except ProposalExists as exc:
@@ -439,6 +446,7 @@ def _import_twice(
     max_line_bytes: int,
     progress: Callable[[int], Any] | None,
     stored: Callable[[int], Any] | None,
+    read_back: Callable[[int], Any] | None,
 ) -> ImportReport:
     """Check every line keeping only each stream's head, then read the lines again into the
     store as they are stored; the second reading must end at the same heads."""
@@ -463,7 +471,7 @@ def _import_twice(
 
     def work(query: Query, insert_many: Callable[[str, list[tuple[Any, ...]]], None]) -> None:
         store._import(again(), query, insert_many)
-        _replay_stored(store, query, list(checked))
+        _replay_stored(store, query, list(checked), read_back)
 
     try:
         store._importing(work)  # committed whole, or rolled back whatever ``work`` raises
@@ -478,20 +486,26 @@ def _import_twice(
     return ImportReport(events=events, streams=len(checked))
 
 
-def _replay_held(records: list[StoredRecord]) -> None:
+def _replay_held(records: list[StoredRecord], read_back: Callable[[int], Any] | None = None) -> None:
     """Read back each proposal of ``records`` (checked lines) as the workflow reads it: its
     events decoded and folded into its state, one proposal at a time."""
     streams: dict[str, list[StoredRecord]] = {}
     for record in records:
         streams.setdefault(record.stream_id, []).append(record)
-    for stream in streams.values():
+    for done, stream in enumerate(streams.values(), start=1):
         try:
             replay(decode_stream(stream))
         except ChainBroken as exc:  # versions go from 1 without a gap: checked with the chain
             raise _unfolded(stream[exc.version - 1].position, exc) from None
+        if read_back is not None and done % 1_000 == 0:
+            read_back(done)
+    if read_back is not None and (not streams or len(streams) % 1_000):  # the end, once
+        read_back(len(streams))
 
 
-def _replay_stored(store: RowStore, query: Query, stream_ids: list[str]) -> None:
+def _replay_stored(
+    store: RowStore, query: Query, stream_ids: list[str], read_back: Callable[[int], Any] | None = None
+) -> None:
     """Read back the proposals an import has just stored, in its transaction, as the workflow
     reads them: 500 proposals at a time, a thousand rows to a query, each folded as it is read,
     so that an import of any size, or of a proposal of any length, holds little in memory."""
@@ -520,6 +534,10 @@ def _replay_stored(store: RowStore, query: Query, stream_ids: list[str]) -> None
             if len(rows) < 1000:
                 break
             after = (rows[-1][1], rows[-1][2])
+        if read_back is not None and (first + len(chunk)) % 1_000 == 0:
+            read_back(first + len(chunk))
+    if read_back is not None and (not stream_ids or len(stream_ids) % 1_000):  # the end, once
+        read_back(len(stream_ids))
 
 
 def _unfolded(line: int, exc: ChainBroken) -> ImportRefused:
