@@ -679,7 +679,8 @@ def test_export_and_import(demo_db: Path, tmp_path: Path) -> None:
     target = tmp_path / "copy.db"
     imported = run("import", str(out), db=target)
     assert imported.returncode == 0 and "Imported 53 events of 5 proposals" in imported.stdout
-    assert imported.stderr == "checked lines: 53\nstored events: 53\n"  # checked, then stored
+    # checked, then stored, then read back
+    assert imported.stderr == "checked lines: 53\nstored events: 53\nproposals read back: 5\n"
     assert "intact: 53 events" in run("verify", db=target).stdout
     again = run("import", str(out), db=target)
     assert again.returncode == 2 and "Traceback" not in again.stderr

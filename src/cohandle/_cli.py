@@ -335,14 +335,18 @@ def _holds(encoding: str, character: str) -> bool:
 class _Progress:
     """Progress on standard error, ``label: N``: on a terminal one line redrawn in place; in a
     file or a pipe (a scheduled job's log) a line each time, since a carriage return there
-    would run them all together."""
+    would run them all together. Of several counts of one command (:func:`_progress_lines`),
+    each ends the others' lines before it starts its own."""
 
     def __init__(self, label: str) -> None:
         self.label = label
         self.in_place = sys.stderr.isatty()
         self.shown = False
+        self.others: list[_Progress] = []
 
     def __call__(self, count: int) -> None:
+        for other in self.others:
+            other.done()
         if self.in_place:
             sys.stderr.write(f"\r{self.label}: {count:,}")
         else:
@@ -357,17 +361,13 @@ class _Progress:
         self.shown = False
 
 
-def _verifying() -> tuple[_Progress, _Progress]:
-    """The progress of a verification: events checked, then proposals read back, each on a
+def _progress_lines(*labels: str) -> list[_Progress]:
+    """The counts of one command's progress (lines checked, events stored, …), each shown on a
     line of its own."""
-    progress = _Progress("verified events")
-
-    class ReadBack(_Progress):
-        def __call__(self, count: int) -> None:
-            progress.done()  # the line of events checked ends before this one starts
-            super().__call__(count)
-
-    return progress, ReadBack("proposals read back")
+    lines = [_Progress(label) for label in labels]
+    for line in lines:
+        line.others = [other for other in lines if other is not line]
+    return lines
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -1061,7 +1061,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     anchor = None if args.anchor is None else _read_anchor(args.anchor)
-    progress, read_back = _verifying()
+    progress, read_back = _progress_lines("verified events", "proposals read back")
     with _open(args) as wf:
         report = wf.verify(progress, anchor=anchor, replay=not args.chains_only, read_back=read_back)
     progress.done()
@@ -1084,7 +1084,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _anchored(args: argparse.Namespace) -> tuple[str, int, str] | None:
     """Verify the log; the text of its anchor, how many proposals it names and when it was
     taken, or None for a damaged log (said on standard error)."""
-    progress, read_back = _verifying()
+    progress, read_back = _progress_lines("verified events", "proposals read back")
     with _open(args) as wf:
         heads = wf.store.heads()  # read before the check: every event they name is checked
         report = wf.verify(progress, replay=True, read_back=read_back)
@@ -1224,30 +1224,16 @@ def _import(args: argparse.Namespace) -> int:
         raise cohandle.InvalidInput("FILE", f"names no file ({args.file}){tilde_hint(args.file)}")
     target = _target(args)
     new_file = not postgres_url(target) and not os.path.exists(target)
-    progress, stored, read = (
-        _Progress("checked lines"),
-        _Progress("stored events"),
-        _Progress("proposals read back"),
-    )
+    lines = _progress_lines("checked lines", "stored events", "proposals read back")
     try:
         with _opened(args, target) as wf, _said_as("FILE", "source"):
             source = sys.stdin.buffer if from_stdin else args.file
-
-            def storing(count: int) -> None:  # the checking's line ends before the storing's starts
-                progress.done()
-                stored(count)
-
-            def reading(count: int) -> None:  # and the storing's before the reading back's
-                progress.done()
-                stored.done()
-                read(count)
-
+            checked, stored, read_back = lines
             try:
-                report = import_jsonl(wf.store, source, progress=progress, stored=storing, read_back=reading)
+                report = import_jsonl(wf.store, source, progress=checked, stored=stored, read_back=read_back)
             finally:
-                progress.done()
-                stored.done()
-                read.done()
+                for line in lines:
+                    line.done()
     except BaseException:
         if new_file:
             _remove_empty_log(target)

@@ -55,14 +55,14 @@ class VerifyReport:
     def __str__(self) -> str:
         size = f"{counted(self.events, 'event')} in {counted(self.streams, 'proposal')}"
         if self.problem is None:
-            found = ""
+            done = ["every hash chain verified"]
             if self.anchored is not None:
                 every = "found" if self.anchored == 1 else "all found"
-                found = f", the anchor's {counted(self.anchored, 'proposal')} {every}"
-            read = ", and every proposal read back" if self.read_back else ""
-            if found and not read:
-                found = found.replace(", the", ", and the", 1)
-            return f"The log is intact: {size}, every hash chain verified{found}{read}."
+                done.append(f"the anchor's {counted(self.anchored, 'proposal')} {every}")
+            if self.read_back:
+                done.append("every proposal read back")
+            said = done[0] if len(done) == 1 else ", ".join(done[:-1]) + ", and " + done[-1]
+            return f"The log is intact: {size}, {said}."
         if self.read_back:
             return f"Every hash chain of the log holds ({size}), but it cannot be read at {self.problem}."
         read = f"{counted(self.events, 'event')} {'was' if self.events == 1 else 'were'}"

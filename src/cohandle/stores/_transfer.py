@@ -379,8 +379,9 @@ def import_jsonl(
     """Check the whole file, then store every event in one transaction; returns what was
     imported. ``progress`` is called with the number of lines checked, every 10,000 lines and
     at the end; then ``stored`` with the number of events written into the transaction, every
-    10,000 and at the end; then ``read_back`` with the number of proposals read back (below),
-    every 1,000 and at the end, before it commits.
+    10,000 and at the end, and ``read_back`` with the number of proposals read back (below),
+    every 1,000 and at the end (into a SQL store after storing, into others before): all
+    before it commits.
 
     Into a SQLite or PostgreSQL store the file is read twice: once to check every line, keeping
     only each proposal's latest version and hash, then again as its events are stored, so that
