@@ -23,7 +23,6 @@ from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
 from cohandle._clocks import DeadlineChange, changes_of
 from cohandle._engine import Decide, Engine, Subscriber
 from cohandle._errors import (
-    ChainBroken,
     ConcurrencyConflict,
     IdempotencyConflict,
     InvalidInput,
@@ -32,7 +31,6 @@ from cohandle._errors import (
     ProposalNotFound,
     expect,
     got,
-    lone_surrogate,
     state_words,
     storable_id,
     whole_number,
@@ -71,7 +69,7 @@ from cohandle.letters import (
     parse_letter,
 )
 from cohandle.stores import EventStore, MemoryStore, PostgresStore, SQLiteStore, VerifyReport, verify
-from cohandle.stores._rows import RowStore
+from cohandle.stores._rows import RowStore, histories
 
 __all__ = ["Workflow"]
 
@@ -385,25 +383,7 @@ class Workflow:
     def _histories(self) -> Iterator[list[RecordedEvent]]:
         """Every proposal's events, in the order they were first recorded; from a SQL store a
         few hundred proposals per query."""
-        store = self.store
-        ids = list(store.stream_ids())
-        for first in range(0, len(ids), 500):
-            chunk = ids[first : first + 500]
-            if isinstance(store, RowStore):
-                histories = store.read_streams(chunk)
-            else:
-                histories = [store.read_stream(proposal_id) for proposal_id in chunk]
-            for proposal_id, events in zip(chunk, histories, strict=True):
-                if not events:  # listed, but not there: the log is damaged, no id was mistyped
-                    surrogate = lone_surrogate(proposal_id)
-                    raise ChainBroken(
-                        proposal_id,
-                        1,
-                        "the log lists it among its proposals, but holds none of its events"
-                        if surrogate is None
-                        else f"the id the log lists it under is not UTF-8 text: it {surrogate}",
-                    )
-                yield events
+        yield from histories(self.store, list(self.store.stream_ids()))
 
     def deadline_changes(
         self, *, policy: Policy | None = None, calendar: Calendar | None = None

@@ -369,34 +369,22 @@ def _unreadable(store: Any, read_back: Callable[[int], Any] | None) -> Problem |
     """The first event of the first proposal that cannot be read back, or None."""
     from cohandle._errors import ChainBroken, SchemaError
     from cohandle._state import replay
-    from cohandle.stores._rows import RowStore
+    from cohandle.stores._rows import histories
 
     ids = list(store.stream_ids())
-    for first in range(0, len(ids), 500):
-        chunk = ids[first : first + 500]
-        try:
-            histories = (
-                store.read_streams(chunk)
-                if isinstance(store, RowStore)
-                else [store.read_stream(stream_id) for stream_id in chunk]
-            )
-        except SchemaError as exc:  # which of them holds the event that cannot be decoded
-            found = (_undecodable(store, stream_id) for stream_id in chunk)
-            fallback = Problem(stream_id=chunk[0], version=1, position=None, reason=str(exc).rstrip("."))
-            return next((problem for problem in found if problem is not None), fallback)
-        for done, (stream_id, events) in enumerate(zip(chunk, histories, strict=True), start=first + 1):
-            try:
-                if not events:
-                    raise ChainBroken(
-                        stream_id, 1, "the log lists it among its proposals, but holds none of its events"
-                    )
-                replay(events)
-            except ChainBroken as exc:
-                return Problem(
-                    stream_id=exc.proposal_id, version=exc.version, position=None, reason=exc.reason
-                )
+    done = 0
+    try:
+        for events in histories(store, ids):
+            replay(events)
+            done += 1
             if read_back is not None and done % 1_000 == 0:
                 read_back(done)
+    except ChainBroken as exc:
+        return Problem(stream_id=exc.proposal_id, version=exc.version, position=None, reason=exc.reason)
+    except SchemaError as exc:  # one of the next 500 holds an event that cannot be decoded: which
+        found = (_undecodable(store, stream_id) for stream_id in ids[done : done + 500])
+        fallback = Problem(stream_id=ids[done], version=1, position=None, reason=str(exc).rstrip("."))
+        return next((problem for problem in found if problem is not None), fallback)
     if read_back is not None and (not ids or len(ids) % 1_000):  # the end, once
         read_back(len(ids))
     return None

@@ -12,6 +12,7 @@ from typing import Any, Self
 import orjson
 
 from cohandle._errors import (
+    ChainBroken,
     CohandleError,
     InvalidInput,
     ProposalExists,
@@ -373,3 +374,26 @@ class RowStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def histories(store: Any, stream_ids: Sequence[str]) -> Iterator[list[RecordedEvent]]:
+    """The events of each of ``stream_ids``, in that order: from a SQL store 500 proposals per
+    query, from another store one at a time. A proposal the store lists but holds no event of
+    raises :class:`~cohandle.ChainBroken` (the log is damaged, no id was mistyped)."""
+    for first in range(0, len(stream_ids), 500):
+        chunk = list(stream_ids[first : first + 500])
+        if isinstance(store, RowStore):
+            read = store.read_streams(chunk)
+        else:
+            read = [store.read_stream(stream_id) for stream_id in chunk]
+        for stream_id, events in zip(chunk, read, strict=True):
+            if not events:
+                surrogate = lone_surrogate(stream_id)
+                raise ChainBroken(
+                    stream_id,
+                    1,
+                    "the log lists it among its proposals, but holds none of its events"
+                    if surrogate is None
+                    else f"the id the log lists it under is not UTF-8 text: it {surrogate}",
+                )
+            yield events
