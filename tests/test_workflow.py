@@ -8,7 +8,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +319,56 @@ def test_unsubscribing_takes_back_only_its_own_subscription() -> None:
     first()
     receive(wf)
     assert len(heard) == 1
+
+
+def test_a_subscriber_that_runs_a_command_leaves_every_subscriber_hearing_events_in_order() -> None:
+    # One subscriber reminds the lead as soon as a proposal is assigned; another keeps a read
+    # model. The reminder is stored as version 4 while version 3 is still being delivered: the
+    # read model must still hear 3 before 4, and the reminder's own subscriber hears it too.
+    wf = workflow()
+    reacting_heard: list[tuple[int, str]] = []
+    model_heard: list[tuple[int, str]] = []
+    returned: list[int] = []
+
+    def reacting(events: Sequence[RecordedEvent]) -> None:
+        for e in events:
+            reacting_heard.append((e.version, e.type))
+            if e.type in ("ProposalAssigned", "ReminderIssued") and e.version < 5:
+                returned.append(wf.remind(e.stream_id, to=LEAD, actor=A_COMMITTEE).version)
+
+    wf.subscribe(reacting)
+    wf.subscribe(lambda events: model_heard.extend((e.version, e.type) for e in events))
+    pid = receive(wf)
+    wf.file(pid, actor=A_COMMITTEE)
+    state = wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    expected = [
+        (1, "ProposalReceived"),
+        (2, "ProposalFiled"),
+        (3, "ProposalAssigned"),
+        (4, "ReminderIssued"),
+        (5, "ReminderIssued"),
+    ]
+    assert model_heard == expected
+    assert reacting_heard == expected
+    assert returned == [4, 5]
+    assert state.version == 3
+    assert wf.get(pid).version == 5
+    assert [(e.version, e.type) for e in wf.history(pid)] == expected
+
+
+def test_a_subscriber_hears_a_command_on_the_thread_that_ran_it() -> None:
+    wf = workflow()
+    threads: list[tuple[int, int]] = []
+    wf.subscribe(lambda events: threads.append((events[0].version, threading.get_ident())))
+
+    def commands(pid: str) -> None:
+        wf.file(pid, actor=A_COMMITTEE)
+
+    pid = receive(wf)
+    worker = threading.Thread(target=commands, args=(pid,))
+    worker.start()
+    worker.join()
+    assert threads == [(1, threading.get_ident()), (2, worker.ident)]
 
 
 def test_a_subscriber_must_be_callable() -> None:

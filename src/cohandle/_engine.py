@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import OrderedDict
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,6 +66,7 @@ class Engine:
         self.cache: OrderedDict[str, Proposal] = OrderedDict()  # least recently used first
         self.cache_size = cache_size
         self.subscribers: list[Subscriber] = []
+        self.delivering = threading.local()  # on each thread: the batches it is delivering
 
     def run(
         self,
@@ -319,11 +321,24 @@ class Engine:
         return at
 
     def notify(self, events: Sequence[RecordedEvent]) -> None:
-        for subscriber in list(self.subscribers):
-            try:
-                subscriber(events)
-            except Exception:
-                log.exception("A subscriber failed after events were recorded; the events stand.")
+        """Give ``events`` to every subscriber. A command a subscriber runs while it is given
+        events has its own given after those have reached every subscriber, so that each
+        subscriber hears a proposal's events in the order they were stored."""
+        pending: deque[Sequence[RecordedEvent]] | None = getattr(self.delivering, "pending", None)
+        if pending is not None:  # a subscriber's own command, on the thread delivering
+            pending.append(events)
+            return
+        self.delivering.pending = pending = deque((events,))
+        try:
+            while pending:
+                batch = pending.popleft()
+                for subscriber in list(self.subscribers):
+                    try:
+                        subscriber(batch)
+                    except Exception:
+                        log.exception("A subscriber failed after events were recorded; the events stand.")
+        finally:
+            self.delivering.pending = None
 
 
 def in_order(now: pendulum.DateTime, state: Proposal, command: str, actor: Actor) -> None:

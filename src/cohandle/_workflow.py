@@ -416,6 +416,13 @@ class Workflow:
         Returns a function that unsubscribes (calling it again does nothing). A subscriber
         that raises is logged on the ``cohandle`` logger; the command it follows has already
         been recorded and stands.
+
+        A subscriber is called on the thread that ran the command. A command it runs itself is
+        stored at once, and given to the subscribers once the events being given have reached
+        them all, so each hears a proposal's events in the order they were stored. Commands run
+        on several threads at once are given on each thread, and may arrive in another order:
+        a subscriber keeping a proposal's latest state compares ``event.version`` (as
+        :class:`DeadlineBoard` does), or a reader follows ``store.read_all``.
         """
         if not callable(subscriber):
             raise InvalidInput("subscriber", f"must be a function taking the events (got {got(subscriber)})")
