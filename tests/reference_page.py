@@ -81,7 +81,8 @@ def render() -> str:
     w("## Errors\n")
     w(
         "Every error is a `CohandleError`. Refusals of a command are `CommandRefused` and carry `proposal_id`, "
-        "`command`, `state` and `actor`.\n"
+        "`command`, `state` and `actor`. An error pickled (a worker process's error reaching its pool, a task "
+        "queue's result) or copied comes back with its message and its fields.\n"
     )
     w("```text")
 

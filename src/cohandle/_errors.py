@@ -35,7 +35,21 @@ __all__ = [
 
 
 class CohandleError(Exception):
-    """The root of every error cohandle raises."""
+    """The root of every error cohandle raises.
+
+    An error can be pickled (a worker process's error reaching its pool, a task queue's
+    result) and copied: it comes back with its message and its fields as they were.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own way calls the class with the message alone, which the classes here,
+        # built from their fields, cannot take.
+        return _rebuilt, (type(self), self.args), self.__dict__ or None
+
+
+def _rebuilt(cls: type[CohandleError], args: tuple[object, ...]) -> CohandleError:
+    """An error of ``cls`` with ``args``, its fields put back by pickle after (``__reduce__``)."""
+    return cls.__new__(cls, *args)
 
 
 class InvalidInput(CohandleError, ValueError):
