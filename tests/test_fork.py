@@ -136,3 +136,24 @@ def test_an_in_memory_sqlite_store_is_refused_in_a_child() -> None:
         assert store.stream_version("x") == 0  # the parent's is untouched
     finally:
         store.close()
+
+
+def _child_moves_and_handles(wf: cohandle.Workflow, elsewhere: Path, n: int) -> None:
+    os.chdir(elsewhere)  # as a daemon does once it has forked (python-daemon: to /)
+    _handle(wf, f"child{n}")
+
+
+def test_a_log_named_relative_to_the_working_folder_is_the_same_log_in_a_child_that_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served, elsewhere = tmp_path / "served", tmp_path / "elsewhere"
+    served.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(served)
+    with cohandle.Workflow.open("cohandle.db", clock=workflow().clock) as wf:
+        receive(wf, "before-the-fork")
+        assert _in_children(_child_moves_and_handles, wf, elsewhere, count=1) == [0]
+        assert len(list(wf.store.stream_ids())) == 1 + PROPOSALS
+        assert isinstance(wf.store, SQLiteStore)
+        assert wf.store.path == str(served / "cohandle.db")
+    assert list(elsewhere.iterdir()) == []  # no second log made where the child went

@@ -75,6 +75,23 @@ def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_a_relative_name_is_kept_in_full_and_refused_where_it_names_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = SQLiteStore("log.db")
+    assert store.path == str(tmp_path / "log.db")
+    store.close()
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(
+        cohandle.InvalidInput, match=r"path is relative \(log\.db\), and the folder this process works in"
+    ):
+        SQLiteStore("log.db")
+
+
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_text("这不是数据库" * 200, encoding="utf-8")

@@ -118,11 +118,22 @@ def _not_writable(path: str) -> str:
     return f"{why}. Run the command as the user that writes the log, or on a copy of the file"
 
 
+def _absolute(path: str) -> str:
+    try:
+        return os.path.abspath(path)
+    except FileNotFoundError:  # the working folder was removed: a relative name names nothing
+        raise InvalidInput(
+            "path", f"is relative ({path}), and the folder this process works in no longer exists"
+        ) from None
+
+
 class SQLiteStore(RowStore):
     """Events in one SQLite file. Share one store between threads. A process forked after the
     store was opened gets its own connection at its first call. The file is made, and the log's
     tables in it, unless ``create`` is False: then a missing file or an empty database is
-    refused with :class:`StorageError`, and nothing is written."""
+    refused with :class:`StorageError`, and nothing is written. A relative ``path`` is taken
+    from the working folder when the store is opened, and kept in full (:attr:`path`), so a
+    child that has changed its folder since opens the same file."""
 
     # the JSON read as SQLite keeps it, UTF-8: as text it would be decoded, then encoded again
     decoded = (
@@ -150,21 +161,23 @@ class SQLiteStore(RowStore):
         if not isinstance(create, bool):
             raise InvalidInput("create", f"must be True or False (got {got(create)})")
         self._create_log = create
-        self.path = os.fspath(path)
+        # in full: a process forked from this one opens the file again, perhaps after changing
+        # its working folder (as a daemon does), and must open this file, not make another
+        self.path = named if named == ":memory:" else _absolute(named)
         self.synchronous = synchronous.upper()
         self._lock = threading.RLock()
         self._closed = False
         if self.path != ":memory:" and not Path(self.path).parent.exists():
             raise InvalidInput(
                 "path",
-                f"names a folder that does not exist: {Path(self.path).parent}{tilde_hint(self.path)}",
+                f"names a folder that does not exist: {Path(named).parent}{tilde_hint(named)}",
             )
         if Path(self.path).is_dir():
             raise InvalidInput("path", f"names a folder, not a database file: {self.path}")
         if not create and self.path != ":memory:" and not Path(self.path).is_file():
             raise StorageError(
                 f"{self.path} holds no cohandle log: there is no such file, and the store was opened "
-                f"to read one, not to create it{tilde_hint(self.path)}."
+                f"to read one, not to create it{tilde_hint(named)}."
             )
         self._db: sqlite3.Connection | None = self._open()
         reopen_after_fork(self)
