@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import itertools
 import json
 import re
@@ -33,7 +34,7 @@ from cohandle import (
 from cohandle._clock import SHANGHAI, utc
 from cohandle._events import canonical_json, format_time, register_upcaster
 from cohandle.deadlines import preset
-from cohandle.stores import MemoryStore, SQLiteStore
+from cohandle.stores import MemoryStore, SQLiteStore, export_jsonl, import_jsonl
 from helpers import (
     A_CO1,
     A_CO2,
@@ -175,6 +176,66 @@ def test_sm3_chains_when_openssl_has_it() -> None:
     pid = receive(wf)
     event = wf.history(pid)[0]
     assert event.hash_text.startswith("sm3:") and hash_event(event) == event.hash
+
+
+@pytest.fixture
+def sm3_log(tmp_path: Path) -> tuple[Path, str, str]:
+    """A SQLite log of a proposal whose events are hashed with SM3 and one whose are hashed with
+    SHA-256, both assigned, and an export of it beside it; the log and the two proposals."""
+    try:
+        cohandle.Workflow(hash_algorithm="sm3")
+    except cohandle.InvalidInput:
+        pytest.skip("this Python's OpenSSL has no SM3")
+    path = tmp_path / "log.db"
+    with cohandle.Workflow.open(path, clock=cohandle.FixedClock(START), hash_algorithm="sm3") as wf:
+        sm3 = bring_to(wf, Status.ASSIGNED)
+        wf.hash_algorithm = "sha256"
+        sha256 = bring_to(wf, Status.ASSIGNED)
+        export_jsonl(wf.store, tmp_path / "log.jsonl")
+    return path, sm3, sha256
+
+
+def without_sm3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process's hashlib as on a Python whose OpenSSL lacks SM3 (built without it, or in
+    FIPS mode): ``hashlib.new("sm3")`` raises ``ValueError``."""
+    real = hashlib.new
+
+    def new(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.lower() == "sm3":
+            raise ValueError(f"unsupported hash type {name}")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "new", new)
+    monkeypatch.setattr(cohandle._events, "_HASHERS", {})
+
+
+def test_a_log_hashed_with_sm3_where_python_lacks_it_is_read_and_never_called_damaged(
+    sm3_log: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, ``verify()`` reported such a log damaged at its first SM3 event, and a command on
+    an SM3 proposal was refused as if the caller had asked for SM3 ("use 'sha256'")."""
+    path, sm3, sha256 = sm3_log
+    without_sm3(monkeypatch)
+    cannot = (
+        rf"^The events of proposal {re.escape(repr(sm3))} are hashed with SM3, which this Python's "
+        r"OpenSSL does not provide \(it was built without it, or runs in FIPS mode\), so they "
+        r"cannot be (checked|added to) here: use a Python whose OpenSSL provides SM3; nothing was "
+        r"changed\.$"
+    )
+    with cohandle.Workflow.open(path, clock=cohandle.FixedClock(START)) as wf:
+        assert wf.get(sm3).status is Status.ASSIGNED  # reading needs no digest
+        with pytest.raises(cohandle.SchemaError, match=cannot.replace("(checked|added to)", "checked")):
+            wf.verify()
+        with pytest.raises(cohandle.SchemaError, match=cannot.replace("(checked|added to)", "added to")):
+            wf.remind(sm3, to=LEAD, actor=A_COMMITTEE)
+        assert wf.store.stream_version(sm3) == 3
+        with pytest.raises(cohandle.SchemaError, match=cannot.replace("(checked|added to)", "checked")):
+            hash_event(wf.history(sm3)[0])
+        assert wf.remind(sha256, to=LEAD, actor=A_COMMITTEE).version == 4  # SHA-256 chains go on
+        store = MemoryStore()
+        with pytest.raises(cohandle.SchemaError, match=cannot.replace("(checked|added to)", "checked")):
+            import_jsonl(store, path.parent / "log.jsonl")
+        assert list(store.stream_ids()) == []
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])

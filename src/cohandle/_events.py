@@ -810,6 +810,27 @@ def hasher(algorithm: str) -> Callable[[bytes], bytes]:
     raise InvalidInput("hash_algorithm", f"must be one of {', '.join(HASH_ALGORITHMS)} (got {algorithm!r})")
 
 
+def unavailable_hash(algorithm: str, stream_id: str, doing: str) -> SchemaError:
+    """The error for a proposal's events hashed with ``algorithm`` where this Python cannot
+    compute it: they cannot be ``doing`` ("checked", "added to") here, and the log is not damaged
+    for that."""
+    name = algorithm.upper()
+    return SchemaError(
+        f"The events of proposal {stream_id!r} are hashed with {name}, which this Python's OpenSSL "
+        f"does not provide (it was built without it, or runs in FIPS mode), so they cannot be {doing} "
+        f"here: use a Python whose OpenSSL provides {name}; nothing was changed."
+    )
+
+
+def _digest_of(body: bytes, algorithm: str, stream_id: str, doing: str) -> bytes:
+    try:
+        return digest_bytes(body, algorithm)
+    except InvalidInput:
+        if algorithm not in HASH_ALGORITHMS:
+            raise
+        raise unavailable_hash(algorithm, stream_id, doing) from None
+
+
 _HASHERS: dict[str, Callable[[bytes], bytes]] = {}
 _sha256 = hashlib.sha256
 
@@ -939,7 +960,7 @@ def body_bytes(record: StoredRecord) -> bytes:
 def hash_event(event: RecordedEvent) -> bytes:
     """Recompute an event's digest from its content and its ``prev_hash``."""
     expect("event", event, RecordedEvent, "a RecordedEvent")
-    return digest_bytes(body_bytes(record_of(event)), event.algorithm)
+    return _digest_of(body_bytes(record_of(event)), event.algorithm, event.stream_id, "checked")
 
 
 _new_tuple = tuple.__new__
@@ -1048,6 +1069,12 @@ def seal_body(
             f"would take {len(body) + _LINE_BEYOND_BODY:,} bytes as stored, more than the "
             f"{MAX_EVENT_BYTES:,} an event may take (an import refuses a longer line); shorten its text",
         )
+    try:
+        digest = digest_bytes(body, algorithm)
+    except InvalidInput:
+        if algorithm not in HASH_ALGORITHMS:
+            raise
+        raise unavailable_hash(algorithm, stream_id, "added to") from None
     event: RecordedEvent = _new_tuple(  # the named tuple's own __new__ costs four times as much
         RecordedEvent,
         (
@@ -1059,7 +1086,7 @@ def seal_body(
             actor,
             command_id,
             prev_hash,
-            digest_bytes(body, algorithm),
+            digest,
             algorithm,
         ),
     )

@@ -16,7 +16,14 @@ from typing import Any, Protocol
 import attrs
 
 from cohandle._errors import InvalidInput, counted, got, lone_surrogate, whole_number
-from cohandle._events import HASH_ALGORITHMS, StoredRecord, body_bytes, record_misfit, record_of
+from cohandle._events import (
+    HASH_ALGORITHMS,
+    StoredRecord,
+    body_bytes,
+    record_misfit,
+    record_of,
+    unavailable_hash,
+)
 
 __all__ = ["Problem", "StoredRecord", "VerifyReport", "body_bytes", "record_of", "verify", "verify_records"]
 
@@ -76,13 +83,18 @@ _DIGESTS: dict[str, Callable[[bytes], str]] = {
 
 
 def _digest_text(record: StoredRecord) -> str | None:
-    function = _DIGESTS.get(record.hash.partition(":")[0])
+    """The hash of ``record`` as text, computed by the algorithm its hash names; None for an
+    algorithm no store writes. One this Python's OpenSSL lacks is a :class:`SchemaError`: the
+    log cannot be checked here, which does not make it damaged."""
+    algorithm = record.hash.partition(":")[0]
+    function = _DIGESTS.get(algorithm)
     if function is None:
         return None
+    body = body_bytes(record)
     try:
-        return function(body_bytes(record))
+        return function(body)
     except ValueError:  # an algorithm this Python's OpenSSL lacks
-        return None
+        raise unavailable_hash(algorithm, record.stream_id, "checked") from None
 
 
 def verify_records(
@@ -226,7 +238,7 @@ def link_misfit(
             return "it does not name the hash of the event before it"
         computed = _digest_text(record)
         if computed is None:
-            return f"its hash {record.hash[:20]!r} is not of an algorithm this Python can compute"
+            return f"its hash {record.hash[:20]!r} names no algorithm cohandle hashes with"
         if computed != record.hash:
             return "its content does not match its hash (altered)"
         head = None if pinned is None else pinned(record.stream_id)
