@@ -75,6 +75,23 @@ def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_a_store_of_ones_own_that_lacks_a_method_is_told_which() -> None:
+    class Almost:  # a store written by a host, all but two of the protocol's methods
+        def __getattr__(self, name: str) -> object:
+            if name in ("import_records", "heads"):
+                raise AttributeError(name)
+            return lambda *args, **kwargs: None
+
+    with pytest.raises(cohandle.InvalidInput) as refused:
+        cohandle.Workflow(Almost())  # type: ignore[arg-type]
+    assert str(refused.value).endswith(", an Almost); it lacks heads, import_records.")
+    with pytest.raises(cohandle.InvalidInput) as refused:
+        cohandle.Workflow([])  # type: ignore[arg-type]
+    assert str(refused.value) == (
+        "store must be an event store, such as MemoryStore() or SQLiteStore(path) (got [], a list)."
+    )
+
+
 def test_a_relative_name_is_kept_in_full_and_refused_where_it_names_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

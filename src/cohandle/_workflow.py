@@ -896,9 +896,19 @@ class Workflow:
         )
 
 
+_STORE_METHODS = tuple(sorted(name for name in vars(EventStore) if not name.startswith("_")))
+
+
 def _store(value: object) -> EventStore:
-    expect("store", value, EventStore, "an event store, such as MemoryStore() or SQLiteStore(path)")
-    return value  # type: ignore[return-value]  # checked just above
+    if not isinstance(value, EventStore):
+        missing = [name for name in _STORE_METHODS if not callable(getattr(value, name, None))]
+        # a store of one's own that is nearly whole is told what it lacks; a list is not
+        lacks = f"; it lacks {', '.join(missing)}" if len(missing) <= len(_STORE_METHODS) // 2 else ""
+        raise InvalidInput(
+            "store",
+            f"must be an event store, such as MemoryStore() or SQLiteStore(path) (got {got(value)}){lacks}",
+        )
+    return value
 
 
 def _clock(value: object) -> Clock:
