@@ -89,6 +89,20 @@ def test_receive_refuses_the_same_number_twice() -> None:
         wf.receive(data("1"), actor=A_COMMITTEE)
 
 
+def test_a_number_typed_as_letters_name_the_item_is_the_number_alone() -> None:
+    """Before, 第0156号 was kept as the number, and a reply's title read 第第0156号号提案."""
+    wf = workflow()
+    for typed in ("第0156号", "0156号", "第 0156 号", "第0156号提案", "第０１５６号"):
+        assert data(typed).number == "0156"
+    p = wf.receive(data("第0156号"), actor=A_COMMITTEE)
+    assert (p.id, p.number) == ("cppcc-湖北省-13-1-0156", "0156")
+    with pytest.raises(cohandle.ProposalExists):
+        wf.receive(data("0156"), actor=A_COMMITTEE)
+    assert "第0156号提案的答复" in cohandle.letters.render_reply(reply(), p)
+    for kept in ("A-12", "2023-0156", "号"):  # no 第 or 号 around it, or nothing inside them
+        assert data(kept).number == kept
+
+
 def test_receive_refuses_an_actor_of_another_unit() -> None:
     wf = workflow()
     with pytest.raises(PermissionDenied, match="Only someone acting for 省政协提案委员会"):

@@ -304,7 +304,14 @@ def narrow(text: str) -> str:
 
 
 def _number(value: object) -> str:
-    return narrow(_text("ProposalData.number", value))
+    number = narrow(_text("ProposalData.number", value))
+    # 第156号 or 第156号提案, as letters name an item: the number is 156, which letters wrap
+    # again (第156号提案, not 第第156号号提案), and the id holds once
+    if number.startswith("第") or number.endswith(("号", "号提案", "号建议")):
+        inner = number.removeprefix("第").removesuffix("提案").removesuffix("建议").removesuffix("号").strip()
+        if inner:
+            return inner
+    return number
 
 
 def _phone(value: object) -> object:
@@ -536,7 +543,8 @@ def session_key(field: str, value: object) -> str:
 @_typed
 class ProposalData:
     """What was proposed: the number, the title, the proposers (the first is 第一提案人). A number
-    typed full width (２０２３０５１９) is kept as ASCII: it is the same number, and the same id."""
+    typed full width (２０２３０５１９) is kept as ASCII, and one typed as letters name the item
+    (第0156号, 第0156号提案) as the number alone (0156): each is the same number, and the same id."""
 
     number: str = attrs.field(converter=_number)
     title: str = attrs.field(converter=_title)
