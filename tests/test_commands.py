@@ -16,6 +16,8 @@ from cohandle import (
     PartStatus,
     PermissionDenied,
     PreconditionFailed,
+    ProposalData,
+    Proposer,
     Satisfaction,
     Status,
 )
@@ -40,6 +42,7 @@ from helpers import (
     LEAD,
     OUTSIDER,
     PROPOSERS,
+    SESSION,
     SPARE,
     SUPERVISOR,
     bring_to,
@@ -101,6 +104,27 @@ def test_a_number_typed_as_letters_name_the_item_is_the_number_alone() -> None:
     assert "第0156号提案的答复" in cohandle.letters.render_reply(reply(), p)
     for kept in ("A-12", "2023-0156", "号"):  # no 第 or 号 around it, or nothing inside them
         assert data(kept).number == kept
+
+
+def test_a_title_copied_with_the_marks_around_it_is_the_title_alone() -> None:
+    """Before, 《关于促进基础研发的建议》 was kept so, and a reply read 您提出的《《…》》收悉."""
+    title = "关于促进基础研发的建议"
+    for typed in (
+        f"《{title}》",
+        f"“{title}”",
+        f'"{title}"',
+        f"「{title}」",
+        f"<{title}>",
+        f" 《 {title} 》 ",
+    ):
+        proposal = ProposalData(number="1", title=typed, session=SESSION, proposers=[Proposer(name="李明")])
+        assert proposal.title == title
+        assert f"《{title}》收悉" in cohandle.letters.render_reply(reply(), proposal)
+    for kept in ("《甲》和《乙》的衔接问题", "关于贯彻《民法典》的建议", "《》", "“关于促进基础研发的建议》"):
+        assert (
+            ProposalData(number="1", title=kept, session=SESSION, proposers=[Proposer(name="李明")]).title
+            == kept
+        )
 
 
 def test_receive_refuses_an_actor_of_another_unit() -> None:

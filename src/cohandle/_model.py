@@ -343,8 +343,19 @@ def category_code(value: object) -> object:
     return value if mark is None else mark.group(1).upper()
 
 
+# marks a title is copied with from a list or a letter (《关于……的建议》, “关于……的建议”),
+# which letters put around it again: 《《关于……的建议》》
+_TITLE_MARKS = {"《": "》", "“": "”", '"': '"', "「": "」", "『": "』", "〈": "〉", "<": ">"}
+
+
 def _title(value: object) -> str:
-    return _text("ProposalData.title", value)
+    title = _text("ProposalData.title", value)
+    close = _TITLE_MARKS.get(title[0])
+    if close is not None and title.endswith(close) and len(title) > 2:
+        inner = title[1:-1].strip()
+        if title[0] not in inner and close not in inner and inner:  # not 《甲》和《乙》
+            return inner
+    return title
 
 
 def _opinion_date(value: object) -> pendulum.Date:
@@ -544,7 +555,9 @@ def session_key(field: str, value: object) -> str:
 class ProposalData:
     """What was proposed: the number, the title, the proposers (the first is 第一提案人). A number
     typed full width (２０２３０５１９) is kept as ASCII, and one typed as letters name the item
-    (第0156号, 第0156号提案) as the number alone (0156): each is the same number, and the same id."""
+    (第0156号, 第0156号提案) as the number alone (0156): each is the same number, and the same id.
+    A title copied with the marks around it (《关于……的建议》, “关于……的建议”) is kept without
+    them, as letters put them around it again."""
 
     number: str = attrs.field(converter=_number)
     title: str = attrs.field(converter=_title)
