@@ -45,6 +45,7 @@ from helpers import (
     SESSION,
     SPARE,
     SUPERVISOR,
+    assign,
     bring_to,
     data,
     feedback,
@@ -125,6 +126,33 @@ def test_a_title_copied_with_the_marks_around_it_is_the_title_alone() -> None:
             ProposalData(number="1", title=kept, session=SESSION, proposers=[Proposer(name="李明")]).title
             == kept
         )
+
+
+def test_a_proposer_named_with_the_title_letters_add_is_named_without_it() -> None:
+    """Before, 李明委员 was kept so: a reply read 李明委员委员：, and 李明 giving feedback was a
+    stranger to the item."""
+    wf = workflow()
+    named = ProposalData(
+        number="1",
+        title="关于促进基础研发的建议",
+        session=SESSION,
+        proposers=[Proposer(name="李明委员"), Proposer(name="王 红 委员")],
+    )
+    assert named.proposer_names == ("李明", "王红")
+    pid = wf.receive(named, actor=A_COMMITTEE).id
+    assign(wf, pid, AssignmentMode.SOLE)
+    answered = wf.answer(pid, reply=reply(), actor=A_LEAD)
+    assert "李明、王红委员：" in cohandle.letters.render_reply(reply(), answered)
+    wf.record_feedback(pid, feedback=feedback(), actor=cohandle.Actor(name="李明"))
+    assert cohandle.Actor(name="李明委员") == cohandle.Actor(name="李明")  # a proposer in their own name
+    assert cohandle.Actor(name="李明委员", unit=COMMITTEE).name == "李明委员"  # an official keeps it
+    other = wf.receive(data(), actor=A_COMMITTEE).id
+    assert (
+        wf.withdraw(other, signed_by=["李明代表", "王红"], reason="情况已变化", actor=A_PROPOSER).status
+        is Status.WITHDRAWN
+    )
+    for body in ("省政协经济委员会", "湖北代表团", "委员", "代表"):  # bodies, and nothing before the title
+        assert Proposer(name=body, kind=cohandle.ProposerKind.COMMITTEE).name == body
 
 
 def test_receive_refuses_an_actor_of_another_unit() -> None:

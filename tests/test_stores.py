@@ -12,7 +12,7 @@ import cohandle
 from cohandle import stores
 from cohandle.stores import MemoryStore, SQLiteStore, StorageError, StoredRecord
 from cohandle.testing import StoreContract
-from helpers import A_COMMITTEE, A_LEAD, LEAD, bring_to, receive, workflow
+from helpers import A_COMMITTEE, A_LEAD, LEAD, bring_to, receive, sealed, workflow
 
 
 class TestMemoryStore(StoreContract):
@@ -492,30 +492,76 @@ def test_a_log_this_user_may_not_write_is_explained(
     assert str(error).endswith("(attempt to write a readonly database).")
 
 
+def written_as_then(path: Path, now: str, then: str) -> None:
+    """Rewrite the one proposal of the SQLite log at ``path`` as a version of cohandle that kept
+    ``then`` where ``now`` is kept would have written it: the text, and every hash from it."""
+    db = sqlite3.connect(path)
+    prev = ""
+    for row in db.execute("SELECT * FROM events ORDER BY position").fetchall():
+        record = StoredRecord(*row)
+        record = sealed(
+            record._replace(
+                payload=record.payload.replace(now, then),
+                actor=record.actor.replace(now, then),
+                prev_hash=prev,
+            )
+        )
+        db.execute("UPDATE events SET payload = ?, actor = ?, prev_hash = ?, hash = ? WHERE position = ?",
+                   (record.payload, record.actor, record.prev_hash, record.hash, record.position))  # fmt: skip
+        prev = record.hash
+    db.execute("UPDATE streams SET head_hash = ?", (prev,))
+    db.commit()
+    db.close()
+
+
+def moved_and_back(store: cohandle.stores.EventStore) -> None:
+    """Export ``store``'s log, import it into a memory store, and export it again: the same
+    bytes, and a log that verifies (an import keeps the text as it came, so its hashes hold)."""
+    from cohandle.stores import export_jsonl, import_jsonl
+
+    exported = io.BytesIO()
+    export_jsonl(store, exported)
+    moved = MemoryStore()
+    import_jsonl(moved, io.BytesIO(exported.getvalue()))
+    again = io.BytesIO()
+    export_jsonl(moved, again)
+    assert again.getvalue() == exported.getvalue()
+    assert stores.verify(moved).ok
+
+
+def test_a_proposer_a_log_holds_with_a_title_is_read_without_it(tmp_path: Path) -> None:
+    """A log written when 李明委员 was kept as typed, the proposer acting as 李明委员 too: its
+    text stays as it was, and it is read as 李明, who gives feedback under either name."""
+
+    path = tmp_path / "before.db"
+    with sqlite_workflow(path) as wf:
+        pid = bring_to(wf, cohandle.Status.ANSWERED)
+        wf.record_feedback(pid, feedback=cohandle.Feedback(satisfaction=cohandle.Satisfaction.DISSATISFIED),
+                           actor=cohandle.Actor(name="李明"))  # fmt: skip
+    written_as_then(path, '"李明"', '"李明委员"')
+    with sqlite_workflow(path) as wf:
+        assert any('"李明委员"' in r.payload for r in wf.store.records())
+        assert any('"李明委员"' in r.actor for r in wf.store.records())
+        assert wf.verify(replay=True).ok
+        p = wf.get(pid)
+        assert p.data.proposer_names == ("李明", "王红")
+        assert wf.history(pid)[-1].actor == cohandle.Actor(name="李明")
+        assert "李明、王红委员：" in cohandle.letters.render_reply(p.reply, p)  # type: ignore[arg-type]
+        wf.order_rehandling(pid, reason="未解决实际问题", actor=A_COMMITTEE)
+        moved_and_back(wf.store)
+
+
 def test_a_unit_a_log_holds_in_another_form_is_read_in_its_kept_form(tmp_path: Path) -> None:
     """A log written when 省人民政府(办公厅) was kept as typed: its text stays as it was (its
     hashes cover it), and it is read as 省人民政府（办公厅）, the unit its officials name now."""
-    from cohandle.stores import export_jsonl, import_jsonl
-    from helpers import data, sealed
+    from helpers import data
 
     path = tmp_path / "before.db"
     lead = cohandle.Unit(name="省人民政府（办公厅）")
     with sqlite_workflow(path) as wf:
         pid = wf.receive(data(), actor=A_COMMITTEE).id
         wf.assign(pid, lead=lead, actor=A_COMMITTEE)
-    db = sqlite3.connect(path)
-    prev = ""
-    for row in db.execute("SELECT * FROM events ORDER BY position").fetchall():
-        record = StoredRecord(*row)
-        record = sealed(
-            record._replace(payload=record.payload.replace("（办公厅）", "(办公厅)"), prev_hash=prev)
-        )
-        db.execute("UPDATE events SET payload = ?, prev_hash = ?, hash = ? WHERE position = ?",
-                   (record.payload, record.prev_hash, record.hash, record.position))  # fmt: skip
-        prev = record.hash
-    db.execute("UPDATE streams SET head_hash = ?", (prev,))
-    db.commit()
-    db.close()
+    written_as_then(path, "（办公厅）", "(办公厅)")
     with sqlite_workflow(path) as wf:
         assert '"name":"省人民政府(办公厅)"' in next(r for r in wf.store.records() if r.version == 2).payload
         assert wf.verify().ok
@@ -525,11 +571,4 @@ def test_a_unit_a_log_holds_in_another_form_is_read_in_its_kept_form(tmp_path: P
             author=lead, category="B", date="2023-05-10", sections=[cohandle.Section(text="现答复如下。")]
         )
         wf.answer(pid, reply=reply, actor=officer)
-        exported = io.BytesIO()
-        export_jsonl(wf.store, exported)
-    moved = MemoryStore()  # an import keeps the text as it came: its hashes hold there too
-    import_jsonl(moved, io.BytesIO(exported.getvalue()))
-    again = io.BytesIO()
-    export_jsonl(moved, again)
-    assert again.getvalue() == exported.getvalue()
-    assert stores.verify(moved).ok
+        moved_and_back(wf.store)

@@ -73,6 +73,7 @@ from cohandle._model import (
     Unit,
     category_code,
     person_name,
+    untitled,
 )
 from cohandle._permissions import PERMISSIONS, Relation
 from cohandle._state import Proposal
@@ -681,12 +682,12 @@ def decide_close(p: Proposal, actor: Actor, held: Relations, ctx: Context, *, no
 
 
 def _people(field: str, names: Iterable[object], what: str) -> tuple[str, ...]:
-    """People's names as a proposer's is kept (程 浩 as 程浩), each checked to be text."""
+    """People's names as a proposer's is kept (程 浩 as 程浩, 李明委员 as 李明), each checked to be text."""
     people = []
     for name in names:
         if not isinstance(name, str):
             raise InvalidInput(field, f"must be {what} (got {got(name)}, among them)")
-        people.append(person_name(field, name))
+        people.append(untitled(person_name(field, name)))
     return tuple(people)
 
 

@@ -280,8 +280,16 @@ def _contact_name(value: object) -> str:
     return person_name("Contact.name", value)
 
 
+def untitled(name: str) -> str:
+    """A member's or deputy's name without the title letters put after it (李明委员, 王红代表 →
+    李明, 王红): letters add it again. Bodies keep theirs (经济委员会, 湖北代表团)."""
+    if name.endswith(("委员", "代表")) and len(name) > 2:
+        return name[:-2]
+    return name
+
+
 def _proposer_name(value: object) -> str:
-    return person_name("Proposer.name", value)
+    return untitled(person_name("Proposer.name", value))
 
 
 def _actor_name(value: object) -> str:
@@ -421,7 +429,9 @@ class Contact:
 @_typed
 class Proposer:
     """Who put the item forward: a member or deputy, a party or group, a committee. A phone
-    typed full width is kept as ASCII, as a contact's is."""
+    typed full width is kept as ASCII, as a contact's is. A name typed with the title letters put
+    after it (李明委员, 王红代表) is kept without it, as is a proposer's acting in their own name
+    (``Actor(name="李明委员")`` is 李明)."""
 
     name: str = attrs.field(converter=_proposer_name)
     kind: ProposerKind = ProposerKind.MEMBER
@@ -780,6 +790,12 @@ class Actor:
 
     name: str = attrs.field(converter=_actor_name)
     unit: Unit | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.unit is None:  # a proposer, named as proposers are kept (李明委员 is 李明)
+            name = untitled(self.name)
+            if name is not self.name:
+                object.__setattr__(self, "name", name)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.unit.name})" if self.unit else self.name
