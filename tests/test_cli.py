@@ -450,7 +450,7 @@ def test_due_counts_days_without_a_calendar_and_later_years_by_their_schedules(
     for within in ("10d", "40d", "10wd"):
         assert run("due", "--within", within, "--now", "2026-12-28", db=demo_db).returncode == 0
     # a count of working days into such a year says, on standard error, how it was counted
-    note = "note: 2027 has no official holiday schedule here, so working days were counted as weekends only"
+    note = "note: 2027 has no official holiday schedule here, so working days were counted by the statutory holidays alone"
     assert note in run("due", "--within", "10wd", "--now", "2026-12-28", db=demo_db).stderr
     assert note in run("reminders", "--now", "2027-03-01", db=demo_db).stderr
     assert "note" not in run("due", "--within", "10d", "--now", "2026-12-28", db=demo_db).stderr

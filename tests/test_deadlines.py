@@ -130,9 +130,12 @@ def test_a_deadline_is_due_at_the_end_of_its_day_in_shanghai() -> None:
 def test_years_without_an_official_schedule_are_refused_unless_supplied() -> None:
     with pytest.raises(CalendarError, match="no official holiday schedule for 2027") as raised:
         CHINA.is_working_day(D(2027, 3, 1))
-    assert str(raised.value).startswith(
+    assert str(raised.value) == (
         "The calendar has no official holiday schedule for 2027 (it knows 2020-2026), so it cannot "
-        "tell the working days of 2027 from its rest days. Supply that year's schedule"
+        "tell the working days of 2027 from its rest days. Supply that year's schedule (the State "
+        "Council notice: its holidays and make-up working days), or build the calendar with "
+        "statutory_after=True to count such years by the statutory holidays alone, or with "
+        "weekends_only_after=True to count weekends only."
     )
     assert raised.value.counting is None
     weekends = Calendar.china(weekends_only_after=True)
@@ -148,6 +151,44 @@ def test_years_without_an_official_schedule_are_refused_unless_supplied() -> Non
     with pytest.raises(CalendarError) as gap:
         Calendar.china(schedules=[schedule, later]).is_working_day(D(2028, 3, 1))
     assert gap.value.known == "2020-2027, 2029"
+
+
+def test_a_year_without_a_schedule_may_be_counted_by_its_statutory_holidays() -> None:
+    """2027, before its notice: 春节 is 除夕 (5 February) to 初三 (8 February), the two that fall
+    on the weekend made up on 9 and 10 February; 劳动节 1-2 May, a Saturday and a Sunday, made up
+    on 3 and 4 May; 国庆 1-3 October, made up on 4 and 5 October. No weekend is a working day:
+    only the notice sets make-up working days."""
+    statutory = Calendar.china(statutory_after=True)
+    rest = [day for day in (D(2027, 1, 1) + dt.timedelta(days=n) for n in range(365)) if day.weekday() < 5]
+    rest = [day for day in rest if not statutory.is_working_day(day)]
+    assert [day.isoformat() for day in rest] == [
+        "2027-01-01",
+        "2027-02-05",
+        "2027-02-08",
+        "2027-02-09",
+        "2027-02-10",
+        "2027-04-05",
+        "2027-05-03",
+        "2027-05-04",
+        "2027-06-09",
+        "2027-09-15",
+        "2027-10-01",
+        "2027-10-04",
+        "2027-10-05",
+    ]
+    assert not any(statutory.is_working_day(D(2027, 2, 6) + dt.timedelta(days=7 * n)) for n in range(52))
+    # five working days from 1 February end after the festival, not inside it
+    assert statutory.add_working_days(D(2027, 2, 1), 5) == D(2027, 2, 12)
+    assert Calendar.china(weekends_only_after=True).add_working_days(D(2027, 2, 1), 5) == D(2027, 2, 8)
+    # the years with a schedule are counted by it, and local days still count
+    assert statutory.is_working_day(D(2026, 2, 28))  # the 2026 notice's make-up Saturday
+    local = Calendar.china(statutory_after=True, extra_rest_days=[D(2027, 3, 1)])
+    assert not local.is_working_day(D(2027, 3, 1))
+    assert len({statutory.version, CHINA.version, Calendar.china(weekends_only_after=True).version}) == 3
+    with pytest.raises(InvalidInput, match="two ways of counting a year without a schedule; choose one"):
+        Calendar.china(statutory_after=True, weekends_only_after=True)
+    with pytest.raises(InvalidInput, match=r"statutory_after must be True or False \(got 'yes', a str\)"):
+        Calendar.china(statutory_after="yes")  # type: ignore[arg-type]
 
 
 def test_a_schedule_file_is_read(tmp_path: Path) -> None:

@@ -48,12 +48,14 @@ def test_the_deadline_report() -> None:
 
 def test_a_holiday_notice_is_recounted_and_the_change_recorded() -> None:
     out = run("holiday_notice.py")
-    assert "第0301号 交办 2026-11-02, 答复期限 2027-02-02 (2027 counted as weekends only)" in out
-    assert "2 open deadlines the notice moves (nothing recorded yet):" in out
-    assert "第0301号 答复 市交通运输局: 2027-02-02 → 2027-02-04" in out
+    # 20 February 2027 is a Saturday: counted by the statutory holidays alone, the reply due then
+    # is due on the Monday; the notice makes that Saturday a working day, and the reply due on it
+    assert "第0303号 交办 2026-11-20, 答复期限 2027-02-22 (2027 by its statutory holidays)" in out
+    assert "1 open deadline the notice moves (nothing recorded yet):" in out
+    assert "第0303号 答复 市交通运输局: 2027-02-22 → 2027-02-20" in out
     assert "after revising, left to move: 0" in out
-    assert "第0301号: 收到 → 交办 → 设定期限 → 调整期限" in out
-    assert "答复 2027-02-04 未到期" in out and "The log is intact: 11 events in 3 proposals" in out
+    assert "第0303号: 收到 → 交办 → 设定期限 → 调整期限" in out
+    assert "答复 2027-02-20 未到期" in out and "The log is intact: 10 events in 3 proposals" in out
 
 
 def test_two_servers_on_one_postgres_log(postgres_url: str) -> None:

@@ -274,17 +274,17 @@ def _policy(args: argparse.Namespace) -> Policy:
         return preset(name)
 
 
-def _calendar(args: argparse.Namespace, *, weekends_only_after: bool = True) -> Calendar:
-    """China's calendar with the schedules of ``--schedules``; a later year without one counts
-    weekends only, since these commands judge what is due rather than record a deadline (unless
-    ``weekends_only_after`` is False: then such a year is refused)."""
+def _calendar(args: argparse.Namespace, *, statutory_after: bool = True) -> Calendar:
+    """China's calendar with the schedules of ``--schedules``; a later year without one is
+    counted by its statutory holidays alone, since these commands judge what is due rather than
+    record a deadline (unless ``statutory_after`` is False: then such a year is refused)."""
     path = getattr(args, "schedules", None) or _environ(ENV_SCHEDULES, "schedules")
     with _said_as("--schedules" if getattr(args, "schedules", None) else ENV_SCHEDULES, "path"):
         schedules = load_schedules(path) if path else ()
-    return Calendar.china(schedules=schedules, weekends_only_after=weekends_only_after)
+    return Calendar.china(schedules=schedules, statutory_after=statutory_after)
 
 
-def _say_weekends_only(calendar: Calendar, first: pendulum.DateTime, last: pendulum.DateTime) -> None:
+def _say_statutory_only(calendar: Calendar, first: pendulum.DateTime, last: pendulum.DateTime) -> None:
     """Tell the reader, on standard error, which years of the count had no schedule."""
     known = set(calendar.known_years)
     years = range(first.in_timezone(SHANGHAI).year, last.in_timezone(SHANGHAI).year + 1)
@@ -292,8 +292,9 @@ def _say_weekends_only(calendar: Calendar, first: pendulum.DateTime, last: pendu
     if guessed:
         print(
             f"cohandle: note: {year_spans(guessed)} {'has' if len(guessed) == 1 else 'have'} no official "
-            "holiday schedule here, so working days were counted as weekends only; give the "
-            "schedule with --schedules FILE",
+            "holiday schedule here, so working days were counted by the statutory holidays alone, "
+            "without the notice's bridging rest days and make-up working days; give the schedule "
+            "with --schedules FILE",
             file=sys.stderr,
         )
 
@@ -834,7 +835,7 @@ def _due(args: argparse.Namespace) -> int:
         with _said_as("--within", "count"):
             until = end_of_day(calendar.add_working_days(now.in_timezone(SHANGHAI).date(), amount))
         items = _owed_by(args, board.due_by(now, until), words)
-        _say_weekends_only(calendar, now, until)
+        _say_statutory_only(calendar, now, until)
     else:
         try:
             limit = now.add(days=amount)
@@ -927,7 +928,7 @@ def _reminders(args: argparse.Namespace) -> int:
     found = [r for r in board.reminders(now, policy, calendar) if _owed_by(args, [r.item], words)]
     today = now.in_timezone(SHANGHAI).date()
     earliest = min([now, *(r.item.due for r in found)])  # a late item is counted from its due day
-    _say_weekends_only(
+    _say_statutory_only(
         calendar, earliest, end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
     )
     data = [
@@ -955,7 +956,7 @@ def _reminders(args: argparse.Namespace) -> int:
 
 def _recount(args: argparse.Namespace) -> int:
     policy = _policy(args)
-    calendar = _calendar(args, weekends_only_after=False)  # no guessing: such a year is refused
+    calendar = _calendar(args, statutory_after=False)  # no guessing: such a year is refused
     with _open(args) as wf:
         try:
             changes = wf.deadline_changes(policy=policy, calendar=calendar)

@@ -50,8 +50,9 @@ class CalendarError(CohandleError):
             opening = f"{counting} cannot be counted: {problem}."
         super().__init__(
             f"{opening} Supply that year's schedule (the State Council notice: its holidays and "
-            "make-up working days), or build the calendar with weekends_only_after=True to count "
-            "weekends only for such years."
+            "make-up working days), or build the calendar with statutory_after=True to count such "
+            "years by the statutory holidays alone, or with weekends_only_after=True to count "
+            "weekends only."
         )
 
 
@@ -196,13 +197,46 @@ def schedules_from_mapping(data: Mapping[str, Any], where: str = "schedule") -> 
     return tuple(found)
 
 
+def _one_way(weekends_only_after: object, statutory_after: object) -> None:
+    """Refuse flags that are not True or False, or that ask for both ways of counting a year
+    without a schedule."""
+    for field, value in (("weekends_only_after", weekends_only_after), ("statutory_after", statutory_after)):
+        if not isinstance(value, bool):
+            raise InvalidInput(field, f"must be True or False (got {got(value)})")
+    if weekends_only_after and statutory_after:
+        raise InvalidInput(
+            "statutory_after",
+            "and weekends_only_after are two ways of counting a year without a schedule; choose one",
+        )
+
+
+def statutory_days(year: int) -> tuple[frozenset[_dt.date], frozenset[_dt.date]]:
+    """The rest days of ``year`` beyond weekends, and its make-up working days, as the
+    ``holidays`` package gives them: for a year whose notice it does not carry, the holidays
+    全国年节及纪念日放假办法 fixes, with those made up for a holiday on a weekend, and no make-up
+    working days (only a notice gives those); for one whose notice it carries, the notice's."""
+    import holidays
+
+    data = holidays.country_holidays("CN", years=year)
+    rest = frozenset(day for day in data if day.year == year)
+    return rest, frozenset(day for day in data.weekend_workdays if day.year == year)
+
+
 class Calendar:
     """Which days are working days.
 
     ``Calendar.china()`` is the national calendar; ``schedules`` add years beyond the official
-    ones; ``extra_rest_days`` and ``extra_working_days`` are local changes; with
-    ``weekends_only_after=True`` a year without a schedule counts weekends only instead of
-    raising :class:`CalendarError`.
+    ones; ``extra_rest_days`` and ``extra_working_days`` are local changes. A year without a
+    schedule raises :class:`CalendarError`, unless the calendar is built to count it so:
+
+    - ``statutory_after=True``: by the statutory holidays alone, as 全国年节及纪念日放假办法
+      fixes them (元旦, 春节 from 除夕 to 初三, 清明, 劳动节, 端午, 中秋, 国庆; one that falls on a
+      weekend made up on the next working day), as the ``holidays`` package computes them. A
+      notice adds rest days that bridge to a weekend and the make-up working days that pay
+      for them, which no rule gives: a deadline counted so may lie a day or two from the
+      notice's, but not in the middle of the Spring Festival holiday. (Where the installed
+      ``holidays`` already carries the year's notice, it gives the notice's days.)
+    - ``weekends_only_after=True``: by weekends alone.
     """
 
     def __init__(
@@ -212,6 +246,7 @@ class Calendar:
         working_weekend_days: Iterable[_dt.date],
         known_years: Iterable[int],
         weekends_only_after: bool = False,
+        statutory_after: bool = False,
         version: str,
     ) -> None:
         self._rest = _dates("rest_days", rest_days)
@@ -219,13 +254,11 @@ class Calendar:
         self._years = _years("known_years", known_years)
         if not self._years:
             raise InvalidInput("known_years", "must name at least one year")
-        if not isinstance(weekends_only_after, bool):
-            raise InvalidInput(
-                "weekends_only_after", f"must be True or False (got {got(weekends_only_after)})"
-            )
+        _one_way(weekends_only_after, statutory_after)
         if not isinstance(version, str):
             raise InvalidInput("version", f"must be text (got {got(version)})")
         self.weekends_only_after = weekends_only_after
+        self.statutory_after = statutory_after
         self.version = version
         self._cache: dict[int, tuple[int, list[int]]] = {}
 
@@ -237,8 +270,11 @@ class Calendar:
         extra_rest_days: Iterable[object] = (),
         extra_working_days: Iterable[object] = (),
         weekends_only_after: bool = False,
+        statutory_after: bool = False,
     ) -> Calendar:
         import holidays
+
+        _one_way(weekends_only_after, statutory_after)
 
         given: object = schedules  # checked as what a caller may really pass
         if isinstance(given, str | bytes) or not isinstance(given, Iterable):
@@ -265,7 +301,9 @@ class Calendar:
         rest = (rest | local_rest) - local_working
         working = (working - local_rest) | {d for d in local_working if d.weekday() >= 5}
         fingerprint = hashlib.sha256(
-            repr((sorted(rest), sorted(working), sorted(years), weekends_only_after)).encode()
+            repr(
+                (sorted(rest), sorted(working), sorted(years), weekends_only_after, statutory_after)
+            ).encode()
         ).hexdigest()[:12]
         version = f"china/holidays-{metadata.version('holidays')}/{fingerprint}"
         return cls(
@@ -273,6 +311,7 @@ class Calendar:
             working_weekend_days=working,
             known_years=years,
             weekends_only_after=weekends_only_after,
+            statutory_after=statutory_after,
             version=version,
         )
 
@@ -288,23 +327,36 @@ class Calendar:
         ``i`` counts the working days from 1 January up to and including day ``i``."""
         table = self._cache.get(year)
         if table is None:
-            if year not in self._years and not self.weekends_only_after:
-                raise CalendarError(_dt.date(year, 1, 1), self._known())
+            rest = working = frozenset[_dt.date]()
+            if year not in self._years:
+                if self.statutory_after:
+                    rest, working = statutory_days(year)
+                elif not self.weekends_only_after:
+                    raise CalendarError(_dt.date(year, 1, 1), self._known())
             first = _dt.date(year, 1, 1)
             running, total = [], 0
             for offset in range((_dt.date(year, 12, 31) - first).days + 1):
-                total += self._compute(first + _dt.timedelta(days=offset))
+                total += self._compute(first + _dt.timedelta(days=offset), rest, working)
                 running.append(total)
             table = (first.toordinal(), running)
             self._cache[year] = table
         return table
 
-    def _compute(self, day: _dt.date) -> bool:
+    def _compute(
+        self,
+        day: _dt.date,
+        rest: frozenset[_dt.date] = frozenset(),
+        working: frozenset[_dt.date] = frozenset(),
+    ) -> bool:
+        """Whether ``day`` is a working day: the calendar's own days first (its local changes
+        among them), then ``rest`` and ``working`` of a year counted without a schedule."""
         if day in self._working:
             return True
         if day in self._rest:
             return False
-        return day.weekday() < 5
+        if day in working:
+            return True
+        return day not in rest and day.weekday() < 5
 
     def is_working_day(self, day: _dt.date) -> bool:
         """True for a working day; raises :class:`CalendarError` for a year with no schedule."""
