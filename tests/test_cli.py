@@ -456,7 +456,7 @@ def test_due_counts_days_without_a_calendar_and_later_years_by_their_schedules(
     assert "note" not in run("due", "--within", "10d", "--now", "2026-12-28", db=demo_db).stderr
     # a window over many such years names them as a span, not one by one
     far = run("due", "--within", "2000wd", "--now", "2026-12-28", db=demo_db).stderr
-    assert "note: 2027-2034 have no official holiday schedule here" in far and "2030" not in far
+    assert "note: 2027-2035 have no official holiday schedule here" in far and "2030" not in far
     assert "note" not in run("due", "--within", "10wd", "--now", "2025-12-01", db=demo_db).stderr
     later = tmp_path / "later.toml"
     later.write_text('[2027]\nholidays = ["2027-01-01"]\nworkdays = []\n', encoding="utf-8")
