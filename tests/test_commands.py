@@ -340,6 +340,24 @@ def test_merge_refuses_itself_a_closed_target_and_an_unknown_one() -> None:
             wf.merge(pid, into="missing", actor=A_COMMITTEE)
 
 
+def test_merge_refuses_an_item_of_the_other_body() -> None:
+    """Before, a 政协提案 was merged into a 人大代表建议 received by the same office, and the
+    reply to both named its member 代表."""
+    wf = workflow()
+    pid = receive(wf)
+    npc = attrs.evolve(SESSION, body=cohandle.Body.NPC, term=14)
+    suggestion = wf.receive(attrs.evolve(data(), session=npc), actor=A_COMMITTEE).id
+    with unchanged(wf, pid), unchanged(wf, suggestion), pytest.raises(PreconditionFailed) as refused:
+        wf.merge(pid, into=suggestion, actor=A_COMMITTEE)
+    assert str(refused.value).endswith(
+        f"{suggestion!r} is a 人大代表建议, and this item a 政协提案; items are merged with items of their "
+        "own kind, and each is answered as its own."
+    )
+    later = attrs.evolve(SESSION, meeting=2)  # another meeting of the same committee may be
+    kept = wf.receive(attrs.evolve(data(), session=later), actor=A_COMMITTEE).id
+    assert wf.merge(pid, into=kept, actor=A_COMMITTEE).status is Status.MERGED
+
+
 # -- record_contact --------------------------------------------------------------------------
 
 

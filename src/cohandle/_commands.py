@@ -291,6 +291,15 @@ def decide_merge(
         )
     if target.assigning_body != p.assigning_body:
         raise refuse(p, "merge", actor, f"{target.id!r} belongs to another assigning body.")
+    body, theirs = p.data.session.body, target.data.session.body
+    if theirs is not body:  # one reply answers both, naming every proposer 委员 or every one 代表
+        raise refuse(
+            p,
+            "merge",
+            actor,
+            f"{target.id!r} is a {theirs.label}, and this item a {body.label}; items are merged with "
+            f"items of their own kind, and each is answered as its own.",
+        )
     why = text("reason", reason, required=False)
     # what the target records in the same command: the item and what it asked
     return ProposalMerged(into=target.id, reason=why), ItemMergedIn(item=p.id, proposal=p.data, reason=why)
