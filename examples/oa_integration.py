@@ -86,12 +86,8 @@ class Host:
                 p = self.wf.answer(body["proposal"], reply=reply, actor=actor, command_id=request["id"])
             else:
                 return {"status": 400, "error": f"unknown action {request['action']!r}"}
-        except cohandle.PermissionDenied as exc:
-            return {"status": 403, "error": str(exc)}
-        except cohandle.CommandRefused as exc:
-            return {"status": 409, "error": str(exc)}
         except cohandle.CohandleError as exc:
-            return {"status": 400, "error": str(exc)}
+            return {"status": status_of(exc), "error": str(exc)}
         return {"status": 200, "proposal": p.id, "state": p.status.value, "version": p.version}
 
     def reminder_job(self, now: pendulum.DateTime) -> list[str]:
@@ -120,6 +116,31 @@ class Host:
             self.position = item.position
             count += 1
         return count
+
+
+# An error's HTTP status: the user's mistakes and clashes with the log as it stands first, then
+# what is the server's to mend (a database busy or full; a damaged log, its configuration).
+STATUSES: tuple[tuple[type[cohandle.CohandleError] | tuple[type[cohandle.CohandleError], ...], int], ...] = (
+    (cohandle.ProposalNotFound, 404),
+    (cohandle.PermissionDenied, 403),
+    (
+        (
+            cohandle.CommandRefused,
+            cohandle.ConcurrencyConflict,
+            cohandle.IdempotencyConflict,
+            cohandle.ProposalExists,
+        ),
+        409,
+    ),
+    (cohandle.InvalidInput, 400),
+    (cohandle.stores.StorageError, 503),
+)
+
+
+def status_of(error: cohandle.CohandleError) -> int:
+    """404, 403, 409, 400 or 503 as ``STATUSES`` says; 500 for the rest (IntegrityError,
+    SchemaError, CalendarError), which are for the administrator."""
+    return next((status for kind, status in STATUSES if isinstance(error, kind)), 500)
 
 
 def main() -> None:
@@ -163,6 +184,12 @@ def main() -> None:
             "user": "liuyang",
             "action": "consolidate",
             "body": {"proposal": "cppcc-武汉市-15-3-0156"},
+        },
+        {
+            "id": "req-4b",
+            "user": "liuyang",
+            "action": "consolidate",
+            "body": {"proposal": "cppcc-武汉市-15-3-0165"},  # a number mistyped
         },
     ]
     for request in requests:

@@ -35,6 +35,7 @@ def test_the_oa_integration_handles_requests_reminds_and_reads() -> None:
     out = run("oa_integration.py")
     assert "req-2 assign → 200 assigned" in out.splitlines()[2]  # the retried request: the same outcome
     assert "req-3 consolidate → 403" in out
+    assert "req-4 consolidate → 409" in out and "req-4b consolidate → 404" in out
     assert "reminder job: 催办 市财政局 第0156号 会办意见" in out
     assert "read model: 5 new events" in out
     assert "intact: 8 events" in out
