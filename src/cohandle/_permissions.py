@@ -76,8 +76,8 @@ EXTRA_RULES: Mapping[str, str] = {
     "receive": "the actor's unit must be the assigning body named in the command",
     "reject": "not an item that others are merged into (并案)",
     "merge": (
-        "only into an item of the same assigning body that has not answered yet; not an item "
-        "that others are merged into"
+        "only into an item of the same assigning body and kind (提案 or 建议) that has not answered "
+        "yet; not an item that others are merged into"
     ),
     "sign_for": "a unit signs for its own part, once, before it has submitted or answered it",
     "request_reassignment": "a unit asks only for its own part, once until it is decided",
