@@ -356,6 +356,23 @@ def test_a_subscriber_that_runs_a_command_leaves_every_subscriber_hearing_events
     assert [(e.version, e.type) for e in wf.history(pid)] == expected
 
 
+def test_what_one_subscriber_does_with_the_events_does_not_change_what_the_next_hears(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wf = workflow()
+    heard: list[str] = []
+
+    def draining(events: Any) -> None:  # a subscriber that empties what it is given
+        events.clear()
+
+    wf.subscribe(draining)  # before, it cleared the list the next subscriber was then given
+    wf.subscribe(lambda events: heard.extend(e.type for e in events))
+    with caplog.at_level(logging.ERROR, logger="cohandle"):
+        receive(wf)
+    assert heard == ["ProposalReceived"]
+    assert "'tuple' object has no attribute 'clear'" in caplog.text  # it is given a tuple
+
+
 def test_a_subscriber_hears_a_command_on_the_thread_that_ran_it() -> None:
     wf = workflow()
     threads: list[tuple[int, int]] = []

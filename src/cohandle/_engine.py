@@ -321,14 +321,15 @@ class Engine:
         return at
 
     def notify(self, events: Sequence[RecordedEvent]) -> None:
-        """Give ``events`` to every subscriber. A command a subscriber runs while it is given
+        """Give ``events`` to every subscriber, as a tuple: what one subscriber does with it
+        cannot change what the next is given. A command a subscriber runs while it is given
         events has its own given after those have reached every subscriber, so that each
         subscriber hears a proposal's events in the order they were stored."""
         pending: deque[Sequence[RecordedEvent]] | None = getattr(self.delivering, "pending", None)
         if pending is not None:  # a subscriber's own command, on the thread delivering
-            pending.append(events)
+            pending.append(tuple(events))
             return
-        self.delivering.pending = pending = deque((events,))
+        self.delivering.pending = pending = deque((tuple(events),))
         try:
             while pending:
                 batch = pending.popleft()

@@ -410,8 +410,8 @@ class Workflow:
         ]
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Call ``subscriber(events)`` after each command's events are stored (a merge's events
-        belong to two proposals: the merged item's and the other's).
+        """Call ``subscriber(events)`` after each command's events are stored, ``events`` a tuple
+        (a merge's events belong to two proposals: the merged item's and the other's).
 
         Returns a function that unsubscribes (calling it again does nothing). A subscriber
         that raises is logged on the ``cohandle`` logger; the command it follows has already
