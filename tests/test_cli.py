@@ -967,7 +967,7 @@ def test_recount_shows_which_open_deadlines_a_notice_or_a_policy_would_move(tmp_
     # without 2027's schedule, nothing is guessed
     refused = one_line_error(run("recount", db=db))
     assert refused.startswith(
-        "cohandle: --schedules must give 2027's official holiday schedule (this calendar knows 2020-"
+        "cohandle: --schedules must give 2027's official holiday schedule (this calendar knows 2004-"
     )
     assert f"Proposal '{pid}': its deadline for 答复 (省科技厅)" in refused
 

@@ -190,7 +190,7 @@ def test_a_deadline_in_a_year_without_a_schedule_is_refused_by_name_and_nothing_
     with pytest.raises(CalendarError) as raised:
         wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
     error = raised.value
-    assert error.day == dt.date(2027, 1, 1) and error.known == "2020-2026"
+    assert error.day == dt.date(2027, 1, 1) and error.known == "2004-2026"
     assert (
         error.counting
         == f"Proposal {pid!r}: its deadline for 答复 (省科技厅) under rule generic:reply from 2026-12-01"
@@ -200,6 +200,20 @@ def test_a_deadline_in_a_year_without_a_schedule_is_refused_by_name_and_nothing_
     # counting weekends only for such years, the same command goes through
     wf.calendar = Calendar.china(weekends_only_after=True)
     assert wf.assign(pid, lead=LEAD, actor=A_COMMITTEE).status.value == "assigned"
+
+
+def test_an_older_item_imported_with_its_dates_has_its_deadlines_counted() -> None:
+    """An archive's item of 2016, recorded as it happened: before, every year before 2020 was
+    unknown to the calendar, and its assignment was refused with CalendarError."""
+    wf, _ = workflow("chongqing-2017")
+    pid = wf.receive(data(), actor=A_COMMITTEE, occurred_at="2016-09-20").id
+    p = wf.assign(pid, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE, occurred_at="2016-09-26")
+    # 30 working days from Monday 26 September 2016: 4 in September; National Day took 1-7
+    # October, and Saturday 8 and Sunday 9 October were worked (the 2016 notice): 2; then
+    # 16 to Monday 31 October and 8 to Thursday 10 November
+    assert due(p, DeadlineKind.CO_HANDLER_OPINION, CO1.name).in_timezone("Asia/Shanghai").date() == dt.date(
+        2016, 11, 10
+    )
 
 
 def test_an_extensions_limit_in_a_year_without_a_schedule_is_refused_by_name() -> None:

@@ -62,6 +62,11 @@ WD, DAYS, MONTHS = PeriodUnit.WORKING_DAYS, PeriodUnit.DAYS, PeriodUnit.MONTHS
         (D(2026, 10, 7), False),
         (D(2026, 10, 10), True),
         (D(2026, 11, 25), True),  # a plain Wednesday
+        (D(2004, 1, 17), True),  # Saturday, make-up working day for the 2004 Spring Festival
+        (D(2007, 4, 5), True),  # 清明, a Thursday, before it became a statutory holiday in 2008
+        (D(2008, 4, 4), False),  # 清明, the first year it was one
+        (D(2019, 10, 7), False),
+        (D(2019, 10, 12), True),  # Saturday, make-up working day for National Day 2019
     ],
 )
 def test_official_days(day: dt.date, working: bool) -> None:
@@ -70,10 +75,14 @@ def test_official_days(day: dt.date, working: bool) -> None:
 
 def test_the_calendar_agrees_with_chinese_calendar_on_every_official_day() -> None:
     chinese_calendar = pytest.importorskip("chinese_calendar")
-    day = D(OFFICIAL_YEARS[0], 1, 1)
+    day, differ = D(OFFICIAL_YEARS[0], 1, 1), []
     while day.year in OFFICIAL_YEARS:
-        assert CHINA.is_working_day(day) == chinese_calendar.is_workday(day), day
+        if CHINA.is_working_day(day) != chinese_calendar.is_workday(day):
+            differ.append(day)
         day += dt.timedelta(days=1)
+    # 国办发明电〔2005〕35号 on the 2006 New Year: "12月31日(星期六)上班", which chinese-calendar misses
+    assert differ == [D(2005, 12, 31)]
+    assert CHINA.is_working_day(D(2005, 12, 31))
 
 
 @pytest.mark.parametrize(
@@ -131,7 +140,7 @@ def test_years_without_an_official_schedule_are_refused_unless_supplied() -> Non
     with pytest.raises(CalendarError, match="no official holiday schedule for 2027") as raised:
         CHINA.is_working_day(D(2027, 3, 1))
     assert str(raised.value) == (
-        "The calendar has no official holiday schedule for 2027 (it knows 2020-2026), so it cannot "
+        "The calendar has no official holiday schedule for 2027 (it knows 2004-2026), so it cannot "
         "tell the working days of 2027 from its rest days. Supply that year's schedule (the State "
         "Council notice: its holidays and make-up working days), or build the calendar with "
         "statutory_after=True to count such years by the statutory holidays alone, or with "
@@ -150,7 +159,7 @@ def test_years_without_an_official_schedule_are_refused_unless_supplied() -> Non
     later = YearSchedule(year=2029, holidays=["2029-01-01"], workdays=[], source="test notice")
     with pytest.raises(CalendarError) as gap:
         Calendar.china(schedules=[schedule, later]).is_working_day(D(2028, 3, 1))
-    assert gap.value.known == "2020-2027, 2029"
+    assert gap.value.known == "2004-2027, 2029"
 
 
 def test_a_year_without_a_schedule_may_be_counted_by_its_statutory_holidays() -> None:

@@ -1476,7 +1476,7 @@ SESSION_HELP = (
 OWED_HELP = "only what this unit owes (its name as recorded, e.g. 省科技厅; 提案者 or 代表 for the proposers' feedback)"
 SCHEDULES_HELP = (
     f"a TOML file of later years' official holiday schedules (default: ${ENV_SCHEDULES}); "
-    f"working days of a year after {OFFICIAL_YEARS[-1]} without one count weekends only"
+    f"working days of a year after {OFFICIAL_YEARS[-1]} without one are counted by its statutory holidays alone"
 )
 
 

@@ -26,9 +26,12 @@ from cohandle._errors import CohandleError, InvalidInput, expect, got, nameable,
 
 __all__ = ["OFFICIAL_YEARS", "Calendar", "CalendarError", "YearSchedule", "load_schedules"]
 
-OFFICIAL_YEARS = range(2020, 2027)
+OFFICIAL_YEARS = range(2004, 2027)
 """Years whose schedule comes from the ``holidays`` package and was checked day by day against
-the ``chinese-calendar`` package (they agree on every day of 2020-2026)."""
+the ``chinese-calendar`` package, which begins at 2004: they agree on every day of 2004-2026 but
+one, Saturday 31 December 2005, which the 2006 notice (国办发明电〔2005〕35号) made a working day
+for the New Year, as ``holidays`` has it. A log's older items, imported with their dates, are
+counted too."""
 
 
 class CalendarError(CohandleError):
@@ -79,7 +82,7 @@ def day_argument(field: str, value: object) -> _dt.date:
 
 
 def year_spans(years: Iterable[int]) -> str:
-    """Years in words, each run of consecutive ones as its first and last: 2020-2026, 2028."""
+    """Years in words, each run of consecutive ones as its first and last: 2004-2026, 2028."""
     spans: list[list[int]] = []
     for year in sorted(set(years)):
         if spans and year == spans[-1][1] + 1:
