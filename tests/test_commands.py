@@ -155,6 +155,17 @@ def test_a_proposer_named_with_the_title_letters_add_is_named_without_it() -> No
         assert Proposer(name=body, kind=cohandle.ProposerKind.COMMITTEE).name == body
 
 
+def test_names_and_titles_taken_out_of_a_pdf_are_read_with_characters_for_radicals() -> None:
+    assert cohandle.Unit(name="湖北省⼈⺠政府") == cohandle.Unit(name="湖北省人民政府")
+    assert cohandle.Unit(name="⻓江⽔利委员会").name == "长江水利委员会"
+    assert cohandle.Contact(name="⽂⻓").name == "文长"
+    assert Proposer(name="⼤⺠委员").name == "大民"
+    title = ProposalData(
+        number="1", title="关于⼈⺠调解的建议", session=SESSION, proposers=[Proposer(name="李明")]
+    ).title
+    assert title == "关于人民调解的建议"
+
+
 def test_receive_refuses_an_actor_of_another_unit() -> None:
     wf = workflow()
     with pytest.raises(PermissionDenied, match="Only someone acting for 省政协提案委员会"):

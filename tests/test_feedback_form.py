@@ -53,6 +53,25 @@ def test_the_form_names_the_item_the_units_and_the_reply_and_asks_three_things()
     assert form.rstrip().endswith("请填写后将此表送回省政协提案委员会。")  # no feedback deadline recorded
 
 
+def test_a_form_taken_out_of_a_pdf_with_radicals_for_characters_is_read() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    form = _filled(render_feedback_form(wf.get(pid)), 是="☑", 满意="☑")
+    taken = form.translate(str.maketrans("一二人大", "⼀⼆⼈⼤"))
+    assert taken != form
+    read, clean = parse_feedback_form(taken), parse_feedback_form(form)
+    assert (read.number, read.unit, read.satisfaction, read.contacted) == (
+        clean.number,
+        clean.unit,
+        Satisfaction.SATISFIED,
+        True,
+    )
+    assert read.warnings == (
+        "radicals that stand for characters (⼈ for 人, as text taken from a PDF carries them) were "
+        "read as those characters",
+    )
+
+
 def test_a_form_goes_with_a_reply_and_in_separate_handling_with_one_units() -> None:
     wf = workflow()
     early = bring_to(wf, Status.CONSOLIDATED)

@@ -97,6 +97,41 @@ def test_fixtures_parse_to_what_they_say(path: Path) -> None:
         assert any(warning in w for w in letter.warnings), letter.warnings
 
 
+# as text taken out of a PDF gives some characters: the radicals that look like them
+AS_FROM_A_PDF = str.maketrans("一十人民长大工文门用行见", "⼀⼗⼈⺠⻓⼤⼯⽂⻔⽤⾏⻅")
+
+
+def test_a_letter_taken_out_of_a_pdf_with_radicals_for_characters_is_read_as_printed() -> None:
+    """Before, 湖北省政协⼗三届⼀次会议 (⼗ and ⼀ the Kangxi radicals) named no session, and the
+    letter was of no known kind."""
+    session = Session(body=Body.CPPCC, level=Level.PROVINCE, region="湖北省", term=13, meeting=1, year=2023)
+    data = ProposalData(number="20230519", title="关于发展人民大工业的建议", session=session,
+                        proposers=[Proposer(name="李明")])  # fmt: skip
+    opinion = Opinion(
+        author=Unit(name="湖北省人民政府办公厅"),
+        addressee=Unit(name="省工业和信息化厅"),
+        date="2023-04-10",
+        suggested_category="B",
+        sections=[Section(heading="一、主要工作情况", text="认真办理，长期跟踪。")],
+        signatory=Contact(name="程浩", phone="027-86759052"),
+        handler=Contact(name="杨鑫", phone="027-86759081"),
+    )
+    printed = render_opinion(opinion, data)
+    taken = printed.translate(AS_FROM_A_PDF)
+    assert taken != printed and "⼗三届⼀次" in taken
+    clean, pdf = parse_letter(printed), parse_letter(taken)
+    assert pdf.text == printed and len(pdf.text) == len(taken)  # one for one: spans keep their place
+    assert {**pdf.to_json(), "warnings": []} == {**clean.to_json(), "warnings": []}
+    assert (pdf.kind, pdf.session_term, pdf.session_meeting) == ("cohandler_opinion", 13, 1)
+    assert pdf.warnings == (
+        "radicals that stand for characters (⼈ for 人, as text taken from a PDF carries them) were "
+        "read as those characters",
+    )
+    assert opinion_from_letter(pdf, data, Unit(name="省⼯业和信息化厅")).author == Unit(
+        name="湖北省人民政府办公厅"
+    )
+
+
 def test_a_traditional_letter_without_the_letters_extra_says_what_it_lacks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

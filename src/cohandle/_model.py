@@ -20,7 +20,7 @@ import pendulum
 from cohandle._clock import moment
 from cohandle._codec import Misfit, make_check
 from cohandle._errors import InvalidInput, got
-from cohandle._text import CHINESE_NUMERALS, chinese_int
+from cohandle._text import CHINESE_NUMERALS, chinese_int, ideographs
 
 __all__ = [
     "ABC",
@@ -246,7 +246,8 @@ _SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 
 def person_name(field: str, value: object) -> str:
     """A person's name without the padding spaces some pages put inside it (程 浩 → 程浩), nor
-    characters that print as nothing."""
+    characters that print as nothing, and with the characters a PDF's text gives as radicals
+    (⼈ for 人) as those characters."""
     if isinstance(value, str):
         return _person_form(field, str(value))
     return _text(field, value)  # refused: not text
@@ -254,15 +255,16 @@ def person_name(field: str, value: object) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a log names the same people again and again
 def _person_form(field: str, value: str) -> str:
-    return "".join(_text(field, value.translate(_UNSEEN)).split())
+    return "".join(ideographs(_text(field, value.translate(_UNSEEN))).split())
 
 
 def _unit_name(value: object) -> str:
     """A unit's name in one form however it was typed or copied, so that a unit is the same
     unit whoever names it: without characters that print as nothing, nor spaces between
     Chinese characters (湖北省 知识产权局, as pages pad names), other spaces one, full-width
-    letters and digits as ASCII, and a Chinese name's brackets full width (省人民政府（办公厅）,
-    as GB/T 9704 sets them, however the input method typed them)."""
+    letters and digits as ASCII, a Chinese name's brackets full width (省人民政府（办公厅）,
+    as GB/T 9704 sets them, however the input method typed them), and the characters a PDF's
+    text gives as radicals (⼈⺠政府) as those characters (人民政府)."""
     if isinstance(value, str):
         return _unit_form(str(value))
     return _text("Unit.name", value)  # refused: not text
@@ -270,7 +272,7 @@ def _unit_name(value: object) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a log names the same units again and again
 def _unit_form(value: str) -> str:
-    name = " ".join(_text("Unit.name", value.translate(_UNSEEN)).translate(_WIDE_ALNUM).split())
+    name = " ".join(ideographs(_text("Unit.name", value.translate(_UNSEEN))).translate(_WIDE_ALNUM).split())
     if _HAN.search(name):
         name = name.replace("(", "（").replace(")", "）")
     return _SPACE_IN_CHINESE.sub("", name)
@@ -357,7 +359,7 @@ _TITLE_MARKS = {"《": "》", "“": "”", '"': '"', "「": "」", "『": "』"
 
 
 def _title(value: object) -> str:
-    title = _text("ProposalData.title", value)
+    title = ideographs(_text("ProposalData.title", value))
     close = _TITLE_MARKS.get(title[0])
     if close is not None and title.endswith(close) and len(title) > 2:
         inner = title[1:-1].strip()

@@ -5,11 +5,12 @@ Chinese numerals."""
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import unicodedata
 
 from cohandle._errors import expect
 
-__all__ = ["CHINESE_NUMERALS", "chinese_date", "chinese_int", "pad", "shown", "width"]
+__all__ = ["CHINESE_NUMERALS", "chinese_date", "chinese_int", "ideographs", "pad", "shown", "width"]
 
 
 def chinese_date(day: _dt.date) -> str:
@@ -109,3 +110,42 @@ def _escaped(text: str, kept: str) -> str:
     return "".join(
         ch if ch in kept or unicodedata.category(ch) not in _ACTING else _escape(ch) for ch in text
     )
+
+
+# The radicals (U+2E80 to U+2FDF) that look like whole characters, and those characters: text
+# taken out of a PDF often carries the radical (⼈⺠政府, ⻓江) where the document showed the
+# character (人民政府, 长江). Each pair is one of the Unicode Character Database's
+# EquivalentUnifiedIdeograph.txt (version 15.0.0); of the Kangxi radicals, exactly the
+# characters NFKC gives them.
+_RADICALS = (
+    "⺁⺂⺃⺄⺅⺆⺇⺈⺉⺊⺋⺌⺍⺎⺏⺐⺑⺒⺓⺔⺕⺖⺗⺘⺙⺛⺜⺝⺞⺟⺠⺡⺢⺣⺤⺥⺦⺧⺨⺩"
+    "⺪⺫⺬⺭⺮⺯⺰⺱⺲⺳⺴⺵⺶⺷⺸⺹⺺⺻⺼⺽⺾⺿⻀⻁⻂⻃⻄⻅⻆⻇⻈⻉⻊⻋⻌⻍⻎⻏⻐⻑"
+    "⻒⻓⻔⻕⻖⻗⻘⻙⻚⻛⻜⻝⻞⻟⻠⻡⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳⼀⼁⼂⼃⼄⼅"
+    "⼆⼇⼈⼉⼊⼋⼌⼍⼎⼏⼐⼑⼒⼓⼔⼕⼖⼗⼘⼙⼚⼛⼜⼝⼞⼟⼠⼡⼢⼣⼤⼥⼦⼧⼨⼩⼪⼫⼬⼭"
+    "⼮⼯⼰⼱⼲⼳⼴⼵⼶⼷⼸⼹⼺⼻⼼⼽⼾⼿⽀⽁⽂⽃⽄⽅⽆⽇⽈⽉⽊⽋⽌⽍⽎⽏⽐⽑⽒⽓⽔⽕"
+    "⽖⽗⽘⽙⽚⽛⽜⽝⽞⽟⽠⽡⽢⽣⽤⽥⽦⽧⽨⽩⽪⽫⽬⽭⽮⽯⽰⽱⽲⽳⽴⽵⽶⽷⽸⽹⽺⽻⽼⽽"
+    "⽾⽿⾀⾁⾂⾃⾄⾅⾆⾇⾈⾉⾊⾋⾌⾍⾎⾏⾐⾑⾒⾓⾔⾕⾖⾗⾘⾙⾚⾛⾜⾝⾞⾟⾠⾡⾢⾣⾤⾥"
+    "⾦⾧⾨⾩⾪⾫⾬⾭⾮⾯⾰⾱⾲⾳⾴⾵⾶⾷⾸⾹⾺⾻⾼⾽⾾⾿⿀⿁⿂⿃⿄⿅⿆⿇⿈⿉⿊⿋⿌⿍"
+    "⿎⿏⿐⿑⿒⿓⿔⿕"
+)
+_EQUIVALENTS = (
+    "厂乛乚乙亻冂𠘨刀刂卜㔾小小兀尣尢𡯂巳幺彑𫜹忄心扌攵旡日月歺母民氵氺灬爫爫丬牛犭王"
+    "𤴔目示礻𥫗糹纟罓罒㓁冗𦉫羊𦍌𦍋耂肀聿肉𦥑艹艹艹虎衤覀西见角𧢲讠贝𧾷车辶辶辶邑钅長"
+    "镸长门𨸏阝雨青韦页风飞食𩙿飠饣𩠐马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀龟一丨丶丿乙亅"
+    "二亠人儿入八冂冖冫几凵刀力勹匕匚匸十卜卩厂厶又口囗土士夂夊夕大女子宀寸小尢尸屮山"
+    "巛工己巾干幺广廴廾弋弓彐彡彳心戈戶手支攴文斗斤方无日曰月木欠止歹殳毋比毛氏气水火"
+    "爪父爻爿片牙牛犬玄玉瓜瓦甘生用田疋疒癶白皮皿目矛矢石示禸禾穴立竹米糸缶网羊羽老而"
+    "耒耳聿肉臣自至臼舌舛舟艮色艸虍虫血行衣襾見角言谷豆豕豸貝赤走足身車辛辰辵邑酉釆里"
+    "金長門阜隶隹雨靑非面革韋韭音頁風飛食首香馬骨高髟鬥鬯鬲鬼魚鳥鹵鹿麥麻黃黍黑黹黽鼎"
+    "鼓鼠鼻齊齒龍龜龠"
+)
+_AS_IDEOGRAPHS = str.maketrans(_RADICALS, _EQUIVALENTS)
+_A_RADICAL = re.compile("[\u2e80-\u2fdf]")
+
+
+def ideographs(text: str) -> str:
+    """``text`` with every radical that stands for a character (⼈, ⺠) written as that character
+    (人, 民), one for one, so that what is found in the text keeps its place."""
+    if text.isascii() or _A_RADICAL.search(text) is None:
+        return text
+    return text.translate(_AS_IDEOGRAPHS)

@@ -30,7 +30,15 @@ from cohandle._model import (
 )
 from cohandle._state import Proposal
 from cohandle._text import chinese_date
-from cohandle.letters._parse import _DATE, _FORM_FIELD, _date, _form_label, _squeeze, read_text
+from cohandle.letters._parse import (
+    _DATE,
+    _FORM_FIELD,
+    _as_ideographs,
+    _date,
+    _form_label,
+    _squeeze,
+    read_text,
+)
 from cohandle.letters._render import TEXT_WIDTH_MM, _for_word, a4_document, save_docx, set_font, title_lines
 
 __all__ = [
@@ -299,6 +307,7 @@ def parse_feedback_form(text: str | bytes, *, encoding: str = "utf-8") -> Parsed
     ticked, or with two where one is asked for, is None with a warning."""
     text = read_text(text, encoding).replace("\r\n", "\n").replace("\r", "\n")
     warnings: list[str] = []
+    text = _as_ideographs(text, warnings)
     number = unit = None
     for match in _FORM_FIELD.finditer(text):
         named = _form_label(match.group("label"))

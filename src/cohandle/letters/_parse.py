@@ -24,7 +24,7 @@ import attrs
 from cohandle._errors import CohandleError, InvalidInput, got
 from cohandle._model import narrow
 from cohandle._text import CHINESE_NUMERALS as _CN
-from cohandle._text import chinese_int
+from cohandle._text import chinese_int, ideographs
 
 __all__ = ["LetterError", "ParsedLetter", "Span", "parse_letter"]
 
@@ -352,6 +352,18 @@ def read_text(text: str | bytes, encoding: str = "utf-8") -> str:
     return text
 
 
+def _as_ideographs(text: str, warnings: list[str]) -> str:
+    """``text`` with radicals that stand for characters as those characters, said in
+    ``warnings`` when there were any."""
+    read = ideographs(text)
+    if read is not text:
+        warnings.append(
+            "radicals that stand for characters (⼈ for 人, as text taken from a PDF carries them) "
+            "were read as those characters"
+        )
+    return read
+
+
 def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
     """Read a letter out of ``text``. Never guesses: what is not there is None.
 
@@ -361,6 +373,7 @@ def parse_letter(text: str | bytes, *, encoding: str = "utf-8") -> ParsedLetter:
     a PDF is refused with :class:`LetterError`, saying what to give instead."""
     text = read_text(text, encoding)
     found = _Found()
+    text = _as_ideographs(text, found.warnings)
     if any(ch in _TRADITIONAL_HINTS for ch in text[:20000]):
         if _converter() is None:  # without the letters extra, fewer fields are found, unsaid
             found.warnings.append(
