@@ -159,6 +159,7 @@ def test_names_and_titles_taken_out_of_a_pdf_are_read_with_characters_for_radica
     assert cohandle.Unit(name="湖北省⼈⺠政府") == cohandle.Unit(name="湖北省人民政府")
     assert cohandle.Unit(name="⻓江⽔利委员会").name == "长江水利委员会"
     assert cohandle.Contact(name="⽂⻓").name == "文长"
+    assert cohandle.Contact(name="\uf90a明").name == "金明"  # a compatibility ideograph, 金
     assert Proposer(name="⼤⺠委员").name == "大民"
     title = ProposalData(
         number="1", title="关于⼈⺠调解的建议", session=SESSION, proposers=[Proposer(name="李明")]

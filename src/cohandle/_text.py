@@ -139,13 +139,21 @@ _EQUIVALENTS = (
     "金長門阜隶隹雨靑非面革韋韭音頁風飛食首香馬骨高髟鬥鬯鬲鬼魚鳥鹵鹿麥麻黃黍黑黹黽鼎"
     "鼓鼠鼻齊齒龍龜龠"
 )
-_AS_IDEOGRAPHS = str.maketrans(_RADICALS, _EQUIVALENTS)
-_A_RADICAL = re.compile("[\u2e80-\u2fdf]")
+# The CJK compatibility ideographs (金 U+F90A for 金 U+91D1), which conversions from older
+# character sets leave, are the characters Unicode makes them equal to (NFC), one for one too.
+_COMPATIBLE = {
+    code: unicodedata.normalize("NFC", chr(code))
+    for code in (*range(0xF900, 0xFB00), *range(0x2F800, 0x2FA20))
+    if unicodedata.normalize("NFC", chr(code)) != chr(code)
+}
+_AS_IDEOGRAPHS = str.maketrans(_RADICALS, _EQUIVALENTS) | str.maketrans(_COMPATIBLE)
+_NOT_AN_IDEOGRAPH = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
 
 
 def ideographs(text: str) -> str:
-    """``text`` with every radical that stands for a character (⼈, ⺠) written as that character
-    (人, 民), one for one, so that what is found in the text keeps its place."""
-    if text.isascii() or _A_RADICAL.search(text) is None:
+    """``text`` with every radical that stands for a character (⼈, ⺠), and every
+    compatibility ideograph (金), written as that character (人, 民, 金), one for one, so that
+    what is found in the text keeps its place."""
+    if text.isascii() or _NOT_AN_IDEOGRAPH.search(text) is None:
         return text
     return text.translate(_AS_IDEOGRAPHS)
