@@ -67,8 +67,8 @@ def test_a_form_taken_out_of_a_pdf_with_radicals_for_characters_is_read() -> Non
         True,
     )
     assert read.warnings == (
-        "radicals that stand for characters (⼈ for 人, as text taken from a PDF carries them) were "
-        "read as those characters",
+        "radicals or compatibility ideographs that stand for characters (⼈ for 人, as text taken "
+        "from a PDF carries them) were read as those characters",
     )
 
 

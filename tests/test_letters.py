@@ -124,8 +124,8 @@ def test_a_letter_taken_out_of_a_pdf_with_radicals_for_characters_is_read_as_pri
     assert {**pdf.to_json(), "warnings": []} == {**clean.to_json(), "warnings": []}
     assert (pdf.kind, pdf.session_term, pdf.session_meeting) == ("cohandler_opinion", 13, 1)
     assert pdf.warnings == (
-        "radicals that stand for characters (⼈ for 人, as text taken from a PDF carries them) were "
-        "read as those characters",
+        "radicals or compatibility ideographs that stand for characters (⼈ for 人, as text taken "
+        "from a PDF carries them) were read as those characters",
     )
     assert opinion_from_letter(pdf, data, Unit(name="省⼯业和信息化厅")).author == Unit(
         name="湖北省人民政府办公厅"

@@ -358,8 +358,8 @@ def _as_ideographs(text: str, warnings: list[str]) -> str:
     read = ideographs(text)
     if read is not text:
         warnings.append(
-            "radicals that stand for characters (⼈ for 人, as text taken from a PDF carries them) "
-            "were read as those characters"
+            "radicals or compatibility ideographs that stand for characters (⼈ for 人, as text taken "
+            "from a PDF carries them) were read as those characters"
         )
     return read
 
