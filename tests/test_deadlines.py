@@ -191,8 +191,11 @@ def test_a_year_without_a_schedule_may_be_counted_by_its_statutory_holidays() ->
     assert Calendar.china(weekends_only_after=True).add_working_days(D(2027, 2, 1), 5) == D(2027, 2, 8)
     # the years with a schedule are counted by it, and local days still count
     assert statutory.is_working_day(D(2026, 2, 28))  # the 2026 notice's make-up Saturday
-    local = Calendar.china(statutory_after=True, extra_rest_days=[D(2027, 3, 1)])
+    local = Calendar.china(
+        statutory_after=True, extra_rest_days=[D(2027, 3, 1)], extra_working_days=[D(2027, 2, 9)]
+    )
     assert not local.is_working_day(D(2027, 3, 1))
+    assert local.is_working_day(D(2027, 2, 9))  # a statutory day made up, worked here
     assert len({statutory.version, CHINA.version, Calendar.china(weekends_only_after=True).version}) == 3
     with pytest.raises(InvalidInput, match="two ways of counting a year without a schedule; choose one"):
         Calendar.china(statutory_after=True, weekends_only_after=True)

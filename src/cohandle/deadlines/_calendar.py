@@ -302,7 +302,9 @@ class Calendar:
         local_rest = _dates("extra_rest_days", extra_rest_days)
         local_working = _dates("extra_working_days", extra_working_days)
         rest = (rest | local_rest) - local_working
-        working = (working - local_rest) | {d for d in local_working if d.weekday() >= 5}
+        # a local working day on a weekday is one already, unless it is a holiday of a year
+        # counted without a schedule (statutory_after), which it must then override too
+        working = (working - local_rest) | local_working
         fingerprint = hashlib.sha256(
             repr(
                 (sorted(rest), sorted(working), sorted(years), weekends_only_after, statutory_after)
