@@ -130,6 +130,9 @@ def test_a_letter_taken_out_of_a_pdf_with_radicals_for_characters_is_read_as_pri
     assert opinion_from_letter(pdf, data, Unit(name="省⼯业和信息化厅")).author == Unit(
         name="湖北省人民政府办公厅"
     )
+    # a radical that stands for no character of its own is kept, and nothing is said of it
+    kept = parse_letter(printed + "\n⺀")
+    assert kept.text.endswith("⺀") and kept.warnings == clean.warnings
 
 
 def test_a_traditional_letter_without_the_letters_extra_says_what_it_lacks(

@@ -353,10 +353,10 @@ def read_text(text: str | bytes, encoding: str = "utf-8") -> str:
 
 
 def _as_ideographs(text: str, warnings: list[str]) -> str:
-    """``text`` with radicals that stand for characters as those characters, said in
-    ``warnings`` when there were any."""
+    """``text`` with radicals and compatibility ideographs that stand for characters as those
+    characters, said in ``warnings`` when there were any."""
     read = ideographs(text)
-    if read is not text:
+    if read != text:  # a radical that stands for no character (⺀) is kept, and is not said
         warnings.append(
             "radicals or compatibility ideographs that stand for characters (⼈ for 人, as text taken "
             "from a PDF carries them) were read as those characters"
