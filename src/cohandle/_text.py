@@ -147,13 +147,13 @@ _COMPATIBLE = {
     if unicodedata.normalize("NFC", chr(code)) != chr(code)
 }
 _AS_IDEOGRAPHS = str.maketrans(_RADICALS, _EQUIVALENTS) | str.maketrans(_COMPATIBLE)
-_NOT_AN_IDEOGRAPH = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+_STANDS_FOR_AN_IDEOGRAPH = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
 
 
 def ideographs(text: str) -> str:
     """``text`` with every radical that stands for a character (⼈, ⺠), and every
     compatibility ideograph (金), written as that character (人, 民, 金), one for one, so that
     what is found in the text keeps its place."""
-    if text.isascii() or _NOT_AN_IDEOGRAPH.search(text) is None:
+    if text.isascii() or _STANDS_FOR_AN_IDEOGRAPH.search(text) is None:
         return text
     return text.translate(_AS_IDEOGRAPHS)
