@@ -157,3 +157,19 @@ def test_a_log_named_relative_to_the_working_folder_is_the_same_log_in_a_child_t
         assert isinstance(wf.store, SQLiteStore)
         assert wf.store.path == str(served / "cohandle.db")
     assert list(elsewhere.iterdir()) == []  # no second log made where the child went
+
+
+def _child_reads_and_cannot_record(wf: cohandle.Workflow, pid: str, n: int) -> None:
+    assert wf.get(pid).version == 1  # its copy of the log reads
+    with pytest.raises(StorageError, match=r"copied into process \d+ by a fork: .* so it records nothing"):
+        wf.file(pid, actor=A_COMMITTEE)
+    assert wf.get(pid).version == 1
+
+
+def test_a_memory_store_copied_by_a_fork_is_read_and_records_nothing() -> None:
+    """Before, a forked worker of a server on the default in-memory workflow recorded into its
+    own copy, and its commands were lost to the server and to every other worker."""
+    wf = workflow()
+    pid = receive(wf, "before-the-fork")
+    assert _in_children(_child_reads_and_cannot_record, wf, pid, count=1) == [0]
+    assert wf.file(pid, actor=A_COMMITTEE).version == 2  # the parent's own store records on

@@ -7,6 +7,7 @@ memory of keeping the envelopes themselves, and builds envelopes again when they
 from __future__ import annotations
 
 import bisect
+import os
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -24,6 +25,7 @@ from cohandle.stores._base import (
 )
 from cohandle.stores._columns import WIDTH, Columns, times_of
 from cohandle.stores._integrity import StoredRecord, record_of
+from cohandle.stores._sqlite import StorageError
 
 __all__ = ["MemoryStore"]
 
@@ -31,17 +33,30 @@ _READ_CHUNK = 256  # events read_all builds per turn of the lock
 
 
 class MemoryStore:
-    """Keeps every event in this process; safe to share between threads."""
+    """Keeps every event in this process; safe to share between threads. A process forked
+    after the store was made reads the copy of the log it was given, and records nothing in it
+    (:class:`StorageError`): what it recorded would be lost to every other process."""
 
     def __init__(self) -> None:
         self._columns = Columns()
         self._lock = threading.Lock()
+        self._copied = False
         reopen_after_fork(self)
 
     def _after_fork(self) -> None:
-        """In a child process, which holds its own copy of the log from here on: a new lock
-        (the parent's may have been held by one of its threads at the fork)."""
+        """In a child process, which holds a copy of the log from here on: a new lock (the
+        parent's may have been held by one of its threads at the fork), and a copy to read."""
         self._lock = threading.Lock()
+        self._copied = True
+
+    def _refuse_if_copied(self) -> None:
+        if self._copied:
+            raise StorageError(
+                f"This memory store was copied into process {os.getpid()} by a fork: what it "
+                "recorded here would be lost to the process it came from and to every other, so "
+                "it records nothing. Keep a log that processes share in SQLite or PostgreSQL "
+                "(Workflow.open); a forked process may read its copy."
+            )
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -59,6 +74,8 @@ class MemoryStore:
         stream's version holds its latest event too."""
         if not expected_version or events[0].command_id is not None:
             refuse_unstorable(stream_id, expected_version, events[0].command_id)
+        if self._copied:
+            self._refuse_if_copied()
         times = times_of(stream_id, expected_version, events)
         columns = self._columns
         lock = self._lock
@@ -75,6 +92,7 @@ class MemoryStore:
             lock.release()
 
     def append_streams(self, appends: Sequence[tuple[str, int, Sequence[RecordedEvent]]]) -> None:
+        self._refuse_if_copied()
         planned = []
         for stream_id, expected_version, events in appended_streams(appends):
             refuse_unstorable(stream_id, expected_version, events[0].command_id)
@@ -101,6 +119,7 @@ class MemoryStore:
         kept as it came as well: its hash covers that text, which ``records`` gives back."""
         from cohandle.stores._rows import decode_record
 
+        self._refuse_if_copied()
         records = list(imported(records))
         events = [decode_record(record) for record in records]
         times = [times_of(event.stream_id, event.version - 1, [event]) for event in events]
