@@ -531,8 +531,7 @@ def moved_and_back(store: cohandle.stores.EventStore) -> None:
 
 def test_a_proposer_a_log_holds_with_a_title_is_read_without_it(tmp_path: Path) -> None:
     """A log written when 李明委员 was kept as typed, the proposer acting as 李明委员 too: its
-    text stays as it was, and it is read as 李明, who gives feedback under either name."""
-
+    text stays as it was, and it is read as 李明, the proposer and the actor of the feedback."""
     path = tmp_path / "before.db"
     with sqlite_workflow(path) as wf:
         pid = bring_to(wf, cohandle.Status.ANSWERED)
