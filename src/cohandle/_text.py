@@ -142,9 +142,9 @@ _EQUIVALENTS = (
 # The CJK compatibility ideographs (金 U+F90A for 金 U+91D1), which conversions from older
 # character sets leave, are the characters Unicode makes them equal to (NFC), one for one too.
 _COMPATIBLE = {
-    code: unicodedata.normalize("NFC", chr(code))
+    code: equal
     for code in (*range(0xF900, 0xFB00), *range(0x2F800, 0x2FA20))
-    if unicodedata.normalize("NFC", chr(code)) != chr(code)
+    if (equal := unicodedata.normalize("NFC", chr(code))) != chr(code)
 }
 _AS_IDEOGRAPHS = str.maketrans(_RADICALS, _EQUIVALENTS) | str.maketrans(_COMPATIBLE)
 _STANDS_FOR_AN_IDEOGRAPH = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")

@@ -277,8 +277,6 @@ class Calendar:
     ) -> Calendar:
         import holidays
 
-        _one_way(weekends_only_after, statutory_after)
-
         given: object = schedules  # checked as what a caller may really pass
         if isinstance(given, str | bytes) or not isinstance(given, Iterable):
             raise InvalidInput("schedules", f"must be a list of YearSchedule (got {got(given)})")
