@@ -19,6 +19,7 @@ the same sizes). Prints a table, then one JSON line of figures and ratios.
 from __future__ import annotations
 
 import argparse
+import datetime
 import functools
 import gc
 import json
@@ -56,25 +57,57 @@ SESSION = Session(
     body=cohandle.Body.CPPCC, level=cohandle.Level.PROVINCE, region="湖北省", term=13, meeting=1
 )
 PROPOSERS = (Proposer(name="李明"),)
-OPINIONS = tuple(
-    Opinion(
-        author=u,
-        addressee=LEAD,
-        date="2025-03-01",
-        suggested_category="B",
-        sections=(Section(heading="一、主要工作情况", text="认真办理。"),),
-        signatory=Contact(name="程浩", phone="027-86759052"),
-        handler=Contact(name="杨鑫", phone="027-86759081"),
-    )
-    for u in CO
-)
-REPLY = Reply(
-    author=LEAD,
-    category="B",
-    date="2025-03-01",
-    sections=(Section(text="现答复如下。"),),
-    copies=(COMMITTEE,),
-)
+_BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+
+
+class Letters:
+    """The three opinions and the reply of a lifecycle, dated the day they are recorded in
+    Beijing time, as a host dates a letter it records: a letter's date is when the command
+    happened. Made again once that day is over, so that a run that passes midnight records
+    no letter of a day before the events it follows."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+        self.refresh()
+
+    def refresh(self) -> None:
+        now = datetime.datetime.now(_BEIJING)
+        day = now.date()
+        self.until = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(), _BEIJING
+        ).timestamp()
+        self._opinions = tuple(
+            Opinion(
+                author=u,
+                addressee=LEAD,
+                date=day,
+                suggested_category="B",
+                sections=(Section(heading="一、主要工作情况", text="认真办理。"),),
+                signatory=Contact(name="程浩", phone="027-86759052"),
+                handler=Contact(name="杨鑫", phone="027-86759081"),
+            )
+            for u in CO
+        )
+        self._reply = Reply(
+            author=LEAD,
+            category="B",
+            date=day,
+            sections=(Section(text="现答复如下。"),),
+            copies=(COMMITTEE,),
+        )
+
+    def opinions(self) -> tuple[Opinion, ...]:
+        if time.time() >= self.until:
+            self.refresh()
+        return self._opinions
+
+    def reply(self) -> Reply:
+        if time.time() >= self.until:
+            self.refresh()
+        return self._reply
+
+
+LETTERS = Letters()
 FEEDBACK = Feedback(satisfaction=Satisfaction.SATISFIED)
 
 
@@ -90,10 +123,10 @@ def cohandle_run(n: int) -> tuple[Any, list[Any]]:
         )
         pid = wf.receive(data, actor=A_COMMITTEE).id
         wf.assign(pid, lead=LEAD, co_handlers=CO, actor=A_COMMITTEE)
-        for opinion, actor in zip(OPINIONS, A_CO, strict=True):
+        for opinion, actor in zip(LETTERS.opinions(), A_CO, strict=True):
             wf.submit_opinion(pid, opinion=opinion, actor=actor)
         wf.consolidate(pid, actor=A_LEAD)
-        wf.answer(pid, reply=REPLY, actor=A_LEAD)
+        wf.answer(pid, reply=LETTERS.reply(), actor=A_LEAD)
         wf.record_feedback(pid, feedback=FEEDBACK, actor=A_PROPOSER)
         kept.append(wf.close(pid, actor=A_LEAD))
     return wf, kept

@@ -63,12 +63,12 @@ def steps(wf: cohandle.Workflow, n: int, prefix: str = "") -> Iterator[None]:
         yield
         wf.assign(pid, lead=lifecycle.LEAD, co_handlers=lifecycle.CO, actor=lifecycle.A_COMMITTEE)
         yield
-        for opinion, actor in zip(lifecycle.OPINIONS, lifecycle.A_CO, strict=True):
+        for opinion, actor in zip(lifecycle.LETTERS.opinions(), lifecycle.A_CO, strict=True):
             wf.submit_opinion(pid, opinion=opinion, actor=actor)
             yield
         wf.consolidate(pid, actor=lifecycle.A_LEAD)
         yield
-        wf.answer(pid, reply=lifecycle.REPLY, actor=lifecycle.A_LEAD)
+        wf.answer(pid, reply=lifecycle.LETTERS.reply(), actor=lifecycle.A_LEAD)
         yield
         wf.record_feedback(pid, feedback=lifecycle.FEEDBACK, actor=lifecycle.A_PROPOSER)
         yield

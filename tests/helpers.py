@@ -66,6 +66,11 @@ def workflow(**kwargs: object) -> cohandle.Workflow:
     return cohandle.Workflow(clock=cohandle.FixedClock(START), **kwargs)  # type: ignore[arg-type]
 
 
+def today(wf: cohandle.Workflow) -> pendulum.Date:
+    """The day it is by ``wf``'s clock, in Beijing: the date of a letter recorded now."""
+    return wf.clock.now().in_timezone("Asia/Shanghai").date()
+
+
 def data(number: str | None = None, proposers: tuple[str, ...] = PROPOSERS) -> ProposalData:
     return ProposalData(
         number=number or f"{next(_numbers):08d}",
@@ -75,11 +80,13 @@ def data(number: str | None = None, proposers: tuple[str, ...] = PROPOSERS) -> P
     )
 
 
-def opinion(author: Unit = CO1, addressee: Unit = LEAD, category: str | None = "B") -> Opinion:
+def opinion(
+    author: Unit = CO1, addressee: Unit = LEAD, category: str | None = "B", date: object = "2025-03-01"
+) -> Opinion:
     return Opinion(
         author=author,
         addressee=addressee,
-        date="2025-03-01",
+        date=date,
         suggested_category=category,
         sections=[Section(heading="一、主要工作情况", text="认真办理。")],
         signatory=Contact(name="程 浩", phone="027-86759052"),
@@ -88,11 +95,11 @@ def opinion(author: Unit = CO1, addressee: Unit = LEAD, category: str | None = "
     )
 
 
-def reply(author: Unit = LEAD, category: str = "B") -> Reply:
+def reply(author: Unit = LEAD, category: str = "B", date: object = "2025-03-01") -> Reply:
     return Reply(
         author=author,
         category=category,
-        date="2025-03-01",
+        date=date,
         sections=[Section(heading="一、办理情况", text="现答复如下。")],
         copies=[COMMITTEE],
     )
@@ -119,9 +126,9 @@ def answer_all(wf: cohandle.Workflow, pid: str, mode: AssignmentMode) -> None:
     if mode is AssignmentMode.SEPARATE:
         for unit, actor in ((H1, A_H1), (H2, A_H2)):
             if wf.get(pid).handler(unit).status is cohandle.PartStatus.PENDING:  # type: ignore[union-attr]
-                wf.answer(pid, reply=reply(unit), actor=actor)
+                wf.answer(pid, reply=reply(unit, date=today(wf)), actor=actor)
     else:
-        wf.answer(pid, reply=reply(), actor=A_LEAD)
+        wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)
 
 
 def give_feedback(wf: cohandle.Workflow, pid: str, mode: AssignmentMode, satisfaction: Satisfaction) -> None:
@@ -161,8 +168,8 @@ def bring_to(
     if status is Status.ASSIGNED:
         return pid
     if mode is AssignmentMode.LEAD_WITH_CO_HANDLERS:
-        wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
-        wf.submit_opinion(pid, opinion=opinion(CO2), actor=A_CO2)
+        wf.submit_opinion(pid, opinion=opinion(CO1, date=today(wf)), actor=A_CO1)
+        wf.submit_opinion(pid, opinion=opinion(CO2, date=today(wf)), actor=A_CO2)
         wf.consolidate(pid, actor=A_LEAD)
     if status is Status.CONSOLIDATED:
         if mode is not AssignmentMode.LEAD_WITH_CO_HANDLERS:

@@ -210,7 +210,8 @@ def test_a_unit_is_one_unit_however_its_name_is_typed_or_copied() -> None:
     pid = wf.receive(data, actor=committee).id
     wf.assign(pid, lead=cohandle.Unit(name="省人民政府（办公厅）"), actor=committee)
     officer = cohandle.Actor(name="张伟", unit=cohandle.Unit(name="省人民政府(办公厅)"))
-    reply = cohandle.Reply(**{**SAMPLES[cohandle.Reply], "author": officer.unit})
+    today = wf.clock.now().in_timezone("Asia/Shanghai").date()
+    reply = cohandle.Reply(**{**SAMPLES[cohandle.Reply], "author": officer.unit, "date": today})
     assert wf.answer(pid, reply=reply, actor=officer).status is cohandle.Status.ANSWERED
 
 

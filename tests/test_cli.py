@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cohandle
-from helpers import A_COMMITTEE, A_LEAD, LEAD, PROPOSERS, data, receive, reply, rewrite_with_hashes
+from helpers import A_COMMITTEE, A_LEAD, LEAD, PROPOSERS, data, receive, reply, rewrite_with_hashes, today
 
 NOW = "2023-07-21T09:00:00+08:00"
 SEED_ID = "cppcc-湖北省-13-1-20230519"
@@ -387,7 +387,7 @@ def test_the_notes_show_what_would_act_on_a_terminal_as_its_escape(tmp_path: Pat
     with cohandle.Workflow.open(db) as wf:
         pid = receive(wf)
         wf.assign(pid, lead=odd, actor=A_COMMITTEE)
-        wf.answer(pid, reply=reply(author=odd), actor=cohandle.Actor(name="周杰", unit=odd))
+        wf.answer(pid, reply=reply(author=odd, date=today(wf)), actor=cohandle.Actor(name="周杰", unit=odd))
     said = run("list", "--unit", "省财政厅", db=db).stderr
     assert (
         said == "cohandle: note: no proposal in the log names a unit 省财政厅; perhaps 省财政厅\\u001b[2J\n"
@@ -859,7 +859,7 @@ def test_show_and_render_name_the_items_merged_in_and_the_contacts(tmp_path: Pat
         wf.file(kept, actor=A_COMMITTEE)
         wf.assign(kept, lead=LEAD, actor=A_COMMITTEE)
         wf.record_contact(kept, method="meeting", proposers=["赵敏"], note="座谈", actor=A_LEAD)
-        wf.answer(kept, reply=reply(), actor=A_LEAD)
+        wf.answer(kept, reply=reply(date=today(wf)), actor=A_LEAD)
     shown = run("show", kept, db=db).stdout
     assert f"并入本件: {merged} 第20230520号提案《关于促进基础研发的建议》" in shown
     assert "并案提案者" in shown and "赵敏" in shown
@@ -1086,7 +1086,7 @@ def test_render_says_when_the_letter_lacks_the_contacts_it_must_carry(demo_db: P
     with cohandle.Workflow.open(db) as wf:
         pid = receive(wf)
         wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
-        wf.answer(pid, reply=reply(), actor=A_LEAD)  # no signatory, no handler
+        wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)  # no signatory, no handler
     bare = run("render", pid, db=db)
     assert bare.returncode == 0 and "主管领导" not in bare.stdout
     assert bare.stderr == (

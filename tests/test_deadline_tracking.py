@@ -38,6 +38,7 @@ from helpers import (
     feedback,
     opinion,
     reply,
+    today,
 )
 
 K = DeadlineKind
@@ -104,10 +105,10 @@ def test_an_opinion_on_time_is_met_and_a_late_one_met_late() -> None:
     wf, clock = workflow()
     pid = assigned(wf)
     clock.set(at("2025-10-10"))
-    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    wf.submit_opinion(pid, opinion=opinion(CO1, date=today(wf)), actor=A_CO1)
     clock.set(at("2025-10-22"))
     assert statuses(wf.get(pid), clock.now())[("co_handler_opinion", "省教育厅")] == "missed"
-    p = wf.submit_opinion(pid, opinion=opinion(CO2), actor=A_CO2)
+    p = wf.submit_opinion(pid, opinion=opinion(CO2, date=today(wf)), actor=A_CO2)
     now = statuses(p, clock.now())
     assert now[("co_handler_opinion", "湖北省知识产权局")] == "met"
     assert now[("co_handler_opinion", "省教育厅")] == "met_late"
@@ -118,7 +119,7 @@ def test_an_opinion_on_time_is_met_and_a_late_one_met_late() -> None:
 def test_a_returned_opinion_starts_the_resubmission_clock() -> None:
     wf, clock = workflow()
     pid = assigned(wf)
-    wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    wf.submit_opinion(pid, opinion=opinion(CO1, date=today(wf)), actor=A_CO1)
     clock.set(at("2025-09-29"))
     p = wf.return_opinion(pid, unit=CO1, reason="请补充", actor=A_LEAD)
     # 5 working days from Mon 29 Sep 2025, across National Day: 30 Sep, 9, 10, 11 (Sat), 13 Oct
@@ -286,9 +287,9 @@ def test_a_new_schedule_shows_which_open_deadlines_it_would_move(kind: str, tmp_
         K.REPLY
     ]
     # a deadline met is history: once the reply is sent, nothing is left to move
-    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.submit_opinion(pid, opinion=opinion(date=today(wf)), actor=A_CO1)
     wf.consolidate(pid, actor=A_LEAD)
-    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)
     assert wf.deadline_changes(calendar=Calendar.china(schedules=[NOTICE])) == []
     if store is not None:
         store.close()
@@ -358,12 +359,12 @@ def test_revising_records_what_the_notice_moves_as_one_event() -> None:
     assert [
         i.due for i in board.due_by(at("2027-01-01"), at("2027-03-01")) if i.deadline.kind is K.REPLY
     ] == [replies_due(p)]
-    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.submit_opinion(pid, opinion=opinion(date=today(wf)), actor=A_CO1)
     wf.consolidate(pid, actor=A_LEAD)
     clock = wf.clock
     assert isinstance(clock, cohandle.FixedClock)
     clock.set(at("2027-02-03"))  # a day after the deadline first recorded, on the revised one
-    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)
     assert cohandle.statistics(wf.proposals(), clock.now()).on_time_rate == 1.0
 
 
@@ -377,9 +378,9 @@ def test_a_closed_items_publication_deadline_is_revised_when_the_notice_moves_it
     clock = wf.clock
     assert isinstance(clock, cohandle.FixedClock)
     clock.set(at("2027-01-15"))
-    wf.submit_opinion(pid, opinion=opinion(), actor=A_CO1)
+    wf.submit_opinion(pid, opinion=opinion(date=today(wf)), actor=A_CO1)
     wf.consolidate(pid, actor=A_LEAD)
-    wf.answer(pid, reply=reply(), actor=A_LEAD)  # to be published within 20 working days
+    wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)  # to be published within 20 working days
     wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
     wf.close(pid, actor=A_LEAD)
     notice = Calendar.china(schedules=[NOTICE])
@@ -598,7 +599,7 @@ def test_a_reply_meets_its_deadline_and_starts_feedback_and_publication() -> Non
     pid = wf.receive(data(), actor=A_COMMITTEE).id
     wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
     clock.set(at("2025-11-03"))
-    p = wf.answer(pid, reply=reply(), actor=A_LEAD)
+    p = wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)
     now = statuses(p, clock.now())
     assert now[("reply", "省科技厅")] == "met"
     assert now[("proposer_feedback", cohandle.PROPOSER_PARTY)] == "open"
@@ -689,7 +690,7 @@ def test_a_fixed_date_already_past_when_its_clock_starts_does_not_apply() -> Non
     wf, clock = workflow("guizhou-2025", "2025-07-02")
     pid = _guizhou_item(wf)
     wf.assign(pid, handlers=[H1, H2], mode=cohandle.AssignmentMode.SEPARATE, actor=A_COMMITTEE)
-    wf.answer(pid, reply=reply(author=H1), actor=A_H1)
+    wf.answer(pid, reply=reply(author=H1, date=today(wf)), actor=A_H1)
     p = wf.extend(pid, until="2025-09-30", approval="同意", reason="交办较晚", actor=A_COMMITTEE)
     assert [(t.deadline.kind, t.deadline.party) for t in p.deadlines] == [(K.REPLY, H2.name)]
     # the next rule of the kind applies: a period for items assigned late
@@ -721,7 +722,7 @@ def test_the_board_answers_overdue_by_unit_and_due_within() -> None:
     board.follow(wf)
     first = assigned(wf)
     clock.set(at("2025-10-10"))
-    wf.submit_opinion(first, opinion=opinion(CO1), actor=A_CO1)
+    wf.submit_opinion(first, opinion=opinion(CO1, date=today(wf)), actor=A_CO1)
     second = assigned(wf)
     now = at("2025-10-22")
     overdue = board.overdue(now)
@@ -745,7 +746,7 @@ def test_the_board_keeps_the_later_of_two_states_of_a_proposal() -> None:
     board = DeadlineBoard()
     pid = assigned(wf)
     older = wf.get(pid)
-    newer = wf.submit_opinion(pid, opinion=opinion(CO1), actor=A_CO1)
+    newer = wf.submit_opinion(pid, opinion=opinion(CO1, date=today(wf)), actor=A_CO1)
     board.update(newer)
     board.update(older)
     late = at("2026-06-01")
@@ -791,7 +792,7 @@ def test_a_board_following_a_workflow_shared_by_threads_stays_right() -> None:
                 for author, actor in ((CO1, A_CO1), (CO2, A_CO2)):
                     # already submitted, or the version moved on: not this test's matter
                     with contextlib.suppress(cohandle.CohandleError):
-                        wf.submit_opinion(other, opinion=opinion(author), actor=actor)
+                        wf.submit_opinion(other, opinion=opinion(author, date=today(wf)), actor=actor)
         except BaseException as exc:
             errors.append(repr(exc))
 

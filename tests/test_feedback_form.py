@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pendulum
 import pytest
 
 import cohandle
@@ -151,8 +152,10 @@ def test_a_form_filled_in_is_read_back_and_recorded_as_the_proposers_feedback() 
         "希望细化扶持措施。",
         "2025-03-20",
     )
+    wf.clock.advance(days=20)  # type: ignore[attr-defined]  # entered the day after it was signed
     p = wf.record_feedback(pid, feedback=feedback, actor=A_PROPOSER)
     assert p.dissatisfied
+    assert wf.history(pid)[-1].occurred_at == pendulum.datetime(2025, 3, 20, tz="Asia/Shanghai")
 
 
 def test_the_workflow_records_a_form_with_the_day_it_was_signed() -> None:

@@ -52,8 +52,13 @@ PROGRESS = (
 )
 
 
-def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) -> dict[str, Any]:
+def arguments(
+    draw: Any, command: str, actor: cohandle.Actor, ids: list[str], today: pendulum.Date
+) -> dict[str, Any]:
     unit = st.sampled_from(UNITS)
+    # a letter is dated mostly the day it is recorded; a day before may precede the latest
+    # event, and a day after is refused
+    dated = draw(st.sampled_from([today, today, today, today.subtract(days=1), today.add(days=1)]))
     own = actor.unit if actor.unit is not None else h.OUTSIDER
     author = draw(st.sampled_from([own, own, own, draw(unit)]))
     reason = draw(st.sampled_from(["职责不符", "请补充", "请补充", ""]))
@@ -81,13 +86,16 @@ def arguments(draw: Any, command: str, actor: cohandle.Actor, ids: list[str]) ->
     if command == "submit_opinion":
         return {
             "opinion": h.opinion(
-                author, draw(st.sampled_from([h.LEAD, h.CO2])), draw(st.sampled_from(["A", "B", "E", None]))
+                author,
+                draw(st.sampled_from([h.LEAD, h.CO2])),
+                draw(st.sampled_from(["A", "B", "E", None])),
+                dated,
             )
         }
     if command in ("return_opinion", "excuse_co_handler"):
         return {"unit": draw(unit), "reason": reason}
     if command == "answer":
-        return {"reply": h.reply(author, draw(st.sampled_from(["A", "B", "C", "A", "D"])))}
+        return {"reply": h.reply(author, draw(st.sampled_from(["A", "B", "C", "A", "D"])), dated)}
     if command == "record_feedback":
         satisfaction = draw(st.sampled_from(list(Satisfaction)))
         return {"feedback": h.feedback(satisfaction, draw(st.sampled_from([None, h.H1, h.H2, h.LEAD])))}
@@ -128,9 +136,10 @@ ACTOR_OF = {a.unit.name: a for a in ACTORS if a.unit is not None}
 
 
 def next_step(
-    p: cohandle.Proposal, satisfaction: Satisfaction, mode: AssignmentMode
+    p: cohandle.Proposal, satisfaction: Satisfaction, mode: AssignmentMode, today: pendulum.Date
 ) -> tuple[str, cohandle.Actor, dict[str, Any]] | None:
-    """The natural next command for ``p``, by the right actor with valid arguments."""
+    """The natural next command for ``p``, by the right actor with valid arguments, its letter
+    dated ``today``."""
     s = p.status
     if s in (Status.RECEIVED, Status.FILED):
         choices: dict[AssignmentMode, dict[str, Any]] = {
@@ -148,7 +157,7 @@ def next_step(
                 unit = waiting[0]
                 if unit.name not in ACTOR_OF or p.lead is None:
                     return None
-                return "submit_opinion", ACTOR_OF[unit.name], {"opinion": h.opinion(unit, p.lead)}
+                return "submit_opinion", ACTOR_OF[unit.name], {"opinion": h.opinion(unit, p.lead, date=today)}
             return ("consolidate", ACTOR_OF[p.lead.name], {}) if p.lead and p.lead.name in ACTOR_OF else None
         if p.mode is AssignmentMode.SEPARATE:
             pending = [
@@ -156,13 +165,13 @@ def next_step(
             ]
             if not pending or pending[0].name not in ACTOR_OF:
                 return None
-            return "answer", ACTOR_OF[pending[0].name], {"reply": h.reply(pending[0])}
+            return "answer", ACTOR_OF[pending[0].name], {"reply": h.reply(pending[0], date=today)}
         if p.lead is None or p.lead.name not in ACTOR_OF:
             return None
         unsigned = p.outstanding_countersignatures  # the co-handlers countersign (会签) first
         if unsigned:
             return ("countersign", ACTOR_OF[unsigned[0].name], {}) if unsigned[0].name in ACTOR_OF else None
-        return "answer", ACTOR_OF[p.lead.name], {"reply": h.reply(p.lead)}
+        return "answer", ACTOR_OF[p.lead.name], {"reply": h.reply(p.lead, date=today)}
     if s is Status.ANSWERED:
         repliers: list[cohandle.Unit | None] = (
             [part.unit for part in p.handlers if part.active] if p.handlers else [None]
@@ -202,7 +211,7 @@ class Handling(RuleBasedStateMachine):
     def advance(self, data: st.DataObject, satisfaction: Satisfaction, mode: AssignmentMode) -> None:
         """Take a proposal one step along the usual path, so deep states are reached often."""
         pid = data.draw(st.sampled_from(self.ids))
-        step = next_step(self.wf.get(pid), satisfaction, mode)
+        step = next_step(self.wf.get(pid), satisfaction, mode, h.today(self.wf))
         if step is None:
             return
         command, actor, args = step
@@ -235,7 +244,7 @@ class Handling(RuleBasedStateMachine):
             require_countersign=self.wf.require_countersign,
         )
         state = server.get(pid)
-        step = next_step(state, satisfaction, mode)
+        step = next_step(state, satisfaction, mode, h.today(server))
         if step is None:
             return
         command, actor, args = step
@@ -292,7 +301,7 @@ class Handling(RuleBasedStateMachine):
             fitting = [a for a in ACTORS if cohandle.relations(state, a) & cohandle.PERMISSIONS[command]]
             if fitting:
                 actor = data.draw(st.sampled_from(fitting))
-        args = arguments(data.draw, command, actor, self.ids)
+        args = arguments(data.draw, command, actor, self.ids, h.today(self.wf))
         before = self.wf.history(pid)
         try:
             after = getattr(self.wf, command)(pid, actor=actor, **args)
@@ -318,6 +327,19 @@ class Handling(RuleBasedStateMachine):
             event("recorded sign_for with its deadlines counted again")
         assert after.version == len(history)
         assert all(cohandle.hash_event(e) == e.hash for e in history[len(before) :])
+        letter = args.get("opinion") or args.get("reply")
+        if letter is not None:  # recorded when its letter is dated: now on its own day
+            at = history[len(before)].occurred_at
+            today = h.today(self.wf)
+            assert letter.date <= today
+            assert at == (
+                self.clock.now()
+                if letter.date == today
+                else pendulum.datetime(
+                    letter.date.year, letter.date.month, letter.date.day, tz="Asia/Shanghai"
+                )
+            )
+            event(f"recorded a letter of {'today' if letter.date == today else 'a day before'}")
 
     @invariant()
     def replay_equals_live_state(self) -> None:

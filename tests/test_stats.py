@@ -30,6 +30,7 @@ from helpers import (
     feedback,
     opinion,
     reply,
+    today,
 )
 
 POLICY = policy_from_mapping(
@@ -71,10 +72,10 @@ def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
     at("2025-02-01")
     wf.record_contact(p1, method=ContactMethod.MEETING, actor=A_LEAD)  # 见面 (and so 沟通)
     wf.record_contact(p1, method=ContactMethod.PHONE, actor=A_CO1)
-    wf.submit_opinion(p1, opinion=opinion(CO1), actor=A_CO1)
+    wf.submit_opinion(p1, opinion=opinion(CO1, date=today(wf)), actor=A_CO1)
     wf.consolidate(p1, actor=A_LEAD)
     at("2025-03-01")
-    wf.answer(p1, reply=reply(category="A"), actor=A_LEAD)
+    wf.answer(p1, reply=reply(category="A", date=today(wf)), actor=A_LEAD)
     wf.record_feedback(p1, feedback=feedback(Satisfaction.SATISFIED), actor=A_PROPOSER)
     wf.publish(p1, actor=A_LEAD)
     # P2: lead + co-handler, replied late, B, 基本满意
@@ -83,21 +84,21 @@ def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
     wf.assign(p2, lead=LEAD, co_handlers=[CO2], actor=A_COMMITTEE)
     at("2025-03-01")
     wf.record_contact(p2, method="phone", proposers=[PROPOSERS[0]], actor=A_LEAD)  # 沟通 only
-    wf.submit_opinion(p2, opinion=opinion(CO2), actor=A_CO2)
+    wf.submit_opinion(p2, opinion=opinion(CO2, date=today(wf)), actor=A_CO2)
     wf.consolidate(p2, actor=A_LEAD)
     at("2025-05-20")
-    wf.answer(p2, reply=reply(category="B"), actor=A_LEAD)
+    wf.answer(p2, reply=reply(category="B", date=today(wf)), actor=A_LEAD)
     wf.record_feedback(p2, feedback=feedback(Satisfaction.BASICALLY_SATISFIED), actor=A_PROPOSER)
     # P3: sole, on time, C, 不满意, re-handled, B, 满意
     at("2025-01-10")
     p3 = wf.receive(data("3"), actor=A_COMMITTEE).id
     wf.assign(p3, lead=LEAD, actor=A_COMMITTEE)
     at("2025-02-10")
-    wf.answer(p3, reply=reply(category="C"), actor=A_LEAD)
+    wf.answer(p3, reply=reply(category="C", date=today(wf)), actor=A_LEAD)
     wf.record_feedback(p3, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
     wf.order_rehandling(p3, reason="不满意", actor=A_COMMITTEE)
     at("2025-03-10")
-    wf.answer(p3, reply=reply(category="B"), actor=A_LEAD)
+    wf.answer(p3, reply=reply(category="B", date=today(wf)), actor=A_LEAD)
     wf.record_feedback(p3, feedback=feedback(Satisfaction.SATISFIED), actor=A_PROPOSER)
     # P4: lead + two co-handlers, nothing done: everything overdue by June
     at("2025-01-10")
@@ -113,8 +114,8 @@ def counted() -> tuple[cohandle.Workflow, pendulum.DateTime]:
     wf.assign(p7, handlers=[H1, H2], actor=A_COMMITTEE)
     at("2025-02-15")
     wf.record_contact(p7, method=ContactMethod.MEETING, actor=A_H1)
-    wf.answer(p7, reply=reply(H1, "A"), actor=A_H1)
-    wf.answer(p7, reply=reply(H2, "B"), actor=A_H2)
+    wf.answer(p7, reply=reply(H1, "A", date=today(wf)), actor=A_H1)
+    wf.answer(p7, reply=reply(H2, "B", date=today(wf)), actor=A_H2)
     wf.record_feedback(p7, feedback=feedback(Satisfaction.SATISFIED, H1), actor=A_PROPOSER)
     # P8: withdrawn after assignment
     at("2025-01-10")
@@ -346,7 +347,7 @@ def test_without_recorded_deadlines_on_time_is_unknown() -> None:
     wf = cohandle.Workflow(clock=cohandle.FixedClock(day("2025-01-10")))
     pid = wf.receive(data("9"), actor=A_COMMITTEE).id
     wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
-    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)
     s = statistics(wf.proposals(), day("2025-06-30"))
     assert s.on_time is None and s.on_time_rate is None
     assert s.to_json()["on_time_rate_pct"] is None
@@ -365,7 +366,7 @@ def test_on_time_means_every_unit_that_answers_met_its_deadline() -> None:
         answers = sorted(((H1, A_H1), (H2, A_H2)), key=lambda pair: pair[0] == late)  # in time order
         for unit, actor in answers:
             clock.set(day("2025-06-20" if unit == late else "2025-02-10"))
-            wf.answer(pid, reply=reply(unit, "A"), actor=actor)
+            wf.answer(pid, reply=reply(unit, "A", date=today(wf)), actor=actor)
         return pid
 
     # under 分办 either handler answering late makes the proposal late, whichever it is
@@ -379,6 +380,6 @@ def test_on_time_means_every_unit_that_answers_met_its_deadline() -> None:
     wf.request_reassignment(moved, reason="不属于本单位职责", actor=A_LEAD)
     wf.decide_reassignment(moved, unit=LEAD, approve=True, replacement=SPARE, actor=A_COMMITTEE)
     clock.set(day("2025-02-10"))
-    wf.answer(moved, reply=reply(SPARE, "A"), actor=cohandle.Actor(name="林海", unit=SPARE))
+    wf.answer(moved, reply=reply(SPARE, "A", date=today(wf)), actor=cohandle.Actor(name="林海", unit=SPARE))
     s = statistics(wf.proposals(), day("2025-06-30"))
     assert (s.replied, s.on_time) == (3, 1)

@@ -567,7 +567,7 @@ def test_a_unit_a_log_holds_in_another_form_is_read_in_its_kept_form(tmp_path: P
         assert wf.get(pid).lead == lead and wf.get(pid).lead.name == "省人民政府（办公厅）"  # type: ignore[union-attr]
         officer = cohandle.Actor(name="张伟", unit=cohandle.Unit(name="省人民政府(办公厅)"))
         reply = cohandle.Reply(
-            author=lead, category="B", date="2023-05-10", sections=[cohandle.Section(text="现答复如下。")]
+            author=lead, category="B", date="2025-03-01", sections=[cohandle.Section(text="现答复如下。")]
         )
         wf.answer(pid, reply=reply, actor=officer)
         moved_and_back(wf.store)

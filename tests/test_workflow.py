@@ -28,9 +28,12 @@ from cohandle import (
 from cohandle.stores import MemoryStore, SQLiteStore
 from helpers import (
     A_CO1,
+    A_CO2,
     A_COMMITTEE,
     A_LEAD,
+    A_PROPOSER,
     CO1,
+    CO2,
     LEAD,
     START,
     bring_to,
@@ -38,6 +41,7 @@ from helpers import (
     opinion,
     receive,
     reply,
+    today,
     workflow,
 )
 
@@ -159,6 +163,65 @@ def test_a_merge_on_a_day_before_the_other_items_latest_event_is_refused() -> No
     with pytest.raises(InvalidInput, match="before the proposal's latest event"):
         wf.merge(merged, into=kept, actor=A_COMMITTEE, occurred_at=START.add(days=1))
     assert wf.get(merged).version == wf.get(kept).version - 1 == 1
+
+
+def test_a_letters_date_is_when_its_command_happened_unless_occurred_at_is_given() -> None:
+    """An opinion, a reply and a feedback entered after the day they are dated were recorded on
+    the day they were entered."""
+    wf = workflow()
+    clock = wf.clock
+    assert isinstance(clock, cohandle.FixedClock)
+    pid = wf.receive(data(), actor=A_COMMITTEE, occurred_at="2025-02-03").id
+    wf.assign(pid, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE, occurred_at="2025-02-10")
+    clock.set(pendulum.datetime(2025, 3, 20, 15, tz="Asia/Shanghai"))
+    wf.submit_opinion(pid, opinion=opinion(CO1, date="2025-03-04"), actor=A_CO1)
+    assert wf.history(pid)[-1].occurred_at == pendulum.datetime(2025, 3, 4, tz="Asia/Shanghai")
+    wf.submit_opinion(pid, opinion=opinion(CO2, date="2025-03-20"), actor=A_CO2)
+    assert wf.history(pid)[-1].occurred_at == clock.now()  # on its own day: now
+    wf.consolidate(pid, actor=A_LEAD)
+    before = wf.history(pid)
+    with pytest.raises(InvalidInput) as later:
+        wf.answer(pid, reply=reply(date="2025-03-21"), actor=A_LEAD)
+    assert str(later.value) == (
+        "Reply.date is 2025-03-21, after today (2025-03-20, by the workflow's clock): without "
+        "occurred_at, the letter's date is when answer happened."
+    )
+    with pytest.raises(InvalidInput) as earlier:
+        wf.answer(pid, reply=reply(date="2025-03-19"), actor=A_LEAD)
+    assert str(earlier.value) == (
+        "Reply.date is 2025-03-19, before the proposal's latest event (2025-03-20): without "
+        "occurred_at, the letter's date is when answer happened, and events are recorded in the "
+        "order they happened."
+    )
+    assert wf.history(pid) == before
+    wf.answer(pid, reply=reply(date="2025-03-19"), actor=A_LEAD, occurred_at=clock.now())  # given: taken
+    assert wf.history(pid)[-1].occurred_at == clock.now()
+    clock.advance(days=10)
+    p = wf.record_feedback(
+        pid,
+        feedback=cohandle.Feedback(satisfaction=cohandle.Satisfaction.SATISFIED, date="2025-03-25"),
+        actor=A_PROPOSER,
+    )
+    assert p.last_occurred_at == pendulum.datetime(2025, 3, 25, tz="Asia/Shanghai")
+    p = wf.record_feedback(
+        pid, feedback=cohandle.Feedback(satisfaction=cohandle.Satisfaction.SATISFIED), actor=A_PROPOSER
+    )
+    assert p.last_occurred_at == clock.now()  # no date: now
+
+
+def test_a_reply_dated_before_its_deadline_and_entered_after_it_was_on_time() -> None:
+    """Counted by the day it was entered, such a reply was late, and the 按时办复率 said so."""
+    wf = workflow(policy=cohandle.deadlines.preset("generic"))
+    clock = wf.clock
+    assert isinstance(clock, cohandle.FixedClock)
+    pid = wf.receive(data(), actor=A_COMMITTEE, occurred_at="2025-01-06").id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, occurred_at="2025-01-10")
+    (due,) = [t.deadline.due for t in wf.get(pid).deadlines if t.deadline.kind is cohandle.DeadlineKind.REPLY]
+    sent = due.in_timezone("Asia/Shanghai").date().subtract(days=3)
+    clock.set(due.add(days=20))
+    p = wf.answer(pid, reply=reply(date=sent), actor=A_LEAD)
+    assert p.last_occurred_at.in_timezone("Asia/Shanghai").date() == sent
+    assert cohandle.statistics(wf.proposals(), clock.now()).on_time_rate == 1.0
 
 
 def test_business_time_may_be_in_the_past_but_not_the_future_nor_out_of_order() -> None:
@@ -423,7 +486,7 @@ def test_proposals_and_a_state_as_they_stood_at_a_moment(kind: str, tmp_path: An
     early = receive(wf)
     wf.assign(early, lead=LEAD, actor=A_COMMITTEE)
     clock.advance(days=10)
-    wf.answer(early, reply=reply(), actor=A_LEAD)
+    wf.answer(early, reply=reply(date=today(wf)), actor=A_LEAD)
     late = receive(wf)  # received on the tenth day, with the reply
     day = START.add(days=5)  # after the assignment, before the reply and the second item
     then = {p.id: p for p in wf.proposals(as_of=day)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Protocol
 
 import pendulum
@@ -13,10 +14,12 @@ from cohandle._instant import datetime_reduce, from_fields, system_now, utc
 __all__ = [
     "SHANGHAI",
     "Clock",
+    "Dated",
     "FixedClock",
     "SystemClock",
     "business_time",
     "datetime_reduce",
+    "day_bounds",
     "from_fields",
     "moment",
     "utc",
@@ -111,6 +114,27 @@ def business_time(field: str, value: object) -> pendulum.DateTime:
             field, f"is too near 0001-01-01 or 9999-12-31 to be held in UTC (got {value.isoformat()})"
         ) from None
     raise InvalidInput(field, f"must be a date or a timezone-aware datetime (got {value!r})")
+
+
+@functools.lru_cache(maxsize=1024)
+def day_bounds(field: str, day: _dt.date) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+    """The start of ``day`` in Beijing time and the start of the next, in UTC: the business
+    time of a bare date, and the first instant after that day."""
+    start = business_time(field, day)
+    if day == _dt.date.max:
+        return start, pendulum.DateTime.max.replace(tzinfo=pendulum.UTC)
+    return start, business_time(field, _dt.date.fromordinal(day.toordinal() + 1))
+
+
+class Dated:
+    """The date of the letter a command records (an opinion's, a reply's, a feedback's),
+    standing for ``occurred_at`` when the caller gave none; ``field`` names it in messages."""
+
+    __slots__ = ("day", "field")
+
+    def __init__(self, field: str, day: pendulum.Date) -> None:
+        self.field = field
+        self.day = day
 
 
 def moment(field: str, value: object) -> pendulum.DateTime:

@@ -18,7 +18,7 @@ from typing import Any
 import pendulum
 
 from cohandle import _commands as c
-from cohandle._clock import SHANGHAI, Clock, business_time
+from cohandle._clock import SHANGHAI, Clock, Dated, business_time, day_bounds
 from cohandle._clocks import started_by
 from cohandle._errors import (
     ClockBehind,
@@ -104,6 +104,8 @@ class Engine:
                 at = now
                 if now < state.last_occurred_at:
                     in_order(now, state, command, actor)
+            elif isinstance(occurred_at, Dated):
+                at = self.dated(occurred_at, now, state, command, actor)
             else:
                 at = self.occurred_at(occurred_at, now, state)
             try:
@@ -319,6 +321,35 @@ class Engine:
                     "events are recorded in the order they happened",
                 )
         return at
+
+    def dated(
+        self, letter: Dated, now: pendulum.DateTime, state: Proposal, command: str, actor: Actor
+    ) -> pendulum.DateTime:
+        """The business time a letter's date gives a command: now, on the letter's own day;
+        the start of its day, for a letter of a day before, which must not precede the
+        proposal's latest event. A letter dated after today is refused."""
+        day = letter.day
+        start, end = day_bounds(letter.field, day)
+        if now < start:
+            today = now.in_timezone(SHANGHAI).date()
+            raise InvalidInput(
+                letter.field,
+                f"is {day.isoformat()}, after today ({today.isoformat()}, by the workflow's clock): "
+                f"without occurred_at, the letter's date is when {command} happened",
+            )
+        if now < end:  # its own day
+            if now < state.last_occurred_at:
+                in_order(now, state, command, actor)
+            return now
+        last = state.last_occurred_at.in_timezone(SHANGHAI).date()
+        if day < last:
+            raise InvalidInput(
+                letter.field,
+                f"is {day.isoformat()}, before the proposal's latest event ({last.isoformat()}): without "
+                f"occurred_at, the letter's date is when {command} happened, and events are recorded in "
+                "the order they happened",
+            )
+        return start
 
     def notify(self, events: Sequence[RecordedEvent]) -> None:
         """Give ``events`` to every subscriber, as a tuple: what one subscriber does with it

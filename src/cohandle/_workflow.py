@@ -19,7 +19,7 @@ from typing import Any, TypedDict, Unpack
 import pendulum
 
 from cohandle import _commands as c
-from cohandle._clock import SHANGHAI, Clock, SystemClock, business_time
+from cohandle._clock import SHANGHAI, Clock, Dated, SystemClock, business_time
 from cohandle._clocks import DeadlineChange, changes_of
 from cohandle._engine import Decide, Engine, Subscriber
 from cohandle._errors import (
@@ -78,7 +78,9 @@ class CommandOptions(TypedDict, total=False):
     """Options every command takes besides its own arguments.
 
     - ``occurred_at``: the business time (the date on the letter), a date or an aware
-      datetime; defaults to now. It may be in the past, never before the proposal's latest event.
+      datetime; defaults to the date of the letter the command records (an opinion's, a
+      reply's, a feedback's that has one), or now. It may be in the past, never before the
+      proposal's latest event; a letter's own day gives the time now.
     - ``command_id``: an idempotency key; a retry with the same id and the same command returns
       the original outcome and records nothing.
     - ``expected_version``: the version the caller decided on; any other raises
@@ -618,7 +620,10 @@ class Workflow:
     def submit_opinion(
         self, proposal_id: str, *, opinion: Opinion, actor: Actor, **options: Unpack[CommandOptions]
     ) -> Proposal:
-        """A co-handler sends its written opinion (会办意见) to the lead."""
+        """A co-handler sends its written opinion (会办意见) to the lead. The opinion's date is
+        the business time unless ``occurred_at`` is given (on the day itself, the time now)."""
+        if "occurred_at" not in options and isinstance(opinion, Opinion):
+            options["occurred_at"] = Dated("Opinion.date", opinion.date)
         args = {"opinion": opinion}
         return self._run(proposal_id, "submit_opinion", actor, c.decide_submit_opinion, args, **options)
 
@@ -645,8 +650,6 @@ class Workflow:
                 f"Proposal {proposal_id!r} has no lead unit to address an opinion to (it is {state_words(p.status)})."
             )
         opinion = opinion_from_letter(parsed, p.data, p.lead)
-        if "occurred_at" not in options:
-            options["occurred_at"] = opinion.date
         return self.submit_opinion(proposal_id, opinion=opinion, actor=actor, **options)
 
     def return_opinion(
@@ -684,13 +687,21 @@ class Workflow:
     ) -> Proposal:
         """Send the reply (答复) to the proposers: the lead's, or a separate handler's part.
         Where the workflow has :attr:`require_countersign`, the lead's waits for every
-        co-handler that submitted an opinion to countersign it (:meth:`countersign`)."""
+        co-handler that submitted an opinion to countersign it (:meth:`countersign`). The
+        reply's date is the business time unless ``occurred_at`` is given (on the day itself,
+        the time now)."""
+        if "occurred_at" not in options and isinstance(reply, Reply):
+            options["occurred_at"] = Dated("Reply.date", reply.date)
         return self._run(proposal_id, "answer", actor, c.decide_answer, {"reply": reply}, **options)
 
     def record_feedback(
         self, proposal_id: str, *, feedback: Feedback, actor: Actor, **options: Unpack[CommandOptions]
     ) -> Proposal:
-        """Record a proposer's view of the reply: 满意, 基本满意 or 不满意."""
+        """Record a proposer's view of the reply: 满意, 基本满意 or 不满意. A feedback's date, where
+        it has one, is the business time unless ``occurred_at`` is given (on the day itself, the
+        time now)."""
+        if "occurred_at" not in options and isinstance(feedback, Feedback) and feedback.date is not None:
+            options["occurred_at"] = Dated("Feedback.date", feedback.date)
         args = {"feedback": feedback}
         return self._run(proposal_id, "record_feedback", actor, c.decide_record_feedback, args, **options)
 
@@ -712,8 +723,6 @@ class Workflow:
         ``unit``'s reply, or on that of the handler the form names."""
         parsed = form if isinstance(form, ParsedFeedbackForm) else parse_feedback_form(form)
         feedback = feedback_from_form(parsed, self.get(proposal_id), unit=unit)
-        if "occurred_at" not in options and feedback.date is not None:
-            options["occurred_at"] = feedback.date
         return self.record_feedback(proposal_id, feedback=feedback, actor=actor, **options)
 
     def order_rehandling(
