@@ -53,12 +53,17 @@ PROGRESS = (
 
 
 def arguments(
-    draw: Any, command: str, actor: cohandle.Actor, ids: list[str], today: pendulum.Date
+    draw: Any,
+    command: str,
+    actor: cohandle.Actor,
+    ids: list[str],
+    today: pendulum.Date,
+    latest: pendulum.Date,
 ) -> dict[str, Any]:
     unit = st.sampled_from(UNITS)
-    # a letter is dated mostly the day it is recorded; a day before may precede the latest
-    # event, and a day after is refused
-    dated = draw(st.sampled_from([today, today, today, today.subtract(days=1), today.add(days=1)]))
+    # a letter is dated mostly the day it is recorded, or the day of the proposal's latest
+    # event (entered later); a day before that is refused, as is a day after today
+    dated = draw(st.sampled_from([today, today, latest, latest.subtract(days=1), today.add(days=1)]))
     own = actor.unit if actor.unit is not None else h.OUTSIDER
     author = draw(st.sampled_from([own, own, own, draw(unit)]))
     reason = draw(st.sampled_from(["职责不符", "请补充", "请补充", ""]))
@@ -301,7 +306,8 @@ class Handling(RuleBasedStateMachine):
             fitting = [a for a in ACTORS if cohandle.relations(state, a) & cohandle.PERMISSIONS[command]]
             if fitting:
                 actor = data.draw(st.sampled_from(fitting))
-        args = arguments(data.draw, command, actor, self.ids, h.today(self.wf))
+        latest = self.wf.get(pid).last_occurred_at.in_timezone("Asia/Shanghai").date()
+        args = arguments(data.draw, command, actor, self.ids, h.today(self.wf), latest)
         before = self.wf.history(pid)
         try:
             after = getattr(self.wf, command)(pid, actor=actor, **args)
