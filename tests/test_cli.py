@@ -210,17 +210,22 @@ def test_list_what_a_term_left_unfinished(demo_db: Path) -> None:
 
 
 def test_due_overdue_and_reminders(demo_db: Path) -> None:
-    # as of 10 May: the replies of 20230377 and of 20230412's two units, sent later that month,
-    # were due within ten working days, and so was 1025's
+    # as 10 May began: the replies of 20230377 and of 20230412's two units, sent later that
+    # month, were due within ten working days, and so were 1025's and 20230519's (sent that day)
     due = json.loads(run("due", "--within", "10wd", "--now", "2023-05-10", "--json", db=demo_db).stdout)
     assert [(d["number"], d["party"]) for d in due] == [
         ("20230377", "省交通运输厅"),
         ("20230412", "省住房和城乡建设厅"),
         ("20230412", "省财政厅"),
+        ("20230519", "省科技厅"),
         ("1025", "省科技厅"),
     ]
     assert {d["kind"] for d in due} == {"reply"}
-    assert "4 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
+    assert "5 项" in run("due", "--within", "20d", "--now", "2023-05-10", db=demo_db).stdout
+    later = json.loads(
+        run("due", "--within", "10wd", "--now", "2023-05-10 17:00", "--json", db=demo_db).stdout
+    )
+    assert "20230519" not in {d["number"] for d in later}  # by the afternoon it was sent
     # as an official writes it: 工作日 are working days, 日 and 天 calendar days
     for within, same_as in (
         ("10个工作日", "10wd"),
@@ -281,7 +286,7 @@ def test_what_one_unit_owes_and_what_one_session_owes(demo_db: Path) -> None:
     due = owed("due", "--within", "10wd", "--now", "2023-05-10", "--unit", "省财政厅")
     assert [(d["number"], d["party"]) for d in due] == [("20230412", "省财政厅")]
     due = owed("due", "--within", "10wd", "--now", "2023-05-10", "--session", "cppcc-湖北省-13")
-    assert [d["number"] for d in due] == ["20230377", "20230412", "20230412"]  # not 1025
+    assert [d["number"] for d in due] == ["20230377", "20230412", "20230412", "20230519"]  # not 1025
     assert owed("due", "--within", "10wd", "--now", "2023-05-10", "--unit", "省科技所") == []
     overdue = owed("overdue", "--now", "2023-08-30", "--unit", "省教育厅")
     assert {party: [i["number"] for i in items] for party, items in overdue.items()} == {
@@ -436,9 +441,23 @@ def test_now_in_the_past_reads_the_log_as_it_stood_then(demo_db: Path) -> None:
     assert len(listed) == 5  # every item was still being handled then
     then = json.loads(run("stats", "--now", "2023-04-30", "--json", db=demo_db).stdout)
     assert (then["received"], then["assigned"], then["replied"]) == (5, 5, 0)
-    assert "--now is 2023-01-01T00:00:00+08:00, before proposal 'npc-湖北省-14-1-1025' was received" in (
-        one_line_error(run("show", "npc-湖北省-14-1-1025", "--now", "2023-01-01", db=demo_db))
+    assert (
+        "--now is 2023-01-01, the start of that day, before proposal 'npc-湖北省-14-1-1025' was received"
+        in (one_line_error(run("show", "npc-湖北省-14-1-1025", "--now", "2023-01-01", db=demo_db)))
     )
+
+    # a day is read as the library reads it: at its start, before what is dated that day (the
+    # seed case's reply, of 10 May); a time, by that instant
+    def status_then(now: str) -> str:
+        shown = json.loads(run("show", SEED_ID, "--now", now, "--json", db=demo_db).stdout)
+        return str(shown["status"])
+
+    assert status_then("2023-05-10") == "consolidated"
+    assert status_then("2023年5月11日") == status_then("2023-05-10 00:00") == "answered"
+    by_day = json.loads(
+        run("list", "--now", "2023-05-10", "--state", "answered", "--json", db=demo_db).stdout
+    )
+    assert SEED_ID not in {item["id"] for item in by_day}
     # without --now, the log as it stands
     assert "OpinionSubmitted" in run("show", "cppcc-湖北省-13-1-20230233", db=demo_db).stdout
 

@@ -174,7 +174,8 @@ def test_a_letters_date_is_when_its_command_happened_unless_occurred_at_is_given
     pid = wf.receive(data(), actor=A_COMMITTEE, occurred_at="2025-02-03").id
     wf.assign(pid, lead=LEAD, co_handlers=[CO1, CO2], actor=A_COMMITTEE, occurred_at="2025-02-10")
     clock.set(pendulum.datetime(2025, 3, 20, 15, tz="Asia/Shanghai"))
-    wf.submit_opinion(pid, opinion=opinion(CO1, date="2025-03-04"), actor=A_CO1)
+    # None, as a host passes on what its request left out, is no occurred_at
+    wf.submit_opinion(pid, opinion=opinion(CO1, date="2025-03-04"), actor=A_CO1, occurred_at=None)
     assert wf.history(pid)[-1].occurred_at == pendulum.datetime(2025, 3, 4, tz="Asia/Shanghai")
     wf.submit_opinion(pid, opinion=opinion(CO2, date="2025-03-20"), actor=A_CO2)
     assert wf.history(pid)[-1].occurred_at == clock.now()  # on its own day: now
@@ -222,6 +223,31 @@ def test_a_reply_dated_before_its_deadline_and_entered_after_it_was_on_time() ->
     p = wf.answer(pid, reply=reply(date=sent), actor=A_LEAD)
     assert p.last_occurred_at.in_timezone("Asia/Shanghai").date() == sent
     assert cohandle.statistics(wf.proposals(), clock.now()).on_time_rate == 1.0
+
+
+def test_a_state_as_of_a_day_holds_nothing_dated_that_day() -> None:
+    """A reply dated 1 April and entered later is recorded at the start of that day; a report
+    as of 2025-04-01, the quarter's end, counted it as sent in March."""
+    wf = workflow()
+    clock = wf.clock
+    assert isinstance(clock, cohandle.FixedClock)
+    clock.set(pendulum.datetime(2025, 4, 10, 9, tz="Asia/Shanghai"))
+    pid = wf.receive(data(), actor=A_COMMITTEE, occurred_at="2025-03-03").id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, occurred_at="2025-03-05")
+    wf.answer(pid, reply=reply(date="2025-04-01"), actor=A_LEAD)
+    for day in ("2025-04-01", dt.date(2025, 4, 1), pendulum.date(2025, 4, 1)):
+        assert wf.state_as_of(pid, day).status is Status.ASSIGNED
+        assert [p.status for p in wf.proposals(as_of=day)] == [Status.ASSIGNED]
+    assert wf.state_as_of(pid, "2025-04-02").status is Status.ANSWERED
+    # a time is read as that instant: what occurred by then, its own instant included
+    assert wf.state_as_of(pid, "2025-04-01T00:00:00+08:00").status is Status.ANSWERED
+    assert cohandle.statistics(wf.proposals(as_of="2025-04-01"), clock.now()).replied == 0
+    with pytest.raises(InvalidInput) as early:
+        wf.state_as_of(pid, "2025-03-03")
+    assert str(early.value) == (
+        f"moment is 2025-03-03, the start of that day, before proposal {pid!r} was received "
+        "(2025-03-03T00:00:00+08:00)."
+    )
 
 
 def test_business_time_may_be_in_the_past_but_not_the_future_nor_out_of_order() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import datetime as _dt
 import difflib
 import gc
 import io
@@ -222,7 +223,14 @@ def _moment(option: str, given: str) -> pendulum.DateTime:
     """A moment as an official types it: ISO (2023-05-01, 2023-05-01T09:00:00+08:00), or as
     letters write a day (2023年5月1日, 2023/5/1, 2023年5月1日 9时), digits full width or not; a
     time that names no zone is Beijing time, as a day alone is that day in Shanghai."""
-    from cohandle._clock import business_time, iso_value
+    from cohandle._clock import business_time
+
+    return business_time(option, _typed(option, given))  # which may still refuse 0001-01-01
+
+
+def _typed(option: str, given: str) -> _dt.date | _dt.datetime:
+    """What :func:`_moment` reads ``given`` as: a day, or a time with its zone."""
+    from cohandle._clock import iso_value
 
     text = narrow(given).strip()
     day = _CHINESE_DAY.fullmatch(text)
@@ -234,14 +242,13 @@ def _moment(option: str, given: str) -> pendulum.DateTime:
     if _NAIVE_TIME.fullmatch(text):
         text += "+08:00"
     try:
-        value = iso_value(text)
+        return iso_value(text)
     except ValueError:
         raise cohandle.InvalidInput(
             option,
             "must be a day or a time, such as 2023-05-01, 2023年5月1日, 2023-05-01 09:00 (Beijing "
             f"time) or 2023-05-01T09:00:00+08:00 (got {given!r})",
         ) from None
-    return business_time(option, value)  # which may still refuse it: 0001-01-01 is too near the end
 
 
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
@@ -260,10 +267,15 @@ def _year(args: argparse.Namespace) -> int | None:
     return year
 
 
-def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTime | None:
-    """The moment the log is read as of: ``--now`` when given (what had happened by then), else
-    none, so that an event stamped by a server whose clock runs ahead is not left out."""
-    return now if getattr(args, "now", None) is not None else None
+def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTime | _dt.date | None:
+    """What the log is read as of: ``--now`` when given (what had happened by then; a day as
+    the library reads one, by the time it began), else none, so that an event stamped by a
+    server whose clock runs ahead is not left out."""
+    given = getattr(args, "now", None)
+    if given is None:
+        return None
+    typed = _typed("--now", given)
+    return now if isinstance(typed, _dt.datetime) else typed
 
 
 def _policy(args: argparse.Namespace) -> Policy:

@@ -9,6 +9,7 @@ A refused command appends nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import inspect
 import os
@@ -19,7 +20,7 @@ from typing import Any, TypedDict, Unpack
 import pendulum
 
 from cohandle import _commands as c
-from cohandle._clock import SHANGHAI, Clock, Dated, SystemClock, business_time
+from cohandle._clock import SHANGHAI, Clock, Dated, SystemClock, business_time, iso_value
 from cohandle._clocks import DeadlineChange, changes_of
 from cohandle._engine import Decide, Engine, Subscriber
 from cohandle._errors import (
@@ -93,6 +94,23 @@ class CommandOptions(TypedDict, total=False):
 
 
 _DEFAULT_CACHE = 10_000
+
+
+def _a_day(value: object) -> bool:
+    """Whether a moment is given as a day (a date, or ISO text of one), not a time."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return not isinstance(iso_value(value), _dt.datetime)
+        return False
+    return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+
+
+def _cut(field: str, moment: object) -> pendulum.DateTime:
+    """The last instant whose events a state as of ``moment`` holds: ``moment`` itself, or for a
+    day, the instant before it began. An event dated by its day alone (a letter entered later)
+    is recorded at the start of that day, and had not happened when the day began."""
+    at = business_time(field, moment)
+    return at.subtract(microseconds=1) if _a_day(moment) else at
 
 
 def _as_it_stood(events: Sequence[RecordedEvent], at: pendulum.DateTime) -> Proposal | None:
@@ -333,19 +351,26 @@ class Workflow:
         self, proposal_id: str, moment: pendulum.DateTime | _dt.datetime | _dt.date | str
     ) -> Proposal:
         """The proposal as it stood at ``moment``, by when its events occurred: the events that
-        occurred later are left out. ``moment`` is read as ``occurred_at`` is (a date is the
-        start of that day in Asia/Shanghai). A proposal received later than ``moment`` is
-        refused with :class:`InvalidInput`."""
-        at = business_time("moment", moment)
+        occurred later are left out. ``moment`` is read as ``occurred_at`` is: a date is the
+        start of that day in Asia/Shanghai, before anything dated that day (a letter entered
+        later is recorded at the start of its day); a time is that instant, what occurred by
+        then included. A proposal received later than ``moment`` is refused with
+        :class:`InvalidInput`."""
+        at = _cut("moment", moment)
         events = self.store.read_stream(_proposal_id(proposal_id))
         if not events:
             raise ProposalNotFound(proposal_id)
         stood = _as_it_stood(events, at)
         if stood is None:
+            when = (
+                f"{moment if isinstance(moment, str) else moment.isoformat()}, the start of that day"
+                if _a_day(moment)
+                else at.in_timezone(SHANGHAI).isoformat()
+            )
             raise InvalidInput(
                 "moment",
-                f"is {at.in_timezone(SHANGHAI).isoformat()}, before proposal {proposal_id!r} was "
-                f"received ({events[0].occurred_at.in_timezone(SHANGHAI).isoformat()})",
+                f"is {when}, before proposal {proposal_id!r} was received "
+                f"({events[0].occurred_at.in_timezone(SHANGHAI).isoformat()})",
             )
         return stood
 
@@ -363,7 +388,7 @@ class Workflow:
         :class:`~cohandle.ChainBroken` (the log is damaged).
         """
         # read here, so that a moment that cannot be read is refused by the call itself
-        return self._proposals(None if as_of is None else business_time("as_of", as_of))
+        return self._proposals(None if as_of is None else _cut("as_of", as_of))
 
     def _proposals(self, at: pendulum.DateTime | None) -> Iterator[Proposal]:
         store = self.store
@@ -622,7 +647,7 @@ class Workflow:
     ) -> Proposal:
         """A co-handler sends its written opinion (会办意见) to the lead. The opinion's date is
         the business time unless ``occurred_at`` is given (on the day itself, the time now)."""
-        if "occurred_at" not in options and isinstance(opinion, Opinion):
+        if options.get("occurred_at") is None and isinstance(opinion, Opinion):
             options["occurred_at"] = Dated("Opinion.date", opinion.date)
         args = {"opinion": opinion}
         return self._run(proposal_id, "submit_opinion", actor, c.decide_submit_opinion, args, **options)
@@ -690,7 +715,7 @@ class Workflow:
         co-handler that submitted an opinion to countersign it (:meth:`countersign`). The
         reply's date is the business time unless ``occurred_at`` is given (on the day itself,
         the time now)."""
-        if "occurred_at" not in options and isinstance(reply, Reply):
+        if options.get("occurred_at") is None and isinstance(reply, Reply):
             options["occurred_at"] = Dated("Reply.date", reply.date)
         return self._run(proposal_id, "answer", actor, c.decide_answer, {"reply": reply}, **options)
 
@@ -700,7 +725,11 @@ class Workflow:
         """Record a proposer's view of the reply: 满意, 基本满意 or 不满意. A feedback's date, where
         it has one, is the business time unless ``occurred_at`` is given (on the day itself, the
         time now)."""
-        if "occurred_at" not in options and isinstance(feedback, Feedback) and feedback.date is not None:
+        if (
+            options.get("occurred_at") is None
+            and isinstance(feedback, Feedback)
+            and feedback.date is not None
+        ):
             options["occurred_at"] = Dated("Feedback.date", feedback.date)
         args = {"feedback": feedback}
         return self._run(proposal_id, "record_feedback", actor, c.decide_record_feedback, args, **options)
