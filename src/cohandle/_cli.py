@@ -267,15 +267,12 @@ def _year(args: argparse.Namespace) -> int | None:
     return year
 
 
-def _as_of(args: argparse.Namespace, now: pendulum.DateTime) -> pendulum.DateTime | _dt.date | None:
+def _as_of(args: argparse.Namespace) -> _dt.date | _dt.datetime | None:
     """What the log is read as of: ``--now`` when given (what had happened by then; a day as
     the library reads one, by the time it began), else none, so that an event stamped by a
     server whose clock runs ahead is not left out."""
     given = getattr(args, "now", None)
-    if given is None:
-        return None
-    typed = _typed("--now", given)
-    return now if isinstance(typed, _dt.datetime) else typed
+    return None if given is None else _typed("--now", given)
 
 
 def _policy(args: argparse.Namespace) -> Policy:
@@ -427,7 +424,7 @@ def _show(args: argparse.Namespace) -> int:
     with _open(args) as wf, _finding(wf, args.id):
         args.id = _resolved(wf, args.id)
         history = wf.history(args.id)
-        as_of = _as_of(args, now)
+        as_of = _as_of(args)
         if as_of is None:
             p = wf.get(args.id)
         else:
@@ -647,7 +644,7 @@ def _state(given: str) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    now = _now(args)
+    _now(args)  # a --now that cannot be read is refused here, by its name
     session = _session(args)
     states = {_state(given) for given in args.state or ()}
     finished = sorted(state for state in states if cohandle.Status(state).final)
@@ -662,7 +659,7 @@ def _list(args: argparse.Namespace) -> int:
     known: set[str] = set()  # the units --unit may name
     in_session = 0
     with _open(args) as wf:
-        for p in wf.proposals(as_of=_as_of(args, now)):  # one at a time: a large log is not held whole
+        for p in wf.proposals(as_of=_as_of(args)):  # one at a time: a large log is not held whole
             if session is not None and not p.data.session.within(session):
                 continue
             in_session += 1
@@ -805,7 +802,7 @@ def _board(
     known: set[str] = set()  # the parties --unit may name
 
     def chosen() -> Iterator[cohandle.Proposal]:  # one at a time: a large log is not held whole
-        for p in wf.proposals(as_of=_as_of(args, now)):
+        for p in wf.proposals(as_of=_as_of(args)):
             if session is None or p.data.session.within(session):
                 words[p.id] = _proposers_word(p)
                 known.update(_units_of(p), (cohandle.PROPOSER_PARTY, words[p.id]))
@@ -1028,7 +1025,7 @@ def _stats(args: argparse.Namespace) -> int:
     now = _now(args)
     session = _session(args)
     with _open(args) as wf:
-        proposals = wf.proposals(as_of=_as_of(args, now))
+        proposals = wf.proposals(as_of=_as_of(args))
         year = _year(args)
         with _said_as("--year", "year"):
             s = cohandle.statistics(proposals, now, session_key=session, year=year)

@@ -9,7 +9,6 @@ A refused command appends nothing.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import inspect
 import os
@@ -96,21 +95,16 @@ class CommandOptions(TypedDict, total=False):
 _DEFAULT_CACHE = 10_000
 
 
-def _a_day(value: object) -> bool:
-    """Whether a moment is given as a day (a date, or ISO text of one), not a time."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            return not isinstance(iso_value(value), _dt.datetime)
-        return False
-    return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
-
-
-def _cut(field: str, moment: object) -> pendulum.DateTime:
-    """The last instant whose events a state as of ``moment`` holds: ``moment`` itself, or for a
-    day, the instant before it began. An event dated by its day alone (a letter entered later)
-    is recorded at the start of that day, and had not happened when the day began."""
-    at = business_time(field, moment)
-    return at.subtract(microseconds=1) if _a_day(moment) else at
+def _cut(field: str, moment: object) -> tuple[pendulum.DateTime, bool]:
+    """The last instant whose events a state as of ``moment`` holds, and whether ``moment`` is
+    a day: ``moment`` itself, or for a day (a date, or ISO text of one), the instant before it
+    began. An event dated by its day alone (a letter entered later) is recorded at the start
+    of that day, and had not happened when the day began."""
+    at = business_time(field, moment)  # which refuses what it cannot read
+    typed = iso_value(moment) if isinstance(moment, str) else moment
+    if isinstance(typed, _dt.datetime):
+        return at, False
+    return at.subtract(microseconds=1), True
 
 
 def _as_it_stood(events: Sequence[RecordedEvent], at: pendulum.DateTime) -> Proposal | None:
@@ -356,15 +350,15 @@ class Workflow:
         later is recorded at the start of its day); a time is that instant, what occurred by
         then included. A proposal received later than ``moment`` is refused with
         :class:`InvalidInput`."""
-        at = _cut("moment", moment)
+        at, a_day = _cut("moment", moment)
         events = self.store.read_stream(_proposal_id(proposal_id))
         if not events:
             raise ProposalNotFound(proposal_id)
         stood = _as_it_stood(events, at)
         if stood is None:
             when = (
-                f"{moment if isinstance(moment, str) else moment.isoformat()}, the start of that day"
-                if _a_day(moment)
+                f"{at.add(microseconds=1).in_timezone(SHANGHAI).date().isoformat()}, the start of that day"
+                if a_day
                 else at.in_timezone(SHANGHAI).isoformat()
             )
             raise InvalidInput(
@@ -388,7 +382,7 @@ class Workflow:
         :class:`~cohandle.ChainBroken` (the log is damaged).
         """
         # read here, so that a moment that cannot be read is refused by the call itself
-        return self._proposals(None if as_of is None else _cut("as_of", as_of))
+        return self._proposals(None if as_of is None else _cut("as_of", as_of)[0])
 
     def _proposals(self, at: pendulum.DateTime | None) -> Iterator[Proposal]:
         store = self.store
