@@ -1017,6 +1017,39 @@ def test_a_reply_not_for_publication_is_not_published() -> None:
         wf.publish(pid, actor=A_LEAD)
 
 
+def test_only_a_reply_for_active_publication_owes_it_by_a_deadline() -> None:
+    # 政府信息公开条例 art. 26: 主动公开 within 20 working days; 依申请公开 when applied for
+    wf = workflow(policy=preset("generic"))
+    pid = bring_to(wf, Status.ASSIGNED, mode=SOLE)
+    on_request = attrs.evolve(reply(), disclosure=Disclosure.ON_REQUEST)
+    p = wf.answer(pid, reply=on_request, actor=A_LEAD)
+    assert _publications(p) == [] and p.unpublished == (LEAD.name,)
+    p = wf.publish(pid, actor=A_LEAD)  # once someone has applied for it
+    assert p.published and p.unpublished == () and _publications(p) == []
+    other = bring_to(wf, Status.ASSIGNED, mode=SOLE)
+    p = wf.answer(other, reply=reply(), actor=A_LEAD)
+    assert _publications(p) == [(LEAD.name, "open")]
+
+
+def test_a_reply_not_for_publication_waives_what_the_reply_before_it_owed() -> None:
+    # the earlier reply can no longer be published (publishing is of a unit's latest reply), so
+    # its publication would stay owed, and overdue, for good
+    wf = workflow(policy=preset("generic"))
+    pid = bring_to(wf, Status.ANSWERED, mode=SOLE)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="答复不具体", actor=A_COMMITTEE)
+    private = attrs.evolve(reply(), disclosure=Disclosure.NOT_PUBLIC)
+    p = wf.answer(pid, reply=private, actor=A_LEAD)
+    assert _publications(p) == [(LEAD.name, "waived")] and p.unpublished == ()
+    assert [t.status.value for t in p.deadlines if t.deadline.kind.value == "rehandling"] == ["met"]
+    assert cohandle.replay(wf.history(pid)) == p
+    # a reply for publication after one that was not owes its own
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="仍不满意", actor=A_COMMITTEE)
+    p = wf.answer(pid, reply=reply(), actor=A_LEAD)
+    assert _publications(p) == [(LEAD.name, "waived"), (LEAD.name, "open")]
+
+
 def test_final_states_allow_nothing_but_what_follows_a_reply() -> None:
     # a closed item's reply may still be published (by a deadline a notice may move),
     # reported on as it is carried out, and reviewed

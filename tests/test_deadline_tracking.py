@@ -392,6 +392,31 @@ def test_a_closed_items_publication_deadline_is_revised_when_the_notice_moves_it
     assert due(p, K.PUBLICATION, "省科技厅").in_timezone(SHANGHAI).to_date_string() == "2027-02-16"
 
 
+def test_an_on_request_replys_publication_deadline_from_an_older_log_is_revised_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Logs written before a reply 依申请公开 stopped owing publication by a deadline keep the
+    one recorded then, as every recorded deadline; the assigning body settles it as revised."""
+    import attrs
+
+    import cohandle._clocks
+
+    wf, clock = workflow("generic")
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    on_request = attrs.evolve(reply(date=today(wf)), disclosure=cohandle.Disclosure.ON_REQUEST)
+    every = frozenset({cohandle.Disclosure.PUBLIC, cohandle.Disclosure.ON_REQUEST})
+    with monkeypatch.context() as older:  # as such a log was written
+        older.setattr(cohandle._clocks, "PUBLISHED_BY_DEADLINE", every)
+        wf.answer(pid, reply=on_request, actor=A_LEAD)
+    clock.set(at("2025-11-03"))
+    (change,) = wf.deadline_changes()
+    assert (change.recorded.kind, change.recorded.party, change.counted) == (K.PUBLICATION, LEAD.name, None)
+    p = wf.revise_deadlines(pid, reason="依申请公开的答复不设公开期限", actor=A_COMMITTEE)
+    assert [t.status for t in p.deadlines if t.deadline.kind is K.PUBLICATION] == [S.REVISED]
+    assert wf.deadline_changes() == [] and p.unpublished == (LEAD.name,)
+
+
 def test_a_reassignment_window_moved_later_by_a_revision_admits_a_request_within_it() -> None:
     wf, clock = workflow("generic")  # 5 working days to ask, from Monday 1 September 2025
     pid = assigned(wf)

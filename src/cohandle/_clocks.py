@@ -40,6 +40,10 @@ __all__ = ["DeadlineChange", "changes_of", "check_extension", "started_by"]
 SHANGHAI = pendulum.timezone("Asia/Shanghai")
 _K = DeadlineKind
 
+# 政府信息公开条例 art. 26 gives what is 主动公开 20 working days to be published; a reply
+# 依申请公开 is disclosed when someone applies for it, by no clock of its own
+PUBLISHED_BY_DEADLINE = frozenset({Disclosure.PUBLIC})
+
 
 def _day(moment: pendulum.DateTime) -> pendulum.Date:
     local = moment.in_timezone(SHANGHAI)
@@ -155,7 +159,7 @@ def started_by(
     elif isinstance(event, ReplySent):
         if after.status.value == "answered":
             setter.add(_K.PROPOSER_FEEDBACK, PROPOSER_PARTY, start)
-        if event.reply.disclosure is not Disclosure.NOT_PUBLIC:
+        if event.reply.disclosure in PUBLISHED_BY_DEADLINE:
             setter.add(_K.PUBLICATION, event.reply.author.name, start)
     elif isinstance(event, RehandlingOrdered):
         for name in _answering(after):

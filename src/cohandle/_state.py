@@ -336,14 +336,18 @@ def _settle(
     party: str | None = None,
     status: DeadlineStatus | None = None,
     first_only: bool = False,
+    deadlines: tuple[TrackedDeadline, ...] | None = None,
 ) -> tuple[TrackedDeadline, ...] | None:
-    """Settle the open deadlines of ``kinds`` (for ``party``): met or met late by ``at``, or
-    ``status``. Returns the new tuple, or None when nothing changed."""
-    if not p.deadlines:
+    """Settle the open deadlines of ``kinds`` (for ``party``) among ``p``'s (or ``deadlines``,
+    where an event has settled some already): met or met late by ``at``, or ``status``.
+    Returns the new tuple, or None when nothing changed."""
+    if deadlines is None:
+        deadlines = p.deadlines
+    if not deadlines:
         return None
     changed = False
     settled = []
-    for tracked in p.deadlines:
+    for tracked in deadlines:
         deadline = tracked.deadline
         if (
             tracked.status is DeadlineStatus.OPEN
@@ -516,10 +520,16 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
         changes["reviewed"] = tuple(entry for entry in p.reviewed if entry[0] != author)
     if p.countersigned:  # the reply they countersigned is sent: the next needs its own
         changes["countersigned"] = ()
-    # the unit's new reply is the one to publish now, unless it is not for publication
+    # the unit's new reply is the one to publish now, unless it is not for publication: then
+    # what its earlier reply owed is waived, for publishing that would publish the new one
     awaiting = tuple(name for name in p.unpublished if name != author)
     if e.reply.disclosure is not Disclosure.NOT_PUBLIC:
         awaiting = (*awaiting, author) if awaiting else _alone(author)
+    elif author in p.unpublished:
+        held = changes.get("deadlines", p.deadlines)
+        assert isinstance(held, tuple)
+        waived = _settle(p, at, _PUBLICATION_KINDS, author, DeadlineStatus.WAIVED, deadlines=held)
+        _with_settled(changes, waived)
     if awaiting != p.unpublished:
         changes["unpublished"] = awaiting
     if p.mode is not AssignmentMode.SEPARATE:
