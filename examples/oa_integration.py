@@ -97,9 +97,7 @@ class Host:
         for reminder in board.reminders(now, POLICY, Calendar.china()):
             item = reminder.item
             note = f"请于{item.due.in_timezone('Asia/Shanghai').to_date_string()}前完成{item.deadline.kind.label}"
-            self.wf.remind(
-                item.proposal_id, to=Unit(name=item.party), actor=self.users["wangfang"], note=note
-            )
+            self.wf.remind(item.proposal_id, to=item.to, actor=self.users["wangfang"], note=note)
             sent.append(f"{reminder.level.label} {item.party} 第{item.number}号 {item.deadline.kind.label}")
         return sent
 

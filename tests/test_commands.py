@@ -913,6 +913,45 @@ def test_reminders_from_the_assigning_body_the_supervisor_and_the_lead() -> None
             wf.remind(pid, to=CO2, actor=A_CO1)
 
 
+def test_after_the_reply_a_reminder_is_of_what_is_still_owed() -> None:
+    wf = workflow(policy=preset("generic"))
+    pid = bring_to(wf, Status.ASSIGNED, mode=SOLE)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="feedback on a reply is awaited"):
+        wf.remind(pid, to=cohandle.PROPOSER_PARTY, actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(), actor=A_LEAD)
+    # the proposers, of their feedback; the lead, of publishing its reply
+    p = wf.remind(pid, to=cohandle.PROPOSER_PARTY, actor=A_COMMITTEE, note="请反馈意见")
+    assert p.last_reminded(cohandle.PROPOSER_PARTY) == wf.clock.now()
+    assert wf.history(pid)[-1].payload == cohandle.ReminderIssued(to=None, note="请反馈意见")
+    p = wf.remind(pid, to=LEAD, actor=A_COMMITTEE, note="请公开答复")
+    assert [party for party, _ in p.reminded] == [cohandle.PROPOSER_PARTY, LEAD.name]
+    assert cohandle.replay(wf.history(pid)) == p
+    with unchanged(wf, pid):
+        with pytest.raises(PermissionDenied, match="only its co-handlers"):
+            wf.remind(pid, to=cohandle.PROPOSER_PARTY, actor=A_LEAD)
+        with pytest.raises(InvalidInput, match=r"to must be a Unit, or PROPOSER_PARTY \('提案者'\)"):
+            wf.remind(pid, to="提案人", actor=A_COMMITTEE)
+        with pytest.raises(InvalidInput, match="handling this proposal"):
+            wf.remind(pid, to=OUTSIDER, actor=A_COMMITTEE)
+    wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
+    wf.close(pid, actor=A_LEAD)
+    # a closed item still owes its reply's publication, and nothing else
+    wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="feedback on a reply is awaited"):
+        wf.remind(pid, to=cohandle.PROPOSER_PARTY, actor=A_COMMITTEE)
+    wf.publish(pid, actor=A_LEAD)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="省科技厅 owes nothing now"):
+        wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+
+
+def test_after_the_reply_co_handlers_owe_nothing_to_be_reminded_of() -> None:
+    wf = workflow()  # no rules: no deadlines are recorded, and a reply not published is owed
+    pid = bring_to(wf, Status.ANSWERED)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match=f"{CO1.name} owes nothing now"):
+        wf.remind(pid, to=CO1, actor=A_COMMITTEE)
+    assert wf.remind(pid, to=LEAD, actor=A_COMMITTEE).reminders == 1
+
+
 def test_mark_key_once_per_supervisor() -> None:
     wf = workflow()
     pid = receive(wf)
@@ -1051,16 +1090,17 @@ def test_a_reply_not_for_publication_waives_what_the_reply_before_it_owed() -> N
 
 
 def test_final_states_allow_nothing_but_what_follows_a_reply() -> None:
-    # a closed item's reply may still be published (by a deadline a notice may move),
-    # reported on as it is carried out, and reviewed
+    # a closed item's reply may still be published (by a deadline a notice may move, and with
+    # a reminder to do it), reported on as it is carried out, and reviewed
     for status in (Status.NOT_FILED, Status.MERGED, Status.WITHDRAWN, Status.CLOSED):
         wf = workflow()
         pid = bring_to(wf, status)
         allowed = cohandle.allowed_commands(wf.get(pid).status)
-        closed = ("publish", "report_implementation", "review_reply", "revise_deadlines")
+        closed = ("remind", "publish", "report_implementation", "review_reply", "revise_deadlines")
         assert allowed == (closed if status is Status.CLOSED else ())
-        with pytest.raises(NotAllowedInState, match="Commands possible now"):
-            wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
+        if status is not Status.CLOSED:
+            with pytest.raises(NotAllowedInState, match="Commands possible now"):
+                wf.remind(pid, to=LEAD, actor=A_COMMITTEE)
 
 
 def test_actor_must_be_an_actor() -> None:

@@ -862,9 +862,7 @@ def test_reminders_come_before_the_deadline_once_and_escalate_when_long_late() -
         ("省教育厅", ReminderLevel.REMIND),
     }
     for reminder in due_now:
-        wf.remind(
-            pid, to=cohandle.Unit(name=reminder.item.party), actor=A_COMMITTEE, note="请按期报送会办意见"
-        )
+        wf.remind(pid, to=reminder.item.to, actor=A_COMMITTEE, note="请按期报送会办意见")
     assert board.reminders(clock.now(), policy, calendar) == []
     late = board.reminders(at("2025-11-10"), policy, calendar)
     assert {(r.item.party, r.level) for r in late} == {
@@ -875,6 +873,33 @@ def test_reminders_come_before_the_deadline_once_and_escalate_when_long_late() -
     clock.set(at("2025-11-10"))
     wf.mark_key(pid, supervisor=cohandle.Unit(name="省政协办公厅"), actor=A_COMMITTEE)
     assert board.reminders(clock.now(), policy, calendar) == []
+
+
+def test_a_reminder_job_records_every_reminder_the_board_lists_after_the_reply() -> None:
+    """The proposers' feedback and the reply's publication are owed after the reply, and the
+    board lists them as they fall due: each is recorded with ``to=item.to``, once."""
+    wf, clock = workflow("generic")
+    policy, calendar = preset("generic"), Calendar.china()
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    clock.set(at("2025-09-10"))
+    wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)  # feedback by 10 Oct, publication by 15 Oct
+    clock.set(at("2025-10-09"))
+    board = DeadlineBoard.build(wf.proposals())
+    due_now = board.reminders(clock.now(), policy, calendar)
+    assert {(r.item.to, r.item.deadline.kind) for r in due_now} == {
+        (cohandle.PROPOSER_PARTY, K.PROPOSER_FEEDBACK),
+        (LEAD, K.PUBLICATION),
+    }
+    for reminder in due_now:
+        wf.remind(pid, to=reminder.item.to, actor=A_COMMITTEE, note=reminder.level.label)
+    assert DeadlineBoard.build(wf.proposals()).reminders(clock.now(), policy, calendar) == []
+    wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
+    wf.close(pid, actor=A_LEAD)
+    clock.set(at("2025-10-27"))  # the publication, late by a reminder window: reminded again
+    (again,) = DeadlineBoard.build(wf.proposals()).reminders(clock.now(), policy, calendar)
+    assert again.item.to == LEAD and wf.get(pid).status is cohandle.Status.CLOSED
+    wf.remind(pid, to=again.item.to, actor=A_COMMITTEE, note=again.level.label)
 
 
 @given(st.lists(st.integers(-40, 120), min_size=1, max_size=6))

@@ -35,7 +35,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "close": {S.ANSWERED},
     "withdraw": {S.RECEIVED, S.FILED, S.ASSIGNED, S.CONSOLIDATED},
     "extend": OPEN,
-    "remind": OPEN,
+    "remind": OPEN | {S.ANSWERED, S.CLOSED},
     "record_contact": OPEN | {S.ANSWERED},
     "mark_key": {S.RECEIVED, S.FILED, S.ANSWERED} | OPEN,
     "publish": {S.ANSWERED, S.CLOSED},

@@ -110,7 +110,7 @@ def arguments(
         until = draw(st.sampled_from(["2025-06-30", "2025-09-30", "2025-03-01"]))
         return {"until": until, "approval": "批准", "reason": "情况复杂"}
     if command == "remind":
-        return {"to": draw(unit)}
+        return {"to": draw(st.one_of(unit, st.just(cohandle.PROPOSER_PARTY)))}
     if command == "record_contact":
         return {
             "method": draw(st.sampled_from(["meeting", cohandle.ContactMethod.PHONE, "visit"])),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import sqlite3
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import cohandle
 from cohandle import stores
 from cohandle.stores import MemoryStore, SQLiteStore, StorageError, StoredRecord
+from cohandle.stores._integrity import body_bytes
 from cohandle.testing import StoreContract
 from helpers import A_COMMITTEE, A_LEAD, LEAD, bring_to, receive, sealed, workflow
 
@@ -258,12 +260,9 @@ def test_a_log_with_no_room_left_says_so_and_keeps_every_command_whole(tmp_path:
 
 
 def test_an_old_schema_event_stored_years_ago_is_read_in_the_present_shape(tmp_path: Path) -> None:
-    import hashlib
-
     import attrs
 
     from cohandle._events import _UPCASTERS, EVENT_TYPES, register_event, register_upcaster
-    from cohandle.stores._integrity import StoredRecord, body_bytes
 
     @attrs.frozen(kw_only=True)
     class NoteTaken(cohandle.Event):
@@ -418,13 +417,34 @@ def test_what_a_sql_store_offers_beyond_the_protocol_checks_its_arguments(tmp_pa
     store.close()
 
 
+def test_a_reminder_recorded_before_proposers_were_reminded_reads_as_it_was(tmp_path: Path) -> None:
+    """ReminderIssued schema 1 named a unit always; schema 2 lets ``to`` be None (the
+    proposers). A schema 1 row is read as it was, and its hash holds."""
+    path = tmp_path / "old.db"
+    wf = sqlite_workflow(path)
+    pid = bring_to(wf, cohandle.Status.ASSIGNED)
+    wf.remind(pid, to=LEAD, actor=A_COMMITTEE, note="请按期办理")
+    wf.store.close()
+    db = sqlite3.connect(path)
+    record = StoredRecord(*db.execute("SELECT * FROM events WHERE type = 'ReminderIssued'").fetchone())
+    assert record.schema == 2
+    old = record._replace(schema=1)  # the payload's text is the same
+    old = old._replace(hash="sha256:" + hashlib.sha256(body_bytes(old)).hexdigest())
+    db.execute("UPDATE events SET schema = 1, hash = ? WHERE position = ?", (old.hash, old.position))
+    db.execute("UPDATE streams SET head_hash = ? WHERE stream_id = ?", (old.hash, pid))
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    event = store.read_stream(pid)[-1]
+    assert event.payload == cohandle.ReminderIssued(to=LEAD, note="请按期办理") and event.schema_version == 2
+    assert cohandle.stores.verify(store, replay=True).ok
+    assert cohandle.Workflow(store).get(pid).last_reminded(LEAD.name) is not None
+    store.close()
+
+
 def test_a_publication_recorded_before_the_form_was_known_reads_as_in_full(tmp_path: Path) -> None:
     """ReplyPublished schema 1 had no ``form``: a row written then is read in full, its hash
     (over the text as stored) still holds, and an export keeps the row as it was."""
-    import hashlib
-
-    from cohandle.stores._integrity import body_bytes
-
     path = tmp_path / "old.db"
     wf = sqlite_workflow(path)
     pid = bring_to(wf, cohandle.Status.ANSWERED)

@@ -23,7 +23,7 @@ import pendulum
 from cohandle._clock import business_time
 from cohandle._errors import InvalidInput, expect, proposals_of, whole_number
 from cohandle._events import RecordedEvent
-from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineStatus
+from cohandle._model import PROPOSER_PARTY, Deadline, DeadlineStatus, Unit
 from cohandle._state import Proposal
 from cohandle._workflow import Workflow
 from cohandle.deadlines import Calendar, Policy, end_of_day
@@ -50,6 +50,13 @@ class DueItem:
     @property
     def due(self) -> pendulum.DateTime:
         return self.deadline.due
+
+    @property
+    def to(self) -> Unit | str:
+        """Whom to remind of it, as :meth:`Workflow.remind` takes it: the unit, or
+        :data:`PROPOSER_PARTY` for the proposers."""
+        party = self.deadline.party
+        return party if party == PROPOSER_PARTY else Unit(name=party)
 
 
 class ReminderLevel(enum.StrEnum):

@@ -59,6 +59,7 @@ from cohandle._events import (
 )
 from cohandle._lifecycle import PROPOSAL, PartStatus, Status
 from cohandle._model import (
+    PROPOSER_PARTY,
     Actor,
     AssignmentMode,
     ContactMethod,
@@ -803,16 +804,54 @@ def decide_revise_deadlines(
     )
 
 
+_HANDLING = frozenset({Status.ASSIGNED, Status.CONSOLIDATED, Status.REHANDLING})
+
+
+def _owes(p: Proposal, party: str) -> bool:
+    """Whether ``party`` (a unit's name, or the proposers') has a deadline still open."""
+    return any(
+        t.status is DeadlineStatus.OPEN and not t.deadline.kind.window and t.deadline.party == party
+        for t in p.deadlines
+    )
+
+
 def decide_remind(
     p: Proposal, actor: Actor, held: Relations, ctx: Context, *, to: object, note: object
 ) -> ReminderIssued:
-    who = unit("to", to)
-    takes_part = who == p.lead or p.co_handler(who) is not None or p.handler(who) is not None
+    """A reminder to a unit handling the item, or, with ``to=PROPOSER_PARTY``, to its proposers
+    of the feedback they owe. Once the item is answered, a unit is reminded only of what it
+    still owes: its reply's publication."""
+    written = text("note", note, required=False)
+    supervising = bool(held & {Relation.ASSIGNING_BODY, Relation.SUPERVISOR})
+    if isinstance(to, str) and to == PROPOSER_PARTY:
+        if not supervising:
+            raise deny(p, "remind", actor, held, "The lead unit reminds only its co-handlers.")
+        if p.status is not Status.ANSWERED:
+            raise refuse(
+                p,
+                "remind",
+                actor,
+                "the proposers are reminded only while their feedback on a reply is awaited.",
+            )
+        return ReminderIssued(to=None, note=written)
+    if not isinstance(to, Unit):
+        raise InvalidInput(
+            "to", f"must be a Unit, or PROPOSER_PARTY ({PROPOSER_PARTY!r}) for the proposers (got {got(to)})"
+        )
+    takes_part = to == p.lead or p.co_handler(to) is not None or p.handler(to) is not None
     if not takes_part:
-        raise InvalidInput("to", f"must be a unit handling this proposal; {who.name} is not")
-    if not held & {Relation.ASSIGNING_BODY, Relation.SUPERVISOR} and p.co_handler(who) is None:
+        raise InvalidInput("to", f"must be a unit handling this proposal; {to.name} is not")
+    if not supervising and p.co_handler(to) is None:
         raise deny(p, "remind", actor, held, "The lead unit reminds only its co-handlers.")
-    return ReminderIssued(to=who, note=text("note", note, required=False))
+    if p.status not in _HANDLING and not (_owes(p, to.name) or to.name in p.unpublished):
+        raise refuse(
+            p,
+            "remind",
+            actor,
+            f"{to.name} owes nothing now: once a proposal is answered, a unit is reminded only of "
+            "publishing its reply.",
+        )
+    return ReminderIssued(to=to, note=written)
 
 
 def decide_record_contact(

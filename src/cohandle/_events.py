@@ -286,7 +286,13 @@ class ProposersContacted(Event):
 @_event
 @attrs.frozen(kw_only=True)
 class ReminderIssued(Event):
-    to: Unit
+    """A reminder (催办) to a unit handling the item, or, where ``to`` is None, to its
+    proposers, of the feedback they owe. Schema 2 allowed None: every reminder recorded before
+    then named a unit, and reads as it was."""
+
+    SCHEMA: ClassVar[int] = 2
+
+    to: Unit | None
     note: str = ""
 
 
@@ -598,6 +604,12 @@ def register_upcaster(event_type: str, from_schema: int) -> Callable[[_Upcaster]
 def _published_in_full(payload: dict[str, Any]) -> dict[str, Any]:
     """Schema 1 knew no summaries (摘要公开): what it recorded was published in full."""
     payload["form"] = PublicationForm.FULL.value
+    return payload
+
+
+@register_upcaster("ReminderIssued", 1)
+def _reminded_a_unit(payload: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 reminded units alone: what it recorded reads as it is."""
     return payload
 
 

@@ -110,7 +110,8 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("close", [_S.ANSWERED], _S.CLOSED),
     ("withdraw", [_S.RECEIVED, _S.FILED, _S.ASSIGNED, _S.CONSOLIDATED], _S.WITHDRAWN),
     ("extend", _OPEN, None),
-    ("remind", _OPEN, None),
+    # after the reply: a unit of the publication it owes, the proposers of their feedback
+    ("remind", [*_OPEN, _S.ANSWERED, _S.CLOSED], None),
     ("record_contact", [*_OPEN, _S.ANSWERED], None),
     ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
     ("publish", [_S.ANSWERED, _S.CLOSED], None),

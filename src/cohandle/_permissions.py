@@ -94,7 +94,10 @@ EXTRA_RULES: Mapping[str, str] = {
         "the lead or a separate handler closes only after every reply's latest feedback is "
         "满意 or 基本满意; the assigning body may close an answered item at any time"
     ),
-    "remind": "the lead reminds only its co-handlers",
+    "remind": (
+        "the lead reminds only its co-handlers; the proposers (`to=PROPOSER_PARTY`) are reminded of "
+        "their feedback while the item is answered; after the reply, a unit only of publishing it"
+    ),
     "record_contact": "a unit records its own contacts, with proposers of the item or of the items merged into it",
     "withdraw": ("a joint item needs every proposer's signature; not an item that others are merged into"),
     "publish": (

@@ -49,6 +49,7 @@ from cohandle._events import (
 )
 from cohandle._lifecycle import CO_HANDLER_PART, HANDLER_PART, PROPOSAL, PartStatus, Status
 from cohandle._model import (
+    PROPOSER_PARTY,
     AssignmentMode,
     CategoryScheme,
     DeadlineKind,
@@ -577,7 +578,8 @@ def _extended(p: Proposal, e: DeadlineExtended, at: pendulum.DateTime) -> _Chang
 
 @_on(ReminderIssued, "remind")
 def _reminded(p: Proposal, e: ReminderIssued, at: pendulum.DateTime) -> _Changes:
-    return {"reminders": p.reminders + 1, "reminded": (*p.reminded, (e.to.name, at))}
+    party = PROPOSER_PARTY if e.to is None else e.to.name
+    return {"reminders": p.reminders + 1, "reminded": (*p.reminded, (party, at))}
 
 
 @_on(ProposersContacted, "record_contact")

@@ -791,9 +791,20 @@ class Workflow:
         return self._run(proposal_id, "extend", actor, c.decide_extend, args, **options)
 
     def remind(
-        self, proposal_id: str, *, to: Unit, actor: Actor, note: str = "", **options: Unpack[CommandOptions]
+        self,
+        proposal_id: str,
+        *,
+        to: Unit | str,
+        actor: Actor,
+        note: str = "",
+        **options: Unpack[CommandOptions],
     ) -> Proposal:
-        """Issue a reminder (催办) to a handling unit."""
+        """Issue a reminder (催办) to a handling unit, or, with ``to=PROPOSER_PARTY`` (提案者, the
+        party of the proposers' deadlines), to the proposers of the feedback they owe, while the
+        item is answered. The assigning body and a key proposal's supervisor remind any of
+        them; the lead unit its co-handlers. Once the item is answered, a unit is reminded only
+        of what it still owes: publishing its reply. A reminder job passes each item the
+        board lists as ``to=reminder.item.to``."""
         args = {"to": to, "note": note}
         return self._run(proposal_id, "remind", actor, c.decide_remind, args, **options)
 
