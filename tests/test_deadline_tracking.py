@@ -902,6 +902,29 @@ def test_a_reminder_job_records_every_reminder_the_board_lists_after_the_reply()
     wf.remind(pid, to=again.item.to, actor=A_COMMITTEE, note=again.level.label)
 
 
+def test_an_escalation_recorded_as_a_reminder_comes_again_only_a_reminder_window_later() -> None:
+    """A closed item's reply, not published 11 working days after its deadline: the item cannot
+    be marked key, so the job records the escalation as a reminder; the board listed it again
+    every morning before."""
+    wf, clock = workflow("generic")  # remind 5 working days before, escalate 10 after
+    policy, calendar = preset("generic"), Calendar.china()
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)  # to be published by 28 September
+    wf.record_feedback(pid, feedback=feedback(), actor=A_PROPOSER)
+    wf.close(pid, actor=A_LEAD)
+
+    def listed(day: str) -> list[tuple[ReminderLevel, int]]:
+        clock.set(at(day, 9))
+        board = DeadlineBoard.build(wf.proposals())
+        return [(r.level, r.working_days_late) for r in board.reminders(clock.now(), policy, calendar)]
+
+    assert listed("2025-10-20") == [(ReminderLevel.ESCALATE, 11)]
+    wf.remind(pid, to=LEAD, actor=A_COMMITTEE, note="督办")
+    assert listed("2025-10-21") == listed("2025-10-24") == []
+    assert listed("2025-10-27") == [(ReminderLevel.ESCALATE, 16)]  # five working days on
+
+
 @given(st.lists(st.integers(-40, 120), min_size=1, max_size=6))
 @settings(max_examples=60, deadline=None)
 def test_an_extension_never_moves_a_deadline_earlier(shifts: list[int]) -> None:

@@ -237,8 +237,12 @@ class DeadlineBoard:
 
         A party is reminded (催办) when an obligation falls due within the policy's
         ``remind_before_working_days`` or is late, unless it was reminded on or after the day
-        the reminder window opened. A deadline late by ``escalate_after_working_days`` or more
-        is escalated (督办) unless the proposal is already a key proposal under supervision.
+        the reminder window opened; once late, again each time it has gone that many working
+        days since it was last reminded. A deadline late by ``escalate_after_working_days`` or
+        more is escalated (督办) instead, at the same pace, unless the proposal is already a key
+        proposal under supervision: an escalation the host records as a reminder (as it must
+        for a closed item, which is not marked key) comes again only after that many working
+        days, not each morning.
         """
         now = business_time("now", now)
         expect("policy", policy, Policy, "a Policy, such as preset('generic')")
@@ -254,13 +258,6 @@ class DeadlineBoard:
         for item, reminders, key in due:
             due_day = item.due.in_timezone(SHANGHAI).date()
             late = calendar.working_days_between(due_day, today) if now > item.due else 0
-            escalable = item.party != PROPOSER_PARTY  # a proposer is reminded, never supervised
-            if escalable and late >= policy.escalate_after_working_days and late > 0:
-                if not key:
-                    found.append(Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late))
-                continue
-            window = _back(calendar, due_day, policy.remind_before_working_days)
-            opened = pendulum.DateTime(window.year, window.month, window.day, tzinfo=SHANGHAI)
             reminded = [at for party, at in reminders if party == item.party]
             if late > 0:
                 # once late, remind again each time the party has gone a reminder window unanswered
@@ -271,8 +268,18 @@ class DeadlineBoard:
                     < policy.remind_before_working_days
                 ):
                     continue
-            elif any(at >= opened for at in reminded):
-                continue
+                escalable = item.party != PROPOSER_PARTY  # a proposer is reminded, never supervised
+                if escalable and late >= policy.escalate_after_working_days:
+                    if not key:
+                        found.append(
+                            Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late)
+                        )
+                    continue
+            else:
+                window = _back(calendar, due_day, policy.remind_before_working_days)
+                opened = pendulum.DateTime(window.year, window.month, window.day, tzinfo=SHANGHAI)
+                if any(at >= opened for at in reminded):
+                    continue
             found.append(Reminder(item=item, level=ReminderLevel.REMIND, working_days_late=late))
         return sorted(found, key=lambda r: _order(r.item))
 
