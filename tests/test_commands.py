@@ -945,11 +945,19 @@ def test_after_the_reply_a_reminder_is_of_what_is_still_owed() -> None:
 
 
 def test_after_the_reply_co_handlers_owe_nothing_to_be_reminded_of() -> None:
-    wf = workflow()  # no rules: no deadlines are recorded, and a reply not published is owed
+    wf = workflow()  # no rules: no deadlines are recorded, and a reply 主动公开 not published is owed
     pid = bring_to(wf, Status.ANSWERED)
     with unchanged(wf, pid), pytest.raises(PreconditionFailed, match=f"{CO1.name} owes nothing now"):
         wf.remind(pid, to=CO1, actor=A_COMMITTEE)
     assert wf.remind(pid, to=LEAD, actor=A_COMMITTEE).reminders == 1
+    # a reply 依申请公开 is published when someone applies for it: nobody owes it
+    other = bring_to(wf, Status.ASSIGNED, mode=SOLE)
+    wf.answer(other, reply=attrs.evolve(reply(), disclosure=Disclosure.ON_REQUEST), actor=A_LEAD)
+    with (
+        unchanged(wf, other),
+        pytest.raises(PreconditionFailed, match="only of publishing a reply marked 主动公开"),
+    ):
+        wf.remind(other, to=LEAD, actor=A_COMMITTEE)
 
 
 def test_mark_key_once_per_supervisor() -> None:

@@ -843,15 +843,24 @@ def decide_remind(
         raise InvalidInput("to", f"must be a unit handling this proposal; {to.name} is not")
     if not supervising and p.co_handler(to) is None:
         raise deny(p, "remind", actor, held, "The lead unit reminds only its co-handlers.")
-    if p.status not in _HANDLING and not (_owes(p, to.name) or to.name in p.unpublished):
+    if p.status not in _HANDLING and not (_owes(p, to.name) or _to_be_published(p, to)):
         raise refuse(
             p,
             "remind",
             actor,
             f"{to.name} owes nothing now: once a proposal is answered, a unit is reminded only of "
-            "publishing its reply.",
+            "publishing a reply marked 主动公开.",
         )
     return ReminderIssued(to=to, note=written)
+
+
+def _to_be_published(p: Proposal, author: Unit) -> bool:
+    """Whether ``author``'s latest reply is 主动公开 and not yet published: owed where no rule
+    sets a deadline for it."""
+    if author.name not in p.unpublished:
+        return False
+    latest = next(r for r in reversed(p.replies) if r.author == author)
+    return latest.disclosure is Disclosure.PUBLIC
 
 
 def decide_record_contact(
