@@ -383,3 +383,43 @@ def test_on_time_means_every_unit_that_answers_met_its_deadline() -> None:
     wf.answer(moved, reply=reply(SPARE, "A", date=today(wf)), actor=cohandle.Actor(name="林海", unit=SPARE))
     s = statistics(wf.proposals(), day("2025-06-30"))
     assert (s.replied, s.on_time) == (3, 1)
+
+
+def test_an_extension_approved_after_the_deadline_passed_does_not_make_the_reply_on_time() -> None:
+    clock = cohandle.FixedClock(day("2025-01-10"))
+    wf = cohandle.Workflow(clock=clock, policy=POLICY)  # replies due 10 April
+
+    def extended(number: str, approved: str) -> cohandle.Proposal:
+        clock.set(day("2025-01-10"))
+        pid = wf.receive(data(number), actor=A_COMMITTEE).id
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+        clock.set(day(approved))
+        wf.extend(pid, until="2025-06-30", approval="批准", reason="情况复杂", actor=A_COMMITTEE)
+        clock.set(day("2025-05-20"))
+        return wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)
+
+    in_time = extended("31", approved="2025-04-02")
+    assert statistics([in_time], day("2025-06-30")).on_time == 1
+    # the deadline had passed when the extension was approved: it was missed, extended or not
+    after = extended("32", approved="2025-04-25")
+    assert [t.status.value for t in after.deadlines if t.deadline.kind.value == "reply"] == [
+        "superseded",
+        "met",
+    ]
+    assert statistics([after], day("2025-06-30")).on_time == 0
+    # a host that records an approval given in time, later, says when it was given
+    clock.set(day("2025-01-10"))
+    pid = wf.receive(data("33"), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    clock.set(day("2025-04-25"))
+    wf.extend(
+        pid,
+        until="2025-06-30",
+        approval="批准",
+        reason="情况复杂",
+        actor=A_COMMITTEE,
+        occurred_at="2025-04-02",
+    )
+    clock.set(day("2025-05-20"))
+    recorded_later = wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)
+    assert statistics([recorded_later], day("2025-06-30")).on_time == 1

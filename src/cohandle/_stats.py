@@ -53,10 +53,11 @@ class Statistics:
       (the item merged into is the one handled); 立案率 = filed / (filed + not filed).
     - assigned: assigned and not withdrawn; replied: assigned ones with a reply sent (answered,
       re-handled or closed); 办复率 = replied / assigned.
-    - on time: replied ones whose first reply deadline recorded in the log (as extended, if it was)
-      was met, not met late, by every unit that answers (each handler's, under 分办; not a unit's
-      released by a reassignment); 按时办复率 = on time / assigned. Without recorded deadlines it is
-      not known, and shown as such.
+    - on time: replied ones whose first reply deadline recorded in the log (as extended, if it was
+      extended before it passed, or as revised) was met, not met late, by every unit that
+      answers (each handler's, under 分办; not a unit's released by a reassignment); 按时办复率 =
+      on time / assigned. An extension approved after the deadline had passed does not make the
+      reply on time. Without recorded deadlines it is not known, and shown as such.
     - feedback: the latest feedback on each reply; 满意率 = (满意 + 基本满意) / replies with feedback,
       with the 满意 and 基本满意 counts apart; 初次办理满意率 counts the first feedback, before any
       re-handling.
@@ -178,21 +179,32 @@ class Statistics:
 
 
 def _reply_met_on_time(p: Proposal) -> bool | None:
-    """Whether every unit that answers met its first reply deadline (as extended, if it was);
-    None when no reply deadline is recorded. Under separate handling (分办) each handler has its
-    own; a unit released by a reassignment (its deadline waived) answers nothing."""
+    """Whether every unit that answers met its first reply deadline (as extended before it
+    passed, or as revised, if it was); None when no reply deadline is recorded. Under separate
+    handling (分办) each handler has its own; a unit released by a reassignment (its deadline
+    waived) answers nothing."""
     counted: dict[str, TrackedDeadline] = {}
     for tracked in p.deadlines:
         if tracked.deadline.kind is DeadlineKind.REPLY:
             party = tracked.deadline.party
             held = counted.get(party)
-            # an approved extension, or a revision under a new calendar or policy
-            if held is None or held.status in (DeadlineStatus.SUPERSEDED, DeadlineStatus.REVISED):
+            if held is None or _replaced_in_time(held):
                 counted[party] = tracked
     answering = [t for t in counted.values() if t.status is not DeadlineStatus.WAIVED]
     if not answering:
         return None
     return all(t.status is DeadlineStatus.MET for t in answering)
+
+
+def _replaced_in_time(held: TrackedDeadline) -> bool:
+    """Whether a reply deadline gave way to the next one before it could be missed: a revision
+    under a new calendar or policy (the period as the rules count it), or an extension approved
+    while it still ran. An extension approved after it had passed sets the date to track from
+    then on, but the deadline was missed: the reply is not on time."""
+    if held.status is DeadlineStatus.REVISED:
+        return True
+    settled = held.settled_at
+    return held.status is DeadlineStatus.SUPERSEDED and settled is not None and settled <= held.deadline.due
 
 
 def statistics(
