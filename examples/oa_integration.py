@@ -5,7 +5,8 @@ The "web requests" here are plain dicts as a web framework would hand them over.
 1. turns each request into a command, with the request's id as the command id, so a request
    sent twice (a user double-clicks, a proxy retries) is recorded once;
 2. runs a reminder job on its own schedule: it asks the deadline board what is due and
-   records the reminders it sends (the library runs no timers);
+   records the reminders it sends (the library runs no timers), to units and, after the reply,
+   to the proposers of their feedback;
 3. keeps its own read model (a dashboard table) up to date from ``read_all``, following the
    global position, so it never misses an event and can resume after a restart.
 
@@ -236,6 +237,15 @@ def main() -> None:
     }
     print(host.handle({"id": "req-7", "user": "liuyang", "action": "answer", "body": answer})["state"])
     print("read model:", host.update_read_model(), "new events", host.dashboard)
+
+    # weeks later: the proposer's feedback falls due (20 working days from the reply), and the
+    # job reminds the proposer; the next morning there is nothing new to send
+    for morning in (
+        pendulum.datetime(2025, 4, 30, 9, tz="Asia/Shanghai"),
+        pendulum.datetime(2025, 5, 6, 9, tz="Asia/Shanghai"),
+    ):
+        clock.set(morning)
+        print(f"reminder job {morning.to_date_string()}:", host.reminder_job(clock.now()) or "nothing due")
     print(host.wf.verify())
     host.wf.store.close()
 

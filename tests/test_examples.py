@@ -38,7 +38,10 @@ def test_the_oa_integration_handles_requests_reminds_and_reads() -> None:
     assert "req-4 consolidate → 409" in out and "req-4b consolidate → 404" in out
     assert "reminder job: 催办 市财政局 第0156号 会办意见" in out
     assert "read model: 5 new events" in out
-    assert "intact: 8 events" in out
+    # after the reply, the proposer is reminded of the feedback form, once
+    assert "reminder job 2025-04-30: ['催办 提案者 第0156号 提案者反馈']" in out
+    assert "reminder job 2025-05-06: nothing due" in out
+    assert "intact: 9 events" in out
 
 
 def test_the_deadline_report() -> None:
