@@ -820,7 +820,7 @@ def decide_remind(
 ) -> ReminderIssued:
     """A reminder to a unit handling the item, or, with ``to=PROPOSER_PARTY``, to its proposers
     of the feedback they owe. Once the item is answered, a unit is reminded only of what it
-    still owes: its reply's publication."""
+    still owes: publishing its reply marked 主动公开."""
     written = text("note", note, required=False)
     supervising = bool(held & {Relation.ASSIGNING_BODY, Relation.SUPERVISOR})
     if isinstance(to, str) and to == PROPOSER_PARTY:

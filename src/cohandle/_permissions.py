@@ -96,7 +96,8 @@ EXTRA_RULES: Mapping[str, str] = {
     ),
     "remind": (
         "the lead reminds only its co-handlers; the proposers (`to=PROPOSER_PARTY`) are reminded of "
-        "their feedback while the item is answered; after the reply, a unit only of publishing it"
+        "their feedback while the item is answered; after the reply, a unit only of publishing its "
+        "reply marked 主动公开"
     ),
     "record_contact": "a unit records its own contacts, with proposers of the item or of the items merged into it",
     "withdraw": ("a joint item needs every proposer's signature; not an item that others are merged into"),

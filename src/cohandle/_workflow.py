@@ -803,8 +803,8 @@ class Workflow:
         party of the proposers' deadlines), to the proposers of the feedback they owe, while the
         item is answered. The assigning body and a key proposal's supervisor remind any of
         them; the lead unit its co-handlers. Once the item is answered, a unit is reminded only
-        of what it still owes: publishing its reply. A reminder job passes each item the
-        board lists as ``to=reminder.item.to``."""
+        of what it still owes: publishing its reply marked 主动公开. A reminder job passes each
+        item the board lists as ``to=reminder.item.to``."""
         args = {"to": to, "note": note}
         return self._run(proposal_id, "remind", actor, c.decide_remind, args, **options)
 
