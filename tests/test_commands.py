@@ -1049,6 +1049,26 @@ def test_each_handler_publishes_its_own_reply_under_separate_handling() -> None:
     assert _publications(p) == [(H1.name, "met"), (H2.name, "met")] and p.unpublished == ()
 
 
+def test_a_reply_is_published_once_sent_whatever_else_is_still_owed() -> None:
+    # its publication runs from when it was sent: under 分办 before the other handler answers,
+    # and while the item is re-handled, the next reply still to come
+    wf = workflow(policy=preset("generic"))
+    pid = bring_to(wf, Status.ASSIGNED, mode=SEPARATE)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="no reply has been sent yet"):
+        wf.publish(pid, actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(H1), actor=A_H1)
+    p = wf.publish(pid, actor=A_H1, url="https://example.gov.cn/h1")
+    assert p.status is Status.ASSIGNED and _publications(p) == [(H1.name, "met")]
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match=f"{H2.name} has sent no reply"):
+        wf.publish(pid, unit=H2, actor=A_COMMITTEE)
+    sole = bring_to(wf, Status.ANSWERED, mode=SOLE)
+    wf.record_feedback(sole, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(sole, reason="答复不具体", actor=A_COMMITTEE)
+    p = wf.publish(sole, actor=A_LEAD)
+    assert p.status is Status.REHANDLING and _publications(p) == [(LEAD.name, "met")]
+    assert cohandle.replay(wf.history(sole)) == p
+
+
 def test_a_reply_not_for_publication_is_not_published() -> None:
     wf = workflow()
     pid = bring_to(wf, Status.CONSOLIDATED)

@@ -38,7 +38,7 @@ EXPECTED_STATES: dict[str, set[Status]] = {
     "remind": OPEN | {S.ANSWERED, S.CLOSED},
     "record_contact": OPEN | {S.ANSWERED},
     "mark_key": {S.RECEIVED, S.FILED, S.ANSWERED} | OPEN,
-    "publish": {S.ANSWERED, S.CLOSED},
+    "publish": {S.ASSIGNED, S.REHANDLING, S.ANSWERED, S.CLOSED},
     "report_implementation": {S.ANSWERED, S.CLOSED},
     "review_reply": {S.ANSWERED, S.CLOSED},
     "revise_deadlines": OPEN | {S.ANSWERED, S.CLOSED},

@@ -970,6 +970,8 @@ def decide_publish(
     """Publish a unit's latest reply: the actor's own for the lead or a handler; for the
     assigning body, the one awaiting publication, or the one of unit ``of`` when several do."""
     how = choice("form", form, PublicationForm)
+    if not p.replies:
+        raise refuse(p, "publish", actor, "no reply has been sent yet.")
     own = Relation.ASSIGNING_BODY not in held
     if of is not None:
         author = unit("unit", of)

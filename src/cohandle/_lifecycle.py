@@ -114,7 +114,9 @@ _PROPOSAL_TRANSITIONS: list[tuple[str, list[Status], Status | None]] = [
     ("remind", [*_OPEN, _S.ANSWERED, _S.CLOSED], None),
     ("record_contact", [*_OPEN, _S.ANSWERED], None),
     ("mark_key", [_S.RECEIVED, _S.FILED, *_OPEN, _S.ANSWERED], None),
-    ("publish", [_S.ANSWERED, _S.CLOSED], None),
+    # a reply is published once sent: a handler's under 分办 before the others answer, and one
+    # being re-handled while the next is prepared, for its publication runs from when it was sent
+    ("publish", [_S.ASSIGNED, _S.REHANDLING, _S.ANSWERED, _S.CLOSED], None),
     ("report_implementation", [_S.ANSWERED, _S.CLOSED], None),
     ("review_reply", [_S.ANSWERED, _S.CLOSED], None),
     # a closed item still owes the publication of its reply, whose deadline a notice may move
