@@ -92,6 +92,25 @@ def test_expected_version_protects_against_lost_updates() -> None:
         wf.assign(pid, lead=LEAD, actor=A_COMMITTEE, expected_version=0)
 
 
+def test_an_option_misspelt_is_named_with_the_command_and_the_options() -> None:
+    wf = workflow()
+    pid, other = receive(wf), receive(wf)
+    before = wf.history(pid)
+    with pytest.raises(
+        TypeError,
+        match=r"Workflow\.file\(\) got an unexpected keyword argument 'occured_at'; "
+        r"did you mean 'occurred_at'\? \(a command's options are command_id, expected_version, "
+        r"occurred_at\)",
+    ):
+        wf.file(pid, actor=A_COMMITTEE, occured_at="2025-03-01")  # type: ignore[call-arg]
+    # what a merge records on the other item is no option of the others' (it raised a
+    # TypeError from the inside before: "decide_file() got an unexpected keyword argument 'target'")
+    with pytest.raises(TypeError, match=r"Workflow\.file\(\) got an unexpected keyword argument 'other' \("):
+        wf.file(pid, actor=A_COMMITTEE, other=other)  # type: ignore[call-arg]
+    assert wf.history(pid) == before
+    assert wf.merge(pid, into=other, reason="内容相近", actor=A_COMMITTEE).merged_into == other
+
+
 def two_workflows() -> tuple[cohandle.stores.MemoryStore, cohandle.Workflow, cohandle.Workflow]:
     """Two workflows on one store, as two servers would be, each with its own cache."""
     store = cohandle.stores.MemoryStore()

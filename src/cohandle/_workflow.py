@@ -10,6 +10,7 @@ A refused command appends nothing.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import inspect
 import os
 import re
@@ -91,6 +92,8 @@ class CommandOptions(TypedDict, total=False):
     command_id: str | None
     expected_version: int | None
 
+
+_OPTIONS = frozenset(CommandOptions.__annotations__)
 
 _DEFAULT_CACHE = 10_000
 
@@ -577,9 +580,7 @@ class Workflow:
         must not have answered yet; an item that others are merged into is not merged, rejected
         or withdrawn itself. ``expected_version`` is this item's."""
         into = c.text("into", _proposal_id(into, "into"))
-        return self._run(
-            proposal_id, "merge", actor, c.decide_merge, {"reason": reason}, other=into, **options
-        )
+        return self._run(proposal_id, "merge", actor, c.decide_merge, {"reason": reason}, into, **options)
 
     def assign(
         self,
@@ -920,12 +921,21 @@ class Workflow:
         actor: Actor,
         decide: Decide,
         args: dict[str, Any],
-        *,
-        occurred_at: object = None,
-        command_id: str | None = None,
-        expected_version: int | None = None,
         other: str | None = None,
+        /,
+        **options: object,
     ) -> Proposal:
+        if options and not _OPTIONS.issuperset(options):  # as Python says it, naming the method
+            unknown = sorted(set(options) - _OPTIONS)
+            near = difflib.get_close_matches(unknown[0], _OPTIONS, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise TypeError(
+                f"Workflow.{command}() got an unexpected keyword argument {unknown[0]!r}{hint} "
+                f"(a command's options are {', '.join(sorted(_OPTIONS))})"
+            )
+        occurred_at = options.get("occurred_at")
+        command_id = options.get("command_id")
+        expected_version = options.get("expected_version")
         _proposal_id(proposal_id)
         _actor(actor)
         if command_id is not None:
