@@ -923,19 +923,20 @@ class Workflow:
         args: dict[str, Any],
         other: str | None = None,
         /,
-        **options: object,
+        *,
+        occurred_at: object = None,
+        command_id: str | None = None,
+        expected_version: int | None = None,
+        **unknown: object,
     ) -> Proposal:
-        if options and not _OPTIONS.issuperset(options):  # as Python says it, naming the method
-            unknown = sorted(set(options) - _OPTIONS)
-            near = difflib.get_close_matches(unknown[0], _OPTIONS, n=1)
+        if unknown:  # as Python says it, naming the method called rather than this one
+            name = min(unknown)
+            near = difflib.get_close_matches(name, _OPTIONS, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise TypeError(
-                f"Workflow.{command}() got an unexpected keyword argument {unknown[0]!r}{hint} "
+                f"Workflow.{command}() got an unexpected keyword argument {name!r}{hint} "
                 f"(a command's options are {', '.join(sorted(_OPTIONS))})"
             )
-        occurred_at = options.get("occurred_at")
-        command_id = options.get("command_id")
-        expected_version = options.get("expected_version")
         _proposal_id(proposal_id)
         _actor(actor)
         if command_id is not None:
