@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cohandle
+import cohandle._clocks
 from cohandle import DeadlineBoard, DeadlineKind, DeadlineStatus, ReminderLevel, Satisfaction
 from cohandle.deadlines import (
     Calendar,
@@ -397,10 +399,6 @@ def test_an_on_request_replys_publication_deadline_from_an_older_log_is_revised_
 ) -> None:
     """Logs written before a reply 依申请公开 stopped owing publication by a deadline keep the
     one recorded then, as every recorded deadline; the assigning body settles it as revised."""
-    import attrs
-
-    import cohandle._clocks
-
     wf, clock = workflow("generic")
     pid = wf.receive(data(), actor=A_COMMITTEE).id
     wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
