@@ -331,6 +331,12 @@ class Handling(RuleBasedStateMachine):
         event(f"recorded {command}")
         if added == 2 and command == "sign_for":  # a count from receipt moved by the signature
             event("recorded sign_for with its deadlines counted again")
+        if command == "remind" and args["to"] == cohandle.PROPOSER_PARTY:
+            assert history[-1].payload == cohandle.ReminderIssued(to=None, note=args.get("note", ""))
+            assert after.status is cohandle.Status.ANSWERED
+            event("recorded a reminder to the proposers")
+        if command == "publish" and after.status in (cohandle.Status.ASSIGNED, cohandle.Status.REHANDLING):
+            event("recorded publish before the item was answered")
         assert after.version == len(history)
         assert all(cohandle.hash_event(e) == e.hash for e in history[len(before) :])
         letter = args.get("opinion") or args.get("reply")
