@@ -57,7 +57,7 @@ from cohandle._events import (
     ReplyReviewed,
     ReplySent,
 )
-from cohandle._lifecycle import PROPOSAL, PartStatus, Status
+from cohandle._lifecycle import HANDLING, PROPOSAL, PartStatus, Status
 from cohandle._model import (
     PROPOSER_PARTY,
     Actor,
@@ -804,9 +804,6 @@ def decide_revise_deadlines(
     )
 
 
-_HANDLING = frozenset({Status.ASSIGNED, Status.CONSOLIDATED, Status.REHANDLING})
-
-
 def _owes(p: Proposal, party: str) -> bool:
     """Whether ``party`` (a unit's name, or the proposers') has a deadline still open."""
     return any(
@@ -843,7 +840,7 @@ def decide_remind(
         raise InvalidInput("to", f"must be a unit handling this proposal; {to.name} is not")
     if not supervising and p.co_handler(to) is None:
         raise deny(p, "remind", actor, held, "The lead unit reminds only its co-handlers.")
-    if p.status not in _HANDLING and not (_owes(p, to.name) or _to_be_published(p, to)):
+    if p.status not in HANDLING and not (_owes(p, to.name) or _to_be_published(p, to)):
         raise refuse(
             p,
             "remind",
@@ -857,10 +854,13 @@ def decide_remind(
 def _to_be_published(p: Proposal, author: Unit) -> bool:
     """Whether ``author``'s latest reply is 主动公开 and not yet published: owed where no rule
     sets a deadline for it."""
-    if author.name not in p.unpublished:
-        return False
-    latest = next(r for r in reversed(p.replies) if r.author == author)
-    return latest.disclosure is Disclosure.PUBLIC
+    latest = _latest_reply(p, author)
+    return author.name in p.unpublished and latest is not None and latest.disclosure is Disclosure.PUBLIC
+
+
+def _latest_reply(p: Proposal, author: Unit) -> Reply | None:
+    """The latest reply ``author`` sent, if it sent one."""
+    return next((r for r in reversed(p.replies) if r.author == author), None)
 
 
 def decide_record_contact(
@@ -987,7 +987,7 @@ def decide_publish(
         raise refuse(
             p, "publish", actor, f"name the unit whose reply to publish (awaiting publication: {awaiting})."
         )
-    latest = next((r for r in reversed(p.replies) if r.author == author), None)
+    latest = _latest_reply(p, author)
     if latest is None:
         raise refuse(p, "publish", actor, f"{author} has sent no reply.")
     if latest.disclosure is Disclosure.NOT_PUBLIC:

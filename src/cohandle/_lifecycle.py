@@ -19,7 +19,7 @@ from transitions import Machine, MachineError
 
 from cohandle._errors import InvalidInput, got
 
-__all__ = ["CO_HANDLER_PART", "HANDLER_PART", "PROPOSAL", "Lifecycle", "PartStatus", "Status"]
+__all__ = ["CO_HANDLER_PART", "HANDLER_PART", "HANDLING", "PROPOSAL", "Lifecycle", "PartStatus", "Status"]
 
 
 class Status(enum.StrEnum):
@@ -87,6 +87,7 @@ _PART_LABELS = {
 _S = Status
 _P = PartStatus
 _OPEN = [_S.ASSIGNED, _S.CONSOLIDATED, _S.REHANDLING]
+HANDLING = frozenset(_OPEN)  # the states an item is handled in, before and between its replies
 
 # One row a trigger: (trigger, sources, destination). A destination of None keeps the state
 # (an internal transition: the command is possible there and changes other facts only).

@@ -10,7 +10,6 @@ A refused command appends nothing.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import inspect
 import os
 import re
@@ -930,6 +929,8 @@ class Workflow:
         **unknown: object,
     ) -> Proposal:
         if unknown:  # as Python says it, naming the method called rather than this one
+            import difflib  # only here: not a cost of importing cohandle
+
             name = min(unknown)
             near = difflib.get_close_matches(name, _OPTIONS, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
