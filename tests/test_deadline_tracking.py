@@ -147,6 +147,35 @@ def test_reassignment_requests_after_the_window_are_refused() -> None:
     assert after[("co_handler_opinion", "省商务厅")] == "open"
 
 
+def test_a_replacement_has_its_own_window_to_ask_for_reassignment() -> None:
+    """A unit named in another's place receives the item then: its window (10 working days
+    under chongqing-2017) runs from the decision, and a request after it is refused."""
+    wf, clock = workflow()
+    pid = assigned(wf)
+    clock.set(at("2025-09-12"))
+    wf.request_reassignment(pid, reason="不属于我局职责", actor=A_CO1)
+    p = wf.decide_reassignment(pid, unit=CO1, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    # 10 working days from Fri 12 Sep 2025: 15-19, 22-26 Sep
+    assert due(p, K.REASSIGNMENT_REQUEST, "省商务厅").in_timezone(SHANGHAI).date() == pendulum.date(
+        2025, 9, 26
+    )
+    clock.set(at("2025-09-29"))
+    spare = cohandle.Actor(name="郑强", unit=SPARE)
+    with pytest.raises(cohandle.PreconditionFailed, match="window for asking ended on 2025-09-26"):
+        wf.request_reassignment(pid, reason="不属于我局职责", actor=spare)
+    # a replacement lead the same way, its reply counted from the decision too
+    wf2, clock2 = workflow()
+    pid2 = assigned(wf2)
+    clock2.set(at("2025-09-12"))
+    wf2.request_reassignment(pid2, reason="不属于我局职责", actor=A_LEAD)
+    p = wf2.decide_reassignment(pid2, unit=LEAD, approve=True, replacement=SPARE, actor=A_COMMITTEE)
+    assert statuses(p, clock2.now())[("reassignment_request", "省商务厅")] == "open"
+    clock2.set(at("2025-09-26"))
+    p = wf2.request_reassignment(pid2, reason="不属于我局职责", actor=spare)
+    assert statuses(p, clock2.now())[("reassignment_request", "省商务厅")] == "used"
+    assert cohandle.replay(wf2.history(pid2)) == p and wf2.deadline_changes() == []
+
+
 def test_excusing_a_co_handler_waives_its_deadlines() -> None:
     wf, _ = workflow()
     pid = assigned(wf)

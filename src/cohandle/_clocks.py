@@ -149,7 +149,8 @@ def started_by(
             if unit is not None:
                 setter.add(_K.REPLY, unit.name, start)
     elif isinstance(event, ReassignmentDecided) and event.approved and event.replacement is not None:
-        name = event.replacement.name
+        name = event.replacement.name  # named now: its window to ask runs from today, as its part
+        setter.add(_K.REASSIGNMENT_REQUEST, name, start)
         if after.co_handler(event.replacement) is not None:
             setter.add(_K.CO_HANDLER_OPINION, name, start)
         else:
