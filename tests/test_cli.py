@@ -296,8 +296,12 @@ def test_what_one_unit_owes_and_what_one_session_owes(demo_db: Path) -> None:
     assert {party: [i["number"] for i in items] for party, items in overdue.items()} == {"省教育厅": ["1025"]}
     reminders = owed("reminders", "--now", "2023-08-30", "--unit", "提案者")
     assert [(r["number"], r["level"]) for r in reminders] == [("20230233", "remind"), ("20230412", "remind")]
-    # 1025 is a key proposal, already supervised (督办): nothing to remind of or escalate
-    assert owed("reminders", "--now", "2023-08-30", "--session", "npc") == []
+    # 1025 is a key proposal, already supervised (督办): its late units are reminded, not escalated
+    reminders = owed("reminders", "--now", "2023-08-30", "--session", "npc")
+    assert [(r["party"], r["kind"], r["level"]) for r in reminders] == [
+        ("省教育厅", "co_handler_opinion", "remind"),
+        ("省科技厅", "reply", "remind"),
+    ]
     for command in ("due", "overdue", "reminders"):
         refused = one_line_error(run(command, "--session", "14", db=demo_db))
         assert "--session must be a session key such as cppcc-湖北省-13-1" in refused

@@ -104,7 +104,7 @@ class DeadlineBoard:
         self._version: dict[str, int] = {}
         self._generation: dict[str, int] = {}
         self._reminded: dict[str, tuple[tuple[str, pendulum.DateTime], ...]] = {}
-        self._key: dict[str, bool] = {}
+        self._key: dict[str, pendulum.DateTime | None] = {}  # when each was marked key, if it is
         self._heap: list[tuple[int, int, str, int, DueItem]] = []
         self._sequence = itertools.count()
         self._live = 0
@@ -157,7 +157,7 @@ class DeadlineBoard:
         )
         self._open[p.id] = items
         self._reminded[p.id] = p.reminded
-        self._key[p.id] = p.key
+        self._key[p.id] = p.key_marked_at
         self._live += len(items)
         return [(_micros(item.due), next(self._sequence), p.id, generation, item) for item in items]
 
@@ -239,10 +239,11 @@ class DeadlineBoard:
         ``remind_before_working_days`` or is late, unless it was reminded on or after the day
         the reminder window opened; once late, again each time it has gone that many working
         days since it was last reminded. A deadline late by ``escalate_after_working_days`` or
-        more is escalated (督办) instead, at the same pace, unless the proposal is already a key
-        proposal under supervision: an escalation the host records as a reminder (as it must
-        for a closed item, which is not marked key) comes again only after that many working
-        days, not each morning.
+        more is escalated (督办) instead, at the same pace: an escalation the host records as a
+        reminder (as it must for a closed item, which is not marked key) comes again only after
+        that many working days, not each morning. A key proposal is under supervision already:
+        its late parties are reminded at that pace however late, counted from the day it was
+        marked key (:meth:`Workflow.mark_key`) as from a reminder.
         """
         now = business_time("now", now)
         expect("policy", policy, Policy, "a Policy, such as preset('generic')")
@@ -251,7 +252,7 @@ class DeadlineBoard:
         horizon = end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
         with self._lock:  # each item with its proposal's reminders and key mark, as one state
             due = [
-                (item, self._reminded.get(item.proposal_id, ()), self._key.get(item.proposal_id, False))
+                (item, self._reminded.get(item.proposal_id, ()), self._key.get(item.proposal_id))
                 for item in self._until(_micros(horizon))
             ]
         found = []
@@ -261,7 +262,10 @@ class DeadlineBoard:
             reminded = [at for party, at in reminders if party == item.party]
             if late > 0:
                 # once late, remind again each time the party has gone a reminder window unanswered
+                # since it was last reminded, or since the item was put under supervision
                 last = max(reminded) if reminded else None
+                if key is not None and (last is None or key > last):
+                    last = key
                 if (
                     last is not None
                     and calendar.working_days_between(last.in_timezone(SHANGHAI).date(), today)
@@ -269,11 +273,8 @@ class DeadlineBoard:
                 ):
                     continue
                 escalable = item.party != PROPOSER_PARTY  # a proposer is reminded, never supervised
-                if escalable and late >= policy.escalate_after_working_days:
-                    if not key:
-                        found.append(
-                            Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late)
-                        )
+                if escalable and late >= policy.escalate_after_working_days and key is None:
+                    found.append(Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late))
                     continue
             else:
                 window = _back(calendar, due_day, policy.remind_before_working_days)

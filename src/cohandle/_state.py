@@ -121,6 +121,7 @@ class Proposal(NamedTuple):
     pending_reassignments: tuple[ReassignmentRequested, ...] = ()
     key: bool = False
     supervisor: Unit | None = None
+    key_marked_at: pendulum.DateTime | None = None  # when it was last marked key (重点, 督办)
     extensions: tuple[DeadlineExtended, ...] = ()
     reminders: int = 0
     contacts: tuple[ProposersContacted, ...] = ()  # with the proposers (沟通, 见面), in order
@@ -589,7 +590,7 @@ def _contacted(p: Proposal, e: ProposersContacted, at: pendulum.DateTime) -> _Ch
 
 @_on(ProposalMarkedKey, "mark_key")
 def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Changes:
-    return {"key": True, "supervisor": e.supervisor or p.supervisor}
+    return {"key": True, "supervisor": e.supervisor or p.supervisor, "key_marked_at": at}
 
 
 @_on(ReplyPublished, "publish")
