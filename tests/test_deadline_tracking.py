@@ -962,6 +962,25 @@ def test_an_escalation_recorded_as_a_reminder_comes_again_only_a_reminder_window
     assert listed("2025-10-27") == [(ReminderLevel.ESCALATE, 16)]  # five working days on
 
 
+def test_marking_an_item_key_puts_off_its_units_reminders_not_the_proposers() -> None:
+    """Supervision (督办) is of the units: marking the item key counts as a reminder to its late
+    units, whose next reminder then comes a window on, not to the proposers late with feedback."""
+    wf, clock = workflow("generic")  # remind 5 working days before, escalate 10 after
+    policy, calendar = preset("generic"), Calendar.china()
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(date=today(wf)), actor=A_LEAD)  # published by 28 Sep, feedback by 9 Oct
+    clock.set(at("2025-10-13"))
+    wf.mark_key(pid, actor=A_COMMITTEE)
+
+    def listed(day: str) -> list[tuple[str, ReminderLevel]]:
+        board = DeadlineBoard.build(wf.proposals())
+        return [(r.item.party, r.level) for r in board.reminders(at(day, 9), policy, calendar)]
+
+    assert listed("2025-10-13") == [("提案者", ReminderLevel.REMIND)]
+    assert listed("2025-10-20") == [("省科技厅", ReminderLevel.REMIND), ("提案者", ReminderLevel.REMIND)]
+
+
 @given(st.lists(st.integers(-40, 120), min_size=1, max_size=6))
 @settings(max_examples=60, deadline=None)
 def test_an_extension_never_moves_a_deadline_earlier(shifts: list[int]) -> None:

@@ -242,7 +242,7 @@ class DeadlineBoard:
         more is escalated (督办) instead, at the same pace: an escalation the host records as a
         reminder (as it must for a closed item, which is not marked key) comes again only after
         that many working days, not each morning. A key proposal is under supervision already:
-        its late parties are reminded at that pace however late, counted from the day it was
+        its late units are reminded at that pace however late, counted from the day it was
         marked key (:meth:`Workflow.mark_key`) as from a reminder.
         """
         now = business_time("now", now)
@@ -261,10 +261,11 @@ class DeadlineBoard:
             late = calendar.working_days_between(due_day, today) if now > item.due else 0
             reminded = [at for party, at in reminders if party == item.party]
             if late > 0:
+                escalable = item.party != PROPOSER_PARTY  # a proposer is reminded, never supervised
                 # once late, remind again each time the party has gone a reminder window unanswered
-                # since it was last reminded, or since the item was put under supervision
+                # since it was last reminded, or, a unit, since the item was put under supervision
                 last = max(reminded) if reminded else None
-                if key is not None and (last is None or key > last):
+                if escalable and key is not None and (last is None or key > last):
                     last = key
                 if (
                     last is not None
@@ -272,7 +273,6 @@ class DeadlineBoard:
                     < policy.remind_before_working_days
                 ):
                     continue
-                escalable = item.party != PROPOSER_PARTY  # a proposer is reminded, never supervised
                 if escalable and late >= policy.escalate_after_working_days and key is None:
                     found.append(Reminder(item=item, level=ReminderLevel.ESCALATE, working_days_late=late))
                     continue
