@@ -871,6 +871,25 @@ def test_show_says_how_an_item_ended_without_a_reply(tmp_path: Path) -> None:
     assert json.loads(run("show", kept, "--json", db=db).stdout)["outcome"] == {}
 
 
+def test_show_says_an_item_is_key_and_names_its_supervisor(demo_db: Path, tmp_path: Path) -> None:
+    import cohandle
+
+    text = run("show", "npc-湖北省-14-1-1025", db=demo_db).stdout
+    assert "状态: 办理中 (assigned)\n重点督办: 2023-02-24 起\n" in text and "督办单位" not in text
+    data = json.loads(run("show", "npc-湖北省-14-1-1025", "--json", db=demo_db).stdout)
+    assert data["key"] == {"marked": "2023-02-24", "supervisor": None}
+    assert json.loads(run("show", SEED_ID, "--json", db=demo_db).stdout)["key"] is None
+    assert "重点督办" not in run("show", SEED_ID, db=demo_db).stdout
+    db = tmp_path / "key.db"
+    with cohandle.Workflow.open(db) as wf:
+        pid = receive(wf)
+        wf.assign(pid, lead=LEAD, actor=A_COMMITTEE)
+        wf.mark_key(pid, supervisor=cohandle.Unit(name="省政协办公厅"), actor=A_COMMITTEE)
+    shown = run("show", pid, db=db).stdout
+    assert any(line.split() == ["督办单位", "省政协办公厅"] for line in shown.splitlines())
+    assert json.loads(run("show", pid, "--json", db=db).stdout)["key"]["supervisor"] == "省政协办公厅"
+
+
 def test_show_and_render_name_the_items_merged_in_and_the_contacts(tmp_path: Path) -> None:
     import cohandle
 

@@ -445,6 +445,8 @@ def _show(args: argparse.Namespace) -> int:
         parties.append(("主办单位", [unit(p.lead.name)]))
     parties += [("会办单位", [unit(part.unit.name, part.status.label)]) for part in p.co_handlers]
     parties += [("分办单位", [unit(part.unit.name, part.status.label)]) for part in p.handlers]
+    if p.supervisor is not None:  # a key item's supervisor (督办)
+        parties.append(("督办单位", [p.supervisor.name]))
     who = _proposers_word(p)
     parties.append((who, p.data.proposer_names))
     if p.merged:  # the items merged into it (并案): their proposers are answered with it
@@ -482,6 +484,13 @@ def _show(args: argparse.Namespace) -> int:
         "title": p.title,
         "session": p.data.session.describe(),
         "status": p.status.value,
+        # a key item (重点, 督办): when it was last marked so, and its supervisor if one is named
+        "key": None
+        if p.key_marked_at is None
+        else {
+            "marked": _day(p.key_marked_at),
+            "supervisor": None if p.supervisor is None else p.supervisor.name,
+        },
         "outcome": {key: value for key, _, value in outcome},
         "merged": [
             {
@@ -532,6 +541,7 @@ def _show(args: argparse.Namespace) -> int:
         lines = [
             f"{p.data.session.describe()} 第{p.number}号{p.data.session.body.item}《{p.title}》",
             f"状态: {p.status.label} ({p.status})",
+            *([f"重点督办: {_day(p.key_marked_at)} 起"] if p.key_marked_at is not None else []),
             *(f"{label}: {value}" for _, label, value in outcome),
             *(
                 f"并入本件: {m.item} 第{m.proposal.number}号{m.proposal.session.body.item}《{m.proposal.title}》"
