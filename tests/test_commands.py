@@ -817,6 +817,41 @@ def test_separate_rehandling_reopens_only_the_dissatisfying_part() -> None:
     assert wf.answer(pid, reply=reply(H2), actor=A_H2).status is Status.ANSWERED
 
 
+def test_a_reply_sent_again_is_judged_by_its_own_feedback_not_the_one_before() -> None:
+    """The 不满意 that ordered a re-handling was about the reply before: the new reply neither
+    orders another re-handling nor holds the lead from closing once the proposers are content."""
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="答复未回应核心诉求", actor=A_COMMITTEE)
+    p = wf.answer(pid, reply=reply(category="A"), actor=A_LEAD)
+    assert not p.dissatisfied and p.feedback_on_latest_reply() is None
+    assert p.latest_feedback().feedback.satisfaction is Satisfaction.DISSATISFIED  # type: ignore[union-attr]
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="feedback on a unit's latest reply"):
+        wf.order_rehandling(pid, reason="再次办理", actor=A_COMMITTEE)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="missing"):
+        wf.close(pid, actor=A_LEAD)
+    p = wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
+    assert p.dissatisfied and p.feedback_on_latest_reply() == p.feedback[-1]
+    assert wf.order_rehandling(pid, reason="再次办理", actor=A_COMMITTEE).rehandlings == 2
+
+
+def test_separate_rehandling_judges_each_handler_by_the_feedback_on_its_latest_reply() -> None:
+    wf = workflow()
+    pid = bring_to(wf, Status.ANSWERED, SEPARATE)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.SATISFIED, H1), actor=A_PROPOSER)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED, H2), actor=A_PROPOSER)
+    wf.order_rehandling(pid, reason="x", actor=A_COMMITTEE)
+    p = wf.answer(pid, reply=reply(H2), actor=A_H2)
+    assert p.feedback_awaited == ("省人社厅",) and not p.dissatisfied
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="none"):
+        wf.order_rehandling(pid, reason="x", actor=A_COMMITTEE)
+    with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="missing"):
+        wf.close(pid, actor=A_H1)
+    wf.record_feedback(pid, feedback=feedback(Satisfaction.BASICALLY_SATISFIED, H2), actor=A_PROPOSER)
+    assert wf.close(pid, actor=A_H1).status is Status.CLOSED
+
+
 def test_lead_closes_after_feedback_the_assigning_body_at_any_time() -> None:
     wf = workflow()
     pid = bring_to(wf, Status.ANSWERED)

@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 import cohandle
 import helpers as h
 from cohandle import AssignmentMode, Satisfaction, Status
-from cohandle.deadlines import preset
+from cohandle.deadlines import Calendar, preset
 from cohandle.stores import MemoryStore, SQLiteStore
 
 EXAMPLES = int(os.environ.get("COHANDLE_STATEFUL_EXAMPLES", "500"))
@@ -181,7 +181,7 @@ def next_step(
         repliers: list[cohandle.Unit | None] = (
             [part.unit for part in p.handlers if part.active] if p.handlers else [None]
         )
-        missing = [u for u in repliers if p.latest_feedback(u) is None]
+        missing = [u for u in repliers if p.feedback_on_latest_reply(u) is None]
         if missing:
             return "record_feedback", h.A_PROPOSER, {"feedback": h.feedback(satisfaction, missing[0])}
         if p.dissatisfied:
@@ -275,6 +275,32 @@ class Handling(RuleBasedStateMachine):
         """The rules change: later deadlines follow the new ones, and revising the open ones
         (revise_deadlines, among the commands) can succeed."""
         self.wf.policy = preset(name)
+
+    @precondition(lambda self: self.wf.policy is not None)
+    @rule(days=st.integers(0, 45))
+    def reminder_job(self, days: int) -> None:
+        """Some days on, the reminder job of the how-to: every reminder the board lists is
+        recorded with ``remind(to=item.to)`` by the assigning body, none refused, and the
+        board asked again at the same moment lists none."""
+        if self.clock.now().add(days=days).year < 2026:  # deadlines counted in years with a schedule
+            self.clock.advance(days=days)
+        policy, calendar = self.wf.policy, self.wf.calendar or Calendar.china()
+        assert policy is not None
+        now = self.clock.now()
+        listed = cohandle.DeadlineBoard.build(self.wf.proposals()).reminders(now, policy, calendar)
+        for reminder in listed:
+            item = reminder.item
+            state = self.wf.get(item.proposal_id)
+            try:
+                self.wf.remind(item.proposal_id, to=item.to, actor=h.A_COMMITTEE, note=reminder.level.label)
+            except cohandle.CohandleError as exc:
+                raise AssertionError(
+                    f"the board listed {item.deadline.kind.value} of {item.party} on a {state.status} "
+                    f"item, and remind refused it: {exc}"
+                ) from exc
+            self.global_count += 1
+            event(f"reminder job: {reminder.level.value} of {item.deadline.kind.value} ({state.status})")
+        assert cohandle.DeadlineBoard.build(self.wf.proposals()).reminders(now, policy, calendar) == []
 
     @rule(algorithm=st.sampled_from(ALGORITHMS))
     def change_hash_algorithm(self, algorithm: str) -> None:

@@ -665,7 +665,7 @@ def decide_order_rehandling(
             p,
             "order_rehandling",
             actor,
-            "re-handling follows a 不满意 (dissatisfied) feedback, and there is none.",
+            "re-handling follows a 不满意 (dissatisfied) feedback on a unit's latest reply, and there is none.",
         )
     return RehandlingOrdered(reason=text("reason", reason))
 
@@ -673,7 +673,7 @@ def decide_order_rehandling(
 def _feedback_settled(p: Proposal) -> bool:
     units: tuple[Unit | None, ...] = tuple(h.unit for h in p.handlers if h.active) if p.handlers else (None,)
     for who in units:
-        entry = p.latest_feedback(who)
+        entry = p.feedback_on_latest_reply(who)
         if entry is None or entry.feedback.satisfaction is Satisfaction.DISSATISFIED:
             return False
     return True

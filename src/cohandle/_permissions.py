@@ -90,9 +90,12 @@ EXTRA_RULES: Mapping[str, str] = {
         "a separate handler answers only its own part; where the workflow requires countersigning "
         "(会签), the lead answers once every co-handler that submitted an opinion has countersigned"
     ),
+    "order_rehandling": (
+        "after a 不满意 on a unit's latest reply: feedback on a reply sent before it does not count"
+    ),
     "close": (
-        "the lead or a separate handler closes only after every reply's latest feedback is "
-        "满意 or 基本满意; the assigning body may close an answered item at any time"
+        "the lead or a separate handler closes only once the latest feedback on each unit's latest "
+        "reply is 满意 or 基本满意; the assigning body may close an answered item at any time"
     ),
     "remind": (
         "the lead reminds only its co-handlers; the proposers (`to=PROPOSER_PARTY`) are reminded of "

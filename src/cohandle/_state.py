@@ -118,8 +118,9 @@ class Proposal(NamedTuple):
     assigned_at: pendulum.DateTime | None = None
     replies: tuple[Reply, ...] = ()
     feedback: tuple[FeedbackRecorded, ...] = ()
+    # the units whose latest reply the proposers have given no feedback on yet
+    feedback_awaited: tuple[str, ...] = ()
     pending_reassignments: tuple[ReassignmentRequested, ...] = ()
-    key: bool = False
     supervisor: Unit | None = None
     key_marked_at: pendulum.DateTime | None = None  # when it was last marked key (重点, 督办)
     extensions: tuple[DeadlineExtended, ...] = ()
@@ -151,6 +152,11 @@ class Proposal(NamedTuple):
     @property
     def number(self) -> str:
         return self.data.number
+
+    @property
+    def key(self) -> bool:
+        """True once the item is marked key (重点, 督办): :attr:`key_marked_at` tells when."""
+        return self.key_marked_at is not None
 
     @property
     def title(self) -> str:
@@ -211,7 +217,8 @@ class Proposal(NamedTuple):
         return tuple(p.unit for p in self.co_handlers if p.status is submitted and p.unit.name not in signed)
 
     def latest_feedback(self, unit: Unit | None = None) -> FeedbackRecorded | None:
-        """The latest feedback on ``unit``'s reply; ``None`` means the lead's (one reply)."""
+        """The latest feedback on ``unit``'s replies; ``None`` means the lead's. After a
+        re-handling it may be about an earlier reply: :meth:`feedback_on_latest_reply` is not."""
         for entry in reversed(self.feedback):
             if entry.feedback.unit == unit:
                 return entry
@@ -283,14 +290,24 @@ class Proposal(NamedTuple):
 
     @property
     def dissatisfied(self) -> bool:
-        """True when the latest feedback on some reply is 不满意."""
-        units: tuple[Unit | None, ...]
-        units = tuple(p.unit for p in self.handlers if p.active) if self.handlers else (None,)
-        for unit in units:
-            entry = self.latest_feedback(unit)
-            if entry is not None and entry.feedback.satisfaction is Satisfaction.DISSATISFIED:
-                return True
-        return False
+        """True when the feedback on some unit's latest reply is 不满意 (the latest given on it).
+        Feedback on a reply sent before is no longer about what the unit answered: after a
+        re-handling, its new reply is judged by its own."""
+        return any(self._dissatisfied_with(part.unit) for part in self.handlers if part.active) or (
+            not self.handlers and self._dissatisfied_with(None)
+        )
+
+    def feedback_on_latest_reply(self, unit: Unit | None = None) -> FeedbackRecorded | None:
+        """The latest feedback on ``unit``'s latest reply (``None``: the lead's), or None while
+        that reply has had none; :meth:`latest_feedback` gives the latest on any of its replies."""
+        name = unit.name if unit is not None else self.lead.name if self.lead is not None else None
+        if name in self.feedback_awaited:
+            return None
+        return self.latest_feedback(unit)
+
+    def _dissatisfied_with(self, unit: Unit | None) -> bool:
+        entry = self.feedback_on_latest_reply(unit)
+        return entry is not None and entry.feedback.satisfaction is Satisfaction.DISSATISFIED
 
 
 _Part = TypeVar("_Part", CoHandlerPart, HandlerPart)
@@ -534,6 +551,9 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
         _with_settled(changes, waived)
     if awaiting != p.unpublished:
         changes["unpublished"] = awaiting
+    awaited = p.feedback_awaited
+    if author not in awaited:  # the proposers' feedback on it is awaited
+        changes["feedback_awaited"] = (*awaited, author) if awaited else _alone(author)
     if p.mode is not AssignmentMode.SEPARATE:
         return "answer", changes
     handlers = _move_part(p.handlers, e.reply.author, "answer", reply=e.reply)
@@ -545,6 +565,13 @@ def _reply_sent(p: Proposal, e: ReplySent, at: pendulum.DateTime) -> tuple[str, 
 @_on(FeedbackRecorded, "record_feedback")
 def _feedback(p: Proposal, e: FeedbackRecorded, at: pendulum.DateTime) -> _Changes:
     changes: _Changes = {"feedback": (*p.feedback, e)}
+    awaited = p.feedback_awaited
+    if awaited:
+        about = e.feedback.unit if e.feedback.unit is not None else p.lead
+        if about is not None and about.name in awaited:
+            changes["feedback_awaited"] = (
+                () if len(awaited) == 1 else tuple(n for n in awaited if n != about.name)
+            )
     return _with_settled(changes, _settle(p, at, _FEEDBACK_KINDS, first_only=True))
 
 
@@ -554,8 +581,7 @@ def _rehandling(p: Proposal, e: RehandlingOrdered, at: pendulum.DateTime) -> _Ch
     if p.mode is AssignmentMode.SEPARATE:
         handlers = p.handlers
         for part in p.handlers:
-            entry = p.latest_feedback(part.unit)
-            if part.active and entry and entry.feedback.satisfaction is Satisfaction.DISSATISFIED:
+            if part.active and p._dissatisfied_with(part.unit):
                 handlers = _move_part(handlers, part.unit, "reopen")
         changes["handlers"] = handlers
     return changes
@@ -590,7 +616,7 @@ def _contacted(p: Proposal, e: ProposersContacted, at: pendulum.DateTime) -> _Ch
 
 @_on(ProposalMarkedKey, "mark_key")
 def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Changes:
-    return {"key": True, "supervisor": e.supervisor or p.supervisor, "key_marked_at": at}
+    return {"supervisor": e.supervisor or p.supervisor, "key_marked_at": at}
 
 
 @_on(ReplyPublished, "publish")
