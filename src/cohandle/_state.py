@@ -124,14 +124,12 @@ class Proposal(NamedTuple):
     supervisor: Unit | None = None
     key_marked_at: pendulum.DateTime | None = None  # when it was last marked key (重点, 督办)
     extensions: tuple[DeadlineExtended, ...] = ()
-    reminders: int = 0
     contacts: tuple[ProposersContacted, ...] = ()  # with the proposers (沟通, 见面), in order
     rehandlings: int = 0
     merged_into: str | None = None
     merged: tuple[ItemMergedIn, ...] = ()  # the items merged into this one (并案), in order
     rejection: ProposalRejected | None = None
     withdrawal: ProposalWithdrawn | None = None
-    published: bool = False
     deadlines: tuple[TrackedDeadline, ...] = ()
     reminded: tuple[tuple[str, pendulum.DateTime], ...] = ()
     unpublished: tuple[str, ...] = ()  # the units whose latest reply is for publication and not yet published
@@ -152,6 +150,16 @@ class Proposal(NamedTuple):
     @property
     def number(self) -> str:
         return self.data.number
+
+    @property
+    def reminders(self) -> int:
+        """How many reminders (催办) were sent on it: one for each of :attr:`reminded`."""
+        return len(self.reminded)
+
+    @property
+    def published(self) -> bool:
+        """True once a reply of it is published (公开): :attr:`publication` tells how."""
+        return self.publication is not None
 
     @property
     def key(self) -> bool:
@@ -606,7 +614,7 @@ def _extended(p: Proposal, e: DeadlineExtended, at: pendulum.DateTime) -> _Chang
 @_on(ReminderIssued, "remind")
 def _reminded(p: Proposal, e: ReminderIssued, at: pendulum.DateTime) -> _Changes:
     party = PROPOSER_PARTY if e.to is None else e.to.name
-    return {"reminders": p.reminders + 1, "reminded": (*p.reminded, (party, at))}
+    return {"reminded": (*p.reminded, (party, at))}
 
 
 @_on(ProposersContacted, "record_contact")
@@ -623,7 +631,6 @@ def _marked_key(p: Proposal, e: ProposalMarkedKey, at: pendulum.DateTime) -> _Ch
 def _published(p: Proposal, e: ReplyPublished, at: pendulum.DateTime) -> _Changes:
     unit = e.unit.name
     changes: _Changes = {
-        "published": True,
         "unpublished": tuple(n for n in p.unpublished if n != unit),
         "publication": e.form,
     }
