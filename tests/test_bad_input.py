@@ -616,6 +616,7 @@ METHOD_PARAMETERS: dict[str, dict[str, list[str]]] = {
         "category_now": ["unit"],
         "co_handler": ["unit"],
         "deadlines_at": ["now"],
+        "feedback_on_latest_reply": ["unit"],
         "handler": ["unit"],
         "last_reminded": ["party"],
         "latest_feedback": ["unit"],

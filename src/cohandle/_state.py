@@ -305,10 +305,19 @@ class Proposal(NamedTuple):
             not self.handlers and self._dissatisfied_with(None)
         )
 
-    def feedback_on_latest_reply(self, unit: Unit | None = None) -> FeedbackRecorded | None:
+    def feedback_on_latest_reply(self, unit: object = None) -> FeedbackRecorded | None:
         """The latest feedback on ``unit``'s latest reply (``None``: the lead's), or None while
-        that reply has had none; :meth:`latest_feedback` gives the latest on any of its replies."""
-        name = unit.name if unit is not None else self.lead.name if self.lead is not None else None
+        that reply has had none; :meth:`latest_feedback` gives the latest on any of its replies.
+
+        ``unit`` is declared ``object`` so that the compiled build, which checks a ``Unit``
+        argument before the body runs, answers a wrong one as the plain build does.
+        """
+        if unit is None:
+            name = self.lead.name if self.lead is not None else None
+        elif isinstance(unit, Unit):
+            name = unit.name
+        else:
+            raise InvalidInput("unit", f"must be a Unit, or None for the lead's reply (got {got(unit)})")
         if name in self.feedback_awaited:
             return None
         return self.latest_feedback(unit)
