@@ -277,11 +277,12 @@ class Handling(RuleBasedStateMachine):
         self.wf.policy = preset(name)
 
     @precondition(lambda self: self.wf.policy is not None)
-    @rule(days=st.integers(0, 45))
-    def reminder_job(self, days: int) -> None:
+    @rule(days=st.integers(0, 45), marking=st.booleans())
+    def reminder_job(self, days: int, marking: bool) -> None:
         """Some days on, the reminder job of the how-to: every reminder the board lists is
-        recorded with ``remind(to=item.to)`` by the assigning body, none refused, and the
-        board asked again at the same moment lists none."""
+        recorded with ``remind(to=item.to)`` by the assigning body, or with ``marking`` an
+        escalation of an item that can be marked key is met by ``mark_key``; none is refused,
+        and the board asked again at the same moment lists none."""
         if self.clock.now().add(days=days).year < 2026:  # deadlines counted in years with a schedule
             self.clock.advance(days=days)
         policy, calendar = self.wf.policy, self.wf.calendar or Calendar.china()
@@ -291,6 +292,13 @@ class Handling(RuleBasedStateMachine):
         for reminder in listed:
             item = reminder.item
             state = self.wf.get(item.proposal_id)
+            escalated = reminder.level is cohandle.ReminderLevel.ESCALATE
+            if marking and escalated and "mark_key" in cohandle.allowed_commands(state.status):
+                if not state.key:  # once for the item, whichever of its units were escalated
+                    self.wf.mark_key(item.proposal_id, actor=h.A_COMMITTEE)
+                    self.global_count += 1
+                    event(f"reminder job: marked key ({state.status})")
+                continue
             try:
                 self.wf.remind(item.proposal_id, to=item.to, actor=h.A_COMMITTEE, note=reminder.level.label)
             except cohandle.CohandleError as exc:
