@@ -138,6 +138,16 @@ def arguments(
 
 
 ACTOR_OF = {a.unit.name: a for a in ACTORS if a.unit is not None}
+K = cohandle.DeadlineKind
+# the command that meets each kind of deadline (a window is not met: it is used or lapses)
+MEETS = {
+    K.CO_HANDLER_OPINION: "submit_opinion",
+    K.RESUBMISSION: "submit_opinion",
+    K.REPLY: "answer",
+    K.REHANDLING: "answer",
+    K.PUBLICATION: "publish",
+    K.PROPOSER_FEEDBACK: "record_feedback",
+}
 
 
 def next_step(
@@ -406,6 +416,36 @@ class Handling(RuleBasedStateMachine):
             if live.merged_into is not None:
                 assert pid in [item.item for item in self.wf.get(live.merged_into).merged]
             assert all(self.wf.get(item.item).merged_into == pid for item in live.merged)
+
+    @invariant()
+    def every_open_deadline_can_be_met(self) -> None:
+        """What a proposal owes, its owing party can do now: the command that meets each open
+        deadline is possible in the state, and the party holds what it acts on."""
+        for pid in getattr(self, "ids", []):
+            p = self.wf.get(pid)
+            possible = cohandle.allowed_commands(p.status)
+            for tracked in p.deadlines:
+                kind, party = tracked.deadline.kind, tracked.deadline.party
+                if tracked.status is not cohandle.DeadlineStatus.OPEN or kind.window:
+                    continue
+                command = MEETS[kind]
+                assert command in possible, f"{kind.value} of {party} is owed on a {p.status} item"
+                if command == "submit_opinion":
+                    part = p.co_handler(cohandle.Unit(name=party))
+                    assert part is not None and part.status in (
+                        cohandle.PartStatus.PENDING,
+                        cohandle.PartStatus.RETURNED,
+                    ), f"{kind.value} of {party}, whose part is {part}"
+                elif command == "answer":
+                    if p.handlers:
+                        handler = p.handler(cohandle.Unit(name=party))
+                        assert handler is not None and handler.status is cohandle.PartStatus.PENDING
+                    else:
+                        assert p.lead is not None and p.lead.name == party
+                elif command == "publish":
+                    assert party in p.unpublished, f"{party} owes publication of no reply"
+                else:
+                    assert party == cohandle.PROPOSER_PARTY and p.feedback_awaited
 
     @invariant()
     def the_log_verifies(self) -> None:
