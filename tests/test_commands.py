@@ -832,7 +832,9 @@ def test_a_reply_sent_again_is_judged_by_its_own_feedback_not_the_one_before() -
     with unchanged(wf, pid), pytest.raises(PreconditionFailed, match="missing"):
         wf.close(pid, actor=A_LEAD)
     p = wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED), actor=A_PROPOSER)
-    assert p.dissatisfied and p.feedback_on_latest_reply() == p.feedback[-1]
+    assert (
+        p.dissatisfied and p.feedback_on_latest_reply() == p.feedback_on_latest_reply(LEAD) == p.feedback[-1]
+    )
     assert wf.order_rehandling(pid, reason="再次办理", actor=A_COMMITTEE).rehandlings == 2
 
 

@@ -306,18 +306,19 @@ class Proposal(NamedTuple):
         )
 
     def feedback_on_latest_reply(self, unit: object = None) -> FeedbackRecorded | None:
-        """The latest feedback on ``unit``'s latest reply (``None``: the lead's), or None while
-        that reply has had none; :meth:`latest_feedback` gives the latest on any of its replies.
+        """The latest feedback on ``unit``'s latest reply (``None``, or the lead itself: the
+        lead's), or None while that reply has had none; :meth:`latest_feedback` gives the latest
+        on any of its replies.
 
         ``unit`` is declared ``object`` so that the compiled build, which checks a ``Unit``
         argument before the body runs, answers a wrong one as the plain build does.
         """
-        if unit is None:
-            name = self.lead.name if self.lead is not None else None
-        elif isinstance(unit, Unit):
-            name = unit.name
-        else:
+        if unit is not None and not isinstance(unit, Unit):
             raise InvalidInput("unit", f"must be a Unit, or None for the lead's reply (got {got(unit)})")
+        if unit is None or (not self.handlers and unit == self.lead):  # the lead's: feedback names no unit
+            name, unit = (self.lead.name if self.lead is not None else None), None
+        else:
+            name = unit.name
         if name in self.feedback_awaited:
             return None
         return self.latest_feedback(unit)
