@@ -900,7 +900,7 @@ def test_reminders_come_before_the_deadline_once_and_escalate_when_long_late() -
     clock.set(at("2025-11-10"))
     wf.mark_key(pid, supervisor=cohandle.Unit(name="省政协办公厅"), actor=A_COMMITTEE)
     assert board.reminders(clock.now(), policy, calendar) == []
-    # under supervision, the late parties are reminded (催办) at a late item's pace, from the marking
+    # under supervision, the late units are reminded (催办) at a late item's pace, from the marking
     assert board.reminders(at("2025-11-14"), policy, calendar) == []
     again = board.reminders(at("2025-11-17"), policy, calendar)
     assert {(r.item.party, r.level) for r in again} == {

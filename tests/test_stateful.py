@@ -1,8 +1,10 @@
 """Random command sequences, valid and invalid, by random actors.
 
 After every step: replaying the log equals the live state, a refused command left the log as it
-was, versions and global positions run without gaps, hashes chain, and only known states occur.
-Nothing but a :class:`cohandle.CohandleError` ever reaches the caller.
+was, versions and global positions run without gaps, hashes chain, only known states occur, and
+every open deadline can be met by its party. Nothing but a :class:`cohandle.CohandleError` ever
+reaches the caller. A reminder job, run some days on, records every reminder the deadline board
+lists, none refused.
 """
 
 from __future__ import annotations
