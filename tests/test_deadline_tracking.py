@@ -1019,3 +1019,36 @@ def test_a_moment_utc_cannot_hold_is_refused(moment: str) -> None:
         cohandle.FixedClock(moment)
     with pytest.raises(cohandle.InvalidInput, match="now is too near"):
         DeadlineBoard().overdue(moment)  # type: ignore[arg-type]
+
+
+def test_under_separate_handling_the_proposers_owe_a_form_for_each_reply() -> None:
+    """Each handler's reply goes out with its own feedback form (征询意见表): the proposers'
+    feedback is in when every reply has had its own, and is chased until then; a re-handling
+    ends the round, and the forms not returned are asked for again with the new replies."""
+    wf, clock = workflow("generic")
+    policy, calendar = preset("generic"), Calendar.china()
+    pid = wf.receive(data(), actor=A_COMMITTEE).id
+    wf.assign(pid, handlers=[H1, H2], actor=A_COMMITTEE)
+    wf.answer(pid, reply=reply(H1, date=today(wf)), actor=A_H1)
+    wf.answer(pid, reply=reply(H2, date=today(wf)), actor=cohandle.Actor(name="周杰", unit=H2))
+    clock.set(at("2025-09-15"))
+    p = wf.record_feedback(pid, feedback=feedback(Satisfaction.SATISFIED, H1), actor=A_PROPOSER)
+    assert statuses(p, clock.now())[("proposer_feedback", "提案者")] == "open"
+    assert p.feedback_awaited == (H2.name,)
+    clock.set(at("2025-10-13"))  # due 9 October
+    listed = DeadlineBoard.build(wf.proposals()).reminders(clock.now(), policy, calendar)
+    (late,) = [r for r in listed if r.item.deadline.kind is K.PROPOSER_FEEDBACK]
+    assert late.item.to == cohandle.PROPOSER_PARTY
+    wf.remind(pid, to=late.item.to, actor=A_COMMITTEE, note="请反馈省人社厅的答复")
+    p = wf.record_feedback(pid, feedback=feedback(Satisfaction.DISSATISFIED, H2), actor=A_PROPOSER)
+    assert statuses(p, clock.now())[("proposer_feedback", "提案者")] == "met_late"
+    # the other way round: a re-handling ordered with a form still out waives what it owed
+    wf2, clock2 = workflow("generic")
+    pid2 = wf2.receive(data(), actor=A_COMMITTEE).id
+    wf2.assign(pid2, handlers=[H1, H2], actor=A_COMMITTEE)
+    wf2.answer(pid2, reply=reply(H1, date=today(wf2)), actor=A_H1)
+    wf2.answer(pid2, reply=reply(H2, date=today(wf2)), actor=cohandle.Actor(name="周杰", unit=H2))
+    wf2.record_feedback(pid2, feedback=feedback(Satisfaction.DISSATISFIED, H2), actor=A_PROPOSER)
+    p = wf2.order_rehandling(pid2, reason="不满意", actor=A_COMMITTEE)
+    assert statuses(p, clock2.now())[("proposer_feedback", "提案者")] == "waived"
+    assert cohandle.replay(wf2.history(pid2)) == p

@@ -587,15 +587,18 @@ def _feedback(p: Proposal, e: FeedbackRecorded, at: pendulum.DateTime) -> _Chang
     if awaited:
         about = e.feedback.unit if e.feedback.unit is not None else p.lead
         if about is not None and about.name in awaited:
-            changes["feedback_awaited"] = (
-                () if len(awaited) == 1 else tuple(n for n in awaited if n != about.name)
-            )
+            awaited = () if len(awaited) == 1 else tuple(n for n in awaited if n != about.name)
+            changes["feedback_awaited"] = awaited
+        if awaited:  # under separate handling (分办), a form is still out for another reply
+            return changes
     return _with_settled(changes, _settle(p, at, _FEEDBACK_KINDS, first_only=True))
 
 
 @_on(RehandlingOrdered, "order_rehandling")
 def _rehandling(p: Proposal, e: RehandlingOrdered, at: pendulum.DateTime) -> _Changes:
     changes: _Changes = {"rehandlings": p.rehandlings + 1}
+    # the round of feedback ends: a form not returned is asked for again with the new replies
+    _with_settled(changes, _settle(p, at, _FEEDBACK_KINDS, status=DeadlineStatus.WAIVED))
     if p.mode is AssignmentMode.SEPARATE:
         handlers = p.handlers
         for part in p.handlers:
