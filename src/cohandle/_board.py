@@ -104,7 +104,7 @@ class DeadlineBoard:
         self._version: dict[str, int] = {}
         self._generation: dict[str, int] = {}
         self._reminded: dict[str, tuple[tuple[str, pendulum.DateTime], ...]] = {}
-        self._key: dict[str, pendulum.DateTime | None] = {}  # when each was marked key, if it is
+        self._marked: dict[str, pendulum.DateTime | None] = {}  # when each was marked key, if it is
         self._heap: list[tuple[int, int, str, int, DueItem]] = []
         self._sequence = itertools.count()
         self._live = 0
@@ -157,7 +157,7 @@ class DeadlineBoard:
         )
         self._open[p.id] = items
         self._reminded[p.id] = p.reminded
-        self._key[p.id] = p.key_marked_at
+        self._marked[p.id] = p.key_marked_at
         self._live += len(items)
         return [(_micros(item.due), next(self._sequence), p.id, generation, item) for item in items]
 
@@ -252,7 +252,7 @@ class DeadlineBoard:
         horizon = end_of_day(calendar.add_working_days(today, policy.remind_before_working_days))
         with self._lock:  # each item with its proposal's reminders and key mark, as one state
             due = [
-                (item, self._reminded.get(item.proposal_id, ()), self._key.get(item.proposal_id))
+                (item, self._reminded.get(item.proposal_id, ()), self._marked.get(item.proposal_id))
                 for item in self._until(_micros(horizon))
             ]
         found = []

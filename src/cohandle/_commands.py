@@ -665,14 +665,16 @@ def decide_order_rehandling(
             p,
             "order_rehandling",
             actor,
-            "re-handling follows a 不满意 (dissatisfied) feedback on a unit's latest reply, and there is none.",
+            (
+                "re-handling follows a 不满意 (dissatisfied) feedback on a unit's latest reply, and there "
+                "is none; record the proposers' feedback on it first (record_feedback)."
+            ),
         )
     return RehandlingOrdered(reason=text("reason", reason))
 
 
 def _feedback_settled(p: Proposal) -> bool:
-    units: tuple[Unit | None, ...] = tuple(h.unit for h in p.handlers if h.active) if p.handlers else (None,)
-    for who in units:
+    for who in p._judged():
         entry = p.feedback_on_latest_reply(who)
         if entry is None or entry.feedback.satisfaction is Satisfaction.DISSATISFIED:
             return False
@@ -854,8 +856,10 @@ def decide_remind(
 def _to_be_published(p: Proposal, author: Unit) -> bool:
     """Whether ``author``'s latest reply is 主动公开 and not yet published: owed where no rule
     sets a deadline for it."""
+    if author.name not in p.unpublished:
+        return False
     latest = _latest_reply(p, author)
-    return author.name in p.unpublished and latest is not None and latest.disclosure is Disclosure.PUBLIC
+    return latest is not None and latest.disclosure is Disclosure.PUBLIC
 
 
 def _latest_reply(p: Proposal, author: Unit) -> Reply | None:

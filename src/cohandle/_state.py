@@ -301,27 +301,25 @@ class Proposal(NamedTuple):
         """True when the feedback on some unit's latest reply is 不满意 (the latest given on it).
         Feedback on a reply sent before is no longer about what the unit answered: after a
         re-handling, its new reply is judged by its own."""
-        return any(self._dissatisfied_with(part.unit) for part in self.handlers if part.active) or (
-            not self.handlers and self._dissatisfied_with(None)
-        )
+        return any(self._dissatisfied_with(unit) for unit in self._judged())
 
     def feedback_on_latest_reply(self, unit: object = None) -> FeedbackRecorded | None:
         """The latest feedback on ``unit``'s latest reply (``None``, or the lead itself: the
         lead's), or None while that reply has had none; :meth:`latest_feedback` gives the latest
-        on any of its replies.
-
-        ``unit`` is declared ``object`` so that the compiled build, which checks a ``Unit``
-        argument before the body runs, answers a wrong one as the plain build does.
-        """
-        if unit is not None and not isinstance(unit, Unit):
-            raise InvalidInput("unit", f"must be a Unit, or None for the lead's reply (got {got(unit)})")
-        if unit is None or (not self.handlers and unit == self.lead):  # the lead's: feedback names no unit
-            name, unit = (self.lead.name if self.lead is not None else None), None
-        else:
-            name = unit.name
+        on any of its replies. Under separate handling (分办) name the unit."""
+        name = self._answering(unit)
         if name in self.feedback_awaited:
             return None
-        return self.latest_feedback(unit)
+        if not self.handlers and self.lead is not None and name == self.lead.name:
+            return self.latest_feedback(None)  # the lead's reply: its feedback names no unit
+        return self.latest_feedback(unit if isinstance(unit, Unit) else None)
+
+    def _judged(self) -> tuple[Unit | None, ...]:
+        """The units whose replies the proposers judge: the active handlers under separate
+        handling (分办), otherwise the lead (None), once there is one."""
+        if self.handlers:
+            return tuple(part.unit for part in self.handlers if part.active)
+        return (None,) if self.lead is not None else ()
 
     def _dissatisfied_with(self, unit: Unit | None) -> bool:
         entry = self.feedback_on_latest_reply(unit)
